@@ -1,0 +1,1 @@
+"""Persistence: typed models, sessions, queries, full-text search and migrations."""

@@ -1,0 +1,80 @@
+"""Dates known to a year, a month or a day, as sources give them ("2020", "2020-09", "2020-09-30")."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class Precision(StrEnum):
+    YEAR = "year"
+    MONTH = "month"
+    DAY = "day"
+
+
+_ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A date with the precision it was given at; `day` is the first day of the span it names."""
+
+    day: date
+    precision: Precision
+
+    @classmethod
+    def parse(cls, text: str) -> PartialDate:
+        """Read `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; raise ValueError with a readable reason otherwise."""
+        match = _ISO.match(text.strip())
+        if not match:
+            raise ValueError(f"{text!r} is not a date: write YYYY, YYYY-MM or YYYY-MM-DD")
+        year, month, day = match.groups()
+        try:
+            if day:
+                return cls(date(int(year), int(month), int(day)), Precision.DAY)
+            if month:
+                return cls(date(int(year), int(month), 1), Precision.MONTH)
+            return cls(date(int(year), 1, 1), Precision.YEAR)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a real date") from None
+
+    @property
+    def last_day(self) -> date:
+        """The last day of the span this date names (31 Dec for a year, month end for a month)."""
+        if self.precision is Precision.YEAR:
+            return date(self.day.year, 12, 31)
+        if self.precision is Precision.MONTH:
+            return date(self.day.year, self.day.month, calendar.monthrange(self.day.year, self.day.month)[1])
+        return self.day
+
+    def iso(self) -> str:
+        """The date written at its own precision, as the spreadsheet columns take it."""
+        if self.precision is Precision.YEAR:
+            return f"{self.day.year:04d}"
+        if self.precision is Precision.MONTH:
+            return f"{self.day.year:04d}-{self.day.month:02d}"
+        return self.day.isoformat()
+
+    def human(self) -> str:
+        """How a person writes it: "2020", "Sep 2020", "30 Sep 2020"."""
+        if self.precision is Precision.YEAR:
+            return str(self.day.year)
+        if self.precision is Precision.MONTH:
+            return self.day.strftime("%b %Y")
+        return f"{self.day.day} {self.day.strftime('%b %Y')}"
+
+
+def human_period(start: PartialDate | None, end: PartialDate | None) -> str | None:
+    """A period as people write it: "Oct 2019 - Sep 2020", "2020", "from Mar 2021"."""
+    if start and end:
+        if start == end:
+            return start.human()
+        return f"{start.human()} - {end.human()}"
+    if end:
+        return f"to {end.human()}"
+    if start:
+        return f"from {start.human()}"
+    return None
