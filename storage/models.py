@@ -1,0 +1,278 @@
+"""The typed tables: workspaces, sources and their citation chain, entities, topics, figures and quotes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.partial_date import PartialDate, Precision
+
+# Stable constraint names, so Alembic migrations can refer to them on every database.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Status(StrEnum):
+    """Where a figure or quote is in its life: only published (and superseded) ones are ever answered."""
+
+    PENDING = "pending"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    RETRACTED = "retracted"
+    SUPERSEDED = "superseded"
+
+
+ANSWERABLE = (Status.PUBLISHED.value, Status.SUPERSEDED.value)
+
+
+class Workspace(Base):
+    """A Slack workspace; every stored row belongs to exactly one."""
+
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None until the single-workspace install learns its team from Slack (auth.test).
+    team_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    is_home: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Source(Base):
+    """A publication or data set; `cites` points one step nearer the primary source."""
+
+    __tablename__ = "sources"
+    __table_args__ = (UniqueConstraint("workspace_id", "publisher", "title", "url", name="uq_sources_identity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    title: Mapped[str] = mapped_column(String(500), default="")
+    publisher: Mapped[str] = mapped_column(String(200), default="")
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    published_on: Mapped[date | None] = mapped_column(Date)
+    published_precision: Mapped[str | None] = mapped_column(String(5))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    cites_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+
+    cites: Mapped[Source | None] = relationship(remote_side=[id], lazy="joined", join_depth=4)
+
+    @property
+    def published(self) -> PartialDate | None:
+        return _partial(self.published_on, self.published_precision)
+
+    def chain(self) -> list[Source]:
+        """This source, then each source it cites in turn, ending at the primary source."""
+        seen: list[Source] = []
+        node: Source | None = self
+        while node is not None and node not in seen:
+            seen.append(node)
+            node = node.cites
+        return seen
+
+    @property
+    def label(self) -> str:
+        return self.publisher or self.title or "unnamed source"
+
+
+class Entity(Base):
+    """An organisation or product (Meta, Instagram, NSPCC); `owner` makes families like Meta's apps."""
+
+    __tablename__ = "entities"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40), default="organisation")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
+
+    owner: Mapped[Entity | None] = relationship(remote_side=[id])
+    aliases: Mapped[list[EntityAlias]] = relationship(back_populates="entity", cascade="all, delete-orphan")
+
+
+class EntityAlias(Base):
+    """Another name for an entity, stored folded to lower case for matching ("meta platforms")."""
+
+    __tablename__ = "entity_aliases"
+    __table_args__ = (
+        UniqueConstraint("entity_id", "alias"),
+        Index("ix_entity_aliases_lookup", "workspace_id", "alias"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"), index=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    alias: Mapped[str] = mapped_column(String(200))
+
+    entity: Mapped[Entity] = relationship(back_populates="aliases")
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+statistic_entities = Table(
+    "statistic_entities",
+    Base.metadata,
+    Column("statistic_id", ForeignKey("statistics.id", ondelete="CASCADE"), primary_key=True),
+    Column("entity_id", ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+statistic_topics = Table(
+    "statistic_topics",
+    Base.metadata,
+    Column("statistic_id", ForeignKey("statistics.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+quote_entities = Table(
+    "quote_entities",
+    Base.metadata,
+    Column("quote_id", ForeignKey("quotes.id", ondelete="CASCADE"), primary_key=True),
+    Column("entity_id", ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+quote_topics = Table(
+    "quote_topics",
+    Base.metadata,
+    Column("quote_id", ForeignKey("quotes.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Statistic(Base):
+    """One citable figure: a value, what was counted, when and where, and who produced and reported it."""
+
+    __tablename__ = "statistics"
+    __table_args__ = (Index("ix_statistics_answerable", "workspace_id", "status", "period_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    value: Mapped[Decimal] = mapped_column(Numeric(24, 6))
+    unit: Mapped[str] = mapped_column(String(10))
+    value_text: Mapped[str] = mapped_column(String(100), default="")  # as the source wrote it
+    measure: Mapped[str] = mapped_column(String(500))
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    period_precision: Mapped[str | None] = mapped_column(String(5))
+    geography: Mapped[str] = mapped_column(String(200), default="")
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # The figure this one is a share of ("52% of the 9,477 offences").
+    base_id: Mapped[int | None] = mapped_column(ForeignKey("statistics.id"))
+    # Who reported it; its `cites` chain leads to who produced it.
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    # Where we read the report, when that is not the reporter itself (a blog quoting The Independent).
+    via_source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    status: Mapped[str] = mapped_column(String(12), default=Status.PUBLISHED.value)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("statistics.id"))
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    expected_update_months: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+    source: Mapped[Source] = relationship(foreign_keys=[source_id], lazy="joined")
+    via_source: Mapped[Source | None] = relationship(foreign_keys=[via_source_id], lazy="joined")
+    base: Mapped[Statistic | None] = relationship(foreign_keys=[base_id], remote_side=[id])
+    superseded_by: Mapped[Statistic | None] = relationship(foreign_keys=[superseded_by_id], remote_side=[id])
+    entities: Mapped[list[Entity]] = relationship(secondary=statistic_entities, lazy="selectin")
+    topics: Mapped[list[Topic]] = relationship(secondary=statistic_topics, lazy="selectin")
+
+    @property
+    def period(self) -> tuple[PartialDate | None, PartialDate | None]:
+        return _partial(self.period_start, self.period_precision), _partial(
+            self.period_end, self.period_precision
+        )
+
+
+class Quote(Base):
+    """Words someone said, exactly, with who said them, in what role, and who reported them."""
+
+    __tablename__ = "quotes"
+    __table_args__ = (Index("ix_quotes_answerable", "workspace_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    text: Mapped[str] = mapped_column(Text)
+    speaker: Mapped[str] = mapped_column(String(200))
+    speaker_role: Mapped[str] = mapped_column(String(300), default="")
+    speaker_org: Mapped[str] = mapped_column(String(200), default="")
+    # How it was said, in the reporter's words ("told The Independent", "warned ... according to ITV News").
+    context: Mapped[str] = mapped_column(Text, default="")
+    said_on: Mapped[date | None] = mapped_column(Date)
+    said_precision: Mapped[str | None] = mapped_column(String(5))
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    via_source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    status: Mapped[str] = mapped_column(String(12), default=Status.PUBLISHED.value)
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+    source: Mapped[Source] = relationship(foreign_keys=[source_id], lazy="joined")
+    via_source: Mapped[Source | None] = relationship(foreign_keys=[via_source_id], lazy="joined")
+    entities: Mapped[list[Entity]] = relationship(secondary=quote_entities, lazy="selectin")
+    topics: Mapped[list[Topic]] = relationship(secondary=quote_topics, lazy="selectin")
+
+    @property
+    def said(self) -> PartialDate | None:
+        return _partial(self.said_on, self.said_precision)
+
+
+class SearchDocument(Base):
+    """The text a figure or quote is found by; the database's own full-text index sits on `body`.
+
+    SQLite keeps an FTS5 table in step with this one by triggers; PostgreSQL a generated
+    `tsvector` column with a GIN index. Both are created by the migrations, not by this model.
+    """
+
+    __tablename__ = "search_documents"
+    __table_args__ = (
+        UniqueConstraint("kind", "item_id", name="uq_search_documents_item"),
+        Index("ix_search_documents_scope", "workspace_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    kind: Mapped[str] = mapped_column(String(10))  # "statistic" or "quote"
+    item_id: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+
+
+def _partial(day: date | None, precision: str | None) -> PartialDate | None:
+    if day is None:
+        return None
+    return PartialDate(day, Precision(precision or Precision.DAY.value))

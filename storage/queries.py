@@ -1,0 +1,173 @@
+"""Finding figures and quotes for a question: entities and their families, full text, near misses."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    ANSWERABLE,
+    Entity,
+    EntityAlias,
+    Quote,
+    Statistic,
+    Topic,
+    quote_entities,
+    statistic_entities,
+)
+from storage.search import Kind, matches, phrase_key, search_terms, words
+
+Item = TypeVar("Item", Statistic, Quote)
+
+MAX_PHRASE_WORDS = 5
+# How alike a typed word must be to a known name before we search for the name instead.
+CORRECTION_CUTOFF = 0.8
+SUGGESTION_CUTOFF = 0.6
+
+
+@dataclass
+class Found(Generic[Item]):
+    """What a question found: the best `items` (up to the limit), how many in all, and how it was read."""
+
+    items: list[Item]
+    total: int
+    entities: list[Entity] = field(default_factory=list)
+    corrected_to: str | None = None  # the question we answered instead of a misspelt one
+    partial: bool = False  # no item matched every word; these match some
+    suggestions: list[str] = field(default_factory=list)
+
+
+def entity_phrases(session: Session, workspace_id: int, text: str) -> tuple[list[Entity], list[str]]:
+    """Entities named in the text by name or alias (longest phrase first), and the words left over."""
+    tokens = words(text)
+    grams = {
+        " ".join(tokens[i : i + n]): (i, n)
+        for n in range(min(MAX_PHRASE_WORDS, len(tokens)), 0, -1)
+        for i in range(len(tokens) - n + 1)
+    }
+    if not grams:
+        return [], []
+    rows = session.execute(
+        select(EntityAlias.alias, Entity)
+        .join(Entity, Entity.id == EntityAlias.entity_id)
+        .where(EntityAlias.workspace_id == workspace_id, EntityAlias.alias.in_(list(grams)))
+    ).all()
+    by_alias: dict[str, list[Entity]] = {}
+    for alias, entity in rows:
+        by_alias.setdefault(alias, []).append(entity)
+    used = [False] * len(tokens)
+    found: list[Entity] = []
+    for alias in sorted(by_alias, key=lambda a: -grams[a][1]):
+        start, length = grams[alias]
+        if any(used[start : start + length]):
+            continue
+        used[start : start + length] = [True] * length
+        found += [e for e in by_alias[alias] if e not in found]
+    leftover = " ".join(t for t, u in zip(tokens, used, strict=True) if not u)
+    return found, search_terms(leftover)
+
+
+def family_ids(session: Session, entities: Iterable[Entity]) -> set[int]:
+    """The entities with everything that owns them and everything they own (Instagram -> Meta -> WhatsApp)."""
+    ids = {e.id for e in entities}
+    roots: set[int] = set()
+    for entity in entities:
+        node: Entity | None = entity
+        while node is not None and node.id not in roots:
+            roots.add(node.id)
+            node = node.owner
+    ids |= roots
+    frontier = set(ids)
+    while frontier:
+        frontier = set(session.scalars(select(Entity.id).where(Entity.owner_id.in_(frontier)))) - ids
+        ids |= frontier
+    return ids
+
+
+def find(session: Session, workspace_id: int, model: type[Item], question: str, *, limit: int = 20) -> Found[Item]:
+    """Answer a question with the most relevant, newest answerable items of this workspace only."""
+    found = _find_once(session, workspace_id, model, question, limit)
+    if found.total:
+        return found
+    corrected, suggestions = correct(session, workspace_id, model, question)
+    if corrected:
+        retry = _find_once(session, workspace_id, model, corrected, limit)
+        if retry.total:
+            retry.corrected_to = corrected
+            return retry
+    found.suggestions = suggestions
+    return found
+
+
+def _find_once(session: Session, workspace_id: int, model: type[Item], question: str, limit: int) -> Found[Item]:
+    kind: Kind = "statistic" if model is Statistic else "quote"
+    entities, leftover = entity_phrases(session, workspace_id, question)
+    if not entities and not leftover:
+        return Found(items=[], total=0)
+
+    link = statistic_entities if model is Statistic else quote_entities
+    link_item = link.c.statistic_id if model is Statistic else link.c.quote_id
+    query: Select[tuple[Item]] = select(model).where(
+        model.workspace_id == workspace_id, model.status.in_(ANSWERABLE)
+    )
+    order = []
+    if entities:
+        family = family_ids(session, entities)
+        query = query.where(model.id.in_(select(link_item).where(link.c.entity_id.in_(family))))
+        direct = select(link_item).where(link.c.entity_id.in_([e.id for e in entities]))
+        order.append(case((model.id.in_(direct), 0), else_=1))
+    partial = False
+    if leftover:
+        fts = matches(session, workspace_id, kind, leftover)
+        if not entities and not _exists(session, query.join(fts, fts.c.item_id == model.id)):
+            fts = matches(session, workspace_id, kind, leftover, any_term=True)
+            partial = True
+        query = query.join(fts, fts.c.item_id == model.id)
+        order.append(fts.c.score.desc())
+    # Superseded figures still answer (marked as such), after the figures that replaced them.
+    order.append(case((model.status == "superseded", 1), else_=0))
+    newest = model.period_end if model is Statistic else model.said_on
+    order += [newest.desc().nulls_last(), model.published_at.desc().nulls_last(), model.id.desc()]
+
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = list(session.scalars(query.order_by(*order).limit(limit)).unique())
+    return Found(items=items, total=total, entities=entities, partial=partial and total > 0)
+
+
+def _exists(session: Session, query: Select[tuple[Item]]) -> bool:
+    return session.scalar(select(query.limit(1).exists())) or False
+
+
+def vocabulary(session: Session, workspace_id: int, model: type[Item]) -> list[str]:
+    """Names a person might be reaching for: entity names and aliases, topics, and speakers for quotes."""
+    names = set(session.scalars(select(EntityAlias.alias).where(EntityAlias.workspace_id == workspace_id)))
+    names |= {phrase_key(n) for n in session.scalars(select(Topic.name).where(Topic.workspace_id == workspace_id))}
+    if model is Quote:
+        speakers = session.scalars(
+            select(Quote.speaker).where(Quote.workspace_id == workspace_id, Quote.status.in_(ANSWERABLE)).distinct()
+        )
+        names |= {phrase_key(s) for s in speakers}
+    return sorted(n for n in names if n)
+
+
+def correct(session: Session, workspace_id: int, model: type[Item], question: str) -> tuple[str | None, list[str]]:
+    """A likely intended question for a misspelt one ("facebok" -> "facebook"), and near names to suggest."""
+    known = vocabulary(session, workspace_id, model)
+    known_words = sorted({w for name in known for w in name.split()})
+    asked = search_terms(question)
+    if not asked:
+        return None, []
+    fixed = []
+    for word in asked:
+        close = difflib.get_close_matches(word, known_words, n=1, cutoff=CORRECTION_CUTOFF)
+        fixed.append(close[0] if close and word not in known_words else word)
+    corrected = " ".join(fixed) if fixed != asked else None
+    suggestions = difflib.get_close_matches(" ".join(asked), known, n=3, cutoff=SUGGESTION_CUTOFF)
+    for word in asked:
+        suggestions += [s for s in difflib.get_close_matches(word, known, n=2, cutoff=SUGGESTION_CUTOFF)]
+    return corrected, list(dict.fromkeys(suggestions))[:3]
