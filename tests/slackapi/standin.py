@@ -338,7 +338,7 @@ class SlackStandIn:
                 token = auth[7:].strip() if auth.lower().startswith("bearer ") else params.get("token")
         except _Refusal as refusal:
             self._record(Call(method, {"raw": raw}, None, headers, True, url.path, refusal.body))
-            self._send(req, 200, refusal.body)
+            self._send(req, 400 if method == RESPONSE_URL else 200, refusal.body)
             return
 
         fault = self._take_fault(method)
