@@ -29,7 +29,13 @@ _WEEKDAY_ALIASES: dict[str, int] = {
     "thur": 3,
     "thurs": 3,
 }
-_FREQUENCIES: dict[str, Frequency] = {"weekly": "weekly", "daily": "daily"}
+_FREQUENCIES: dict[str, Frequency] = {
+    "weekly": "weekly",
+    "daily": "daily",
+    "everyday": "daily",
+    "every day": "daily",
+    "every week": "weekly",
+}
 # Little words people put before a schedule part ("on monday at 9am in Europe/London").
 _CONNECTIVES = {"tz": {"in"}, "time": {"at"}, "day": {"on", "every"}, "frequency": set()}
 
@@ -274,6 +280,8 @@ def _parse_subscribe(words: list[str]) -> Subscribe | CommandError:
         taken = 1
         if word.lower() in ("am", "pm") and before:  # "9 am" typed as two words
             word, before, taken = before + word, (words[-3] if len(words) > 2 else ""), 2
+        elif word.lower() in ("day", "week") and before.lower() == "every":
+            word, before, taken = f"every {word}", (words[-3] if len(words) > 2 else ""), 2
         slot = parts.take(word, before)
         if isinstance(slot, CommandError):
             return slot

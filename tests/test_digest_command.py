@@ -56,6 +56,9 @@ from digests.command import (
         ("subscribe AT&amp;T", Subscribe("AT&T", None, None, None, None)),
         ("SUBSCRIBE   Encryption   WEEKLY", Subscribe("Encryption", "weekly", None, None, None)),
         ("subscribe weekly", Subscribe("", "weekly", None, None, None)),
+        ("subscribe encryption every day at 8am", Subscribe("encryption", "daily", None, time(8), None)),
+        ("subscribe encryption every week on friday", Subscribe("encryption", "weekly", 4, None, None)),
+        ("subscribe encryption every friday", Subscribe("encryption", None, 4, None, None)),
     ],
 )
 def test_subscribe_reads_the_topic_and_the_schedule_words_at_the_end(text: str, expected: Subscribe) -> None:
