@@ -199,7 +199,11 @@ def _with_id(
 def _zones_by_folded_name() -> dict[str, str]:
     # Only "Area/Place" names and UTC: the bare legacy names ("Cuba", "Turkey", "Egypt", "Japan", "GB")
     # are also topic words, and "subscribe surveillance turkey" must not become a time zone.
-    names = {name for name in zoneinfo.available_timezones() if "/" in name and not name.startswith("posix/")}
+    names = {
+        name
+        for name in zoneinfo.available_timezones()
+        if "/" in name and not name.startswith(("posix/", "right/"))  # copies of the others in some tzdata
+    }
     found = {name.casefold(): name for name in names}
     found["utc"] = "UTC"
     return found
@@ -207,6 +211,7 @@ def _zones_by_folded_name() -> dict[str, str]:
 
 @cache
 def _zone_areas() -> frozenset[str]:
+    """ "europe", "america", ...: casefolded, like the names they come from."""
     return frozenset(name.split("/", 1)[0] for name in _zones_by_folded_name() if "/" in name)
 
 
@@ -238,7 +243,7 @@ def _parse_zone(word: str, follows_schedule: bool) -> str | CommandError | None:
         return None
     area = word.split("/", 1)[0]
     looks_like_zone = (
-        area.casefold() in {a.casefold() for a in _zone_areas()}
+        area.casefold() in _zone_areas()
         or all(part[:1].isupper() and part[1:2].islower() for part in word.split("/"))
         or follows_schedule
     )
