@@ -1,0 +1,1 @@
+"""Scheduled digests of newly published figures: parsing, scheduling, summarising and rendering."""
