@@ -45,7 +45,8 @@ def check_inert(text: str, *, multiline: bool) -> None:
     if mention:
         shown = mention.group(0)[:40]
         if _SLACK_LINK.fullmatch(mention.group(0)):
-            raise Invalid(f"contains Slack link markup {shown}; write plain text (put addresses in source_url)")
+            raise Invalid(f"contains Slack link markup {shown}; write plain text "
+                          "(and put addresses in source_url)")
         raise Invalid(f"contains the Slack mention {shown}, which would ping people or mislead when shown; "
                       "write it without the angle brackets")
     for char in text:
@@ -53,6 +54,7 @@ def check_inert(text: str, *, multiline: bool) -> None:
             raise Invalid(f"contains an invisible direction control (U+{ord(char):04X}) that can reorder "
                           "the text when shown; retype it")
         if unicodedata.category(char) == "Cc" and not (multiline and char in "\n\t"):
-            raise Invalid(f"contains a control character (U+{ord(char):04X}); retype it or paste as plain text")
+            raise Invalid(f"contains a control character (U+{ord(char):04X}); "
+                          "retype it or paste as plain text")
     if text.startswith("="):
         raise Invalid("starts with '=', which spreadsheets run as a formula; remove it or reword")

@@ -36,25 +36,25 @@ def parse_date(typed: str, *, not_after: date | None = None) -> PartialDate:
     except ValueError:
         raise Invalid(_explain(text)) from None
     if parsed.day.year < EARLIEST_YEAR:
-        raise Invalid(f"{text} has the year {parsed.day.year}, which looks like a typo; {FORMAT_HINT}")
+        raise Invalid(f"has the year {parsed.day.year}, which looks like a typo ({text}); {FORMAT_HINT}")
     if not_after and parsed.day > not_after:
-        raise Invalid(f"{text} is in the future")
+        raise Invalid(f"is in the future ({text})")
     return parsed
 
 
 def _explain(text: str) -> str:
     """Why `text` isn't accepted, with the rewritten date when there is exactly one way to read it."""
     if _is_span(text):
-        return (f"{text} is a span, not a date; put its first month in period_start and its last in "
+        return (f"is a span ({text}), not a date; put its first month in period_start and its last in "
                 f"period_end ({FORMAT_HINT})")
     if _ISO_SHAPE.fullmatch(text):
-        return f"{text} is not a real date"
+        return f"is not a real date ({text})"
     rewrite = _unambiguous(text)
     if rewrite == "ambiguous":
-        return f"{text} could be day-first or month-first; {FORMAT_HINT}"
+        return f"could be day-first or month-first ({text}); {FORMAT_HINT}"
     if rewrite:
-        return f"{FORMAT_HINT} (here: {rewrite})"
-    return FORMAT_HINT
+        return f"is not a date we can read; {FORMAT_HINT} (here: {rewrite})"
+    return f"is not a date we can read ({text!r}); {FORMAT_HINT}"
 
 
 def _is_span(text: str) -> bool:
@@ -79,18 +79,15 @@ def _unambiguous(text: str) -> str | None:
         if second > 12 >= first:
             return _iso(year, first, second)  # American month-first
         return "ambiguous" if first != second else _iso(year, first, second)
-    if match := _SLASHED_ISO.fullmatch(text) or _SHORT_ISO.fullmatch(text):
-        year, month, day = match.groups()
-        return _iso(int(year), int(month), int(day) if day else None)
-    if match := _DAY_MONTH_YEAR.fullmatch(text):
-        day, month, year = match.groups()
-        return _named(year, month, day)
-    if match := _MONTH_DAY_YEAR.fullmatch(text):
-        month, day, year = match.groups()
-        return _named(year, month, day)
-    if match := _MONTH_YEAR.fullmatch(text):
-        month, year = match.groups()
-        return _named(year, month, None)
+    if iso_like := _SLASHED_ISO.fullmatch(text) or _SHORT_ISO.fullmatch(text):
+        day = iso_like.group(3)
+        return _iso(int(iso_like.group(1)), int(iso_like.group(2)), int(day) if day else None)
+    if named := _DAY_MONTH_YEAR.fullmatch(text):
+        return _named(named.group(3), named.group(2), named.group(1))
+    if named := _MONTH_DAY_YEAR.fullmatch(text):
+        return _named(named.group(3), named.group(1), named.group(2))
+    if named := _MONTH_YEAR.fullmatch(text):
+        return _named(named.group(2), named.group(1), None)
     return None
 
 

@@ -38,7 +38,7 @@ def parse_value(typed: str, unit: str | None) -> Decimal:
     """The number in `typed`; `unit` (if already valid) decides what a % or currency sign may mean."""
     text = re.sub("[\u00a0\u2007\u2009\u202f]", " ", typed).strip().replace("\u2212", "-")
     if text.casefold() in MISSING_WORDS:
-        raise Invalid("value is missing")
+        raise Invalid("is missing")
     if len(text) > 40:
         raise Invalid("is too long for a number; put only the number in value")
     body, negative = _strip_sign(text)
@@ -46,7 +46,7 @@ def parse_value(typed: str, unit: str | None) -> Decimal:
     body, negative = _strip_sign(body, negative)
     body = _strip_percent(body, unit)
     if not body:
-        raise Invalid("value is missing")
+        raise Invalid("is missing")
     number = _read_digits(body, unit)
     if negative and number != 0:
         number = -number
@@ -96,13 +96,14 @@ def _read_digits(text: str, unit: str | None) -> Decimal:
     if _DECIMAL_COMMA.fullmatch(text):
         return _refuse(f"{text} looks like a decimal comma; write {text.replace(',', '.')}")
     if _SCIENTIFIC.fullmatch(text):
-        return _refuse(f"write the number in full, not as {text}")
+        return _refuse(f"must be written in full, not as {text}")
     if scaled := _SCALED.fullmatch(text):
         return _refuse(_scaled_message(scaled.group(1), scaled.group(2), text))
     if bracketed := _BRACKETED.fullmatch(text):
-        return _refuse(f"write a negative number with a minus sign (-{bracketed.group(1)}), not in brackets")
+        return _refuse(f"must use a minus sign for a negative number (-{bracketed.group(1)}), not brackets")
     if _RANGE.fullmatch(text):
-        return _refuse("a range is not one figure; put one number in value (and describe the range in notes)")
+        return _refuse("is a range, not one figure; put one number in value "
+                       "(and describe the range in notes)")
     return _refuse(_words_message(text))
 
 
@@ -110,7 +111,7 @@ def _decimal(text: str) -> Decimal:
     try:
         return Decimal(text)
     except InvalidOperation:  # the patterns above should make this unreachable
-        raise Invalid(f"{text!r} is not a number") from None
+        raise Invalid(f"is not a number ({text!r})") from None
 
 
 def _refuse(message: str) -> Decimal:
@@ -120,9 +121,9 @@ def _refuse(message: str) -> Decimal:
 def _scaled_message(number: str, word: str, typed: str) -> str:
     digits = number.replace(",", "").replace(" ", "")
     if not _PLAIN.fullmatch(digits):
-        return "write the number in full, with no words"
+        return "must be written in full, with no words"
     full = Decimal(digits).scaleb(_MULTIPLIERS[word.casefold()])
-    return f"write the number in full: {full:f} rather than {typed}"
+    return f"must be written in full: {full:f} rather than {typed}"
 
 
 def _words_message(text: str) -> str:
@@ -131,10 +132,10 @@ def _words_message(text: str) -> str:
         number, words = after.group(1), after.group(2).strip().rstrip(".")
         unit = UNIT_WORDS.get(words.casefold())
         if unit:
-            return f"not a number; put {number} in value and {unit} in unit"
-        return f"not a number; put {number} in value and say what it counts ({words!r}) in measure"
+            return f"is not a number; put {number} in value and {unit} in unit"
+        return f"is not a number; put {number} in value and say what it counts ({words!r}) in measure"
     if before := _WORDS_THEN_NUMBER.fullmatch(text):
         words, number = before.group(1).strip(), before.group(2)
         if words:
-            return f"not a number; put {number} in value and keep {words!r} in measure if it matters"
-    return f"{text!r} is not a number"
+            return f"is not a number; put {number} in value and keep {words!r} in measure if it matters"
+    return f"is not a number ({text!r})"
