@@ -68,7 +68,7 @@ def match_header(header: list[str], kind: Kind) -> list[str | None]:
     missing = [name for name in required_columns(kind) if name not in seen]
     if unknown:
         other: Kind = "quotes" if kind == "figures" else "figures"
-        if len(seen) <= 1 and _fits(header, other):
+        if _distinctive(header, other) > _distinctive(header, kind):
             raise SheetError(f"this looks like a {other} sheet, but it was imported as {kind}")
         problems.insert(0, "unknown " + ("column " if len(unknown) == 1 else "columns ") + ", ".join(
             _describe_unknown(name, known) for name in unknown[:10]
@@ -87,8 +87,8 @@ def _describe_unknown(name: str, known: tuple[str, ...]) -> str:
     return f"{shown} (did you mean {guess}?)" if guess else shown
 
 
-def _fits(header: list[str], kind: Kind) -> bool:
-    """Whether a header names most of another kind's required columns (someone picked the wrong import)."""
+def _distinctive(header: list[str], kind: Kind) -> int:
+    """How many columns only `kind` has the header names: more for the other kind means a wrong import."""
     names = {normalise_header(cell) for cell in header}
-    wanted = required_columns(kind)
-    return sum(name in names for name in wanted) >= len(wanted) // 2
+    shared = set(FIGURE_COLUMNS) & set(QUOTE_COLUMNS)
+    return sum(name in names and name not in shared for name in all_columns(kind))
