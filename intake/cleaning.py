@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 
 class Invalid(ValueError):
@@ -22,17 +21,20 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 _INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
 # Spaces that look like a space but aren't one (no-break, thin, narrow no-break, ideographic).
 _ODD_SPACES = re.compile("[\u00a0\u2007\u2009\u202f\u3000]")
-_WHITESPACE_RUN = re.compile(r"\s+")
+# Control characters (Unicode category Cc) and the direction controls, found with one search per text.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_text(text: str, *, limit: int, multiline: bool = False) -> str:
     """The text trimmed and checked; single-line fields also have runs of whitespace made one space."""
-    text = _ODD_SPACES.sub(" ", _INVISIBLE.sub("", text))
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():  # most cells are plain ASCII, and a spreadsheet can have a million of them
+        text = _ODD_SPACES.sub(" ", _INVISIBLE.sub("", text))
     if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
         text = "\n".join(line.rstrip() for line in text.strip().split("\n"))
     else:
-        text = _WHITESPACE_RUN.sub(" ", text).strip()
+        text = " ".join(text.split())
     check_inert(text, multiline=multiline)
     if len(text) > limit:
         raise Invalid(f"is {len(text):,} characters long; the limit is {limit:,}")
@@ -41,7 +43,7 @@ def clean_text(text: str, *, limit: int, multiline: bool = False) -> str:
 
 def check_inert(text: str, *, multiline: bool) -> None:
     """Refuse what would act or mislead when shown: Slack sequences, control characters, formulas."""
-    mention = _SLACK_MENTION.search(text) or _SLACK_LINK.search(text)
+    mention = (_SLACK_MENTION.search(text) or _SLACK_LINK.search(text)) if "<" in text else None
     if mention:
         shown = mention.group(0)[:40]
         if _SLACK_LINK.fullmatch(mention.group(0)):
@@ -49,12 +51,12 @@ def check_inert(text: str, *, multiline: bool) -> None:
                           "(and put addresses in source_url)")
         raise Invalid(f"contains the Slack mention {shown}, which would ping people or mislead when shown; "
                       "write it without the angle brackets")
-    for char in text:
-        if char in _BIDI_CONTROLS:
-            raise Invalid(f"contains an invisible direction control (U+{ord(char):04X}) that can reorder "
-                          "the text when shown; retype it")
-        if unicodedata.category(char) == "Cc" and not (multiline and char in "\n\t"):
-            raise Invalid(f"contains a control character (U+{ord(char):04X}); "
-                          "retype it or paste as plain text")
+    control = (_CONTROL_MULTILINE if multiline else _CONTROL).search(text)
+    if control and control.group(0) in _BIDI_CONTROLS:
+        raise Invalid(f"contains an invisible direction control (U+{ord(control.group(0)):04X}) that can "
+                      "reorder the text when shown; retype it")
+    if control:
+        raise Invalid(f"contains a control character (U+{ord(control.group(0)):04X}); "
+                      "retype it or paste as plain text")
     if text.startswith("="):
         raise Invalid("starts with '=', which spreadsheets run as a formula; remove it or reword")

@@ -203,8 +203,10 @@ def _validate_rows(
         broken = {error.column for error in row_errors}
         result = validate(values, today=today)
         if isinstance(result, list):
-            # A cell we already refused is empty here; don't also report it as missing.
-            row_errors += [RowError(row_number, e.field, e.message) for e in result if e.field not in broken]
+            # A refused cell reads as empty, so drop what that alone causes: "source_date is missing",
+            # or "source_url or source_date is needed" (which names the refused column).
+            row_errors += [RowError(row_number, e.field, e.message) for e in result
+                           if not _caused_by(e.field, e.message, broken)]
         elif not row_errors:
             key = natural_key(result)
             if key in first_seen:
@@ -218,6 +220,10 @@ def _validate_rows(
     if on_progress:
         on_progress(total, total)
     return Sheet(rows=good, errors=errors, bad=bad)
+
+
+def _caused_by(field: str, message: str, broken: set[str]) -> bool:
+    return field in broken or any(re.search(rf"\b{name}\b", message) for name in broken)
 
 
 def _duplicate(row_number: int, item: Item, first_row: int, first: Item) -> RowError:

@@ -7,12 +7,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from intake.cleaning import Invalid
 
+_SPACE = re.compile(r"\s")
 _HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z][a-z0-9\-]*[a-z0-9]|\d{1,3}(?:\.\d{1,3}){3}")
 
 
 def check_url(text: str) -> str:
     """`text` if it is an http(s) address with a real-looking host; Invalid saying what's wrong otherwise."""
-    if any(char.isspace() for char in text):
+    if _SPACE.search(text):
         raise Invalid("contains spaces; paste the address on its own")
     lowered = text.casefold()
     if lowered.startswith("www."):

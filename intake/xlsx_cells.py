@@ -24,29 +24,35 @@ CellProblems = dict[tuple[int, int], str]  # (row index, column index) in the gr
 
 def read_workbook(path: Path, kind: Kind) -> tuple[Grid, CellProblems]:
     """The sheet named like `kind` (else the first) as rows of text, with a message for each bad cell."""
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged file; all mean the same here
-        raise SheetError(f"{path.name} is a damaged Excel file ({type(error).__name__})") from None
-    try:
-        names = {name.casefold(): name for name in book.sheetnames}
-        if not book.worksheets:
-            raise SheetError(f"{path.name} has no worksheets")
-        sheet = book[names[kind]] if kind in names else book.worksheets[0]
-        grid: Grid = []
-        problems: CellProblems = {}
-        for row_index, row in enumerate(sheet.iter_rows()):
-            texts: list[str] = []
-            for column_index, cell in enumerate(row):
-                try:
-                    texts.append(cell_text(cell.value, cell.number_format))
-                except Invalid as problem:
-                    problems[(row_index, column_index)] = str(problem)
-                    texts.append("")
-            grid.append(texts)
-        return grid, problems
-    finally:
-        book.close()
+    # openpyxl refuses a path not ending .xlsx; a handle lets a workbook renamed .csv be read too.
+    with path.open("rb") as handle:
+        try:
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds for a damaged file; all mean the same here
+            raise SheetError(f"{path.name} is a damaged Excel file ({type(error).__name__})") from None
+        try:
+            return _read_cells(book, kind)
+        finally:
+            book.close()
+
+
+def _read_cells(book: openpyxl.Workbook, kind: Kind) -> tuple[Grid, CellProblems]:
+    names = {name.casefold(): name for name in book.sheetnames}
+    if not book.worksheets:
+        raise SheetError("the workbook has no worksheets")
+    sheet = book[names[kind]] if kind in names else book.worksheets[0]
+    grid: Grid = []
+    problems: CellProblems = {}
+    for row_index, row in enumerate(sheet.iter_rows()):
+        texts: list[str] = []
+        for column_index, cell in enumerate(row):
+            try:
+                texts.append(cell_text(cell.value, cell.number_format))
+            except Invalid as problem:
+                problems[(row_index, column_index)] = str(problem)
+                texts.append("")
+        grid.append(texts)
+    return grid, problems
 
 
 def cell_text(value: Any, number_format: str | None) -> str:
