@@ -41,6 +41,9 @@ def _read_cells(book: openpyxl.Workbook, kind: Kind) -> tuple[Grid, CellProblems
     if not book.worksheets:
         raise SheetError("the workbook has no worksheets")
     sheet = book[names[kind]] if kind in names else book.worksheets[0]
+    if hasattr(sheet, "reset_dimensions"):
+        # Some tools write a wrong "used range"; trusting it in read-only mode would drop rows silently.
+        sheet.reset_dimensions()
     grid: Grid = []
     problems: CellProblems = {}
     for row_index, row in enumerate(sheet.iter_rows()):

@@ -393,6 +393,14 @@ def test_excel_cells_whose_meaning_excel_blurred_are_refused_per_cell(tmp_path: 
     assert "holds a date and time" in found[(5, "source_date")]
 
 
+def test_xlsx_row_numbers_count_blank_rows_as_excel_shows_them(tmp_path: Path) -> None:
+    bad = _excel_row(value="52 percent", geography="Wales")
+    rows = [_excel_row(), [], [], bad, [], _excel_row(geography="NI")]
+    sheet = read(_xlsx(tmp_path / "gaps.xlsx", FIGURE_COLUMNS, rows))
+    assert [row for row, _ in sheet.rows] == [2, 7]
+    assert [(error.row, error.column) for error in sheet.errors] == [(5, "value")]
+
+
 def test_a_workbook_sheet_named_like_the_import_is_preferred(tmp_path: Path) -> None:
     path = _xlsx(tmp_path / "two.xlsx", ["notes"], [["read me first"]], sheet_title="About")
     book = openpyxl.load_workbook(path)
