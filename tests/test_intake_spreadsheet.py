@@ -310,6 +310,7 @@ def test_rejected_rows_are_written_beside_the_input_with_an_error_column(tmp_pat
     sheet = read(path)
     out = write_bad_rows(path, sheet.bad)
     assert out == tmp_path / "batch.rejected.csv"
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # the BOM makes Excel read it as UTF-8
     rejected = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert list(rejected.columns) == [*FIGURE_COLUMNS, "error"]
     assert rejected["value"].tolist() == ["52 percent"]
@@ -451,6 +452,8 @@ def _tricky_quotes() -> list[QuoteInput]:
 def test_figures_written_and_read_back_are_unchanged(tmp_path: Path, suffix: str) -> None:
     figures = _tricky_figures()
     path = write_sheet(figures, tmp_path / f"export{suffix}")
+    if suffix == ".csv":
+        assert path.read_bytes().startswith(b"\xef\xbb\xbfvalue,unit,")
     sheet = read(path)
     assert sheet.errors == []
     assert [item for _, item in sheet.rows] == figures
