@@ -1,14 +1,4 @@
-"""Reading figure and quote spreadsheets (CSV or XLSX) into validated rows, and writing them back out.
-
-Decisions:
-- The file's bytes decide CSV or XLSX, not its name: a workbook renamed .csv is read as a workbook.
-- CSV must be UTF-8 (a BOM is fine); the delimiter is whichever of , ; or tab splits the header most.
-- In XLSX, a date cell is a day only when its format shows the day; a cell Excel turned into a date but
-  shows as a month ("Sep-20") is refused, since we can't know if a month or a day was meant. Dates typed
-  as text keep the precision typed. Exports format every cell as Text so Excel doesn't do this again.
-- Row numbers are those a person sees: the header is row 1. Blank rows are skipped, not reported.
-- A column named `error` is ignored, so a fixed `.rejected.csv` can be imported as it is.
-"""
+"""Reading figure and quote spreadsheets (CSV or XLSX) into validated rows, and writing them back out."""
 
 from __future__ import annotations
 
@@ -59,6 +49,14 @@ def read_sheet(
     """Every row of the file validated; SheetError if the file as a whole can't be used.
 
     `on_progress(done, total)` is called every PROGRESS_EVERY data rows and once at the end.
+
+    - The file's bytes decide CSV or XLSX, not its name: a workbook renamed .csv is read as a workbook.
+    - CSV must be UTF-8 (a BOM is fine); the delimiter is whichever of , ; or tab splits the header most.
+    - In XLSX, a date cell is a day only when its format shows the day; a cell Excel turned into a date but
+      shows as a month ("Sep-20") is refused, since we can't know if a month or a day was meant. Dates typed
+      as text keep the precision typed. Exports format every cell as Text so Excel doesn't do this again.
+    - Row numbers are those a person sees: the header is row 1. Blank rows are skipped, not reported.
+    - A column named `error` is ignored, so a fixed `.rejected.csv` can be imported as it is.
     """
     grid, problems = _read_grid(path, kind)
     while grid and not any(grid[-1]):

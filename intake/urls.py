@@ -35,6 +35,8 @@ def check_url(text: str) -> str:
 
 def _ascii_host(host: str) -> str:
     """International names ("bücher.de") checked in the ASCII form browsers send."""
+    if host.isascii():
+        return host
     try:
         return host.encode("idna").decode("ascii")
     except UnicodeError:

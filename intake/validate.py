@@ -1,19 +1,4 @@
-"""Turning the strings a person typed into a citable figure or quote, or saying exactly what to fix.
-
-Required fields, and why (a wrong or unfindable figure is worse than none in front of an MP):
-
-- figure: `value`, `unit` and `measure` (what the number counts), plus a source someone else can find:
-  `source_title` or `source_publisher` (who said it), and `source_url` or `source_date` (where or when
-  to look). A publisher with a date ("The Independent", 2021-03) is findable without an address.
-- quote: `text` and `speaker`, plus `source_title` or `source_publisher`, and `source_url` or `said_on`.
-- everything else is optional, but whatever is filled in must be valid.
-
-Value rules: "52%" is 52 when unit is percent; "9,477" and "1 234" are read as thousands; "9.477" for a
-count is refused as a European thousands separator; words, ranges, "1.2m" and "1e6" are refused with
-the rewrite. Counts are whole and not negative, ratios are not negative. A percent must lie in 0..100
-unless `measure` says it is a change ("increase", "fall", "change", ...): then it may be above 100 and
-down to -100, since nothing falls by more than all of it.
-"""
+"""Turning the strings a person typed into a citable figure or quote, or saying exactly what to fix."""
 
 from __future__ import annotations
 
@@ -94,7 +79,21 @@ class QuoteInput:
 
 
 def validate_figure(raw: Mapping[str, str], *, today: date | None = None) -> FigureInput | list[FieldError]:
-    """A FigureInput, or every problem found (not just the first), each naming its field."""
+    """A FigureInput, or every problem found (not just the first), each naming its field.
+
+    Required, because a figure nobody can trace is worse than none in front of an MP: `value`, `unit`,
+    `measure` (what the number counts), and a source someone else can find: `source_title` or
+    `source_publisher` (who said it) plus `source_url` or `source_date` (where or when to look). A
+    publisher with a date ("The Independent", 2021-03) is findable without an address. Everything
+    else is optional, but whatever is filled in must be valid.
+
+    Values: "52%" is 52 when unit is percent; "9,477" and "1 234" are read as thousands; "9.477" for a
+    count is refused as a European thousands separator; words, ranges, "1.2m" and "1e6" are refused
+    with the rewrite. Counts are whole and not negative; ratios are not negative. A percent must lie in
+    0..100 unless `measure` says it is a change ("increase", "fall", "change", "more", ...): then it
+    may exceed 100 and go down to -100, since nothing falls by more than all of it.
+    `today` (default: the real today) is the latest allowed `source_date`.
+    """
     read = _Reader(raw, FIGURE_COLUMNS + FIGURE_OPTIONAL_COLUMNS)
     unit = read.field("unit", _unit, required=True)
     # Read even when empty, so "", "n/a" and "-" all get the same "value is missing".
@@ -123,7 +122,10 @@ def validate_figure(raw: Mapping[str, str], *, today: date | None = None) -> Fig
 
 
 def validate_quote(raw: Mapping[str, str], *, today: date | None = None) -> QuoteInput | list[FieldError]:
-    """A QuoteInput, or every problem found, each naming its field."""
+    """A QuoteInput, or every problem found, each naming its field.
+
+    Required: `text`, `speaker`, `source_title` or `source_publisher`, and `source_url` or `said_on`.
+    """
     read = _Reader(raw, QUOTE_COLUMNS)
     text = read.text("text", required=True)
     speaker = read.text("speaker", required=True)

@@ -1,8 +1,4 @@
-"""Excel cells as the text a person sees in them, refusing the ones whose meaning Excel has blurred.
-
-pandas' read_excel hands back stored values without their number formats, so a cell showing 52% arrives
-as 0.52 and "Sep-20" as a full date; openpyxl gives us the format, which decides what the person meant.
-"""
+"""Excel cells as the text a person sees in them, refusing the ones whose meaning Excel has blurred."""
 
 from __future__ import annotations
 
@@ -23,7 +19,11 @@ CellProblems = dict[tuple[int, int], str]  # (row index, column index) in the gr
 
 
 def read_workbook(path: Path, kind: Kind) -> tuple[Grid, CellProblems]:
-    """The sheet named like `kind` (else the first) as rows of text, with a message for each bad cell."""
+    """The sheet named like `kind` (else the first) as rows of text, with a message for each bad cell.
+
+    pandas' read_excel hands back stored values without their number formats, so a cell showing 52% arrives
+    as 0.52 and "Sep-20" as a full date; openpyxl gives us the format, which decides what the person meant.
+    """
     # openpyxl refuses a path not ending .xlsx; a handle lets a workbook renamed .csv be read too.
     with path.open("rb") as handle:
         try:
