@@ -58,6 +58,8 @@ def read_sheet(
     - Row numbers are those a person sees: the header is row 1. Blank rows are skipped, not reported.
     - A column named `error` is ignored, so a fixed `.rejected.csv` can be imported as it is.
     """
+    if kind not in ("figures", "quotes"):
+        raise ValueError(f"kind must be 'figures' or 'quotes', not {kind!r}")
     grid, problems = _read_grid(path, kind)
     while grid and not any(grid[-1]):
         grid.pop()
