@@ -1,0 +1,1 @@
+"""Intake of new figures and quotes: validation and spreadsheets, with no database and no Slack."""

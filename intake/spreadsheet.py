@@ -1,0 +1,239 @@
+"""Reading figure and quote spreadsheets (CSV or XLSX) into validated rows, and writing them back out."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from intake.columns import Kind, all_columns, match_header
+from intake.errors import RowError, SheetError
+from intake.sniff import decode_text, detect_format
+from intake.validate import FigureInput, QuoteInput, natural_key, to_raw, validate_figure, validate_quote
+from intake.xlsx_cells import CellProblems, Grid, read_workbook
+
+__all__ = ["BadRow", "RowError", "Sheet", "SheetError", "read_sheet", "to_frame", "write_bad_rows",
+           "write_sheet"]
+
+Item = FigureInput | QuoteInput
+Progress = Callable[[int, int], None]
+PROGRESS_EVERY = 1000
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A rejected row as it was read (column -> text), with everything wrong with it."""
+
+    row: int
+    values: dict[str, str]
+    errors: tuple[RowError, ...]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The good rows with their row numbers, every error, and the bad rows for write_bad_rows."""
+
+    rows: list[tuple[int, Item]]
+    errors: list[RowError]
+    bad: list[BadRow]
+
+
+def read_sheet(
+    path: Path, kind: Kind, on_progress: Progress | None = None, *, today: date | None = None
+) -> Sheet:
+    """Every row of the file validated; SheetError if the file as a whole can't be used.
+
+    `on_progress(done, total)` is called every PROGRESS_EVERY data rows and once at the end.
+
+    - The file's bytes decide CSV or XLSX, not its name: a workbook renamed .csv is read as a workbook.
+    - CSV must be UTF-8 (a BOM is fine); the delimiter is whichever of , ; or tab splits the header most.
+    - In XLSX, a date cell is a day only when its format shows the day; a cell Excel turned into a date but
+      shows as a month ("Sep-20") is refused, since we can't know if a month or a day was meant. Dates typed
+      as text keep the precision typed. Exports format every cell as Text so Excel doesn't do this again.
+    - Row numbers are those a person sees: the header is row 1. Blank rows are skipped, not reported.
+    - A column named `error` is ignored, so a fixed `.rejected.csv` can be imported as it is.
+    """
+    if kind not in ("figures", "quotes"):
+        raise ValueError(f"kind must be 'figures' or 'quotes', not {kind!r}")
+    grid, problems = _read_grid(path, kind)
+    while grid and not any(grid[-1]):
+        grid.pop()
+    if not grid:
+        raise SheetError(f"{path.name} is empty")
+    if not any(grid[0]):
+        raise SheetError("row 1 must be the header row (the column names), but it is blank")
+    header = grid[0]
+    names = match_header(header, kind)
+    _check_unnamed_columns(header, names, grid)
+    if not any(any(row) for row in grid[1:]):
+        raise SheetError(f"no rows: {path.name} has the column names but no {kind} under them")
+    return _validate_rows(grid, names, problems, kind, on_progress, today)
+
+
+def write_bad_rows(sheet_path: Path, bad: Sequence[BadRow]) -> Path:
+    """The rejected rows beside the input as `<name>.rejected.csv`, with an `error` column saying why."""
+    out = sheet_path.with_name(f"{sheet_path.stem}.rejected.csv")
+    columns = list(bad[0].values) if bad else []
+    records = [
+        {**row.values, "error": f"row {row.row}: " + "; ".join(error.message for error in row.errors)}
+        for row in bad
+    ]
+    pd.DataFrame(records, columns=[*columns, "error"], dtype=str).to_csv(
+        out, index=False, encoding="utf-8-sig", lineterminator="\n"
+    )
+    return out
+
+
+def to_frame(items: Sequence[Item], kind: Kind | None = None) -> pd.DataFrame:
+    """Items as text in exactly the import columns (so the frame can be written and read back)."""
+    kind = kind or _kind_of(items)
+    return pd.DataFrame([to_raw(item) for item in items], columns=list(all_columns(kind)), dtype=str)
+
+
+def write_sheet(items: Sequence[Item], path: Path, kind: Kind | None = None) -> Path:
+    """Items written as CSV (UTF-8 with BOM, for Excel) or XLSX, chosen by the path's extension."""
+    kind = kind or _kind_of(items)
+    frame = to_frame(items, kind)
+    suffix = path.suffix.casefold()
+    if suffix == ".csv":
+        frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    elif suffix == ".xlsx":
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            frame.to_excel(writer, sheet_name=kind, index=False)
+            sheet = writer.sheets[kind]
+            # Text format stops Excel turning a typed 2020-09 into a date or 9,477 into a number later.
+            for column in sheet.iter_cols(min_row=1, max_row=max(sheet.max_row, 1000)):
+                for cell in column:
+                    cell.number_format = "@"
+    else:
+        raise ValueError(f"can only write .csv or .xlsx, not {path.suffix or 'no extension'}")
+    return path
+
+
+def _kind_of(items: Sequence[Item]) -> Kind:
+    if not items:
+        raise ValueError("no items: pass kind to say which columns to write")
+    return "quotes" if isinstance(items[0], QuoteInput) else "figures"
+
+
+def _read_grid(path: Path, kind: Kind) -> tuple[Grid, CellProblems]:
+    if detect_format(path) == "xlsx":
+        grid, problems = read_workbook(path, kind)
+    else:
+        grid, problems = _read_csv(path), {}
+    return [[cell.strip() for cell in row] for row in grid], problems
+
+
+def _read_csv(path: Path) -> Grid:
+    text = decode_text(path.read_bytes(), path.name)
+    first_line = text.split("\n", 1)[0]
+    separator = max((",", ";", "\t"), key=first_line.count)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=separator, header=None, dtype=str, keep_default_na=False,
+            na_filter=False, skip_blank_lines=False, engine="c",
+        )  # fmt: skip
+    except pd.errors.EmptyDataError:
+        raise SheetError(f"{path.name} is empty") from None
+    except pd.errors.ParserError as error:
+        raise SheetError(_explain_parser_error(str(error), separator)) from None
+    return frame.fillna("").to_numpy(dtype=object).tolist()
+
+
+def _explain_parser_error(message: str, separator: str) -> str:
+    counts = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if counts:
+        expected, line, saw = counts.groups()
+        shown = "tab" if separator == "\t" else separator
+        return (f"line {line} has {saw} cells but the header has {expected}; a value containing {shown} "
+                "must be inside double quotes")
+    if "EOF inside string" in message:
+        return "a double quote is opened and never closed; check quotes inside values are doubled (\"\")"
+    return f"the file can't be read as CSV ({message})"
+
+
+def _check_unnamed_columns(header: list[str], names: list[str | None], grid: Grid) -> None:
+    """A column with values but no name is refused rather than silently dropped."""
+    width = max(len(row) for row in grid)
+    for index in range(width):
+        if (index >= len(header) or not header[index]) and any(
+            index < len(row) and row[index] for row in grid[1:]
+        ):
+            raise SheetError(f"column {_letter(index)} has values but no name in row 1")
+
+
+def _letter(index: int) -> str:
+    """The column letter a person sees: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _validate_rows(
+    grid: Grid, names: list[str | None], problems: CellProblems, kind: Kind,
+    on_progress: Progress | None, today: date | None,
+) -> Sheet:  # fmt: skip
+    validate = validate_figure if kind == "figures" else validate_quote
+    columns = [(index, name) for index, name in enumerate(names) if name]
+    total = len(grid) - 1
+    good: list[tuple[int, Item]] = []
+    errors: list[RowError] = []
+    bad: list[BadRow] = []
+    first_seen: dict[tuple[str, ...], tuple[int, Item]] = {}
+    for index in range(1, len(grid)):
+        cells = grid[index]
+        if on_progress and index % PROGRESS_EVERY == 0:
+            on_progress(index, total)
+        if not any(cells):
+            continue
+        row_number = index + 1
+        values = {name: cells[i] if i < len(cells) else "" for i, name in columns}
+        row_errors = [
+            RowError(row_number, name, f"{name} {problems[(index, i)]}")
+            for i, name in columns if (index, i) in problems
+        ]
+        broken = {error.column for error in row_errors}
+        result = validate(values, today=today)
+        if isinstance(result, list):
+            # A refused cell reads as empty, so drop what that alone causes: "source_date is missing",
+            # or "source_url or source_date is needed" (which names the refused column).
+            row_errors += [RowError(row_number, e.field, e.message) for e in result
+                           if not _caused_by(e.field, e.message, broken)]
+        elif not row_errors:
+            key = natural_key(result)
+            if key in first_seen:
+                row_errors.append(_duplicate(row_number, result, *first_seen[key]))
+            else:
+                first_seen[key] = (row_number, result)
+                good.append((row_number, result))
+        if row_errors:
+            errors += row_errors
+            bad.append(BadRow(row_number, values, tuple(row_errors)))
+    if on_progress:
+        on_progress(total, total)
+    return Sheet(rows=good, errors=errors, bad=bad)
+
+
+def _caused_by(field: str, message: str, broken: set[str]) -> bool:
+    return field in broken or any(re.search(rf"\b{name}\b", message) for name in broken)
+
+
+def _duplicate(row_number: int, item: Item, first_row: int, first: Item) -> RowError:
+    """Same natural key as an earlier row: say which, and whether the figure itself differs."""
+    if isinstance(item, QuoteInput):
+        return RowError(row_number, "text", f"text repeats the quote by the same speaker in row {first_row}")
+    if item == first:
+        return RowError(row_number, "measure", f"measure repeats row {first_row} exactly")
+    assert isinstance(first, FigureInput)
+    differs = "value" if item.value != first.value else "details"
+    what = f"value {first.value:f} there and {item.value:f} here" if differs == "value" else "other details"
+    return RowError(row_number, "measure", f"measure, unit, period, geography and source are the same as "
+                    f"row {first_row} but with {what}; keep the right one")

@@ -1,0 +1,119 @@
+"""Excel cells as the text a person sees in them, refusing the ones whose meaning Excel has blurred."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from intake.cleaning import Invalid
+from intake.columns import Kind
+from intake.errors import SheetError
+
+Grid = list[list[str]]
+CellProblems = dict[tuple[int, int], str]  # (row index, column index) in the grid -> message
+
+
+def read_workbook(path: Path, kind: Kind) -> tuple[Grid, CellProblems]:
+    """The sheet named like `kind` (else the first) as rows of text, with a message for each bad cell.
+
+    pandas' read_excel hands back stored values without their number formats, so a cell showing 52% arrives
+    as 0.52 and "Sep-20" as a full date; openpyxl gives us the format, which decides what the person meant.
+    """
+    # openpyxl refuses a path not ending .xlsx; a handle lets a workbook renamed .csv be read too.
+    with path.open("rb") as handle:
+        try:
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds for a damaged file; all mean the same here
+            raise SheetError(f"{path.name} is a damaged Excel file ({type(error).__name__})") from None
+        try:
+            return _read_cells(book, kind)
+        finally:
+            book.close()
+
+
+def _read_cells(book: openpyxl.Workbook, kind: Kind) -> tuple[Grid, CellProblems]:
+    names = {name.casefold(): name for name in book.sheetnames}
+    if not book.worksheets:
+        raise SheetError("the workbook has no worksheets")
+    sheet = book[names[kind]] if kind in names else book.worksheets[0]
+    if hasattr(sheet, "reset_dimensions"):
+        # Some tools write a wrong "used range"; trusting it in read-only mode would drop rows silently.
+        sheet.reset_dimensions()
+    grid: Grid = []
+    problems: CellProblems = {}
+    for row_index, row in enumerate(sheet.iter_rows()):
+        texts: list[str] = []
+        for column_index, cell in enumerate(row):
+            try:
+                texts.append(cell_text(cell.value, cell.number_format))
+            except Invalid as problem:
+                problems[(row_index, column_index)] = str(problem)
+                texts.append("")
+        grid.append(texts)
+    return grid, problems
+
+
+def cell_text(value: Any, number_format: str | None) -> str:
+    """What the cell shows, as the text a person would have typed; Invalid when that can't be known."""
+    fmt = number_format or "General"
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime | date):
+        return _date_text(value, fmt)
+    if isinstance(value, time | timedelta):
+        raise Invalid("holds a time of day; type the value as text")
+    if isinstance(value, int | float):
+        return _number_text(value, fmt)
+    return str(value)
+
+
+def _date_text(value: date, fmt: str) -> str:
+    """A date cell is only a day if its format shows the day; "Sep-20" may have meant just the month."""
+    if isinstance(value, datetime) and value.time() != time(0, 0):
+        raise Invalid("holds a date and time; type the date as text, like 2020-09-30")
+    if "d" not in _format_code(fmt).casefold():
+        raise Invalid(f"was stored by Excel as a date shown as a month or year, so we can't tell if "
+                      f"{value:%Y-%m} or {value:%Y-%m-%d} was meant; format the column as Text and type it "
+                      "again (YYYY, YYYY-MM or YYYY-MM-DD)")
+    return f"{value:%Y-%m-%d}"
+
+
+def _number_text(value: float, fmt: str) -> str:
+    """The number as shown: percent formats times 100 with a %, and no hidden decimals behind rounding."""
+    # Excel keeps 15 significant digits, so 0.1+0.2 shows as 0.3 there and should here too.
+    exact = Decimal(value) if isinstance(value, int) else Decimal(format(value, ".15g"))
+    code = _format_code(fmt)
+    percent = "%" in code
+    shown = exact.scaleb(2) if percent else exact
+    decimals = _shown_decimals(code)
+    exponent = shown.normalize().as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 0
+    if decimals is not None and places > decimals:
+        raise Invalid(f"shows {round(shown, decimals):f}{'%' if percent else ''} but holds "
+                      f"{shown.normalize():f}{'%' if percent else ''}; type the figure you mean as text")
+    text = format(shown.normalize(), "f") if shown != shown.to_integral_value() else f"{int(shown)}"
+    return f"{text}%" if percent else text
+
+
+def _format_code(fmt: str) -> str:
+    """The positive-number part of a format with quoted text, [colour]/[$£-809] codes and escapes gone."""
+    first = fmt.split(";")[0]
+    return re.sub(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.', "", first)
+
+
+def _shown_decimals(code: str) -> int | None:
+    """How many decimals a format shows; None for General, which shows what it holds."""
+    if code.strip().casefold() in ("general", "@", ""):
+        return None
+    if after_point := re.search(r"\.([0#?]+)", code):
+        return len(after_point.group(1))
+    return 0 if re.search(r"[0#?]", code) else None
