@@ -143,16 +143,31 @@ def _exists(session: Session, query: Select[tuple[Item]]) -> bool:
     return session.scalar(select(query.limit(1).exists())) or False
 
 
-def vocabulary(session: Session, workspace_id: int, model: type[Item]) -> list[str]:
-    """Names a person might be reaching for: entity names and aliases, topics, and speakers for quotes."""
-    names = set(session.scalars(select(EntityAlias.alias).where(EntityAlias.workspace_id == workspace_id)))
-    names |= {phrase_key(n) for n in session.scalars(select(Topic.name).where(Topic.workspace_id == workspace_id))}
+def vocabulary(session: Session, workspace_id: int, model: type[Item]) -> dict[str, str]:
+    """Names a person might be reaching for (entities, aliases, topics; speakers for quotes), key -> shown name."""
+    names: dict[str, str] = {}
+    for alias, name in session.execute(
+        select(EntityAlias.alias, Entity.name)
+        .join(Entity, Entity.id == EntityAlias.entity_id)
+        .where(EntityAlias.workspace_id == workspace_id)
+    ):
+        names[alias] = _shown_alias(alias, name)
+    shown: list[str] = list(session.scalars(select(Topic.name).where(Topic.workspace_id == workspace_id)))
     if model is Quote:
-        speakers = session.scalars(
+        shown += session.scalars(
             select(Quote.speaker).where(Quote.workspace_id == workspace_id, Quote.status.in_(ANSWERABLE)).distinct()
         )
-        names |= {phrase_key(s) for s in speakers}
-    return sorted(n for n in names if n)
+    names.update((phrase_key(n), n) for n in shown)
+    names.pop("", None)
+    return names
+
+
+def _shown_alias(alias: str, name: str) -> str:
+    """An alias as the entity's own name writes it ("meta" in "Meta Platforms" -> "Meta"), else capitalised."""
+    at = name.casefold().find(alias)
+    if at >= 0:
+        return name[at : at + len(alias)]
+    return alias.upper() if len(alias) <= 4 else alias.title()
 
 
 def correct(session: Session, workspace_id: int, model: type[Item], question: str) -> tuple[str | None, list[str]]:
@@ -167,7 +182,7 @@ def correct(session: Session, workspace_id: int, model: type[Item], question: st
         close = difflib.get_close_matches(word, known_words, n=1, cutoff=CORRECTION_CUTOFF)
         fixed.append(close[0] if close and word not in known_words else word)
     corrected = " ".join(fixed) if fixed != asked else None
-    suggestions = difflib.get_close_matches(" ".join(asked), known, n=3, cutoff=SUGGESTION_CUTOFF)
+    keys = difflib.get_close_matches(" ".join(asked), list(known), n=3, cutoff=SUGGESTION_CUTOFF)
     for word in asked:
-        suggestions += [s for s in difflib.get_close_matches(word, known, n=2, cutoff=SUGGESTION_CUTOFF)]
-    return corrected, list(dict.fromkeys(suggestions))[:3]
+        keys += difflib.get_close_matches(word, list(known), n=2, cutoff=SUGGESTION_CUTOFF)
+    return corrected, list(dict.fromkeys(known[key] for key in keys))[:3]

@@ -61,11 +61,16 @@ def _source_names(source: Source | None) -> list[str]:
     return [part for s in source.chain() for part in (s.title, s.publisher)]
 
 
+def _publisher(via: Source | None) -> list[str]:
+    """Where we read a report adds only its publisher: its headline is about everything it reports."""
+    return [via.publisher] if via is not None and via.publisher else []
+
+
 def statistic_body(stat: Statistic) -> str:
     parts = [stat.measure, stat.value_text, stat.geography, stat.evidence, stat.notes]
     parts += [topic.name for topic in stat.topics]
     parts += _entity_names(stat.entities)
-    parts += _source_names(stat.source) + _source_names(stat.via_source)
+    parts += _source_names(stat.source) + _publisher(stat.via_source)
     return "\n".join(p for p in parts if p)
 
 
@@ -73,7 +78,7 @@ def quote_body(quote: Quote) -> str:
     parts = [quote.text, quote.speaker, quote.speaker_role, quote.speaker_org, quote.context]
     parts += [topic.name for topic in quote.topics]
     parts += _entity_names(quote.entities)
-    parts += _source_names(quote.source) + _source_names(quote.via_source)
+    parts += _source_names(quote.source) + _publisher(quote.via_source)
     return "\n".join(p for p in parts if p)
 
 

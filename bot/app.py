@@ -1,0 +1,155 @@
+"""The Bolt app factory: settings and sessions in, a configured `slack_bolt.App` out; nothing at import time."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, BoltResponse, Respond
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from commands import quote, stats
+from commands.reply import SHARE_ACTION, Reply
+from storage import workspaces
+
+log = logging.getLogger("statbot")
+
+# The team id the local console uses before the install has met a real Slack workspace.
+CONSOLE_TEAM = "T0CONSOLE"
+UNREACHABLE = (
+    ":warning: statbot cannot reach its data right now, so it cannot answer. "
+    "Please try again in a minute; the team that runs statbot has been told in its logs."
+)
+SOMETHING_WRONG = ":warning: Something went wrong answering that. It has been logged; please try again."
+
+
+@dataclass(frozen=True)
+class Home:
+    """The one workspace a single-workspace install serves."""
+
+    workspace_id: int
+    team_id: str | None
+
+
+def make_client(settings: Settings) -> WebClient:
+    """A Web API client that waits out 429s (honouring Retry-After) and retries 5xx and dropped connections."""
+    client = WebClient(token=settings.bot_token, base_url=settings.api_url or WebClient.BASE_URL)
+    client.retry_handlers += [
+        RateLimitErrorRetryHandler(max_retry_count=2),
+        ServerErrorRetryHandler(max_retry_count=2),
+        ConnectionErrorRetryHandler(max_retry_count=2),
+    ]
+    return client
+
+
+def resolve_home(settings: Settings, client: WebClient, sessions: sessionmaker[Session]) -> Home:
+    """Find the home workspace; with a bot token, learn its team from Slack and bind it for good."""
+    team_id = None
+    if settings.bot_token:
+        identity = client.auth_test()
+        team_id = str(identity["team_id"])
+    with sessions() as session:
+        workspace = workspaces.bind_home(session, team_id) if team_id else workspaces.home(session)
+        session.commit()
+        return Home(workspace_id=workspace.id, team_id=workspace.team_id)
+
+
+def create_app(
+    settings: Settings, sessions: sessionmaker[Session], *, client: WebClient | None = None, home: Home | None = None
+) -> App:
+    """Build the app. `home` may be given by callers that already resolved it (the console)."""
+    client = client or make_client(settings)
+    home = home or resolve_home(settings, client, sessions)
+    app = App(
+        signing_secret=settings.signing_secret or "",
+        client=client,
+        authorize=_authorizer(settings, home),
+        before_authorize=_refuse_other_teams(home),
+        process_before_response=True,
+        ssl_check_enabled=True,
+        ignoring_self_events_enabled=False,
+    )
+    register(app, sessions)
+    return app
+
+
+def _allowed_team(home: Home, team_id: str | None) -> bool:
+    return team_id == (home.team_id or CONSOLE_TEAM)
+
+
+def _refuse_other_teams(home: Home) -> Any:
+    """A request signed for this app but from another workspace is refused before any listener runs."""
+
+    def middleware(context: dict[str, Any], body: dict[str, Any], next: Any) -> BoltResponse | None:
+        if not _allowed_team(home, context.get("team_id")):
+            log.warning("refused a request from team %s: this install serves %s", context.get("team_id"), home.team_id)
+            return BoltResponse(status=401, body="This app is not installed in that workspace.")
+        return next()  # type: ignore[no-any-return]
+
+    return middleware
+
+
+def _authorizer(settings: Settings, home: Home) -> Any:
+    def authorize(enterprise_id: str | None, team_id: str | None, context: dict[str, Any]) -> AuthorizeResult | None:
+        if not _allowed_team(home, team_id):
+            return None
+        context["workspace_id"] = home.workspace_id
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=settings.bot_token)
+
+    return authorize
+
+
+def answer(sessions: sessionmaker[Session], workspace_id: int, command: str, text: str, **kwargs: Any) -> Reply:
+    """Run one of the answering commands; the same path serves Slack, the console and Share in channel."""
+    with sessions() as session:
+        if command == quote.COMMAND:
+            return quote.answer(session, workspace_id, text, **kwargs)
+        return stats.answer(session, workspace_id, text, **kwargs)
+
+
+def register(app: App, sessions: sessionmaker[Session]) -> None:
+    @app.command(stats.COMMAND)
+    @app.command(quote.COMMAND)
+    def answer_command(ack: Ack, command: dict[str, str], context: dict[str, Any]) -> None:
+        ack(**answer(sessions, context["workspace_id"], command["command"], command.get("text", "")).as_slack())
+
+    @app.action(SHARE_ACTION)
+    def share_in_channel(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
+        ack()
+        asked = json.loads(body["actions"][0]["value"])
+        reply = answer(sessions, context["workspace_id"], asked["command"], asked["text"], shared_by=body["user"]["id"])
+        respond(**reply.as_slack(), replace_original=False)
+        respond(delete_original=True)
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any], respond: Respond) -> BoltResponse:
+        unreachable = isinstance(error, OperationalError | DBAPIError) and (
+            isinstance(error, OperationalError) or error.connection_invalidated
+        )
+        if unreachable:
+            log.error("database unreachable while answering %s: %s", _what(body), error.__class__.__name__)
+        else:
+            log.exception("failed answering %s", _what(body), exc_info=error)
+        message = UNREACHABLE if unreachable else SOMETHING_WRONG
+        if "command" in body:
+            return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": message}))
+        if body.get("response_url"):
+            respond(text=message, replace_original=False)
+        return BoltResponse(status=200, body="")
+
+
+def _what(body: dict[str, Any]) -> str:
+    if "command" in body:
+        return f"{body['command']} (team {body.get('team_id')})"
+    return f"{body.get('type', 'request')} (team {body.get('team', {}).get('id')})"

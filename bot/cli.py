@@ -1,0 +1,143 @@
+"""The `statbot` command line: set up the database, ask questions locally, and run the bot."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import secrets
+import sys
+from collections.abc import Sequence
+
+from bot import console
+from bot.app import CONSOLE_TEAM, create_app, make_client, resolve_home
+from bot.config import Settings
+from storage import migrate, sample, workspaces
+from storage.db import make_engine, make_sessions
+
+
+def migrate_only(settings: Settings) -> int:
+    """The release phase: bring the schema up to date and nothing else."""
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    print(f"Database migrated ({engine.url.render_as_string(hide_password=True)}).")
+    return 0
+
+
+def init(settings: Settings) -> int:
+    """Create or migrate the database and load the sample data; safe to run again."""
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    with make_sessions(engine)() as session:
+        workspace = workspaces.home(session)
+        loaded = sample.load(session, workspace.id)
+        session.commit()
+    print(
+        f"Database ready ({engine.url.render_as_string(hide_password=True)}); "
+        f"sample data in place: {loaded['figures']} figures and {loaded['quotes']} quotes from the NSPCC article."
+    )
+    return 0
+
+
+def _local_app(settings: Settings) -> tuple[console.App, str, str]:
+    """The real Bolt app, with the team and signing secret a local console signs its requests with."""
+    signing_secret = settings.signing_secret or secrets.token_hex(16)
+    settings = Settings(**{**settings.__dict__, "signing_secret": signing_secret})
+    sessions = make_sessions(make_engine(settings.database_url))
+    client = make_client(settings)
+    home = resolve_home(settings, client, sessions)
+    app = create_app(settings, sessions, client=client, home=home)
+    return app, home.team_id or CONSOLE_TEAM, signing_secret
+
+
+def ask(settings: Settings, line: str, as_json: bool) -> int:
+    app, team_id, secret = _local_app(settings)
+    status, payload, body = console.ask(app, line, team_id=team_id, signing_secret=secret)
+    if as_json and payload is not None:
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        print(console.describe(status, payload, body, line.split()[0] if line.strip() else ""))
+    return 0 if status == 200 else 1
+
+
+def run_console(settings: Settings) -> int:
+    app, team_id, secret = _local_app(settings)
+    # Bolt's advice for unhandled commands is for developers; the console answers those itself.
+    logging.getLogger("slack_bolt.App").setLevel(logging.ERROR)
+    console.run(app, sys.stdin, sys.stdout, team_id=team_id, signing_secret=secret, prompt=sys.stdin.isatty())
+    return 0
+
+
+def serve(settings: Settings, port: int, workers: int) -> int:
+    missing = [name for name, value in (("SLACK_BOT_TOKEN", settings.bot_token),
+                                        ("SLACK_SIGNING_SECRET", settings.signing_secret)) if not value]
+    if missing:
+        print(f"statbot serve needs {' and '.join(missing)} (see README: Install into a workspace).", file=sys.stderr)
+        return 2
+    from bot.web import serve as serve_http
+
+    serve_http(settings, port=port, workers=workers)
+    return 0
+
+
+def socket(settings: Settings) -> int:
+    if not settings.socket_mode_ready:
+        print("Socket Mode needs SLACK_APP_TOKEN (xapp-...) and SLACK_BOT_TOKEN (xoxb-...).", file=sys.stderr)
+        return 2
+    from bot.socket import run
+
+    run(settings)
+    return 0
+
+
+def run(settings: Settings) -> int:
+    """`make run`: Socket Mode when Slack credentials are set, the local console otherwise, saying which."""
+    if settings.socket_mode_ready:
+        print("SLACK_APP_TOKEN and SLACK_BOT_TOKEN are set: connecting to Slack in Socket Mode.", flush=True)
+        return socket(settings)
+    print(
+        "No SLACK_APP_TOKEN and SLACK_BOT_TOKEN set, so statbot answers here in a local console "
+        "(see README to connect it to Slack).",
+        flush=True,
+    )
+    return run_console(settings)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="statbot", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser("init", help="create or migrate the database and load the sample data")
+    commands.add_parser("migrate", help="create or migrate the database only (the release phase)")
+    ask_parser = commands.add_parser("ask", help='answer one slash command, e.g. statbot ask "/stats facebook"')
+    ask_parser.add_argument("line")
+    ask_parser.add_argument("--json", action="store_true", help="print the Slack message payload")
+    commands.add_parser("console", help="answer slash commands typed or piped on standard input")
+    serve_parser = commands.add_parser("serve", help="serve Slack's HTTP requests with gunicorn")
+    serve_parser.add_argument("--port", type=int, default=3000)
+    serve_parser.add_argument("--workers", type=int, default=2)
+    commands.add_parser("socket", help="connect to Slack in Socket Mode")
+    commands.add_parser("run", help="Socket Mode if configured, else the local console")
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.command == "init":
+        return init(settings)
+    if args.command == "migrate":
+        return migrate_only(settings)
+    if args.command == "ask":
+        return ask(settings, args.line, args.json)
+    if args.command == "console":
+        return run_console(settings)
+    if args.command == "serve":
+        return serve(settings, args.port, args.workers)
+    if args.command == "socket":
+        return socket(settings)
+    return run(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

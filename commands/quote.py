@@ -1,0 +1,78 @@
+"""`/quote <topic or speaker>`: stored quotes with their exact words and full attribution."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import Block, DividerBlock
+from sqlalchemy.orm import Session
+
+from commands.question import Question, parse
+from commands.reply import Reply, context, no_match, provenance, section, share_button
+from commands.stats import help_reply
+from commands.text import clip, escape, plural
+from storage import queries
+from storage.models import Quote
+from storage.queries import Found
+
+COMMAND = "/quote"
+SHOWN = 8
+# Room left in a 3,000-character section for the attribution lines under the words.
+QUOTE_ROOM = 2200
+
+
+def answer(session: Session, workspace_id: int, text: str, *, shared_by: str | None = None) -> Reply:
+    question = parse(text)
+    if question.is_help:
+        return help_reply()
+    if question.problem:
+        return Reply(text=question.problem, blocks=[section(question.problem)])
+    found = queries.find(session, workspace_id, Quote, question.text, limit=SHOWN)
+    return render(question, found, shared_by=shared_by)
+
+
+def render(question: Question, found: Found[Quote], *, shared_by: str | None = None) -> Reply:
+    asked = escape(question.text)
+    if not found.items:
+        return no_match("quotes", COMMAND, question.text, found.suggestions)
+    intro = f"{plural(found.total, 'quote')} for *{asked}*"
+    if found.corrected_to:
+        intro = f"No quotes match *{asked}*; showing {plural(found.total, 'quote')} for *{escape(found.corrected_to)}*"
+    elif found.partial:
+        intro = f"No quote matches every word of *{asked}*; {plural(found.total, 'quote')} match some of them"
+    blocks: list[Block] = []
+    if shared_by:
+        blocks.append(context(f"Shared by <@{shared_by}> with `/quote {asked}`"))
+    blocks.append(section(intro))
+    for quote in found.items:
+        blocks += [DividerBlock(), section(quote_text(quote)), context(*quote_context(quote))]
+    if found.total > len(found.items):
+        blocks.append(context(f"…and {found.total - len(found.items):,} more. Add words to narrow it down."))
+    if not shared_by:
+        blocks.append(share_button(COMMAND, question.text))
+    lead = found.items[0]
+    return Reply(
+        text=f"“{clip(lead.text, 200)}” ({lead.speaker}) ({intro.replace('*', '')})",
+        blocks=blocks,
+        response_type="in_channel" if shared_by else "ephemeral",
+    )
+
+
+def attribution(quote: Quote) -> str:
+    who = f"*{escape(quote.speaker)}*"
+    details = [d for d in (quote.speaker_role, quote.speaker_org) if d and d != quote.speaker]
+    return f"— {who}, {escape(', '.join(details))}" if details else f"— {who}"
+
+
+def quote_text(quote: Quote) -> str:
+    words = escape(clip(quote.text, QUOTE_ROOM)).replace("\n", "\n>")
+    lines = [f">“{words}”", attribution(quote)]
+    said = quote.said
+    lines.append(f"*Said:* {said.human() if said else 'date not given'}")
+    lines += provenance(quote.source, quote.via_source)
+    return "\n".join(lines)
+
+
+def quote_context(quote: Quote) -> list[str]:
+    parts = [f"Quote #{quote.id}"]
+    if quote.context:
+        parts.append(escape(clip(quote.context, 600)))
+    return [" · ".join(parts)]

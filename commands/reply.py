@@ -1,0 +1,102 @@
+"""A reply as Slack receives it, built from slack-sdk's Block Kit models, plus the citation lines both commands share."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from commands.text import clip, escape
+from storage.models import Source
+
+SECTION_LIMIT = 3000
+MESSAGE_BLOCK_LIMIT = 50
+SHARE_ACTION = "share_answer"
+# A link Slack can show safely: no characters that would end or split the <url|label> form.
+_SAFE_URL = re.compile(r"^https?://[^\s<>|]+$")
+
+
+@dataclass
+class Reply:
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+    response_type: Literal["ephemeral", "in_channel"] = "ephemeral"
+
+    def as_slack(self) -> dict[str, Any]:
+        """The message payload: to_dict() is where slack-sdk checks Block Kit's limits."""
+        if len(self.blocks) > MESSAGE_BLOCK_LIMIT:
+            raise ValueError(f"{len(self.blocks)} blocks is over Slack's limit of {MESSAGE_BLOCK_LIMIT}")
+        return {
+            "response_type": self.response_type,
+            "text": self.text,
+            "blocks": [block.to_dict() for block in self.blocks],
+        }
+
+
+def section(mrkdwn: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(mrkdwn, SECTION_LIMIT)))
+
+
+def context(*mrkdwn: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(m, SECTION_LIMIT)) for m in mrkdwn if m][:10])
+
+
+def share_button(command: str, question: str) -> ActionsBlock:
+    """The button that posts this same answer in the channel, credited to whoever presses it."""
+    value = json.dumps({"command": command, "text": question})
+    return ActionsBlock(
+        elements=[ButtonElement(text="Share in channel", action_id=SHARE_ACTION, value=value)]
+    )
+
+
+def link(url: str, label: str) -> str:
+    """`label` linked to `url` when the url is safe to put in mrkdwn, else the label alone."""
+    if url and _SAFE_URL.match(url):
+        return f"<{url}|{escape(label)}>"
+    return escape(label)
+
+
+def cite(source: Source) -> str:
+    """A source as a reader cites it: title (linked), publisher, date, saying plainly what is missing."""
+    published = source.published
+    date_text = published.human() if published else "date not given"
+    name = source.title or source.publisher or "Unnamed source"
+    details = [source.publisher] if source.title and source.publisher else []
+    details.append(date_text)
+    if not (source.url and _SAFE_URL.match(source.url)):
+        details.append("no link recorded")
+    title = f"_{link(source.url, name)}_" if source.title else f"*{link(source.url, name)}*"
+    return f"{title} ({escape(', '.join(details))})"
+
+
+def provenance(source: Source, via: Source | None) -> list[str]:
+    """The citation chain as lines: who produced it, from what primary source, who reported it, where we read it."""
+    chain = source.chain()
+    lines = []
+    if len(chain) > 1:
+        lines.append(f"*Produced by:* {cite(chain[1])}")
+        for primary in chain[2:]:
+            lines.append(f"*Primary source:* {cite(primary)}")
+    lines.append(f"*Reported by:* {cite(source)}")
+    if via is not None and via.id != source.id:
+        lines.append(f"*Read in:* {cite(via)}")
+    return lines
+
+
+def no_match(noun: str, command: str, asked: str, suggestions: list[str]) -> Reply:
+    """Say plainly that nothing matched, offer near names if there are any, and never fail."""
+    message = f"No {noun} match *{escape(asked)}*."
+    if suggestions:
+        message += " Did you mean " + " or ".join(f"*{escape(s)}*" for s in suggestions) + "?"
+    message += f" Try fewer words, or `{command} help` for examples."
+    return Reply(text=message.replace("*", ""), blocks=[section(message)])

@@ -1,0 +1,118 @@
+"""`/stats <subject>`: the stored figures about a subject, most relevant and newest first, with their sources."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slack_sdk.models.blocks import Block, DividerBlock
+from sqlalchemy.orm import Session
+
+from commands.question import Question, parse
+from commands.reply import Reply, context, no_match, provenance, section, share_button
+from commands.text import escape, format_value, plural
+from storage import queries
+from storage.models import Statistic, Status
+from storage.partial_date import human_period
+from storage.queries import Found
+
+COMMAND = "/stats"
+SHOWN = 10
+
+HELP = (
+    "*/stats* finds citable figures, with who produced them and who reported them.\n"
+    "• `/stats facebook`: figures about Facebook and the apps Meta owns (Instagram, WhatsApp, Messenger)\n"
+    "• `/stats online child sexual abuse`: figures on a topic\n"
+    "• `/stats help`: this message\n"
+    "*/quote* finds quotes with their attribution.\n"
+    "• `/quote burrows`: quotes by a speaker\n"
+    "• `/quote nca`: quotes from an organisation\n"
+    "• `/quote encryption`: quotes on a topic\n"
+    "Answers are shown only to you; press *Share in channel* to post one for everyone."
+)
+
+
+def help_reply() -> Reply:
+    return Reply(text="How to use /stats and /quote", blocks=[section(HELP)])
+
+
+def answer(
+    session: Session, workspace_id: int, text: str, *, today: date | None = None, shared_by: str | None = None
+) -> Reply:
+    question = parse(text)
+    if question.is_help:
+        return help_reply()
+    if question.problem:
+        return Reply(text=question.problem, blocks=[section(question.problem)])
+    found = queries.find(session, workspace_id, Statistic, question.text, limit=SHOWN)
+    return render(question, found, today=today or date.today(), shared_by=shared_by)
+
+
+def render(question: Question, found: Found[Statistic], *, today: date, shared_by: str | None = None) -> Reply:
+    asked = escape(question.text)
+    if not found.items:
+        return no_match("figures", COMMAND, question.text, found.suggestions)
+    intro = f"{plural(found.total, 'figure')} for *{asked}*"
+    if found.corrected_to:
+        intro = f"No figures match *{asked}*; showing {plural(found.total, 'figure')} for *{escape(found.corrected_to)}*"
+    elif found.partial:
+        intro = f"No figure matches every word of *{asked}*; {plural(found.total, 'figure')} match some of them"
+    blocks: list[Block] = []
+    if shared_by:
+        blocks.append(context(f"Shared by <@{shared_by}> with `/stats {asked}`"))
+    blocks.append(section(intro))
+    for stat in found.items:
+        blocks += [DividerBlock(), section(figure_text(stat, today)), context(*figure_context(stat))]
+    if found.total > len(found.items):
+        more = found.total - len(found.items)
+        blocks.append(context(f"…and {more:,} more. Add words to narrow it down, e.g. `/stats {asked} 2020`."))
+    if not shared_by:
+        blocks.append(share_button(COMMAND, question.text))
+    lead = found.items[0]
+    fallback = f"{format_value(lead.value, lead.unit)} {lead.measure} ({intro.replace('*', '')})"
+    return Reply(text=fallback, blocks=blocks, response_type="in_channel" if shared_by else "ephemeral")
+
+
+def figure_text(stat: Statistic, today: date) -> str:
+    value = f"*{format_value(stat.value, stat.unit)}*"
+    headline = f"{value} {escape(stat.measure)}"
+    if stat.base is not None:
+        headline += f" (of {format_value(stat.base.value, stat.base.unit)} {escape(stat.base.measure)})"
+    where_when = [p for p in (human_period(*stat.period), stat.geography) if p]
+    lines = [headline]
+    if where_when:
+        lines.append(escape(" · ".join(where_when)))
+    lines += warnings(stat, today)
+    lines += provenance(stat.source, stat.via_source)
+    return "\n".join(lines)
+
+
+def warnings(stat: Statistic, today: date) -> list[str]:
+    """What a person must know before citing: replaced by a newer figure, or likely out of date."""
+    notes = []
+    if stat.status == Status.SUPERSEDED.value and stat.superseded_by is not None:
+        newer = stat.superseded_by
+        period = human_period(*newer.period)
+        notes.append(
+            f":warning: *Superseded by* {format_value(newer.value, newer.unit)} {escape(newer.measure)}"
+            + (f" ({escape(period)})" if period else "")
+        )
+    if stat.expected_update_months and stat.period_end:
+        months_old = (today.year - stat.period_end.year) * 12 + today.month - stat.period_end.month
+        if months_old > stat.expected_update_months:
+            notes.append(
+                f":hourglass: *Possibly out of date:* usually updated every {stat.expected_update_months} months"
+            )
+    return notes
+
+
+def figure_context(stat: Statistic) -> list[str]:
+    about = ", ".join(entity.name for entity in stat.entities)
+    topics = ", ".join(topic.name for topic in stat.topics)
+    parts = [f"Figure #{stat.id}"]
+    if stat.value_text:
+        parts.append(f"written “{escape(stat.value_text)}”")
+    if about:
+        parts.append(f"about {escape(about)}")
+    if topics:
+        parts.append(f"topics: {escape(topics)}")
+    return [" · ".join(parts)]

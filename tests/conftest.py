@@ -1,0 +1,96 @@
+"""Shared fixtures: a migrated database on SQLite and on PostgreSQL, the sample data, and Slack stand-ins."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import migrate, sample, workspaces
+from storage.db import make_engine, make_sessions, normalise_url
+from storage.models import Base
+from tests.slackapi.standin import SlackStandIn
+
+PG_SERVER = os.environ.get("STATBOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TEAM = "T0TEST"
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database of our own on the test server, dropped afterwards. No server is an error, never a skip."""
+    name = f"statbot_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(PG_SERVER), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = normalise_url(PG_SERVER).rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_engines(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Engine]]:
+    sqlite_path = tmp_path_factory.mktemp("db") / "statbot.db"
+    engines = {"sqlite": make_engine(f"sqlite:///{sqlite_path}"), "postgresql": make_engine(postgres_url)}
+    for engine in engines.values():
+        migrate.upgrade(engine)
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
+
+
+def empty(engine: Engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, migrated_engines: dict[str, Engine]) -> Engine:
+    """A migrated, empty database: each test runs once on SQLite and once on PostgreSQL."""
+    chosen = migrated_engines[request.param]
+    empty(chosen)
+    return chosen
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_sessions(engine)
+
+
+@pytest.fixture
+def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    with sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def home_id(db: Session) -> int:
+    """The home workspace, bound to the test team, with the NSPCC sample data loaded."""
+    workspace = workspaces.bind_home(db, TEAM)
+    sample.load(db, workspace.id)
+    db.commit()
+    return workspace.id
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandIn]:
+    with SlackStandIn(team_id=TEAM) as server:
+        yield server
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent

@@ -1,0 +1,158 @@
+"""Finding figures and quotes on SQLite and PostgreSQL: entities, aliases, word forms, typos, hostile text."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage import library, queries, sample, workspaces
+from storage.models import Quote, SearchDocument, Statistic, Status, Workspace
+
+
+def values(found: queries.Found[Statistic]) -> list[str]:
+    return [f"{item.value.normalize():f}{'%' if item.unit == 'percent' else ''}" for item in found.items]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["facebook", "Facebook", "FACEBOOK", "meta", "Meta", "Meta Platforms", "instagram", "whatsapp", "messenger",
+     "Facebook Messenger", "facebook-owned apps"],
+)
+def test_every_name_of_the_facebook_family_finds_the_nspcc_share(db: Session, home_id: int, question: str) -> None:
+    found = queries.find(db, home_id, Statistic, question)
+    assert values(found) == ["52%"]
+    assert found.corrected_to is None
+
+
+def test_a_small_typo_still_finds_facebook_and_says_what_it_searched(db: Session, home_id: int) -> None:
+    found = queries.find(db, home_id, Statistic, "facebok")
+    assert values(found) == ["52%"]
+    assert found.corrected_to == "facebook"
+
+
+def test_words_of_a_figure_find_both_figures_newest_and_most_relevant_first(db: Session, home_id: int) -> None:
+    found = queries.find(db, home_id, Statistic, "illicit image offences")
+    assert found.total == 2
+    assert set(values(found)) == {"52%", "9477"}
+
+
+@pytest.mark.parametrize(
+    ("question", "speakers"),
+    [
+        ("burrows", {"Andy Burrows"}),
+        ("Andy Burrows", {"Andy Burrows"}),
+        ("nca", {"Rob Jones"}),
+        ("National Crime Agency", {"Rob Jones"}),
+        ("jones", {"Rob Jones"}),
+        ("encryption", {"Andy Burrows", "Rob Jones", "A Facebook spokesperson"}),
+        ("encrypted", {"Andy Burrows", "Rob Jones", "A Facebook spokesperson"}),
+        ("spokesperson", {"A Facebook spokesperson"}),
+    ],
+)
+def test_quotes_are_found_by_speaker_organisation_and_topic(
+    db: Session, home_id: int, question: str, speakers: set[str]
+) -> None:
+    found = queries.find(db, home_id, Quote, question)
+    assert {quote.speaker for quote in found.items} == speakers
+
+
+def test_word_forms_match_the_same_quotes(db: Session, home_id: int) -> None:
+    by_noun = queries.find(db, home_id, Quote, "encryption")
+    by_verb = queries.find(db, home_id, Quote, "encrypted")
+    assert by_noun.total == by_verb.total == 4
+    assert [q.id for q in by_noun.items] == [q.id for q in by_verb.items]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ['"', '""', "*", "face*", "NEAR(", "NEAR(facebook meta)", "'; DROP TABLE statistics; --", "facebook OR 1=1",
+     "a AND", "-facebook", "^meta", "body:facebook", "\x00\x07facebook", "😀🚀", "فيسبوك", "פייסבוק", "x" * 10_000,
+     "facebook " * 2000, "' OR ''='", "%_%", "\\"],
+)
+def test_query_syntax_in_user_text_is_never_read_as_syntax(db: Session, home_id: int, question: str) -> None:
+    queries.find(db, home_id, Statistic, question)
+    queries.find(db, home_id, Quote, question)
+    assert db.scalar(select(func.count()).select_from(Statistic)) == 2
+
+
+def test_an_unknown_subject_finds_nothing_and_suggests_nothing_unrelated(db: Session, home_id: int) -> None:
+    found = queries.find(db, home_id, Statistic, "zebra crossings")
+    assert found.items == [] and found.total == 0 and found.suggestions == []
+
+
+@pytest.mark.parametrize(("question", "corrected"), [("instagarm", "instagram"), ("whatsap", "whatsapp")])
+def test_typos_of_known_names_are_corrected(db: Session, home_id: int, question: str, corrected: str) -> None:
+    found = queries.find(db, home_id, Statistic, question)
+    assert found.corrected_to == corrected and values(found) == ["52%"]
+
+
+@pytest.mark.parametrize(("question", "suggested"), [("meat", "Meta"), ("insta", "Instagram")])
+def test_a_near_miss_too_far_to_correct_is_offered_as_a_suggestion(
+    db: Session, home_id: int, question: str, suggested: str
+) -> None:
+    found = queries.find(db, home_id, Statistic, question)
+    assert found.total == 0 and suggested in found.suggestions
+
+
+def test_another_workspace_never_sees_the_first_ones_data(db: Session, home_id: int) -> None:
+    other = Workspace(team_id="T0OTHER", name="other")
+    db.add(other)
+    db.flush()
+    for question in ("facebook", "offences", "nspcc"):
+        assert queries.find(db, other.id, Statistic, question).total == 0
+    assert queries.find(db, other.id, Quote, "burrows").total == 0
+    sample.load(db, other.id)
+    db.commit()
+    own = queries.find(db, other.id, Statistic, "facebook").items
+    assert own and all(item.workspace_id == other.id for item in own)
+    assert all(item.workspace_id == home_id for item in queries.find(db, home_id, Statistic, "facebook").items)
+
+
+def test_loading_the_sample_twice_adds_nothing(db: Session, home_id: int) -> None:
+    before = [db.scalar(select(func.count()).select_from(m)) for m in (Statistic, Quote, SearchDocument)]
+    sample.load(db, home_id)
+    db.commit()
+    after = [db.scalar(select(func.count()).select_from(m)) for m in (Statistic, Quote, SearchDocument)]
+    assert before == after == [2, 7, 9]
+
+
+def test_retracted_figures_are_never_answered_and_superseded_ones_come_after_their_replacement(
+    db: Session, home_id: int
+) -> None:
+    share = db.scalars(select(Statistic).where(Statistic.unit == "percent")).one()
+    newer = library.statistic(
+        db,
+        home_id,
+        value=Decimal(48),
+        unit="percent",
+        measure=share.measure,
+        source=share.source,
+        geography="UK",
+        entities=share.entities,
+    )
+    share.status = Status.SUPERSEDED.value
+    share.superseded_by = newer
+    db.commit()
+    assert values(queries.find(db, home_id, Statistic, "facebook")) == ["48%", "52%"]
+    newer.status = Status.RETRACTED.value
+    db.commit()
+    assert values(queries.find(db, home_id, Statistic, "facebook")) == ["52%"]
+
+
+def test_pending_figures_are_not_answered(db: Session, home_id: int) -> None:
+    source = library.source(db, home_id, publisher="Ofcom", title="Online Nation")
+    meta = library.entity(db, home_id, "Meta")
+    library.statistic(
+        db, home_id, value=Decimal(7), unit="percent", measure="pending figure", source=source,
+        entities=[meta], status=Status.PENDING,
+    )
+    db.commit()
+    assert values(queries.find(db, home_id, Statistic, "facebook")) == ["52%"]
+
+
+def test_binding_the_home_workspace_to_another_team_is_refused(db: Session, home_id: int) -> None:
+    with pytest.raises(workspaces.WorkspaceMismatch, match="T0TEST"):
+        workspaces.bind_home(db, "T0SOMEONEELSE")
