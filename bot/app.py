@@ -42,9 +42,10 @@ class Home:
     team_id: str | None
 
 
-def make_client(settings: Settings) -> WebClient:
+def make_client(settings: Settings, *, with_token: bool = True) -> WebClient:
     """A Web API client that waits out 429s (honouring Retry-After) and retries 5xx and dropped connections."""
-    client = WebClient(token=settings.bot_token, base_url=settings.api_url or WebClient.BASE_URL)
+    token = settings.bot_token if with_token else None
+    client = WebClient(token=token, base_url=settings.api_url or WebClient.BASE_URL)
     client.retry_handlers += [
         RateLimitErrorRetryHandler(max_retry_count=2),
         ServerErrorRetryHandler(max_retry_count=2),
@@ -67,13 +68,13 @@ def resolve_home(settings: Settings, client: WebClient, sessions: sessionmaker[S
 
 def create_app(
     settings: Settings, sessions: sessionmaker[Session], *, client: WebClient | None = None, home: Home | None = None
-) -> App:
+) -> App:  # `client` is only used to learn the home team
     """Build the app. `home` may be given by callers that already resolved it (the console)."""
-    client = client or make_client(settings)
-    home = home or resolve_home(settings, client, sessions)
+    home = home or resolve_home(settings, client or make_client(settings), sessions)
     app = App(
         signing_secret=settings.signing_secret or "",
-        client=client,
+        # Tokens come per request from `authorize`, as they will per workspace once installs are many.
+        client=make_client(settings, with_token=False),
         authorize=_authorizer(settings, home),
         before_authorize=_refuse_other_teams(home),
         process_before_response=True,

@@ -50,7 +50,7 @@ def render(question: Question, found: Found[Quote], *, shared_by: str | None = N
         blocks.append(share_button(COMMAND, question.text))
     lead = found.items[0]
     return Reply(
-        text=f"“{clip(lead.text, 200)}” ({lead.speaker}) ({intro.replace('*', '')})",
+        text=f"“{escape(clip(lead.text, 200))}” ({escape(lead.speaker)}) ({intro.replace('*', '')})",
         blocks=blocks,
         response_type="in_channel" if shared_by else "ephemeral",
     )

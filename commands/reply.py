@@ -99,4 +99,4 @@ def no_match(noun: str, command: str, asked: str, suggestions: list[str]) -> Rep
     if suggestions:
         message += " Did you mean " + " or ".join(f"*{escape(s)}*" for s in suggestions) + "?"
     message += f" Try fewer words, or `{command} help` for examples."
-    return Reply(text=message.replace("*", ""), blocks=[section(message)])
+    return Reply(text=message.replace("*", ""), blocks=[section(message)])  # already escaped

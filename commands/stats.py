@@ -68,7 +68,8 @@ def render(question: Question, found: Found[Statistic], *, today: date, shared_b
     if not shared_by:
         blocks.append(share_button(COMMAND, question.text))
     lead = found.items[0]
-    fallback = f"{format_value(lead.value, lead.unit)} {lead.measure} ({intro.replace('*', '')})"
+    # The fallback text is mrkdwn too (notifications, screen readers): escaped like the blocks.
+    fallback = f"{format_value(lead.value, lead.unit)} {escape(lead.measure)} ({intro.replace('*', '')})"
     return Reply(text=fallback, blocks=blocks, response_type="in_channel" if shared_by else "ephemeral")
 
 

@@ -1,0 +1,258 @@
+"""Signed Slack requests over HTTP to the real Bolt app, with a Web API stand-in recording what it posts."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from bot.app import Home, create_app
+from bot.config import Settings
+from bot.web import create_wsgi
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from storage import library
+from storage.db import make_engine, make_sessions
+from storage.models import SearchDocument, Statistic
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
+from tests.http_server import serving
+from tests.slackapi.limits import message_problem
+from tests.slackapi.signing import (
+    block_action_payload,
+    interactive_body,
+    post,
+    signed_headers,
+    slash_command_body,
+)
+from tests.slackapi.standin import SlackStandIn
+
+
+def database_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def settings(engine: Engine, standin: SlackStandIn) -> Settings:
+    return Settings(
+        database_url=database_url(engine), bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=standin.api_url
+    )
+
+
+@pytest.fixture
+def server(settings: Settings, home_id: int) -> Iterator[str]:
+    with serving(create_wsgi(settings)) as url:
+        yield url
+
+
+def slash(
+    server: str, standin: SlackStandIn, command: str, text: str, *, team_id: str = TEAM, secret: str = SIGNING_SECRET,
+    timestamp: int | None = None,
+) -> tuple[int, dict[str, Any] | str]:
+    body = slash_command_body(command, text, team_id=team_id, response_url=standin.response_url("cmd"))
+    status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, secret, timestamp))
+    try:
+        return status, json.loads(raw)
+    except json.JSONDecodeError:
+        return status, raw
+
+
+def message_text(message: dict[str, Any]) -> str:
+    parts = [message.get("text", "")]
+    for block in message.get("blocks", []):
+        if block.get("text"):
+            parts.append(block["text"]["text"])
+        parts += [element.get("text", "") for element in block.get("elements", []) if isinstance(element, dict)]
+    return "\n".join(p if isinstance(p, str) else json.dumps(p) for p in parts)
+
+
+def test_stats_facebook_answers_the_asker_with_the_nspcc_share_and_its_sources(
+    server: str, standin: SlackStandIn
+) -> None:
+    status, reply = slash(server, standin, "/stats", "facebook")
+    assert status == 200 and isinstance(reply, dict)
+    assert reply["response_type"] == "ephemeral"
+    assert message_problem(reply) is None
+    text = message_text(reply)
+    for expected in ("*52%*", "9,477", "Oct 2019 - Sep 2020", "UK", "NSPCC", "The Independent", "UK police forces"):
+        assert expected in text
+    assert any(block["type"] == "actions" for block in reply["blocks"])
+
+
+@pytest.mark.parametrize("question", ["Facebook", "meta", "Meta Platforms", "instagram", "whatsapp", "messenger"])
+def test_every_facebook_name_answers_over_http(server: str, standin: SlackStandIn, question: str) -> None:
+    _, reply = slash(server, standin, "/stats", question)
+    assert isinstance(reply, dict) and "*52%*" in message_text(reply)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("burrows", "Andy Burrows"), ("nca", "National Crime Agency"), ("encryption", "Rob Jones")],
+)
+def test_quote_answers_with_words_and_attribution(
+    server: str, standin: SlackStandIn, question: str, expected: str
+) -> None:
+    _, reply = slash(server, standin, "/quote", question)
+    assert isinstance(reply, dict) and expected in message_text(reply) and message_problem(reply) is None
+
+
+@pytest.mark.parametrize(
+    ("command", "text", "expected"),
+    [
+        ("/stats", "", "/stats facebook"),
+        ("/stats", "help", "/quote burrows"),
+        ("/quote", "", "/quote burrows"),
+        ("/stats", "zebra crossings", "No figures match *zebra crossings*"),
+        ("/stats", "facebok", "showing 1 figure for *facebook*"),
+        ("/stats", "meat", "Did you mean *Meta*?"),
+        ("/quote", "zebra", "No quotes match *zebra*"),
+        ("/stats", "x" * 10_000, "ask in a few words"),
+        ("/stats", '"', "nothing to search for"),
+        ("/stats", "NEAR(", "No figures match"),
+        ("/stats", "'; DROP TABLE statistics; --", "No figures match"),
+        ("/stats", "face*", "No figures match"),
+        ("/stats", "\x01\x02facebook\x7f", "*52%*"),
+        ("/stats", "😀", "nothing to search for"),
+        ("/stats", "פייסבוק", "No figures match"),
+        ("/stats", "<!channel> facebook", "&lt;!channel&gt; facebook"),
+    ],
+)
+def test_bad_input_gets_a_clear_reply_and_no_error(
+    server: str, standin: SlackStandIn, engine: Engine, command: str, text: str, expected: str
+) -> None:
+    status, reply = slash(server, standin, command, text)
+    assert status == 200 and isinstance(reply, dict)
+    assert expected in message_text(reply)
+    assert message_problem(reply) is None
+    with make_sessions(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(Statistic)) == 2
+
+
+@pytest.mark.parametrize("problem", ["missing", "wrong secret", "stale", "tampered"])
+def test_a_request_without_a_valid_signature_gets_401_and_touches_nothing(
+    server: str, standin: SlackStandIn, problem: str
+) -> None:
+    body = slash_command_body("/stats", "facebook", response_url=standin.response_url("cmd"))
+    headers = signed_headers(body, SIGNING_SECRET)
+    if problem == "missing":
+        headers = {"Content-Type": headers["Content-Type"]}
+    elif problem == "wrong secret":
+        headers = signed_headers(body, "not-the-secret")
+    elif problem == "stale":
+        headers = signed_headers(body, SIGNING_SECRET, timestamp=int(time.time()) - 6 * 60)
+    else:
+        body = body.replace("facebook", "instagram")
+    standin.clear()
+    status, _, raw = post(f"{server}/slack/events", body, headers)
+    assert status == 401
+    assert "52%" not in raw
+    assert standin.calls() == []
+
+
+def test_a_request_signed_for_this_app_but_from_another_workspace_is_refused(
+    server: str, standin: SlackStandIn
+) -> None:
+    standin.clear()
+    status, reply = slash(server, standin, "/stats", "facebook", team_id="T0ELSEWHERE")
+    assert status == 401 and "52%" not in str(reply)
+    assert standin.calls() == []
+
+
+def share(server: str, standin: SlackStandIn, command: str, text: str, user: str = "U0SHARER") -> None:
+    payload = block_action_payload(
+        "share_answer",
+        json.dumps({"command": command, "text": text}),
+        user_id=user,
+        response_url=standin.response_url("share"),
+    )
+    body = interactive_body(payload)
+    status, _, _ = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    assert status == 200
+
+
+def test_share_in_channel_posts_the_same_answer_visibly_credited_to_the_sharer(
+    server: str, standin: SlackStandIn
+) -> None:
+    share(server, standin, "/stats", "facebook")
+    standin.wait_for("response_url", count=2)
+    posted, deleted = standin.response_posts("share")
+    assert posted["response_type"] == "in_channel" and posted.get("replace_original") is False
+    text = message_text(posted)
+    assert "Shared by <@U0SHARER>" in text and "*52%*" in text and "NSPCC" in text
+    assert not any(block["type"] == "actions" for block in posted["blocks"])
+    assert deleted["delete_original"] is True
+    assert standin.violations == []
+
+
+def test_mrkdwn_stored_in_a_quote_is_shown_not_acted_on(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    with make_sessions(engine)() as session:
+        source = library.source(session, home_id, publisher="Test & Co", title="A <b>bold</b> report")
+        library.quote(
+            session, home_id, text="Everyone <!channel> look <@U123> & <#C999> now <https://evil.example|click>",
+            speaker="Mallory <!here>", source=source,
+        )
+        session.commit()
+    _, reply = slash(server, standin, "/quote", "mallory")
+    assert isinstance(reply, dict)
+    raw = json.dumps(reply)
+    for live in ("<!channel>", "<!here>", "<@U123>", "<#C999>", "<https://evil.example|click>", "<b>"):
+        assert live not in raw
+    text = message_text(reply)
+    assert "&lt;!channel&gt;" in text and "&lt;@U123&gt; &amp; &lt;#C999&gt;" in text and "Test &amp; Co" in text
+
+
+def test_a_long_answer_is_cut_to_slacks_limits_with_and_n_more(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    with make_sessions(engine)() as session:
+        meta = library.entity(session, home_id, "Meta")
+        source = library.source(session, home_id, publisher="Ofcom", title="Online Nation " + "long " * 85)
+        for n in range(60):
+            library.statistic(
+                session, home_id, value=Decimal(n), unit="count", measure=f"reports number {n} " + "w" * 470,
+                source=source, entities=[meta], geography="UK",
+            )
+        session.commit()
+    _, reply = slash(server, standin, "/stats", "facebook")
+    assert isinstance(reply, dict)
+    assert message_problem(reply) is None and len(reply["blocks"]) <= 50
+    assert "…and 51 more" in message_text(reply)
+    share(server, standin, "/stats", "facebook")
+    standin.wait_for("response_url", count=2)
+    assert standin.violations == []
+
+
+def test_an_unreachable_database_gets_a_plain_reply_and_a_log_line(
+    standin: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(
+        database_url="postgresql://postgres@127.0.0.1:1/none",
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        api_url=standin.api_url,
+    )
+    sessions = make_sessions(make_engine(settings.database_url))
+    app = create_app(settings, sessions, home=Home(workspace_id=1, team_id=TEAM))
+    with caplog.at_level(logging.ERROR, logger="statbot"), serving(SlackRequestHandler(app)) as server:
+        status, reply = slash(server, standin, "/stats", "facebook")
+    assert status == 200 and isinstance(reply, dict)
+    assert "cannot reach its data" in reply["text"]
+    assert any("database unreachable" in record.getMessage() for record in caplog.records)
+
+
+def test_health_check_reports_the_database(server: str) -> None:
+    import urllib.request
+
+    with urllib.request.urlopen(f"{server}/healthz", timeout=5) as response:  # noqa: S310 (loopback)
+        assert json.load(response) == {"ok": True, "database": "reachable"}
+
+
+def test_search_documents_follow_the_figures(db: Session, home_id: int) -> None:
+    assert db.scalar(select(func.count()).select_from(SearchDocument)) == 9
