@@ -74,7 +74,7 @@ def _person(phrase: str, discourse: Discourse) -> Speaker | None:
             continue
         name = " ".join(name_words)
         start = run.start + run.text.rindex(name)
-        if looks_like_person(name):
+        if looks_like_person(name) and name not in discourse.orgs:
             bare = strip_honorific(name)
             known = discourse.find_person(bare)
             role, org = _descriptor_around(phrase, start, start + len(name), words[: role_at + 1], discourse)
@@ -142,7 +142,7 @@ def _role(text: str) -> str | None:
 
 
 def _organisation_or_description(phrase: str, discourse: Discourse) -> Speaker | None:
-    reference = re.fullmatch(r"(?:the|this)\s+([a-z ]+)", phrase, flags=re.IGNORECASE)
+    reference = re.fullmatch(r"(?:[Tt]he|[Tt]his)\s+([a-z][a-z ]*)", phrase)
     if reference:
         org = discourse.resolve_org(reference.group(1))
         return Speaker(org, None, org, "org") if org else None

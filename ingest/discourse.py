@@ -41,9 +41,9 @@ class Discourse:
             if is_outlet(run.text) or re.match(r"\s+reported\b", after):
                 self.add_outlet(self._outlet_name(run.text, before))
                 continue
-            if is_place(run.text) or looks_like_person(run.text):
-                continue
             descriptor = re.search(r"\b(charity|organisation|organization|regulator|watchdog|body|group|campaign)\s+$", before)
+            if not descriptor and (is_place(run.text) or looks_like_person(run.text)):
+                continue
             name = tidy_org(run.text)
             if descriptor:
                 self.described_orgs[descriptor.group(1)] = name
@@ -94,6 +94,8 @@ class Discourse:
         for org in reversed(self.orgs):
             if noun and noun in org.lower().split():
                 return org
+        if noun in {"government", "police"}:
+            return noun  # "the government said" names its producer well enough on its own
         if noun in {"company", "firm", "app", "platform", "tech giant", "social network"}:
             # A company is named by a brand: a single capitalised word that is not an acronym of a body.
             for org in reversed(self.orgs):

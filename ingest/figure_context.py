@@ -7,7 +7,7 @@ import re
 from ingest.attribution import SPEECH_VERB, parse_speaker
 from ingest.discourse import Discourse
 from ingest.lexicon import ORG_REFERENCES, STUDY_REFERENCES
-from ingest.names import is_outlet, is_place, looks_like_person, name_runs, tidy_org
+from ingest.names import is_outlet, is_place, looks_like_person, name_runs, strip_honorific, tidy_org
 
 _PRODUCER_VERBS = r"(?:found|finds|said|says|estimated|estimates|revealed|reveals|reported|showed|shows|show|counted|calculated|published|analysed|analyzed|recorded|warned)"
 _STUDY = "|".join(sorted(STUDY_REFERENCES, key=len, reverse=True))
@@ -76,7 +76,8 @@ def _org_verb(visible: str, position: int, discourse: Discourse) -> str | None:
         run = runs[-1]
         if is_outlet(run.text) or is_place(run.text):
             continue
-        if looks_like_person(run.text) or " " not in run.text and discourse.find_person(run.text):
+        bare = strip_honorific(run.text)
+        if looks_like_person(bare) or (" " not in bare and discourse.find_person(bare)):
             continue
         candidates.append((abs(verb.start() - position), run.text))
     return min(candidates)[1] if candidates else None
@@ -121,7 +122,7 @@ _CLAUSE_END = re.compile(
     r"\b(?:the|a)\s+\w+\s+(?:said|found|estimated)\b|\b(?:it|she|he|they)\s+(?:said|estimated|found)\b)"
 )
 _PERIODISH = re.compile(
-    r"\b(?:from\s+)?(?:between|since|during|in|on|from|over)\s+(?:the\s+)?(?:year|\d|january|february|march|april|may|june|"
+    r"\b(?:from\s+)?(?:between|since|during|in|on|from|over)\s+(?:the\s+)?(?:year|\d+|january|february|march|april|may|june|"
     r"july|august|september|october|november|december|past|last|previous|same)\b.*$",
     re.IGNORECASE,
 )
@@ -130,12 +131,14 @@ _PERIODISH = re.compile(
 def find_measure(sentence: str, start: int, end: int, unit: str) -> str | None:
     """What the figure counts, as a phrase from its sentence; None when nothing sensible is found."""
     after = sentence[end:]
-    after = re.sub(r"^\s*\(\s*[^)]*\)", "", after)  # "half (47%) of parents"
+    after = re.sub(r"^\s*\)", "", after)  # "Almost half (47%) of parents": the figure sits in brackets
     clause = _CLAUSE_END.split(after, maxsplit=1)[0]
     clause = re.sub(r"^\s*(?:of\s+(?:these|those|them)\b|of)\s*", "", clause)
     trimmed = _PERIODISH.sub("", clause).strip()
-    words = [w for w in re.findall(r"[\w’'-]+", trimmed.lower()) if w not in _STOP]
-    if len(words) >= 2 or (words and unit in {"count", "percent", "ratio"} and not _is_unit_rate(trimmed)):
+    # "a day in Scotland" says how often and where, not what: it does not count as a measure.
+    counted = re.sub(r"\b(?:a|an|per|each)\s+(?:year|month|week|day|hour)\b|\bin\s+(?:the\s+)?[A-Z][\w.]*", "", trimmed)
+    words = [w for w in re.findall(r"[\w’'-]+", counted.lower()) if w not in _STOP]
+    if len(words) >= 2 or (words and unit in {"count", "percent", "ratio"}):
         return _tidy(trimmed)
     # Nothing after the number ("rose to 83,840", "would cost £3.4bn a year"): use the clause before it.
     before = re.split(r"[,;:]\s|\.\s", sentence[:start])[-1]
@@ -145,12 +148,8 @@ def find_measure(sentence: str, start: int, end: int, unit: str) -> str | None:
     return phrase or None
 
 
-def _is_unit_rate(text: str) -> bool:
-    return bool(re.fullmatch(r"(?:a|an|per|each)\s+(?:year|month|week|day|hour)", text.strip()))
-
-
 def _tidy(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip(" ,.;:-")
+    return re.sub(r"\s+", " ", text).strip(" ,.;:-“”\"")
 
 
 def measure_tokens(text: str | None) -> set[str]:

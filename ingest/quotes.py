@@ -128,7 +128,8 @@ def _speaker(
 
 def _after(text: str, discourse: Discourse) -> Speaker | None:
     """ ', Andy Burrows, head of ..., told the outlet.'  or  ', said Dr Helen Marsh, Ofcom's director'."""
-    text = re.split(r"[.;](?:\s|$)", text, maxsplit=1)[0]
+    # The sentence splitter already ended the sentence; a ". " left inside is an abbreviation ("Dr. Lee").
+    text = re.split(r";", text, maxsplit=1)[0].rstrip(" .")
     according = re.match(r"\s*,?\s*according to\s+(.+)$", text)
     if according:
         source = according.group(1)
@@ -149,7 +150,7 @@ def _before(text: str, discourse: Discourse) -> Speaker | None:
     verbs = list(SPEECH_VERB.finditer(text))
     for verb in reversed(verbs):
         subject = text[: verb.start()]
-        subject = re.split(r"[.;]\s", subject)[-1]
+        subject = re.split(r";\s", subject)[-1]
         speaker = parse_speaker(subject, discourse)
         if speaker:
             return speaker
@@ -192,7 +193,7 @@ def _remember_subjects(visible: str, mine: list[QuoteSpan], sentence: Sentence, 
     if mine:
         return
     for verb in SPEECH_VERB.finditer(visible):
-        subject = re.split(r"[.;]\s", visible[: verb.start()])[-1]
+        subject = re.split(r";\s", visible[: verb.start()])[-1]
         if not subject.strip() or len(subject.split()) > 20:
             continue
         speaker = parse_speaker(subject, discourse)
