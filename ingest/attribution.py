@@ -61,12 +61,22 @@ def _spokesperson(match: re.Match[str], discourse: Discourse) -> Speaker:
         org = discourse.last_speaking_org
     if org:
         org = discourse.canonical_org(org)
-    name = f"A {org} {word}" if org else f"A {word}"
+    name = f"{_article_for(org)} {org} {word}" if org else f"A {word}"
     return Speaker(name, word, org, "spokesperson")
+
+
+def _article_for(org: str) -> str:
+    """ "An Ofcom spokesperson", "An NSPCC spokesperson", "A Facebook spokesperson"."""
+    if org[:1] in "AEIOU":
+        return "An"
+    is_acronym = org.isupper() and len(org) <= 6
+    return "An" if is_acronym and org[:1] in "FHLMNRSX" else "A"
 
 
 def _person(phrase: str, discourse: Discourse) -> Speaker | None:
     for run in reversed(name_runs(phrase)):
+        if re.search(r"\b(?:of|for|at|with|from|by)\s+(?:the\s+)?$", phrase[: run.start]):
+            continue  # "director of Safe Futures": a name after a preposition is an organisation
         words = run.text.split()
         role_at = max((i for i, w in enumerate(words) if w.lower().strip("’'s") in ROLE_WORDS), default=-1)
         name_words = words[role_at + 1 :]

@@ -9,6 +9,7 @@ from decimal import Decimal
 from ingest.discourse import Discourse
 from ingest.figure_context import find_measure, find_producer
 from ingest.figures import FigureMention, find_figures
+from ingest.numbers import parse_number
 from ingest.periods import nearest_period
 from ingest.places import nearest_place
 from ingest.quotes import AttributedQuote, attribute_sentence, find_quote_spans, visible_text
@@ -145,11 +146,14 @@ _SYMBOLS = {"gbp": "£", "usd": "$", "eur": "€"}
 
 
 def value_display(candidate: FigureCandidate) -> str:
-    """The normalised form people write: "52%", "9,477", "£1.2m", "$2.5bn", "1 in 5", "2/3"."""
+    """The normalised form people write: "52%", "9,477", "4.3 million", "£1.2m", "1 in 5", "2/3"."""
     value = candidate.value
     if candidate.unit == "percent":
         return f"{_plain(value)}%"
     if candidate.unit == "count":
+        for scale, word in ((Decimal(10) ** 9, "billion"), (Decimal(10) ** 6, "million")):
+            if value >= scale:
+                return f"{_plain(value / scale)} {word}"
         return _grouped(value)
     if candidate.unit in _SYMBOLS:
         return _SYMBOLS[candidate.unit] + _money(value)
@@ -178,8 +182,6 @@ def _money(value: Decimal) -> str:
 
 
 def _ratio(value_text: str, value: Decimal) -> str:
-    from ingest.numbers import parse_number
-
     in_form = re.fullmatch(r"(.+?)\s+in\s+(?:every\s+)?(.+)", value_text.strip(), flags=re.IGNORECASE)
     if in_form:
         top, bottom = parse_number(in_form.group(1)), parse_number(in_form.group(2))

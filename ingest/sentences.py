@@ -108,10 +108,18 @@ def _sentence_bounds(text: str) -> list[tuple[int, int]]:
         char = text[i]
         if char in OPEN_QUOTES:
             in_quote = True
-        elif char in CLOSE_QUOTES:
+        elif char in CLOSE_QUOTES or (char == STRAIGHT_QUOTE and in_quote):
             in_quote = False
+            # “It must stop.” The next sentence starts here, after the closing mark.
+            if i > 0 and text[i - 1] in _TERMINAL and _is_boundary(text, i - 1, i + 1):
+                bounds.append((start, i + 1))
+                start = i + 1
+                while start < len(text) and text[start].isspace():
+                    start += 1
+                i = start
+                continue
         elif char == STRAIGHT_QUOTE:
-            in_quote = not in_quote
+            in_quote = True
         elif char in _TERMINAL and not in_quote:
             end = i + 1
             # Closing quote marks and brackets belong to the sentence they close.
