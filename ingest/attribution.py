@@ -6,7 +6,15 @@ import re
 
 from ingest.discourse import Discourse, Speaker
 from ingest.lexicon import HONORIFICS, ROLE_WORDS, SPEECH_VERBS, SPOKESPERSON_WORDS
-from ingest.names import is_org_like, is_outlet, is_place, looks_like_person, name_runs, strip_honorific, tidy_org
+from ingest.names import (
+    is_org_like,
+    is_outlet,
+    is_place,
+    looks_like_person,
+    name_runs,
+    strip_honorific,
+    tidy_org,
+)
 
 SPEECH_VERB = re.compile(r"\b(" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")\b")
 _SPOKES = "|".join(sorted(SPOKESPERSON_WORDS, key=len, reverse=True))
@@ -15,7 +23,9 @@ _SPOKESPERSON = re.compile(
     rf"(?P<word>{_SPOKES})\b(?:\s+(?:for|from|at|of)\s+(?P<post>(?:the\s+)?[\w’'&.-]+(?:\s+(?:(?:for|of|and|&)\s+)*[A-Z][\w’'&.-]*)*))?"
 )
 _PRONOUNS = {"he", "she"}
-_PREPOSITION_ORG = re.compile(r"\s+(?:for|at|of|with)\s+(?:the\s+)?(?:(?:charity|organisation|organization|group)\s+)?(?=[A-Z])")
+_PREPOSITION_ORG = re.compile(
+    r"\s+(?:for|at|of|with)\s+(?:the\s+)?(?:(?:charity|organisation|organization|group)\s+)?(?=[A-Z])"
+)
 
 
 def parse_speaker(phrase: str, discourse: Discourse) -> Speaker | None:
@@ -109,7 +119,9 @@ def _descriptor_around(
         first_title = role_prefix.index(title_words[0])
         # "the UK's National Crime Agency Director": the possessive place is not part of the name.
         org_text = re.sub(r"^[^ ]+(?:’s|'s)(?:\s+|$)", "", " ".join(role_prefix[:first_title]))
-        return " ".join(role_prefix[first_title:]), (discourse.canonical_org(tidy_org(org_text)) if org_text else None)
+        return " ".join(role_prefix[first_title:]), (
+            discourse.canonical_org(tidy_org(org_text)) if org_text else None
+        )
     after = phrase[end:]
     appositive = re.match(r"\s*,\s*(?:\d{1,3}\s*,\s*)?([^,]+)", after)
     if appositive:

@@ -41,7 +41,9 @@ class Discourse:
             if is_outlet(run.text) or re.match(r"\s+reported\b", after):
                 self.add_outlet(self._outlet_name(run.text, before))
                 continue
-            descriptor = re.search(r"\b(charity|organisation|organization|regulator|watchdog|body|group|campaign)\s+$", before)
+            descriptor = re.search(
+                r"\b(charity|organisation|organization|regulator|watchdog|body|group|campaign)\s+$", before
+            )
             if not descriptor and (is_place(run.text) or looks_like_person(run.text)):
                 continue
             name = tidy_org(run.text)

@@ -52,7 +52,9 @@ def load_gold(directory: Path) -> list[GoldArticle]:
         data = json.loads(annotation.read_text(encoding="utf-8"))
         text = (directory / data["article"]).read_text(encoding="utf-8")
         title = text.split("\n", 1)[0].strip()
-        articles.append(GoldArticle(annotation.stem, data["split"], text, title, data["figures"], data["quotes"]))
+        articles.append(
+            GoldArticle(annotation.stem, data["split"], text, title, data["figures"], data["quotes"])
+        )
     return articles
 
 
@@ -71,7 +73,14 @@ class Score:
     misses: list[str] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
-        for name in ("quotes_gold", "quotes_found", "quotes_matched", "figures_gold", "figures_found", "figures_matched"):
+        for name in (
+            "quotes_gold",
+            "quotes_found",
+            "quotes_matched",
+            "figures_gold",
+            "figures_found",
+            "figures_matched",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for key in QUOTE_FIELDS:
             self.quote_fields[key] += other.quote_fields[key]
@@ -191,12 +200,15 @@ def score_article(article: GoldArticle, result: Extraction) -> Score:
             score.quote_fields[name] += ok
             if not ok:
                 score.misses.append(
-                    f"{article.name}: quote {gold['text'][:30]!r} {name} gold={gold[name]!r} found={getattr(match, name)!r}"
+                    f"{article.name}: quote {gold['text'][:30]!r} {name} "
+                    f"gold={gold[name]!r} found={getattr(match, name)!r}"
                 )
     score.misses.extend(f"{article.name}: extra quote {q.text[:60]!r}" for q in unused_quotes)
     unused_figures: list[FigureCandidate] = list(result.figures)
     for gold in article.figures:
-        found = next((f for f in unused_figures if _values_match(gold, f) and f.value_text == gold["value_text"]), None)
+        found = next(
+            (f for f in unused_figures if _values_match(gold, f) and f.value_text == gold["value_text"]), None
+        )
         found = found or next((f for f in unused_figures if _values_match(gold, f)), None)
         if found is None:
             score.misses.append(f"{article.name}: missed figure {gold['value_text']!r}")
@@ -214,9 +226,12 @@ def score_article(article: GoldArticle, result: Extraction) -> Score:
             score.figure_fields[name] += ok
             if not ok:
                 score.misses.append(
-                    f"{article.name}: figure {gold['value_text']!r} {name} gold={gold[name]!r} found={getattr(found, name)!r}"
+                    f"{article.name}: figure {gold['value_text']!r} {name} "
+                    f"gold={gold[name]!r} found={getattr(found, name)!r}"
                 )
-    score.misses.extend(f"{article.name}: extra figure {f.value_text!r} in {f.evidence[:60]!r}" for f in unused_figures)
+    score.misses.extend(
+        f"{article.name}: extra figure {f.value_text!r} in {f.evidence[:60]!r}" for f in unused_figures
+    )
     return score
 
 
@@ -249,18 +264,32 @@ def format_table(evaluation: Evaluation) -> str:
     """A plain-text table: one column per split and one for all articles."""
     columns = [*sorted(evaluation.by_split.items()), ("all", evaluation.overall)]
     rows: list[tuple[str, list[str]]] = [
-        ("quotes gold / found / matched", [f"{s.quotes_gold}/{s.quotes_found}/{s.quotes_matched}" for _, s in columns]),
+        (
+            "quotes gold / found / matched",
+            [f"{s.quotes_gold}/{s.quotes_found}/{s.quotes_matched}" for _, s in columns],
+        ),
         ("quote span precision", [f"{s.quote_precision:.3f}" for _, s in columns]),
         ("quote span recall", [f"{s.quote_recall:.3f}" for _, s in columns]),
-        *[(f"quote {name} accuracy", [f"{s.quote_field_accuracy(name):.3f}" for _, s in columns]) for name in QUOTE_FIELDS],
-        ("figures gold / found / matched", [f"{s.figures_gold}/{s.figures_found}/{s.figures_matched}" for _, s in columns]),
+        *[
+            (f"quote {name} accuracy", [f"{s.quote_field_accuracy(name):.3f}" for _, s in columns])
+            for name in QUOTE_FIELDS
+        ],
+        (
+            "figures gold / found / matched",
+            [f"{s.figures_gold}/{s.figures_found}/{s.figures_matched}" for _, s in columns],
+        ),
         ("figure value+unit precision", [f"{s.figure_precision:.3f}" for _, s in columns]),
         ("figure value+unit recall", [f"{s.figure_recall:.3f}" for _, s in columns]),
-        *[(f"figure {name} accuracy", [f"{s.figure_field_accuracy(name):.3f}" for _, s in columns]) for name in FIGURE_FIELDS],
+        *[
+            (f"figure {name} accuracy", [f"{s.figure_field_accuracy(name):.3f}" for _, s in columns])
+            for name in FIGURE_FIELDS
+        ],
     ]
     width = max(len(label) for label, _ in rows)
     header = " " * width + "".join(f"{name:>14}" for name, _ in columns)
-    lines = [header] + [label.ljust(width) + "".join(f"{cell:>14}" for cell in cells) for label, cells in rows]
+    lines = [header] + [
+        label.ljust(width) + "".join(f"{cell:>14}" for cell in cells) for label, cells in rows
+    ]
     return "\n".join(lines)
 
 

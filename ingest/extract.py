@@ -70,7 +70,7 @@ def extract(text: str, *, title: str | None = None) -> Extraction:
         new_quotes = attribute_sentence(sentence, spans, discourse, attributed)
         attributed.extend(new_quotes)
         for mention in find_figures(sentence.text):
-            figures.append(_figure(sentence, visible, mention, discourse, spans, attributed))
+            figures.append(_figure(sentence, visible, mention, discourse, attributed))
     quotes = [_quote(text, q) for q in attributed]
     return Extraction(figures, quotes)
 
@@ -83,7 +83,7 @@ def _headline_sentence(sentences: list[Sentence], title: str | None) -> Sentence
     is_own_paragraph = len([s for s in sentences if s.paragraph == first.paragraph]) == 1
     if title is not None:
         return first if _squash(first.text) == _squash(title) else None
-    looks_like_headline = first.text.rstrip()[-1:] not in ".!?”\"" and len(first.text.split()) <= 25
+    looks_like_headline = first.text.rstrip()[-1:] not in '.!?”"' and len(first.text.split()) <= 25
     return first if is_own_paragraph and looks_like_headline and len(sentences) > 1 else None
 
 
@@ -96,7 +96,6 @@ def _figure(
     visible: str,
     mention: FigureMention,
     discourse: Discourse,
-    spans: list,  # type: ignore[type-arg]
     attributed: list[AttributedQuote],
 ) -> FigureCandidate:
     position = mention.start
@@ -189,6 +188,8 @@ def _ratio(value_text: str, value: Decimal) -> str:
             return f"{_plain(top)} in {_plain(bottom)}"
     for denominator in range(2, 13):
         numerator = (value * denominator).quantize(Decimal("0.001"))
-        if numerator == numerator.to_integral_value() and abs(value * denominator - numerator) < Decimal("0.01"):
+        if numerator == numerator.to_integral_value() and abs(value * denominator - numerator) < Decimal(
+            "0.01"
+        ):
             return f"{int(numerator)}/{denominator}"
     return _plain(value)

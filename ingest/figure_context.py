@@ -9,10 +9,15 @@ from ingest.discourse import Discourse
 from ingest.lexicon import ORG_REFERENCES, STUDY_REFERENCES
 from ingest.names import is_outlet, is_place, looks_like_person, name_runs, strip_honorific, tidy_org
 
-_PRODUCER_VERBS = r"(?:found|finds|said|says|estimated|estimates|revealed|reveals|reported|showed|shows|show|counted|calculated|published|analysed|analyzed|recorded|warned)"
+_PRODUCER_VERBS = (
+    r"(?:found|finds|said|says|estimated|estimates|revealed|reveals|reported|showed|shows|show|counted|"
+    r"calculated|published|analysed|analyzed|recorded|warned)"
+)
 _STUDY = "|".join(sorted(STUDY_REFERENCES, key=len, reverse=True))
 _ORG_REF = "|".join(sorted(ORG_REFERENCES, key=len, reverse=True))
-_DESCRIPTOR = re.compile(r"\b(?:charity|organisation|organization|regulator|watchdog|body|group|campaign|think tank)\s+(?=[A-Z])")
+_DESCRIPTOR = re.compile(
+    r"\b(?:charity|organisation|organization|regulator|watchdog|body|group|campaign|think tank)\s+(?=[A-Z])"
+)
 
 
 def find_producer(visible: str, position: int, discourse: Discourse) -> str | None:
@@ -32,7 +37,9 @@ def _org_from(phrase: str, discourse: Discourse) -> str | None:
         runs = name_runs(phrase[described.end() :])
         if runs:
             return runs[0].text
-    reference = re.match(rf"(?:the|this|its)\s+(?:\w+\s+)?({_ORG_REF}|{_STUDY})\b", phrase, flags=re.IGNORECASE)
+    reference = re.match(
+        rf"(?:the|this|its)\s+(?:\w+\s+)?({_ORG_REF}|{_STUDY})\b", phrase, flags=re.IGNORECASE
+    )
     runs = [r for r in name_runs(phrase) if not is_outlet(r.text) and not is_place(r.text)]
     if runs and not looks_like_person(runs[0].text):
         return runs[0].text
@@ -111,12 +118,13 @@ def _speaker_org(visible: str, position: int, discourse: Discourse) -> str | Non
     return None
 
 
-_STOP = frozenset(
+_STOP_WORDS = (
     "a an the of to in on at by for from with and or but is are was were be been being had has have do does "
     "did will would could should may might can that this these those their its his her our your they them "
     "it we you he she who which what than as so such not no more most less almost nearly over under about "
-    "around some just also up down per into out there here".split()
+    "around some just also up down per into out there here"
 )
+_STOP = frozenset(_STOP_WORDS.split())
 _CLAUSE_END = re.compile(
     r"\s*(?:[,;:()]|\.(?:\s|$)|\baccording to\b|\bcompared with\b|\bup from\b|\bdown from\b|\bwhich\b|"
     r"\b(?:the|a)\s+\w+\s+(?:said|found|estimated)\b|\b(?:it|she|he|they)\s+(?:said|estimated|found)\b)"
@@ -136,20 +144,24 @@ def find_measure(sentence: str, start: int, end: int, unit: str) -> str | None:
     clause = re.sub(r"^\s*(?:of\s+(?:these|those|them)\b|of)\s*", "", clause)
     trimmed = _PERIODISH.sub("", clause).strip()
     # "a day in Scotland" says how often and where, not what: it does not count as a measure.
-    counted = re.sub(r"\b(?:a|an|per|each)\s+(?:year|month|week|day|hour)\b|\bin\s+(?:the\s+)?[A-Z][\w.]*", "", trimmed)
+    counted = re.sub(
+        r"\b(?:a|an|per|each)\s+(?:year|month|week|day|hour)\b|\bin\s+(?:the\s+)?[A-Z][\w.]*", "", trimmed
+    )
     words = [w for w in re.findall(r"[\w’'-]+", counted.lower()) if w not in _STOP]
     if len(words) >= 2 or (words and unit in {"count", "percent", "ratio"}):
         return _tidy(trimmed)
     # Nothing after the number ("rose to 83,840", "would cost £3.4bn a year"): use the clause before it.
     before = re.split(r"[,;:]\s|\.\s", sentence[:start])[-1]
-    before = re.sub(r"\b(?:rose|risen|increased|fell|dropped|jumped|grew|up|down)\s+(?:by|to)?\s*$", "rise ", before)
+    before = re.sub(
+        r"\b(?:rose|risen|increased|fell|dropped|jumped|grew|up|down)\s+(?:by|to)?\s*$", "rise ", before
+    )
     before = re.sub(r"^(?:the number of|the total of)\s+", "", before.strip(), flags=re.IGNORECASE)
     phrase = _tidy(f"{before} {trimmed}")
     return phrase or None
 
 
 def _tidy(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip(" ,.;:-“”\"")
+    return re.sub(r"\s+", " ", text).strip(' ,.;:-“”"')
 
 
 def measure_tokens(text: str | None) -> set[str]:

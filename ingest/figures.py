@@ -1,4 +1,4 @@
-"""Finding numbers that are statistics (counts, percentages, money, ratios) and skipping those that are not."""
+"""Finding numbers that are statistics (counts, percentages, money, ratios), skipping those that are not."""
 
 from __future__ import annotations
 
@@ -36,16 +36,21 @@ _B = r"(?<![\w£$€.,-])"  # a number starts a token
 _E = r"(?![\w])"
 _MONEY = re.compile(rf"(?P<cur>[£$€])\s?(?P<num>{DIGITS})(?:\s?(?P<scale>{_SCALE}))?{_E}", re.IGNORECASE)
 _MONEY_WORDS = re.compile(
-    rf"{_B}(?P<num>{_NUM})(?:\s(?P<scale>million|billion|thousand))?\s(?P<cur>pounds|dollars|euros){_E}", re.IGNORECASE
+    rf"{_B}(?P<num>{_NUM})(?:\s(?P<scale>million|billion|thousand))?\s(?P<cur>pounds|dollars|euros){_E}",
+    re.IGNORECASE,
 )
-_PERCENT = re.compile(rf"{_B}(?P<num>{_NUM})(?:\s?%|\s?per\s?cent{_E}|\s?percent{_E}|\s?pc{_E})", re.IGNORECASE)
+_PERCENT = re.compile(
+    rf"{_B}(?P<num>{_NUM})(?:\s?%|\s?per\s?cent{_E}|\s?percent{_E}|\s?pc{_E})", re.IGNORECASE
+)
 _RATIO = re.compile(rf"{_B}(?P<top>{_NUM})\s+in\s+(?:every\s+)?(?P<bottom>{_NUM}){_E}", re.IGNORECASE)
 _DENOMINATOR = "|".join(sorted(DENOMINATORS, key=len, reverse=True))
 _FRACTION = re.compile(
     rf"(?<![\w-])(?:(?P<top>a|an|one|two|three|four|five|six|seven|eight|nine)[\s-]+)?(?P<den>{_DENOMINATOR})(?![\w-])",
     re.IGNORECASE,
 )
-_SCALED_COUNT = re.compile(rf"{_B}(?P<num>{_NUM})\s(?P<scale>million|billion|thousand|trillion){_E}", re.IGNORECASE)
+_SCALED_COUNT = re.compile(
+    rf"{_B}(?P<num>{_NUM})\s(?P<scale>million|billion|thousand|trillion){_E}", re.IGNORECASE
+)
 _PLAIN = re.compile(rf"{_B}(?P<num>{DIGITS}){_E}")
 _WORD_COUNT = re.compile(rf"(?<![\w-])(?P<num>{NUMBER_WORDS})(?![\w-])", re.IGNORECASE)
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
@@ -84,7 +89,12 @@ def find_figures(text: str) -> list[FigureMention]:
         claim(match.start(), match.end(), match.group(), parse_number(match.group("num")), "percent")
     for match in _RATIO.finditer(text):
         top, bottom = parse_number(match.group("top")), parse_number(match.group("bottom"))
-        if top is not None and bottom and top < bottom and not _looks_like_date_or_age(text, match.start(), match.end()):
+        if (
+            top is not None
+            and bottom
+            and top < bottom
+            and not _looks_like_date_or_age(text, match.start(), match.end())
+        ):
             claim(match.start(), match.end(), match.group(), normalise_ratio(top / bottom), "ratio")
     for match in _FRACTION.finditer(text):
         if _is_statistical_fraction(text, match):
@@ -127,7 +137,7 @@ def _looks_like_date_or_age(text: str, start: int, end: int) -> bool:
 
 
 def _is_statistical_fraction(text: str, match: re.Match[str]) -> bool:
-    """ "two thirds of", "a third on", "almost half (47%)" is not separate, "first half of 2023" is a period."""
+    """ "two thirds of" is a figure; "half (47%)" defers to the 47%; "first half" is a period."""
     before = text[max(0, match.start() - 20) : match.start()].lower()
     after = text[match.end() : match.end() + 20].lower()
     den = match.group("den").lower()
@@ -136,8 +146,13 @@ def _is_statistical_fraction(text: str, match: re.Match[str]) -> bool:
     if re.search(r"\b(?:the|first|second|last|this|next|each|every)\s+$", before):
         return False
     if den in {"half", "halves"} and match.group("top") is None:
-        return bool(re.search(r"(?:almost|nearly|over|more than|less than|under|around|about|roughly|just)\s+$", before)) or (
-            after.startswith(" of") and not re.match(r"\s+of\s+(?:the\s+)?(?:\d{4}|year|century|decade)", after)
+        return bool(
+            re.search(
+                r"(?:almost|nearly|over|more than|less than|under|around|about|roughly|just)\s+$", before
+            )
+        ) or (
+            after.startswith(" of")
+            and not re.match(r"\s+of\s+(?:the\s+)?(?:\d{4}|year|century|decade)", after)
         )
     if match.group("top") is None:
         return False
@@ -159,20 +174,59 @@ def _is_plain_count(text: str, match: re.Match[str]) -> bool:
         return False
     if "," in raw:
         return True
-    if re.search(r"\b(?:from|with|to|of|by|reached|totalled|totaling|totalling|than)\s+$", before) and not re.search(
-        r"\b(?:aged|age)\b", before[-30:]
-    ):
-        return bool(re.match(r"\s+(?:in|a|per|last|this|the|,|\.)", after)) or _followed_by_noun(text, match.end())
+    if re.search(
+        r"\b(?:from|with|to|of|by|reached|totalled|totaling|totalling|than)\s+$", before
+    ) and not re.search(r"\b(?:aged|age)\b", before[-30:]):
+        return bool(re.match(r"\s+(?:in|a|per|last|this|the|,|\.)", after)) or _followed_by_noun(
+            text, match.end()
+        )
     return _followed_by_noun(text, match.end())
 
 
 _NOT_NOUNS = {
-    "and", "or", "to", "in", "of", "per", "a", "an", "the", "on", "at", "by", "for", "from", "with", "is",
-    "are", "was", "were", "had", "has", "have", "will", "would", "more", "less", "than", "as", "that",
-    "which", "who", "into", "out", "up", "down", "after", "before", "since", "until", "between",
+    "and",
+    "or",
+    "to",
+    "in",
+    "of",
+    "per",
+    "a",
+    "an",
+    "the",
+    "on",
+    "at",
+    "by",
+    "for",
+    "from",
+    "with",
+    "is",
+    "are",
+    "was",
+    "were",
+    "had",
+    "has",
+    "have",
+    "will",
+    "would",
+    "more",
+    "less",
+    "than",
+    "as",
+    "that",
+    "which",
+    "who",
+    "into",
+    "out",
+    "up",
+    "down",
+    "after",
+    "before",
+    "since",
+    "until",
+    "between",
 }
 
 
 def _followed_by_noun(text: str, end: int) -> bool:
     next_word = re.match(r"\s+([a-z][\w-]*)", text[end:])
-    return bool(next_word) and next_word.group(1) not in _NOT_NOUNS
+    return next_word is not None and next_word.group(1) not in _NOT_NOUNS

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ingest.lexicon import HONORIFICS, NOT_NAME_WORDS, ORG_WORDS, OUTLET_WORDS, PLACE_WORDS, ROLE_WORDS
 
 # A capitalised token: "Burrows", "MacLeod", "O'Brien", "KidSafe", "Éire", "U.S.", "NSPCC", "Meta-owned"
-_CAP_TOKEN = r"(?:[A-ZÀ-Ý][\w’'À-ÿ.-]*|&)"
+_CAP_TOKEN = r"(?:[A-ZÀ-Ý][\w’'À-ÿ.-]*|&)"  # noqa: S105 - a regular expression, not a password
 _CONNECTOR = r"(?:of|for|and|the|&|de|du|von|van|on|to)"
 _CONNECTORS = frozenset({"of", "for", "and", "the", "&", "de", "du", "von", "van", "on", "to"})
 NAME_RUN = re.compile(rf"{_CAP_TOKEN}(?:\s+(?:{_CONNECTOR}\s+)*{_CAP_TOKEN})*")
@@ -106,7 +106,7 @@ def looks_like_person(name: str) -> bool:
 
 
 def acronym(name: str) -> str:
-    """Initials of the significant words: "National Society for the Prevention of Cruelty to Children" -> NSPCC."""
+    """Initials of the capitalised words: "National Society for the Prevention of ..." -> "NSPCC"."""
     return "".join(w[0] for w in name.split() if w[0].isupper())
 
 

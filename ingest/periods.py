@@ -46,17 +46,51 @@ def _year_before(year: str, month: str, day: str | None) -> str:
 
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # between 20 December 2023 and 3 January 2024
-    (re.compile(rf"\b(?:between|from)\s+(?P<d1>{_DAY})\s+(?P<m1>{_MONTH})\s+(?P<y1>{_YEAR})\s+(?:and|to|until)\s+(?P<d2>{_DAY})\s+(?P<m2>{_MONTH})\s+(?P<y2>{_YEAR})\b", re.I), "dmy_dmy"),
+    (
+        re.compile(
+            rf"\b(?:between|from)\s+(?P<d1>{_DAY})\s+(?P<m1>{_MONTH})\s+(?P<y1>{_YEAR})\s+(?:and|to|until)\s+(?P<d2>{_DAY})\s+(?P<m2>{_MONTH})\s+(?P<y2>{_YEAR})\b",
+            re.I,
+        ),
+        "dmy_dmy",
+    ),
     # between 4 and 18 January 2024
-    (re.compile(rf"\b(?:between|from)\s+(?P<d1>{_DAY})\s+(?:and|to|-|–)\s+(?P<d2>{_DAY})\s+(?P<m>{_MONTH})\s+(?P<y>{_YEAR})\b", re.I), "dd_my"),
+    (
+        re.compile(
+            rf"\b(?:between|from)\s+(?P<d1>{_DAY})\s+(?:and|to|-|–)\s+(?P<d2>{_DAY})\s+(?P<m>{_MONTH})\s+(?P<y>{_YEAR})\b",
+            re.I,
+        ),
+        "dd_my",
+    ),
     # between October 2019 and September 2020
-    (re.compile(rf"\b(?:between|from)\s+(?P<m1>{_MONTH})\s+(?P<y1>{_YEAR})\s+(?:and|to|until)\s+(?P<m2>{_MONTH})\s+(?P<y2>{_YEAR})\b", re.I), "my_my"),
+    (
+        re.compile(
+            rf"\b(?:between|from)\s+(?P<m1>{_MONTH})\s+(?P<y1>{_YEAR})\s+(?:and|to|until)\s+(?P<m2>{_MONTH})\s+(?P<y2>{_YEAR})\b",
+            re.I,
+        ),
+        "my_my",
+    ),
     # between March and May 2024
-    (re.compile(rf"\b(?:between|from)\s+(?P<m1>{_MONTH})\s+(?:and|to|until)\s+(?P<m2>{_MONTH})\s+(?P<y>{_YEAR})\b", re.I), "m_my"),
+    (
+        re.compile(
+            rf"\b(?:between|from)\s+(?P<m1>{_MONTH})\s+(?:and|to|until)\s+(?P<m2>{_MONTH})\s+(?P<y>{_YEAR})\b",
+            re.I,
+        ),
+        "m_my",
+    ),
     # between 2019 and 2021
-    (re.compile(rf"\b(?:between|from)\s+(?P<y1>{_YEAR})\s+(?:and|to|until)\s+(?P<y2>{_YEAR})\b", re.I), "y_y"),
+    (
+        re.compile(rf"\b(?:between|from)\s+(?P<y1>{_YEAR})\s+(?:and|to|until)\s+(?P<y2>{_YEAR})\b", re.I),
+        "y_y",
+    ),
     # in the year to 31 March 2023 / year ending March 2023 / 12 months to June 2024
-    (re.compile(rf"\b(?:year|12 months|twelve months)\s+(?:to|ending|ended|up to)\s+(?:(?P<d>{_DAY})\s+)?(?P<m>{_MONTH})\s+(?P<y>{_YEAR})\b", re.I), "year_to"),
+    (
+        re.compile(
+            rf"\b(?:year|12 months|twelve months)\s+(?:to|ending|ended|up to)\s+"
+            rf"(?:(?P<d>{_DAY})\s+)?(?P<m>{_MONTH})\s+(?P<y>{_YEAR})\b",
+            re.I,
+        ),
+        "year_to",
+    ),
     # since 2019 / since March 2020
     (re.compile(rf"\bsince\s+(?:(?P<m>{_MONTH})\s+)?(?P<y>{_YEAR})\b(?![-/–]\d)", re.I), "since"),
     # 2022-23, 2022/23, 2019-2020

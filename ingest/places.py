@@ -38,7 +38,9 @@ _PLACES: dict[str, str] = {
 }
 _NAMES = "|".join(re.escape(name) for name in sorted(_PLACES, key=len, reverse=True))
 # A place counts only after "in/across/throughout": "the U.K-based charity" or "the UK's agency" does not.
-_PLACE = re.compile(rf"\b(?:in|across|throughout|within|around)\s+(?:the\s+)?(?P<place>{_NAMES})(?![\w-])", re.IGNORECASE)
+_PLACE = re.compile(
+    rf"\b(?:in|across|throughout|within|around)\s+(?:the\s+)?(?P<place>{_NAMES})(?![\w-])", re.IGNORECASE
+)
 
 
 def nearest_place(sentence: str, position: int) -> str | None:
@@ -47,5 +49,5 @@ def nearest_place(sentence: str, position: int) -> str | None:
     places = [p for p in places if not re.match(r"['’]s\b", sentence[p[1] :])]
     if not places:
         return None
-    start, end, name = min(places, key=lambda p: min(abs(p[0] - position), abs(p[1] - position)))
+    _, _, name = min(places, key=lambda p: min(abs(p[0] - position), abs(p[1] - position)))
     return _PLACES[name.lower()] if name.lower() in _PLACES else _PLACES.get(f"the {name.lower()}", name)

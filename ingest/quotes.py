@@ -42,7 +42,9 @@ def find_quote_spans(text: str, paragraphs: list[Paragraph]) -> list[QuoteSpan]:
     return spans
 
 
-def _add(spans: list[QuoteSpan], text: str, open_at: int, close_at: int, paragraph: int, *, closed: bool) -> None:
+def _add(
+    spans: list[QuoteSpan], text: str, open_at: int, close_at: int, paragraph: int, *, closed: bool
+) -> None:
     start = open_at + 1
     end = close_at - 1 if closed else close_at
     while start < end and text[start].isspace():
@@ -105,8 +107,9 @@ def _speaker(
     previous: list[AttributedQuote],
     same_sentence: list[AttributedQuote],
 ) -> Speaker | None:
-    after_first = bool(re.match(r"\s*[,—–-]", after)) or sentence.text[: span.close_at - sentence.start].rstrip(
-        "”\"").rstrip().endswith((",", "?", "!"))
+    after_first = bool(re.match(r"\s*[,—–-]", after)) or sentence.text[
+        : span.close_at - sentence.start
+    ].rstrip('”"').rstrip().endswith((",", "?", "!"))
     attempts = (_after, _before) if after_first else (_before, _after)
     for attempt in attempts:
         speaker = attempt(before if attempt is _before else after, discourse)
@@ -127,7 +130,7 @@ def _speaker(
 
 
 def _after(text: str, discourse: Discourse) -> Speaker | None:
-    """ ', Andy Burrows, head of ..., told the outlet.'  or  ', said Dr Helen Marsh, Ofcom's director'."""
+    """', Andy Burrows, head of ..., told the outlet.'  or  ', said Dr Helen Marsh, Ofcom's director'."""
     # The sentence splitter already ended the sentence; a ". " left inside is an abbreviation ("Dr. Lee").
     text = re.split(r";", text, maxsplit=1)[0].rstrip(" .")
     according = re.match(r"\s*,?\s*according to\s+(.+)$", text)
@@ -146,7 +149,7 @@ def _after(text: str, discourse: Discourse) -> Speaker | None:
 
 
 def _before(text: str, discourse: Discourse) -> Speaker | None:
-    """ 'Priya Shah, chief executive of the charity Safer Screens, said: ' or 'Rob Jones warned that'."""
+    """'Priya Shah, chief executive of the charity Safer Screens, said: ' or 'Rob Jones warned that'."""
     verbs = list(SPEECH_VERB.finditer(text))
     for verb in reversed(verbs):
         subject = text[: verb.start()]
@@ -165,10 +168,22 @@ def _before(text: str, discourse: Discourse) -> Speaker | None:
 
 def _reported_by(visible: str, discourse: Discourse) -> str | None:
     """ "told the BBC", "told the outlet", "according to ITV News" -> the outlet."""
-    told = re.search(r"\b(?:told|speaking to|in an interview with|wrote in)\s+(the\s+)?([A-Za-z][\w&.-]*(?:\s+[A-Z][\w&.-]*)*)", visible)
+    told = re.search(
+        r"\b(?:told|speaking to|in an interview with|wrote in)\s+(the\s+)?"
+        r"([A-Za-z][\w&.-]*(?:\s+[A-Z][\w&.-]*)*)",
+        visible,
+    )
     if told:
         target = told.group(2).rstrip(".")
-        if target.lower() in {"outlet", "newspaper", "paper", "broadcaster", "publication", "programme", "station"}:
+        if target.lower() in {
+            "outlet",
+            "newspaper",
+            "paper",
+            "broadcaster",
+            "publication",
+            "programme",
+            "station",
+        }:
             return discourse.outlets[-1] if discourse.outlets else None
         if is_outlet(target) or target in discourse.outlets or f"The {target}" in discourse.outlets:
             return f"The {target}" if f"The {target}" in discourse.outlets else target

@@ -11,17 +11,92 @@ STRAIGHT_QUOTE = '"'
 
 # Abbreviations after which a full stop never ends a sentence (titles, "No. 10", "e.g.").
 _NEVER_FINAL = {
-    "mr", "mrs", "ms", "dr", "prof", "st", "no", "nos", "e.g", "i.e", "cf", "vs", "v", "sen", "rep",
-    "gov", "gen", "lt", "col", "capt", "sgt", "supt", "insp", "det", "rev", "hon", "jr", "sr",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "approx", "fig",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "st",
+    "no",
+    "nos",
+    "e.g",
+    "i.e",
+    "cf",
+    "vs",
+    "v",
+    "sen",
+    "rep",
+    "gov",
+    "gen",
+    "lt",
+    "col",
+    "capt",
+    "sgt",
+    "supt",
+    "insp",
+    "det",
+    "rev",
+    "hon",
+    "jr",
+    "sr",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "approx",
+    "fig",
 }
 # Abbreviations that may also end a sentence ("... living in the U.S. The report ..."): split only when
 # the next word is a typical sentence opener.
 _MAYBE_FINAL = {"u.k", "u.s", "u.s.a", "etc", "a.m", "p.m", "inc", "ltd", "co", "corp", "plc"}
 _SENTENCE_OPENERS = {
-    "the", "a", "an", "it", "its", "this", "that", "these", "those", "he", "she", "they", "we", "i",
-    "but", "and", "in", "on", "at", "for", "from", "of", "as", "if", "when", "while", "there", "his",
-    "her", "their", "our", "according", "however", "meanwhile", "earlier", "last", "some", "many", "most",
+    "the",
+    "a",
+    "an",
+    "it",
+    "its",
+    "this",
+    "that",
+    "these",
+    "those",
+    "he",
+    "she",
+    "they",
+    "we",
+    "i",
+    "but",
+    "and",
+    "in",
+    "on",
+    "at",
+    "for",
+    "from",
+    "of",
+    "as",
+    "if",
+    "when",
+    "while",
+    "there",
+    "his",
+    "her",
+    "their",
+    "our",
+    "according",
+    "however",
+    "meanwhile",
+    "earlier",
+    "last",
+    "some",
+    "many",
+    "most",
 }
 _LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s")
 _TERMINAL = ".!?…"
@@ -59,7 +134,9 @@ def split_paragraphs(text: str) -> list[Paragraph]:
             stripped_end = start + len(raw.rstrip())
             if stripped_end > stripped_start:
                 paragraphs.append(
-                    Paragraph(len(paragraphs), stripped_start, stripped_end, text[stripped_start:stripped_end])
+                    Paragraph(
+                        len(paragraphs), stripped_start, stripped_end, text[stripped_start:stripped_end]
+                    )
                 )
     return paragraphs
 
@@ -74,7 +151,9 @@ def _hard_line_breaks(block: str, offset: int) -> list[tuple[int, int]]:
         line_end = position + len(line)
         is_last = number == len(lines) - 1
         next_line = "" if is_last else lines[number + 1]
-        heading = bool(line.strip()) and line.rstrip()[-1] not in _TERMINAL + ",;:" + CLOSE_QUOTES + STRAIGHT_QUOTE
+        heading = (
+            bool(line.strip()) and line.rstrip()[-1] not in _TERMINAL + ",;:" + CLOSE_QUOTES + STRAIGHT_QUOTE
+        )
         if is_last or heading or _LIST_MARKER.match(next_line):
             pieces.append((piece_start, line_end))
             piece_start = line_end + 1
@@ -161,5 +240,5 @@ def _is_boundary(text: str, stop: int, after: int) -> bool:
         return False  # an initial, as in "J. K. Rowling"
     if word in _MAYBE_FINAL:
         next_word = re.match(r"[\w’']+", following)
-        return bool(next_word) and next_word.group().lower() in _SENTENCE_OPENERS
+        return next_word is not None and next_word.group().lower() in _SENTENCE_OPENERS
     return True
