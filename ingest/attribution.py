@@ -151,7 +151,7 @@ def parse_descriptor(text: str, discourse: Discourse) -> tuple[str | None, str |
         org = tidy_org(text[split.end() :])
         return _role(text[: split.start()]), discourse.canonical_org(org)
     # "KidSafe chief executive": capitalised organisation then a lowercase title.
-    leading = re.match(r"^((?:[A-Z][\w’'&.-]*\s+)+)([a-z].*)$", text)
+    leading = re.match(r"^((?:[A-ZÀ-Ý][\w’'&.-]*\s+)+)([a-z].*)$", text)
     if leading and _role(leading.group(2)):
         return _role(leading.group(2)), discourse.canonical_org(tidy_org(leading.group(1)))
     return _role(text), None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ingest.discourse import Discourse
-from ingest.figure_context import find_measure, find_producer
+from ingest.figure_context import find_measure, find_producer, is_comparison
 from ingest.figures import FigureMention, find_figures
 from ingest.numbers import parse_number
 from ingest.periods import nearest_period
@@ -70,7 +70,7 @@ def extract(text: str, *, title: str | None = None) -> Extraction:
         new_quotes = attribute_sentence(sentence, spans, discourse, attributed)
         attributed.extend(new_quotes)
         for mention in find_figures(sentence.text):
-            figures.append(_figure(sentence, visible, mention, discourse, attributed))
+            figures.append(_figure(sentence, visible, mention, discourse, attributed, figures))
     quotes = [_quote(text, q) for q in attributed]
     return Extraction(figures, quotes)
 
@@ -97,6 +97,7 @@ def _figure(
     mention: FigureMention,
     discourse: Discourse,
     attributed: list[AttributedQuote],
+    previous: list[FigureCandidate],
 ) -> FigureCandidate:
     position = mention.start
     start = sentence.start + mention.start
@@ -111,12 +112,19 @@ def _figure(
     if producer:
         discourse.last_producer = producer
         discourse.add_org(producer)
+    measure = find_measure(sentence.text, mention.start, mention.end, mention.unit)
     period_start, period_end = nearest_period(sentence.text, position)
+    if is_comparison(sentence.text, mention.start):
+        # "compared with 3,454 in the same period a year earlier": the baseline shares the measure of
+        # the figure it is compared with, and only a period written right after it.
+        earlier = [f for f in previous if f.evidence is sentence.text and f.end <= start]
+        measure = earlier[-1].measure if earlier else None
+        period_start, period_end = nearest_period(sentence.text[mention.end : mention.end + 12], 0)
     return FigureCandidate(
         value_text=mention.value_text,
         value=mention.value,
         unit=mention.unit,
-        measure=find_measure(sentence.text, mention.start, mention.end, mention.unit),
+        measure=measure,
         period_start=period_start,
         period_end=period_end,
         geography=nearest_place(sentence.text, position),

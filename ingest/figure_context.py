@@ -126,7 +126,8 @@ _STOP_WORDS = (
 )
 _STOP = frozenset(_STOP_WORDS.split())
 _CLAUSE_END = re.compile(
-    r"\s*(?:[,;:()]|\.(?:\s|$)|\baccording to\b|\bcompared with\b|\bup from\b|\bdown from\b|\bwhich\b|"
+    r"\s*(?:[,;:()“”\"]|\.(?:\s|$)|\baccording to\b|\bcompared with\b|\bup from\b|\bdown from\b|\bwhich\b|"
+    r"\band that\b|\b(?:found|showed|shows|said|says|estimated)\s+that\b|"
     r"\b(?:the|a)\s+\w+\s+(?:said|found|estimated)\b|\b(?:it|she|he|they)\s+(?:said|estimated|found)\b)"
 )
 _PERIODISH = re.compile(
@@ -136,8 +137,26 @@ _PERIODISH = re.compile(
 )
 
 
+_CHANGE = re.compile(r"\b(?:rose|risen|rise|increased|fell|dropped|jumped|grew|climbed|soared)\s+(?:by\s+)?$")
+_COMPARISON = re.compile(r"\b(?:up from|down from|compared with|compared to|against|versus)\s+$")
+
+
+def is_comparison(sentence: str, start: int) -> bool:
+    """ "up from 890", "compared with 3,454": a baseline figure that shares the previous figure's measure."""
+    return _COMPARISON.search(sentence[:start]) is not None
+
+
 def find_measure(sentence: str, start: int, end: int, unit: str) -> str | None:
     """What the figure counts, as a phrase from its sentence; None when nothing sensible is found."""
+    change = _CHANGE.search(sentence[:start])
+    if change:
+        # "Calls to the helpline rose by 25 per cent": the measure is the rise in the subject.
+        subject = re.split(r"[,;:]\s", sentence[: change.start()])[-1].strip()
+        subject = re.sub(r"^(?:the number of|the total of)\s+", "", subject, flags=re.IGNORECASE)
+        if len(subject.split()) >= 2:
+            return _tidy(f"rise in {subject}")
+    if is_comparison(sentence, start):
+        return None
     after = sentence[end:]
     after = re.sub(r"^\s*\)", "", after)  # "Almost half (47%) of parents": the figure sits in brackets
     clause = _CLAUSE_END.split(after, maxsplit=1)[0]
@@ -151,7 +170,7 @@ def find_measure(sentence: str, start: int, end: int, unit: str) -> str | None:
     if len(words) >= 2 or (words and unit in {"count", "percent", "ratio"}):
         return _tidy(trimmed)
     # Nothing after the number ("rose to 83,840", "would cost £3.4bn a year"): use the clause before it.
-    before = re.split(r"[,;:]\s|\.\s", sentence[:start])[-1]
+    before = re.split(r"[,;:]\s", sentence[:start])[-1]
     before = re.sub(
         r"\b(?:rose|risen|increased|fell|dropped|jumped|grew|up|down)\s+(?:by|to)?\s*$", "rise ", before
     )

@@ -21,21 +21,42 @@ SAMPLE = GOLD / "nspcc-facebook-apps-2021.txt"
 @pytest.mark.parametrize(
     ("text", "sentences"),
     [
-        ("Living in the U.K. is costly. The NSPCC said so.", ["Living in the U.K. is costly.", "The NSPCC said so."]),
+        (
+            "Living in the U.K. is costly. The NSPCC said so.",
+            ["Living in the U.K. is costly.", "The NSPCC said so."],
+        ),
         ("He moved to the U.S. The move was hard.", ["He moved to the U.S.", "The move was hard."]),
-        ("Mr. Smith met Dr. Jones at No. 10 Downing Street. They talked.",
-         ["Mr. Smith met Dr. Jones at No. 10 Downing Street.", "They talked."]),
-        ("Some groups, e.g. charities, objected. Others agreed.", ["Some groups, e.g. charities, objected.", "Others agreed."]),
-        ('"It is wrong. It must stop," she said. Then she left.', ['"It is wrong. It must stop," she said.', "Then she left."]),
+        (
+            "Mr. Smith met Dr. Jones at No. 10 Downing Street. They talked.",
+            ["Mr. Smith met Dr. Jones at No. 10 Downing Street.", "They talked."],
+        ),
+        (
+            "Some groups, e.g. charities, objected. Others agreed.",
+            ["Some groups, e.g. charities, objected.", "Others agreed."],
+        ),
+        (
+            '"It is wrong. It must stop," she said. Then she left.',
+            ['"It is wrong. It must stop," she said.', "Then she left."],
+        ),
         ("“It is wrong. It must stop,” she said.", ["“It is wrong. It must stop,” she said."]),
-        ("“First point. Second point.” Then a new sentence.", ["“First point. Second point.”", "Then a new sentence."]),
+        (
+            "“First point. Second point.” Then a new sentence.",
+            ["“First point. Second point.”", "Then a new sentence."],
+        ),
         ("It cost £1.5m. Nobody paid.", ["It cost £1.5m.", "Nobody paid."]),
-        ("Headline without a stop\n\nBody sentence one. Body two.", ["Headline without a stop", "Body sentence one.", "Body two."]),
-        ("Notes to editors\n1. The charity is registered.\n2. Figures are weighted.",
-         ["Notes to editors", "1. The charity is registered.", "2. Figures are weighted."]),
+        (
+            "Headline without a stop\n\nBody sentence one. Body two.",
+            ["Headline without a stop", "Body sentence one.", "Body two."],
+        ),
+        (
+            "Notes to editors\n1. The charity is registered.\n2. Figures are weighted.",
+            ["Notes to editors", "1. The charity is registered.", "2. Figures are weighted."],
+        ),
     ],
 )
-def test_the_splitter_knows_abbreviations_and_never_splits_inside_a_quote(text: str, sentences: list[str]) -> None:
+def test_the_splitter_knows_abbreviations_and_never_splits_inside_a_quote(
+    text: str, sentences: list[str]
+) -> None:
     assert [s.text for s in split_sentences(text)] == sentences
 
 
@@ -139,7 +160,9 @@ def test_numbers_that_are_not_statistics_are_ignored(sentence: str) -> None:
         ("seen in the past year", (None, None)),
     ],
 )
-def test_periods_keep_the_precision_the_text_gives(sentence: str, period: tuple[str | None, str | None]) -> None:
+def test_periods_keep_the_precision_the_text_gives(
+    sentence: str, period: tuple[str | None, str | None]
+) -> None:
     assert nearest_period(sentence, 0) == period
 
 
@@ -158,22 +181,26 @@ QuoteRow = tuple[str, str | None, str | None, str | None, str | None]
             [("This cannot go on.", "Jane Doe", "director", "Safe Futures", None)],
         ),
         (
-            'Tom Reed, head of policy at the Youth Trust, said: "It is hard for families.\n\n"We will keep going."',
+            'Tom Reed, head of policy at the Youth Trust, said: "It is hard for families.\n\n'
+            '"We will keep going."',
             [
                 ("It is hard for families.", "Tom Reed", "head of policy", "Youth Trust", None),
                 ("We will keep going.", "Tom Reed", "head of policy", "Youth Trust", None),
             ],
         ),
         (
-            'Rob Jones, director of the Crime Unit, said the risk was growing.\n\n"It is the worst I have seen," Jones explained.',
+            "Rob Jones, director of the Crime Unit, said the risk was growing.\n\n"
+            '"It is the worst I have seen," Jones explained.',
             [("It is the worst I have seen", "Rob Jones", "director", "Crime Unit", None)],
         ),
         (
-            'Acme said it was reviewing the report. A spokesperson for the company said: "We take safety seriously."',
+            "Acme said it was reviewing the report. "
+            'A spokesperson for the company said: "We take safety seriously."',
             [("We take safety seriously.", "An Acme spokesperson", "spokesperson", "Acme", None)],
         ),
         (
-            'The Guardian reported the findings. "We are worried," Ann Lee, head of research at Play Safe, told the outlet.',
+            "The Guardian reported the findings. "
+            '"We are worried," Ann Lee, head of research at Play Safe, told the outlet.',
             [("We are worried", "Ann Lee", "head of research", "Play Safe", "The Guardian")],
         ),
         (
@@ -181,11 +208,13 @@ QuoteRow = tuple[str, str | None, str | None, str | None, str | None]
             [("poses a real risk to children", "Ann Lee", None, None, "Sky News")],
         ),
         (
-            'Dr Sam Patel, a paediatrician at City Hospital, said cases were rising. "We see it every week," he said.',
+            "Dr Sam Patel, a paediatrician at City Hospital, said cases were rising. "
+            '"We see it every week," he said.',
             [("We see it every week", "Sam Patel", "paediatrician", "City Hospital", None)],
         ),
         (
-            "KidSafe chief executive Leah Donnelly told the BBC the figures were “deeply worrying for parents”.",
+            "KidSafe chief executive Leah Donnelly told the BBC the figures were "
+            "“deeply worrying for parents”.",
             [("deeply worrying for parents", "Leah Donnelly", "chief executive", "KidSafe", "BBC")],
         ),
         ('The so-called "experts" disagreed.', []),
@@ -198,8 +227,9 @@ def test_quotes_are_attributed_to_the_right_speaker(text: str, expected: list[Qu
 
 def test_a_later_the_spokesperson_maps_to_the_earlier_spokesperson_and_outlet() -> None:
     text = (
-        'Acme told the Times it was "working hard on this". A spokesperson for the company told the Times that it '
-        'had "new tools for parents".\n\n"We will do more," the spokesperson also said.'
+        'Acme told the Times it was "working hard on this". '
+        'A spokesperson for the company told the Times that it had "new tools for parents".\n\n'
+        '"We will do more," the spokesperson also said.'
     )
     last = extract(text).quotes[-1]
     assert (last.speaker, last.speaker_org, last.reported_by) == ("An Acme spokesperson", "Acme", "The Times")
@@ -214,7 +244,10 @@ def _sample() -> tuple[list[FigureCandidate], dict[str, tuple[str | None, str | 
 
 def test_the_sample_article_has_two_figures_and_the_headline_is_not_a_third() -> None:
     figures, _ = _sample()
-    assert [(f.value_text, value_display(f)) for f in figures] == [("9,477", "9,477"), ("fifty-two percent", "52%")]
+    assert [(f.value_text, value_display(f)) for f in figures] == [
+        ("9,477", "9,477"),
+        ("fifty-two percent", "52%"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -229,7 +262,9 @@ def test_the_sample_article_has_two_figures_and_the_headline_is_not_a_third() ->
         ("fifty-two percent", "producer", "NSPCC"),
     ],
 )
-def test_the_sample_article_figures_carry_their_context(value_text: str, field: str, expected: str | None) -> None:
+def test_the_sample_article_figures_carry_their_context(
+    value_text: str, field: str, expected: str | None
+) -> None:
     figures, _ = _sample()
     figure = next(f for f in figures if f.value_text == value_text)
     assert getattr(figure, field) == expected
@@ -269,22 +304,32 @@ def test_the_sample_article_quotes_name_speaker_org_and_outlet(
         ("a quarter", "0.25", "ratio", "1/4"),
     ],
 )
-def test_values_are_displayed_the_way_people_write_them(value_text: str, value: str, unit: str, shown: str) -> None:
-    figure = FigureCandidate(value_text, Decimal(value), unit, None, None, None, None, None, "", 0, len(value_text))
+def test_values_are_displayed_the_way_people_write_them(
+    value_text: str, value: str, unit: str, shown: str
+) -> None:
+    figure = FigureCandidate(
+        value_text, Decimal(value), unit, None, None, None, None, None, "", 0, len(value_text)
+    )
     assert value_display(figure) == shown
 
 
 @pytest.mark.parametrize(
     ("gold", "found", "same"),
     [
-        ("A spokesperson for the Department for Work and Pensions", "A Department for Work and Pensions spokesperson", True),
+        (
+            "A spokesperson for the Department for Work and Pensions",
+            "A Department for Work and Pensions spokesperson",
+            True,
+        ),
         ("Helen Marsh", "Dr Helen Marsh", True),
         ("Rob Jones", "Jones", False),
         (None, None, True),
         ("Facebook", None, False),
     ],
 )
-def test_speaker_matching_ignores_articles_and_honorifics_only(gold: str | None, found: str | None, same: bool) -> None:
+def test_speaker_matching_ignores_articles_and_honorifics_only(
+    gold: str | None, found: str | None, same: bool
+) -> None:
     assert speakers_match(gold, found) is same
 
 
@@ -359,5 +404,7 @@ def gold_scores() -> dict[str, float]:
         ("figure recall", 0.90),
     ],
 )
-def test_the_gold_set_meets_the_issue_targets(gold_scores: dict[str, float], metric: str, target: float) -> None:
+def test_the_gold_set_meets_the_issue_targets(
+    gold_scores: dict[str, float], metric: str, target: float
+) -> None:
     assert gold_scores[metric] >= target
