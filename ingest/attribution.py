@@ -20,11 +20,13 @@ SPEECH_VERB = re.compile(r"\b(" + "|".join(sorted(SPEECH_VERBS, key=len, reverse
 _SPOKES = "|".join(sorted(SPOKESPERSON_WORDS, key=len, reverse=True))
 _SPOKESPERSON = re.compile(
     rf"\b(?:[Aa]n?|[Tt]he|[Oo]ne)\s+(?P<pre>(?:[A-Z][\w’'&.-]*\s+(?:(?:for|of|and|&)\s+)*)*)"
+    rf"(?P<ref>(?:department|company|council|charity|government|ministry|agency|police|force|firm)\s+)?"
     rf"(?P<word>{_SPOKES})\b(?:\s+(?:for|from|at|of)\s+(?P<post>(?:the\s+)?[\w’'&.-]+(?:\s+(?:(?:for|of|and|&)\s+)*[A-Z][\w’'&.-]*)*))?"
 )
 _PRONOUNS = {"he", "she"}
 _PREPOSITION_ORG = re.compile(
-    r"\s+(?:for|at|of|with)\s+(?:the\s+)?(?:(?:charity|organisation|organization|group)\s+)?(?=[A-Z])"
+    r"(?:^|\s+)(?:for|at|of|with)\s+(?:the\s+)?"
+    r"(?:(?:charity|organisation|organization|group|nonprofit|non-profit|campaign group)\s+)?(?=[A-Z])"
 )
 
 
@@ -39,11 +41,11 @@ def parse_speaker(phrase: str, discourse: Discourse) -> Speaker | None:
     if re.fullmatch(rf"(?:the|this)\s+(?:{_SPOKES})", lowered):
         return discourse.last_spokesperson
     spokes = _SPOKESPERSON.search(phrase)
+    person = _person(phrase, discourse)
+    if person and (spokes is None or phrase.find(person.name.split()[-1]) < spokes.start()):
+        return person
     if spokes:
         return _spokesperson(spokes, discourse)
-    person = _person(phrase, discourse)
-    if person:
-        return person
     return _organisation_or_description(phrase, discourse)
 
 
@@ -59,8 +61,11 @@ def _spokesperson(match: re.Match[str], discourse: Discourse) -> Speaker:
     word = match.group("word")
     pre = (match.group("pre") or "").strip()
     post = (match.group("post") or "").strip()
+    ref = (match.group("ref") or "").strip()
     org: str | None = None
-    if pre and not is_place(pre):
+    if ref and not pre:
+        org = discourse.resolve_org(ref)
+    elif pre and not is_place(pre):
         org = tidy_org(pre)
     elif post:
         if post[:1].isupper() or re.match(r"the\s+[A-Z]", post):
@@ -113,6 +118,12 @@ def _descriptor_around(
     phrase: str, start: int, end: int, role_prefix: list[str], discourse: Discourse
 ) -> tuple[str | None, str | None]:
     """Role and organisation from words before the name or an appositive after it."""
+    after = phrase[end:]
+    appositive = re.match(r"\s*,\s*(?:\d{1,3}\s*,\s*)?([^,]+)", after)
+    if appositive:
+        role, org = parse_descriptor(appositive.group(1), discourse)
+        if role or org:
+            return role, org
     if len(role_prefix) > 0:
         # "National Crime Agency Director Rob Jones": org words then a title, all capitalised.
         title_words = [w for w in role_prefix if w.lower().strip("’'s") in ROLE_WORDS]
@@ -122,12 +133,6 @@ def _descriptor_around(
         return " ".join(role_prefix[first_title:]), (
             discourse.canonical_org(tidy_org(org_text)) if org_text else None
         )
-    after = phrase[end:]
-    appositive = re.match(r"\s*,\s*(?:\d{1,3}\s*,\s*)?([^,]+)", after)
-    if appositive:
-        role, org = parse_descriptor(appositive.group(1), discourse)
-        if role or org:
-            return role, org
     before = phrase[:start].rstrip()
     lead = re.search(r"([^,]*?)[,\s]*$", before)
     if lead and lead.group(1).strip():
@@ -141,7 +146,10 @@ def parse_descriptor(text: str, discourse: Discourse) -> tuple[str | None, str |
     text = re.sub(r"\s+who\b.*$", "", text)
     if not text:
         return None, None
-    possessive = re.match(r"^(?:the\s+)?(.+?)(?:’s|'s)\s+(.+)$", text, flags=re.IGNORECASE)
+    # "Ofcom's director of X", "the foundation's director": the owner is a name or a one-word reference.
+    possessive = re.match(
+        r"^(?:[Tt]he\s+)?([A-ZÀ-Ý][^\s]*(?:\s+[A-ZÀ-Ý&][^\s]*){0,5}|[a-z]+)(?:’s|'s)\s+(.+)$", text
+    )
     if possessive:
         owner, role = possessive.group(1), possessive.group(2)
         org = tidy_org(owner) if owner[:1].isupper() else discourse.resolve_org(owner)

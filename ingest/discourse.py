@@ -42,7 +42,8 @@ class Discourse:
                 self.add_outlet(self._outlet_name(run.text, before))
                 continue
             descriptor = re.search(
-                r"\b(charity|organisation|organization|regulator|watchdog|body|group|campaign)\s+$", before
+                r"\b(charity|organisation|organization|regulator|watchdog|body|group|campaign|nonprofit|non-profit)\s+$",
+                before,
             )
             if not descriptor and (is_place(run.text) or looks_like_person(run.text)):
                 continue
@@ -93,6 +94,10 @@ class Discourse:
         noun = re.sub(r"^(?:the|this|that|its|their)\s+", "", phrase.strip().lower())
         if noun in self.described_orgs:
             return self.described_orgs[noun]
+        if noun in {"group", "organisation", "organization", "charity"}:
+            for descriptor in ("nonprofit", "non-profit", "charity", "group", "organisation", "organization"):
+                if descriptor in self.described_orgs:
+                    return self.described_orgs[descriptor]
         for org in reversed(self.orgs):
             if noun and noun in org.lower().split():
                 return org

@@ -7,7 +7,15 @@ import re
 from ingest.attribution import SPEECH_VERB, parse_speaker
 from ingest.discourse import Discourse
 from ingest.lexicon import ORG_REFERENCES, STUDY_REFERENCES
-from ingest.names import is_outlet, is_place, looks_like_person, name_runs, strip_honorific, tidy_org
+from ingest.names import (
+    is_org_like,
+    is_outlet,
+    is_place,
+    looks_like_person,
+    name_runs,
+    strip_honorific,
+    tidy_org,
+)
 
 _PRODUCER_VERBS = (
     r"(?:found|finds|said|says|estimated|estimates|revealed|reveals|reported|showed|shows|show|counted|"
@@ -16,13 +24,14 @@ _PRODUCER_VERBS = (
 _STUDY = "|".join(sorted(STUDY_REFERENCES, key=len, reverse=True))
 _ORG_REF = "|".join(sorted(ORG_REFERENCES, key=len, reverse=True))
 _DESCRIPTOR = re.compile(
-    r"\b(?:charity|organisation|organization|regulator|watchdog|body|group|campaign|think tank)\s+(?=[A-Z])"
+    r"\b(?:charity|organisation|organization|regulator|watchdog|body|group|campaign|think tank|nonprofit|non-profit)"
+    r"\s+(?=[A-Z])"
 )
 
 
 def find_producer(visible: str, position: int, discourse: Discourse) -> str | None:
     """The organisation that produced the figure at `position`, from this sentence only; None if unstated."""
-    for finder in (_according_to, _data_by, _org_verb, _reference, _speaker_org):
+    for finder in (_according_to, _data_by, _org_verb, _reference, _speaker_org, _org_subject):
         producer = finder(visible, position, discourse)
         if producer:
             return discourse.canonical_org(tidy_org(producer))
@@ -41,11 +50,13 @@ def _org_from(phrase: str, discourse: Discourse) -> str | None:
         rf"(?:the|this|its)\s+(?:\w+\s+)?({_ORG_REF}|{_STUDY})\b", phrase, flags=re.IGNORECASE
     )
     runs = [r for r in name_runs(phrase) if not is_outlet(r.text) and not is_place(r.text)]
-    if runs and not looks_like_person(runs[0].text):
-        return runs[0].text
     if runs:
-        person = discourse.find_person(runs[0].text)
-        return person.org if person else None
+        # "a report by Attendance First": after "by"/"from" a name is the producer unless it is a
+        # person the article has introduced, whose organisation is then the producer.
+        person = (
+            discourse.find_person(strip_honorific(runs[0].text)) if looks_like_person(runs[0].text) else None
+        )
+        return person.org if person else runs[0].text
     if reference:
         noun = reference.group(1).lower()
         return discourse.last_producer if noun in STUDY_REFERENCES else discourse.resolve_org(noun)
@@ -53,7 +64,7 @@ def _org_from(phrase: str, discourse: Discourse) -> str | None:
 
 
 def _according_to(visible: str, position: int, discourse: Discourse) -> str | None:
-    for match in re.finditer(r"\baccording to\s+([^,.;]+)", visible):
+    for match in re.finditer(r"\baccording to\s+([^,.;]+)", visible, flags=re.IGNORECASE):
         source = match.group(1)
         by = re.search(r"\b(?:from|by)\s+(.+)$", source)
         if by:
@@ -102,7 +113,7 @@ def _reference(visible: str, position: int, discourse: Discourse) -> str | None:
         if match:
             noun = match.group(1).lower()
             return discourse.last_producer if noun in STUDY_REFERENCES else discourse.resolve_org(noun)
-    if re.search(rf"\bit\s+(?:also\s+)?{_PRODUCER_VERBS}\b", visible):
+    if re.search(rf"\bit\s+(?:also\s+)?{_PRODUCER_VERBS}\b", visible, flags=re.IGNORECASE):
         return discourse.last_producer
     return None
 
@@ -116,6 +127,34 @@ def _speaker_org(visible: str, position: int, discourse: Discourse) -> str | Non
         if speaker and speaker.org:
             return speaker.org
     return None
+
+
+_OWN_ACTION = (
+    r"(?:will|would|has|have|had|is|was|plans to|spent|spends|spend|gave|gives|provided|provides|awarded|"
+    r"funded|invested|invests|committed|allocated|pledged|raised|received|set aside|announced)"
+)
+
+
+def _org_subject(visible: str, position: int, discourse: Discourse) -> str | None:
+    """ "The council will spend £2.3 million": an organisation reporting its own money or action."""
+    match = re.match(rf"\s*(?:The\s+)?(.+?)\s+(?:also\s+)?{_OWN_ACTION}\b", visible)
+    if not match or match.end() > position:
+        return None
+    subject = match.group(1)
+    if re.fullmatch(rf"(?:{_ORG_REF})", subject.lower()):
+        return discourse.resolve_org(subject.lower())
+    runs = name_runs(visible[: match.end(1) + 1])
+    if (
+        len(runs) == 1
+        and runs[0].text == tidy_name(subject)
+        and (is_org_like(subject) or subject in discourse.orgs)
+    ):
+        return subject
+    return None
+
+
+def tidy_name(text: str) -> str:
+    return re.sub(r"(?:’s|'s)$", "", text.strip())
 
 
 _STOP_WORDS = (

@@ -68,6 +68,7 @@ HONORIFICS = frozenset(
 ROLE_WORDS = frozenset(
     {
         "director",
+        "member",
         "executive",
         "officer",
         "head",
@@ -260,6 +261,15 @@ OUTLET_WORDS = frozenset(
         "politico",
         "axios",
         "associated",
+        "echo",
+        "argus",
+        "courier",
+        "advertiser",
+        "examiner",
+        "sentinel",
+        "inquirer",
+        "dispatch",
+        "bulletin",
         "press",
         "radio",
         "sun",

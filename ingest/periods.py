@@ -91,6 +91,14 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
         ),
         "year_to",
     ),
+    # the first half of 2024, the third quarter of 2023
+    (
+        re.compile(
+            rf"\b(?P<part>first|second|third|fourth|final|last)\s+(?P<kind>half|quarter)\s+of\s+(?P<y>{_YEAR})\b",
+            re.I,
+        ),
+        "part",
+    ),
     # since 2019 / since March 2020
     (re.compile(rf"\bsince\s+(?:(?P<m>{_MONTH})\s+)?(?P<y>{_YEAR})\b(?![-/–]\d)", re.I), "since"),
     # 2022-23, 2022/23, 2019-2020
@@ -132,6 +140,15 @@ def _bounds(kind: str, m: re.Match[str]) -> tuple[str | None, str | None]:
     if kind == "year_to":
         end = _ymd(g("y"), g("m"), g("d")) if g("d") else _ym(g("y"), g("m"))
         return _year_before(g("y"), g("m"), g("d")), end
+    if kind == "part":
+        count = 2 if g("kind").lower() == "half" else 4
+        order = ["first", "second", "third", "fourth"]
+        part = g("part").lower()
+        index = count - 1 if part in {"final", "last"} else order.index(part)
+        if index >= count:
+            return g("y"), g("y")
+        months = 12 // count
+        return f"{g('y')}-{index * months + 1:02d}", f"{g('y')}-{(index + 1) * months:02d}"
     if kind == "since":
         return (_ym(g("y"), g("m")) if g("m") else g("y")), None
     if kind == "span":
@@ -146,10 +163,17 @@ def _bounds(kind: str, m: re.Match[str]) -> tuple[str | None, str | None]:
     return g("y"), g("y")
 
 
+_ATTACHED = 20  # characters from the figure's start: "28 percent in 2022", "13,000 reports between"
+
+
 def nearest_period(sentence: str, position: int) -> tuple[str | None, str | None]:
     """The period expression closest to the figure at `position` in the sentence, or (None, None)."""
     periods = find_periods(sentence)
     if not periods:
         return None, None
+    # A period written straight after the figure ("28 percent in 2022") belongs to it.
+    following = [p for p in periods if 0 <= p.start - position <= _ATTACHED]
+    if following:
+        return following[0].period_start, following[0].period_end
     best = min(periods, key=lambda p: min(abs(p.start - position), abs(p.end - position)))
     return best.period_start, best.period_end

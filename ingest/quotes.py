@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from ingest.attribution import SPEECH_VERB, parse_speaker
 from ingest.discourse import Discourse, Speaker
 from ingest.names import is_outlet, name_runs
-from ingest.sentences import CLOSE_QUOTES, OPEN_QUOTES, STRAIGHT_QUOTE, Paragraph, Sentence
+from ingest.sentences import (
+    CLOSE_QUOTES,
+    OPEN_QUOTES,
+    SINGLE_OPEN,
+    STRAIGHT_QUOTE,
+    Paragraph,
+    Sentence,
+    is_single_close,
+    is_single_open,
+)
 
 
 @dataclass(frozen=True)
@@ -28,13 +37,15 @@ def find_quote_spans(text: str, paragraphs: list[Paragraph]) -> list[QuoteSpan]:
     spans: list[QuoteSpan] = []
     for paragraph in paragraphs:
         open_at: int | None = None
+        single = False  # the open quotation uses ‘single’ curly marks
         for offset, char in enumerate(paragraph.text):
             position = paragraph.start + offset
-            is_open = char in OPEN_QUOTES or (char == STRAIGHT_QUOTE and open_at is None)
-            is_close = char in CLOSE_QUOTES or (char == STRAIGHT_QUOTE and open_at is not None)
-            if open_at is None and is_open:
-                open_at = position
-            elif open_at is not None and is_close:
+            if open_at is None:
+                if char in OPEN_QUOTES + STRAIGHT_QUOTE or is_single_open(paragraph.text, offset):
+                    open_at, single = position, char == SINGLE_OPEN
+            elif (single and is_single_close(paragraph.text, offset)) or (
+                not single and char in CLOSE_QUOTES + STRAIGHT_QUOTE
+            ):
                 _add(spans, text, open_at, position + 1, paragraph.index, closed=True)
                 open_at = None
         if open_at is not None:
@@ -121,10 +132,10 @@ def _speaker(
         last = previous[-1]
         continues = not last.span.closed and last.span.paragraph == span.paragraph - 1
         same_paragraph = last.span.paragraph == span.paragraph
-        opens_sentence = sentence.text.lstrip()[:1] in OPEN_QUOTES + STRAIGHT_QUOTE
+        opens_sentence = sentence.text.lstrip()[:1] in OPEN_QUOTES + STRAIGHT_QUOTE + SINGLE_OPEN
         if continues or (same_paragraph and opens_sentence):
             return last.speaker
-    if sentence.text.lstrip()[:1] in OPEN_QUOTES + STRAIGHT_QUOTE and discourse.last_person:
+    if sentence.text.lstrip()[:1] in OPEN_QUOTES + STRAIGHT_QUOTE + SINGLE_OPEN and discourse.last_person:
         return discourse.last_person
     return None
 

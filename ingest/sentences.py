@@ -8,6 +8,19 @@ from dataclasses import dataclass
 OPEN_QUOTES = "“"
 CLOSE_QUOTES = "”"
 STRAIGHT_QUOTE = '"'
+SINGLE_OPEN = "‘"
+SINGLE_CLOSE = "’"
+
+
+def is_single_open(text: str, i: int) -> bool:
+    """A ‘ that opens a quotation: at the start or after a space, colon, bracket or dash."""
+    return text[i] == SINGLE_OPEN and (i == 0 or text[i - 1] in " \t\n(:—–-")
+
+
+def is_single_close(text: str, i: int) -> bool:
+    """A ’ that closes a quotation rather than an apostrophe ("don’t", "children’s")."""
+    return text[i] == SINGLE_CLOSE and (i + 1 == len(text) or not text[i + 1].isalpha())
+
 
 # Abbreviations after which a full stop never ends a sentence (titles, "No. 10", "e.g.").
 _NEVER_FINAL = {
@@ -182,10 +195,24 @@ def _sentence_bounds(text: str) -> list[tuple[int, int]]:
     bounds: list[tuple[int, int]] = []
     start = 0
     in_quote = False
+    in_single = False
     i = 0
     while i < len(text):
         char = text[i]
-        if char in OPEN_QUOTES:
+        if not in_quote and not in_single and is_single_open(text, i):
+            in_single = True
+        elif in_single and is_single_close(text, i):
+            in_single = False
+            if i > 0 and text[i - 1] in _TERMINAL and _is_boundary(text, i - 1, i + 1):
+                bounds.append((start, i + 1))
+                start = i + 1
+                while start < len(text) and text[start].isspace():
+                    start += 1
+                i = start
+                continue
+        elif in_single:
+            pass  # inside ‘single quotes’ nothing ends the sentence
+        elif char in OPEN_QUOTES:
             in_quote = True
         elif char in CLOSE_QUOTES or (char == STRAIGHT_QUOTE and in_quote):
             in_quote = False

@@ -45,6 +45,10 @@ SAMPLE = GOLD / "nspcc-facebook-apps-2021.txt"
         ),
         ("It cost £1.5m. Nobody paid.", ["It cost £1.5m.", "Nobody paid."]),
         (
+            "She said: ‘We see more. It works.’ The children’s views differ.",
+            ["She said: ‘We see more. It works.’", "The children’s views differ."],
+        ),
+        (
             "Headline without a stop\n\nBody sentence one. Body two.",
             ["Headline without a stop", "Body sentence one.", "Body two."],
         ),
@@ -156,6 +160,7 @@ def test_numbers_that_are_not_statistics_are_ignored(sentence: str) -> None:
         ("crimes in the year ending March 2023", ("2022-04", "2023-03")),
         ("spending in 2022-23", ("2022", "2023")),
         ("paid since 2021", ("2021", None)),
+        ("accounts removed in the first half of 2024", ("2024-01", "2024-06")),
         ("calls last year", (None, None)),
         ("seen in the past year", (None, None)),
     ],
@@ -217,6 +222,22 @@ QuoteRow = tuple[str, str | None, str | None, str | None, str | None]
             "“deeply worrying for parents”.",
             [("deeply worrying for parents", "Leah Donnelly", "chief executive", "KidSafe", "BBC")],
         ),
+        (
+            "Jo Bloggs, director of Kids Care, said: ‘We are seeing more. It works.’",
+            [("We are seeing more. It works.", "Jo Bloggs", "director", "Kids Care", None)],
+        ),
+        (
+            'Mr. Dan Price, a spokesman for the Teachers Council, said members "welcome the findings".',
+            [("welcome the findings", "Dan Price", "spokesman", "Teachers Council", None)],
+        ),
+        (
+            'Councillor Ruth Ade, cabinet member for schools, said families were "under real pressure".',
+            [("under real pressure", "Ruth Ade", "cabinet member for schools", None, None)],
+        ),
+        (
+            'Sarah Bell, 34, a mother of three from Gateshead, said: "I never thought I\'d be here."',
+            [("I never thought I'd be here.", "Sarah Bell", None, None, None)],
+        ),
         ('The so-called "experts" disagreed.', []),
     ],
 )
@@ -233,6 +254,51 @@ def test_a_later_the_spokesperson_maps_to_the_earlier_spokesperson_and_outlet() 
     )
     last = extract(text).quotes[-1]
     assert (last.speaker, last.speaker_org, last.reported_by) == ("An Acme spokesperson", "Acme", "The Times")
+
+
+@pytest.mark.parametrize(
+    ("text", "periods"),
+    [
+        ("Absence rose from 15 percent in 2019 to 28 percent in 2022.", [("2019", "2019"), ("2022", "2022")]),
+        (
+            "The helpline took 4,318 calls between 20 December 2023 and 3 January 2024, "
+            "compared with 3,454 in the same period a year earlier.",
+            [("2023-12-20", "2024-01-03"), (None, None)],
+        ),
+        (
+            "It found 1,420 children on 31 March 2023, up from 890 in 2021.",
+            [("2023-03-31", "2023-03-31"), ("2021", "2021")],
+        ),
+    ],
+)
+def test_each_figure_takes_the_period_written_with_it(
+    text: str, periods: list[tuple[str | None, str | None]]
+) -> None:
+    assert [(f.period_start, f.period_end) for f in extract(text).figures] == periods
+
+
+def test_a_comparison_baseline_shares_the_measure_of_the_figure_it_is_compared_with() -> None:
+    text = "Police recorded 26,718 reports of sextortion in 2023, up from 10,731 in 2022."
+    first, second = extract(text).figures
+    assert (first.measure, second.measure) == ("reports of sextortion", "reports of sextortion")
+
+
+@pytest.mark.parametrize(
+    ("text", "producer"),
+    [
+        ("One in five children saw violent content, according to new research from Ofcom.", "Ofcom"),
+        ("Figures obtained by the children's charity KidSafe show 7,062 offences.", "KidSafe"),
+        ("The charity Hearthstone found that 1,420 children were in such placements.", "Hearthstone"),
+        (
+            "Councils spent £3.1bn on care, the Local Government Association said.",
+            "Local Government Association",
+        ),
+        ("Girls accounted for 81% of victims.", None),
+        ("A school meal costs £2.75 a day.", None),
+    ],
+)
+def test_the_producer_is_read_from_the_sentence_or_left_empty(text: str, producer: str | None) -> None:
+    assert [f.producer for f in extract(text).figures] == [producer]
 
 
 def _sample() -> tuple[list[FigureCandidate], dict[str, tuple[str | None, str | None, str | None]]]:
