@@ -24,8 +24,8 @@ _PRODUCER_VERBS = (
 _STUDY = "|".join(sorted(STUDY_REFERENCES, key=len, reverse=True))
 _ORG_REF = "|".join(sorted(ORG_REFERENCES, key=len, reverse=True))
 _DESCRIPTOR = re.compile(
-    r"\b(?:charity|organisation|organization|regulator|watchdog|body|group|campaign|think tank|nonprofit|non-profit)"
-    r"\s+(?=[A-Z])"
+    r"\b(?:charity|organisation|organization|regulator|watchdog|body|group|campaign|think tank|nonprofit|"
+    r"non-profit)\s+(?=[A-Z])"
 )
 
 
