@@ -1,0 +1,303 @@
+"""Scoring extraction against the gold-annotated articles: precision, recall and per-field accuracy.
+
+Matching rules (kept deliberately simple so the numbers are easy to audit):
+* Quote spans match when their texts are equal after normalisation (case, quote/apostrophe style,
+  punctuation and whitespace ignored), or, failing that, have a character similarity of at least 0.95.
+* Speakers match when their word sets are equal after dropping honorifics and the words
+  a/an/the/for/of/and ("A spokesperson for the DWP" == "A DWP spokesperson"); None matches None.
+* Figures match when unit and value are equal (ratios within 0.0005). Each gold item matches at most
+  one prediction. Field accuracy is measured over matched figures only:
+  - period_start / period_end: exact string equality (None == None counts as correct);
+  - geography, producer: equal after normalisation (case, dots, a leading "the"); a producer also
+    matches its acronym ("National Society for the Prevention of Cruelty to Children" == "NSPCC");
+  - measure: Dice overlap of content words >= 0.5, i.e. 2|G∩P| / (|G|+|P|) >= 0.5, where content
+    words are lowercased alphanumeric tokens minus stopwords, with a plural "s" removed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+from ingest.extract import Extraction, FigureCandidate, QuoteCandidate, extract
+from ingest.figure_context import measure_tokens
+from ingest.lexicon import HONORIFICS
+from ingest.names import acronym
+
+FIGURE_FIELDS = ("measure", "period_start", "period_end", "geography", "producer")
+QUOTE_FIELDS = ("speaker", "speaker_role", "speaker_org", "reported_by")
+
+
+@dataclass(frozen=True)
+class GoldArticle:
+    """One annotated article: its text, headline and the figures and quotes a careful reader lists."""
+
+    name: str
+    split: str
+    text: str
+    title: str
+    figures: list[dict[str, Any]]
+    quotes: list[dict[str, Any]]
+
+
+def load_gold(directory: Path) -> list[GoldArticle]:
+    articles = []
+    for annotation in sorted(directory.glob("*.json")):
+        data = json.loads(annotation.read_text(encoding="utf-8"))
+        text = (directory / data["article"]).read_text(encoding="utf-8")
+        title = text.split("\n", 1)[0].strip()
+        articles.append(
+            GoldArticle(annotation.stem, data["split"], text, title, data["figures"], data["quotes"])
+        )
+    return articles
+
+
+@dataclass
+class Score:
+    """Counts behind the precision/recall table, added up over articles."""
+
+    quotes_gold: int = 0
+    quotes_found: int = 0
+    quotes_matched: int = 0
+    figures_gold: int = 0
+    figures_found: int = 0
+    figures_matched: int = 0
+    quote_fields: dict[str, int] = field(default_factory=lambda: dict.fromkeys(QUOTE_FIELDS, 0))
+    figure_fields: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIGURE_FIELDS, 0))
+    misses: list[str] = field(default_factory=list)
+
+    def add(self, other: Score) -> None:
+        for name in (
+            "quotes_gold",
+            "quotes_found",
+            "quotes_matched",
+            "figures_gold",
+            "figures_found",
+            "figures_matched",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for key in QUOTE_FIELDS:
+            self.quote_fields[key] += other.quote_fields[key]
+        for key in FIGURE_FIELDS:
+            self.figure_fields[key] += other.figure_fields[key]
+        self.misses.extend(other.misses)
+
+    @staticmethod
+    def _ratio(part: int, whole: int) -> float:
+        return part / whole if whole else 1.0
+
+    @property
+    def quote_precision(self) -> float:
+        return self._ratio(self.quotes_matched, self.quotes_found)
+
+    @property
+    def quote_recall(self) -> float:
+        return self._ratio(self.quotes_matched, self.quotes_gold)
+
+    @property
+    def speaker_accuracy(self) -> float:
+        return self._ratio(self.quote_fields["speaker"], self.quotes_matched)
+
+    @property
+    def figure_precision(self) -> float:
+        return self._ratio(self.figures_matched, self.figures_found)
+
+    @property
+    def figure_recall(self) -> float:
+        return self._ratio(self.figures_matched, self.figures_gold)
+
+    def quote_field_accuracy(self, name: str) -> float:
+        return self._ratio(self.quote_fields[name], self.quotes_matched)
+
+    def figure_field_accuracy(self, name: str) -> float:
+        return self._ratio(self.figure_fields[name], self.figures_matched)
+
+
+def normalise_quote(text: str) -> str:
+    text = text.lower().replace("’", "'").replace("‘", "'")
+    return " ".join(re.sub(r"[^\w\s']", " ", text).split())
+
+
+def quotes_match(gold: str, found: str) -> bool:
+    a, b = normalise_quote(gold), normalise_quote(found)
+    return a == b or SequenceMatcher(None, a, b).ratio() >= 0.95
+
+
+def _words(name: str | None) -> frozenset[str]:
+    if name is None:
+        return frozenset()
+    words = re.sub(r"[^\w\s&-]", " ", name.lower().replace("’", "'")).split()
+    return frozenset(w for w in words if w not in {"a", "an", "the", "for", "of", "and", *HONORIFICS})
+
+
+def speakers_match(gold: str | None, found: str | None) -> bool:
+    if gold is None or found is None:
+        return gold is found
+    return _words(gold) == _words(found)
+
+
+def _tidy_name(name: str) -> str:
+    name = re.sub(r"^the\s+", "", name.strip().lower())
+    return re.sub(r"[.\s]+", " ", name.replace("u.s.", "us").replace("u.k.", "uk")).strip()
+
+
+_PLACE_ALIASES = {"united kingdom": "uk", "britain": "uk", "united states": "us", "america": "us"}
+
+
+def names_match(gold: str | None, found: str | None) -> bool:
+    """Organisations, outlets and places: normalised equality, or one is the other's acronym."""
+    if gold is None or found is None:
+        return gold is found
+    a, b = _tidy_name(gold), _tidy_name(found)
+    a, b = _PLACE_ALIASES.get(a, a), _PLACE_ALIASES.get(b, b)
+    if a == b:
+        return True
+    return acronym(found).lower() == a.replace(" ", "") or acronym(gold).lower() == b.replace(" ", "")
+
+
+def measures_match(gold: str | None, found: str | None) -> bool:
+    if gold is None or found is None:
+        return gold is found
+    g, f = measure_tokens(gold), measure_tokens(found)
+    return bool(g or f) and 2 * len(g & f) / (len(g) + len(f)) >= 0.5
+
+
+def _values_match(gold: dict[str, Any], found: FigureCandidate) -> bool:
+    if gold["unit"] != found.unit:
+        return False
+    tolerance = Decimal("0.0005") if found.unit == "ratio" else Decimal(0)
+    return abs(Decimal(gold["value"]) - found.value) <= tolerance
+
+
+def score_article(article: GoldArticle, result: Extraction) -> Score:
+    score = Score(
+        quotes_gold=len(article.quotes),
+        quotes_found=len(result.quotes),
+        figures_gold=len(article.figures),
+        figures_found=len(result.figures),
+    )
+    unused_quotes: list[QuoteCandidate] = list(result.quotes)
+    for gold in article.quotes:
+        match = next((q for q in unused_quotes if quotes_match(gold["text"], q.text)), None)
+        if match is None:
+            score.misses.append(f"{article.name}: missed quote {gold['text'][:60]!r}")
+            continue
+        unused_quotes.remove(match)
+        score.quotes_matched += 1
+        checks = {
+            "speaker": speakers_match(gold["speaker"], match.speaker),
+            "speaker_role": speakers_match(gold["speaker_role"], match.speaker_role),
+            "speaker_org": names_match(gold["speaker_org"], match.speaker_org),
+            "reported_by": names_match(gold["reported_by"], match.reported_by),
+        }
+        for name, ok in checks.items():
+            score.quote_fields[name] += ok
+            if not ok:
+                score.misses.append(
+                    f"{article.name}: quote {gold['text'][:30]!r} {name} "
+                    f"gold={gold[name]!r} found={getattr(match, name)!r}"
+                )
+    score.misses.extend(f"{article.name}: extra quote {q.text[:60]!r}" for q in unused_quotes)
+    unused_figures: list[FigureCandidate] = list(result.figures)
+    for gold in article.figures:
+        found = next(
+            (f for f in unused_figures if _values_match(gold, f) and f.value_text == gold["value_text"]), None
+        )
+        found = found or next((f for f in unused_figures if _values_match(gold, f)), None)
+        if found is None:
+            score.misses.append(f"{article.name}: missed figure {gold['value_text']!r}")
+            continue
+        unused_figures.remove(found)
+        score.figures_matched += 1
+        checks = {
+            "measure": measures_match(gold["measure"], found.measure),
+            "period_start": gold["period_start"] == found.period_start,
+            "period_end": gold["period_end"] == found.period_end,
+            "geography": names_match(gold["geography"], found.geography),
+            "producer": names_match(gold["producer"], found.producer),
+        }
+        for name, ok in checks.items():
+            score.figure_fields[name] += ok
+            if not ok:
+                score.misses.append(
+                    f"{article.name}: figure {gold['value_text']!r} {name} "
+                    f"gold={gold[name]!r} found={getattr(found, name)!r}"
+                )
+    score.misses.extend(
+        f"{article.name}: extra figure {f.value_text!r} in {f.evidence[:60]!r}" for f in unused_figures
+    )
+    return score
+
+
+@dataclass
+class Evaluation:
+    """Scores per split ("dev", "heldout") and overall, plus the time spent extracting."""
+
+    by_split: dict[str, Score]
+    overall: Score
+    seconds_per_article: float
+
+
+def evaluate(directory: Path, *, repeats: int = 1) -> Evaluation:
+    articles = load_gold(directory)
+    by_split: dict[str, Score] = {}
+    overall = Score()
+    elapsed = 0.0
+    for article in articles:
+        began = time.perf_counter()
+        for _ in range(repeats):
+            result = extract(article.text, title=article.title)
+        elapsed += (time.perf_counter() - began) / repeats
+        score = score_article(article, result)
+        by_split.setdefault(article.split, Score()).add(score)
+        overall.add(score)
+    return Evaluation(by_split, overall, elapsed / len(articles) if articles else 0.0)
+
+
+def format_table(evaluation: Evaluation) -> str:
+    """A plain-text table: one column per split and one for all articles."""
+    columns = [*sorted(evaluation.by_split.items()), ("all", evaluation.overall)]
+    rows: list[tuple[str, list[str]]] = [
+        (
+            "quotes gold / found / matched",
+            [f"{s.quotes_gold}/{s.quotes_found}/{s.quotes_matched}" for _, s in columns],
+        ),
+        ("quote span precision", [f"{s.quote_precision:.3f}" for _, s in columns]),
+        ("quote span recall", [f"{s.quote_recall:.3f}" for _, s in columns]),
+        *[
+            (f"quote {name} accuracy", [f"{s.quote_field_accuracy(name):.3f}" for _, s in columns])
+            for name in QUOTE_FIELDS
+        ],
+        (
+            "figures gold / found / matched",
+            [f"{s.figures_gold}/{s.figures_found}/{s.figures_matched}" for _, s in columns],
+        ),
+        ("figure value+unit precision", [f"{s.figure_precision:.3f}" for _, s in columns]),
+        ("figure value+unit recall", [f"{s.figure_recall:.3f}" for _, s in columns]),
+        *[
+            (f"figure {name} accuracy", [f"{s.figure_field_accuracy(name):.3f}" for _, s in columns])
+            for name in FIGURE_FIELDS
+        ],
+    ]
+    width = max(len(label) for label, _ in rows)
+    header = " " * width + "".join(f"{name:>14}" for name, _ in columns)
+    lines = [header] + [
+        label.ljust(width) + "".join(f"{cell:>14}" for cell in cells) for label, cells in rows
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    gold = Path(__file__).resolve().parent.parent / "tests" / "gold" / "articles"
+    evaluation = evaluate(gold)
+    print(format_table(evaluation))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+"""Who produced a figure and what it counts, read from the figure's own sentence."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.attribution import SPEECH_VERB, parse_speaker
+from ingest.discourse import Discourse
+from ingest.lexicon import ORG_REFERENCES, STUDY_REFERENCES
+from ingest.names import (
+    is_org_like,
+    is_outlet,
+    is_place,
+    looks_like_person,
+    name_runs,
+    strip_honorific,
+    tidy_org,
+)
+
+_PRODUCER_VERBS = (
+    r"(?:found|finds|said|says|estimated|estimates|revealed|reveals|reported|showed|shows|show|counted|"
+    r"calculated|published|analysed|analyzed|recorded|warned)"
+)
+_STUDY = "|".join(sorted(STUDY_REFERENCES, key=len, reverse=True))
+_ORG_REF = "|".join(sorted(ORG_REFERENCES, key=len, reverse=True))
+_DESCRIPTOR = re.compile(
+    r"\b(?:charity|organisation|organization|regulator|watchdog|body|group|campaign|think tank|nonprofit|"
+    r"non-profit)\s+(?=[A-Z])"
+)
+
+
+def find_producer(visible: str, position: int, discourse: Discourse) -> str | None:
+    """The organisation that produced the figure at `position`, from this sentence only; None if unstated."""
+    for finder in (_according_to, _data_by, _org_verb, _reference, _speaker_org, _org_subject):
+        producer = finder(visible, position, discourse)
+        if producer:
+            return discourse.canonical_org(tidy_org(producer))
+    return None
+
+
+def _org_from(phrase: str, discourse: Discourse) -> str | None:
+    """The organisation a short phrase names: "the charity KidSafe", "Ofcom", "the network"."""
+    phrase = phrase.strip()
+    described = _DESCRIPTOR.search(phrase)
+    if described:
+        runs = name_runs(phrase[described.end() :])
+        if runs:
+            return runs[0].text
+    reference = re.match(
+        rf"(?:the|this|its)\s+(?:\w+\s+)?({_ORG_REF}|{_STUDY})\b", phrase, flags=re.IGNORECASE
+    )
+    runs = [r for r in name_runs(phrase) if not is_outlet(r.text) and not is_place(r.text)]
+    if runs:
+        # "a report by Attendance First": after "by"/"from" a name is the producer unless it is a
+        # person the article has introduced, whose organisation is then the producer.
+        person = (
+            discourse.find_person(strip_honorific(runs[0].text)) if looks_like_person(runs[0].text) else None
+        )
+        return person.org if person else runs[0].text
+    if reference:
+        noun = reference.group(1).lower()
+        return discourse.last_producer if noun in STUDY_REFERENCES else discourse.resolve_org(noun)
+    return None
+
+
+def _according_to(visible: str, position: int, discourse: Discourse) -> str | None:
+    for match in re.finditer(r"\baccording to\s+([^,.;]+)", visible, flags=re.IGNORECASE):
+        source = match.group(1)
+        by = re.search(r"\b(?:from|by)\s+(.+)$", source)
+        if by:
+            return _org_from(by.group(1), discourse)
+        if is_outlet(re.sub(r"^the\s+", "", source)):
+            continue
+        return _org_from(source, discourse)
+    return None
+
+
+def _data_by(visible: str, position: int, discourse: Discourse) -> str | None:
+    pattern = rf"\b(?:{_STUDY})\b[^,.;]{{0,40}}?\b(?:from|by)\s+([^,.;]+)"
+    for match in re.finditer(pattern, visible, flags=re.IGNORECASE):
+        org = _org_from(match.group(1), discourse)
+        if org:
+            return org
+    return None
+
+
+def _org_verb(visible: str, position: int, discourse: Discourse) -> str | None:
+    candidates: list[tuple[int, str]] = []
+    for verb in re.finditer(rf"\b(?:also\s+)?{_PRODUCER_VERBS}\b", visible):
+        before = visible[: verb.start()].rstrip()
+        runs = name_runs(before)
+        if not runs or runs[-1].end < len(before) - 1:
+            continue
+        run = runs[-1]
+        if is_outlet(run.text) or is_place(run.text):
+            continue
+        bare = strip_honorific(run.text)
+        if looks_like_person(bare) or (" " not in bare and discourse.find_person(bare)):
+            continue
+        candidates.append((abs(verb.start() - position), run.text))
+    return min(candidates)[1] if candidates else None
+
+
+def _reference(visible: str, position: int, discourse: Discourse) -> str | None:
+    ref = rf"(?:the|this|these|its|their)\s+(?:[\w’'-]+\s+){{0,3}}?({_ORG_REF}|{_STUDY})"
+    patterns = [
+        rf"\b{ref}(?:['’]s)?\s+(?:also\s+)?{_PRODUCER_VERBS}\b",
+        rf"\b(?:according to|in|from)\s+{ref}\b",
+        rf"^{ref}\b(?:['’]s)?(?=.*\b{_PRODUCER_VERBS}\b)",
+    ]
+    for pattern in patterns:
+        match = re.search(pattern, visible, flags=re.IGNORECASE)
+        if match:
+            noun = match.group(1).lower()
+            return discourse.last_producer if noun in STUDY_REFERENCES else discourse.resolve_org(noun)
+    if re.search(rf"\bit\s+(?:also\s+)?{_PRODUCER_VERBS}\b", visible, flags=re.IGNORECASE):
+        return discourse.last_producer
+    return None
+
+
+def _speaker_org(visible: str, position: int, discourse: Discourse) -> str | None:
+    for verb in SPEECH_VERB.finditer(visible):
+        subject = re.split(r"[,;]\s", visible[: verb.start()])[-1]
+        if not subject.strip() or len(subject.split()) > 10:
+            continue
+        speaker = parse_speaker(subject, discourse)
+        if speaker and speaker.org:
+            return speaker.org
+    return None
+
+
+_OWN_ACTION = (
+    r"(?:will|would|has|have|had|is|was|plans to|spent|spends|spend|gave|gives|provided|provides|awarded|"
+    r"funded|invested|invests|committed|allocated|pledged|raised|received|set aside|announced)"
+)
+
+
+def _org_subject(visible: str, position: int, discourse: Discourse) -> str | None:
+    """ "The council will spend £2.3 million": an organisation reporting its own money or action."""
+    match = re.match(rf"\s*(?:The\s+)?(.+?)\s+(?:also\s+)?{_OWN_ACTION}\b", visible)
+    if not match or match.end() > position:
+        return None
+    subject = match.group(1)
+    if re.fullmatch(rf"(?:{_ORG_REF})", subject.lower()):
+        return discourse.resolve_org(subject.lower())
+    runs = name_runs(visible[: match.end(1) + 1])
+    if (
+        len(runs) == 1
+        and runs[0].text == tidy_name(subject)
+        and (is_org_like(subject) or subject in discourse.orgs)
+    ):
+        return subject
+    return None
+
+
+def tidy_name(text: str) -> str:
+    return re.sub(r"(?:’s|'s)$", "", text.strip())
+
+
+_STOP_WORDS = (
+    "a an the of to in on at by for from with and or but is are was were be been being had has have do does "
+    "did will would could should may might can that this these those their its his her our your they them "
+    "it we you he she who which what than as so such not no more most less almost nearly over under about "
+    "around some just also up down per into out there here"
+)
+_STOP = frozenset(_STOP_WORDS.split())
+_CLAUSE_END = re.compile(
+    r"\s*(?:[,;:()“”\"]|\.(?:\s|$)|\baccording to\b|\bcompared with\b|\bup from\b|\bdown from\b|\bwhich\b|"
+    r"\band that\b|\b(?:found|showed|shows|said|says|estimated)\s+that\b|"
+    r"\b(?:the|a)\s+\w+\s+(?:said|found|estimated)\b|\b(?:it|she|he|they)\s+(?:said|estimated|found)\b)"
+)
+_PERIODISH = re.compile(
+    r"\b(?:from\s+)?(?:between|since|during|in|on|from|over)\s+(?:the\s+)?(?:year|\d+|january|february|march|april|may|june|"
+    r"july|august|september|october|november|december|past|last|previous|same)\b.*$",
+    re.IGNORECASE,
+)
+
+
+_CHANGE = re.compile(r"\b(?:rose|risen|rise|increased|fell|dropped|jumped|grew|climbed|soared)\s+(?:by\s+)?$")
+_COMPARISON = re.compile(r"\b(?:up from|down from|compared with|compared to|against|versus)\s+$")
+
+
+def is_comparison(sentence: str, start: int) -> bool:
+    """ "up from 890", "compared with 3,454": a baseline figure that shares the previous figure's measure."""
+    return _COMPARISON.search(sentence[:start]) is not None
+
+
+def find_measure(sentence: str, start: int, end: int, unit: str) -> str | None:
+    """What the figure counts, as a phrase from its sentence; None when nothing sensible is found."""
+    change = _CHANGE.search(sentence[:start])
+    if change:
+        # "Calls to the helpline rose by 25 per cent": the measure is the rise in the subject.
+        subject = re.split(r"[,;:]\s", sentence[: change.start()])[-1].strip()
+        subject = re.sub(r"^(?:the number of|the total of)\s+", "", subject, flags=re.IGNORECASE)
+        if len(subject.split()) >= 2:
+            return _tidy(f"rise in {subject}")
+    if is_comparison(sentence, start):
+        return None
+    after = sentence[end:]
+    after = re.sub(r"^\s*\)", "", after)  # "Almost half (47%) of parents": the figure sits in brackets
+    clause = _CLAUSE_END.split(after, maxsplit=1)[0]
+    clause = re.sub(r"^\s*(?:of\s+(?:these|those|them)\b|of)\s*", "", clause)
+    trimmed = _PERIODISH.sub("", clause).strip()
+    # "a day in Scotland" says how often and where, not what: it does not count as a measure.
+    counted = re.sub(
+        r"\b(?:a|an|per|each)\s+(?:year|month|week|day|hour)\b|\bin\s+(?:the\s+)?[A-Z][\w.]*", "", trimmed
+    )
+    words = [w for w in re.findall(r"[\w’'-]+", counted.lower()) if w not in _STOP]
+    if len(words) >= 2 or (words and unit in {"count", "percent", "ratio"}):
+        return _tidy(trimmed)
+    # Nothing after the number ("rose to 83,840", "would cost £3.4bn a year"): use the clause before it.
+    before = re.split(r"[,;:]\s", sentence[:start])[-1]
+    before = re.sub(
+        r"\b(?:rose|risen|increased|fell|dropped|jumped|grew|up|down)\s+(?:by|to)?\s*$", "rise ", before
+    )
+    before = re.sub(r"^(?:the number of|the total of)\s+", "", before.strip(), flags=re.IGNORECASE)
+    phrase = _tidy(f"{before} {trimmed}")
+    return phrase or None
+
+
+def _tidy(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip(' ,.;:-“”"')
+
+
+def measure_tokens(text: str | None) -> set[str]:
+    """Content words for comparing measures: lowercased, stopwords dropped, a plural 's' removed."""
+    if not text:
+        return set()
+    tokens = set()
+    for word in re.findall(r"[a-z0-9]+", text.lower().replace("’", "'")):
+        if word in _STOP or word == "s":
+            continue
+        tokens.add(word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word)
+    return tokens
