@@ -67,7 +67,11 @@ def resolve_home(settings: Settings, client: WebClient, sessions: sessionmaker[S
 
 
 def create_app(
-    settings: Settings, sessions: sessionmaker[Session], *, client: WebClient | None = None, home: Home | None = None
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    client: WebClient | None = None,
+    home: Home | None = None,
 ) -> App:  # `client` is only used to learn the home team
     """Build the app. `home` may be given by callers that already resolved it (the console)."""
     home = home or resolve_home(settings, client or make_client(settings), sessions)
@@ -94,7 +98,9 @@ def _refuse_other_teams(home: Home) -> Any:
 
     def middleware(context: dict[str, Any], body: dict[str, Any], next: Any) -> BoltResponse | None:
         if not _allowed_team(home, context.get("team_id")):
-            log.warning("refused a request from team %s: this install serves %s", context.get("team_id"), home.team_id)
+            log.warning(
+                "refused a request from team %s: this install serves %s", context.get("team_id"), home.team_id
+            )
             return BoltResponse(status=401, body="This app is not installed in that workspace.")
         return next()  # type: ignore[no-any-return]
 
@@ -102,7 +108,9 @@ def _refuse_other_teams(home: Home) -> Any:
 
 
 def _authorizer(settings: Settings, home: Home) -> Any:
-    def authorize(enterprise_id: str | None, team_id: str | None, context: dict[str, Any]) -> AuthorizeResult | None:
+    def authorize(
+        enterprise_id: str | None, team_id: str | None, context: dict[str, Any]
+    ) -> AuthorizeResult | None:
         if not _allowed_team(home, team_id):
             return None
         context["workspace_id"] = home.workspace_id
@@ -111,7 +119,9 @@ def _authorizer(settings: Settings, home: Home) -> Any:
     return authorize
 
 
-def answer(sessions: sessionmaker[Session], workspace_id: int, command: str, text: str, **kwargs: Any) -> Reply:
+def answer(
+    sessions: sessionmaker[Session], workspace_id: int, command: str, text: str, **kwargs: Any
+) -> Reply:
     """Run one of the answering commands; the same path serves Slack, the console and Share in channel."""
     with sessions() as session:
         if command == quote.COMMAND:
@@ -123,13 +133,19 @@ def register(app: App, sessions: sessionmaker[Session]) -> None:
     @app.command(stats.COMMAND)
     @app.command(quote.COMMAND)
     def answer_command(ack: Ack, command: dict[str, str], context: dict[str, Any]) -> None:
-        ack(**answer(sessions, context["workspace_id"], command["command"], command.get("text", "")).as_slack())
+        ack(
+            **answer(
+                sessions, context["workspace_id"], command["command"], command.get("text", "")
+            ).as_slack()
+        )
 
     @app.action(SHARE_ACTION)
     def share_in_channel(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
         ack()
         asked = json.loads(body["actions"][0]["value"])
-        reply = answer(sessions, context["workspace_id"], asked["command"], asked["text"], shared_by=body["user"]["id"])
+        reply = answer(
+            sessions, context["workspace_id"], asked["command"], asked["text"], shared_by=body["user"]["id"]
+        )
         respond(**reply.as_slack(), replace_original=False)
         respond(delete_original=True)
 

@@ -9,6 +9,8 @@ import secrets
 import sys
 from collections.abc import Sequence
 
+from slack_bolt import App
+
 from bot import console
 from bot.app import CONSOLE_TEAM, create_app, make_client, resolve_home
 from bot.config import Settings
@@ -39,7 +41,7 @@ def init(settings: Settings) -> int:
     return 0
 
 
-def _local_app(settings: Settings) -> tuple[console.App, str, str]:
+def _local_app(settings: Settings) -> tuple[App, str, str]:
     """The real Bolt app, with the team and signing secret a local console signs its requests with."""
     signing_secret = settings.signing_secret or secrets.token_hex(16)
     settings = Settings(**{**settings.__dict__, "signing_secret": signing_secret})
@@ -69,10 +71,19 @@ def run_console(settings: Settings) -> int:
 
 
 def serve(settings: Settings, port: int, workers: int) -> int:
-    missing = [name for name, value in (("SLACK_BOT_TOKEN", settings.bot_token),
-                                        ("SLACK_SIGNING_SECRET", settings.signing_secret)) if not value]
+    missing = [
+        name
+        for name, value in (
+            ("SLACK_BOT_TOKEN", settings.bot_token),
+            ("SLACK_SIGNING_SECRET", settings.signing_secret),
+        )
+        if not value
+    ]
     if missing:
-        print(f"statbot serve needs {' and '.join(missing)} (see README: Install into a workspace).", file=sys.stderr)
+        print(
+            f"statbot serve needs {' and '.join(missing)} (see README: Install into a workspace).",
+            file=sys.stderr,
+        )
         return 2
     from bot.web import serve as serve_http
 
@@ -108,7 +119,9 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
     commands.add_parser("init", help="create or migrate the database and load the sample data")
     commands.add_parser("migrate", help="create or migrate the database only (the release phase)")
-    ask_parser = commands.add_parser("ask", help='answer one slash command, e.g. statbot ask "/stats facebook"')
+    ask_parser = commands.add_parser(
+        "ask", help='answer one slash command, e.g. statbot ask "/stats facebook"'
+    )
     ask_parser.add_argument("line")
     ask_parser.add_argument("--json", action="store_true", help="print the Slack message payload")
     commands.add_parser("console", help="answer slash commands typed or piped on standard input")

@@ -8,7 +8,7 @@ import html
 import json
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 from urllib.parse import urlencode
 
@@ -40,7 +40,7 @@ def slash_request(command: str, text: str, *, team_id: str, signing_secret: str)
     )
     timestamp = str(int(time.time()))
     digest = hmac.new(signing_secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
-    headers = {
+    headers: dict[str, str | Sequence[str]] = {
         "content-type": ["application/x-www-form-urlencoded"],
         "x-slack-request-timestamp": [timestamp],
         "x-slack-signature": [f"v0={digest}"],
@@ -93,7 +93,9 @@ def describe(status: int, payload: dict[str, Any] | None, body: str, command: st
     return body or f"(no reply; status {status})"
 
 
-def run(app: App, lines: Iterable[str], out: TextIO, *, team_id: str, signing_secret: str, prompt: bool) -> None:
+def run(
+    app: App, lines: Iterable[str], out: TextIO, *, team_id: str, signing_secret: str, prompt: bool
+) -> None:
     """Answer each line until the input ends; blank lines are skipped."""
     if prompt:
         out.write("Type a slash command such as /stats facebook or /quote burrows (Ctrl-D to quit).\n> ")

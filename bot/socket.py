@@ -11,4 +11,4 @@ from storage.db import make_engine, make_sessions
 
 def run(settings: Settings) -> None:
     app = create_app(settings, make_sessions(make_engine(settings.database_url)))
-    SocketModeHandler(app, settings.app_token).start()
+    SocketModeHandler(app, settings.app_token).start()  # type: ignore[no-untyped-call]

@@ -37,9 +37,11 @@ def create_wsgi(settings: Settings) -> WSGIApp:
         if environ.get("PATH_INFO") == "/healthz":
             healthy = database_reachable(engine)
             body = json.dumps({"ok": healthy, "database": "reachable" if healthy else "unreachable"}).encode()
-            start_response("200 OK" if healthy else "503 Service Unavailable", [("Content-Type", "application/json")])
+            start_response(
+                "200 OK" if healthy else "503 Service Unavailable", [("Content-Type", "application/json")]
+            )
             return [body]
-        return slack(environ, start_response)  # type: ignore[no-any-return]
+        return slack(environ, start_response)
 
     return application
 

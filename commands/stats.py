@@ -47,7 +47,9 @@ def answer(
     return render(question, found, today=today or date.today(), shared_by=shared_by)
 
 
-def render(question: Question, found: Found[Statistic], *, today: date, shared_by: str | None = None) -> Reply:
+def render(
+    question: Question, found: Found[Statistic], *, today: date, shared_by: str | None = None
+) -> Reply:
     asked = escape(question.text)
     if not found.items:
         return no_match("figures", COMMAND, question.text, found.suggestions)
@@ -55,7 +57,9 @@ def render(question: Question, found: Found[Statistic], *, today: date, shared_b
     if found.corrected_to:
         intro = f"No figures match *{asked}*; showing {plural(found.total, 'figure')} for *{escape(found.corrected_to)}*"
     elif found.partial:
-        intro = f"No figure matches every word of *{asked}*; {plural(found.total, 'figure')} match some of them"
+        intro = (
+            f"No figure matches every word of *{asked}*; {plural(found.total, 'figure')} match some of them"
+        )
     blocks: list[Block] = []
     if shared_by:
         blocks.append(context(f"Shared by <@{shared_by}> with `/stats {asked}`"))
@@ -64,7 +68,9 @@ def render(question: Question, found: Found[Statistic], *, today: date, shared_b
         blocks += [DividerBlock(), section(figure_text(stat, today)), context(*figure_context(stat))]
     if found.total > len(found.items):
         more = found.total - len(found.items)
-        blocks.append(context(f"…and {more:,} more. Add words to narrow it down, e.g. `/stats {asked} 2020`."))
+        blocks.append(
+            context(f"…and {more:,} more. Add words to narrow it down, e.g. `/stats {asked} 2020`.")
+        )
     if not shared_by:
         blocks.append(share_button(COMMAND, question.text))
     lead = found.items[0]

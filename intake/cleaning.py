@@ -47,16 +47,22 @@ def check_inert(text: str, *, multiline: bool) -> None:
     if mention:
         shown = mention.group(0)[:40]
         if _SLACK_LINK.fullmatch(mention.group(0)):
-            raise Invalid(f"contains Slack link markup {shown}; write plain text "
-                          "(and put addresses in source_url)")
-        raise Invalid(f"contains the Slack mention {shown}, which would ping people or mislead when shown; "
-                      "write it without the angle brackets")
+            raise Invalid(
+                f"contains Slack link markup {shown}; write plain text (and put addresses in source_url)"
+            )
+        raise Invalid(
+            f"contains the Slack mention {shown}, which would ping people or mislead when shown; "
+            "write it without the angle brackets"
+        )
     control = (_CONTROL_MULTILINE if multiline else _CONTROL).search(text)
     if control and control.group(0) in _BIDI_CONTROLS:
-        raise Invalid(f"contains an invisible direction control (U+{ord(control.group(0)):04X}) that can "
-                      "reorder the text when shown; retype it")
+        raise Invalid(
+            f"contains an invisible direction control (U+{ord(control.group(0)):04X}) that can "
+            "reorder the text when shown; retype it"
+        )
     if control:
-        raise Invalid(f"contains a control character (U+{ord(control.group(0)):04X}); "
-                      "retype it or paste as plain text")
+        raise Invalid(
+            f"contains a control character (U+{ord(control.group(0)):04X}); retype it or paste as plain text"
+        )
     if text.startswith("="):
         raise Invalid("starts with '=', which spreadsheets run as a formula; remove it or reword")

@@ -35,7 +35,7 @@ def required_columns(kind: Kind) -> tuple[str, ...]:
 
 
 def normalise_header(name: str) -> str:
-    """"Source URL", " source-url " and "source_url" all name the same column."""
+    """ "Source URL", " source-url " and "source_url" all name the same column."""
     return re.sub(r"[\s\-]+", "_", name.strip().casefold())
 
 
@@ -70,9 +70,13 @@ def match_header(header: list[str], kind: Kind) -> list[str | None]:
         other: Kind = "quotes" if kind == "figures" else "figures"
         if _distinctive(header, other) > _distinctive(header, kind):
             raise SheetError(f"this looks like a {other} sheet, but it was imported as {kind}")
-        problems.insert(0, "unknown " + ("column " if len(unknown) == 1 else "columns ") + ", ".join(
-            _describe_unknown(name, known) for name in unknown[:10]
-        ) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""))
+        problems.insert(
+            0,
+            "unknown "
+            + ("column " if len(unknown) == 1 else "columns ")
+            + ", ".join(_describe_unknown(name, known) for name in unknown[:10])
+            + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""),
+        )
     if missing:
         problems.append("missing " + ("column " if len(missing) == 1 else "columns ") + ", ".join(missing))
     if problems:

@@ -45,8 +45,10 @@ def parse_date(typed: str, *, not_after: date | None = None) -> PartialDate:
 def _explain(text: str) -> str:
     """Why `text` isn't accepted, with the rewritten date when there is exactly one way to read it."""
     if _is_span(text):
-        return (f"is a span ({text}), not a date; put its first month in period_start and its last in "
-                f"period_end ({FORMAT_HINT})")
+        return (
+            f"is a span ({text}), not a date; put its first month in period_start and its last in "
+            f"period_end ({FORMAT_HINT})"
+        )
     if _ISO_SHAPE.fullmatch(text):
         return f"is not a real date ({text})"
     rewrite = _unambiguous(text)

@@ -7,8 +7,27 @@ from decimal import Decimal, InvalidOperation
 
 from intake.cleaning import Invalid
 
-MISSING_WORDS = frozenset({"", "n/a", "na", "-", "–", "—", "none", "null", "nil", "nan", "?", "tbc", "tbd",
-                           "unknown", "#n/a", "x", ".."})
+MISSING_WORDS = frozenset(
+    {
+        "",
+        "n/a",
+        "na",
+        "-",
+        "–",
+        "—",
+        "none",
+        "null",
+        "nil",
+        "nan",
+        "?",
+        "tbc",
+        "tbd",
+        "unknown",
+        "#n/a",
+        "x",
+        "..",
+    }
+)
 
 # Words people type after a number, and the unit they mean.
 UNIT_WORDS = {
@@ -81,8 +100,10 @@ def _strip_percent(text: str, unit: str | None) -> str:
 def _read_digits(text: str, unit: str | None) -> Decimal:
     if _PLAIN.fullmatch(text):
         if unit == "count" and re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", text):
-            raise Invalid(f"{text} looks like a European thousands separator; "
-                          f"write {text.replace('.', '')} or {text.replace('.', ',')}")
+            raise Invalid(
+                f"{text} looks like a European thousands separator; "
+                f"write {text.replace('.', '')} or {text.replace('.', ',')}"
+            )
         return _decimal(text)
     if _COMMA_GROUPED.fullmatch(text):
         return _decimal(text.replace(",", ""))
@@ -91,8 +112,9 @@ def _read_digits(text: str, unit: str | None) -> Decimal:
     if _EUROPEAN_GROUPED.fullmatch(text):
         whole, _, fraction = text.partition(",")
         plain = whole.replace(".", "") + (f".{fraction}" if fraction else "")
-        return _refuse(f"{text} looks like a European thousands separator; write {plain} "
-                       f"or {Decimal(plain):,}")
+        return _refuse(
+            f"{text} looks like a European thousands separator; write {plain} or {Decimal(plain):,}"
+        )
     if _DECIMAL_COMMA.fullmatch(text):
         return _refuse(f"{text} looks like a decimal comma; write {text.replace(',', '.')}")
     if _SCIENTIFIC.fullmatch(text):
@@ -102,8 +124,9 @@ def _read_digits(text: str, unit: str | None) -> Decimal:
     if bracketed := _BRACKETED.fullmatch(text):
         return _refuse(f"must use a minus sign for a negative number (-{bracketed.group(1)}), not brackets")
     if _RANGE.fullmatch(text):
-        return _refuse("is a range, not one figure; put one number in value "
-                       "(and describe the range in notes)")
+        return _refuse(
+            "is a range, not one figure; put one number in value (and describe the range in notes)"
+        )
     return _refuse(_words_message(text))
 
 

@@ -14,7 +14,7 @@ _SNIFF_BYTES = 8192
 
 
 def detect_format(path: Path) -> Format:
-    """"xlsx" for an Excel workbook, "csv" for UTF-8 text; SheetError naming what else it is."""
+    """ "xlsx" for an Excel workbook, "csv" for UTF-8 text; SheetError naming what else it is."""
     try:
         size = path.stat().st_size
     except OSError as error:
@@ -23,8 +23,10 @@ def detect_format(path: Path) -> Format:
         raise SheetError(f"{path.name} is empty")
     if size > MAX_BYTES:
         limit = MAX_BYTES // 1024 // 1024
-        raise SheetError(f"{path.name} is {size / 1024 / 1024:.1f} MB; the limit is {limit} MB. "
-                         "Split it into smaller files")
+        raise SheetError(
+            f"{path.name} is {size / 1024 / 1024:.1f} MB; the limit is {limit} MB. "
+            "Split it into smaller files"
+        )
     with path.open("rb") as handle:
         head = handle.read(_SNIFF_BYTES)
     if head.startswith(b"PK\x03\x04"):
@@ -33,8 +35,9 @@ def detect_format(path: Path) -> Format:
     if refused:
         raise SheetError(f"{path.name} is {refused}, not a spreadsheet; save it as CSV (UTF-8) or .xlsx")
     if b"\x00" in head or _mostly_control(head):
-        raise SheetError(f"{path.name} is not a spreadsheet (it holds binary data); "
-                         "save it as CSV (UTF-8) or .xlsx")
+        raise SheetError(
+            f"{path.name} is not a spreadsheet (it holds binary data); save it as CSV (UTF-8) or .xlsx"
+        )
     return "csv"
 
 
@@ -44,8 +47,10 @@ def decode_text(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         # Guessing another encoding could silently turn "£" into something else, so we ask instead.
-        raise SheetError(f"{name} is not UTF-8 text (byte {error.start + 1}); in Excel use "
-                         "Save As > CSV UTF-8, in Google Sheets use Download > CSV") from None
+        raise SheetError(
+            f"{name} is not UTF-8 text (byte {error.start + 1}); in Excel use "
+            "Save As > CSV UTF-8, in Google Sheets use Download > CSV"
+        ) from None
 
 
 def _zip_kind(path: Path) -> Format:

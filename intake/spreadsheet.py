@@ -17,8 +17,16 @@ from intake.sniff import decode_text, detect_format
 from intake.validate import FigureInput, QuoteInput, natural_key, to_raw, validate_figure, validate_quote
 from intake.xlsx_cells import CellProblems, Grid, read_workbook
 
-__all__ = ["BadRow", "RowError", "Sheet", "SheetError", "read_sheet", "to_frame", "write_bad_rows",
-           "write_sheet"]
+__all__ = [
+    "BadRow",
+    "RowError",
+    "Sheet",
+    "SheetError",
+    "read_sheet",
+    "to_frame",
+    "write_bad_rows",
+    "write_sheet",
+]
 
 Item = FigureInput | QuoteInput
 Progress = Callable[[int, int], None]
@@ -150,10 +158,12 @@ def _explain_parser_error(message: str, separator: str) -> str:
     if counts:
         expected, line, saw = counts.groups()
         shown = "tab" if separator == "\t" else separator
-        return (f"line {line} has {saw} cells but the header has {expected}; a value containing {shown} "
-                "must be inside double quotes")
+        return (
+            f"line {line} has {saw} cells but the header has {expected}; a value containing {shown} "
+            "must be inside double quotes"
+        )
     if "EOF inside string" in message:
-        return "a double quote is opened and never closed; check quotes inside values are doubled (\"\")"
+        return 'a double quote is opened and never closed; check quotes inside values are doubled ("")'
     return f"the file can't be read as CSV ({message})"
 
 
@@ -198,15 +208,19 @@ def _validate_rows(
         values = {name: cells[i] if i < len(cells) else "" for i, name in columns}
         row_errors = [
             RowError(row_number, name, f"{name} {problems[(index, i)]}")
-            for i, name in columns if (index, i) in problems
+            for i, name in columns
+            if (index, i) in problems
         ]
         broken = {error.column for error in row_errors}
         result = validate(values, today=today)
         if isinstance(result, list):
             # A refused cell reads as empty, so drop what that alone causes: "source_date is missing",
             # or "source_url or source_date is needed" (which names the refused column).
-            row_errors += [RowError(row_number, e.field, e.message) for e in result
-                           if not _caused_by(e.field, e.message, broken)]
+            row_errors += [
+                RowError(row_number, e.field, e.message)
+                for e in result
+                if not _caused_by(e.field, e.message, broken)
+            ]
         elif not row_errors:
             key = natural_key(result)
             if key in first_seen:
@@ -235,5 +249,9 @@ def _duplicate(row_number: int, item: Item, first_row: int, first: Item) -> RowE
     assert isinstance(first, FigureInput)
     differs = "value" if item.value != first.value else "details"
     what = f"value {first.value:f} there and {item.value:f} here" if differs == "value" else "other details"
-    return RowError(row_number, "measure", f"measure, unit, period, geography and source are the same as "
-                    f"row {first_row} but with {what}; keep the right one")
+    return RowError(
+        row_number,
+        "measure",
+        f"measure, unit, period, geography and source are the same as "
+        f"row {first_row} but with {what}; keep the right one",
+    )

@@ -47,6 +47,11 @@ def url_key(url: str) -> str:
     """The address with what doesn't change the page dropped: scheme, www., fragment, tracking, trailing /."""
     parts = urlsplit(url)
     host = (parts.hostname or "").removeprefix("www.")
-    query = urlencode([(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
-                       if not key.casefold().startswith("utm_")])
+    query = urlencode(
+        [
+            (key, value)
+            for key, value in parse_qsl(parts.query, keep_blank_values=True)
+            if not key.casefold().startswith("utm_")
+        ]
+    )
     return urlunsplit(("", host, parts.path.rstrip("/"), query, "")).removeprefix("//")

@@ -19,8 +19,15 @@ from intake.numbers import UNIT_WORDS, parse_value
 from intake.urls import check_url, url_key
 from storage.partial_date import PartialDate
 
-__all__ = ["FieldError", "FigureInput", "QuoteInput", "natural_key", "to_raw", "validate_figure",
-           "validate_quote"]
+__all__ = [
+    "FieldError",
+    "FigureInput",
+    "QuoteInput",
+    "natural_key",
+    "to_raw",
+    "validate_figure",
+    "validate_quote",
+]
 
 # Longest accepted text per field; lists are limited per item and in number of items.
 LIMITS = {
@@ -102,8 +109,9 @@ def validate_figure(raw: Mapping[str, str], *, today: date | None = None) -> Fig
     period_start = read.field("period_start", parse_date)
     period_end = read.field("period_end", parse_date)
     if period_start and period_end and period_end.last_day < period_start.day:
-        read.fail("period_end",
-                  f"period_end ({period_end.iso()}) is before period_start ({period_start.iso()})")
+        read.fail(
+            "period_end", f"period_end ({period_end.iso()}) is before period_start ({period_start.iso()})"
+        )
     geography = read.text("geography")
     entities, topics = read.items("entities"), read.items("topics")
     found = _source(read, "source_date", today or date.today())
@@ -114,10 +122,22 @@ def validate_figure(raw: Mapping[str, str], *, today: date | None = None) -> Fig
     if read.errors or value is None or unit is None or measure is None:
         return read.in_column_order()
     return FigureInput(
-        value=value, unit=unit, measure=measure, period_start=period_start, period_end=period_end,
-        geography=geography, entities=entities, topics=topics, source_title=found.title,
-        source_publisher=found.publisher, source_url=found.url, source_date=found.dated, evidence=evidence,
-        producer=producer, primary_source_url=primary_source_url, notes=notes,
+        value=value,
+        unit=unit,
+        measure=measure,
+        period_start=period_start,
+        period_end=period_end,
+        geography=geography,
+        entities=entities,
+        topics=topics,
+        source_title=found.title,
+        source_publisher=found.publisher,
+        source_url=found.url,
+        source_date=found.dated,
+        evidence=evidence,
+        producer=producer,
+        primary_source_url=primary_source_url,
+        notes=notes,
     )
 
 
@@ -135,8 +155,15 @@ def validate_quote(raw: Mapping[str, str], *, today: date | None = None) -> Quot
     if read.errors or text is None or speaker is None:
         return read.in_column_order()
     return QuoteInput(
-        text=text, speaker=speaker, speaker_role=speaker_role, speaker_org=speaker_org, said_on=found.dated,
-        topics=topics, source_title=found.title, source_publisher=found.publisher, source_url=found.url,
+        text=text,
+        speaker=speaker,
+        speaker_role=speaker_role,
+        speaker_org=speaker_org,
+        said_on=found.dated,
+        topics=topics,
+        source_title=found.title,
+        source_publisher=found.publisher,
+        source_url=found.url,
     )
 
 
@@ -157,8 +184,15 @@ def natural_key(item: FigureInput | QuoteInput) -> tuple[str, ...]:
         source = ("title", _loose(item.source_title))
     else:
         source = ("publisher", _loose(item.source_publisher or ""), _iso(item.source_date))
-    return ("figure", _loose(item.measure), item.unit, _iso(item.period_start), _iso(item.period_end),
-            _loose(item.geography or ""), *source)
+    return (
+        "figure",
+        _loose(item.measure),
+        item.unit,
+        _iso(item.period_start),
+        _iso(item.period_end),
+        _loose(item.geography or ""),
+        *source,
+    )
 
 
 def to_raw(item: FigureInput | QuoteInput) -> dict[str, str]:
@@ -193,13 +227,16 @@ class _Source:
 def _source(read: _Reader, date_field: str, today: date) -> _Source:
     """The source fields, requiring who (title or publisher) and where or when (url or date)."""
     found = _Source(
-        title=read.text("source_title"), publisher=read.text("source_publisher"),
+        title=read.text("source_title"),
+        publisher=read.text("source_publisher"),
         url=read.field("source_url", check_url),
         dated=read.field(date_field, lambda typed: parse_date(typed, not_after=today)),
     )
     if not (found.title or found.publisher or read.failed("source_title", "source_publisher")):
-        read.fail("source_title", "source_title or source_publisher is needed: say who published it "
-                  "or what the source is called")
+        read.fail(
+            "source_title",
+            "source_title or source_publisher is needed: say who published it or what the source is called",
+        )
     if not (found.url or found.dated or read.failed("source_url", date_field)):
         read.fail("source_url", f"source_url or {date_field} is needed so others can find the source")
     return found
@@ -226,8 +263,11 @@ def _check_range(read: _Reader, value: Decimal, unit: str, measure: str | None) 
     if is_change and value < -100:
         read.fail("value", f"value {value} percent is a fall of more than all of it; check the figure")
     elif not is_change and (value > 100 or value < 0):
-        read.fail("value", f"value {value} percent is outside 0 to 100, which a share must be; if it is "
-                  "a change, say so in measure (for example 'increase in ...' or 'fall in ...')")
+        read.fail(
+            "value",
+            f"value {value} percent is outside 0 to 100, which a share must be; if it is "
+            "a change, say so in measure (for example 'increase in ...' or 'fall in ...')",
+        )
 
 
 def _iso(day: PartialDate | None) -> str:

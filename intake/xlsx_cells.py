@@ -81,9 +81,11 @@ def _date_text(value: date, fmt: str) -> str:
     if isinstance(value, datetime) and value.time() != time(0, 0):
         raise Invalid("holds a date and time; type the date as text, like 2020-09-30")
     if "d" not in _format_code(fmt).casefold():
-        raise Invalid(f"was stored by Excel as a date shown as a month or year, so we can't tell if "
-                      f"{value:%Y-%m} or {value:%Y-%m-%d} was meant; format the column as Text and type it "
-                      "again (YYYY, YYYY-MM or YYYY-MM-DD)")
+        raise Invalid(
+            f"was stored by Excel as a date shown as a month or year, so we can't tell if "
+            f"{value:%Y-%m} or {value:%Y-%m-%d} was meant; format the column as Text and type it "
+            "again (YYYY, YYYY-MM or YYYY-MM-DD)"
+        )
     return f"{value:%Y-%m-%d}"
 
 
@@ -98,8 +100,10 @@ def _number_text(value: float, fmt: str) -> str:
     exponent = shown.normalize().as_tuple().exponent
     places = max(0, -exponent) if isinstance(exponent, int) else 0
     if decimals is not None and places > decimals:
-        raise Invalid(f"shows {round(shown, decimals):f}{'%' if percent else ''} but holds "
-                      f"{shown.normalize():f}{'%' if percent else ''}; type the figure you mean as text")
+        raise Invalid(
+            f"shows {round(shown, decimals):f}{'%' if percent else ''} but holds "
+            f"{shown.normalize():f}{'%' if percent else ''}; type the figure you mean as text"
+        )
     text = format(shown.normalize(), "f") if shown != shown.to_integral_value() else f"{int(shown)}"
     return f"{text}%" if percent else text
 

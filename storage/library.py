@@ -128,7 +128,8 @@ def statistic(
     )
     if found is not None:
         return found
-    precision = (period_end or period_start).precision.value if (period_end or period_start) else None
+    known = period_end or period_start
+    precision = known.precision.value if known else None
     created = Statistic(
         workspace_id=workspace_id,
         value=value,

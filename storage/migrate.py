@@ -11,6 +11,13 @@ from sqlalchemy import Engine
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Leave the full-text index to the migrations that made it: FTS5 tables, the tsvector column, its index."""
+    return not (name or "").startswith(("search_fts", "ix_search_documents_tsv")) and not (
+        type_ == "column" and name == "tsv"
+    )
+
+
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

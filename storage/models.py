@@ -72,7 +72,9 @@ class Source(Base):
     """A publication or data set; `cites` points one step nearer the primary source."""
 
     __tablename__ = "sources"
-    __table_args__ = (UniqueConstraint("workspace_id", "publisher", "title", "url", name="uq_sources_identity"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "publisher", "title", "url", name="uq_sources_identity"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
@@ -276,3 +278,16 @@ def _partial(day: date | None, precision: str | None) -> PartialDate | None:
     if day is None:
         return None
     return PartialDate(day, Precision(precision or Precision.DAY.value))
+
+
+class Editor(Base):
+    """A person who may publish, approve, correct and retract in a workspace."""
+
+    __tablename__ = "editors"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    added_by: Mapped[str] = mapped_column(String(32), default="")
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -89,7 +89,9 @@ def family_ids(session: Session, entities: Iterable[Entity]) -> set[int]:
     return ids
 
 
-def find(session: Session, workspace_id: int, model: type[Item], question: str, *, limit: int = 20) -> Found[Item]:
+def find(
+    session: Session, workspace_id: int, model: type[Item], question: str, *, limit: int = 20
+) -> Found[Item]:
     """Answer a question with the most relevant, newest answerable items of this workspace only."""
     found = _find_once(session, workspace_id, model, question, limit)
     if found.total:
@@ -104,7 +106,9 @@ def find(session: Session, workspace_id: int, model: type[Item], question: str, 
     return found
 
 
-def _find_once(session: Session, workspace_id: int, model: type[Item], question: str, limit: int) -> Found[Item]:
+def _find_once(
+    session: Session, workspace_id: int, model: type[Item], question: str, limit: int
+) -> Found[Item]:
     kind: Kind = "statistic" if model is Statistic else "quote"
     entities, leftover = entity_phrases(session, workspace_id, question)
     if not entities and not leftover:
@@ -112,10 +116,10 @@ def _find_once(session: Session, workspace_id: int, model: type[Item], question:
 
     link = statistic_entities if model is Statistic else quote_entities
     link_item = link.c.statistic_id if model is Statistic else link.c.quote_id
-    query: Select[tuple[Item]] = select(model).where(
+    query: Select[Item] = select(model).where(
         model.workspace_id == workspace_id, model.status.in_(ANSWERABLE)
     )
-    order = []
+    order: list[ColumnElement[Any]] = []
     if entities:
         family = family_ids(session, entities)
         query = query.where(model.id.in_(select(link_item).where(link.c.entity_id.in_(family))))
@@ -131,7 +135,7 @@ def _find_once(session: Session, workspace_id: int, model: type[Item], question:
         order.append(fts.c.score.desc())
     # Superseded figures still answer (marked as such), after the figures that replaced them.
     order.append(case((model.status == "superseded", 1), else_=0))
-    newest = model.period_end if model is Statistic else model.said_on
+    newest = Statistic.period_end if model is Statistic else Quote.said_on
     order += [newest.desc().nulls_last(), model.published_at.desc().nulls_last(), model.id.desc()]
 
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -139,7 +143,7 @@ def _find_once(session: Session, workspace_id: int, model: type[Item], question:
     return Found(items=items, total=total, entities=entities, partial=partial and total > 0)
 
 
-def _exists(session: Session, query: Select[tuple[Item]]) -> bool:
+def _exists(session: Session, query: Select[Item]) -> bool:
     return session.scalar(select(query.limit(1).exists())) or False
 
 
@@ -155,7 +159,9 @@ def vocabulary(session: Session, workspace_id: int, model: type[Item]) -> dict[s
     shown: list[str] = list(session.scalars(select(Topic.name).where(Topic.workspace_id == workspace_id)))
     if model is Quote:
         shown += session.scalars(
-            select(Quote.speaker).where(Quote.workspace_id == workspace_id, Quote.status.in_(ANSWERABLE)).distinct()
+            select(Quote.speaker)
+            .where(Quote.workspace_id == workspace_id, Quote.status.in_(ANSWERABLE))
+            .distinct()
         )
     names.update((phrase_key(n), n) for n in shown)
     names.pop("", None)
@@ -170,7 +176,9 @@ def _shown_alias(alias: str, name: str) -> str:
     return alias.upper() if len(alias) <= 4 else alias.title()
 
 
-def correct(session: Session, workspace_id: int, model: type[Item], question: str) -> tuple[str | None, list[str]]:
+def correct(
+    session: Session, workspace_id: int, model: type[Item], question: str
+) -> tuple[str | None, list[str]]:
     """A likely intended question for a misspelt one ("facebok" -> "facebook"), and near names to suggest."""
     known = vocabulary(session, workspace_id, model)
     known_words = sorted({w for name in known for w in name.split()})

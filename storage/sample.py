@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage import library
-from storage.models import Source, Statistic
+from storage.models import Entity, Source, Statistic
 from storage.partial_date import PartialDate
 
 SAMPLE = Path(__file__).parent / "sample_data" / "nspcc-facebook-apps-2021.json"
@@ -35,7 +35,7 @@ def load(session: Session, workspace_id: int, path: Path = SAMPLE) -> dict[str, 
             notes=raw["notes"],
             cites=sources[raw["cites"]] if raw["cites"] else None,
         )
-    entities = {}
+    entities: dict[str, Entity] = {}
     for raw in data["entities"]:
         entities[raw["name"]] = library.entity(
             session,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Float, Integer, Subquery, delete, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Float, Integer, Subquery, delete, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from storage.models import Entity, Quote, SearchDocument, Source, Statistic
@@ -18,9 +18,54 @@ MAX_TERM_LENGTH = 40
 
 # Words that carry no subject; PostgreSQL drops its own, SQLite's FTS5 would demand them.
 STOPWORDS = frozenset(
-    "a about an and any are as at be by did do does for from has have how in is it its me of on or"
-    " show stats statistic statistics figure figures quote quotes the their there this to was what"
-    " when where which who with".split()
+    [
+        "a",
+        "about",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "of",
+        "on",
+        "or",
+        "show",
+        "stats",
+        "statistic",
+        "statistics",
+        "figure",
+        "figures",
+        "quote",
+        "quotes",
+        "the",
+        "their",
+        "there",
+        "this",
+        "to",
+        "was",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "with",
+    ]
 )
 
 
@@ -97,10 +142,14 @@ def index(session: Session, item: Statistic | Quote) -> None:
 
 
 def unindex(session: Session, kind: Kind, item_id: int) -> None:
-    session.execute(delete(SearchDocument).where(SearchDocument.kind == kind, SearchDocument.item_id == item_id))
+    session.execute(
+        delete(SearchDocument).where(SearchDocument.kind == kind, SearchDocument.item_id == item_id)
+    )
 
 
-def matches(session: Session, workspace_id: int, kind: Kind, terms: list[str], *, any_term: bool = False) -> Subquery:
+def matches(
+    session: Session, workspace_id: int, kind: Kind, terms: list[str], *, any_term: bool = False
+) -> Subquery:
     """A subquery of (item_id, score) for documents holding all (or any) of the terms; higher score first.
 
     Terms come from `search_terms`, so they are bare words; each is still quoted for FTS5 and
@@ -108,10 +157,12 @@ def matches(session: Session, workspace_id: int, kind: Kind, terms: list[str], *
     """
     if session.get_bind().dialect.name == "postgresql":
         query = func.websearch_to_tsquery("english", (" or " if any_term else " ").join(terms))
-        tsv = literal_column("search_documents.tsv")
+        tsv: ColumnElement[Any] = literal_column("search_documents.tsv")
         return (
             select(SearchDocument.item_id.label("item_id"), func.ts_rank(tsv, query).label("score"))
-            .where(tsv.op("@@")(query), SearchDocument.workspace_id == workspace_id, SearchDocument.kind == kind)
+            .where(
+                tsv.op("@@")(query), SearchDocument.workspace_id == workspace_id, SearchDocument.kind == kind
+            )
             .subquery("fts")
         )
     fts_query = (" OR " if any_term else " AND ").join('"' + term.replace('"', '""') + '"' for term in terms)

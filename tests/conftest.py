@@ -37,7 +37,9 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def migrated_engines(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Engine]]:
+def migrated_engines(
+    postgres_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Engine]]:
     sqlite_path = tmp_path_factory.mktemp("db") / "statbot.db"
     engines = {"sqlite": make_engine(f"sqlite:///{sqlite_path}"), "postgresql": make_engine(postgres_url)}
     for engine in engines.values():

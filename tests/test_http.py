@@ -10,13 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bot.app import Home, create_app
 from bot.config import Settings
 from bot.web import create_wsgi
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from storage import library
 from storage.db import make_engine, make_sessions
 from storage.models import SearchDocument, Statistic
@@ -40,7 +40,10 @@ def database_url(engine: Engine) -> str:
 @pytest.fixture
 def settings(engine: Engine, standin: SlackStandIn) -> Settings:
     return Settings(
-        database_url=database_url(engine), bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=standin.api_url
+        database_url=database_url(engine),
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        api_url=standin.api_url,
     )
 
 
@@ -51,7 +54,13 @@ def server(settings: Settings, home_id: int) -> Iterator[str]:
 
 
 def slash(
-    server: str, standin: SlackStandIn, command: str, text: str, *, team_id: str = TEAM, secret: str = SIGNING_SECRET,
+    server: str,
+    standin: SlackStandIn,
+    command: str,
+    text: str,
+    *,
+    team_id: str = TEAM,
+    secret: str = SIGNING_SECRET,
     timestamp: int | None = None,
 ) -> tuple[int, dict[str, Any] | str]:
     body = slash_command_body(command, text, team_id=team_id, response_url=standin.response_url("cmd"))
@@ -67,7 +76,9 @@ def message_text(message: dict[str, Any]) -> str:
     for block in message.get("blocks", []):
         if block.get("text"):
             parts.append(block["text"]["text"])
-        parts += [element.get("text", "") for element in block.get("elements", []) if isinstance(element, dict)]
+        parts += [
+            element.get("text", "") for element in block.get("elements", []) if isinstance(element, dict)
+        ]
     return "\n".join(p if isinstance(p, str) else json.dumps(p) for p in parts)
 
 
@@ -79,12 +90,22 @@ def test_stats_facebook_answers_the_asker_with_the_nspcc_share_and_its_sources(
     assert reply["response_type"] == "ephemeral"
     assert message_problem(reply) is None
     text = message_text(reply)
-    for expected in ("*52%*", "9,477", "Oct 2019 - Sep 2020", "UK", "NSPCC", "The Independent", "UK police forces"):
+    for expected in (
+        "*52%*",
+        "9,477",
+        "Oct 2019 - Sep 2020",
+        "UK",
+        "NSPCC",
+        "The Independent",
+        "UK police forces",
+    ):
         assert expected in text
     assert any(block["type"] == "actions" for block in reply["blocks"])
 
 
-@pytest.mark.parametrize("question", ["Facebook", "meta", "Meta Platforms", "instagram", "whatsapp", "messenger"])
+@pytest.mark.parametrize(
+    "question", ["Facebook", "meta", "Meta Platforms", "instagram", "whatsapp", "messenger"]
+)
 def test_every_facebook_name_answers_over_http(server: str, standin: SlackStandIn, question: str) -> None:
     _, reply = slash(server, standin, "/stats", question)
     assert isinstance(reply, dict) and "*52%*" in message_text(reply)
@@ -195,8 +216,11 @@ def test_mrkdwn_stored_in_a_quote_is_shown_not_acted_on(
     with make_sessions(engine)() as session:
         source = library.source(session, home_id, publisher="Test & Co", title="A <b>bold</b> report")
         library.quote(
-            session, home_id, text="Everyone <!channel> look <@U123> & <#C999> now <https://evil.example|click>",
-            speaker="Mallory <!here>", source=source,
+            session,
+            home_id,
+            text="Everyone <!channel> look <@U123> & <#C999> now <https://evil.example|click>",
+            speaker="Mallory <!here>",
+            source=source,
         )
         session.commit()
     _, reply = slash(server, standin, "/quote", "mallory")
@@ -205,7 +229,9 @@ def test_mrkdwn_stored_in_a_quote_is_shown_not_acted_on(
     for live in ("<!channel>", "<!here>", "<@U123>", "<#C999>", "<https://evil.example|click>", "<b>"):
         assert live not in raw
     text = message_text(reply)
-    assert "&lt;!channel&gt;" in text and "&lt;@U123&gt; &amp; &lt;#C999&gt;" in text and "Test &amp; Co" in text
+    assert (
+        "&lt;!channel&gt;" in text and "&lt;@U123&gt; &amp; &lt;#C999&gt;" in text and "Test &amp; Co" in text
+    )
 
 
 def test_a_long_answer_is_cut_to_slacks_limits_with_and_n_more(
@@ -216,8 +242,14 @@ def test_a_long_answer_is_cut_to_slacks_limits_with_and_n_more(
         source = library.source(session, home_id, publisher="Ofcom", title="Online Nation " + "long " * 85)
         for n in range(60):
             library.statistic(
-                session, home_id, value=Decimal(n), unit="count", measure=f"reports number {n} " + "w" * 470,
-                source=source, entities=[meta], geography="UK",
+                session,
+                home_id,
+                value=Decimal(n),
+                unit="count",
+                measure=f"reports number {n} " + "w" * 470,
+                source=source,
+                entities=[meta],
+                geography="UK",
             )
         session.commit()
     _, reply = slash(server, standin, "/stats", "facebook")

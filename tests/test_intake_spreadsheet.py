@@ -29,30 +29,50 @@ from intake.validate import FigureInput, QuoteInput, validate_figure, validate_q
 from storage.partial_date import PartialDate, Precision
 
 TODAY = date(2025, 6, 1)
-MEASURE = ("share of sexual or illicit image offences against children that took place on apps "
-           "owned by Facebook")
+MEASURE = (
+    "share of sexual or illicit image offences against children that took place on apps owned by Facebook"
+)
 
 
 def figure_row(**changes: str) -> dict[str, str]:
     row = dict.fromkeys(FIGURE_COLUMNS, "")
-    row.update(value="52", unit="percent", measure=MEASURE, period_start="2019-10", period_end="2020-09",
-               geography="UK", entities="Meta", topics="online child sexual abuse;encryption",
-               source_publisher="The Independent", source_date="2021-03")
+    row.update(
+        value="52",
+        unit="percent",
+        measure=MEASURE,
+        period_start="2019-10",
+        period_end="2020-09",
+        geography="UK",
+        entities="Meta",
+        topics="online child sexual abuse;encryption",
+        source_publisher="The Independent",
+        source_date="2021-03",
+    )
     row.update(changes)
     return row
 
 
 def quote_row(**changes: str) -> dict[str, str]:
     row = dict.fromkeys(QUOTE_COLUMNS, "")
-    row.update(text="Facebook is willingly turning back the clock on children's safety",
-               speaker="Andy Burrows", speaker_org="NSPCC", said_on="2021-03-26",
-               source_publisher="The Telegraph")
+    row.update(
+        text="Facebook is willingly turning back the clock on children's safety",
+        speaker="Andy Burrows",
+        speaker_org="NSPCC",
+        said_on="2021-03-26",
+        source_publisher="The Telegraph",
+    )
     row.update(changes)
     return row
 
 
-def write_csv(path: Path, rows: Sequence[dict[str, str]], *, encoding: str = "utf-8",
-              header: Sequence[str] | None = None, delimiter: str = ",") -> Path:
+def write_csv(
+    path: Path,
+    rows: Sequence[dict[str, str]],
+    *,
+    encoding: str = "utf-8",
+    header: Sequence[str] | None = None,
+    delimiter: str = ",",
+) -> Path:
     columns = list(header or rows[0])
     with path.open("w", newline="", encoding=encoding) as handle:
         writer = csv.writer(handle, delimiter=delimiter)
@@ -199,8 +219,10 @@ def test_wrong_column_names_are_listed_with_the_nearest_right_one(tmp_path: Path
     row["Measures"] = row.pop("measure")
     row["colour"] = "red"
     message = sheet_error(write_csv(tmp_path / "typo.csv", [row]))
-    assert ("unknown columns 'sorce_url' (did you mean source_url?), 'Measures' (did you mean measure?), "
-            "'colour';") in message
+    assert (
+        "unknown columns 'sorce_url' (did you mean source_url?), 'Measures' (did you mean measure?), "
+        "'colour';"
+    ) in message
     assert "missing columns measure, source_url" in message
 
 
@@ -245,13 +267,25 @@ def test_mixed_date_formats_are_reported_per_row_and_column(tmp_path: Path) -> N
     sheet = read(write_csv(tmp_path / "dates.csv", rows))
     assert [row for row, _ in sheet.rows] == [2, 5]
     assert errors_by_row(sheet) == {
-        3: [("period_start", "period_start is not a date we can read; write YYYY, YYYY-MM or YYYY-MM-DD "
-                             "(here: 2020-09-30)")],
-        4: [("source_date", "source_date is not a date we can read; write YYYY, YYYY-MM or YYYY-MM-DD "
-                            "(here: 2020-09)")],
+        3: [
+            (
+                "period_start",
+                "period_start is not a date we can read; write YYYY, YYYY-MM or YYYY-MM-DD "
+                "(here: 2020-09-30)",
+            )
+        ],
+        4: [
+            (
+                "source_date",
+                "source_date is not a date we can read; write YYYY, YYYY-MM or YYYY-MM-DD (here: 2020-09)",
+            )
+        ],
     }
-    precisions = [item.period_start.precision for _, item in sheet.rows
-                  if isinstance(item, FigureInput) and item.period_start]
+    precisions = [
+        item.period_start.precision
+        for _, item in sheet.rows
+        if isinstance(item, FigureInput) and item.period_start
+    ]
     assert precisions == [Precision.MONTH, Precision.YEAR]
 
 
@@ -337,8 +371,13 @@ def test_progress_is_reported_as_rows_are_read(tmp_path: Path) -> None:
     assert seen == [(1000, 2500), (2000, 2500), (2500, 2500)]
 
 
-def _xlsx(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]],
-          formats: dict[str, str] | None = None, sheet_title: str = "Sheet1") -> Path:
+def _xlsx(
+    path: Path,
+    header: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    formats: dict[str, str] | None = None,
+    sheet_title: str = "Sheet1",
+) -> Path:
     """A workbook as Excel itself would hold it: numbers, percent cells and dates, not just text."""
     book = openpyxl.Workbook()
     sheet = book.active
@@ -386,9 +425,10 @@ def test_excel_cells_whose_meaning_excel_blurred_are_refused_per_cell(tmp_path: 
     assert sheet.rows == []
     found = {(error.row, error.column): error.message for error in sheet.errors}
     assert list(found) == [(2, "period_start"), (3, "value"), (4, "value"), (5, "source_date")]
-    assert "can't tell if 2019-10 or 2019-10-01 was meant; format the column as Text" in found[
-        (2, "period_start")
-    ]
+    assert (
+        "can't tell if 2019-10 or 2019-10-01 was meant; format the column as Text"
+        in found[(2, "period_start")]
+    )
     assert "shows 52% but holds 52.3%" in found[(3, "value")]
     assert "shows 52.3 but holds 52.345" in found[(4, "value")]
     assert "holds a date and time" in found[(5, "source_date")]
@@ -425,22 +465,54 @@ def _figure(**changes: str) -> FigureInput:
 def _tricky_figures() -> list[FigureInput]:
     return [
         _figure(),
-        _figure(value="9,477", unit="count", entities="Meta;Instagram;WhatsApp", source_url="https://example.org/a?b=1&c=2"),
+        _figure(
+            value="9,477",
+            unit="count",
+            entities="Meta;Instagram;WhatsApp",
+            source_url="https://example.org/a?b=1&c=2",
+        ),
         _figure(value="52.50", measure='share "quoted", with commas; and semicolons', geography="Wales"),
-        _figure(value="-3.25", unit="gbp", measure="fall in funding per pupil", source_date="2021",
-                evidence="Line one.\nLine two, with a comma.\n\tIndented.", period_start="", period_end=""),
-        _figure(value="0.2", unit="ratio", measure="ratio of café visits – ünïcode £€", geography="",
-                entities="", topics="", source_title="Title", source_publisher=""),
-        _figure(value="1234567.89", unit="eur", measure="budget", period_start="2020-01-01",
-                period_end="2020-12-31", source_date="2021-03-26"),
+        _figure(
+            value="-3.25",
+            unit="gbp",
+            measure="fall in funding per pupil",
+            source_date="2021",
+            evidence="Line one.\nLine two, with a comma.\n\tIndented.",
+            period_start="",
+            period_end="",
+        ),
+        _figure(
+            value="0.2",
+            unit="ratio",
+            measure="ratio of café visits – ünïcode £€",
+            geography="",
+            entities="",
+            topics="",
+            source_title="Title",
+            source_publisher="",
+        ),
+        _figure(
+            value="1234567.89",
+            unit="eur",
+            measure="budget",
+            period_start="2020-01-01",
+            period_end="2020-12-31",
+            source_date="2021-03-26",
+        ),
     ]
 
 
 def _tricky_quotes() -> list[QuoteInput]:
     raws = [
         quote_row(),
-        quote_row(text='He said "no", then:\nleft.', speaker="Zoë O'Neil", speaker_role="", said_on="2020",
-                  topics="a;b", source_url="https://example.org/q"),
+        quote_row(
+            text='He said "no", then:\nleft.',
+            speaker="Zoë O'Neil",
+            speaker_role="",
+            said_on="2020",
+            topics="a;b",
+            source_url="https://example.org/q",
+        ),
         quote_row(text="Short", speaker="A", speaker_org="", said_on="2019-05", source_title="Hansard"),
     ]
     quotes = [validate_quote(raw, today=TODAY) for raw in raws]
@@ -458,7 +530,8 @@ def test_figures_written_and_read_back_are_unchanged(tmp_path: Path, suffix: str
     assert sheet.errors == []
     assert [item for _, item in sheet.rows] == figures
     assert [item.value.as_tuple() for _, item in sheet.rows if isinstance(item, FigureInput)] == [
-        figure.value.as_tuple() for figure in figures  # 52.50 stays 52.50, not 52.5
+        figure.value.as_tuple()
+        for figure in figures  # 52.50 stays 52.50, not 52.5
     ]
 
 
@@ -503,9 +576,15 @@ def test_a_100000_row_csv_parses_and_reports_its_rate(
     seed = path.read_text(encoding="utf-8-sig").splitlines()
     header, body = seed[0], seed[1:]
     big = tmp_path / "big.csv"
-    big.write_text(header + "\n" + "\n".join(
-        line.replace("area ", f"area {block}-", 1) for block in range(rows // len(body)) for line in body
-    ) + "\n", encoding="utf-8")
+    big.write_text(
+        header
+        + "\n"
+        + "\n".join(
+            line.replace("area ", f"area {block}-", 1) for block in range(rows // len(body)) for line in body
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     started = time.perf_counter()
     sheet = read_sheet(big, "figures", today=TODAY)
     elapsed = time.perf_counter() - started

@@ -20,8 +20,9 @@ from storage.partial_date import PartialDate, Precision
 
 TODAY = date(2025, 6, 1)
 
-MEASURE = ("share of sexual or illicit image offences against children that took place on apps "
-           "owned by Facebook")
+MEASURE = (
+    "share of sexual or illicit image offences against children that took place on apps owned by Facebook"
+)
 
 
 def figure_raw(**changes: str) -> dict[str, str]:
@@ -298,8 +299,11 @@ def test_addresses_that_are_not_plain_web_links_are_refused(url: str, fragment: 
 
 
 def test_primary_source_url_is_checked_like_source_url() -> None:
-    assert_one_error(figure_errors(primary_source_url="nspcc.org.uk"), "primary_source_url",
-                     "must start with http:// or https://")
+    assert_one_error(
+        figure_errors(primary_source_url="nspcc.org.uk"),
+        "primary_source_url",
+        "must start with http:// or https://",
+    )
 
 
 @pytest.mark.parametrize(
@@ -334,7 +338,7 @@ def test_angle_brackets_that_slack_would_not_act_on_are_kept(typed: str) -> None
         ("measure", "share\x1b[31m of offences", "control character (U+001B)"),
         ("evidence", "line one\x07", "control character (U+0007)"),
         ("measure", "share of \u202eoffences", "direction control (U+202E)"),
-        ("measure", "=HYPERLINK(\"https://evil.example\")", "starts with '='"),
+        ("measure", '=HYPERLINK("https://evil.example")', "starts with '='"),
     ],
 )
 def test_control_characters_and_formulas_are_refused(field: str, typed: str, fragment: str) -> None:
@@ -360,8 +364,11 @@ def test_whitespace_is_tidied_and_invisible_leftovers_dropped(field: str, typed:
 )
 def test_text_longer_than_its_limit_is_refused(field: str, limit: int) -> None:
     assert getattr(accepted_figure(**{field: "x" * limit}), field) == "x" * limit
-    assert_one_error(figure_errors(**{field: "x" * (limit + 1)}), field,
-                     f"is {limit + 1:,} characters long; the limit is {limit:,}")
+    assert_one_error(
+        figure_errors(**{field: "x" * (limit + 1)}),
+        field,
+        f"is {limit + 1:,} characters long; the limit is {limit:,}",
+    )
 
 
 @pytest.mark.parametrize(
@@ -382,8 +389,9 @@ def test_entity_lists_are_split_trimmed_and_deduplicated_ignoring_case(
 
 
 def test_a_list_with_too_many_or_too_long_items_is_refused() -> None:
-    assert_one_error(figure_errors(topics=";".join(f"t{n}" for n in range(31))), "topics",
-                     "has 31 items; the limit is 30")
+    assert_one_error(
+        figure_errors(topics=";".join(f"t{n}" for n in range(31))), "topics", "has 31 items; the limit is 30"
+    )
     assert_one_error(figure_errors(topics="x" * 101), "topics", "the limit is 100")
 
 

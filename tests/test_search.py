@@ -18,10 +18,23 @@ def values(found: queries.Found[Statistic]) -> list[str]:
 
 @pytest.mark.parametrize(
     "question",
-    ["facebook", "Facebook", "FACEBOOK", "meta", "Meta", "Meta Platforms", "instagram", "whatsapp", "messenger",
-     "Facebook Messenger", "facebook-owned apps"],
+    [
+        "facebook",
+        "Facebook",
+        "FACEBOOK",
+        "meta",
+        "Meta",
+        "Meta Platforms",
+        "instagram",
+        "whatsapp",
+        "messenger",
+        "Facebook Messenger",
+        "facebook-owned apps",
+    ],
 )
-def test_every_name_of_the_facebook_family_finds_the_nspcc_share(db: Session, home_id: int, question: str) -> None:
+def test_every_name_of_the_facebook_family_finds_the_nspcc_share(
+    db: Session, home_id: int, question: str
+) -> None:
     found = queries.find(db, home_id, Statistic, question)
     assert values(found) == ["52%"]
     assert found.corrected_to is None
@@ -33,7 +46,9 @@ def test_a_small_typo_still_finds_facebook_and_says_what_it_searched(db: Session
     assert found.corrected_to == "facebook"
 
 
-def test_words_of_a_figure_find_both_figures_newest_and_most_relevant_first(db: Session, home_id: int) -> None:
+def test_words_of_a_figure_find_both_figures_newest_and_most_relevant_first(
+    db: Session, home_id: int
+) -> None:
     found = queries.find(db, home_id, Statistic, "illicit image offences")
     assert found.total == 2
     assert set(values(found)) == {"52%", "9477"}
@@ -68,9 +83,29 @@ def test_word_forms_match_the_same_quotes(db: Session, home_id: int) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ['"', '""', "*", "face*", "NEAR(", "NEAR(facebook meta)", "'; DROP TABLE statistics; --", "facebook OR 1=1",
-     "a AND", "-facebook", "^meta", "body:facebook", "\x00\x07facebook", "😀🚀", "فيسبوك", "פייסבוק", "x" * 10_000,
-     "facebook " * 2000, "' OR ''='", "%_%", "\\"],
+    [
+        '"',
+        '""',
+        "*",
+        "face*",
+        "NEAR(",
+        "NEAR(facebook meta)",
+        "'; DROP TABLE statistics; --",
+        "facebook OR 1=1",
+        "a AND",
+        "-facebook",
+        "^meta",
+        "body:facebook",
+        "\x00\x07facebook",
+        "😀🚀",
+        "فيسبوك",
+        "פייסבוק",
+        "x" * 10_000,
+        "facebook " * 2000,
+        "' OR ''='",
+        "%_%",
+        "\\",
+    ],
 )
 def test_query_syntax_in_user_text_is_never_read_as_syntax(db: Session, home_id: int, question: str) -> None:
     queries.find(db, home_id, Statistic, question)
@@ -108,7 +143,9 @@ def test_another_workspace_never_sees_the_first_ones_data(db: Session, home_id: 
     db.commit()
     own = queries.find(db, other.id, Statistic, "facebook").items
     assert own and all(item.workspace_id == other.id for item in own)
-    assert all(item.workspace_id == home_id for item in queries.find(db, home_id, Statistic, "facebook").items)
+    assert all(
+        item.workspace_id == home_id for item in queries.find(db, home_id, Statistic, "facebook").items
+    )
 
 
 def test_loading_the_sample_twice_adds_nothing(db: Session, home_id: int) -> None:
@@ -146,8 +183,14 @@ def test_pending_figures_are_not_answered(db: Session, home_id: int) -> None:
     source = library.source(db, home_id, publisher="Ofcom", title="Online Nation")
     meta = library.entity(db, home_id, "Meta")
     library.statistic(
-        db, home_id, value=Decimal(7), unit="percent", measure="pending figure", source=source,
-        entities=[meta], status=Status.PENDING,
+        db,
+        home_id,
+        value=Decimal(7),
+        unit="percent",
+        measure="pending figure",
+        source=source,
+        entities=[meta],
+        status=Status.PENDING,
     )
     db.commit()
     assert values(queries.find(db, home_id, Statistic, "facebook")) == ["52%"]
