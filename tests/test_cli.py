@@ -1,0 +1,128 @@
+"""The command line a newcomer uses: `make run` piped, `statbot init` twice, `ask`, `console`, `serve`."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SIGNING_SECRET, TEAM
+from tests.slackapi.signing import post, signed_headers, slash_command_body
+from tests.slackapi.standin import SlackStandIn
+
+STATBOT = str(Path(sys.executable).with_name("statbot"))
+
+
+def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path}/statbot.db"
+    env.update(extra)
+    return env
+
+
+def run(args: list[str], tmp_path: Path, stdin: str = "", **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment(tmp_path, **extra),
+        timeout=120,
+    )
+
+
+def test_make_run_with_piped_input_prints_the_52_percent_figure_with_nspcc_as_its_source(
+    tmp_path: Path, repo_root: Path
+) -> None:
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(repo_root), "run"],
+        input="/stats facebook\n",
+        capture_output=True,
+        text=True,
+        env=environment(tmp_path),
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "local console" in result.stdout
+    assert "*52%* share of sexual or illicit image offences" in result.stdout
+    assert "NSPCC" in result.stdout and "The Independent" in result.stdout
+
+
+def test_init_twice_loads_the_sample_once_and_ask_answers_through_the_bolt_app(tmp_path: Path) -> None:
+    for _ in range(2):
+        assert run([STATBOT, "init"], tmp_path).returncode == 0
+    answer = run([STATBOT, "ask", "/quote burrows"], tmp_path)
+    assert answer.returncode == 0 and answer.stdout.count("Andy Burrows") == 1
+    payload = json.loads(run([STATBOT, "ask", "/stats instagram", "--json"], tmp_path).stdout)
+    assert payload["response_type"] == "ephemeral" and "52%" in payload["text"]
+
+
+def test_the_console_answers_each_line_until_input_ends_and_explains_mistakes(tmp_path: Path) -> None:
+    run([STATBOT, "init"], tmp_path)
+    lines = "/stats\n/stats facebok\n\n/nope x\nfacebook\n/quote nca\n"
+    result = run([STATBOT, "console"], tmp_path, stdin=lines)
+    assert result.returncode == 0
+    out = result.stdout
+    assert "/quote burrows" in out  # help
+    assert "showing 1 figure for *facebook*" in out
+    assert "Unknown command '/nope'" in out
+    assert "Type a slash command" in out
+    assert "Rob Jones" in out
+    assert "Traceback" not in out + result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_runs_gunicorn_and_answers_signed_slash_commands(tmp_path: Path, standin: SlackStandIn) -> None:
+    run([STATBOT, "init"], tmp_path)
+    port = free_port()
+    secrets = {
+        "SLACK_BOT_TOKEN": "xoxb-serve",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.api_url,
+    }
+    server = subprocess.Popen(
+        [STATBOT, "serve", "--port", str(port), "--workers", "1"],
+        cwd=tmp_path,
+        env=environment(tmp_path, **secrets),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 (loopback)
+                    assert json.load(response)["database"] == "reachable"
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("statbot serve did not come up")
+                time.sleep(0.2)
+        body = slash_command_body("/stats", "whatsapp", team_id=TEAM, response_url=standin.response_url())
+        status, _, raw = post(f"{base}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+        assert status == 200 and "*52%*" in raw
+        status, _, _ = post(f"{base}/slack/events", body, signed_headers(body, "wrong"))
+        assert status == 401
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_serve_without_slack_credentials_says_what_is_missing(tmp_path: Path) -> None:
+    result = run([STATBOT, "serve"], tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET" in result.stderr
