@@ -121,10 +121,19 @@ def _find_once(
     )
     order: list[ColumnElement[Any]] = []
     if entities:
-        family = family_ids(session, entities)
-        query = query.where(model.id.in_(select(link_item).where(link.c.entity_id.in_(family))))
-        direct = select(link_item).where(link.c.entity_id.in_([e.id for e in entities]))
-        order.append(case((model.id.in_(direct), 0), else_=1))
+        # Driven from the link table (indexed by entity), so only the family's items are read.
+        direct = [e.id for e in entities]
+        hits = (
+            select(
+                link_item.label("item_id"),
+                func.min(case((link.c.entity_id.in_(direct), 0), else_=1)).label("indirect"),
+            )
+            .where(link.c.entity_id.in_(family_ids(session, entities)))
+            .group_by(link_item)
+            .subquery("entity_hits")
+        )
+        query = query.join(hits, hits.c.item_id == model.id)
+        order.append(hits.c.indirect)
     partial = False
     if leftover:
         fts = matches(session, workspace_id, kind, leftover)
