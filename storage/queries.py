@@ -148,7 +148,11 @@ def _find_once(
     order += [newest.desc().nulls_last(), model.published_at.desc().nulls_last(), model.id.desc()]
 
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = list(session.scalars(query.order_by(*order).limit(limit)).unique())
+    # Rank on ids alone, then load the few winners whole: sorting thousands of candidates with
+    # their sources joined on is what made large libraries slow.
+    ranked = list(session.scalars(query.with_only_columns(model.id).order_by(*order).limit(limit)))
+    loaded = {item.id: item for item in session.scalars(select(model).where(model.id.in_(ranked))).unique()}
+    items = [loaded[item_id] for item_id in ranked]
     return Found(items=items, total=total, entities=entities, partial=partial and total > 0)
 
 
