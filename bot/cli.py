@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from slack_bolt import App
 
-from bot import console
+from bot import console, logs
 from bot.app import CONSOLE_TEAM, create_app, make_client, resolve_home
 from bot.config import Settings
 from storage import migrate, sample, workspaces
@@ -136,7 +136,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(settings.log_level)
     if args.command == "init":
         return init(settings)
     if args.command == "migrate":
