@@ -114,18 +114,23 @@ def statistic(
     created_by: str = "",
     now: datetime | None = None,
 ) -> Statistic:
-    """The figure with this measure, period, place and source; created and indexed if it is new."""
-    found = session.scalar(
-        select(Statistic).where(
-            Statistic.workspace_id == workspace_id,
-            Statistic.measure == measure,
-            Statistic.unit == unit,
-            Statistic.period_start == (period_start.day if period_start else None),
-            Statistic.period_end == (period_end.day if period_end else None),
-            Statistic.geography == geography,
-            Statistic.source_id == source.id,
+    """The figure with this measure, period, place and source; created and indexed if it is new.
+
+    A figure whose measure is not yet known (an extracted candidate) cannot be matched, so is always new.
+    """
+    found = None
+    if measure:
+        found = session.scalar(
+            select(Statistic).where(
+                Statistic.workspace_id == workspace_id,
+                Statistic.measure == measure,
+                Statistic.unit == unit,
+                Statistic.period_start == (period_start.day if period_start else None),
+                Statistic.period_end == (period_end.day if period_end else None),
+                Statistic.geography == geography,
+                Statistic.source_id == source.id,
+            )
         )
-    )
     if found is not None:
         return found
     known = period_end or period_start
