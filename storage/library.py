@@ -115,17 +115,10 @@ def statistic(
     now: datetime | None = None,
 ) -> Statistic:
     """The figure with this measure, period, place and source; created and indexed if it is new."""
-    found = session.scalar(
-        select(Statistic).where(
-            Statistic.workspace_id == workspace_id,
-            Statistic.measure == measure,
-            Statistic.unit == unit,
-            Statistic.period_start == (period_start.day if period_start else None),
-            Statistic.period_end == (period_end.day if period_end else None),
-            Statistic.geography == geography,
-            Statistic.source_id == source.id,
-        )
-    )
+    found = existing_statistic(
+        session, workspace_id, measure=measure, unit=unit, period_start=period_start,
+        period_end=period_end, geography=geography, source=source,
+    )  # fmt: skip
     if found is not None:
         return found
     known = period_end or period_start
@@ -156,6 +149,37 @@ def statistic(
     return created
 
 
+def existing_statistic(
+    session: Session,
+    workspace_id: int,
+    *,
+    measure: str,
+    unit: str,
+    period_start: PartialDate | None,
+    period_end: PartialDate | None,
+    geography: str,
+    source: Source,
+) -> Statistic | None:
+    """The stored figure that is the same one (its natural key), whatever its status."""
+    return session.scalar(
+        select(Statistic).where(
+            Statistic.workspace_id == workspace_id,
+            Statistic.measure == measure,
+            Statistic.unit == unit,
+            Statistic.period_start == (period_start.day if period_start else None),
+            Statistic.period_end == (period_end.day if period_end else None),
+            Statistic.geography == geography,
+            Statistic.source_id == source.id,
+        )
+    )
+
+
+def existing_quote(session: Session, workspace_id: int, *, text: str, speaker: str) -> Quote | None:
+    return session.scalar(
+        select(Quote).where(Quote.workspace_id == workspace_id, Quote.text == text, Quote.speaker == speaker)
+    )
+
+
 def quote(
     session: Session,
     workspace_id: int,
@@ -175,9 +199,7 @@ def quote(
     now: datetime | None = None,
 ) -> Quote:
     """The quote with these words and speaker; created and indexed if it is new."""
-    found = session.scalar(
-        select(Quote).where(Quote.workspace_id == workspace_id, Quote.text == text, Quote.speaker == speaker)
-    )
+    found = existing_quote(session, workspace_id, text=text, speaker=speaker)
     if found is not None:
         return found
     created = Quote(
