@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from intake.validate import FigureInput, QuoteInput
 from storage import changes, search
-from storage.models import Quote, Statistic, Status
+from storage.models import Quote, Statistic, Status, utcnow
 
 Kind = Literal["figures", "quotes"]
 Progress = Callable[[int], None]
+BATCH = 500  # new items flushed, indexed and logged together
 
 
 @dataclass(frozen=True)
@@ -34,20 +35,24 @@ def import_items(
     on_progress: Progress | None = None,
 ) -> Imported:
     """Store each item unless the same one is already stored; the caller commits (or not) once for all."""
-    lookups = changes.Lookups()
+    lookups = changes.Lookups(figure_keys=changes.stored_figure_keys(session, workspace_id), batch=[])
+    now = utcnow()
     added = 0
     for done, item in enumerate(items, 1):
         if isinstance(item, QuoteInput):
             _, created = changes.add_quote(
-                session, workspace_id, item, actor=actor, publish=publish, lookups=lookups
+                session, workspace_id, item, actor=actor, publish=publish, lookups=lookups, now=now
             )
         else:
             _, created = changes.add_figure(
-                session, workspace_id, item, actor=actor, publish=publish, lookups=lookups
+                session, workspace_id, item, actor=actor, publish=publish, lookups=lookups, now=now
             )
         added += created
+        if done % BATCH == 0:
+            changes.log_batch(session, lookups, actor, now)
         if on_progress:
             on_progress(done)
+    changes.log_batch(session, lookups, actor, now)
     session.flush()
     return Imported(added=added, already_stored=len(items) - added)
 
