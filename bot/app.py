@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import manage
+from bot import manage, review
 from bot.config import Settings
 from commands import quote, stats
 from commands.reply import SHARE_ACTION, Reply
@@ -133,6 +133,7 @@ def answer(
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
     # Subcommands (history, editors, add ...) are matched first; anything else is a question.
     manage.register(app, sessions, settings)
+    review.register(app, sessions, settings)
 
     @app.command(stats.COMMAND)
     @app.command(quote.COMMAND)

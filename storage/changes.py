@@ -422,3 +422,25 @@ def set_expected_update(
     stat.expected_update_months = months
     _record(session, stat, "expected_update", actor, before, now)
     return stat
+
+
+def submit_for_review(
+    session: Session,
+    workspace_id: int,
+    item: FigureInput | QuoteInput,
+    submitted_by: str,
+    *,
+    now: datetime | None = None,
+) -> tuple[Item, bool]:
+    """Store an item as pending, to be approved by an editor; (existing item, False) if already stored.
+
+    This is what automatic intake (article ingestion) calls: its items are never published directly.
+    """
+    if isinstance(item, QuoteInput):
+        return add_quote(session, workspace_id, item, actor=submitted_by, publish=False, now=now)
+    return add_figure(session, workspace_id, item, actor=submitted_by, publish=False, now=now)
+
+
+def find_item(session: Session, workspace_id: int, kind: str, item_id: int) -> Item | None:
+    found: Item | None = session.get(Quote, item_id) if kind == "quote" else session.get(Statistic, item_id)
+    return found if found is not None and found.workspace_id == workspace_id else None
