@@ -18,6 +18,7 @@ SUBCOMMANDS = frozenset(
     {"history", "editors", "pending", "retract", "supersede", "review-channel", "expected-update"}
 )
 FORMS = frozenset({"add"})
+FILES = frozenset({"export"})
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _ID = re.compile(r"^#?(\d{1,9})$")
@@ -35,7 +36,7 @@ class Subcommand:
 def subcommand(text: str) -> Subcommand | None:
     """`retract 12 wrong year` -> Subcommand("retract", ["12", "wrong", "year"], "12 wrong year")."""
     words = text.split()
-    if not words or words[0].casefold() not in SUBCOMMANDS | FORMS:
+    if not words or words[0].casefold() not in SUBCOMMANDS | FORMS | FILES:
         return None
     rest = text.strip()[len(words[0]) :].strip()
     return Subcommand(words[0].casefold(), words[1:], rest)
