@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.validate import FigureInput, QuoteInput
-from storage import library, search
+from storage import audit, library, search
 from storage.models import AuditEntry, Entity, Quote, Source, Statistic, Status, Topic, utcnow
 
 Item = Statistic | Quote
@@ -55,7 +54,7 @@ def log_batch(session: Session, lookups: Lookups, actor: str, now: datetime) -> 
     session.flush()
     for item in lookups.batch:
         session.add(search.new_document(item))
-        session.add(_entry(item, "create", actor, None, now))
+        session.add(audit.entry(item, "create", actor, None, now))
     lookups.batch.clear()
 
 
@@ -63,67 +62,13 @@ def kind_of(item: Item) -> search.Kind:
     return "statistic" if isinstance(item, Statistic) else "quote"
 
 
-def snapshot(item: Item) -> dict[str, Any]:
-    """The item as plain JSON values: what the audit log keeps before and after a change."""
-    common = {
-        "status": item.status,
-        "status_reason": item.status_reason,
-        "source_id": item.source_id,
-        "topics": sorted(topic.name for topic in item.topics),
-        "entities": sorted(entity.name for entity in item.entities),
-        "published_at": _json(item.published_at),
-    }
-    if isinstance(item, Quote):
-        return {
-            "text": item.text,
-            "speaker": item.speaker,
-            "speaker_role": item.speaker_role,
-            "speaker_org": item.speaker_org,
-            "said_on": _json(item.said_on),
-            **common,
-        }
-    return {
-        "value": _json(item.value),
-        "unit": item.unit,
-        "measure": item.measure,
-        "period_start": _json(item.period_start),
-        "period_end": _json(item.period_end),
-        "geography": item.geography,
-        "evidence": item.evidence,
-        "superseded_by_id": item.superseded_by_id,
-        "expected_update_months": item.expected_update_months,
-        **common,
-    }
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return value
-
-
 def _record(
     session: Session, item: Item, action: str, actor: str, before: dict[str, Any] | None, now: datetime
 ) -> AuditEntry:
     search.index(session, item)  # flushes, so a new item has its id
-    entry = _entry(item, action, actor, before, now)
+    entry = audit.entry(item, action, actor, before, now)
     session.add(entry)
     return entry
-
-
-def _entry(item: Item, action: str, actor: str, before: dict[str, Any] | None, now: datetime) -> AuditEntry:
-    return AuditEntry(
-        workspace_id=item.workspace_id,
-        item_kind=kind_of(item),
-        item_id=item.id,
-        action=action,
-        actor=actor,
-        at=now,
-        before=before,
-        after=snapshot(item),
-    )
 
 
 def history(session: Session, workspace_id: int, kind: search.Kind, item_id: int) -> list[AuditEntry]:
@@ -317,7 +262,7 @@ def edit_figure(
 ) -> Statistic:
     """Replace a figure's details with what was typed in the form; its status is left as it was."""
     now = now or utcnow()
-    before = snapshot(stat)
+    before = audit.snapshot(stat)
     lookups = Lookups()
     known = figure.period_end or figure.period_start
     stat.value = figure.value
@@ -340,7 +285,7 @@ def edit_quote(
     session: Session, item: Quote, quote: QuoteInput, *, actor: str, now: datetime | None = None
 ) -> Quote:
     now = now or utcnow()
-    before = snapshot(item)
+    before = audit.snapshot(item)
     lookups = Lookups()
     item.text = quote.text
     item.speaker = quote.speaker
@@ -363,7 +308,7 @@ def approve(session: Session, item: Item, *, actor: str, now: datetime | None = 
     """Publish a pending item: from now on it is answered."""
     _require(item, Status.PENDING)
     now = now or utcnow()
-    before = snapshot(item)
+    before = audit.snapshot(item)
     item.status = Status.PUBLISHED.value
     item.published_at = now
     _record(session, item, "approve", actor, before, now)
@@ -375,7 +320,7 @@ def reject(
 ) -> Item:
     _require(item, Status.PENDING)
     now = now or utcnow()
-    before = snapshot(item)
+    before = audit.snapshot(item)
     item.status = Status.REJECTED.value
     item.status_reason = reason
     _record(session, item, "reject", actor, before, now)
@@ -388,7 +333,7 @@ def retract(session: Session, item: Item, *, actor: str, reason: str, now: datet
         raise NotAllowed("a retraction needs a reason")
     _require(item, Status.PUBLISHED, Status.SUPERSEDED)
     now = now or utcnow()
-    before = snapshot(item)
+    before = audit.snapshot(item)
     item.status = Status.RETRACTED.value
     item.status_reason = reason.strip()
     _record(session, item, "retract", actor, before, now)
@@ -404,7 +349,7 @@ def supersede(
     _require(old, Status.PUBLISHED)
     _require(new, Status.PUBLISHED)
     now = now or utcnow()
-    before = snapshot(old)
+    before = audit.snapshot(old)
     old.status = Status.SUPERSEDED.value
     old.superseded_by = new
     _record(session, old, "supersede", actor, before, now)
@@ -418,7 +363,7 @@ def set_expected_update(
     if months is not None and not 1 <= months <= 240:
         raise NotAllowed("months between updates must be between 1 and 240")
     now = now or utcnow()
-    before = snapshot(stat)
+    before = audit.snapshot(stat)
     stat.expected_update_months = months
     _record(session, stat, "expected_update", actor, before, now)
     return stat

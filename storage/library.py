@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage import search
+from storage import audit, search
 from storage.models import Entity, EntityAlias, Quote, Source, Statistic, Status, Topic, utcnow
 from storage.partial_date import PartialDate
 
@@ -146,6 +146,7 @@ def statistic(
     )
     session.add(created)
     search.index(session, created)
+    session.add(audit.entry(created, "create", created_by or "system", None, created.created_at or utcnow()))
     return created
 
 
@@ -221,4 +222,5 @@ def quote(
     )
     session.add(created)
     search.index(session, created)
+    session.add(audit.entry(created, "create", created_by or "system", None, created.created_at or utcnow()))
     return created
