@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -15,6 +17,8 @@ from commands import forms, manage, review
 from intake.validate import FigureInput, QuoteInput, to_raw, validate_figure, validate_quote
 from storage import changes, roles, sheets
 from storage.models import Quote, Statistic
+
+log = logging.getLogger("statbot.forms")
 
 
 def is_add(command: dict[str, str]) -> bool:
@@ -108,9 +112,14 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
             if editor:
                 note = f"Published #{item.id}: {review.summary(item)}"
             else:
-                posted = post_for_review(
-                    client, session, workspace_id, item, default_channel=settings.review_channel
-                )
+                try:
+                    posted = post_for_review(
+                        client, session, workspace_id, item, default_channel=settings.review_channel
+                    )
+                except SlackApiError as error:
+                    # Saved all the same: it waits in /stats pending until the channel is fixed.
+                    log.warning("could not post #%s for review: %s", item.id, error.response.get("error"))
+                    posted = None
                 where = "an editor will review it" if posted else "it waits for an editor (`/stats pending`)"
                 note = f"Thank you: #{item.id} ({review.summary(item)}) is saved and {where}."
         client.chat_postMessage(channel=user, text=note)

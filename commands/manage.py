@@ -38,8 +38,25 @@ def subcommand(text: str) -> Subcommand | None:
     words = text.split()
     if not words or words[0].casefold() not in SUBCOMMANDS | FORMS | FILES:
         return None
+    name, args = words[0].casefold(), words[1:]
+    if not _looks_like(name, args):
+        return None  # "/stats pending legislation" is a question about pending legislation
     rest = text.strip()[len(words[0]) :].strip()
-    return Subcommand(words[0].casefold(), words[1:], rest)
+    return Subcommand(name, args, rest)
+
+
+def _looks_like(name: str, args: list[str]) -> bool:
+    """Whether the words after a subcommand's name fit it; if not, they are a question to search for."""
+    if name in ("add", "pending"):
+        return not args
+    if name == "editors":
+        return not args or args[0].casefold() in ("list", "add", "remove")
+    if name == "review-channel":
+        return len(args) <= 1
+    if name == "export":
+        return True
+    # history, retract, supersede, expected-update: a bare word after them is a search ("history of abuse").
+    return not args or bool(_ID.match(args[0]))
 
 
 def say(message: str) -> Reply:

@@ -220,3 +220,17 @@ def test_a_quote_from_the_form_is_stored(server: str, standin: SlackStandIn, eng
     assert status == 200 and "errors" not in raw
     assert count(engine, Quote) == before + 1
     assert "Peter Wanless" in ask(server, standin, "wanless", command="/quote")
+
+
+def test_a_review_channel_the_bot_is_not_in_leaves_the_figure_pending_and_says_so(
+    server: str, standin: SlackStandIn, engine: Engine
+) -> None:
+    standin.add_channel(CHANNEL, is_member=False)
+    status, raw = submit(server, GOOD, WRITER)
+    assert status == 200 and "errors" not in raw
+    dm = standin.wait_for("chat.postMessage", ok=True)[0].params
+    assert dm["channel"] == WRITER and "waits for an editor" in dm["text"]
+    with make_sessions(engine)() as session:
+        assert (
+            session.scalars(select(Statistic.status).where(Statistic.created_by == WRITER)).one() == "pending"
+        )

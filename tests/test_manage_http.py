@@ -129,3 +129,27 @@ def test_the_review_channel_is_set_by_an_editor_from_the_channel_mention(
 def test_history_of_an_unknown_number_says_how_to_ask(server: str, standin: SlackStandIn) -> None:
     assert "by its number" in ask(server, standin, "history 99999")
     assert "by its number" in ask(server, standin, "history", command="/quote")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("history 12", "history"), ("history #12", "history"), ("history of abuse", None),
+        ("pending", "pending"), ("pending legislation", None), ("add", "add"), ("add campaigns", None),
+        ("editors", "editors"), ("editors add <@U1|a>", "editors"), ("editors of the guardian", None),
+        ("retract 12 wrong year", "retract"), ("retract", "retract"), ("supersede 1 2", "supersede"),
+        ("export", "export"), ("export grooming", "export"), ("review-channel <#C1|r>", "review-channel"),
+        ("facebook", None), ("", None),
+    ],
+)  # fmt: skip
+def test_subcommands_are_told_apart_from_questions(text: str, expected: str | None) -> None:
+    from commands.manage import subcommand
+
+    found = subcommand(text)
+    assert (found.name if found else None) == expected
+
+
+def test_a_question_that_starts_like_a_subcommand_is_still_answered(
+    server: str, standin: SlackStandIn
+) -> None:
+    assert "No figures match *pending legislation*" in ask(server, standin, "pending legislation")
