@@ -60,7 +60,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         channel, ts = _where(body)
         ref = review.ItemRef.parse(body["actions"][0]["value"])
         with sessions() as session:
-            item = changes.find_item(session, context["workspace_id"], ref.kind, ref.id)
+            item = changes.find_item(session, context["workspace_id"], ref.kind, ref.id, for_update=True)
             if item is None:
                 client.chat_postEphemeral(channel=channel, user=user, text="That item no longer exists.")
                 return

@@ -386,6 +386,15 @@ def submit_for_review(
     return add_figure(session, workspace_id, item, actor=submitted_by, publish=False, now=now)
 
 
-def find_item(session: Session, workspace_id: int, kind: str, item_id: int) -> Item | None:
-    found: Item | None = session.get(Quote, item_id) if kind == "quote" else session.get(Statistic, item_id)
+def find_item(
+    session: Session, workspace_id: int, kind: str, item_id: int, *, for_update: bool = False
+) -> Item | None:
+    """The item, locked until commit when `for_update` (two editors pressing Approve at once decide once)."""
+    found: Item | None
+    if kind == "quote":
+        quotes = select(Quote).where(Quote.id == item_id)
+        found = session.scalar(quotes.with_for_update(of=Quote) if for_update else quotes)
+    else:
+        figures = select(Statistic).where(Statistic.id == item_id)
+        found = session.scalar(figures.with_for_update(of=Statistic) if for_update else figures)
     return found if found is not None and found.workspace_id == workspace_id else None
