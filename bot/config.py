@@ -21,6 +21,8 @@ class Settings:
     # The Web API base, e.g. a stand-in on 127.0.0.1 in tests; None means Slack's own.
     api_url: str | None = None
     log_level: str = "INFO"
+    # Where submissions wait for review when the workspace has not chosen a channel (`/stats review-channel`).
+    review_channel: str | None = None
 
     @classmethod
     def from_env(
@@ -42,6 +44,7 @@ class Settings:
             app_token=get("SLACK_APP_TOKEN"),
             api_url=get("SLACK_API_URL"),
             log_level=get("STATBOT_LOG_LEVEL") or "INFO",
+            review_channel=get("STATBOT_REVIEW_CHANNEL"),
         )
 
     @property
