@@ -14,6 +14,7 @@ from slack_bolt import App
 from bot import console
 from bot.app import CONSOLE_TEAM, create_app, make_client, resolve_home
 from bot.config import Settings
+from ingest import cli as ingest_cli
 from storage import migrate, sample, workspaces
 from storage.db import make_engine, make_sessions
 
@@ -130,11 +131,14 @@ def parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--workers", type=int, default=2)
     commands.add_parser("socket", help="connect to Slack in Socket Mode")
     commands.add_parser("run", help="Socket Mode if configured, else the local console")
+    ingest_cli.add_parsers(commands)
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command in ("ingest", "eval"):
+        return ingest_cli.run(args)
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if args.command == "init":
