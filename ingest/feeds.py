@@ -62,8 +62,6 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "application/xml") 
     )
     if not parsed.get("version") and not parsed.entries:
         raise FeedError("that link isn't an RSS or Atom feed statbot can read")
-    if parsed.get("bozo") and not parsed.entries:
-        raise FeedError("that feed is broken (its XML is malformed) and has no entries statbot can read")
     entries = []
     for entry in parsed.entries:
         link = entry.get("link")
@@ -77,6 +75,9 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "application/xml") 
                 id=str(entry.get("id") or link),
             )
         )
+    # feedparser salvages what it can from malformed XML; that is only useful if it found linked entries.
+    if parsed.get("bozo") and not entries:
+        raise FeedError("that feed is broken (its XML is malformed) and has no entries statbot can read")
     return entries
 
 

@@ -50,7 +50,7 @@ LAST_MODIFIED = "Wed, 03 Mar 2021 10:00:00 GMT"
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Example Ministry</title><link>http://example.org/</link>
 <item><title>Facebook apps used in half of online child sex crimes</title>
-<link>http://example.org/news/facebook-apps</link><guid>news-1</guid>
+<link>http://example.org/news/facebook-apps</link><guid isPermaLink="false">news-1</guid>
 <pubDate>Thu, 04 Mar 2021 09:00:00 GMT</pubDate></item>
 <item><title>Second story</title><link>/news/second</link>
 <pubDate>Fri, 05 Mar 2021 09:00:00 GMT</pubDate></item>
