@@ -87,11 +87,8 @@ def fetch(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    timeout = httpx.Timeout(
-        connect=settings.connect_timeout, read=settings.read_timeout, write=settings.read_timeout, pool=1.0
-    )
     # trust_env=False: an environment proxy would connect on our behalf and bypass the address check.
-    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+    with httpx.Client(follow_redirects=False, trust_env=False) as client:
         for _ in range(settings.max_redirects + 1):
             response = _get(client, url, headers, settings, began)
             if isinstance(response, Fetched):
@@ -161,20 +158,42 @@ def _get(
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise FetchError("that link has an invalid port number") from None
+    if ":" in host:
+        host_header = f"[{host}]"
+    else:
+        try:
+            host = host_header = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise FetchError("that doesn't look like a web address") from None
+    if parts.port:
+        host_header += f":{parts.port}"
     address = check_address(host, port, allow_loopback=settings.allow_loopback)
     pinned = _with_host(parts, f"[{address}]" if ":" in address else address, port)
+    # Whatever is left of the overall deadline caps each wait, so slow headers can't outlast it.
+    remaining = settings.deadline - (time.monotonic() - began)
+    if remaining <= 0:
+        raise FetchError(f"that link took longer than {_seconds(settings.deadline)} to open")
+    read_timeout = min(settings.read_timeout, remaining)
+    slow = (
+        f"that page took longer than {_seconds(settings.read_timeout)}"
+        if read_timeout == settings.read_timeout
+        else f"that link took longer than {_seconds(settings.deadline)} to open"
+    )
     request = client.build_request(
         "GET",
         pinned,
-        headers={**headers, "Host": parts.netloc.rpartition("@")[2]},
+        headers={**headers, "Host": host_header},
         extensions={"sni_hostname": host},
+        timeout=httpx.Timeout(
+            connect=min(settings.connect_timeout, remaining), read=read_timeout, write=read_timeout, pool=1.0
+        ),
     )
     try:
         response = client.send(request, stream=True)
     except httpx.ConnectTimeout:
         raise FetchError(f"{host} took longer than {_seconds(settings.connect_timeout)} to answer") from None
     except httpx.TimeoutException:
-        raise FetchError(f"that page took longer than {_seconds(settings.read_timeout)}") from None
+        raise FetchError(slow) from None
     except httpx.ConnectError as error:
         if "CERTIFICATE" in str(error).upper() or "SSL" in str(error).upper():
             raise FetchError(f"{host}'s security certificate couldn't be checked") from None
@@ -192,12 +211,12 @@ def _get(
         if not 200 <= response.status_code < 300:
             raise FetchError(f"that link gave {_status(response.status_code)}", status=response.status_code)
         _refuse_binary(_media_type(response.headers.get("Content-Type", "")))
-        return _response(url, response, _read_capped(response, settings, began))
+        return _response(url, response, _read_capped(response, settings, began, slow))
     finally:
         response.close()
 
 
-def _read_capped(response: httpx.Response, settings: FetchSettings, began: float) -> bytes:
+def _read_capped(response: httpx.Response, settings: FetchSettings, began: float, slow: str) -> bytes:
     too_big = f"that page is over {_size(settings.max_bytes)}"
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > settings.max_bytes:
@@ -213,7 +232,7 @@ def _read_capped(response: httpx.Response, settings: FetchSettings, began: float
                 raise FetchError(f"that page took longer than {_seconds(settings.deadline)} to download")
             chunks.append(chunk)
     except httpx.TimeoutException:
-        raise FetchError(f"that page took longer than {_seconds(settings.read_timeout)}") from None
+        raise FetchError(slow) from None
     except httpx.HTTPError:
         raise FetchError("the connection broke while reading that page") from None
     return b"".join(chunks)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ingest.article import from_text, read_article
+from ingest.extract import extract, value_display
 from ingest.fetch import FetchError, FetchSettings, check_address, decode, fetch
-from tests.ingest_site import SCRIPT_TEXT, Site, serving
+from tests.ingest_site import ARTICLE_HTML, SCRIPT_TEXT, Site, serving
 
 FAST = FetchSettings(
     connect_timeout=0.5, read_timeout=0.5, deadline=1.0, max_bytes=256 * 1024, allow_loopback=True
@@ -110,6 +112,29 @@ def test_a_slow_page_gives_up_at_the_read_timeout(site: Site) -> None:
     assert time.monotonic() - began < 1.5
 
 
+def test_the_overall_deadline_caps_a_wait_for_headers(site: Site) -> None:
+    impatient = FetchSettings(read_timeout=5, deadline=0.5, allow_loopback=True)
+    began = time.monotonic()
+    assert fetch_error(f"{site.url}/slow", impatient) == "that link took longer than 0.5 seconds to open"
+    assert time.monotonic() - began < 1.0
+
+
+def test_an_html_page_read_from_a_link_gives_the_same_candidates_as_the_text(site: Site) -> None:
+    article = read_article(f"{site.url}/article", settings=FAST)
+    extraction = extract(article.text, title=article.title)
+    assert {value_display(f) for f in extraction.figures} == {"52%", "9,477"}
+    assert "Andy Burrows" in {q.speaker for q in extraction.quotes}
+
+
+def test_a_local_html_file_is_read_as_a_web_page(tmp_path: Path) -> None:
+    page = tmp_path / "article.html"
+    page.write_text(ARTICLE_HTML, encoding="utf-8")
+    article = read_article(str(page))
+    assert article.url is None
+    assert article.title == "Analysis Finds Facebook Apps Used in Over Half of Online Child Sex Crimes"
+    assert SCRIPT_TEXT not in article.text
+
+
 def test_a_redirect_loop_stops_after_five_redirects(site: Site) -> None:
     before = len(site.requests)
     fetch_error(f"{site.url}/loop/a")
@@ -195,7 +220,7 @@ def test_links_that_are_not_web_addresses_are_refused(no_connections: None, url:
     assert fetch_error(url) == message
 
 
-def test_a_missing_file_says_so(tmp_path: Any) -> None:
+def test_a_missing_file_says_so(tmp_path: Path) -> None:
     with pytest.raises(FetchError, match="there is no file called"):
         read_article(str(tmp_path / "nope.txt"))
 
@@ -215,3 +240,28 @@ def test_plain_text_takes_a_first_line_as_title_only_if_it_reads_like_one(
     text: str, title: str | None
 ) -> None:
     assert from_text(text).title == title
+
+
+def test_a_name_with_any_private_address_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 80)),
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 80)),
+    ]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: answers)
+    with pytest.raises(FetchError, match=r"like news\.example \(10\.1\.2\.3\)"):
+        check_address("news.example", 80)
+
+
+def test_an_international_name_is_looked_up_in_its_ascii_form(
+    monkeypatch: pytest.MonkeyPatch, no_connections: None
+) -> None:
+    looked_up: list[str] = []
+
+    def resolve(host: str, *args: Any, **kwargs: Any) -> list[Any]:
+        looked_up.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.1", 80))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    with pytest.raises(FetchError, match="private or internal"):
+        fetch("http://bücher.example/", settings=FAST)
+    assert looked_up == ["xn--bcher-kva.example"]
