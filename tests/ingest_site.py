@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -140,7 +142,18 @@ def _conditional(body: bytes, content_type: str, **validators: str) -> Route:
     return route
 
 
+@cache
+def gzip_bomb() -> bytes:
+    """50 MB of zeros that travel as about 50 KB."""
+    return gzip.compress(b"\0" * 50 * 1024 * 1024)
+
+
 ROUTES: dict[str, Route] = {
+    "/article.gz": lambda h: _send(
+        h, 200, "text/html; charset=utf-8", gzip.compress(ARTICLE_HTML.encode()), Content_Encoding="gzip"
+    ),
+    "/bomb": lambda h: _send(h, 200, "text/html", gzip_bomb(), Content_Encoding="gzip"),
+    "/brotli": lambda h: _send(h, 200, "text/html", b"\x1b\x00", Content_Encoding="br"),
     "/article": lambda h: _send(h, 200, "text/html; charset=utf-8", ARTICLE_HTML.encode()),
     "/article.txt": lambda h: _send(h, 200, "text/plain; charset=utf-8", NSPCC.encode()),
     "/moved": lambda h: _send(h, 301, None, b"", Location="/article"),

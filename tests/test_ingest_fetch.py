@@ -88,6 +88,8 @@ def test_a_redirect_is_followed_and_the_final_address_kept(site: Site) -> None:
         ("/unlabelled.pdf", "statbot reads web pages and text, not PDFs or images"),
         ("/archive.zip", "that link is a application/zip file; statbot reads web pages and text"),
         ("/to-ftp", "statbot only opens http and https links"),
+        ("/bomb", "that page is over 256 KB"),
+        ("/brotli", "that page is compressed with br, which statbot can't read"),
     ],
 )
 def test_a_bad_link_gives_a_plain_specific_message(site: Site, path: str, message: str) -> None:
@@ -139,6 +141,11 @@ def test_a_redirect_loop_stops_after_five_redirects(site: Site) -> None:
     before = len(site.requests)
     fetch_error(f"{site.url}/loop/a")
     assert len(site.requests) - before == 6  # the link itself and five redirects
+
+
+def test_a_gzipped_page_is_decompressed(site: Site) -> None:
+    assert SCRIPT_TEXT not in read_article(f"{site.url}/article.gz", settings=FAST).text
+    assert "fifty-two percent" in decode(fetch(f"{site.url}/article.gz", settings=FAST))
 
 
 def test_a_latin1_page_without_a_charset_is_decoded(site: Site) -> None:
