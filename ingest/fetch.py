@@ -12,6 +12,7 @@ import codecs
 import ipaddress
 import re
 import socket
+import ssl
 import time
 import zlib
 from collections.abc import Collection
@@ -55,6 +56,7 @@ class FetchSettings:
     max_bytes: int = 5 * 1024 * 1024
     max_redirects: int = 5
     allow_loopback: bool = False  # for tests that serve pages on 127.0.0.1
+    verify: ssl.SSLContext | bool = True  # certificate checking; tests pass a context trusting their own CA
 
 
 @dataclass(frozen=True)
@@ -92,16 +94,18 @@ def fetch(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    # trust_env=False: an environment proxy would connect on our behalf and bypass the address check.
-    with httpx.Client(follow_redirects=False, trust_env=False) as client:
-        for _ in range(settings.max_redirects + 1):
+    for _ in range(settings.max_redirects + 1):
+        # A client per hop: connections are pooled by address, and a connection opened for one host name
+        # (its TLS certificate checked for that name) must not carry a request for another on the same IP.
+        # trust_env=False: an environment proxy would connect on our behalf and bypass the address check.
+        with httpx.Client(follow_redirects=False, trust_env=False, verify=settings.verify) as client:
             response = _get(client, url, headers, settings, began)
-            if isinstance(response, Fetched):
-                return _check_type(response, accept)
-            url = response
-            if time.monotonic() - began > settings.deadline:
-                raise FetchError(f"that link took longer than {_seconds(settings.deadline)} to open")
-        raise FetchError("that link redirects too many times")
+        if isinstance(response, Fetched):
+            return _check_type(response, accept)
+        url = response
+        if time.monotonic() - began > settings.deadline:
+            raise FetchError(f"that link took longer than {_seconds(settings.deadline)} to open")
+    raise FetchError("that link redirects too many times")
 
 
 def decode(response: Fetched) -> str:
@@ -109,8 +113,14 @@ def decode(response: Fetched) -> str:
     declared = response.charset or _bom_charset(response.body) or _meta_charset(response.body)
     if declared is not None:
         try:
-            return response.body.decode(_codec(declared))
-        except (LookupError, UnicodeDecodeError):
+            codec = _codec(declared)
+        except LookupError:
+            raise FetchError(
+                f"that page says its text is in {declared}, an encoding statbot doesn't know"
+            ) from None
+        try:
+            return response.body.decode(codec)
+        except UnicodeDecodeError:
             raise FetchError(
                 f"that page says its text is {declared}, but it contains bytes that are not {declared}"
             ) from None

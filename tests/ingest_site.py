@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -181,7 +182,8 @@ ROUTES: dict[str, Route] = {
 
 
 @contextmanager
-def serving() -> Iterator[Site]:
+def serving(tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> Iterator[Site]:
+    """The site over http, or over https with `tls`, named `host` in the returned URL."""
     site = Site(url="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -201,9 +203,11 @@ def serving() -> Iterator[Site]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    site.url = f"http://127.0.0.1:{server.server_port}"
+    site.url = f"{'https' if tls else 'http'}://{host}:{server.server_port}"
     try:
         yield site
     finally:
