@@ -7,10 +7,11 @@ import json
 import sys
 from typing import Any
 
-from ingest.article import Article, read_article
+from ingest.article import Article
 from ingest.evaluate import GOLD, evaluate, report
-from ingest.extract import Extraction, FigureCandidate, QuoteCandidate, extract, value_display
+from ingest.extract import Extraction, FigureCandidate, QuoteCandidate, value_display
 from ingest.fetch import FetchError
+from ingest.pipeline import candidates
 
 FIGURE_LABELS = (
     ("value", "as written"),
@@ -46,15 +47,14 @@ def run(args: argparse.Namespace) -> int:
         print(report(evaluate(GOLD, repeats=args.repeats), repeats=args.repeats, verbose=args.verbose))
         return 0
     try:
-        article = read_article(args.source)
+        found = candidates(args.source)
     except FetchError as error:
         print(f"statbot couldn't read {args.source}: {error.message}", file=sys.stderr)
         return 2
-    extraction = extract(article.text, title=article.title)
     if args.json:
-        print(json.dumps(as_json(article, extraction), indent=2, ensure_ascii=False))
+        print(json.dumps(as_json(found.article, found.extraction), indent=2, ensure_ascii=False))
     else:
-        print(describe(article, extraction))
+        print(describe(found.article, found.extraction))
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,3 +86,8 @@ def _date(parsed: Any) -> str | None:
     if not isinstance(parsed, time.struct_time):
         return None
     return time.strftime("%Y-%m-%d", parsed)
+
+
+def new_entries(result: FeedResult, seen: Collection[str]) -> list[FeedEntry]:
+    """Entries a poller hasn't handled yet, oldest first as feeds list newest first."""
+    return [entry for entry in reversed(result.entries) if entry.id not in seen]

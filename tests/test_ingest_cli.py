@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from ingest.extract import value_display
+from ingest.pipeline import candidates_from_text
 from tests.ingest_site import GOLD
 
 NSPCC = str(GOLD / "nspcc-facebook-apps-2021.txt")
@@ -67,3 +70,10 @@ def test_eval_prints_the_precision_recall_table_and_timing(capsys: pytest.Captur
     assert "figure value+unit precision" in out
     assert "quote span recall" in out
     assert "mean extraction time per article:" in out
+
+
+def test_pasted_text_gives_candidates_without_a_publisher_or_date() -> None:
+    found = candidates_from_text(Path(NSPCC).read_text(encoding="utf-8"), url="https://example.org/story")
+    assert found.article.publisher == "example.org"
+    assert found.article.published is None
+    assert {value_display(f) for f in found.extraction.figures} == {"52%", "9,477"}

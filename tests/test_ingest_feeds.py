@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ingest.feeds import FeedEntry, FeedError, parse_feed, read_feed
+from ingest.feeds import FeedEntry, FeedError, new_entries, parse_feed, read_feed
 from ingest.fetch import FetchError, FetchSettings
 from tests.ingest_site import ETAG, LAST_MODIFIED, Site, serving
 
@@ -85,3 +85,12 @@ def test_a_feed_on_a_private_address_is_refused(site: Site) -> None:
 def test_feed_text_that_looks_like_a_url_is_parsed_not_fetched() -> None:
     with pytest.raises(FeedError):
         parse_feed(b"http://10.0.0.1/feed.rss", url="http://example.org/feed")
+
+
+def test_new_entries_skips_the_seen_ones_and_lists_oldest_first(site: Site) -> None:
+    result = read_feed(f"{site.url}/feed.rss", settings=FAST)
+    assert [e.title for e in new_entries(result, seen=set())] == [
+        "Second story",
+        "Facebook apps used in half of online child sex crimes",
+    ]
+    assert [e.title for e in new_entries(result, seen={"news-1"})] == ["Second story"]
