@@ -16,6 +16,8 @@ import ssl
 import time
 import zlib
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
@@ -99,7 +101,7 @@ def fetch(
         # (its TLS certificate checked for that name) must not carry a request for another on the same IP.
         # trust_env=False: an environment proxy would connect on our behalf and bypass the address check.
         with httpx.Client(follow_redirects=False, trust_env=False, verify=settings.verify) as client:
-            response = _get(client, url, headers, settings, began)
+            response = _get(client, url, headers, accept, settings, began)
         if isinstance(response, Fetched):
             return _check_type(response, accept)
         url = response
@@ -134,16 +136,22 @@ def decode(response: Fetched) -> str:
     return response.body.decode(best.encoding)
 
 
-def check_address(host: str, port: int, *, allow_loopback: bool = False) -> str:
+def check_address(host: str, port: int, *, allow_loopback: bool = False, timeout: float = 5.0) -> str:
     """Resolve `host` and return an address to connect to, refusing non-public addresses.
 
     Every address the name resolves to is checked, so a name with one public and one private address
     is refused rather than left to whichever the connection happens to use.
     """
+    # getaddrinfo has no timeout of its own; a worker thread lets us stop waiting for it.
+    lookups = ThreadPoolExecutor(max_workers=1)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = lookups.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM).result(timeout)
+    except FutureTimeout:
+        raise FetchError(f"looking up {host} took longer than {_seconds(timeout)}") from None
     except (socket.gaierror, UnicodeError):
         raise FetchError(f"couldn't find the site {host}") from None
+    finally:
+        lookups.shutdown(wait=False)
     addresses = [str(info[4][0]) for info in infos]
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -160,7 +168,12 @@ def check_address(host: str, port: int, *, allow_loopback: bool = False) -> str:
 
 
 def _get(
-    client: httpx.Client, url: str, headers: dict[str, str], settings: FetchSettings, began: float
+    client: httpx.Client,
+    url: str,
+    headers: dict[str, str],
+    accept: Collection[str],
+    settings: FetchSettings,
+    began: float,
 ) -> Fetched | str:
     """One hop: the final response, or the next URL to try when this one redirects."""
     parts = urlsplit(url)
@@ -182,7 +195,9 @@ def _get(
             raise FetchError("that doesn't look like a web address") from None
     if parts.port:
         host_header += f":{parts.port}"
-    address = check_address(host, port, allow_loopback=settings.allow_loopback)
+    address = check_address(
+        host, port, allow_loopback=settings.allow_loopback, timeout=settings.connect_timeout
+    )
     pinned = _with_host(parts, f"[{address}]" if ":" in address else address, port)
     # Whatever is left of the overall deadline caps each wait, so slow headers can't outlast it.
     remaining = settings.deadline - (time.monotonic() - began)
@@ -225,7 +240,9 @@ def _get(
             return _response(url, response, b"")
         if not 200 <= response.status_code < 300:
             raise FetchError(f"that link gave {_status(response.status_code)}", status=response.status_code)
-        _refuse_binary(_media_type(response.headers.get("Content-Type", "")))
+        declared = _media_type(response.headers.get("Content-Type", ""))
+        if declared:
+            _check_kind(declared, accept)  # before reading: a refused file isn't downloaded
         return _response(url, response, _read_capped(response, settings, began, slow))
     finally:
         response.close()
@@ -289,18 +306,16 @@ def _response(url: str, response: httpx.Response, body: bytes) -> Fetched:
 
 
 def _check_type(response: Fetched, accept: Collection[str]) -> Fetched:
-    if response.not_modified:
-        return response
-    kind = response.content_type
-    _refuse_binary(kind)
-    if kind not in accept:
-        raise FetchError(f"that link is a {kind} file; statbot reads web pages and text")
+    if not response.not_modified:
+        _check_kind(response.content_type, accept)
     return response
 
 
-def _refuse_binary(kind: str) -> None:
+def _check_kind(kind: str, accept: Collection[str]) -> None:
     if kind == "application/pdf" or kind.startswith("image/"):
         raise FetchError("statbot reads web pages and text, not PDFs or images")
+    if kind not in accept:
+        raise FetchError(f"that link is a {kind} file; statbot reads web pages and text")
 
 
 def _media_type(content_type: str) -> str:

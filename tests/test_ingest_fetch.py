@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from ingest.article import from_text, read_article
@@ -272,3 +273,21 @@ def test_an_international_name_is_looked_up_in_its_ascii_form(
     with pytest.raises(FetchError, match="private or internal"):
         fetch("http://bücher.example/", settings=FAST)
     assert looked_up == ["xn--bcher-kva.example"]
+
+
+def test_a_refused_file_type_is_not_downloaded(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_reading(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the body was read")
+
+    monkeypatch.setattr(httpx.Response, "iter_raw", no_reading)
+    for path in ("/report.pdf", "/chart.png", "/archive.zip"):
+        with pytest.raises(FetchError, match="statbot reads web pages and text"):
+            fetch(f"{site.url}{path}", settings=FAST)
+
+
+def test_a_dns_lookup_that_hangs_gives_up_at_the_connect_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: time.sleep(2))
+    began = time.monotonic()
+    with pytest.raises(FetchError, match=r"looking up news\.example took longer than 0\.5 seconds"):
+        fetch("http://news.example/", settings=FAST)
+    assert time.monotonic() - began < 1.0
