@@ -27,6 +27,7 @@ class FeedEntry:
 
 @dataclass(frozen=True)
 class FeedResult:
+    url: str  # after redirects: a poller should store this if the feed has moved
     entries: list[FeedEntry]  # empty when nothing changed since the last poll
     not_modified: bool
     etag: str | None  # send these back on the next poll
@@ -47,8 +48,11 @@ def read_feed(
             raise FeedError("that feed is gone (410 Gone): the site has removed it", status=410) from None
         raise
     if response.not_modified:
-        return FeedResult([], True, etag or response.etag, last_modified or response.last_modified)
+        return FeedResult(
+            response.url, [], True, etag or response.etag, last_modified or response.last_modified
+        )
     return FeedResult(
+        response.url,
         parse_feed(response.body, url=response.url, content_type=response.content_type),
         False,
         response.etag,

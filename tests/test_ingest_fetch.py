@@ -291,3 +291,8 @@ def test_a_dns_lookup_that_hangs_gives_up_at_the_connect_timeout(monkeypatch: py
     with pytest.raises(FetchError, match=r"looking up news\.example took longer than 0\.5 seconds"):
         fetch("http://news.example/", settings=FAST)
     assert time.monotonic() - began < 1.0
+
+
+def test_text_too_long_to_extract_in_good_time_is_refused_not_cut_short() -> None:
+    with pytest.raises(FetchError, match=r"that article is too long for statbot \(20,000 words"):
+        from_text("Title line\n\n" + "word " * 19_998)
