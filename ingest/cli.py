@@ -89,8 +89,11 @@ def as_json(article: Article, extraction: Extraction) -> dict[str, Any]:
             "published": article.published,
             "url": article.url,
         },
-        "figures": [figure_fields(f) for f in extraction.figures],
-        "quotes": [quote_fields(q) for q in extraction.quotes],
+        "figures": [
+            {**figure_fields(f), "period_start": f.period_start, "period_end": f.period_end}
+            for f in extraction.figures
+        ],
+        "quotes": [{**quote_fields(q), "evidence": q.evidence} for q in extraction.quotes],
     }
 
 

@@ -40,6 +40,7 @@ def test_ingest_json_gives_the_same_candidates(capsys: pytest.CaptureFixture[str
     figures = {f["normalised"]: f for f in data["figures"]}
     assert figures["52%"]["value"] == "fifty-two percent"
     assert figures["9,477"]["period"] == "2019-10 to 2020-09"
+    assert (figures["9,477"]["period_start"], figures["9,477"]["period_end"]) == ("2019-10", "2020-09")
     assert figures["52%"]["place"] is None
     speakers = [q["speaker"] for q in data["quotes"]]
     assert "Andy Burrows" in speakers
