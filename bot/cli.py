@@ -19,6 +19,7 @@ from bot import console, logs
 from bot.app import CONSOLE_TEAM, create_app, make_client, resolve_home
 from bot.config import Settings
 from commands.text import plural
+from ingest import cli as ingest_cli
 from intake.columns import Kind
 from intake.spreadsheet import SheetError, read_sheet, write_bad_rows, write_sheet
 from storage import changes, migrate, roles, sample, sheets, workspaces
@@ -251,11 +252,14 @@ def parser() -> argparse.ArgumentParser:
     editors_parser = commands.add_parser("editors", help="list, add or remove editors by Slack user id")
     editors_parser.add_argument("action", choices=["list", "add", "remove"])
     editors_parser.add_argument("users", nargs="*", metavar="U123")
+    ingest_cli.add_parsers(commands)
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command in ("ingest", "eval"):
+        return ingest_cli.run(args)
     settings = Settings.from_env()
     logs.configure(settings.log_level)
     if args.command == "init":
