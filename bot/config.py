@@ -23,6 +23,8 @@ class Settings:
     log_level: str = "INFO"
     # Where submissions wait for review when the workspace has not chosen a channel (`/stats review-channel`).
     review_channel: str | None = None
+    # Tests serve articles on 127.0.0.1; in production links to private addresses are always refused.
+    fetch_allow_loopback: bool = False
 
     @classmethod
     def from_env(
@@ -45,6 +47,7 @@ class Settings:
             api_url=get("SLACK_API_URL"),
             log_level=get("STATBOT_LOG_LEVEL") or "INFO",
             review_channel=get("STATBOT_REVIEW_CHANNEL"),
+            fetch_allow_loopback=get("STATBOT_FETCH_ALLOW_LOOPBACK") in ("1", "true", "yes"),
         )
 
     @property

@@ -7,20 +7,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ingest.article import Article
 from ingest.extract import Extraction, FigureCandidate, QuoteCandidate
 from storage import library
 from storage.models import Quote, Source, Statistic, Status
 from storage.partial_date import PartialDate
-
-
-@dataclass(frozen=True)
-class ArticleInfo:
-    """What is known about the article itself; None where the page did not say."""
-
-    title: str | None
-    publisher: str | None
-    url: str | None
-    published: str | None  # "YYYY", "YYYY-MM" or "YYYY-MM-DD"
 
 
 @dataclass
@@ -43,7 +34,7 @@ def _date(text: str | None) -> PartialDate | None:
         return None  # a date we cannot read is left for the reviewer, not guessed
 
 
-def article_source(session: Session, workspace_id: int, article: ArticleInfo, producers: set[str]) -> Source:
+def article_source(session: Session, workspace_id: int, article: Article, producers: set[str]) -> Source:
     """The article as a source; it cites its producer when the article names exactly one."""
     producer = None
     if len(producers) == 1:
@@ -93,7 +84,7 @@ def same_quote(session: Session, workspace_id: int, candidate: QuoteCandidate) -
 def stage(
     session: Session,
     workspace_id: int,
-    article: ArticleInfo,
+    article: Article,
     extraction: Extraction,
     *,
     submitted_by: str,

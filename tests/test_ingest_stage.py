@@ -7,17 +7,19 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ingest.article import Article
 from ingest.extract import extract
-from ingest.stage import ArticleInfo, stage
+from ingest.stage import stage
 from storage import queries
 from storage.models import Quote, Statistic, Status, Workspace
 
 GOLD = Path(__file__).parent / "gold" / "articles"
-ARTICLE = ArticleInfo(
+ARTICLE = Article(
     title="Analysis Finds Facebook Apps Used in Over Half of Online Child Sex Crimes",
     publisher="Example Blog",
     url="http://127.0.0.1/article",
     published=None,
+    text="",
 )
 
 
