@@ -20,6 +20,7 @@ from commands.reply import Reply
 from ingest.fetch import FetchError, FetchSettings
 from ingest.pipeline import Candidates, candidates, candidates_from_text
 from ingest.stage import stage
+from storage.models import Quote, Statistic
 
 log = logging.getLogger("statbot.ingest")
 SHORTCUT = "extract_figures"
@@ -39,7 +40,7 @@ def publish(
         staged = stage(session, workspace_id, found.article, found.extraction, submitted_by=user)
         session.commit()
         channel = review.review_channel(session, workspace_id, settings.review_channel)
-        items = [*staged.figures, *staged.quotes]
+        items: list[Statistic | Quote] = [*staged.figures, *staged.quotes]
         if channel and items:
             header = replies.thread_header(found.article, staged, user)
             posted = client.chat_postMessage(
