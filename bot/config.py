@@ -21,6 +21,8 @@ class Settings:
     # The Web API base, e.g. a stand-in on 127.0.0.1 in tests; None means Slack's own.
     api_url: str | None = None
     log_level: str = "INFO"
+    # A digest run missed (clock down) by less than this is still sent; older ones are skipped.
+    digest_grace_hours: float = 6.0
 
     @classmethod
     def from_env(
@@ -42,6 +44,7 @@ class Settings:
             app_token=get("SLACK_APP_TOKEN"),
             api_url=get("SLACK_API_URL"),
             log_level=get("STATBOT_LOG_LEVEL") or "INFO",
+            digest_grace_hours=float(get("STATBOT_DIGEST_GRACE_HOURS") or 6.0),
         )
 
     @property

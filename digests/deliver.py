@@ -159,6 +159,12 @@ def deliver(
     return Outcome(subscription_id, run_at, "posted", ts)
 
 
+def preview(session: Session, subscription: Subscription, now: datetime) -> dict[str, Any] | None:
+    """The chat.postMessage arguments the subscription's digest would have if it ran now; None if empty."""
+    built = build(session, subscription, aware(subscription.last_delivered_at), now)
+    return render(built.digest, series_history=built.history)
+
+
 def _claim(
     sessions: sessionmaker[Session], subscription_id: int, run_at: datetime, now: datetime
 ) -> tuple[int, bool] | None:
