@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import digest_command
 from bot.config import Settings
 from commands import quote, stats
 from commands.reply import SHARE_ACTION, Reply
@@ -85,7 +86,7 @@ def create_app(
         ssl_check_enabled=True,
         ignoring_self_events_enabled=False,
     )
-    register(app, sessions)
+    register(app, sessions, settings)
     return app
 
 
@@ -129,7 +130,9 @@ def answer(
         return stats.answer(session, workspace_id, text, **kwargs)
 
 
-def register(app: App, sessions: sessionmaker[Session]) -> None:
+def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
+    digest_command.register(app, sessions, settings)
+
     @app.command(stats.COMMAND)
     @app.command(quote.COMMAND)
     def answer_command(ack: Ack, command: dict[str, str], context: dict[str, Any]) -> None:
