@@ -7,7 +7,9 @@ import json
 import logging
 import secrets
 import sys
+from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 
@@ -19,11 +21,13 @@ from bot import console, logs
 from bot.app import CONSOLE_TEAM, create_app, make_client, resolve_home
 from bot.config import Settings
 from commands.text import plural
+from digests import deliver
 from ingest import cli as ingest_cli
 from intake.columns import Kind
 from intake.spreadsheet import SheetError, read_sheet, write_bad_rows, write_sheet
 from storage import changes, migrate, roles, sample, sheets, workspaces
 from storage.db import make_engine, make_sessions
+from storage.models import Subscription, utcnow
 
 # Smaller files are done before a progress bar would help.
 BAR_FROM_ROWS = 5000
@@ -218,6 +222,53 @@ def _bar(label: str, *, show: bool, total: int | None = None) -> tqdm[NoReturn]:
     )
 
 
+def digest_run(settings: Settings, now: datetime | None) -> int:
+    """Deliver every due digest once and exit (cron-style, or by hand)."""
+    engine = make_engine(settings.database_url)
+    outcomes = deliver.run_due(
+        make_sessions(engine),
+        make_client(settings),
+        now=now or utcnow(),
+        grace=timedelta(hours=settings.digest_grace_hours),
+    )
+    states = Counter(outcome.state for outcome in outcomes)
+    print(", ".join(f"{n} {state}" for state, n in sorted(states.items())) or "No digests due.")
+    return 1 if states["error"] else 0
+
+
+def digest_preview(settings: Settings, subscription_id: int) -> int:
+    with make_sessions(make_engine(settings.database_url))() as session:
+        subscription = session.get(Subscription, subscription_id)
+        if subscription is None:
+            print(f"No subscription {subscription_id}.", file=sys.stderr)
+            return 1
+        message = deliver.preview(session, subscription, utcnow())
+    if message is None:
+        print(
+            f"Nothing new for subscription {subscription_id} since its last digest: nothing would be posted."
+        )
+    else:
+        print(console.to_text(message))
+    return 0
+
+
+def clock(settings: Settings) -> int:
+    from bot import clock as clock_process
+
+    engine = make_engine(settings.database_url)
+    clock_process.run(
+        engine, make_sessions(engine), make_client(settings), timedelta(hours=settings.digest_grace_hours)
+    )
+    return 0
+
+
+def _instant(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a time zone, e.g. 2027-03-29T08:00+00:00")
+    return moment
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="statbot", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -253,6 +304,13 @@ def parser() -> argparse.ArgumentParser:
     editors_parser.add_argument("action", choices=["list", "add", "remove"])
     editors_parser.add_argument("users", nargs="*", metavar="U123")
     ingest_cli.add_parsers(commands)
+    digest = commands.add_parser("digest", help="digests: run the due ones, or preview one")
+    digest_commands = digest.add_subparsers(dest="digest_command", required=True)
+    run_parser = digest_commands.add_parser("run", help="post every due digest once and exit")
+    run_parser.add_argument("--now", type=_instant, help="pretend it is this time (ISO 8601 with offset)")
+    preview_parser = digest_commands.add_parser("preview", help="print what a subscription would post now")
+    preview_parser.add_argument("subscription_id", type=int)
+    commands.add_parser("clock", help="run the digest schedules (the Procfile's clock process)")
     return root
 
 
@@ -281,6 +339,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return export_sheet(settings, " ".join(args.words), args.kind, output)
     if args.command == "editors":
         return editors_cli(settings, args.action, args.users)
+    if args.command == "digest":
+        if args.digest_command == "run":
+            return digest_run(settings, args.now)
+        return digest_preview(settings, args.subscription_id)
+    if args.command == "clock":
+        return clock(settings)
     return run(settings)
 
 

@@ -25,6 +25,8 @@ class Settings:
     review_channel: str | None = None
     # Tests serve articles on 127.0.0.1; in production links to private addresses are always refused.
     fetch_allow_loopback: bool = False
+    # A digest run missed (clock down) by less than this is still sent; older ones are skipped.
+    digest_grace_hours: float = 6.0
 
     @classmethod
     def from_env(
@@ -48,6 +50,7 @@ class Settings:
             log_level=get("STATBOT_LOG_LEVEL") or "INFO",
             review_channel=get("STATBOT_REVIEW_CHANNEL"),
             fetch_allow_loopback=get("STATBOT_FETCH_ALLOW_LOOPBACK") in ("1", "true", "yes"),
+            digest_grace_hours=float(get("STATBOT_DIGEST_GRACE_HOURS") or 6.0),
         )
 
     @property

@@ -13,6 +13,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     """Leave the full-text index to the migrations that made it: FTS5 tables, the tsvector column, its index."""
+    # The clock's APScheduler job store keeps its own table in the same database.
+    if type_ == "table" and name == "apscheduler_jobs":
+        return False
     return not (name or "").startswith(("search_fts", "ix_search_documents_tsv")) and not (
         type_ == "column" and name == "tsv"
     )

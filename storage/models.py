@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -209,6 +210,8 @@ class Statistic(Base):
     created_by: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # When `status` last changed after publication (retracted, superseded): digests list these as corrections.
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
     source: Mapped[Source] = relationship(foreign_keys=[source_id], lazy="joined")
     via_source: Mapped[Source | None] = relationship(foreign_keys=[via_source_id], lazy="joined")
@@ -247,6 +250,8 @@ class Quote(Base):
     created_by: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # When `status` last changed after publication (retracted, superseded): digests list these as corrections.
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
     source: Mapped[Source] = relationship(foreign_keys=[source_id], lazy="joined")
     via_source: Mapped[Source | None] = relationship(foreign_keys=[via_source_id], lazy="joined")
@@ -312,3 +317,59 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class DeliveryState(StrEnum):
+    CLAIMED = "claimed"  # a process has taken this run and may be posting it now
+    POSTED = "posted"
+    EMPTY = "empty"  # nothing new: nothing posted, the marker moved on
+    SKIPPED = "skipped"  # missed by more than the grace period; the next digest covers its items
+    FAILED = "failed"  # Slack refused for good (not_in_channel, ...); the subscription was paused
+
+
+class Subscription(Base):
+    """A channel's digest of newly published figures on a topic, on a schedule in local time."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (Index("ix_subscriptions_channel", "workspace_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    topic: Mapped[str] = mapped_column(String(200), default="")
+    frequency: Mapped[str] = mapped_column(String(10))
+    weekday: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[time] = mapped_column(Time)
+    tz: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    paused: Mapped[bool] = mapped_column(default=False)
+    paused_reason: Mapped[str] = mapped_column(Text, default="")
+    # Items published after this instant and up to a run's time are new for the next digest (UTC).
+    last_delivered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    deliveries: Mapped[list[DigestDelivery]] = relationship(
+        back_populates="subscription", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class DigestDelivery(Base):
+    """One run of a subscription; the unique (subscription, run_at) row is what makes a run happen once."""
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (UniqueConstraint("subscription_id", "run_at", name="uq_digest_deliveries_run"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(10), default=DeliveryState.CLAIMED.value)
+    # The items covered: published after window_start, up to and including window_end.
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    window_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    subscription: Mapped[Subscription] = relationship(back_populates="deliveries")

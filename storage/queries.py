@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, case, func, select
@@ -16,6 +17,7 @@ from storage.models import (
     EntityAlias,
     Quote,
     Statistic,
+    Status,
     Topic,
     quote_entities,
     statistic_entities,
@@ -28,6 +30,8 @@ MAX_PHRASE_WORDS = 5
 # How alike a typed word must be to a known name before we search for the name instead.
 CORRECTION_CUTOFF = 0.8
 SUGGESTION_CUTOFF = 0.6
+# A digest shows 30 items and counts the rest; past this many it says "and more" all the same.
+DIGEST_LIMIT = 500
 
 
 @dataclass
@@ -107,17 +111,26 @@ def find(
 
 
 def _find_once(
-    session: Session, workspace_id: int, model: type[Item], question: str, limit: int
+    session: Session,
+    workspace_id: int,
+    model: type[Item],
+    question: str,
+    limit: int,
+    *,
+    statuses: Sequence[str] = ANSWERABLE,
+    where: Sequence[ColumnElement[bool]] = (),
+    allow_partial: bool = True,
 ) -> Found[Item]:
     kind: Kind = "statistic" if model is Statistic else "quote"
     entities, leftover = entity_phrases(session, workspace_id, question)
-    if not entities and not leftover:
+    # An empty digest topic means every new item; an empty question (or only stop words) finds nothing.
+    if not entities and not leftover and (question.strip() or allow_partial):
         return Found(items=[], total=0)
 
     link = statistic_entities if model is Statistic else quote_entities
     link_item = link.c.statistic_id if model is Statistic else link.c.quote_id
     query: Select[Item] = select(model).where(
-        model.workspace_id == workspace_id, model.status.in_(ANSWERABLE)
+        model.workspace_id == workspace_id, model.status.in_(statuses), *where
     )
     order: list[ColumnElement[Any]] = []
     if entities:
@@ -137,7 +150,11 @@ def _find_once(
     partial = False
     if leftover:
         fts = matches(session, workspace_id, kind, leftover)
-        if not entities and not _exists(session, query.join(fts, fts.c.item_id == model.id)):
+        if (
+            allow_partial
+            and not entities
+            and not _exists(session, query.join(fts, fts.c.item_id == model.id))
+        ):
             fts = matches(session, workspace_id, kind, leftover, any_term=True)
             partial = True
         query = query.join(fts, fts.c.item_id == model.id)
@@ -154,6 +171,36 @@ def _find_once(
     loaded = {item.id: item for item in session.scalars(select(model).where(model.id.in_(ranked))).unique()}
     items = [loaded[item_id] for item_id in ranked]
     return Found(items=items, total=total, entities=entities, partial=partial and total > 0)
+
+
+def published_between(
+    session: Session, workspace_id: int, model: type[Item], topic: str, after: datetime, until: datetime
+) -> list[Item]:
+    """Published items matching every word of a digest's topic (all items for an empty topic), approved
+    after `after` and at or before `until`, best first. No spelling correction and no partial matches:
+    a digest that guesses is worse than a short one."""
+    window = [model.published_at > after, model.published_at <= until]
+    found = _find_once(
+        session, workspace_id, model, topic, DIGEST_LIMIT,
+        statuses=(Status.PUBLISHED.value,), where=window, allow_partial=False,
+    )  # fmt: skip
+    return found.items
+
+
+def corrected_between(
+    session: Session, workspace_id: int, model: type[Item], topic: str, after: datetime, until: datetime
+) -> list[Item]:
+    """Once-published items matching a digest's topic that were retracted or superseded in the window."""
+    window = [
+        model.published_at.is_not(None),
+        model.status_changed_at > after,
+        model.status_changed_at <= until,
+    ]
+    found = _find_once(
+        session, workspace_id, model, topic, DIGEST_LIMIT,
+        statuses=(Status.RETRACTED.value, Status.SUPERSEDED.value), where=window, allow_partial=False,
+    )  # fmt: skip
+    return found.items
 
 
 def _exists(session: Session, query: Select[Item]) -> bool:

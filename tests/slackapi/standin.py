@@ -126,6 +126,7 @@ class SlackStandIn:
         self._calls: list[Call] = []
         self._faults: dict[str, list[_Fault]] = {}
         self._uploads: dict[str, Upload] = {}
+        self._history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted, oldest first
         self._serial = 0
         self._lock = threading.RLock()
         self._server: _Server | None = None
@@ -142,6 +143,7 @@ class SlackStandIn:
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
@@ -482,7 +484,10 @@ class SlackStandIn:
         self._require(params, "channel")
         self._postable(params["channel"])
         ts = self._next_ts()
-        return {"ok": True, "channel": params["channel"], "ts": ts, "message": self._message(params, ts)}
+        message = self._message(params, ts)
+        with self._lock:
+            self._history.setdefault(params["channel"], []).append(message)
+        return {"ok": True, "channel": params["channel"], "ts": ts, "message": message}
 
     def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         self._require(params, "channel", "user")
@@ -533,6 +538,20 @@ class SlackStandIn:
         if channel["is_private"] and not channel["is_member"]:
             raise _Refusal("channel_not_found")  # private channels are invisible to non-members
         return {"ok": True, "channel": channel}
+
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Messages posted here, newest first; metadata only with include_all_metadata, as Slack does."""
+        self._require(params, "channel")
+        channel = self._channel(params["channel"])
+        if not channel["is_member"]:
+            raise _Refusal("not_in_channel")
+        limit = int(params.get("limit") or 100)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._lock:
+            messages = list(reversed(self._history.get(params["channel"], [])))[:limit]
+        if not with_metadata:
+            messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+        return {"ok": True, "messages": messages, "has_more": False}
 
     def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("channel"):

@@ -1,0 +1,113 @@
+"""The clock process: an APScheduler job per subscription wakes at its run; the database decides what is posted.
+
+Jobs live in APScheduler's SQLAlchemyJobStore in the statbot database, but they are only alarms: each one
+runs `deliver.run_subscription`, which claims the run in the digest_deliveries table, so a second clock,
+a job fired twice or a `statbot digest run` beside it cannot post a digest twice. A resync every minute
+adds jobs for subscriptions made by the web processes, drops removed or paused ones, and sweeps for any
+run that is due but whose job did not fire (the clock was down, a job misfired past its grace).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from digests import deliver, subscriptions
+from digests.build import schedule_of
+from digests.trigger import ScheduleTrigger
+from storage.models import utcnow
+
+log = logging.getLogger("statbot.clock")
+
+JOB_PREFIX = "digest-"
+RESYNC_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Runtime:
+    scheduler: BaseScheduler
+    sessions: sessionmaker[Session]
+    client: WebClient
+    grace: timedelta
+
+
+# Stored jobs are a function reference and arguments (they must pickle), so what they run with, the
+# process's database sessions and Slack client, is set here once, when the clock is configured.
+_runtime: list[Runtime] = []
+
+
+def fire(subscription_id: int) -> None:
+    """A subscription's job: deliver whatever of its runs is due now."""
+    runtime = _runtime[-1]
+    for outcome in deliver.run_subscription(
+        runtime.sessions, runtime.client, subscription_id, now=utcnow(), grace=runtime.grace
+    ):
+        log.info("digest %s at %s: %s", outcome.subscription_id, outcome.run_at, outcome.state)
+
+
+def resync() -> None:
+    """Make the jobs match the subscriptions table, then deliver anything due that no job delivered."""
+    runtime = _runtime[-1]
+    sync_jobs(runtime.scheduler, runtime.sessions, runtime.grace)
+    for outcome in deliver.run_due(runtime.sessions, runtime.client, now=utcnow(), grace=runtime.grace):
+        log.info("digest %s at %s (sweep): %s", outcome.subscription_id, outcome.run_at, outcome.state)
+
+
+def sync_jobs(scheduler: BaseScheduler, sessions: sessionmaker[Session], grace: timedelta) -> int:
+    """Add, update and remove subscription jobs to match the table; returns how many jobs there are."""
+    with sessions() as session:
+        wanted = {f"{JOB_PREFIX}{s.id}": (s.id, schedule_of(s)) for s in subscriptions.active(session)}
+    for job in scheduler.get_jobs():
+        if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
+            job.remove()
+    for job_id, (subscription_id, schedule) in wanted.items():
+        job = scheduler.get_job(job_id)
+        if job is not None and getattr(job.trigger, "schedule", None) == schedule:
+            continue
+        scheduler.add_job(
+            fire,
+            ScheduleTrigger(schedule),
+            args=[subscription_id],
+            id=job_id,
+            name=f"digest {subscription_id}",
+            replace_existing=True,
+            misfire_grace_time=int(grace.total_seconds()),
+            coalesce=True,
+            max_instances=1,
+        )
+    return len(wanted)
+
+
+def configure(
+    scheduler: BaseScheduler,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    client: WebClient,
+    grace: timedelta = deliver.GRACE,
+) -> BaseScheduler:
+    """Give a scheduler the job store, the runtime its jobs use, the subscription jobs and the resync."""
+    _runtime.append(Runtime(scheduler, sessions, client, grace))
+    scheduler.configure(jobstores={"default": SQLAlchemyJobStore(engine=engine)}, timezone="UTC")
+    # The resync is not stored: each clock process runs its own, and one starts at once.
+    scheduler.add_jobstore("memory", alias="local")
+    scheduler.add_job(
+        resync, "interval", seconds=RESYNC_SECONDS, id="resync", jobstore="local", next_run_time=utcnow()
+    )
+    return scheduler
+
+
+def run(engine: Engine, sessions: sessionmaker[Session], client: WebClient, grace: timedelta) -> None:
+    scheduler = configure(BlockingScheduler(), engine, sessions, client, grace)
+    log.info("clock started; missed runs are sent within %s", grace)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("clock stopped")

@@ -1,0 +1,91 @@
+"""The `/digest` listener: quick answers in the ack; subscribe and send-now, which call Slack, after it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from commands import digest
+from digests import deliver
+from digests.command import SendNow, Subscribe, parse
+from storage.models import utcnow
+
+log = logging.getLogger("statbot")
+
+
+def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
+    """`settings` is taken for symmetry with the other registrations; /digest needs none of it yet."""
+
+    def acknowledge(ack: Ack, command: dict[str, str], context: dict[str, Any]) -> None:
+        request = parse(command.get("text", ""))
+        if isinstance(request, Subscribe | SendNow):
+            ack()  # these ask Slack about the channel or post, which can outlast Slack's 3 seconds
+            return
+        with sessions.begin() as session:
+            reply = digest.answer(session, context["workspace_id"], request, command["channel_id"], utcnow())
+        ack(**reply.as_slack())
+
+    def after_ack(
+        command: dict[str, str], context: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        request = parse(command.get("text", ""))
+        workspace_id, user_id = context["workspace_id"], command["user_id"]
+        if isinstance(request, Subscribe):
+            channel = _channel(client, command["channel_id"])
+            user_tz = _user_tz(client, user_id)
+            with sessions.begin() as session:
+                reply = digest.subscribe(
+                    session, workspace_id, request, channel, user_id=user_id, user_tz=user_tz, now=utcnow()
+                )
+            respond(**reply.as_slack())
+        elif isinstance(request, SendNow):
+            with sessions() as session:
+                refusal = digest.send_now_refusal(
+                    session, workspace_id, user_id, command["channel_id"], request
+                )
+            if refusal is not None:
+                respond(**refusal.as_slack())
+                return
+            now = utcnow()
+            outcome = deliver.deliver(
+                sessions, client, request.subscription_id, now, now=now, scheduled=False
+            )
+            log.info("digest %s sent now by %s: %s", request.subscription_id, user_id, outcome.state)
+            respond(**digest.sent(outcome).as_slack())
+
+    app.command(digest.COMMAND)(ack=acknowledge, lazy=[after_ack])
+
+
+def _channel(client: WebClient, channel_id: str) -> digest.Channel:
+    """The channel as statbot sees it; one it cannot see (private, not a member) counts as not a member."""
+    if channel_id.startswith("D"):
+        return digest.Channel(channel_id, is_dm=True, bot_is_member=False)
+    try:
+        info = client.conversations_info(channel=channel_id)["channel"]
+    except SlackApiError as error:
+        if error.response.get("error") == "channel_not_found":
+            return digest.Channel(channel_id, bot_is_member=False)
+        raise
+    return digest.Channel(
+        channel_id,
+        is_dm=bool(info.get("is_im") or info.get("is_mpim")),
+        bot_is_member=bool(info.get("is_member")),
+        is_archived=bool(info.get("is_archived")),
+    )
+
+
+def _user_tz(client: WebClient, user_id: str) -> str | None:
+    try:
+        tz = client.users_info(user=user_id)["user"].get("tz")
+    except SlackApiError as error:
+        log.warning(
+            "users.info for %s failed (%s); digest times default to UTC", user_id, error.response.get("error")
+        )
+        return None
+    return str(tz) if tz else None

@@ -1,0 +1,220 @@
+"""`/digest`: subscribe a channel to new figures on a topic, list, unsubscribe, preview, send now; replies as data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import Block
+from sqlalchemy.orm import Session
+
+from commands.reply import Reply, section
+from commands.text import escape
+from digests import subscriptions
+from digests.build import schedule_of
+from digests.command import (
+    CommandError,
+    DigestCommand,
+    Help,
+    ListSubscriptions,
+    Preview,
+    SendNow,
+    Subscribe,
+    Unsubscribe,
+    help_text,
+)
+from digests.deliver import Outcome, aware, preview
+from digests.schedule import schedule_for
+from storage import queries, roles
+from storage.models import Quote, Statistic, Subscription
+
+COMMAND = "/digest"
+INVITE = "invite it with `/invite @statbot`"
+
+
+@dataclass(frozen=True)
+class Channel:
+    """What Slack said about the channel the command was typed in (conversations.info)."""
+
+    id: str
+    is_dm: bool = False
+    bot_is_member: bool = True
+    is_archived: bool = False
+
+
+def _reply(mrkdwn: str) -> Reply:
+    return Reply(text=mrkdwn, blocks=[section(mrkdwn)])
+
+
+def answer(
+    session: Session, workspace_id: int, request: DigestCommand | CommandError, channel_id: str, now: datetime
+) -> Reply:
+    """The commands that need nothing from Slack: help, list, unsubscribe, preview, and parse errors."""
+    if isinstance(request, CommandError):
+        return _reply(request.message)
+    if isinstance(request, ListSubscriptions):
+        return listing(session, workspace_id, channel_id)
+    if isinstance(request, Unsubscribe):
+        return unsubscribe(session, workspace_id, channel_id, request.subscription_id)
+    if isinstance(request, Preview):
+        return preview_reply(session, workspace_id, channel_id, request.subscription_id, now)
+    if isinstance(request, Help):
+        return _reply(help_text())
+    raise ValueError(f"{type(request).__name__} needs Slack; see subscribe() and send_now_refusal()")
+
+
+def subscribe(
+    session: Session,
+    workspace_id: int,
+    request: Subscribe,
+    channel: Channel,
+    *,
+    user_id: str,
+    user_tz: str | None,
+    now: datetime,
+) -> Reply:
+    """Subscribe the channel, or say why not; the caller commits."""
+    if channel.is_dm:
+        return _reply("Digests go to channels, not direct messages. Run `/digest subscribe` in a channel.")
+    if channel.is_archived:
+        return _reply("This channel is archived, so a digest could not be posted here.")
+    if not channel.bot_is_member:
+        return _reply(
+            f"statbot is not in this channel, so it could not post digests here: {INVITE}, then try again."
+        )
+    schedule = schedule_for(request, user_tz)
+    same = subscriptions.existing(session, workspace_id, channel.id, request.topic, schedule)
+    if same is not None:
+        return _reply(f"This channel is already subscribed: {_line(same)}")
+    made = subscriptions.subscribe(
+        session, workspace_id, channel.id, request.topic, schedule, user_id=user_id, now=now
+    )
+    message = (
+        f"Subscribed: {_line(made)}\nEach digest lists what was published since the one before; "
+        "the first covers what is published from now on."
+    )
+    if request.topic.strip() and not _matches_anything(session, workspace_id, request.topic):
+        message += (
+            f"\n_Nothing stored matches *{escape(request.topic)}* yet; digests will include it when it does._"
+        )
+    return Reply(text=message, blocks=[section(message)], response_type="in_channel")
+
+
+def listing(session: Session, workspace_id: int, channel_id: str) -> Reply:
+    found = subscriptions.in_channel(session, workspace_id, channel_id)
+    if not found:
+        return _reply("This channel has no digests. Start one with `/digest subscribe <topic>`.")
+    lines = ["*Digests in this channel*", *(f"• {_line(s)}" for s in found)]
+    return _reply("\n".join(lines))
+
+
+def unsubscribe(session: Session, workspace_id: int, channel_id: str, subscription_id: int) -> Reply:
+    found = subscriptions.get(session, workspace_id, subscription_id)
+    if found is None:
+        return _reply(f"There is no subscription {subscription_id}. `/digest list` shows this channel's.")
+    if found.channel_id != channel_id:
+        return _reply(f"Subscription {subscription_id} is for <#{found.channel_id}>; unsubscribe it there.")
+    topic = _topic(found)
+    session.delete(found)
+    session.flush()
+    return Reply(
+        text=f"Unsubscribed: no more digests of {topic} here.",
+        blocks=[section(f"Unsubscribed: no more digests of {topic} here (subscription {subscription_id}).")],
+        response_type="in_channel",
+    )
+
+
+def preview_reply(
+    session: Session, workspace_id: int, channel_id: str, subscription_id: int | None, now: datetime
+) -> Reply:
+    """Exactly what the digest would post now, shown only to the asker."""
+    found = _pick(session, workspace_id, channel_id, subscription_id)
+    if isinstance(found, Reply):
+        return found
+    message = preview(session, found, now)
+    if message is None:
+        return _reply(
+            f"Nothing new for subscription {found.id} since its last digest, so nothing would be posted now."
+        )
+    return Reply(text=message["text"], blocks=[_block(b) for b in message["blocks"]])
+
+
+def send_now_refusal(
+    session: Session, workspace_id: int, user_id: str, channel_id: str, request: SendNow
+) -> Reply | None:
+    """Why this person may not send that digest now, or None when they may."""
+    if not roles.is_editor(session, workspace_id, user_id):
+        return _reply("Only editors can send a digest early. Ask an editor, or wait for its next run.")
+    found = _pick(session, workspace_id, channel_id, request.subscription_id)
+    return found if isinstance(found, Reply) else None
+
+
+def sent(outcome: Outcome) -> Reply:
+    """What the editor who sent a digest now is told."""
+    if outcome.state == "posted":
+        return _reply(
+            f"Digest {outcome.subscription_id} posted. The next one covers what is published from now."
+        )
+    if outcome.state == "empty":
+        return _reply(
+            f"Nothing new for subscription {outcome.subscription_id} since its last digest; nothing posted."
+        )
+    if outcome.state == "failed":
+        return _reply(
+            f"Slack would not post here ({escape(outcome.detail)}), so subscription {outcome.subscription_id} "
+            f"is paused. If statbot was removed, {INVITE} and subscribe again."
+        )
+    if outcome.state == "busy":
+        return _reply("That digest is being sent right now; it will appear shortly.")
+    return _reply(f"The digest could not be posted ({escape(outcome.detail)}). Please try again in a minute.")
+
+
+def _pick(
+    session: Session, workspace_id: int, channel_id: str, subscription_id: int | None
+) -> Subscription | Reply:
+    if subscription_id is None:
+        found = subscriptions.in_channel(session, workspace_id, channel_id)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            return _reply("This channel has no digests. Start one with `/digest subscribe <topic>`.")
+        return _reply(
+            "This channel has several digests; say which, e.g. `/digest preview 12` (`/digest list`)."
+        )
+    subscription = subscriptions.get(session, workspace_id, subscription_id)
+    if subscription is None:
+        return _reply(f"There is no subscription {subscription_id}. `/digest list` shows this channel's.")
+    return subscription
+
+
+def _topic(subscription: Subscription) -> str:
+    return f"*{escape(subscription.topic)}*" if subscription.topic.strip() else "all new figures"
+
+
+def _line(subscription: Subscription) -> str:
+    """ "*facebook* · weekly on Monday at 09:00 (Europe/London) · next Mon 30 Mar 2027 09:00 BST · id 3"."""
+    schedule = schedule_of(subscription)
+    parts = [_topic(subscription), escape(schedule.describe())]
+    if subscription.paused:
+        parts.append(f"paused: {escape(subscription.paused_reason)}")
+    else:
+        local = aware(subscription.next_run_at).astimezone(ZoneInfo(subscription.tz))
+        parts.append(f"next {local:%a} {local.day} {local:%b %Y %H:%M %Z}")
+    parts.append(f"id {subscription.id}")
+    return " · ".join(parts)
+
+
+def _matches_anything(session: Session, workspace_id: int, topic: str) -> bool:
+    """Whether any stored item matches every word as typed (digests neither correct spelling nor match
+    some of the words)."""
+    figures = queries.find(session, workspace_id, Statistic, topic, limit=1)
+    quotes = queries.find(session, workspace_id, Quote, topic, limit=1)
+    return any(f.total and not f.partial and f.corrected_to is None for f in (figures, quotes))
+
+
+def _block(raw: dict[str, Any]) -> Block:
+    block = Block.parse(raw)
+    assert block is not None
+    return block
