@@ -373,3 +373,24 @@ class DigestDelivery(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
     subscription: Mapped[Subscription] = relationship(back_populates="deliveries")
+
+
+class Feed(Base):
+    """An RSS or Atom feed a workspace follows; its new entries are read like articles sent by hand."""
+
+    __tablename__ = "feeds"
+    __table_args__ = (UniqueConstraint("workspace_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    url: Mapped[str] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    added_by: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # HTTP validators from the last poll, sent back so an unchanged feed costs one 304.
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    seen: Mapped[list[str]] = mapped_column(JSON, default=list)
+    last_polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    disabled_reason: Mapped[str] = mapped_column(Text, default="")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -19,6 +19,20 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 class _Quiet(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+def static_site(pages: dict[str, tuple[str, bytes]]) -> WSGIApp:
+    """A WSGI app serving fixed pages by path ({path: (content type, body)}), 404 for anything else."""
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        found = pages.get(environ["PATH_INFO"])
+        if found is None:
+            start_response("404 Not Found", [("Content-Type", "text/html")])
+            return [b"<h1>Not here</h1>"]
+        start_response("200 OK", [("Content-Type", found[0])])
+        return [found[1]]
+
+    return application
 
 
 @contextmanager

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from storage import roles
 from storage.db import make_sessions
 from storage.models import Quote, Statistic, Status
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.http_server import serving
+from tests.http_server import serving, static_site
 from tests.slackapi.signing import (
     block_action_payload,
     interactive_body,
@@ -31,26 +31,13 @@ REVIEW = "C0REVIEW"
 EDITOR = "U0EDITOR"
 
 
-def site(
-    pages: dict[str, tuple[str, bytes]],
-) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
-    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        content_type, body = pages.get(environ["PATH_INFO"], ("text/html", b"<h1>Not here</h1>"))
-        start_response(
-            "200 OK" if environ["PATH_INFO"] in pages else "404 Not Found", [("Content-Type", content_type)]
-        )
-        return [body]
-
-    return application
-
-
 @pytest.fixture
 def articles() -> Iterator[str]:
     poverty = (GOLD / "child-poverty-two-child-limit.txt").read_bytes()
     nspcc = next(GOLD.glob("*nspcc*.txt")).read_bytes()
     pages = {"/poverty": ("text/plain; charset=utf-8", poverty), "/nspcc": ("text/plain; charset=utf-8", nspcc),
              "/report.pdf": ("application/pdf", b"%PDF-1.7\n")}  # fmt: skip
-    with serving(site(pages)) as url:
+    with serving(static_site(pages)) as url:
         yield url
 
 

@@ -1,0 +1,157 @@
+"""Following feeds: `/stats feeds ...` in Slack, and the poll the clock process runs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.ingest import publish
+from commands import feeds as replies
+from ingest.feeds import read_feed
+from ingest.fetch import FetchError, FetchSettings
+from ingest.pipeline import candidates
+from storage.models import Feed, utcnow
+
+log = logging.getLogger("statbot.feeds")
+POLL_EVERY = timedelta(hours=1)
+MAX_FAILURES = 5
+# How many seen entry ids a feed remembers; feeds list their newest few dozen.
+SEEN_KEPT = 500
+
+
+def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
+    fetching = FetchSettings(allow_loopback=settings.fetch_allow_loopback)
+
+    def is_feeds(command: dict[str, str]) -> bool:
+        return replies.is_feeds(command.get("text", ""))
+
+    def acknowledge(ack: Ack, command: dict[str, str], context: dict[str, Any]) -> None:
+        asked = replies.parse(command.get("text", ""))
+        if asked.action == "add":
+            ack(**replies.say(f"Checking <{asked.url}|that feed>…").as_slack())
+            return
+        with sessions() as session:
+            if asked.action == "remove" and asked.feed_id is not None:
+                reply = replies.remove(session, context["workspace_id"], asked.feed_id)
+                session.commit()
+            elif asked.action == "list":
+                reply = replies.listing(session, context["workspace_id"])
+            else:
+                reply = replies.say(replies.USAGE)
+        ack(**reply.as_slack())
+
+    def add(command: dict[str, str], respond: Respond, context: dict[str, Any]) -> None:
+        asked = replies.parse(command.get("text", ""))
+        if asked.action != "add" or asked.url is None:
+            return
+        try:
+            result = read_feed(asked.url, settings=fetching)
+        except FetchError as error:
+            respond(**replies.say(f":warning: I couldn't follow that feed: {error.message}").as_slack())
+            return
+        with sessions() as session:
+            exists = session.scalar(
+                select(Feed).where(Feed.workspace_id == context["workspace_id"], Feed.url == result.url)
+            )
+            if exists is not None:
+                respond(**replies.say(f"This workspace already follows that feed (#{exists.id}).").as_slack())
+                return
+            # What the feed lists today counts as seen: following a feed brings what is new from now on.
+            feed = Feed(
+                workspace_id=context["workspace_id"], url=result.url, added_by=command["user_id"],
+                etag=result.etag, last_modified=result.last_modified, seen=[e.id for e in result.entries][:SEEN_KEPT],
+                last_polled_at=utcnow(),
+            )  # fmt: skip
+            session.add(feed)
+            session.commit()
+            message = (
+                f"Following feed #{feed.id} ({len(result.entries)} entries listed now). "
+                "New articles will be read at most hourly and their figures posted for review."
+            )
+        respond(**replies.say(message).as_slack())
+
+    app.command("/stats", matchers=[is_feeds])(ack=acknowledge, lazy=[add])
+
+
+def poll_feeds(
+    sessions: sessionmaker[Session], client: WebClient, settings: Settings, *, now: datetime | None = None
+) -> int:
+    """Read every feed not read in the last hour; each new entry is ingested for review. Returns articles read."""
+    now = now or utcnow()
+    fetching = FetchSettings(allow_loopback=settings.fetch_allow_loopback)
+    with sessions() as session:
+        due = list(
+            session.scalars(
+                select(Feed.id).where(
+                    Feed.disabled_reason == "",
+                    or_(Feed.last_polled_at.is_(None), Feed.last_polled_at <= now - POLL_EVERY),
+                )
+            )
+        )
+    read = 0
+    for feed_id in due:
+        read += _poll_one(sessions, client, settings, fetching, feed_id, now)
+    return read
+
+
+def _poll_one(
+    sessions: sessionmaker[Session],
+    client: WebClient,
+    settings: Settings,
+    fetching: FetchSettings,
+    feed_id: int,
+    now: datetime,
+) -> int:
+    with sessions() as session:
+        feed = session.get(Feed, feed_id)
+        if feed is None:
+            return 0
+        feed.last_polled_at = now
+        try:
+            result = read_feed(feed.url, etag=feed.etag, last_modified=feed.last_modified, settings=fetching)
+        except FetchError as error:
+            feed.failures += 1
+            if error.status == 410 or feed.failures >= MAX_FAILURES:
+                feed.disabled_reason = error.message
+                _tell(client, feed.added_by, f"I stopped following {feed.url}: {error.message}")
+            log.warning("feed unreadable", extra={"feed": feed.id, "failures": feed.failures})
+            session.commit()
+            return 0
+        feed.failures, feed.etag, feed.last_modified = 0, result.etag, result.last_modified
+        seen = set(feed.seen)
+        fresh = [entry for entry in result.entries if entry.id not in seen]
+        # Seen before it is read: an article that fails is not retried every hour for ever.
+        feed.seen = ([e.id for e in fresh] + list(feed.seen))[:SEEN_KEPT]
+        workspace_id, added_by = feed.workspace_id, feed.added_by
+        session.commit()
+    for entry in reversed(fresh):  # oldest first
+        try:
+            found = candidates(entry.link, settings=fetching)
+        except FetchError as error:
+            log.warning("feed entry unreadable", extra={"feed": feed_id, "reason": error.message})
+            continue
+        publish(
+            found,
+            sessions=sessions,
+            settings=settings,
+            client=client,
+            workspace_id=workspace_id,
+            user=added_by,
+        )
+    return len(fresh)
+
+
+def _tell(client: WebClient, user: str, text: str) -> None:
+    try:
+        channel = client.conversations_open(users=user)["channel"]["id"]
+        client.chat_postMessage(channel=channel, text=text)
+    except SlackApiError as error:
+        log.warning("could not tell %s: %s", user, error.response.get("error"))
