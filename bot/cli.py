@@ -269,6 +269,32 @@ def _instant(text: str) -> datetime:
     return moment
 
 
+def submit_article(settings: Settings, source: str) -> int:
+    """`statbot ingest --submit`: the candidates go to review as from Slack, sent by the command line."""
+    from bot.ingest import publish
+    from ingest.fetch import FetchError, FetchSettings
+    from ingest.pipeline import candidates
+
+    try:
+        found = candidates(source, settings=FetchSettings(allow_loopback=settings.fetch_allow_loopback))
+    except FetchError as error:
+        print(f"statbot couldn't read {source}: {error.message}", file=sys.stderr)
+        return 2
+    sessions = make_sessions(make_engine(settings.database_url))
+    client = make_client(settings) if settings.bot_token else None
+    home = resolve_home(settings, client or make_client(settings), sessions)
+    reply = publish(
+        found,
+        sessions=sessions,
+        settings=settings,
+        client=client,
+        workspace_id=home.workspace_id,
+        user="statbot",
+    )
+    print(console.to_text(reply.as_slack()))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="statbot", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -316,12 +342,14 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.command in ("ingest", "eval"):
+    if args.command == "eval" or (args.command == "ingest" and not args.submit):
         return ingest_cli.run(args)
     settings = Settings.from_env()
     logs.configure(settings.log_level)
     if args.command == "init":
         return init(settings)
+    if args.command == "ingest":
+        return submit_article(settings, args.source)
     if args.command == "migrate":
         return migrate_only(settings)
     if args.command == "ask":

@@ -31,17 +31,20 @@ def publish(
     *,
     sessions: sessionmaker[Session],
     settings: Settings,
-    client: WebClient,
+    client: WebClient | None,
     workspace_id: int,
     user: str,
 ) -> Reply:
-    """Store the candidates (all or nothing), then thread them under one review message per article."""
+    """Store the candidates (all or nothing), then thread them under one review message per article.
+
+    Without a Slack client (the command line with no bot token) they are stored and wait in `/stats pending`.
+    """
     with sessions() as session:
         staged = stage(session, workspace_id, found.article, found.extraction, submitted_by=user)
         session.commit()
-        channel = review.review_channel(session, workspace_id, settings.review_channel)
+        channel = review.review_channel(session, workspace_id, settings.review_channel) if client else None
         items: list[Statistic | Quote] = [*staged.figures, *staged.quotes]
-        if channel and items:
+        if client and channel and items:
             header = replies.thread_header(found.article, staged, user)
             posted = client.chat_postMessage(
                 channel=channel,

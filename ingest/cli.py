@@ -37,6 +37,11 @@ def add_parsers(commands: Any) -> None:
     ingest = commands.add_parser("ingest", help="list the figures and quotes in an article file or link")
     ingest.add_argument("source", metavar="FILE|URL")
     ingest.add_argument("--json", action="store_true", help="print the candidates as JSON")
+    ingest.add_argument(
+        "--submit",
+        action="store_true",
+        help="store them for review (pending) and post them to the review channel when Slack is configured",
+    )
     scores = commands.add_parser("eval", help="score extraction on the gold articles (precision/recall)")
     scores.add_argument("--repeats", type=int, default=5, help="extraction runs per article for the timing")
     scores.add_argument("-v", "--verbose", action="store_true", help="list every miss")

@@ -137,3 +137,15 @@ def test_serve_without_slack_credentials_says_what_is_missing(tmp_path: Path) ->
     result = run([STATBOT, "serve"], tmp_path)
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET" in result.stderr
+
+
+def test_ingest_submit_stores_candidates_for_review_once(tmp_path: Path, repo_root: Path) -> None:
+    run([STATBOT, "init"], tmp_path)
+    article = str(repo_root / "tests" / "gold" / "articles" / "child-poverty-two-child-limit.txt")
+    first = run([STATBOT, "ingest", article, "--submit"], tmp_path)
+    assert first.returncode == 0 and "waiting in `/stats pending`" in first.stdout
+    again = run([STATBOT, "ingest", article, "--submit"], tmp_path)
+    assert "0 figures, 0 quotes" in again.stdout and "Already stored" in again.stdout
+    waiting = run([STATBOT, "ask", "/stats pending"], tmp_path).stdout
+    assert "waiting for review" in waiting and "4,300,000" in waiting
+    assert "4,300,000" not in run([STATBOT, "ask", "/stats child poverty"], tmp_path).stdout
