@@ -126,6 +126,8 @@ def found_reply(
         return no_match(noun, command, asked, found.suggestions)
     shown = escape(asked)
     count = plural(found.total, noun[:-1], noun)
+    if found.more_than_total:
+        count = f"more than {count}"
     intro = f"{count} for *{shown}*"
     if found.corrected_to:
         intro = f"No {noun} match *{shown}*; showing {count} for *{escape(found.corrected_to)}*"
@@ -139,9 +141,9 @@ def found_reply(
         blocks.append(DividerBlock())
         blocks.extend(item_blocks(shown_item))
     if found.total > len(found.items):
-        more = found.total - len(found.items)
+        more = f"{'more than ' if found.more_than_total else ''}{found.total - len(found.items):,}"
         blocks.append(
-            context(f"…and {more:,} more. Add words to narrow it down, e.g. `{command} {shown} 2020`.")
+            context(f"…and {more} more. Add words to narrow it down, e.g. `{command} {shown} 2020`.")
         )
     if not shared_by:
         blocks.append(share_button(command, asked))

@@ -30,6 +30,7 @@ MAX_PHRASE_WORDS = 5
 # How alike a typed word must be to a known name before we search for the name instead.
 CORRECTION_CUTOFF = 0.8
 SUGGESTION_CUTOFF = 0.6
+COUNT_CAP = 1000
 # A digest shows 30 items and counts the rest; past this many it says "and more" all the same.
 DIGEST_LIMIT = 500
 
@@ -40,6 +41,7 @@ class Found(Generic[Item]):
 
     items: list[Item]
     total: int
+    more_than_total: bool = False  # there are more than `total` (the count stops at COUNT_CAP)
     entities: list[Entity] = field(default_factory=list)
     corrected_to: str | None = None  # the question we answered instead of a misspelt one
     partial: bool = False  # no item matched every word; these match some
@@ -164,13 +166,21 @@ def _find_once(
     newest = Statistic.period_end if model is Statistic else Quote.said_on
     order += [newest.desc().nulls_last(), model.published_at.desc().nulls_last(), model.id.desc()]
 
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    # Counting every match of a broad question costs more than ranking them; past the cap, "1,000+" will do.
+    capped = query.with_only_columns(model.id).limit(COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(capped)) or 0
     # Rank on ids alone, then load the few winners whole: sorting thousands of candidates with
     # their sources joined on is what made large libraries slow.
     ranked = list(session.scalars(query.with_only_columns(model.id).order_by(*order).limit(limit)))
     loaded = {item.id: item for item in session.scalars(select(model).where(model.id.in_(ranked))).unique()}
     items = [loaded[item_id] for item_id in ranked]
-    return Found(items=items, total=total, entities=entities, partial=partial and total > 0)
+    return Found(
+        items=items,
+        total=min(total, COUNT_CAP),
+        more_than_total=total > COUNT_CAP,
+        entities=entities,
+        partial=partial and total > 0,
+    )
 
 
 def published_between(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -199,3 +200,23 @@ def test_pending_figures_are_not_answered(db: Session, home_id: int) -> None:
 def test_binding_the_home_workspace_to_another_team_is_refused(db: Session, home_id: int) -> None:
     with pytest.raises(workspaces.WorkspaceMismatch, match="T0TEST"):
         workspaces.bind_home(db, "T0SOMEONEELSE")
+
+
+def test_counting_stops_at_the_cap_and_says_more_than(
+    db: Session, home_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    source = library.source(db, home_id, publisher="Ofcom")
+    meta = library.entity(db, home_id, "Meta")
+    for n in range(5):
+        library.statistic(
+            db, home_id, value=Decimal(n), unit="count", measure=f"m{n}", source=source, entities=[meta]
+        )
+    db.commit()
+    found = queries.find(db, home_id, Statistic, "facebook", limit=2)
+    assert (found.total, found.more_than_total, len(found.items)) == (3, True, 2)
+    from commands.question import parse
+    from commands.stats import render
+
+    text = str(render(parse("facebook"), found, today=date(2026, 1, 1)).as_slack())
+    assert "more than 3 figures for *facebook*" in text and "…and more than 1 more" in text
