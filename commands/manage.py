@@ -159,6 +159,9 @@ def editors(session: Session, workspace_id: int, user_id: str, args: list[str]) 
         return say("Use `/stats editors`, `/stats editors add @name` or `/stats editors remove @name`.")
     if current and user_id not in current:
         return say(EDITORS_ONLY)
+    if action == "remove" and current and set(current) <= set(people):
+        # With no editors left anyone could make themselves one; the operator can still, on the CLI.
+        return say("That would leave no editors. Add another editor first (or use `statbot editors remove`).")
     done = []
     for person in people:
         if action == "add" and roles.add_editor(session, workspace_id, person, added_by=user_id):

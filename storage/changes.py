@@ -32,19 +32,19 @@ class Lookups:
     sources: dict[tuple[Any, ...], Source] = field(default_factory=dict)
     entities: dict[str, Entity] = field(default_factory=dict)
     topics: dict[str, Topic] = field(default_factory=dict)
-    figure_keys: set[tuple[Any, ...]] | None = None
+    figure_keys: dict[tuple[Any, ...], int | Statistic] | None = None
     batch: list[Item] | None = None
 
 
-def stored_figure_keys(session: Session, workspace_id: int) -> set[tuple[Any, ...]]:
-    """The natural keys of every stored figure, as `library.existing_statistic` compares them."""
+def stored_figure_keys(session: Session, workspace_id: int) -> dict[tuple[Any, ...], int | Statistic]:
+    """Every stored figure's `library.figure_key`, with its id: one query instead of one a row."""
     rows = session.execute(
         select(
-            Statistic.measure, Statistic.unit, Statistic.period_start, Statistic.period_end,
+            Statistic.id, Statistic.measure, Statistic.unit, Statistic.period_start, Statistic.period_end,
             Statistic.geography, Statistic.source_id,
         ).where(Statistic.workspace_id == workspace_id)
     )  # fmt: skip
-    return {tuple(row) for row in rows}
+    return {library.figure_key(*row[1:]): row[0] for row in rows}
 
 
 def log_batch(session: Session, lookups: Lookups, actor: str, now: datetime) -> None:
@@ -163,19 +163,22 @@ def add_figure(
     now = now or utcnow()
     source = figure_source(session, workspace_id, figure, lookups)
     geography = figure.geography or ""
-    key = (
-        figure.measure, figure.unit, figure.period_start.day if figure.period_start else None,
-        figure.period_end.day if figure.period_end else None, geography, source.id,
-    )  # fmt: skip
-    if lookups.figure_keys is None or key in lookups.figure_keys:
+    start, end = (
+        (figure.period_start.day if figure.period_start else None),
+        (figure.period_end.day if figure.period_end else None),
+    )
+    found: Statistic | None
+    if lookups.figure_keys is None:
         found = library.existing_statistic(
             session, workspace_id, measure=figure.measure, unit=figure.unit, period_start=figure.period_start,
             period_end=figure.period_end, geography=geography, source=source,
         )  # fmt: skip
-        if found is not None:
-            return found, False
-    if lookups.figure_keys is not None:
-        lookups.figure_keys.add(key)
+    else:
+        key = library.figure_key(figure.measure, figure.unit, start, end, geography, source.id)
+        known_as = lookups.figure_keys.get(key)
+        found = session.get(Statistic, known_as) if isinstance(known_as, int) else known_as
+    if found is not None:
+        return found, False
     known = figure.period_end or figure.period_start
     created = Statistic(
         workspace_id=workspace_id,
@@ -197,6 +200,10 @@ def add_figure(
         published_at=now if publish else None,
     )
     session.add(created)
+    if lookups.figure_keys is not None and isinstance(created, Statistic):
+        lookups.figure_keys[
+            library.figure_key(figure.measure, figure.unit, start, end, geography, source.id)
+        ] = created
     if lookups.batch is not None:
         lookups.batch.append(created)
     else:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -155,6 +156,26 @@ def statistic(
     return created
 
 
+def figure_key(
+    measure: str,
+    unit: str,
+    period_start: date | None,
+    period_end: date | None,
+    geography: str,
+    source_id: int,
+) -> tuple[Any, ...]:
+    """What makes two figures the same one: measure, unit, period, place and source, ignoring case,
+    punctuation and spacing in the words ("Grooming crimes" and "grooming crimes." are one figure)."""
+    return (
+        search.phrase_key(measure),
+        unit,
+        period_start,
+        period_end,
+        search.phrase_key(geography),
+        source_id,
+    )
+
+
 def existing_statistic(
     session: Session,
     workspace_id: int,
@@ -166,17 +187,28 @@ def existing_statistic(
     geography: str,
     source: Source,
 ) -> Statistic | None:
-    """The stored figure that is the same one (its natural key), whatever its status."""
-    return session.scalar(
+    """The stored figure that is the same one (see `figure_key`), whatever its status."""
+    start, end = (period_start.day if period_start else None), (period_end.day if period_end else None)
+    wanted = figure_key(measure, unit, start, end, geography, source.id)
+    candidates = session.scalars(
         select(Statistic).where(
             Statistic.workspace_id == workspace_id,
-            Statistic.measure == measure,
             Statistic.unit == unit,
-            Statistic.period_start == (period_start.day if period_start else None),
-            Statistic.period_end == (period_end.day if period_end else None),
-            Statistic.geography == geography,
+            Statistic.period_start == start,
+            Statistic.period_end == end,
             Statistic.source_id == source.id,
         )
+    )
+    return next(
+        (
+            stat
+            for stat in candidates
+            if figure_key(
+                stat.measure, stat.unit, stat.period_start, stat.period_end, stat.geography, stat.source_id
+            )
+            == wanted
+        ),
+        None,
     )
 
 

@@ -144,3 +144,12 @@ def test_the_sample_data_is_logged_as_created_by_the_system(db: Session, home_id
     quotes = db.scalar(select(func.count()).select_from(Quote))
     assert len(entries) == (figures or 0) + (quotes or 0)
     assert {(e.action, e.actor) for e in entries} == {("create", "system")}
+
+
+def test_the_same_figure_typed_differently_is_still_the_same_one(db: Session, home_id: int) -> None:
+    first, _ = changes.add_figure(db, home_id, figure(), actor="cli", publish=True)
+    again, created = changes.add_figure(
+        db, home_id, figure(measure="Grooming crimes, recorded by police.", geography="england and wales"),
+        actor="U0WRITER", publish=False,
+    )  # fmt: skip
+    assert not created and again.id == first.id

@@ -182,3 +182,15 @@ def test_a_database_failure_halfway_leaves_the_database_as_it_was(
     assert counts(engine) == before
     assert run("import", path) == 0  # type: ignore[operator]
     assert counts(engine)["Statistic"] == before["Statistic"] + 300
+
+
+def test_re_importing_with_other_case_punctuation_or_spacing_adds_nothing(
+    run: object, engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("import", write_csv(tmp_path / "a.csv", [figure_row(1), figure_row(2)])) == 0  # type: ignore[operator]
+    retyped = [
+        figure_row(n, measure=f"Reports of  GROOMING, number {n}.", geography="england") for n in (1, 2, 3)
+    ]
+    assert run("import", write_csv(tmp_path / "b.csv", retyped)) == 0  # type: ignore[operator]
+    assert "Imported 1 figure; 2 already stored" in capsys.readouterr().out
+    assert counts(engine)["Statistic"] == 3

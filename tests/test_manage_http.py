@@ -64,6 +64,7 @@ def test_the_first_editor_adds_themselves_then_only_editors_change_editors(
     assert "<@U0WRITER> can now publish" in ask(server, standin, "editors add <@U0WRITER|wr>")
     assert "<@U0EDITOR>, <@U0WRITER>" in ask(server, standin, "editors", user=WRITER)
     assert "<@U0WRITER> is no longer an editor" in ask(server, standin, "editors remove <@U0WRITER>")
+    assert "leave no editors" in ask(server, standin, "editors remove <@U0EDITOR>")
     assert roles.editors(db, home_id) == [EDITOR]
 
 
