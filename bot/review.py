@@ -73,6 +73,9 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                     changes.approve(session, item, actor=user, now=now)
                 else:
                     changes.reject(session, item, actor=user, now=now)
+            except changes.Incomplete as gaps:
+                client.chat_postEphemeral(channel=channel, user=user, text=review.incomplete(item, str(gaps)))
+                return
             except changes.NotAllowed:
                 client.chat_postEphemeral(channel=channel, user=user, text=review.already_decided(item))
                 return

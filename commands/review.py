@@ -55,7 +55,11 @@ def summary(item: Statistic | Quote) -> str:
 def _body(item: Statistic | Quote, today: date) -> list[Block]:
     if isinstance(item, Quote):
         return [section(quote_command.quote_text(item)), context(*quote_command.quote_context(item))]
-    return [section(stats.figure_text(item, today)), context(*stats.figure_context(item))]
+    blocks: list[Block] = [section(stats.figure_text(item, today)), context(*stats.figure_context(item))]
+    if item.evidence:
+        # Reviewers check a figure against the sentence it was read from.
+        blocks.append(context(f"*Evidence:* “{escape(clip(item.evidence, 2800))}”"))
+    return blocks
 
 
 def review_message(item: Statistic | Quote, submitted_by: str, *, today: date | None = None) -> Reply:
@@ -93,6 +97,11 @@ def decided_message(
         *_body(item, today or date.today()),
     ]
     return Reply(text=f"{noun} #{item.id} {decision} by <@{by}>: {summary(item)}", blocks=blocks)
+
+
+def incomplete(item: Statistic | Quote, gaps: str) -> str:
+    noun = "quote" if isinstance(item, Quote) else "figure"
+    return f"That {noun} (#{item.id}) can't be published without {gaps}: press *Edit* to fill it in first."
 
 
 def already_decided(item: Statistic | Quote) -> str:

@@ -9,9 +9,12 @@ from sqlalchemy.orm import Session
 
 from ingest.article import Article
 from ingest.extract import Extraction, FigureCandidate, QuoteCandidate
-from storage import library
+from storage import library, search
 from storage.models import Quote, Source, Statistic, Status
 from storage.partial_date import PartialDate
+
+# The share of a candidate's words for what was counted that a stored figure's must share to be the same.
+SAME_MEASURE = 0.5
 
 
 @dataclass
@@ -52,9 +55,14 @@ def article_source(session: Session, workspace_id: int, article: Article, produc
     )
 
 
+def _words(text: str) -> set[str]:
+    return {w for w in search.words(text) if w not in search.STOPWORDS and len(w) > 2}
+
+
 def same_figure(session: Session, workspace_id: int, candidate: FigureCandidate) -> Statistic | None:
-    """A stored figure (from any source) with the same value and unit, and the same period and place
-    where the article states them (an article that leaves out the place still reports the same figure)."""
+    """A stored figure (from any source) that this candidate restates: the same value and unit, the same
+    period and place where the article gives them, and what was counted in mostly the same words (or,
+    when the article did not say, the same sentence)."""
     query = select(Statistic).where(
         Statistic.workspace_id == workspace_id,
         Statistic.value == candidate.value,
@@ -68,7 +76,14 @@ def same_figure(session: Session, workspace_id: int, candidate: FigureCandidate)
         query = query.where(Statistic.period_end == end.day)
     if candidate.geography:
         query = query.where(Statistic.geography == candidate.geography)
-    return session.scalars(query.order_by(Statistic.id)).first()
+    wanted = _words(candidate.measure or "")
+    for stored in session.scalars(query.order_by(Statistic.id).limit(50)):
+        if not wanted:
+            if stored.evidence == candidate.evidence:
+                return stored
+        elif len(wanted & _words(stored.measure)) >= SAME_MEASURE * len(wanted):
+            return stored
+    return None
 
 
 def same_quote(session: Session, workspace_id: int, candidate: QuoteCandidate) -> Quote | None:

@@ -21,6 +21,17 @@ class NotAllowed(Exception):
     """The change makes no sense for the item as it stands (approving a rejected figure, say)."""
 
 
+class Incomplete(NotAllowed):
+    """An extracted candidate still lacks what makes it citable (what was counted, who said it)."""
+
+
+def missing(item: Item) -> list[str]:
+    """What a person must fill in (with Edit) before this item may be published."""
+    if isinstance(item, Quote):
+        return ["the speaker"] if not item.speaker.strip() else []
+    return ["what was counted"] if not item.measure.strip() else []
+
+
 @dataclass
 class Lookups:
     """What a big import has met already, so it asks the database once for each, and its unlogged new items.
@@ -312,8 +323,10 @@ def _require(item: Item, *statuses: Status) -> None:
 
 
 def approve(session: Session, item: Item, *, actor: str, now: datetime | None = None) -> Item:
-    """Publish a pending item: from now on it is answered."""
+    """Publish a pending item: from now on it is answered. Incomplete candidates must be edited first."""
     _require(item, Status.PENDING)
+    if gaps := missing(item):
+        raise Incomplete(" and ".join(gaps))
     now = now or utcnow()
     before = audit.snapshot(item)
     item.status = Status.PUBLISHED.value

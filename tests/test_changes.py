@@ -153,3 +153,17 @@ def test_the_same_figure_typed_differently_is_still_the_same_one(db: Session, ho
         actor="U0WRITER", publish=False,
     )  # fmt: skip
     assert not created and again.id == first.id
+
+
+def test_an_extracted_candidate_without_what_was_counted_cannot_be_approved(
+    db: Session, home_id: int
+) -> None:
+    from storage import library
+
+    source = library.source(db, home_id, publisher="Example")
+    candidate = library.statistic(
+        db, home_id, value=Decimal(7), unit="percent", measure="", source=source, status=Status.PENDING
+    )
+    with pytest.raises(changes.Incomplete, match="what was counted"):
+        changes.approve(db, candidate, actor="U0EDITOR")
+    assert candidate.status == Status.PENDING.value

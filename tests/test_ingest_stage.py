@@ -76,3 +76,12 @@ def test_candidates_already_in_the_library_are_marked_as_duplicates(db: Session,
     assert {"52", "9477"} <= duplicated
     assert any(stored.speaker == "Andy Burrows" for _, stored in staged.duplicate_quotes)
     assert all(stored.status == Status.PUBLISHED.value for _, stored in staged.duplicate_figures)
+
+
+def test_a_figure_with_the_same_value_but_another_measure_is_not_taken_for_a_duplicate(
+    db: Session, home_id: int
+) -> None:
+    text = "Ofcom found that 52% of parents worry about online gaming."
+    staged = stage(db, home_id, ARTICLE, extract(text), submitted_by="U1")
+    assert [str(f.value.normalize()) for f in staged.figures] == ["52"]
+    assert staged.duplicate_figures == []
