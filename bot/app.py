@@ -136,8 +136,8 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
     review.register(app, sessions, settings)
     forms.register(app, sessions, settings)
     exports.register(app, sessions, settings)
+    ingest.register(app, sessions, settings)  # before dm_import: article files, then spreadsheets
     dm_import.register(app, sessions, settings)
-    ingest.register(app, sessions, settings)
     feeds.register(app, sessions, settings)
     digest_command.register(app, sessions, settings)
 

@@ -7,13 +7,16 @@ listener: fetch, extract, store the candidates as pending, then post them to the
 from __future__ import annotations
 
 import logging
+import tempfile
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import review
+from bot import dm_import, review
 from bot.config import Settings
 from commands import ingest as replies
 from commands.reply import Reply
@@ -111,3 +114,43 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         respond(**reply.as_slack())
 
     app.shortcut(SHORTCUT)(ack=acknowledge_shortcut, lazy=[read_message])
+
+    allowed_hosts = {dm_import.SLACK_FILES_HOST} | (
+        {urlsplit(settings.api_url).hostname or ""} if settings.api_url else set()
+    )
+
+    @app.event("message", matchers=[is_article_in_dm])
+    def read_file(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+        shared = event["files"][0]
+        try:
+            with tempfile.TemporaryDirectory() as folder:
+                path = dm_import.download(
+                    shared["url_private_download"], settings.bot_token, allowed_hosts, Path(folder),
+                    shared.get("name", "article.txt"),
+                )  # fmt: skip
+                found = candidates(str(path))
+        except (ValueError, OSError, FetchError) as error:
+            log.warning("could not read an article sent in a DM: %s", error)
+            client.chat_postMessage(
+                channel=event["channel"], text="I could not read that file; please send it again."
+            )
+            return
+        reply = publish(
+            found, sessions=sessions, settings=settings, client=client,
+            workspace_id=context["workspace_id"], user=event["user"],
+        )  # fmt: skip
+        client.chat_postMessage(channel=event["channel"], text=reply.text, blocks=reply.as_slack()["blocks"])
+
+
+ARTICLE_FILES = (".txt", ".text", ".md", ".html", ".htm")
+
+
+def is_article_in_dm(event: dict[str, Any]) -> bool:
+    """A text or web-page file sent to the bot directly (spreadsheets go to the importer instead)."""
+    files = event.get("files") or []
+    return (
+        event.get("channel_type") == "im"
+        and not event.get("bot_id")
+        and bool(files)
+        and str(files[0].get("name", "")).casefold().endswith(ARTICLE_FILES)
+    )

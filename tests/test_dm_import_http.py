@@ -135,3 +135,20 @@ def test_a_non_editor_is_told_to_use_the_form(
 def test_the_bot_token_is_never_sent_anywhere_but_slacks_file_host(url: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="refusing"):
         download(url, BOT_TOKEN, {SLACK_FILES_HOST}, tmp_path, "f.csv")
+
+
+def test_an_article_file_sent_in_a_dm_is_read_for_review_by_anyone(
+    server: str, standin: SlackStandIn, engine: Engine, files: tuple[str, dict[str, bytes], list[str]]
+) -> None:
+    url, stored, seen = files
+    article = Path(__file__).parent / "gold" / "articles" / "child-poverty-two-child-limit.txt"
+    stored["poverty.txt"] = article.read_bytes()
+    send_file(server, f"{url}/poverty.txt", "poverty.txt", user="U0WRITER")
+    reply = standin.wait_for("chat.postMessage")[-1].params
+    assert reply["channel"] == "D0EDITOR" and "waiting in `/stats pending`" in reply["text"]
+    assert seen == [f"Bearer {BOT_TOKEN}"]
+    with make_sessions(engine)() as session:
+        waiting = session.scalar(
+            select(func.count()).select_from(Statistic).where(Statistic.status == "pending")
+        )
+    assert waiting and figures(engine) == 2 + waiting
