@@ -23,7 +23,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy bot commands storage intake digests
+	$(BIN)/mypy bot commands storage intake digests ingest
 
 clean:
 	rm -rf $(VENV) statbot.db statbot.db-*

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from ingest.evaluate import evaluate, format_table
-
-GOLD = Path(__file__).resolve().parent.parent / "tests" / "gold" / "articles"
+from ingest.evaluate import GOLD, evaluate, report
 
 
 def main() -> int:
-    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-    evaluation = evaluate(GOLD, repeats=repeats)
-    print(format_table(evaluation))
-    print()
-    milliseconds = evaluation.seconds_per_article * 1000
-    print(f"mean extraction time per article: {milliseconds:.2f} ms (mean of {repeats} runs)")
-    if "-v" in sys.argv:
-        print("\n".join(evaluation.overall.misses))
+    repeats = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 20
+    print(report(evaluate(GOLD, repeats=repeats), repeats=repeats, verbose="-v" in sys.argv))
     return 0
 
 

@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import digest_command
+from bot import digest_command, dm_import, exports, forms, ingest, manage, review
 from bot.config import Settings
 from commands import quote, stats
 from commands.reply import SHARE_ACTION, Reply
@@ -131,6 +131,13 @@ def answer(
 
 
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
+    # Subcommands (history, editors, add ...) are matched first; anything else is a question.
+    manage.register(app, sessions, settings)
+    review.register(app, sessions, settings)
+    forms.register(app, sessions, settings)
+    exports.register(app, sessions, settings)
+    dm_import.register(app, sessions, settings)
+    ingest.register(app, sessions, settings)
     digest_command.register(app, sessions, settings)
 
     @app.command(stats.COMMAND)

@@ -10,16 +10,28 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import NoReturn
 
 from slack_bolt import App
+from sqlalchemy.exc import SQLAlchemyError
+from tqdm import tqdm
 
-from bot import console
+from bot import console, logs
 from bot.app import CONSOLE_TEAM, create_app, make_client, resolve_home
 from bot.config import Settings
+from commands.text import plural
 from digests import deliver
-from storage import migrate, sample, workspaces
+from ingest import cli as ingest_cli
+from intake.columns import Kind
+from intake.spreadsheet import SheetError, read_sheet, write_bad_rows, write_sheet
+from storage import changes, migrate, roles, sample, sheets, workspaces
 from storage.db import make_engine, make_sessions
 from storage.models import Subscription, utcnow
+
+# Smaller files are done before a progress bar would help.
+BAR_FROM_ROWS = 5000
+BAR_FROM_BYTES = 1_000_000
 
 
 def migrate_only(settings: Settings) -> int:
@@ -118,6 +130,98 @@ def run(settings: Settings) -> int:
     return run_console(settings)
 
 
+def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool) -> int:
+    """Check every row, then import all good rows in one transaction (or nothing at all)."""
+    if not path.is_file():
+        print(f"No such file: {path}", file=sys.stderr)
+        return 2
+    with _bar(f"checking {path.name}", show=path.stat().st_size > BAR_FROM_BYTES) as bar:
+
+        def checked(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            sheet = read_sheet(path, kind, checked)
+        except SheetError as error:
+            print(f"Nothing imported: {error.message}", file=sys.stderr)
+            return 1
+    for problem in sheet.errors:
+        print(f"row {problem.row}, column {problem.column}: {problem.message}")
+    if sheet.bad and not skip_bad:
+        print(
+            f"Nothing imported: {plural(len(sheet.bad), 'row')} need fixing (listed above). "
+            "Fix them, or run again with --skip-bad to import the good rows and set the bad ones aside.",
+            file=sys.stderr,
+        )
+        return 1
+    engine = make_engine(settings.database_url)
+    items = [item for _, item in sheet.rows]
+    try:
+        with (
+            make_sessions(engine)() as session,
+            _bar("importing", total=len(items), show=len(items) >= BAR_FROM_ROWS) as bar,
+        ):
+
+            def imported(done: int) -> None:
+                bar.update(done - bar.n)
+
+            workspace = workspaces.home(session)
+            result = sheets.import_items(
+                session, workspace.id, items, actor=changes.CLI_ACTOR, on_progress=imported
+            )
+            session.commit()
+    except SQLAlchemyError as failure:
+        # Nothing was committed: the transaction is rolled back as the session closes.
+        reason = str(getattr(failure, "orig", None) or failure).strip().splitlines()[0]
+        print(f"Nothing imported: the database refused the import ({reason}).", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"Imported {plural(result.added, kind[:-1])}; {result.already_stored:,} already stored.")
+    if sheet.bad:
+        out = write_bad_rows(path, sheet.bad)
+        print(
+            f"Set aside {plural(len(sheet.bad), 'bad row')} in {out} (fix them there and import that file)."
+        )
+    return 0
+
+
+def export_sheet(settings: Settings, words: str, kind: Kind, out: Path) -> int:
+    engine = make_engine(settings.database_url)
+    with make_sessions(engine)() as session:
+        workspace = workspaces.home(session)
+        items = sheets.published(session, workspace.id, kind, words)
+    engine.dispose()
+    write_sheet(items, out, kind)
+    print(f"Wrote {plural(len(items), kind[:-1])} to {out}.")
+    return 0
+
+
+def editors_cli(settings: Settings, action: str, users: list[str]) -> int:
+    """Name the first editors from the command line (the operator is trusted); Slack takes it from there."""
+    engine = make_engine(settings.database_url)
+    with make_sessions(engine)() as session:
+        workspace = workspaces.home(session)
+        for user in users:
+            changed = (roles.add_editor if action == "add" else roles.remove_editor)(
+                session, workspace.id, user
+            )
+            print(f"{user}: {'done' if changed else 'nothing to change'}")
+        session.commit()
+        current = roles.editors(session, workspace.id)
+    engine.dispose()
+    print("Editors: " + (", ".join(current) if current else "none"))
+    return 0
+
+
+def _bar(label: str, *, show: bool, total: int | None = None) -> tqdm[NoReturn]:
+    """A progress bar on standard error, for big files, and only when that is a terminal."""
+    return tqdm(
+        total=total, desc=label, unit=" rows", disable=None if show else True, file=sys.stderr, leave=False
+    )
+
+
 def digest_run(settings: Settings, now: datetime | None) -> int:
     """Deliver every due digest once and exit (cron-style, or by hand)."""
     engine = make_engine(settings.database_url)
@@ -181,6 +285,25 @@ def parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--workers", type=int, default=2)
     commands.add_parser("socket", help="connect to Slack in Socket Mode")
     commands.add_parser("run", help="Socket Mode if configured, else the local console")
+    import_parser = commands.add_parser("import", help="import figures or quotes from a CSV or XLSX file")
+    import_parser.add_argument("file", type=Path)
+    import_parser.add_argument("--kind", choices=["figures", "quotes"], default="figures")
+    import_parser.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="import the good rows; write the bad ones to FILE.rejected.csv",
+    )
+    export_parser = commands.add_parser(
+        "export", help="write published figures or quotes in the import columns"
+    )
+    export_parser.add_argument("words", nargs="*", help="only items matching these words (a topic, say)")
+    export_parser.add_argument("--kind", choices=["figures", "quotes"], default="figures")
+    export_parser.add_argument("--xlsx", action="store_true", help="write an Excel workbook (else CSV)")
+    export_parser.add_argument("-o", "--output", type=Path, required=True)
+    editors_parser = commands.add_parser("editors", help="list, add or remove editors by Slack user id")
+    editors_parser.add_argument("action", choices=["list", "add", "remove"])
+    editors_parser.add_argument("users", nargs="*", metavar="U123")
+    ingest_cli.add_parsers(commands)
     digest = commands.add_parser("digest", help="digests: run the due ones, or preview one")
     digest_commands = digest.add_subparsers(dest="digest_command", required=True)
     run_parser = digest_commands.add_parser("run", help="post every due digest once and exit")
@@ -193,8 +316,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command in ("ingest", "eval"):
+        return ingest_cli.run(args)
     settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(settings.log_level)
     if args.command == "init":
         return init(settings)
     if args.command == "migrate":
@@ -207,6 +332,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(settings, args.port, args.workers)
     if args.command == "socket":
         return socket(settings)
+    if args.command == "import":
+        return import_sheet(settings, args.file, args.kind, args.skip_bad)
+    if args.command == "export":
+        output = args.output.with_suffix(".xlsx") if args.xlsx else args.output
+        return export_sheet(settings, " ".join(args.words), args.kind, output)
+    if args.command == "editors":
+        return editors_cli(settings, args.action, args.users)
     if args.command == "digest":
         if args.digest_command == "run":
             return digest_run(settings, args.now)

@@ -21,6 +21,10 @@ class Settings:
     # The Web API base, e.g. a stand-in on 127.0.0.1 in tests; None means Slack's own.
     api_url: str | None = None
     log_level: str = "INFO"
+    # Where submissions wait for review when the workspace has not chosen a channel (`/stats review-channel`).
+    review_channel: str | None = None
+    # Tests serve articles on 127.0.0.1; in production links to private addresses are always refused.
+    fetch_allow_loopback: bool = False
     # A digest run missed (clock down) by less than this is still sent; older ones are skipped.
     digest_grace_hours: float = 6.0
 
@@ -44,6 +48,8 @@ class Settings:
             app_token=get("SLACK_APP_TOKEN"),
             api_url=get("SLACK_API_URL"),
             log_level=get("STATBOT_LOG_LEVEL") or "INFO",
+            review_channel=get("STATBOT_REVIEW_CHANNEL"),
+            fetch_allow_loopback=get("STATBOT_FETCH_ALLOW_LOOPBACK") in ("1", "true", "yes"),
             digest_grace_hours=float(get("STATBOT_DIGEST_GRACE_HOURS") or 6.0),
         )
 

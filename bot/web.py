@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
@@ -17,6 +20,31 @@ from storage.db import make_engine, make_sessions
 log = logging.getLogger("statbot.web")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+# Slack's own requests are a few kilobytes; anything this large is refused before it is parsed.
+MAX_BODY = 1_000_000
+
+
+def request_fields(body: bytes) -> dict[str, str]:
+    """What a log line may say about a Slack request: team, user, command or action. Never its text or token."""
+    form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+    if "payload" in form:
+        try:
+            payload = json.loads(form["payload"])
+        except json.JSONDecodeError:
+            return {}
+        actions = payload.get("actions") or [{}]
+        return {
+            "team": str((payload.get("team") or {}).get("id", "")),
+            "user": str((payload.get("user") or {}).get("id", "")),
+            "command": str(payload.get("type", "")),
+            "action": str(actions[0].get("action_id", "") or payload.get("view", {}).get("callback_id", "")),
+        }
+    return {
+        "team": form.get("team_id", ""),
+        "user": form.get("user_id", ""),
+        "command": form.get("command", ""),
+    }
 
 
 def database_reachable(engine: Engine) -> bool:
@@ -41,7 +69,34 @@ def create_wsgi(settings: Settings) -> WSGIApp:
                 "200 OK" if healthy else "503 Service Unavailable", [("Content-Type", "application/json")]
             )
             return [body]
-        return slack(environ, start_response)
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_BODY:
+            log.warning("refused an oversized request", extra={"bytes": length})
+            start_response("413 Content Too Large", [("Content-Type", "text/plain")])
+            return [b"Request body too large"]
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        started = time.perf_counter()
+        status: list[str] = []
+
+        def recording_start_response(code: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            status.append(code)
+            return start_response(code, headers, *rest)
+
+        result = slack(environ, recording_start_response)
+        log.info(
+            "request",
+            extra={
+                **request_fields(body),
+                "path": environ.get("PATH_INFO"),
+                "status": int(status[0].split()[0]) if status else 0,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return result
 
     return application
 

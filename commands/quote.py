@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, DividerBlock
 from sqlalchemy.orm import Session
 
 from commands.question import Question, parse
-from commands.reply import Reply, context, no_match, provenance, section, share_button
+from commands.reply import Reply, context, found_reply, provenance, section
 from commands.stats import help_reply
-from commands.text import clip, escape, plural
+from commands.text import clip, escape
 from storage import queries
 from storage.models import Quote
 from storage.queries import Found
@@ -30,29 +29,14 @@ def answer(session: Session, workspace_id: int, text: str, *, shared_by: str | N
 
 
 def render(question: Question, found: Found[Quote], *, shared_by: str | None = None) -> Reply:
-    asked = escape(question.text)
-    if not found.items:
-        return no_match("quotes", COMMAND, question.text, found.suggestions)
-    intro = f"{plural(found.total, 'quote')} for *{asked}*"
-    if found.corrected_to:
-        intro = f"No quotes match *{asked}*; showing {plural(found.total, 'quote')} for *{escape(found.corrected_to)}*"
-    elif found.partial:
-        intro = f"No quote matches every word of *{asked}*; {plural(found.total, 'quote')} match some of them"
-    blocks: list[Block] = []
-    if shared_by:
-        blocks.append(context(f"Shared by <@{shared_by}> with `/quote {asked}`"))
-    blocks.append(section(intro))
-    for quote in found.items:
-        blocks += [DividerBlock(), section(quote_text(quote)), context(*quote_context(quote))]
-    if found.total > len(found.items):
-        blocks.append(context(f"…and {found.total - len(found.items):,} more. Add words to narrow it down."))
-    if not shared_by:
-        blocks.append(share_button(COMMAND, question.text))
-    lead = found.items[0]
-    return Reply(
-        text=f"“{escape(clip(lead.text, 200))}” ({escape(lead.speaker)}) ({intro.replace('*', '')})",
-        blocks=blocks,
-        response_type="in_channel" if shared_by else "ephemeral",
+    return found_reply(
+        found,
+        noun="quotes",
+        command=COMMAND,
+        asked=question.text,
+        item_blocks=lambda quote: [section(quote_text(quote)), context(*quote_context(quote))],
+        lead_text=lambda quote: f"“{escape(clip(quote.text, 200))}” ({escape(quote.speaker)})",
+        shared_by=shared_by,
     )
 
 

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
     ContextBlock,
+    DividerBlock,
     MarkdownTextObject,
     SectionBlock,
 )
 
-from commands.text import clip, escape
-from storage.models import Source
+from commands.text import clip, escape, plural
+from storage.models import Quote, Source, Statistic
+from storage.queries import Found
+
+Item = TypeVar("Item", Statistic, Quote)
 
 SECTION_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
@@ -100,3 +105,49 @@ def no_match(noun: str, command: str, asked: str, suggestions: list[str]) -> Rep
         message += " Did you mean " + " or ".join(f"*{escape(s)}*" for s in suggestions) + "?"
     message += f" Try fewer words, or `{command} help` for examples."
     return Reply(text=message.replace("*", ""), blocks=[section(message)])  # already escaped
+
+
+def found_reply(
+    found: Found[Item],
+    *,
+    noun: str,
+    command: str,
+    asked: str,
+    item_blocks: Callable[[Item], Sequence[Block]],
+    lead_text: Callable[[Item], str],
+    shared_by: str | None = None,
+) -> Reply:
+    """The answer to a question: how it was read, each item, "and N more", and the Share button.
+
+    `noun` is the plural ("figures"); `lead_text` gives the escaped fallback text of the first item.
+    Shared answers go to the channel, credited, without a button.
+    """
+    if not found.items:
+        return no_match(noun, command, asked, found.suggestions)
+    shown = escape(asked)
+    count = plural(found.total, noun[:-1], noun)
+    intro = f"{count} for *{shown}*"
+    if found.corrected_to:
+        intro = f"No {noun} match *{shown}*; showing {count} for *{escape(found.corrected_to)}*"
+    elif found.partial:
+        intro = f"Nothing matches every word of *{shown}*; {count} match some of them"
+    blocks: list[Block] = []
+    if shared_by:
+        blocks.append(context(f"Shared by <@{shared_by}> with `{command} {shown}`"))
+    blocks.append(section(intro))
+    for shown_item in found.items:
+        blocks.append(DividerBlock())
+        blocks.extend(item_blocks(shown_item))
+    if found.total > len(found.items):
+        more = found.total - len(found.items)
+        blocks.append(
+            context(f"…and {more:,} more. Add words to narrow it down, e.g. `{command} {shown} 2020`.")
+        )
+    if not shared_by:
+        blocks.append(share_button(command, asked))
+    # The fallback text is mrkdwn too (notifications, screen readers): escaped like the blocks.
+    return Reply(
+        text=f"{lead_text(found.items[0])} ({intro.replace('*', '')})",
+        blocks=blocks,
+        response_type="in_channel" if shared_by else "ephemeral",
+    )

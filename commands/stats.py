@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from slack_sdk.models.blocks import Block, DividerBlock
 from sqlalchemy.orm import Session
 
 from commands.question import Question, parse
-from commands.reply import Reply, context, no_match, provenance, section, share_button
-from commands.text import escape, format_value, plural
+from commands.reply import Reply, context, found_reply, provenance, section
+from commands.text import escape, format_value
 from storage import queries
 from storage.models import Statistic, Status
 from storage.partial_date import human_period
@@ -27,7 +26,10 @@ HELP = (
     "• `/quote burrows`: quotes by a speaker\n"
     "• `/quote nca`: quotes from an organisation\n"
     "• `/quote encryption`: quotes on a topic\n"
-    "Answers are shown only to you; press *Share in channel* to post one for everyone."
+    "Answers are shown only to you; press *Share in channel* to post one for everyone.\n"
+    "*Adding and correcting:* `/stats add` or `/quote add` (a form), `/stats pending`, `/stats history 12`, "
+    "`/stats export [words]`, `/stats editors`; editors also `/stats retract 12 reason`, "
+    "`/stats supersede 12 40`, `/stats expected-update 12 12`, `/stats review-channel #name`."
 )
 
 
@@ -50,33 +52,15 @@ def answer(
 def render(
     question: Question, found: Found[Statistic], *, today: date, shared_by: str | None = None
 ) -> Reply:
-    asked = escape(question.text)
-    if not found.items:
-        return no_match("figures", COMMAND, question.text, found.suggestions)
-    intro = f"{plural(found.total, 'figure')} for *{asked}*"
-    if found.corrected_to:
-        intro = f"No figures match *{asked}*; showing {plural(found.total, 'figure')} for *{escape(found.corrected_to)}*"
-    elif found.partial:
-        intro = (
-            f"No figure matches every word of *{asked}*; {plural(found.total, 'figure')} match some of them"
-        )
-    blocks: list[Block] = []
-    if shared_by:
-        blocks.append(context(f"Shared by <@{shared_by}> with `/stats {asked}`"))
-    blocks.append(section(intro))
-    for stat in found.items:
-        blocks += [DividerBlock(), section(figure_text(stat, today)), context(*figure_context(stat))]
-    if found.total > len(found.items):
-        more = found.total - len(found.items)
-        blocks.append(
-            context(f"…and {more:,} more. Add words to narrow it down, e.g. `/stats {asked} 2020`.")
-        )
-    if not shared_by:
-        blocks.append(share_button(COMMAND, question.text))
-    lead = found.items[0]
-    # The fallback text is mrkdwn too (notifications, screen readers): escaped like the blocks.
-    fallback = f"{format_value(lead.value, lead.unit)} {escape(lead.measure)} ({intro.replace('*', '')})"
-    return Reply(text=fallback, blocks=blocks, response_type="in_channel" if shared_by else "ephemeral")
+    return found_reply(
+        found,
+        noun="figures",
+        command=COMMAND,
+        asked=question.text,
+        item_blocks=lambda stat: [section(figure_text(stat, today)), context(*figure_context(stat))],
+        lead_text=lambda stat: f"{format_value(stat.value, stat.unit)} {escape(stat.measure)}",
+        shared_by=shared_by,
+    )
 
 
 def figure_text(stat: Statistic, today: date) -> str:

@@ -32,6 +32,7 @@ from ingest.names import acronym
 
 FIGURE_FIELDS = ("measure", "period_start", "period_end", "geography", "producer")
 QUOTE_FIELDS = ("speaker", "speaker_role", "speaker_org", "reported_by")
+GOLD = Path(__file__).resolve().parent.parent / "tests" / "gold" / "articles"
 
 
 @dataclass(frozen=True)
@@ -293,10 +294,21 @@ def format_table(evaluation: Evaluation) -> str:
     return "\n".join(lines)
 
 
+def report(evaluation: Evaluation, *, repeats: int, verbose: bool = False) -> str:
+    """The table, the mean extraction time per article and, if `verbose`, every miss."""
+    milliseconds = evaluation.seconds_per_article * 1000
+    lines = [
+        format_table(evaluation),
+        "",
+        f"mean extraction time per article: {milliseconds:.2f} ms (mean of {repeats} runs)",
+    ]
+    if verbose:
+        lines.extend(evaluation.overall.misses)
+    return "\n".join(lines)
+
+
 def main() -> None:
-    gold = Path(__file__).resolve().parent.parent / "tests" / "gold" / "articles"
-    evaluation = evaluate(gold)
-    print(format_table(evaluation))
+    print(report(evaluate(GOLD), repeats=1))
 
 
 if __name__ == "__main__":

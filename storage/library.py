@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage import search
+from storage import audit, search
 from storage.models import Entity, EntityAlias, Quote, Source, Statistic, Status, Topic, utcnow
 from storage.partial_date import PartialDate
 
@@ -114,18 +114,16 @@ def statistic(
     created_by: str = "",
     now: datetime | None = None,
 ) -> Statistic:
-    """The figure with this measure, period, place and source; created and indexed if it is new."""
-    found = session.scalar(
-        select(Statistic).where(
-            Statistic.workspace_id == workspace_id,
-            Statistic.measure == measure,
-            Statistic.unit == unit,
-            Statistic.period_start == (period_start.day if period_start else None),
-            Statistic.period_end == (period_end.day if period_end else None),
-            Statistic.geography == geography,
-            Statistic.source_id == source.id,
-        )
-    )
+    """The figure with this measure, period, place and source; created and indexed if it is new.
+
+    A figure whose measure is not yet known (an extracted candidate) cannot be matched, so is always new.
+    """
+    found = None
+    if measure:
+        found = existing_statistic(
+            session, workspace_id, measure=measure, unit=unit, period_start=period_start,
+            period_end=period_end, geography=geography, source=source,
+        )  # fmt: skip
     if found is not None:
         return found
     known = period_end or period_start
@@ -153,7 +151,39 @@ def statistic(
     )
     session.add(created)
     search.index(session, created)
+    session.add(audit.entry(created, "create", created_by or "system", None, created.created_at or utcnow()))
     return created
+
+
+def existing_statistic(
+    session: Session,
+    workspace_id: int,
+    *,
+    measure: str,
+    unit: str,
+    period_start: PartialDate | None,
+    period_end: PartialDate | None,
+    geography: str,
+    source: Source,
+) -> Statistic | None:
+    """The stored figure that is the same one (its natural key), whatever its status."""
+    return session.scalar(
+        select(Statistic).where(
+            Statistic.workspace_id == workspace_id,
+            Statistic.measure == measure,
+            Statistic.unit == unit,
+            Statistic.period_start == (period_start.day if period_start else None),
+            Statistic.period_end == (period_end.day if period_end else None),
+            Statistic.geography == geography,
+            Statistic.source_id == source.id,
+        )
+    )
+
+
+def existing_quote(session: Session, workspace_id: int, *, text: str, speaker: str) -> Quote | None:
+    return session.scalar(
+        select(Quote).where(Quote.workspace_id == workspace_id, Quote.text == text, Quote.speaker == speaker)
+    )
 
 
 def quote(
@@ -175,9 +205,7 @@ def quote(
     now: datetime | None = None,
 ) -> Quote:
     """The quote with these words and speaker; created and indexed if it is new."""
-    found = session.scalar(
-        select(Quote).where(Quote.workspace_id == workspace_id, Quote.text == text, Quote.speaker == speaker)
-    )
+    found = existing_quote(session, workspace_id, text=text, speaker=speaker)
     if found is not None:
         return found
     created = Quote(
@@ -199,6 +227,7 @@ def quote(
     )
     session.add(created)
     search.index(session, created)
+    session.add(audit.entry(created, "create", created_by or "system", None, created.created_at or utcnow()))
     return created
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Column,
     Date,
     DateTime,
@@ -66,6 +68,8 @@ class Workspace(Base):
     team_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     is_home: Mapped[bool] = mapped_column(default=False)
+    # Where submissions from non-editors are posted for review (a channel id); None falls back to settings.
+    review_channel: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -296,6 +300,23 @@ class Editor(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     added_by: Mapped[str] = mapped_column(String(32), default="")
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(Base):
+    """One change to a figure or quote: who did what, when, and the item before and after."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_item", "workspace_id", "item_kind", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    item_kind: Mapped[str] = mapped_column(String(10))  # "statistic" or "quote"
+    item_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(32), default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class DeliveryState(StrEnum):

@@ -134,10 +134,19 @@ def _find_once(
     )
     order: list[ColumnElement[Any]] = []
     if entities:
-        family = family_ids(session, entities)
-        query = query.where(model.id.in_(select(link_item).where(link.c.entity_id.in_(family))))
-        direct = select(link_item).where(link.c.entity_id.in_([e.id for e in entities]))
-        order.append(case((model.id.in_(direct), 0), else_=1))
+        # Driven from the link table (indexed by entity), so only the family's items are read.
+        direct = [e.id for e in entities]
+        hits = (
+            select(
+                link_item.label("item_id"),
+                func.min(case((link.c.entity_id.in_(direct), 0), else_=1)).label("indirect"),
+            )
+            .where(link.c.entity_id.in_(family_ids(session, entities)))
+            .group_by(link_item)
+            .subquery("entity_hits")
+        )
+        query = query.join(hits, hits.c.item_id == model.id)
+        order.append(hits.c.indirect)
     partial = False
     if leftover:
         fts = matches(session, workspace_id, kind, leftover)
@@ -156,7 +165,11 @@ def _find_once(
     order += [newest.desc().nulls_last(), model.published_at.desc().nulls_last(), model.id.desc()]
 
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = list(session.scalars(query.order_by(*order).limit(limit)).unique())
+    # Rank on ids alone, then load the few winners whole: sorting thousands of candidates with
+    # their sources joined on is what made large libraries slow.
+    ranked = list(session.scalars(query.with_only_columns(model.id).order_by(*order).limit(limit)))
+    loaded = {item.id: item for item in session.scalars(select(model).where(model.id.in_(ranked))).unique()}
+    items = [loaded[item_id] for item_id in ranked]
     return Found(items=items, total=total, entities=entities, partial=partial and total > 0)
 
 

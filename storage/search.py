@@ -127,6 +127,13 @@ def quote_body(quote: Quote) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def new_document(item: Statistic | Quote) -> SearchDocument:
+    """The search document of an item that has none yet (it must have its id: flush first)."""
+    kind: Kind = "statistic" if isinstance(item, Statistic) else "quote"
+    body = statistic_body(item) if isinstance(item, Statistic) else quote_body(item)
+    return SearchDocument(workspace_id=item.workspace_id, kind=kind, item_id=item.id, body=body)
+
+
 def index(session: Session, item: Statistic | Quote) -> None:
     """Write (or rewrite) the search document of a figure or quote; call after any change to it."""
     session.flush()

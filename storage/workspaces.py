@@ -41,3 +41,8 @@ def bind_home(session: Session, team_id: str, name: str = "") -> Workspace:
 
 def for_team(session: Session, team_id: str) -> Workspace | None:
     return session.scalar(select(Workspace).where(Workspace.team_id == team_id))
+
+
+def set_review_channel(session: Session, workspace: Workspace, channel_id: str | None) -> None:
+    workspace.review_channel = channel_id
+    session.flush()

@@ -119,7 +119,18 @@ def test_serve_runs_gunicorn_and_answers_signed_slash_commands(tmp_path: Path, s
         assert status == 401
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        output, _ = server.communicate(timeout=10)
+    logged = output.decode()
+    requests = [
+        json.loads(line) for line in logged.splitlines() if line.startswith("{") and '"request"' in line
+    ]
+    assert {(r["team"], r["command"], r["status"]) for r in requests} == {
+        (TEAM, "/stats", 200),
+        (TEAM, "/stats", 401),
+    }
+    assert all(r["duration_ms"] >= 0 for r in requests)
+    for secret in ("xoxb-serve", SIGNING_SECRET):
+        assert secret not in logged
 
 
 def test_serve_without_slack_credentials_says_what_is_missing(tmp_path: Path) -> None:

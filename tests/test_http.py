@@ -279,6 +279,21 @@ def test_an_unreachable_database_gets_a_plain_reply_and_a_log_line(
     assert any("database unreachable" in record.getMessage() for record in caplog.records)
 
 
+def test_an_oversized_request_is_refused_before_its_body_is_read(server: str) -> None:
+    import http.client
+    from urllib.parse import urlsplit
+
+    address = urlsplit(server)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=5)
+    connection.putrequest("POST", "/slack/events")
+    connection.putheader("Content-Type", "application/x-www-form-urlencoded")
+    connection.putheader("Content-Length", str(50_000_000))
+    connection.endheaders()  # the 50 MB body is never sent: the answer must come without it
+    response = connection.getresponse()
+    assert response.status == 413 and b"too large" in response.read()
+    connection.close()
+
+
 def test_health_check_reports_the_database(server: str) -> None:
     import urllib.request
 

@@ -1,0 +1,140 @@
+"""Listeners for the add and edit modals: `/stats add`, `/quote add`, the shortcuts, and Edit on a review message."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.review import post_for_review
+from commands import forms, manage, review
+from intake.validate import FigureInput, QuoteInput, to_raw, validate_figure, validate_quote
+from storage import changes, roles, sheets
+from storage.models import Quote, Statistic
+
+log = logging.getLogger("statbot.forms")
+
+
+def is_add(command: dict[str, str]) -> bool:
+    sub = manage.subcommand(command.get("text", ""))
+    return sub is not None and sub.name in manage.FORMS
+
+
+def _form_of(command_or_callback: str) -> forms.Form:
+    return "quotes" if "quote" in command_or_callback else "figures"
+
+
+def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
+    @app.command("/stats", matchers=[is_add])
+    @app.command("/quote", matchers=[is_add])
+    def open_from_command(ack: Ack, command: dict[str, str], client: WebClient) -> None:
+        ack()
+        view = forms.form_view(_form_of(command["command"]))
+        client.views_open(trigger_id=command["trigger_id"], view=view)
+
+    @app.shortcut(forms.FIGURE_SHORTCUT)
+    @app.shortcut(forms.QUOTE_SHORTCUT)
+    def open_from_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+        ack()
+        view = forms.form_view(_form_of(shortcut["callback_id"]))
+        client.views_open(trigger_id=shortcut["trigger_id"], view=view)
+
+    @app.action(review.EDIT)
+    def open_for_edit(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+        ack()
+        user = body["user"]["id"]
+        channel = body.get("channel", {}).get("id") or body.get("container", {}).get("channel_id")
+        ts = body.get("message", {}).get("ts") or body.get("container", {}).get("message_ts")
+        ref = review.ItemRef.parse(body["actions"][0]["value"])
+        with sessions() as session:
+            if not roles.is_editor(session, context["workspace_id"], user):
+                client.chat_postEphemeral(channel=channel, user=user, text=review.NOT_AN_EDITOR)
+                return
+            item = changes.find_item(session, context["workspace_id"], ref.kind, ref.id)
+            if item is None:
+                client.chat_postEphemeral(channel=channel, user=user, text="That item no longer exists.")
+                return
+            values = to_raw(
+                sheets.as_quote_input(item) if isinstance(item, Quote) else sheets.as_figure_input(item)
+            )
+        form: forms.Form = "quotes" if ref.kind == "quote" else "figures"
+        editing = {"kind": ref.kind, "id": ref.id, "channel": channel, "ts": ts}
+        client.views_open(trigger_id=body["trigger_id"], view=forms.form_view(form, values, editing=editing))
+
+    @app.view(forms.FIGURE_FORM)
+    @app.view(forms.QUOTE_FORM)
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+                  context: dict[str, Any]) -> None:  # fmt: skip
+        form = _form_of(view["callback_id"])
+        raw = forms.submitted_values(form, view["state"]["values"])
+        checked = validate_quote(raw) if form == "quotes" else validate_figure(raw)
+        if isinstance(checked, list):
+            ack(response_action="errors", errors=forms.errors_by_block(form, checked))
+            return
+        user = body["user"]["id"]
+        editing = json.loads(view.get("private_metadata") or "{}")
+        with sessions() as session:
+            workspace_id = context["workspace_id"]
+            editor = roles.is_editor(session, workspace_id, user)
+            if editing:
+                if not editor:
+                    ack(response_action="errors", errors={forms.fields(form)[0].name: review.NOT_AN_EDITOR})
+                    return
+                item = changes.find_item(session, workspace_id, editing["kind"], int(editing["id"]))
+                if item is None:
+                    ack(response_action="errors", errors={forms.fields(form)[0].name: "It no longer exists."})
+                    return
+                _edit(session, item, checked, user)
+                session.commit()
+                ack()
+                if editing.get("channel") and editing.get("ts") and item.status == "pending":
+                    message = review.review_message(item, item.created_by)
+                    client.chat_update(channel=editing["channel"], ts=editing["ts"], text=message.text,
+                                       blocks=[b.to_dict() for b in message.blocks])  # fmt: skip
+                return
+            if editor:
+                item, created = _add(session, workspace_id, checked, user)
+            else:
+                item, created = changes.submit_for_review(session, workspace_id, checked, user)
+            if not created:
+                noun = "quote" if form == "quotes" else "figure"
+                ack(response_action="errors",
+                    errors={forms.fields(form)[0].name: f"This {noun} is already stored as #{item.id} ({item.status})."})  # fmt: skip
+                return
+            session.commit()
+            ack()
+            if editor:
+                note = f"Published #{item.id}: {review.summary(item)}"
+            else:
+                try:
+                    posted = post_for_review(
+                        client, session, workspace_id, item, default_channel=settings.review_channel
+                    )
+                except SlackApiError as error:
+                    # Saved all the same: it waits in /stats pending until the channel is fixed.
+                    log.warning("could not post #%s for review: %s", item.id, error.response.get("error"))
+                    posted = None
+                where = "an editor will review it" if posted else "it waits for an editor (`/stats pending`)"
+                note = f"Thank you: #{item.id} ({review.summary(item)}) is saved and {where}."
+        client.chat_postMessage(channel=user, text=note)
+
+
+def _add(
+    session: Session, workspace_id: int, item: FigureInput | QuoteInput, user: str
+) -> tuple[Statistic | Quote, bool]:
+    if isinstance(item, QuoteInput):
+        return changes.add_quote(session, workspace_id, item, actor=user, publish=True)
+    return changes.add_figure(session, workspace_id, item, actor=user, publish=True)
+
+
+def _edit(session: Session, item: Statistic | Quote, typed: FigureInput | QuoteInput, user: str) -> None:
+    if isinstance(item, Quote) and isinstance(typed, QuoteInput):
+        changes.edit_quote(session, item, typed, actor=user)
+    elif isinstance(item, Statistic) and isinstance(typed, FigureInput):
+        changes.edit_figure(session, item, typed, actor=user)

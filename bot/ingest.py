@@ -1,0 +1,110 @@
+"""Listeners that read articles: `/stats ingest <link>` and the "Extract figures" message shortcut.
+
+Both acknowledge at once (Slack allows 3 seconds; a fetch may take 30) and do the work in a lazy
+listener: fetch, extract, store the candidates as pending, then post them to the review channel.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import review
+from bot.config import Settings
+from commands import ingest as replies
+from commands.reply import Reply
+from ingest.fetch import FetchError, FetchSettings
+from ingest.pipeline import Candidates, candidates, candidates_from_text
+from ingest.stage import stage
+from storage.models import Quote, Statistic
+
+log = logging.getLogger("statbot.ingest")
+SHORTCUT = "extract_figures"
+
+
+def publish(
+    found: Candidates,
+    *,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    client: WebClient,
+    workspace_id: int,
+    user: str,
+) -> Reply:
+    """Store the candidates (all or nothing), then thread them under one review message per article."""
+    with sessions() as session:
+        staged = stage(session, workspace_id, found.article, found.extraction, submitted_by=user)
+        session.commit()
+        channel = review.review_channel(session, workspace_id, settings.review_channel)
+        items: list[Statistic | Quote] = [*staged.figures, *staged.quotes]
+        if channel and items:
+            header = replies.thread_header(found.article, staged, user)
+            posted = client.chat_postMessage(
+                channel=channel,
+                text=header.text,
+                blocks=[b.to_dict() for b in header.blocks],
+                unfurl_links=False,
+            )
+            for item in items:
+                review.post_for_review(
+                    client, session, workspace_id, item,
+                    default_channel=channel, thread_ts=str(posted["ts"]),
+                )  # fmt: skip
+    log.info("ingested an article", extra={"figures": len(staged.figures), "quotes": len(staged.quotes)})
+    return replies.finished(found.article, staged, channel)
+
+
+def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
+    fetching = FetchSettings(allow_loopback=settings.fetch_allow_loopback)
+
+    def is_ingest(command: dict[str, str]) -> bool:
+        return replies.is_ingest(command.get("text", ""))
+
+    def acknowledge(ack: Ack, command: dict[str, str]) -> None:
+        link = replies.link_in(command.get("text", ""))
+        ack(**(replies.working(link) if link else Reply(text=replies.USAGE)).as_slack())
+
+    def read_link(
+        command: dict[str, str], client: WebClient, respond: Respond, context: dict[str, Any]
+    ) -> None:
+        link = replies.link_in(command.get("text", ""))
+        if link is None:
+            return
+        try:
+            found = candidates(link, settings=fetching)
+        except FetchError as error:
+            respond(**replies.failed(error.message).as_slack())
+            return
+        reply = publish(
+            found, sessions=sessions, settings=settings, client=client,
+            workspace_id=context["workspace_id"], user=command["user_id"],
+        )  # fmt: skip
+        respond(**reply.as_slack())
+
+    app.command("/stats", matchers=[is_ingest])(ack=acknowledge, lazy=[read_link])
+
+    def acknowledge_shortcut(ack: Ack) -> None:
+        ack()
+
+    def read_message(
+        body: dict[str, Any], client: WebClient, respond: Respond, context: dict[str, Any]
+    ) -> None:
+        text = body.get("message", {}).get("text", "")
+        link = replies.link_in(text)
+        respond(**replies.working(link).as_slack())
+        try:
+            found = candidates(link, settings=fetching) if link else candidates_from_text(text)
+        except FetchError as error:
+            respond(**replies.failed(error.message).as_slack())
+            return
+        reply = publish(
+            found, sessions=sessions, settings=settings, client=client,
+            workspace_id=context["workspace_id"], user=body["user"]["id"],
+        )  # fmt: skip
+        respond(**reply.as_slack())
+
+    app.shortcut(SHORTCUT)(ack=acknowledge_shortcut, lazy=[read_message])

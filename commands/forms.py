@@ -1,0 +1,143 @@
+"""The add/edit modals for figures and quotes: built from slack-sdk's View models, read back into intake's raw fields."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from slack_sdk.models.blocks import (
+    Block,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from commands.text import UNITS
+from intake.errors import FieldError
+from intake.validate import LIMITS
+
+FIGURE_FORM = "add_figure_form"
+QUOTE_FORM = "add_quote_form"
+FIGURE_SHORTCUT = "add_figure"
+QUOTE_SHORTCUT = "add_quote"
+Form = Literal["figures", "quotes"]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # the intake field, used as block_id and action_id so errors land beside it
+    label: str
+    hint: str = ""
+    optional: bool = True
+    multiline: bool = False
+    placeholder: str = ""
+
+
+FIGURE_FIELDS = (
+    Field("value", "Value", optional=False, placeholder="52% or 9,477"),
+    Field("unit", "Unit", optional=False),
+    Field("measure", "What was counted", "In words a reader understands, without the number.", optional=False,
+          placeholder="share of image offences against children on apps owned by Facebook"),
+    Field("period_start", "Period start", placeholder="YYYY, YYYY-MM or YYYY-MM-DD"),
+    Field("period_end", "Period end", placeholder="YYYY, YYYY-MM or YYYY-MM-DD"),
+    Field("geography", "Place", placeholder="UK"),
+    Field("entities", "Organisations or apps it is about", "Separate names with ;", placeholder="Meta; Instagram"),
+    Field("topics", "Topics", "Separate topics with ;", placeholder="online child sexual abuse"),
+    Field("producer", "Produced by", "Who made the figure, if not the reporter.", placeholder="NSPCC"),
+    Field("source_publisher", "Reported by (publisher)", "Publisher or title is needed.",
+          placeholder="The Independent"),
+    Field("source_title", "Reported by (title)", placeholder="Headline or report title"),
+    Field("source_url", "Link", "A link or a date is needed so others can find it.", placeholder="https://"),
+    Field("source_date", "Date published", placeholder="YYYY-MM-DD"),
+    Field("evidence", "Evidence sentence", "The sentence the figure is taken from, word for word.", multiline=True),
+)  # fmt: skip
+QUOTE_FIELDS = (
+    Field("text", "Quote, word for word", optional=False, multiline=True),
+    Field("speaker", "Who said it", optional=False, placeholder="Andy Burrows"),
+    Field("speaker_role", "Their role", placeholder="head of child safety online policy"),
+    Field("speaker_org", "Their organisation", placeholder="NSPCC"),
+    Field("said_on", "When it was said", placeholder="YYYY-MM-DD"),
+    Field("topics", "Topics", "Separate topics with ;"),
+    Field("source_publisher", "Reported by (publisher)", "Publisher or title is needed."),
+    Field("source_title", "Reported by (title)"),
+    Field("source_url", "Link", "A link or a date is needed so others can find it.", placeholder="https://"),
+)
+
+
+def fields(form: Form) -> tuple[Field, ...]:
+    return QUOTE_FIELDS if form == "quotes" else FIGURE_FIELDS
+
+
+def _unit_option(unit: str) -> Option:
+    return Option(value=unit, label=unit)
+
+
+def _element(field: Field, value: str) -> StaticSelectElement | PlainTextInputElement:
+    if field.name == "unit":
+        return StaticSelectElement(
+            action_id=field.name,
+            placeholder="Choose a unit",
+            options=[_unit_option(u) for u in UNITS],
+            initial_option=_unit_option(value) if value in UNITS else None,
+        )
+    return PlainTextInputElement(
+        action_id=field.name,
+        multiline=field.multiline,
+        initial_value=value or None,
+        max_length=LIMITS.get(field.name, 3000) if field.name in LIMITS else 3000,
+        placeholder=field.placeholder or None,
+    )
+
+
+def form_view(
+    form: Form, values: dict[str, str] | None = None, *, editing: dict[str, Any] | None = None
+) -> View:
+    """The modal, pre-filled with `values` (intake's raw strings); `editing` rides along in private_metadata."""
+    values = values or {}
+    blocks: list[Block] = [
+        InputBlock(
+            block_id=field.name,
+            label=field.label,
+            hint=PlainTextObject(text=field.hint) if field.hint else None,
+            optional=field.optional,
+            element=_element(field, values.get(field.name, "")),
+        )
+        for field in fields(form)
+    ]
+    noun = "quote" if form == "quotes" else "figure"
+    verb = "Edit" if editing else "Add"
+    return View(
+        type="modal",
+        callback_id=QUOTE_FORM if form == "quotes" else FIGURE_FORM,
+        title=f"{verb} a {noun}",
+        submit="Save" if editing else "Submit",
+        close="Cancel",
+        private_metadata=json.dumps(editing or {}),
+        blocks=blocks,
+    )
+
+
+def submitted_values(form: Form, state: dict[str, dict[str, dict[str, Any]]]) -> dict[str, str]:
+    """The modal's state as the raw strings intake validates (a select's chosen value, a text's text)."""
+    raw: dict[str, str] = {}
+    for field in fields(form):
+        typed = state.get(field.name, {}).get(field.name, {})
+        if typed.get("type") == "static_select":
+            raw[field.name] = (typed.get("selected_option") or {}).get("value", "")
+        else:
+            raw[field.name] = typed.get("value") or ""
+    return raw
+
+
+def errors_by_block(form: Form, errors: list[FieldError]) -> dict[str, str]:
+    """intake's errors keyed by the block they belong beside; one the form has no field for goes first."""
+    names = {field.name for field in fields(form)}
+    keyed: dict[str, str] = {}
+    for error in errors:
+        block = error.field if error.field in names else fields(form)[0].name
+        keyed[block] = f"{keyed[block]} {error.message}" if block in keyed else error.message
+    return {block: message[:2000] for block, message in keyed.items()}

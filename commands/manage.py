@@ -1,0 +1,277 @@
+"""The `/stats` and `/quote` subcommands that look after the library: history, editors, review, corrections."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import Block
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from commands.reply import Reply, context, section
+from commands.text import escape, format_value, plural
+from storage import changes, roles, workspaces
+from storage.models import Quote, Statistic, Status, Workspace
+
+SUBCOMMANDS = frozenset(
+    {"history", "editors", "pending", "retract", "supersede", "review-channel", "expected-update"}
+)
+FORMS = frozenset({"add"})
+FILES = frozenset({"export"})
+_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+_ID = re.compile(r"^#?(\d{1,9})$")
+EDITORS_ONLY = "Only editors can do that. `/stats editors` lists who they are."
+PENDING_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    args: list[str]
+    rest: str
+
+
+def subcommand(text: str) -> Subcommand | None:
+    """`retract 12 wrong year` -> Subcommand("retract", ["12", "wrong", "year"], "12 wrong year")."""
+    words = text.split()
+    if not words or words[0].casefold() not in SUBCOMMANDS | FORMS | FILES:
+        return None
+    name, args = words[0].casefold(), words[1:]
+    if not _looks_like(name, args):
+        return None  # "/stats pending legislation" is a question about pending legislation
+    rest = text.strip()[len(words[0]) :].strip()
+    return Subcommand(name, args, rest)
+
+
+def _looks_like(name: str, args: list[str]) -> bool:
+    """Whether the words after a subcommand's name fit it; if not, they are a question to search for."""
+    if name in ("add", "pending"):
+        return not args
+    if name == "editors":
+        return not args or args[0].casefold() in ("list", "add", "remove")
+    if name == "review-channel":
+        return len(args) <= 1
+    if name == "export":
+        return True
+    # history, retract, supersede, expected-update: a bare word after them is a search ("history of abuse").
+    return not args or bool(_ID.match(args[0]))
+
+
+def say(message: str) -> Reply:
+    return Reply(text=message.replace("*", ""), blocks=[section(message)])
+
+
+def answer(
+    session: Session,
+    workspace_id: int,
+    user_id: str,
+    command: str,
+    text: str,
+    *,
+    default_review_channel: str | None = None,
+) -> Reply:
+    """Run one management subcommand for `user_id`; the caller commits the session."""
+    sub = subcommand(text)
+    if sub is None:
+        raise ValueError(f"not a management subcommand: {text!r}")
+    kind = Quote if command == "/quote" else Statistic
+    if sub.name == "history":
+        return history(session, workspace_id, kind, sub.args)
+    if sub.name == "editors":
+        return editors(session, workspace_id, user_id, sub.args)
+    if sub.name == "pending":
+        return pending(session, workspace_id)
+    if sub.name == "review-channel":
+        return review_channel(session, workspace_id, user_id, sub.args, default_review_channel)
+    if not roles.is_editor(session, workspace_id, user_id):
+        return say(EDITORS_ONLY)
+    if sub.name == "retract":
+        return retract(session, workspace_id, user_id, kind, sub.args)
+    if sub.name == "supersede":
+        return supersede(session, workspace_id, user_id, sub.args)
+    return expected_update(session, workspace_id, user_id, sub.args)
+
+
+def _item(
+    session: Session, workspace_id: int, kind: type[Statistic] | type[Quote], word: str | None
+) -> Statistic | Quote | None:
+    match = _ID.match(word or "")
+    if match is None:
+        return None
+    found: Statistic | Quote | None = (
+        session.get(Quote, int(match.group(1)))
+        if kind is Quote
+        else session.get(Statistic, int(match.group(1)))
+    )
+    return found if found is not None and found.workspace_id == workspace_id else None
+
+
+def _noun(kind: type[Statistic] | type[Quote]) -> str:
+    return "Quote" if kind is Quote else "Figure"
+
+
+def describe(item: Statistic | Quote) -> str:
+    if isinstance(item, Quote):
+        return f"“{escape(item.text[:200])}” ({escape(item.speaker)})"
+    return f"{format_value(item.value, item.unit)} {escape(item.measure)}"
+
+
+def history(
+    session: Session, workspace_id: int, kind: type[Statistic] | type[Quote], args: list[str]
+) -> Reply:
+    item = _item(session, workspace_id, kind, args[0] if args else None)
+    command = "/quote" if kind is Quote else "/stats"
+    if item is None:
+        return say(f"Say which {_noun(kind).lower()} by its number, e.g. `{command} history 12`.")
+    entries = changes.history(session, workspace_id, changes.kind_of(item), item.id)
+    lines = [f"*{_noun(kind)} #{item.id}*: {describe(item)} (now {item.status})"]
+    if not entries:
+        lines.append("No changes recorded (it was stored before the audit log existed).")
+    for entry in entries:
+        when = entry.at.strftime("%Y-%m-%d %H:%M UTC")
+        who = f"<@{entry.actor}>" if _USER.match(f"<@{entry.actor}>") else escape(entry.actor or "unknown")
+        detail = ""
+        if entry.action in ("retract", "reject") and entry.after and entry.after.get("status_reason"):
+            detail = f": {escape(str(entry.after['status_reason']))}"
+        if entry.action == "supersede" and entry.after:
+            detail = f" by #{entry.after.get('superseded_by_id')}"
+        if entry.action == "edit" and entry.before and entry.after:
+            changed = sorted(k for k in entry.after if entry.before.get(k) != entry.after[k])
+            detail = f" ({', '.join(changed) or 'nothing changed'})"
+        lines.append(f"• {when}: {entry.action}{detail} by {who}")
+    return Reply(text=f"History of {_noun(kind).lower()} #{item.id}", blocks=[section("\n".join(lines))])
+
+
+def editors(session: Session, workspace_id: int, user_id: str, args: list[str]) -> Reply:
+    current = roles.editors(session, workspace_id)
+    if not args or args[0].casefold() == "list":
+        if not current:
+            return say(
+                "There are no editors yet, so anyone's submissions wait for review. "
+                "The first editor can add themselves with `/stats editors add @name`."
+            )
+        return say("*Editors:* " + ", ".join(f"<@{u}>" for u in current))
+    action = args[0].casefold()
+    people = [m.group(1) for m in (_USER.match(a) for a in args[1:]) if m]
+    if action not in ("add", "remove") or not people or len(people) != len(args) - 1:
+        return say("Use `/stats editors`, `/stats editors add @name` or `/stats editors remove @name`.")
+    if current and user_id not in current:
+        return say(EDITORS_ONLY)
+    done = []
+    for person in people:
+        if action == "add" and roles.add_editor(session, workspace_id, person, added_by=user_id):
+            done.append(person)
+        if action == "remove" and roles.remove_editor(session, workspace_id, person):
+            done.append(person)
+    names = ", ".join(f"<@{p}>" for p in people)
+    if not done:
+        return say(f"Nothing to change: {names} {'already are' if action == 'add' else 'are not'} editors.")
+    done_names = ", ".join(f"<@{p}>" for p in done)
+    if action == "add":
+        return say(f"{done_names} can now publish, approve and correct.")
+    return say(
+        f"{done_names} {'are' if len(done) > 1 else 'is'} no longer {'editors' if len(done) > 1 else 'an editor'}."
+    )
+
+
+def review_channel(
+    session: Session, workspace_id: int, user_id: str, args: list[str], default: str | None
+) -> Reply:
+    workspace = session.get(Workspace, workspace_id)
+    assert workspace is not None
+    if not args:
+        channel = workspace.review_channel or default
+        if channel is None:
+            return say("No review channel is set. An editor can set one with `/stats review-channel #name`.")
+        return say(f"Submissions are reviewed in <#{channel}>.")
+    match = _CHANNEL.match(args[0])
+    if match is None or len(args) > 1:
+        return say("Name one channel, e.g. `/stats review-channel #statbot-review`.")
+    if not roles.is_editor(session, workspace_id, user_id):
+        return say(EDITORS_ONLY)
+    workspaces.set_review_channel(session, workspace, match.group(1))
+    return say(
+        f"Submissions will be posted for review in <#{match.group(1)}>. Invite me there if I am not in it."
+    )
+
+
+def pending(session: Session, workspace_id: int) -> Reply:
+    waiting: list[Statistic | Quote] = [
+        *_pending(session, workspace_id, Statistic),
+        *_pending(session, workspace_id, Quote),
+    ]
+    if not waiting:
+        return say("Nothing is waiting for review.")
+    lines = [
+        f"• {_noun(type(item))} #{item.id}: {describe(item)}, from <@{item.created_by}>"
+        if item.created_by.startswith(("U", "W"))
+        else f"• {_noun(type(item))} #{item.id}: {describe(item)}"
+        for item in waiting[:PENDING_SHOWN]
+    ]
+    blocks: list[Block] = [
+        section(f"*{plural(len(waiting), 'item')} waiting for review*"),
+        section("\n".join(lines)),
+    ]
+    if len(waiting) > PENDING_SHOWN:
+        blocks.append(context(f"…and {len(waiting) - PENDING_SHOWN} more."))
+    return Reply(text=f"{plural(len(waiting), 'item')} waiting for review", blocks=blocks)
+
+
+def _pending(
+    session: Session, workspace_id: int, kind: type[Statistic] | type[Quote]
+) -> list[Statistic | Quote]:
+    return list(
+        session.scalars(
+            select(kind)
+            .where(kind.workspace_id == workspace_id, kind.status == Status.PENDING.value)
+            .order_by(kind.created_at, kind.id)
+        )
+    )
+
+
+def retract(
+    session: Session, workspace_id: int, user_id: str, kind: type[Statistic] | type[Quote], args: list[str]
+) -> Reply:
+    item = _item(session, workspace_id, kind, args[0] if args else None)
+    reason = " ".join(args[1:])
+    command = "/quote" if kind is Quote else "/stats"
+    if item is None or not reason:
+        return say(f"Say which and why, e.g. `{command} retract 12 the source corrected the year`.")
+    try:
+        changes.retract(session, item, actor=user_id, reason=reason)
+    except changes.NotAllowed as refusal:
+        return say(f"Cannot retract that: {escape(str(refusal))}.")
+    return say(
+        f"{_noun(kind)} #{item.id} is retracted and will not be given again. Reason kept: {escape(reason)}"
+    )
+
+
+def supersede(session: Session, workspace_id: int, user_id: str, args: list[str]) -> Reply:
+    old = _item(session, workspace_id, Statistic, args[0] if args else None)
+    new = _item(session, workspace_id, Statistic, args[1] if len(args) > 1 else None)
+    if not isinstance(old, Statistic) or not isinstance(new, Statistic) or len(args) != 2:
+        return say("Say the old figure and the one replacing it, e.g. `/stats supersede 12 40`.")
+    try:
+        changes.supersede(session, old, new, actor=user_id)
+    except changes.NotAllowed as refusal:
+        return say(f"Cannot do that: {escape(str(refusal))}.")
+    return say(f"Figure #{old.id} is now shown as superseded by #{new.id}: {describe(new)}.")
+
+
+def expected_update(session: Session, workspace_id: int, user_id: str, args: list[str]) -> Reply:
+    stat = _item(session, workspace_id, Statistic, args[0] if args else None)
+    usage = "Say the figure and months between updates, e.g. `/stats expected-update 12 12` (or `none`)."
+    if not isinstance(stat, Statistic) or len(args) != 2:
+        return say(usage)
+    months = None if args[1].casefold() == "none" else int(args[1]) if args[1].isdigit() else -1
+    if months == -1:
+        return say(usage)
+    try:
+        changes.set_expected_update(session, stat, months, actor=user_id)
+    except changes.NotAllowed as refusal:
+        return say(f"Cannot do that: {escape(str(refusal))}.")
+    if months is None:
+        return say(f"Figure #{stat.id} no longer has an expected update interval.")
+    return say(f"Figure #{stat.id} is expected to be updated every {plural(months, 'month')}.")

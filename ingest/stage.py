@@ -1,0 +1,142 @@
+"""Store what was extracted from an article as pending items for review, never twice and never published."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ingest.article import Article
+from ingest.extract import Extraction, FigureCandidate, QuoteCandidate
+from storage import library
+from storage.models import Quote, Source, Statistic, Status
+from storage.partial_date import PartialDate
+
+
+@dataclass
+class Staged:
+    """The outcome of staging one article: new pending items, and candidates already stored."""
+
+    source: Source
+    figures: list[Statistic] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    duplicate_figures: list[tuple[FigureCandidate, Statistic]] = field(default_factory=list)
+    duplicate_quotes: list[tuple[QuoteCandidate, Quote]] = field(default_factory=list)
+
+
+def _date(text: str | None) -> PartialDate | None:
+    if not text:
+        return None
+    try:
+        return PartialDate.parse(text)
+    except ValueError:
+        return None  # a date we cannot read is left for the reviewer, not guessed
+
+
+def article_source(session: Session, workspace_id: int, article: Article, producers: set[str]) -> Source:
+    """The article as a source; it cites its producer when the article names exactly one."""
+    producer = None
+    if len(producers) == 1:
+        (name,) = producers
+        if name != article.publisher:
+            producer = library.source(session, workspace_id, publisher=name)
+    return library.source(
+        session,
+        workspace_id,
+        title=article.title or "",
+        publisher=article.publisher or "",
+        url=article.url or "",
+        published=_date(article.published),
+        cites=producer,
+    )
+
+
+def same_figure(session: Session, workspace_id: int, candidate: FigureCandidate) -> Statistic | None:
+    """A stored figure (from any source) with the same value and unit, and the same period and place
+    where the article states them (an article that leaves out the place still reports the same figure)."""
+    query = select(Statistic).where(
+        Statistic.workspace_id == workspace_id,
+        Statistic.value == candidate.value,
+        Statistic.unit == candidate.unit,
+        Statistic.status.not_in([Status.REJECTED.value, Status.RETRACTED.value]),
+    )
+    start, end = _date(candidate.period_start), _date(candidate.period_end)
+    if start:
+        query = query.where(Statistic.period_start == start.day)
+    if end:
+        query = query.where(Statistic.period_end == end.day)
+    if candidate.geography:
+        query = query.where(Statistic.geography == candidate.geography)
+    return session.scalars(query.order_by(Statistic.id)).first()
+
+
+def same_quote(session: Session, workspace_id: int, candidate: QuoteCandidate) -> Quote | None:
+    return session.scalars(
+        select(Quote).where(
+            Quote.workspace_id == workspace_id,
+            Quote.text == candidate.text,
+            Quote.status.not_in([Status.REJECTED.value, Status.RETRACTED.value]),
+        )
+    ).first()
+
+
+def stage(
+    session: Session,
+    workspace_id: int,
+    article: Article,
+    extraction: Extraction,
+    *,
+    submitted_by: str,
+) -> Staged:
+    """Store each new candidate as a pending item; the caller commits (all of it, or nothing)."""
+    producers = {f.producer for f in extraction.figures if f.producer}
+    source = article_source(session, workspace_id, article, producers)
+    staged = Staged(source=source)
+    for figure in extraction.figures:
+        existing = same_figure(session, workspace_id, figure)
+        if existing is not None:
+            staged.duplicate_figures.append((figure, existing))
+            continue
+        staged.figures.append(
+            library.statistic(
+                session,
+                workspace_id,
+                value=figure.value,
+                unit=figure.unit,
+                value_text=figure.value_text,
+                measure=figure.measure or "",
+                period_start=_date(figure.period_start),
+                period_end=_date(figure.period_end),
+                geography=figure.geography or "",
+                evidence=figure.evidence,
+                notes=f"Produced by {figure.producer} (as the article says)." if figure.producer else "",
+                source=source,
+                status=Status.PENDING,
+                created_by=submitted_by,
+            )
+        )
+    for quote in extraction.quotes:
+        existing_quote = same_quote(session, workspace_id, quote)
+        if existing_quote is not None:
+            staged.duplicate_quotes.append((quote, existing_quote))
+            continue
+        reporter = source
+        if quote.reported_by and quote.reported_by != article.publisher:
+            reporter = library.source(session, workspace_id, publisher=quote.reported_by)
+        staged.quotes.append(
+            library.quote(
+                session,
+                workspace_id,
+                text=quote.text,
+                speaker=quote.speaker or "",
+                speaker_role=quote.speaker_role or "",
+                speaker_org=quote.speaker_org or "",
+                context=quote.evidence,
+                source=reporter,
+                via=source if reporter is not source else None,
+                status=Status.PENDING,
+                created_by=submitted_by,
+            )
+        )
+    return staged

@@ -1,0 +1,51 @@
+"""`/stats export` over HTTP: the published figures as a CSV in the import columns, uploaded to the asker's DM."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.config import Settings
+from bot.exports import PREPARING
+from bot.web import create_wsgi
+from intake.columns import all_columns
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.http_server import serving
+from tests.slackapi.signing import post, signed_headers, slash_command_body
+from tests.slackapi.standin import SlackStandIn
+
+
+@pytest.fixture
+def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]:
+    settings = Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        api_url=standin.api_url,
+    )
+    with serving(create_wsgi(settings)) as url:
+        yield url
+
+
+@pytest.mark.parametrize(("command", "words", "kind", "rows"), [
+    ("/stats", "facebook", "figures", 2), ("/stats", "zebra", "figures", 0), ("/quote", "burrows", "quotes", 1),
+])  # fmt: skip
+def test_export_uploads_the_matching_published_items_to_the_askers_dm(
+    server: str, standin: SlackStandIn, command: str, words: str, kind: str, rows: int
+) -> None:
+    body = slash_command_body(
+        command, f"export {words}", user_id="U0ASKER", response_url=standin.response_url("c")
+    )
+    status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    assert status == 200 and json.loads(raw)["text"] == PREPARING
+    standin.wait_for("files.completeUploadExternal")
+    (upload,) = standin.uploads()
+    assert upload.completed and upload.channel_id == "D0ASKER" and upload.content is not None
+    header, *read = list(csv.reader(io.StringIO(upload.content.decode("utf-8-sig"))))
+    assert len(read) == rows and header == list(all_columns(kind))  # type: ignore[arg-type]
+    assert standin.violations == []

@@ -1,0 +1,192 @@
+"""`/stats ingest <link>` and "Extract figures" over HTTP: acknowledged at once, candidates threaded for review."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from bot.config import Settings
+from bot.web import create_wsgi
+from storage import roles
+from storage.db import make_sessions
+from storage.models import Quote, Statistic, Status
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.http_server import serving
+from tests.slackapi.signing import (
+    block_action_payload,
+    interactive_body,
+    post,
+    signed_headers,
+    slash_command_body,
+)
+from tests.slackapi.standin import SlackStandIn
+
+GOLD = Path(__file__).parent / "gold" / "articles"
+REVIEW = "C0REVIEW"
+EDITOR = "U0EDITOR"
+
+
+def site(
+    pages: dict[str, tuple[str, bytes]],
+) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        content_type, body = pages.get(environ["PATH_INFO"], ("text/html", b"<h1>Not here</h1>"))
+        start_response(
+            "200 OK" if environ["PATH_INFO"] in pages else "404 Not Found", [("Content-Type", content_type)]
+        )
+        return [body]
+
+    return application
+
+
+@pytest.fixture
+def articles() -> Iterator[str]:
+    poverty = (GOLD / "child-poverty-two-child-limit.txt").read_bytes()
+    nspcc = next(GOLD.glob("*nspcc*.txt")).read_bytes()
+    pages = {"/poverty": ("text/plain; charset=utf-8", poverty), "/nspcc": ("text/plain; charset=utf-8", nspcc),
+             "/report.pdf": ("application/pdf", b"%PDF-1.7\n")}  # fmt: skip
+    with serving(site(pages)) as url:
+        yield url
+
+
+@pytest.fixture
+def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]:
+    settings = Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        api_url=standin.api_url,
+        review_channel=REVIEW,
+        fetch_allow_loopback=True,
+    )
+    with serving(create_wsgi(settings)) as url:
+        yield url
+
+
+def ingest(server: str, standin: SlackStandIn, text: str) -> dict[str, Any]:
+    body = slash_command_body("/stats", text, user_id="U0WRITER", response_url=standin.response_url("ingest"))
+    status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    assert status == 200
+    reply: dict[str, Any] = json.loads(raw)
+    return reply
+
+
+def last_response(standin: SlackStandIn) -> str:
+    standin.wait_for("response_url")
+    return str(standin.response_posts("ingest")[-1]["text"])
+
+
+def count(engine: Engine, model: type[Statistic] | type[Quote], status: Status) -> int:
+    with make_sessions(engine)() as session:
+        return (
+            session.scalar(select(func.count()).select_from(model).where(model.status == status.value)) or 0
+        )
+
+
+def test_an_article_link_is_acknowledged_at_once_and_its_candidates_are_threaded_for_review(
+    server: str, standin: SlackStandIn, articles: str, engine: Engine
+) -> None:
+    reply = ingest(server, standin, f"ingest <{articles}/poverty|the article>")
+    assert reply["response_type"] == "ephemeral" and "Reading" in reply["text"]
+    done = last_response(standin)
+    assert f"posted to <#{REVIEW}> for review" in done
+    posts = [
+        call.params for call in standin.calls("chat.postMessage") if call.params.get("channel") == REVIEW
+    ]
+    header, candidates = posts[0], posts[1:]
+    assert "for review, sent by <@U0WRITER>" in header["text"] and "thread_ts" not in header
+    pending = count(engine, Statistic, Status.PENDING) + count(engine, Quote, Status.PENDING)
+    assert pending == len(candidates) > 0
+    assert all(post["thread_ts"] for post in candidates)
+    assert all(any(b["type"] == "actions" for b in post["blocks"]) for post in candidates)
+    assert count(engine, Statistic, Status.PUBLISHED) == 2  # nothing extracted is published by itself
+    assert standin.violations == []
+
+
+def test_the_same_article_twice_creates_nothing_new(
+    server: str, standin: SlackStandIn, articles: str, engine: Engine
+) -> None:
+    ingest(server, standin, f"ingest {articles}/poverty")
+    last_response(standin)
+    before = count(engine, Statistic, Status.PENDING), count(engine, Quote, Status.PENDING)
+    standin.clear()
+    ingest(server, standin, f"ingest {articles}/poverty")
+    assert "Already stored" in last_response(standin)
+    assert (count(engine, Statistic, Status.PENDING), count(engine, Quote, Status.PENDING)) == before
+    assert [c for c in standin.calls("chat.postMessage") if c.params.get("channel") == REVIEW] == []
+
+
+def test_figures_already_in_the_library_are_named_not_offered_again(
+    server: str, standin: SlackStandIn, articles: str
+) -> None:
+    ingest(server, standin, f"ingest {articles}/nspcc")
+    assert "Already stored, so not offered again: 2 figures" in last_response(standin)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [("/missing", "404"), ("/report.pdf", "not PDFs or images")],
+)
+def test_a_link_that_cannot_be_read_gets_a_clear_reply_and_stores_nothing(
+    server: str, standin: SlackStandIn, articles: str, engine: Engine, path: str, message: str
+) -> None:
+    ingest(server, standin, f"ingest {articles}{path}")
+    answer = last_response(standin)
+    assert "couldn't read that" in answer and message in answer
+    assert count(engine, Statistic, Status.PENDING) == count(engine, Quote, Status.PENDING) == 0
+
+
+def test_a_private_address_is_refused_in_production_settings(server: str, standin: SlackStandIn) -> None:
+    ingest(server, standin, "ingest http://10.0.0.1/admin")
+    assert "couldn't read that" in last_response(standin)
+
+
+def test_ingest_without_a_link_explains_itself(server: str, standin: SlackStandIn) -> None:
+    assert "Give me a link" in ingest(server, standin, "ingest")["text"]
+
+
+def test_extract_figures_on_a_message_reads_its_text_and_an_editor_approves_a_candidate(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    text = (
+        "Ofcom found that 41% of children aged 8 to 17 had seen harmful content online in 2023. "
+        "“We will hold platforms to account,” said Jane Doe, director of online safety at Ofcom."
+    )
+    payload = {
+        "type": "message_action",
+        "callback_id": "extract_figures",
+        "trigger_id": "1.2.3",
+        "team": {"id": "T0TEST", "domain": "test"},
+        "user": {"id": "U0WRITER", "team_id": "T0TEST"},
+        "channel": {"id": "C0CHAN", "name": "general"},
+        "message": {"type": "message", "text": text, "ts": "1700000000.000100", "user": "U0AUTHOR"},
+        "response_url": standin.response_url("ingest"),
+        "action_ts": "1700000001.000100",
+    }
+    body = interactive_body(payload)
+    status, _, _ = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    assert status == 200
+    standin.wait_for("response_url", count=2)
+    assert f"posted to <#{REVIEW}>" in str(standin.response_posts("ingest")[-1]["text"])
+    with make_sessions(engine)() as session:
+        pending = session.scalars(select(Statistic).where(Statistic.status == Status.PENDING.value)).one()
+        assert pending.value == 41 and pending.unit == "percent"
+        roles.add_editor(session, home_id, EDITOR)
+        session.commit()
+    approve = block_action_payload(
+        "review_approve",
+        json.dumps({"kind": "statistic", "id": pending.id}),
+        user_id=EDITOR,
+        channel_id=REVIEW,
+        response_url=standin.response_url("review"),
+        message={"ts": "1700000000.000200", "text": "review"},
+    )
+    body = interactive_body(approve)
+    post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    standin.wait_for("chat.update")
+    assert count(engine, Statistic, Status.PUBLISHED) == 3

@@ -1,0 +1,155 @@
+"""History, editors and corrections through signed `/stats` requests to the real app over HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.web import create_wsgi
+from storage import roles
+from storage.db import make_sessions
+from storage.models import Statistic, Status, Workspace
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.http_server import serving
+from tests.slackapi.limits import message_problem
+from tests.slackapi.signing import post, signed_headers, slash_command_body
+from tests.slackapi.standin import SlackStandIn
+from tests.test_http import message_text
+
+EDITOR = "U0EDITOR"
+WRITER = "U0WRITER"
+
+
+@pytest.fixture
+def settings(engine: Engine, standin: SlackStandIn) -> Settings:
+    return Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        api_url=standin.api_url,
+    )
+
+
+@pytest.fixture
+def server(settings: Settings, home_id: int) -> Iterator[str]:
+    with serving(create_wsgi(settings)) as url:
+        yield url
+
+
+def ask(server: str, standin: SlackStandIn, text: str, user: str = EDITOR, command: str = "/stats") -> str:
+    body = slash_command_body(command, text, user_id=user, response_url=standin.response_url("cmd"))
+    status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    assert status == 200
+    reply: dict[str, Any] = json.loads(raw)
+    assert message_problem(reply) is None
+    return message_text(reply)
+
+
+def figure_ids(sessions: Session) -> list[int]:
+    return list(sessions.scalars(select(Statistic.id).order_by(Statistic.id)))
+
+
+def test_the_first_editor_adds_themselves_then_only_editors_change_editors(
+    server: str, standin: SlackStandIn, db: Session, home_id: int
+) -> None:
+    assert "no editors yet" in ask(server, standin, "editors")
+    assert "<@U0EDITOR> can now publish" in ask(server, standin, "editors add <@U0EDITOR|ed>")
+    assert "Only editors" in ask(server, standin, "editors add <@U0WRITER|wr>", user=WRITER)
+    assert "<@U0WRITER> can now publish" in ask(server, standin, "editors add <@U0WRITER|wr>")
+    assert "<@U0EDITOR>, <@U0WRITER>" in ask(server, standin, "editors", user=WRITER)
+    assert "<@U0WRITER> is no longer an editor" in ask(server, standin, "editors remove <@U0WRITER>")
+    assert roles.editors(db, home_id) == [EDITOR]
+
+
+def test_an_editor_retracts_a_figure_with_a_reason_and_it_is_no_longer_answered(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    with make_sessions(engine)() as session:
+        roles.add_editor(session, home_id, EDITOR)
+        session.commit()
+        first = figure_ids(session)[1]  # the 52% share
+    assert "*52%*" in ask(server, standin, "facebook")
+    assert "Only editors" in ask(server, standin, f"retract {first} wrong", user=WRITER)
+    assert "Say which and why" in ask(server, standin, f"retract {first}")
+    assert "is retracted" in ask(server, standin, f"retract {first} NSPCC corrected the count")
+    history = ask(server, standin, f"history {first}")
+    assert "retract: NSPCC corrected the count by <@U0EDITOR>" in history and "now retracted" in history
+    with make_sessions(engine)() as session:
+        stat = session.get(Statistic, first)
+        assert stat is not None and stat.status == Status.RETRACTED
+    assert "*52%*" not in ask(server, standin, "facebook")
+
+
+def test_a_superseded_figure_is_answered_with_its_replacement(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    with make_sessions(engine)() as session:
+        roles.add_editor(session, home_id, EDITOR)
+        session.commit()
+        base, share = figure_ids(session)
+    assert "superseded by #" in ask(server, standin, f"supersede {share} {base}")
+    assert "Superseded by" in ask(server, standin, "facebook")
+    assert "supersede by #" in ask(server, standin, f"history {share}")
+
+
+def test_expected_update_months_is_set_by_an_editor(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    with make_sessions(engine)() as session:
+        roles.add_editor(session, home_id, EDITOR)
+        session.commit()
+        first = figure_ids(session)[1]  # the 52% share, which /stats facebook shows
+    assert "every 12 months" in ask(server, standin, f"expected-update {first} 12")
+    assert "Possibly out of date" in ask(server, standin, "facebook")
+    with make_sessions(engine)() as session:
+        stat = session.get(Statistic, first)
+        assert stat is not None and stat.expected_update_months == 12
+
+
+def test_the_review_channel_is_set_by_an_editor_from_the_channel_mention(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    assert "No review channel" in ask(server, standin, "review-channel")
+    assert "Only editors" in ask(server, standin, "review-channel <#C0REVIEW|review>", user=WRITER)
+    with make_sessions(engine)() as session:
+        roles.add_editor(session, home_id, EDITOR)
+        session.commit()
+    assert "<#C0REVIEW>" in ask(server, standin, "review-channel <#C0REVIEW|review>")
+    with make_sessions(engine)() as session:
+        workspace = session.get(Workspace, home_id)
+        assert workspace is not None and workspace.review_channel == "C0REVIEW"
+
+
+def test_history_of_an_unknown_number_says_how_to_ask(server: str, standin: SlackStandIn) -> None:
+    assert "by its number" in ask(server, standin, "history 99999")
+    assert "by its number" in ask(server, standin, "history", command="/quote")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("history 12", "history"), ("history #12", "history"), ("history of abuse", None),
+        ("pending", "pending"), ("pending legislation", None), ("add", "add"), ("add campaigns", None),
+        ("editors", "editors"), ("editors add <@U1|a>", "editors"), ("editors of the guardian", None),
+        ("retract 12 wrong year", "retract"), ("retract", "retract"), ("supersede 1 2", "supersede"),
+        ("export", "export"), ("export grooming", "export"), ("review-channel <#C1|r>", "review-channel"),
+        ("facebook", None), ("", None),
+    ],
+)  # fmt: skip
+def test_subcommands_are_told_apart_from_questions(text: str, expected: str | None) -> None:
+    from commands.manage import subcommand
+
+    found = subcommand(text)
+    assert (found.name if found else None) == expected
+
+
+def test_a_question_that_starts_like_a_subcommand_is_still_answered(
+    server: str, standin: SlackStandIn
+) -> None:
+    assert "No figures match *pending legislation*" in ask(server, standin, "pending legislation")

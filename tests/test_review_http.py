@@ -1,0 +1,166 @@
+"""Review in Slack over HTTP: a pending figure is posted with buttons; only editors' presses change anything."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from bot import review as review_listeners
+from bot.config import Settings
+from bot.web import create_wsgi
+from commands import review
+from intake.validate import FigureInput, validate_figure
+from storage import changes, roles, workspaces
+from storage.db import make_sessions
+from storage.models import Statistic, Status, Workspace
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.http_server import serving
+from tests.slackapi.signing import block_action_payload, interactive_body, post, signed_headers
+from tests.slackapi.standin import SlackStandIn
+from tests.test_http import message_text
+from tests.test_manage_http import ask
+
+EDITOR = "U0EDITOR"
+WRITER = "U0WRITER"
+CHANNEL = "C0REVIEW"
+
+
+@pytest.fixture
+def settings(engine: Engine, standin: SlackStandIn) -> Settings:
+    return Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        api_url=standin.api_url,
+    )
+
+
+@pytest.fixture
+def server(settings: Settings, home_id: int) -> Iterator[str]:
+    with serving(create_wsgi(settings)) as url:
+        yield url
+
+
+def a_figure() -> FigureInput:
+    result = validate_figure(
+        {"value": "34%", "unit": "percent", "measure": "share of grooming offences on Snapchat",
+         "source_publisher": "NSPCC", "source_date": "2024-08", "entities": "Snapchat", "topics": "grooming"}
+    )  # fmt: skip
+    assert isinstance(result, FigureInput)
+    return result
+
+
+def submitted(engine: Engine, standin: SlackStandIn, home_id: int) -> tuple[int, dict[str, Any]]:
+    """A writer's figure, stored pending and posted to the review channel the way ingestion will do it."""
+    client = WebClient(base_url=standin.api_url, token=BOT_TOKEN)
+    with make_sessions(engine)() as session:
+        roles.add_editor(session, home_id, EDITOR)
+        workspace = session.get(Workspace, home_id)
+        assert workspace is not None
+        workspaces.set_review_channel(session, workspace, CHANNEL)
+        item, created = changes.submit_for_review(session, home_id, a_figure(), WRITER)
+        session.commit()
+        assert created and item.status == Status.PENDING
+        ts = review_listeners.post_for_review(client, session, home_id, item)
+    assert ts is not None
+    posted = standin.last("chat.postMessage").params
+    return item.id, {"ts": ts, "text": posted["text"], "blocks": posted["blocks"]}
+
+
+def press(
+    server: str, standin: SlackStandIn, action: str, item_id: int, message: dict[str, Any], user: str
+) -> None:
+    value = review.ItemRef("statistic", item_id).value()
+    payload = block_action_payload(
+        action,
+        value,
+        user_id=user,
+        channel_id=CHANNEL,
+        message=message,
+        response_url=standin.response_url("r"),
+    )
+    body = interactive_body(payload)
+    status, _, _ = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    assert status == 200
+
+
+def status_of(engine: Engine, item_id: int) -> Statistic:
+    with make_sessions(engine)() as session:
+        stat = session.get(Statistic, item_id)
+        assert stat is not None
+        return stat
+
+
+def test_a_submission_is_posted_to_the_review_channel_with_three_buttons(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    item_id, message = submitted(engine, standin, home_id)
+    call = standin.last("chat.postMessage")
+    assert call.params["channel"] == CHANNEL and "<@U0WRITER>" in message_text(message)
+    buttons = next(b for b in message["blocks"] if b["type"] == "actions")["elements"]
+    assert [b["action_id"] for b in buttons] == list(review.ACTIONS)
+    assert standin.violations == []
+    assert f"Figure #{item_id}" in ask(server, standin, "pending")
+
+
+def test_an_editor_approves_and_the_message_says_who_and_when(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    item_id, message = submitted(engine, standin, home_id)
+    assert "34%" not in ask(server, standin, "snapchat grooming")
+    press(server, standin, review.APPROVE, item_id, message, EDITOR)
+    stat = status_of(engine, item_id)
+    assert stat.status == Status.PUBLISHED and stat.published_at is not None
+    update = standin.wait_for("chat.update")[0].params
+    assert update["ts"] == message["ts"] and update["channel"] == CHANNEL
+    text = message_text(update)
+    assert "approved* by <@U0EDITOR> on " in text and not any(
+        b["type"] == "actions" for b in update["blocks"]
+    )
+    assert "*34%*" in ask(server, standin, "snapchat grooming")
+    assert standin.violations == []
+
+
+def test_a_non_editor_pressing_approve_is_told_politely_and_nothing_changes(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    item_id, message = submitted(engine, standin, home_id)
+    press(server, standin, review.APPROVE, item_id, message, WRITER)
+    refusal = standin.wait_for("chat.postEphemeral")[0].params
+    assert refusal["user"] == WRITER and "Only editors" in refusal["text"]
+    assert status_of(engine, item_id).status == Status.PENDING
+    assert standin.calls("chat.update") == []
+
+
+def test_reject_asks_nothing_marks_it_rejected_and_a_second_press_changes_nothing(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    item_id, message = submitted(engine, standin, home_id)
+    press(server, standin, review.REJECT, item_id, message, EDITOR)
+    assert status_of(engine, item_id).status == Status.REJECTED
+    assert "rejected* by <@U0EDITOR>" in message_text(standin.wait_for("chat.update")[0].params)
+    press(server, standin, review.APPROVE, item_id, message, EDITOR)
+    assert "already rejected" in standin.wait_for("chat.postEphemeral")[0].params["text"]
+    assert status_of(engine, item_id).status == Status.REJECTED
+    assert [e.action for e in changes.history(make_sessions(engine)(), home_id, "statistic", item_id)] == [
+        "create",
+        "reject",
+    ]
+
+
+def test_without_a_review_channel_the_item_waits_in_pending(
+    standin: SlackStandIn, db: Session, home_id: int
+) -> None:
+    item, _ = changes.submit_for_review(db, home_id, a_figure(), WRITER)
+    client = WebClient(base_url=standin.api_url, token=BOT_TOKEN)
+    assert review_listeners.post_for_review(client, db, home_id, item) is None
+    assert standin.calls("chat.postMessage") == []
+    thread = review_listeners.post_for_review(
+        client, db, home_id, item, default_channel=CHANNEL, thread_ts="1.2"
+    )
+    assert thread is not None and standin.last("chat.postMessage").params["thread_ts"] == "1.2"
