@@ -155,6 +155,10 @@ def fill(url: str, figures: int, subscriptions_wanted: int) -> None:
                 user_id="U0BENCH",
                 now=SUBSCRIBED,
             )
+    if engine.dialect.name == "postgresql":
+        # Fresh bulk-loaded tables have no statistics yet; without them the planner picks nested loops.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))
     engine.dispose()
 
 

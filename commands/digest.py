@@ -86,6 +86,15 @@ def subscribe(
         )
     schedule = schedule_for(request, user_tz)
     same = subscriptions.existing(session, workspace_id, channel.id, request.topic, schedule)
+    if same is not None and same.paused:
+        subscriptions.resume(same, now)
+        return Reply(
+            text=f"Resumed: {_line(same)}",
+            blocks=[
+                section(f"Resumed: {_line(same)}\nThe next digest also covers what it missed while paused.")
+            ],
+            response_type="in_channel",
+        )
     if same is not None:
         return _reply(f"This channel is already subscribed: {_line(same)}")
     made = subscriptions.subscribe(

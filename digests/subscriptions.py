@@ -55,6 +55,12 @@ def subscribe(
     return subscription
 
 
+def resume(subscription: Subscription, now: datetime) -> None:
+    """Unpause (statbot is back in the channel); the marker stays, so nothing published meanwhile is lost."""
+    subscription.paused, subscription.paused_reason = False, ""
+    subscription.next_run_at = schedule_of(subscription).next_run(now)
+
+
 def in_channel(session: Session, workspace_id: int, channel_id: str) -> list[Subscription]:
     return list(
         session.scalars(

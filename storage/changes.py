@@ -356,6 +356,7 @@ def retract(session: Session, item: Item, *, actor: str, reason: str, now: datet
     before = audit.snapshot(item)
     item.status = Status.RETRACTED.value
     item.status_reason = reason.strip()
+    item.status_changed_at = now  # digests list what changed since their last run under Corrections
     _record(session, item, "retract", actor, before, now)
     return item
 
@@ -372,6 +373,7 @@ def supersede(
     before = audit.snapshot(old)
     old.status = Status.SUPERSEDED.value
     old.superseded_by = new
+    old.status_changed_at = now
     _record(session, old, "supersede", actor, before, now)
     return old
 

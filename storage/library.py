@@ -261,25 +261,3 @@ def quote(
     search.index(session, created)
     session.add(audit.entry(created, "create", created_by or "system", None, created.created_at or utcnow()))
     return created
-
-
-def change_status(
-    session: Session,
-    item: Statistic | Quote,
-    status: Status,
-    *,
-    reason: str = "",
-    superseded_by: Statistic | None = None,
-    now: datetime | None = None,
-) -> None:
-    """Retract or supersede (or otherwise move) a figure or quote, recording when, for digests' corrections."""
-    moment = now or utcnow()
-    item.status = status.value
-    item.status_reason = reason
-    if status is Status.PUBLISHED and item.published_at is None:
-        item.published_at = moment
-    else:
-        item.status_changed_at = moment
-    if isinstance(item, Statistic) and superseded_by is not None:
-        item.superseded_by = superseded_by
-    session.flush()

@@ -18,8 +18,8 @@ from bot.app import make_client
 from bot.config import Settings
 from digests import deliver, subscriptions
 from digests.schedule import Schedule
-from storage import library
-from storage.models import DigestDelivery, Statistic, Status, Subscription
+from storage import changes, library
+from storage.models import DigestDelivery, Statistic, Subscription
 from storage.partial_date import PartialDate
 from tests.conftest import BOT_TOKEN
 from tests.slackapi.standin import SlackStandIn
@@ -207,10 +207,10 @@ def test_a_retracted_figure_is_listed_under_corrections(
     subscribe(sessions, home_id)
     with sessions.begin() as session:
         sample = session.scalars(select(Statistic).where(Statistic.value == Decimal(52))).one()
-        library.change_status(
+        changes.retract(
             session,
             sample,
-            Status.RETRACTED,
+            actor="U0EDITOR",
             reason="NSPCC corrected the share",
             now=SUBSCRIBED + timedelta(days=2),
         )
@@ -218,6 +218,30 @@ def test_a_retracted_figure_is_listed_under_corrections(
     [message] = posts(standin)
     text = text_of(message)
     assert "Corrections" in text and "*Retracted:* 52%" in text and "NSPCC corrected the share" in text
+
+
+def test_a_superseded_figure_is_listed_under_corrections_with_its_replacement(
+    sessions: sessionmaker[Session], home_id: int, standin: SlackStandIn, client: WebClient
+) -> None:
+    old_id = publish(
+        sessions, home_id, SUBSCRIBED - timedelta(days=3), value="48", measure="of offences on Meta"
+    )
+    subscribe(sessions, home_id)
+    new_id = publish(
+        sessions,
+        home_id,
+        SUBSCRIBED + timedelta(days=1),
+        value="49",
+        measure="of offences on Meta",
+        year="2025",
+    )
+    with sessions.begin() as session:
+        old, new = session.get(Statistic, old_id), session.get(Statistic, new_id)
+        assert old is not None and new is not None
+        changes.supersede(session, old, new, actor="U0EDITOR", now=SUBSCRIBED + timedelta(days=1, hours=1))
+    deliver.run_due(sessions, client, now=MONDAY_BEFORE_DST)
+    [message] = posts(standin)
+    assert "*Superseded:* 48% of offences on Meta" in text_of(message) and "now 49%" in text_of(message)
 
 
 def test_a_chart_is_uploaded_in_the_thread_when_a_series_has_two_points(

@@ -171,3 +171,18 @@ def test_send_now_is_for_editors_and_posts_once_moving_the_marker(
     with sessions() as session:
         states = list(session.scalars(select(DigestDelivery.state).order_by(DigestDelivery.id)))
     assert states == ["posted", "empty"]
+
+
+def test_subscribing_again_after_a_pause_resumes_the_subscription(
+    server: str, standin: SlackStandIn, sessions: sessionmaker[Session]
+) -> None:
+    digest(server, standin, "subscribe facebook")
+    with sessions.begin() as session:
+        subscription = session.scalars(select(Subscription)).one()
+        subscription.paused, subscription.paused_reason = True, "Slack refused the post: not_in_channel"
+    assert "paused" in text(digest(server, standin, "list"))
+    assert "Resumed" in text(digest(server, standin, "subscribe facebook"))
+    with sessions() as session:
+        subscription = session.scalars(select(Subscription)).one()
+        assert not subscription.paused and subscription.paused_reason == ""
+    assert count(sessions) == 1
