@@ -254,10 +254,16 @@ def digest_preview(settings: Settings, subscription_id: int) -> int:
 
 def clock(settings: Settings) -> int:
     from bot import clock as clock_process
+    from bot.feeds import poll_feeds
 
     engine = make_engine(settings.database_url)
+    sessions, client = make_sessions(engine), make_client(settings)
     clock_process.run(
-        engine, make_sessions(engine), make_client(settings), timedelta(hours=settings.digest_grace_hours)
+        engine,
+        sessions,
+        client,
+        timedelta(hours=settings.digest_grace_hours),
+        poll_feeds=lambda: poll_feeds(sessions, client, settings),
     )
     return 0
 

@@ -10,6 +10,7 @@ run that is due but whose job did not fire (the clock was down, a job misfired p
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,6 +30,7 @@ log = logging.getLogger("statbot.clock")
 
 JOB_PREFIX = "digest-"
 RESYNC_SECONDS = 60
+FEED_POLL_MINUTES = 10
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,24 @@ def configure(
     return scheduler
 
 
-def run(engine: Engine, sessions: sessionmaker[Session], client: WebClient, grace: timedelta) -> None:
+def add_feed_polling(scheduler: BaseScheduler, poll: Callable[[], int]) -> None:
+    """Read followed feeds every few minutes; each feed itself is read at most hourly (bot.feeds)."""
+    scheduler.add_job(
+        poll, "interval", minutes=FEED_POLL_MINUTES, id="feeds", jobstore="local",
+        next_run_time=utcnow(), coalesce=True, max_instances=1,
+    )  # fmt: skip
+
+
+def run(
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    client: WebClient,
+    grace: timedelta,
+    poll_feeds: Callable[[], int] | None = None,
+) -> None:
     scheduler = configure(BlockingScheduler(), engine, sessions, client, grace)
+    if poll_feeds is not None:
+        add_feed_polling(scheduler, poll_feeds)
     log.info("clock started; missed runs are sent within %s", grace)
     try:
         scheduler.start()

@@ -150,3 +150,30 @@ def test_removing_a_feed(server: str, standin: SlackStandIn, site: Site) -> None
     assert "Stopped following" in feeds(server, standin, f"feeds remove {feed_id}")["text"]
     assert "follows no feeds" in feeds(server, standin, "feeds")["text"]
     assert "feeds add" in feeds(server, standin, "feeds frobnicate")["text"]
+
+
+def test_the_clock_polls_followed_feeds(
+    server: str, standin: SlackStandIn, site: Site, settings: Settings, engine: Engine
+) -> None:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bot import clock
+
+    feeds(server, standin, f"feeds add {site.url}/feed.xml")
+    standin.wait_for("response_url")
+    with make_sessions(engine).begin() as session:  # followed two hours ago: due for a read now
+        session.scalars(select(Feed)).one().last_polled_at = utcnow() - timedelta(hours=2)
+    site.pages["/feed.xml"] = ("application/rss+xml", rss(site.url, ["/children-in-care-england-2023"]))
+    sessions, client = make_sessions(engine), make_client(settings)
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_jobstore("memory", alias="local")  # as clock.configure sets up
+    clock.add_feed_polling(scheduler, lambda: poll_feeds(sessions, client, settings))
+    scheduler.start()
+    try:
+        headers = standin.wait_for("chat.postMessage", timeout=20)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert any(
+        c.params.get("channel") == REVIEW and "for review" in str(c.params.get("text")) for c in headers
+    )
+    assert pending(engine) > 0
