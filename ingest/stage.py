@@ -110,6 +110,14 @@ def stage(
     staged = Staged(source=source)
     for figure in extraction.figures:
         existing = same_figure(session, workspace_id, figure)
+        if existing is None and figure.measure:
+            # The same measure, period and place from this article, stored with another value (the
+            # article was corrected, say): a conflict for a person to see, never a silent no-op.
+            existing = library.existing_statistic(
+                session, workspace_id, measure=figure.measure, unit=figure.unit,
+                period_start=_date(figure.period_start), period_end=_date(figure.period_end),
+                geography=figure.geography or "", source=source,
+            )  # fmt: skip
         if existing is not None:
             staged.duplicate_figures.append((figure, existing))
             continue

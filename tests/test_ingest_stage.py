@@ -85,3 +85,12 @@ def test_a_figure_with_the_same_value_but_another_measure_is_not_taken_for_a_dup
     staged = stage(db, home_id, ARTICLE, extract(text), submitted_by="U1")
     assert [str(f.value.normalize()) for f in staged.figures] == ["52"]
     assert staged.duplicate_figures == []
+
+
+def test_a_changed_value_in_a_re_read_article_is_shown_as_the_stored_figure_not_lost(db: Session) -> None:
+    workspace_id = fresh_workspace(db)
+    first = "Ofcom found that 52% of parents worry about online gaming in 2023."
+    stage(db, workspace_id, ARTICLE, extract(first), submitted_by="U1")
+    corrected = stage(db, workspace_id, ARTICLE, extract(first.replace("52%", "53%")), submitted_by="U1")
+    assert corrected.figures == []
+    assert [str(stored.value.normalize()) for _, stored in corrected.duplicate_figures] == ["52"]
