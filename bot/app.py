@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltResponse, Respond
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
+from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryState
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -43,14 +44,33 @@ class Home:
     team_id: str | None
 
 
+class NoRepostOnConnectionError(ConnectionErrorRetryHandler):
+    """Retries a dropped connection, except for chat.postMessage: Slack may have posted before the
+    connection dropped, so posting again could post twice. Digests recover such a post by its metadata
+    on their next run instead; other posts report the error."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if request.url.rstrip("/").endswith("chat.postMessage"):
+            return False
+        return bool(super()._can_retry(state=state, request=request, response=response, error=error))
+
+
 def make_client(settings: Settings, *, with_token: bool = True) -> WebClient:
     """A Web API client that waits out 429s (honouring Retry-After) and retries 5xx and dropped connections."""
     token = settings.bot_token if with_token else None
     client = WebClient(token=token, base_url=settings.api_url or WebClient.BASE_URL)
-    client.retry_handlers += [
+    # Replaces slack-sdk's default list, whose connection retry would repeat posts too.
+    client.retry_handlers = [
         RateLimitErrorRetryHandler(max_retry_count=2),
         ServerErrorRetryHandler(max_retry_count=2),
-        ConnectionErrorRetryHandler(max_retry_count=2),
+        NoRepostOnConnectionError(max_retry_count=2),
     ]
     return client
 

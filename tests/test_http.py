@@ -303,3 +303,20 @@ def test_health_check_reports_the_database(server: str) -> None:
 
 def test_search_documents_follow_the_figures(db: Session, home_id: int) -> None:
     assert db.scalar(select(func.count()).select_from(SearchDocument)) == 9
+
+
+def test_a_dropped_connection_is_retried_but_never_for_a_post_that_slack_may_have_made(
+    standin: SlackStandIn,
+) -> None:
+    from slack_sdk.errors import SlackClientError
+
+    from bot.app import make_client
+
+    client = make_client(Settings(bot_token=BOT_TOKEN, api_url=standin.api_url))
+    standin.drop_connection_next("auth.test")
+    assert client.auth_test()["ok"]
+    assert len(standin.calls("auth.test")) == 2
+    standin.drop_connection_next("chat.postMessage")
+    with pytest.raises((SlackClientError, OSError)):
+        client.chat_postMessage(channel="C0CHAN", text="once")
+    assert len(standin.calls("chat.postMessage")) == 1
