@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from storage import audit, search
 from storage.models import Entity, EntityAlias, Quote, Source, Statistic, Status, Topic, utcnow
 from storage.partial_date import PartialDate
+
+ItemT = TypeVar("ItemT", Statistic, Quote)
 
 
 def source(
@@ -150,9 +152,16 @@ def statistic(
         created_by=created_by,
         published_at=(now or utcnow()) if status is Status.PUBLISHED else None,
     )
+    return _saved(session, created)
+
+
+def _saved(session: Session, created: ItemT) -> ItemT:
+    """A new figure or quote added, indexed for search and recorded in the audit log, all in one place."""
     session.add(created)
     search.index(session, created)
-    session.add(audit.entry(created, "create", created_by or "system", None, created.created_at or utcnow()))
+    session.add(
+        audit.entry(created, "create", created.created_by or "system", None, created.created_at or utcnow())
+    )
     return created
 
 
@@ -257,7 +266,4 @@ def quote(
         created_by=created_by,
         published_at=(now or utcnow()) if status is Status.PUBLISHED else None,
     )
-    session.add(created)
-    search.index(session, created)
-    session.add(audit.entry(created, "create", created_by or "system", None, created.created_at or utcnow()))
-    return created
+    return _saved(session, created)

@@ -6,11 +6,13 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import Settings
 from storage import migrate, sample, workspaces
 from storage.db import make_engine, make_sessions, normalise_url
 from storage.models import Base
@@ -91,6 +93,22 @@ def home_id(db: Session) -> int:
 def standin() -> Iterator[SlackStandIn]:
     with SlackStandIn(team_id=TEAM) as server:
         yield server
+
+
+def slack_settings(engine: Engine, standin: SlackStandIn, **overrides: Any) -> Settings:
+    """Settings for the real app on this test database, talking to the Web API stand-in."""
+    return Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        api_url=standin.api_url,
+        **overrides,
+    )
+
+
+@pytest.fixture
+def settings(engine: Engine, standin: SlackStandIn) -> Settings:
+    return slack_settings(engine, standin)
 
 
 @pytest.fixture

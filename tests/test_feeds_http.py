@@ -17,7 +17,7 @@ from bot.feeds import poll_feeds
 from bot.web import create_wsgi
 from storage.db import make_sessions
 from storage.models import Feed, Quote, Statistic, Status, utcnow
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.conftest import SIGNING_SECRET, slack_settings
 from tests.http_server import serving, static_site
 from tests.slackapi.signing import post, signed_headers, slash_command_body
 from tests.slackapi.standin import SlackStandIn
@@ -55,14 +55,7 @@ def site() -> Iterator[Site]:
 
 @pytest.fixture
 def settings(engine: Engine, standin: SlackStandIn) -> Settings:
-    return Settings(
-        database_url=engine.url.render_as_string(hide_password=False),
-        bot_token=BOT_TOKEN,
-        signing_secret=SIGNING_SECRET,
-        api_url=standin.api_url,
-        review_channel=REVIEW,
-        fetch_allow_loopback=True,
-    )
+    return slack_settings(engine, standin, review_channel=REVIEW, fetch_allow_loopback=True)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from commands import forms, review
 from storage import changes, roles, workspaces
 from storage.db import make_sessions
 from storage.models import Quote, Statistic, Status, Workspace
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
+from tests.conftest import SIGNING_SECRET, TEAM, slack_settings
 from tests.http_server import serving
 from tests.slackapi.signing import (
     TRIGGER_ID,
@@ -43,13 +43,7 @@ GOOD = {
 
 @pytest.fixture
 def settings(engine: Engine, standin: SlackStandIn) -> Settings:
-    return Settings(
-        database_url=engine.url.render_as_string(hide_password=False),
-        bot_token=BOT_TOKEN,
-        signing_secret=SIGNING_SECRET,
-        api_url=standin.api_url,
-        review_channel=CHANNEL,
-    )
+    return slack_settings(engine, standin, review_channel=CHANNEL)
 
 
 @pytest.fixture

@@ -33,20 +33,6 @@ from tests.slackapi.signing import (
 from tests.slackapi.standin import SlackStandIn
 
 
-def database_url(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
-
-
-@pytest.fixture
-def settings(engine: Engine, standin: SlackStandIn) -> Settings:
-    return Settings(
-        database_url=database_url(engine),
-        bot_token=BOT_TOKEN,
-        signing_secret=SIGNING_SECRET,
-        api_url=standin.api_url,
-    )
-
-
 @pytest.fixture
 def server(settings: Settings, home_id: int) -> Iterator[str]:
     with serving(create_wsgi(settings)) as url:

@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from bot.config import Settings
 from bot.web import create_wsgi
 from storage import roles
 from storage.db import make_sessions
 from storage.models import Quote, Statistic, Status
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.conftest import SIGNING_SECRET, slack_settings
 from tests.http_server import serving, static_site
 from tests.slackapi.signing import (
     block_action_payload,
@@ -43,14 +42,7 @@ def articles() -> Iterator[str]:
 
 @pytest.fixture
 def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]:
-    settings = Settings(
-        database_url=engine.url.render_as_string(hide_password=False),
-        bot_token=BOT_TOKEN,
-        signing_secret=SIGNING_SECRET,
-        api_url=standin.api_url,
-        review_channel=REVIEW,
-        fetch_allow_loopback=True,
-    )
+    settings = slack_settings(engine, standin, review_channel=REVIEW, fetch_allow_loopback=True)
     with serving(create_wsgi(settings)) as url:
         yield url
 

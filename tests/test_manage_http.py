@@ -15,7 +15,7 @@ from bot.web import create_wsgi
 from storage import roles
 from storage.db import make_sessions
 from storage.models import Statistic, Status, Workspace
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.conftest import SIGNING_SECRET
 from tests.http_server import serving
 from tests.slackapi.limits import message_problem
 from tests.slackapi.signing import post, signed_headers, slash_command_body
@@ -24,16 +24,6 @@ from tests.test_http import message_text
 
 EDITOR = "U0EDITOR"
 WRITER = "U0WRITER"
-
-
-@pytest.fixture
-def settings(engine: Engine, standin: SlackStandIn) -> Settings:
-    return Settings(
-        database_url=engine.url.render_as_string(hide_password=False),
-        bot_token=BOT_TOKEN,
-        signing_secret=SIGNING_SECRET,
-        api_url=standin.api_url,
-    )
 
 
 @pytest.fixture

@@ -31,16 +31,6 @@ CHANNEL = "C0REVIEW"
 
 
 @pytest.fixture
-def settings(engine: Engine, standin: SlackStandIn) -> Settings:
-    return Settings(
-        database_url=engine.url.render_as_string(hide_password=False),
-        bot_token=BOT_TOKEN,
-        signing_secret=SIGNING_SECRET,
-        api_url=standin.api_url,
-    )
-
-
-@pytest.fixture
 def server(settings: Settings, home_id: int) -> Iterator[str]:
     with serving(create_wsgi(settings)) as url:
         yield url
