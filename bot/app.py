@@ -62,9 +62,11 @@ class NoRepostOnConnectionError(ConnectionErrorRetryHandler):
         return bool(super()._can_retry(state=state, request=request, response=response, error=error))
 
 
-def make_client(settings: Settings, *, with_token: bool = True) -> WebClient:
-    """A Web API client that waits out 429s (honouring Retry-After) and retries 5xx and dropped connections."""
-    token = settings.bot_token if with_token else None
+def make_client(settings: Settings, *, with_token: bool = True, token: str | None = None) -> WebClient:
+    """A Web API client that waits out 429s (honouring Retry-After) and retries 5xx and dropped connections.
+
+    Its token is `token` if given, else the single-workspace bot token (unless `with_token` is False)."""
+    token = token or (settings.bot_token if with_token else None)
     client = WebClient(token=token, base_url=settings.api_url or WebClient.BASE_URL)
     # Replaces slack-sdk's default list, whose connection retry would repeat posts too.
     client.retry_handlers = [
@@ -94,11 +96,16 @@ def create_app(
     client: WebClient | None = None,
     home: Home | None = None,
 ) -> App:  # `client` is only used to learn the home team
-    """Build the app. `home` may be given by callers that already resolved it (the console)."""
+    """Build the app: one workspace with SLACK_BOT_TOKEN, or any number installed through OAuth.
+
+    `home` may be given by callers that already resolved it (the console)."""
+    settings.check()
+    if settings.multi_workspace:
+        return _multi_workspace_app(settings, sessions)
     home = home or resolve_home(settings, client or make_client(settings), sessions)
     app = App(
         signing_secret=settings.signing_secret or "",
-        # Tokens come per request from `authorize`, as they will per workspace once installs are many.
+        # Tokens come per request from `authorize`, as they do per workspace when installs are many.
         client=make_client(settings, with_token=False),
         authorize=_authorizer(settings, home),
         before_authorize=_refuse_other_teams(home),
@@ -108,6 +115,57 @@ def create_app(
     )
     register(app, sessions, settings)
     return app
+
+
+def _multi_workspace_app(settings: Settings, sessions: sessionmaker[Session]) -> App:
+    """Installs through Bolt's OAuth flow; each request is scoped to the workspace that sent it."""
+    from bot import oauth
+
+    engine = sessions.kw["bind"]
+    installation_store, state_store = oauth.stores(settings, engine)
+    web = make_client(settings, with_token=False)
+    app = App(
+        signing_secret=settings.signing_secret or "",
+        client=web,
+        oauth_flow=oauth.oauth_flow(settings, sessions, installation_store, state_store, web),
+        installation_store=installation_store,
+        installation_store_bot_only=True,
+        user_facing_authorize_error_message=oauth.NOT_INSTALLED,
+        before_authorize=_refuse_enterprise_requests,
+        process_before_response=True,
+        ssl_check_enabled=True,
+        ignoring_self_events_enabled=False,
+    )
+    app.use(_scope_to_workspace(sessions))
+    oauth.register_uninstall(app, sessions, installation_store)
+    register(app, sessions, settings)
+    return app
+
+
+def _refuse_enterprise_requests(context: dict[str, Any], next: Any) -> BoltResponse | None:
+    """Enterprise Grid is not supported (installs from an org are refused); say so rather than 'not installed'."""
+    if context.get("enterprise_id"):
+        from bot.oauth import ENTERPRISE_REFUSED
+
+        log.warning("refused a request from Enterprise Grid org %s", context.get("enterprise_id"))
+        return BoltResponse(status=200, body=ENTERPRISE_REFUSED)
+    return next()  # type: ignore[no-any-return]
+
+
+def _scope_to_workspace(sessions: sessionmaker[Session]) -> Any:
+    """After Bolt found the team's installation: every listener works on that team's workspace only."""
+    known: dict[str, int] = {}  # team id -> workspace id; a workspace row never changes team
+
+    def middleware(context: dict[str, Any], next: Any) -> BoltResponse | None:
+        team_id = str(context.get("team_id") or "")
+        if team_id not in known:
+            with sessions() as session:
+                known[team_id] = workspaces.install(session, team_id).id
+                session.commit()
+        context["workspace_id"] = known[team_id]
+        return next()  # type: ignore[no-any-return]
+
+    return middleware
 
 
 def _allowed_team(home: Home, team_id: str | None) -> bool:

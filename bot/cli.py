@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import NoReturn
 
 from slack_bolt import App
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from bot import console, logs
 from bot.app import CONSOLE_TEAM, create_app, make_client, resolve_home
-from bot.config import Settings
+from bot.config import ConfigError, Settings
+from bot.workspace_clients import WorkspaceClients
 from commands.text import plural
 from digests import deliver
 from ingest import cli as ingest_cli
@@ -27,8 +30,10 @@ from intake.columns import Kind
 from intake.spreadsheet import SheetError, read_sheet, write_bad_rows, write_sheet
 from storage import changes, migrate, roles, sample, sheets, workspaces
 from storage.db import make_engine, make_sessions
-from storage.models import Subscription, utcnow
+from storage.models import Subscription, Workspace, utcnow
+from storage.token_cipher import BadEncryptionKey, new_key
 
+TEAM_HELP = "the Slack team whose workspace this is for (multi-workspace installs); default: the only one"
 # Smaller files are done before a progress bar would help.
 BAR_FROM_ROWS = 5000
 BAR_FROM_BYTES = 1_000_000
@@ -57,10 +62,37 @@ def init(settings: Settings) -> int:
     return 0
 
 
+class NoSuchTeam(Exception):
+    pass
+
+
+def _workspace(session: Session, team: str | None) -> Workspace:
+    """The workspace a command-line action is for: `--team`'s, else the single-workspace install's."""
+    if team is None:
+        return workspaces.home(session)
+    workspace = workspaces.for_team(session, team)
+    if workspace is None:
+        raise NoSuchTeam(f"No workspace for Slack team {team}: has it installed statbot?")
+    return workspace
+
+
+def clients(settings: Settings, engine: Engine, sessions: sessionmaker[Session]) -> WorkspaceClients:
+    """Each workspace's Web API client for the clock and `statbot digest run`."""
+    if not settings.multi_workspace:
+        return WorkspaceClients(settings, sessions)
+    from bot.oauth import stores
+
+    installation_store, _ = stores(settings, engine)
+    return WorkspaceClients(settings, sessions, installation_store)
+
+
 def _local_app(settings: Settings) -> tuple[App, str, str]:
     """The real Bolt app, with the team and signing secret a local console signs its requests with."""
     signing_secret = settings.signing_secret or secrets.token_hex(16)
-    settings = Settings(**{**settings.__dict__, "signing_secret": signing_secret})
+    # The console answers from the single-workspace install's data, whatever OAuth settings are set.
+    settings = Settings(
+        **{**settings.__dict__, "signing_secret": signing_secret, "client_id": None, "client_secret": None}
+    )
     sessions = make_sessions(make_engine(settings.database_url))
     client = make_client(settings)
     home = resolve_home(settings, client, sessions)
@@ -130,7 +162,7 @@ def run(settings: Settings) -> int:
     return run_console(settings)
 
 
-def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool) -> int:
+def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool, team: str | None = None) -> int:
     """Check every row, then import all good rows in one transaction (or nothing at all)."""
     if not path.is_file():
         print(f"No such file: {path}", file=sys.stderr)
@@ -166,7 +198,7 @@ def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool) -> 
             def imported(done: int) -> None:
                 bar.update(done - bar.n)
 
-            workspace = workspaces.home(session)
+            workspace = _workspace(session, team)
             result = sheets.import_items(
                 session, workspace.id, items, actor=changes.CLI_ACTOR, on_progress=imported
             )
@@ -187,10 +219,10 @@ def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool) -> 
     return 0
 
 
-def export_sheet(settings: Settings, words: str, kind: Kind, out: Path) -> int:
+def export_sheet(settings: Settings, words: str, kind: Kind, out: Path, team: str | None = None) -> int:
     engine = make_engine(settings.database_url)
     with make_sessions(engine)() as session:
-        workspace = workspaces.home(session)
+        workspace = _workspace(session, team)
         items = sheets.published(session, workspace.id, kind, words)
     engine.dispose()
     write_sheet(items, out, kind)
@@ -198,11 +230,11 @@ def export_sheet(settings: Settings, words: str, kind: Kind, out: Path) -> int:
     return 0
 
 
-def editors_cli(settings: Settings, action: str, users: list[str]) -> int:
+def editors_cli(settings: Settings, action: str, users: list[str], team: str | None = None) -> int:
     """Name the first editors from the command line (the operator is trusted); Slack takes it from there."""
     engine = make_engine(settings.database_url)
     with make_sessions(engine)() as session:
-        workspace = workspaces.home(session)
+        workspace = _workspace(session, team)
         for user in users:
             changed = (roles.add_editor if action == "add" else roles.remove_editor)(
                 session, workspace.id, user
@@ -225,9 +257,10 @@ def _bar(label: str, *, show: bool, total: int | None = None) -> tqdm[NoReturn]:
 def digest_run(settings: Settings, now: datetime | None) -> int:
     """Deliver every due digest once and exit (cron-style, or by hand)."""
     engine = make_engine(settings.database_url)
+    sessions = make_sessions(engine)
     outcomes = deliver.run_due(
-        make_sessions(engine),
-        make_client(settings),
+        sessions,
+        clients(settings, engine, sessions),
         now=now or utcnow(),
         grace=timedelta(hours=settings.digest_grace_hours),
     )
@@ -257,13 +290,14 @@ def clock(settings: Settings) -> int:
     from bot.feeds import poll_feeds
 
     engine = make_engine(settings.database_url)
-    sessions, client = make_sessions(engine), make_client(settings)
+    sessions = make_sessions(engine)
+    slack = clients(settings, engine, sessions)
     clock_process.run(
         engine,
         sessions,
-        client,
+        slack,
         timedelta(hours=settings.digest_grace_hours),
-        poll_feeds=lambda: poll_feeds(sessions, client, settings),
+        poll_feeds=lambda: poll_feeds(sessions, slack, settings),
     )
     return 0
 
@@ -319,6 +353,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="Socket Mode if configured, else the local console")
     import_parser = commands.add_parser("import", help="import figures or quotes from a CSV or XLSX file")
     import_parser.add_argument("file", type=Path)
+    import_parser.add_argument("--team", metavar="T123", help=TEAM_HELP)
     import_parser.add_argument("--kind", choices=["figures", "quotes"], default="figures")
     import_parser.add_argument(
         "--skip-bad",
@@ -332,9 +367,11 @@ def parser() -> argparse.ArgumentParser:
     export_parser.add_argument("--kind", choices=["figures", "quotes"], default="figures")
     export_parser.add_argument("--xlsx", action="store_true", help="write an Excel workbook (else CSV)")
     export_parser.add_argument("-o", "--output", type=Path, required=True)
+    export_parser.add_argument("--team", metavar="T123", help=TEAM_HELP)
     editors_parser = commands.add_parser("editors", help="list, add or remove editors by Slack user id")
     editors_parser.add_argument("action", choices=["list", "add", "remove"])
     editors_parser.add_argument("users", nargs="*", metavar="U123")
+    editors_parser.add_argument("--team", metavar="T123", help=TEAM_HELP)
     ingest_cli.add_parsers(commands)
     digest = commands.add_parser("digest", help="digests: run the due ones, or preview one")
     digest_commands = digest.add_subparsers(dest="digest_command", required=True)
@@ -343,6 +380,7 @@ def parser() -> argparse.ArgumentParser:
     preview_parser = digest_commands.add_parser("preview", help="print what a subscription would post now")
     preview_parser.add_argument("subscription_id", type=int)
     commands.add_parser("clock", help="run the digest schedules (the Procfile's clock process)")
+    commands.add_parser("keygen", help="print a new STATBOT_ENCRYPTION_KEY (for multi-workspace installs)")
     return root
 
 
@@ -350,8 +388,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "eval" or (args.command == "ingest" and not args.submit):
         return ingest_cli.run(args)
+    if args.command == "keygen":
+        print(new_key())
+        return 0
     settings = Settings.from_env()
     logs.configure(settings.log_level)
+    try:
+        settings.check()
+        return dispatch(args, settings)
+    except (ConfigError, BadEncryptionKey, NoSuchTeam) as error:
+        print(f"statbot: {error}", file=sys.stderr)
+        return 2
+
+
+def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "init":
         return init(settings)
     if args.command == "ingest":
@@ -367,12 +417,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "socket":
         return socket(settings)
     if args.command == "import":
-        return import_sheet(settings, args.file, args.kind, args.skip_bad)
+        return import_sheet(settings, args.file, args.kind, args.skip_bad, args.team)
     if args.command == "export":
         output = args.output.with_suffix(".xlsx") if args.xlsx else args.output
-        return export_sheet(settings, " ".join(args.words), args.kind, output)
+        return export_sheet(settings, " ".join(args.words), args.kind, output, args.team)
     if args.command == "editors":
-        return editors_cli(settings, args.action, args.users)
+        return editors_cli(settings, args.action, args.users, args.team)
     if args.command == "digest":
         if args.digest_command == "run":
             return digest_run(settings, args.now)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from digests import deliver, subscriptions
 from digests.build import schedule_of
+from digests.deliver import ClientFor
 from digests.trigger import ScheduleTrigger
 from storage.models import utcnow
 
@@ -37,7 +38,7 @@ FEED_POLL_MINUTES = 10
 class Runtime:
     scheduler: BaseScheduler
     sessions: sessionmaker[Session]
-    client: WebClient
+    client: WebClient | ClientFor  # each workspace's client
     grace: timedelta
 
 
@@ -92,7 +93,7 @@ def configure(
     scheduler: BaseScheduler,
     engine: Engine,
     sessions: sessionmaker[Session],
-    client: WebClient,
+    client: WebClient | ClientFor,
     grace: timedelta = deliver.GRACE,
 ) -> BaseScheduler:
     """Give a scheduler the job store, the runtime its jobs use, the subscription jobs and the resync."""
@@ -117,7 +118,7 @@ def add_feed_polling(scheduler: BaseScheduler, poll: Callable[[], int]) -> None:
 def run(
     engine: Engine,
     sessions: sessionmaker[Session],
-    client: WebClient,
+    client: WebClient | ClientFor,
     grace: timedelta,
     poll_feeds: Callable[[], int] | None = None,
 ) -> None:

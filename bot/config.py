@@ -9,6 +9,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from storage.token_cipher import BadEncryptionKey, TokenCipher
+
 DEFAULT_DATABASE_URL = "sqlite:///statbot.db"
 
 
@@ -27,6 +29,13 @@ class Settings:
     fetch_allow_loopback: bool = False
     # A digest run missed (clock down) by less than this is still sent; older ones are skipped.
     digest_grace_hours: float = 6.0
+    # Multi-workspace mode: with both set, teams install the app through OAuth ("Add to Slack").
+    client_id: str | None = None
+    client_secret: str | None = None
+    # Fernet key(s) encrypting the installed workspaces' tokens at rest; required in multi-workspace mode.
+    encryption_key: str | None = None
+    # Where Slack sends the browser back after an install; None means the URL set in the app's settings.
+    oauth_redirect_url: str | None = None
 
     @classmethod
     def from_env(
@@ -51,8 +60,43 @@ class Settings:
             review_channel=get("STATBOT_REVIEW_CHANNEL"),
             fetch_allow_loopback=get("STATBOT_FETCH_ALLOW_LOOPBACK") in ("1", "true", "yes"),
             digest_grace_hours=float(get("STATBOT_DIGEST_GRACE_HOURS") or 6.0),
+            client_id=get("SLACK_CLIENT_ID"),
+            client_secret=get("SLACK_CLIENT_SECRET"),
+            encryption_key=get("STATBOT_ENCRYPTION_KEY"),
+            oauth_redirect_url=get("SLACK_REDIRECT_URI"),
         )
 
     @property
     def socket_mode_ready(self) -> bool:
         return bool(self.app_token and self.bot_token)
+
+    @property
+    def multi_workspace(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+    def check(self) -> None:
+        """Refuse a configuration that would run unsafely or not at all, saying what to change."""
+        if self.multi_workspace:
+            if not self.encryption_key:
+                raise ConfigError(
+                    "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set (multi-workspace mode), but "
+                    "STATBOT_ENCRYPTION_KEY is not: statbot will not store workspaces' tokens unencrypted. "
+                    "Make a key with `statbot keygen` and set STATBOT_ENCRYPTION_KEY to it."
+                )
+            try:
+                TokenCipher(self.encryption_key)
+            except BadEncryptionKey as error:
+                raise ConfigError(str(error)) from error
+            if not self.signing_secret:
+                raise ConfigError("SLACK_SIGNING_SECRET is needed to verify Slack's requests.")
+            if self.bot_token:
+                raise ConfigError(
+                    "Set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+                    "(installs through OAuth), not both."
+                )
+        elif bool(self.client_id) != bool(self.client_secret):
+            raise ConfigError("Multi-workspace mode needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.")
+
+
+class ConfigError(Exception):
+    """The settings cannot work; the message says which variable to set."""

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.ingest import publish
 from commands import feeds as replies
+from digests.deliver import ClientFor, client_for
 from ingest.feeds import read_feed
 from ingest.fetch import FetchError, FetchSettings
 from ingest.pipeline import candidates
@@ -82,7 +83,11 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
 
 
 def poll_feeds(
-    sessions: sessionmaker[Session], client: WebClient, settings: Settings, *, now: datetime | None = None
+    sessions: sessionmaker[Session],
+    client: WebClient | ClientFor,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
 ) -> int:
     """Read every feed not read in the last hour; each new entry is ingested for review. Returns articles read."""
     now = now or utcnow()
@@ -98,13 +103,13 @@ def poll_feeds(
         )
     read = 0
     for feed_id in due:
-        read += _poll_one(sessions, client, settings, fetching, feed_id, now)
+        read += _poll_one(sessions, client_for(client), settings, fetching, feed_id, now)
     return read
 
 
 def _poll_one(
     sessions: sessionmaker[Session],
-    client: WebClient,
+    clients: ClientFor,
     settings: Settings,
     fetching: FetchSettings,
     feed_id: int,
@@ -113,6 +118,11 @@ def _poll_one(
     with sessions() as session:
         feed = session.get(Feed, feed_id)
         if feed is None:
+            return 0
+        client = clients(feed.workspace_id)
+        if client is None:  # the workspace uninstalled statbot: nobody to review what the feed brings
+            feed.disabled_reason = "statbot is not installed in this workspace any more"
+            session.commit()
             return 0
         feed.last_polled_at = now
         try:

@@ -10,6 +10,7 @@ again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +38,18 @@ PERMANENT_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archive
 HISTORY_LOOKBACK = 200
 # A subscription missed for longer than this is caught up one skipped run at a time; stop somewhere.
 MAX_RUNS_PER_PASS = 400
+
+
+# The Web API client for a workspace, or None when statbot is no longer installed there. A plain client
+# serves every workspace (single-workspace mode); with many installs each workspace has its own token.
+ClientFor = Callable[[int], WebClient | None]
+NOT_INSTALLED = "not_installed"
+
+
+def client_for(client: WebClient | ClientFor) -> ClientFor:
+    if isinstance(client, WebClient):
+        return lambda _workspace_id: client
+    return client
 
 
 @dataclass(frozen=True)
@@ -67,7 +80,7 @@ def due_subscription_ids(session: Session, now: datetime) -> list[int]:
 
 
 def run_due(
-    sessions: sessionmaker[Session], client: WebClient, *, now: datetime, grace: timedelta = GRACE
+    sessions: sessionmaker[Session], client: WebClient | ClientFor, *, now: datetime, grace: timedelta = GRACE
 ) -> list[Outcome]:
     """Run every subscription whose next run is at or before `now`; each run at most once."""
     with sessions() as session:
@@ -80,7 +93,7 @@ def run_due(
 
 def run_subscription(
     sessions: sessionmaker[Session],
-    client: WebClient,
+    client: WebClient | ClientFor,
     subscription_id: int,
     *,
     now: datetime,
@@ -88,6 +101,17 @@ def run_subscription(
 ) -> list[Outcome]:
     """Catch one subscription up to `now`: runs missed by more than `grace` are recorded skipped (their items
     go in the next digest), the latest run within it is delivered."""
+    with sessions() as session:
+        subscription = session.get(Subscription, subscription_id)
+        if subscription is None or subscription.paused:
+            return []
+        slack = client_for(client)(subscription.workspace_id)
+        if slack is None:
+            subscription.paused = True
+            subscription.paused_reason = "statbot is not installed in this workspace any more"
+            session.commit()
+            log.warning("digest subscription %s paused: its workspace uninstalled statbot", subscription_id)
+            return [Outcome(subscription_id, aware(subscription.next_run_at), "failed", detail=NOT_INSTALLED)]
     outcomes: list[Outcome] = []
     for _ in range(MAX_RUNS_PER_PASS):
         with sessions() as session:
@@ -98,7 +122,7 @@ def run_subscription(
         if now - run_at > grace:
             outcome = _skip(sessions, subscription_id, run_at, now)
         else:
-            outcome = deliver(sessions, client, subscription_id, run_at, now=now)
+            outcome = deliver(sessions, slack, subscription_id, run_at, now=now)
         outcomes.append(outcome)
         if outcome.state in ("busy", "failed", "error"):
             break

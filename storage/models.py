@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from storage import slack_tables
 from storage.partial_date import PartialDate, Precision
 
 # Stable constraint names, so Alembic migrations can refer to them on every database.
@@ -394,3 +395,7 @@ class Feed(Base):
     last_polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     failures: Mapped[int] = mapped_column(Integer, default=0)
     disabled_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+# slack-sdk's installation and OAuth state tables live in the same database, made by the same migrations.
+slack_tables.define(Base.metadata)

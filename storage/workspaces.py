@@ -46,3 +46,15 @@ def for_team(session: Session, team_id: str) -> Workspace | None:
 def set_review_channel(session: Session, workspace: Workspace, channel_id: str | None) -> None:
     workspace.review_channel = channel_id
     session.flush()
+
+
+def install(session: Session, team_id: str, name: str = "") -> Workspace:
+    """The workspace of a team installing through OAuth: its own, new or found again on a reinstall."""
+    workspace = for_team(session, team_id)
+    if workspace is None:
+        workspace = Workspace(team_id=team_id, name=name)
+        session.add(workspace)
+        session.flush()
+    elif name:
+        workspace.name = name
+    return workspace
