@@ -392,7 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(new_key())
         return 0
     settings = Settings.from_env()
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.secrets)
     try:
         settings.check()
         return dispatch(args, settings)

@@ -71,6 +71,13 @@ class Settings:
         return bool(self.app_token and self.bot_token)
 
     @property
+    def secrets(self) -> list[str]:
+        """Values no log line may contain."""
+        keys = (self.encryption_key or "").split(",")
+        found = [self.bot_token, self.signing_secret, self.app_token, self.client_secret, *keys]
+        return [value.strip() for value in found if value and value.strip()]
+
+    @property
     def multi_workspace(self) -> bool:
         return bool(self.client_id and self.client_secret)
 

@@ -4,15 +4,35 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
+
+# Slack tokens of every kind (bot, user, app-level, refresh): whatever logs them, slack-sdk's debug
+# output of an OAuth response included, the line says only what kind of token it was.
+TOKEN = re.compile(r"\b(xox[a-z]|xapp)-[A-Za-z0-9-]+")
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is a field.
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object a line; Slack tokens and the given secrets never appear in it."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        super().__init__()
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
+
     def format(self, record: logging.LogRecord) -> str:
+        return self.redact(self._json(record))
+
+    def redact(self, line: str) -> str:
+        for secret in self.secrets:
+            line = line.replace(secret, "(redacted)")
+        return TOKEN.sub(lambda m: f"{m.group(1)}-(redacted)", line)
+
+    def _json(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "at": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -25,10 +45,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure(level: str) -> None:
+def configure(level: str, secrets: Iterable[str | None] = ()) -> None:
     """Send JSON lines to standard error; called once by the command line, never at import."""
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(JsonFormatter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

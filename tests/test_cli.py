@@ -12,7 +12,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
+from bot.oauth import BOT_SCOPES
+from storage.token_cipher import TokenCipher
 from tests.conftest import SIGNING_SECRET, TEAM
 from tests.slackapi.signing import post, signed_headers, slash_command_body
 from tests.slackapi.standin import SlackStandIn
@@ -149,3 +152,24 @@ def test_ingest_submit_stores_candidates_for_review_once(tmp_path: Path, repo_ro
     waiting = run([STATBOT, "ask", "/stats pending"], tmp_path).stdout
     assert "waiting for review" in waiting and "4,300,000" in waiting
     assert "4,300,000" not in run([STATBOT, "ask", "/stats child poverty"], tmp_path).stdout
+
+
+def test_multi_workspace_serve_refuses_to_start_without_an_encryption_key_and_says_why(
+    tmp_path: Path,
+) -> None:
+    oauth = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "client-secret", "SLACK_SIGNING_SECRET": "s"}
+    result = run([STATBOT, "serve"], tmp_path, **oauth)
+    assert result.returncode == 2
+    assert "STATBOT_ENCRYPTION_KEY is not" in result.stderr and "statbot keygen" in result.stderr
+    result = run([STATBOT, "clock"], tmp_path, **oauth, STATBOT_ENCRYPTION_KEY="too-short")
+    assert result.returncode == 2 and "Fernet key" in result.stderr
+
+
+def test_keygen_prints_a_key_multi_workspace_mode_accepts(tmp_path: Path) -> None:
+    key = run([STATBOT, "keygen"], tmp_path).stdout.strip()
+    assert TokenCipher(key).decrypt(TokenCipher(key).encrypt("xoxb-1")) == "xoxb-1"
+
+
+def test_the_manifest_asks_for_the_scopes_the_install_flow_asks_for(repo_root: Path) -> None:
+    manifest = yaml.safe_load((repo_root / "manifest.yml").read_text())
+    assert tuple(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES

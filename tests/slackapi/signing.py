@@ -180,3 +180,26 @@ def post(url: str, body: str, headers: dict[str, str]) -> tuple[int, dict[str, s
             return response.status, dict(response.headers.items()), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers.items()), error.read().decode()
+
+
+def event_body(
+    event: dict[str, Any], *, team_id: str, event_id: str = "Ev0001", enterprise_id: str | None = None
+) -> str:
+    """An Events API request body (JSON) as Slack sends it for `event`."""
+    return json.dumps({
+        "token": "x", "team_id": team_id, "enterprise_id": enterprise_id, "api_app_id": "A0APP",
+        "event": event, "type": "event_callback", "event_id": event_id, "event_time": 1700000000,
+        "authorizations": [{"team_id": team_id, "user_id": "U0BOT", "is_bot": True}],
+    })  # fmt: skip
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+    """GET like a browser, without following redirects; error statuses are returned rather than raised."""
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"not an HTTP URL: {url}")
+    request = urllib.request.Request(url, headers=headers or {}, method="GET")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310  (scheme checked)
+            return response.status, dict(response.headers.items()), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers.items()), error.read().decode()

@@ -15,6 +15,7 @@ ones, is recorded as a :class:`Call` so tests can assert on what the bot actuall
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email.parser
 import email.policy
@@ -39,6 +40,23 @@ JSON_FIELDS = ("blocks", "view", "attachments", "files", "metadata")
 MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update")
 VIEW_METHODS = ("views.open", "views.update", "views.publish")
 FIRST_TS_MICROS = 1_700_000_000_000_000
+# Methods that authenticate with the app's client id and secret rather than a token.
+CLIENT_METHODS = ("oauth.v2.access",)
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "standin-client-secret"
+TOKEN_LIFETIME = 43_200  # seconds, as Slack's rotating tokens
+
+
+@dataclass
+class Grant:
+    """What an OAuth code installs: a team (possibly in an Enterprise Grid org), maybe with rotation."""
+
+    team_id: str
+    team_name: str
+    installer: str
+    enterprise_id: str | None = None
+    rotating: bool = False
+    used: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,6 +146,10 @@ class SlackStandIn:
         self._uploads: dict[str, Upload] = {}
         self._history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted, oldest first
         self._serial = 0
+        self._grants: dict[str, Grant] = {}  # OAuth code -> what it installs
+        self.tokens: dict[str, str] = {}  # bot token -> team id, for tokens the stand-in issued
+        self.refresh_tokens: dict[str, str] = {}  # refresh token -> team id
+        self.revoked: set[str] = set()
         self._lock = threading.RLock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -146,6 +168,8 @@ class SlackStandIn:
             "conversations.history": self._conversations_history,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
+            "oauth.v2.access": self._oauth_access,
+            "auth.revoke": self._auth_revoke,
         }
 
     # ----- lifecycle -------------------------------------------------------------------------
@@ -259,6 +283,32 @@ class SlackStandIn:
         with self._lock:
             self._faults.setdefault(method, []).append(_Fault(resolved, error, retry_after, False, times))
 
+    def grant(
+        self,
+        team_id: str,
+        team_name: str = "",
+        *,
+        installer: str = "U0INSTALLER",
+        enterprise_id: str | None = None,
+        rotating: bool = False,
+    ) -> str:
+        """An OAuth code, as Slack gives the browser after someone approves the install; single use."""
+        code = f"code-{team_id}-{self._next()}"
+        with self._lock:
+            self._grants[code] = Grant(team_id, team_name or team_id, installer, enterprise_id, rotating)
+        return code
+
+    def issue_token(self, team_id: str) -> str:
+        """A bot token for `team_id` the stand-in knows (auth.test answers with that team)."""
+        token = f"xoxb-{team_id}-{self._next()}"
+        with self._lock:
+            self.tokens[token] = team_id
+        return token
+
+    def team_of(self, token: str | None) -> str:
+        with self._lock:
+            return self.tokens.get(token or "", self.team_id)
+
     def drop_connection_next(self, method: str, *, times: int = 1) -> None:
         """Close the socket without answering the next ``times`` calls (a network error)."""
         with self._lock:
@@ -338,6 +388,10 @@ class SlackStandIn:
                 params = dict(parse_qsl(url.query)) | _parse_body(raw, content_type)
                 auth = req.headers.get("Authorization", "")
                 token = auth[7:].strip() if auth.lower().startswith("bearer ") else params.get("token")
+                if auth.lower().startswith("basic "):  # the app's client id and secret
+                    client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+                    params.setdefault("client_id", client_id)
+                    params.setdefault("client_secret", secret)
         except _Refusal as refusal:
             self._record(Call(method, {"raw": raw}, None, headers, True, url.path, refusal.body))
             self._send(req, 400 if method == RESPONSE_URL else 200, refusal.body)
@@ -373,10 +427,17 @@ class SlackStandIn:
 
     def _call_api(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         try:
+            if method in CLIENT_METHODS:
+                return self._methods[method](params)
             if not token:
                 raise _Refusal("not_authed")
             if not token.startswith("xox"):
                 raise _Refusal("invalid_auth")
+            with self._lock:
+                if token in self.revoked:
+                    raise _Refusal("token_revoked")
+            if method in ("auth.test", "auth.revoke"):
+                params = {**params, "token": token}
             handler = self._methods.get(method)
             if handler is None:
                 raise _Refusal("unknown_method")
@@ -475,10 +536,50 @@ class SlackStandIn:
         return message
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
-        slug = self.team.lower().replace(" ", "-")
-        return {"ok": True, "url": f"https://{slug}.slack.com/", "team": self.team, "user": self.bot_name,
-                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
+        team_id = self.team_of(params.get("token"))
+        team = self.team if team_id == self.team_id else team_id
+        slug = team.lower().replace(" ", "-")
+        return {"ok": True, "url": f"https://{slug}.slack.com/", "team": team, "user": self.bot_name,
+                "team_id": team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
                 "is_enterprise_install": False}  # fmt: skip
+
+    def _auth_revoke(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self.revoked.add(params["token"])
+        return {"ok": True, "revoked": True}
+
+    def _oauth_access(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("client_id") != CLIENT_ID or params.get("client_secret") != CLIENT_SECRET:
+            raise _Refusal(
+                "invalid_client_id" if params.get("client_id") != CLIENT_ID else "bad_client_secret"
+            )
+        with self._lock:
+            if params.get("grant_type") == "refresh_token":
+                team_id = self.refresh_tokens.pop(params.get("refresh_token", ""), None)
+                if team_id is None:
+                    raise _Refusal("invalid_refresh_token")
+                grant = Grant(team_id, team_id, "", rotating=True)
+            else:
+                found = self._grants.get(params.get("code", ""))
+                if found is None or found.used:
+                    raise _Refusal("invalid_code")
+                found.used = True
+                grant = found
+        token = self.issue_token(grant.team_id)
+        body: dict[str, Any] = {
+            "ok": True, "access_token": token, "token_type": "bot", "scope": params.get("scope", "commands"),
+            "bot_user_id": self.bot_user_id, "app_id": self.app_id,
+            "team": {"id": grant.team_id, "name": grant.team_name},
+            "enterprise": {"id": grant.enterprise_id, "name": "Grid Org"} if grant.enterprise_id else None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": grant.installer},
+        }  # fmt: skip
+        if grant.rotating:
+            refresh = f"xoxe-1-{grant.team_id}-{self._next()}"
+            with self._lock:
+                self.refresh_tokens[refresh] = grant.team_id
+            body |= {"refresh_token": refresh, "expires_in": TOKEN_LIFETIME}
+        return body
 
     def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         self._require(params, "channel")
