@@ -158,6 +158,9 @@ def _scope_to_workspace(sessions: sessionmaker[Session]) -> Any:
 
     def middleware(context: dict[str, Any], next: Any) -> BoltResponse | None:
         team_id = str(context.get("team_id") or "")
+        if not team_id:  # nothing to scope it to: answer nothing rather than guess
+            log.warning("refused a request that names no team")
+            return BoltResponse(status=400, body="This request names no workspace.")
         if team_id not in known:
             with sessions() as session:
                 known[team_id] = workspaces.install(session, team_id).id
