@@ -19,7 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import digest_command, dm_import, exports, feeds, forms, ingest, manage, review
+from bot import digest_command, dm_import, exports, feeds, forms, ingest, manage, oauth, review
 from bot.config import Settings
 from commands import quote, stats
 from commands.reply import SHARE_ACTION, Reply
@@ -119,9 +119,7 @@ def create_app(
 
 def _multi_workspace_app(settings: Settings, sessions: sessionmaker[Session]) -> App:
     """Installs through Bolt's OAuth flow; each request is scoped to the workspace that sent it."""
-    from bot import oauth
-
-    engine = sessions.kw["bind"]
+    engine = sessions.kw["bind"]  # installations and OAuth states live in statbot's own database
     installation_store, state_store = oauth.stores(settings, engine)
     web = make_client(settings, with_token=False)
     app = App(
@@ -145,10 +143,8 @@ def _multi_workspace_app(settings: Settings, sessions: sessionmaker[Session]) ->
 def _refuse_enterprise_requests(context: dict[str, Any], next: Any) -> BoltResponse | None:
     """Enterprise Grid is not supported (installs from an org are refused); say so rather than 'not installed'."""
     if context.get("enterprise_id"):
-        from bot.oauth import ENTERPRISE_REFUSED
-
         log.warning("refused a request from Enterprise Grid org %s", context.get("enterprise_id"))
-        return BoltResponse(status=200, body=ENTERPRISE_REFUSED)
+        return BoltResponse(status=200, body=oauth.ENTERPRISE_REFUSED)
     return next()  # type: ignore[no-any-return]
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from slack_bolt import App
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -309,7 +310,7 @@ def _instant(text: str) -> datetime:
     return moment
 
 
-def submit_article(settings: Settings, source: str) -> int:
+def submit_article(settings: Settings, source: str, team: str | None = None) -> int:
     """`statbot ingest --submit`: the candidates go to review as from Slack, sent by the command line."""
     from bot.ingest import publish
     from ingest.fetch import FetchError, FetchSettings
@@ -320,15 +321,22 @@ def submit_article(settings: Settings, source: str) -> int:
     except FetchError as error:
         print(f"statbot couldn't read {source}: {error.message}", file=sys.stderr)
         return 2
-    sessions = make_sessions(make_engine(settings.database_url))
-    client = make_client(settings) if settings.bot_token else None
-    home = resolve_home(settings, client or make_client(settings), sessions)
+    engine = make_engine(settings.database_url)
+    sessions = make_sessions(engine)
+    client: WebClient | None
+    if team is not None:
+        with sessions() as session:
+            workspace_id = _workspace(session, team).id
+        client = clients(settings, engine, sessions)(workspace_id)
+    else:
+        client = make_client(settings) if settings.bot_token else None
+        workspace_id = resolve_home(settings, client or make_client(settings), sessions).workspace_id
     reply = publish(
         found,
         sessions=sessions,
         settings=settings,
         client=client,
-        workspace_id=home.workspace_id,
+        workspace_id=workspace_id,
         user="statbot",
     )
     print(console.to_text(reply.as_slack()))
@@ -405,7 +413,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "init":
         return init(settings)
     if args.command == "ingest":
-        return submit_article(settings, args.source)
+        return submit_article(settings, args.source, args.team)
     if args.command == "migrate":
         return migrate_only(settings)
     if args.command == "ask":

@@ -42,6 +42,9 @@ def add_parsers(commands: Any) -> None:
         action="store_true",
         help="store them for review (pending) and post them to the review channel when Slack is configured",
     )
+    ingest.add_argument(
+        "--team", metavar="T123", help="with --submit: the Slack team whose workspace reviews them"
+    )
     scores = commands.add_parser("eval", help="score extraction on the gold articles (precision/recall)")
     scores.add_argument("--repeats", type=int, default=5, help="extraction runs per article for the timing")
     scores.add_argument("-v", "--verbose", action="store_true", help="list every miss")

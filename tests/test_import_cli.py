@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import cli
 from intake.columns import all_columns
+from storage import workspaces
 from storage.db import make_sessions
 from storage.models import AuditEntry, Entity, Quote, SearchDocument, Source, Statistic, Status, Topic
 
@@ -194,3 +195,24 @@ def test_re_importing_with_other_case_punctuation_or_spacing_adds_nothing(
     assert run("import", write_csv(tmp_path / "b.csv", retyped)) == 0  # type: ignore[operator]
     assert "Imported 1 figure; 2 already stored" in capsys.readouterr().out
     assert counts(engine)["Statistic"] == 3
+
+
+def test_team_chooses_the_workspace_a_command_line_import_and_export_act_on(
+    run: object, engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with make_sessions(engine)() as session:
+        one, two = workspaces.install(session, "T0ONE").id, workspaces.install(session, "T0TWO").id
+        session.commit()
+    assert run("import", TEMPLATES / "figures.csv", "--team", "T0ONE") == 0  # type: ignore[operator]
+    with make_sessions(engine)() as session:
+        owners = set(session.scalars(select(Statistic.workspace_id)))
+    assert owners == {one} and two not in owners
+    assert run("export", "--team", "T0TWO", "-o", tmp_path / "two.csv") == 0  # type: ignore[operator]
+    with (tmp_path / "two.csv").open(encoding="utf-8-sig") as handle:
+        assert list(csv.DictReader(handle)) == []
+    assert run("export", "--team", "T0ONE", "-o", tmp_path / "one.csv") == 0  # type: ignore[operator]
+    with (tmp_path / "one.csv").open(encoding="utf-8-sig") as handle:
+        assert len(list(csv.DictReader(handle))) > 0
+    capsys.readouterr()
+    assert run("import", TEMPLATES / "figures.csv", "--team", "T0NONE") == 2  # type: ignore[operator]
+    assert "No workspace for Slack team T0NONE" in capsys.readouterr().err
