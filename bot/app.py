@@ -24,6 +24,7 @@ from bot.config import Settings
 from commands import quote, stats
 from commands.reply import SHARE_ACTION, Reply
 from storage import workspaces
+from storage.retry import read_retrying
 
 log = logging.getLogger("statbot")
 
@@ -143,11 +144,16 @@ def _authorizer(settings: Settings, home: Home) -> Any:
 def answer(
     sessions: sessionmaker[Session], workspace_id: int, command: str, text: str, **kwargs: Any
 ) -> Reply:
-    """Run one of the answering commands; the same path serves Slack, the console and Share in channel."""
-    with sessions() as session:
-        if command == quote.COMMAND:
-            return quote.answer(session, workspace_id, text, **kwargs)
-        return stats.answer(session, workspace_id, text, **kwargs)
+    """Run one of the answering commands; the same path serves Slack, the console and Share in channel.
+    Answering only reads, so a connection lost under it is retried once (storage.retry)."""
+
+    def read() -> Reply:
+        with sessions() as session:
+            if command == quote.COMMAND:
+                return quote.answer(session, workspace_id, text, **kwargs)
+            return stats.answer(session, workspace_id, text, **kwargs)
+
+    return read_retrying(read, command)
 
 
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
