@@ -19,7 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import digest_command, dm_import, exports, feeds, forms, ingest, manage, review
+from bot import dedupe, digest_command, dm_import, exports, feeds, forms, ingest, manage, review
 from bot.config import Settings
 from commands import quote, stats
 from commands.reply import SHARE_ACTION, Reply
@@ -157,6 +157,7 @@ def answer(
 
 
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
+    dedupe.register(app, sessions)  # Slack's retries of an event act once
     # Subcommands (history, editors, add ...) are matched first; anything else is a question.
     manage.register(app, sessions, settings)
     review.register(app, sessions, settings)
@@ -188,6 +189,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], respond: Respond) -> BoltResponse:
+        dedupe.release(sessions, body)  # the event failed: let Slack's retry act
         unreachable = isinstance(error, OperationalError | DBAPIError) and (
             isinstance(error, OperationalError) or error.connection_invalidated
         )

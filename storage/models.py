@@ -394,3 +394,13 @@ class Feed(Base):
     last_polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     failures: Mapped[int] = mapped_column(Integer, default=0)
     disabled_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SlackEventReceipt(Base):
+    """An Events API event already taken on, by Slack's `event_id`: Slack's retries of it are acked and skipped."""
+
+    __tablename__ = "slack_event_receipts"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
