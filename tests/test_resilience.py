@@ -1,12 +1,14 @@
 """The database going away and coming back, for real: a private PostgreSQL server this test stops and starts.
 
 The shared server at 127.0.0.1:5432 is never touched; this module runs its own with initdb and pg_ctl on a
-free port, as the `postgres` user. If that server cannot be created the tests fail, they never skip.
+free port (as the `postgres` user when run as root). If that server cannot be created the tests fail, they
+never skip.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -52,14 +54,17 @@ class PrivatePostgres:
 
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="statbot-pg-"))
-        shutil.chown(self.root, "postgres", "postgres")
+        # PostgreSQL refuses to run as root: as root, run it as the `postgres` user; otherwise as ourselves.
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_user:
+            shutil.chown(self.root, "postgres", "postgres")
         self.data = self.root / "data"
         self.port = free_port()
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, *args: str) -> None:
         done = subprocess.run(
-            ["runuser", "-u", "postgres", "--", *args],
+            [*self.as_user, *args],
             capture_output=True,
             text=True,
             timeout=120,
@@ -85,8 +90,7 @@ class PrivatePostgres:
 
     def destroy(self) -> None:
         subprocess.run(
-            ["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m",
-             "immediate", "stop"],
+            [*self.as_user, str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
             capture_output=True, timeout=60, check=False,
         )  # fmt: skip
         shutil.rmtree(self.root, ignore_errors=True)
