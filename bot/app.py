@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltResponse, Respond
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
-from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryState
+from slack_sdk.http_retry import HttpRequest, HttpResponse, Jitter, RetryState
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import digest_command, dm_import, exports, feeds, forms, ingest, manage, oauth, review
+from bot import dedupe, digest_command, dm_import, exports, feeds, forms, ingest, manage, oauth, review
 from bot.config import Settings
 from commands import quote, stats
 from commands.reply import SHARE_ACTION, Reply
 from storage import workspaces
+from storage.retry import read_retrying
 
 log = logging.getLogger("statbot")
 
@@ -62,6 +65,13 @@ class NoRepostOnConnectionError(ConnectionErrorRetryHandler):
         return bool(super()._can_retry(state=state, request=request, response=response, error=error))
 
 
+class _ProportionalJitter(Jitter):
+    """Up to half again as long; slack-sdk's default adds up to a whole second to every wait."""
+
+    def recalculate(self, duration: float) -> float:
+        return duration * (1 + random.random() / 2)  # noqa: S311 (spreading retries, not a secret)
+
+
 def make_client(settings: Settings, *, with_token: bool = True, token: str | None = None) -> WebClient:
     """A Web API client that waits out 429s (honouring Retry-After) and retries 5xx and dropped connections.
 
@@ -69,10 +79,13 @@ def make_client(settings: Settings, *, with_token: bool = True, token: str | Non
     token = token or (settings.bot_token if with_token else None)
     client = WebClient(token=token, base_url=settings.api_url or WebClient.BASE_URL)
     # Replaces slack-sdk's default list, whose connection retry would repeat posts too.
+    # Two quick retries wait 0.25-0.375 s then 0.5-0.75 s: a views.open still lands within the 3 s its
+    # trigger_id lives (the default backoff could wait 3.5 s).
+    quick = BackoffRetryIntervalCalculator(backoff_factor=0.25, jitter=_ProportionalJitter())
     client.retry_handlers = [
         RateLimitErrorRetryHandler(max_retry_count=2),
-        ServerErrorRetryHandler(max_retry_count=2),
-        NoRepostOnConnectionError(max_retry_count=2),
+        ServerErrorRetryHandler(max_retry_count=2, interval_calculator=quick),
+        NoRepostOnConnectionError(max_retry_count=2, interval_calculator=quick),
     ]
     return client
 
@@ -200,14 +213,20 @@ def _authorizer(settings: Settings, home: Home) -> Any:
 def answer(
     sessions: sessionmaker[Session], workspace_id: int, command: str, text: str, **kwargs: Any
 ) -> Reply:
-    """Run one of the answering commands; the same path serves Slack, the console and Share in channel."""
-    with sessions() as session:
-        if command == quote.COMMAND:
-            return quote.answer(session, workspace_id, text, **kwargs)
-        return stats.answer(session, workspace_id, text, **kwargs)
+    """Run one of the answering commands; the same path serves Slack, the console and Share in channel.
+    Answering only reads, so a connection lost under it is retried once (storage.retry)."""
+
+    def read() -> Reply:
+        with sessions() as session:
+            if command == quote.COMMAND:
+                return quote.answer(session, workspace_id, text, **kwargs)
+            return stats.answer(session, workspace_id, text, **kwargs)
+
+    return read_retrying(read, command)
 
 
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
+    dedupe.register(app, sessions)  # Slack's retries of an event act once
     # Subcommands (history, editors, add ...) are matched first; anything else is a question.
     manage.register(app, sessions, settings)
     review.register(app, sessions, settings)
@@ -239,6 +258,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], respond: Respond) -> BoltResponse:
+        dedupe.release(sessions, body)  # the event failed: let Slack's retry act
         unreachable = isinstance(error, OperationalError | DBAPIError) and (
             isinstance(error, OperationalError) or error.connection_invalidated
         )

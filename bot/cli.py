@@ -119,7 +119,7 @@ def run_console(settings: Settings) -> int:
     return 0
 
 
-def serve(settings: Settings, port: int, workers: int) -> int:
+def serve(settings: Settings, port: int, workers: int, threads: int = 4, client_timeout: float = 10.0) -> int:
     missing = [
         name
         for name, value in (
@@ -136,7 +136,7 @@ def serve(settings: Settings, port: int, workers: int) -> int:
         return 2
     from bot.web import serve as serve_http
 
-    serve_http(settings, port=port, workers=workers)
+    serve_http(settings, port=port, workers=workers, threads=threads, client_timeout=client_timeout)
     return 0
 
 
@@ -357,6 +357,11 @@ def parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="serve Slack's HTTP requests with gunicorn")
     serve_parser.add_argument("--port", type=int, default=3000)
     serve_parser.add_argument("--workers", type=int, default=2)
+    serve_parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    serve_parser.add_argument(
+        "--client-timeout", type=float, default=10.0,
+        help="seconds a client may stay silent mid-request before its connection is closed",
+    )  # fmt: skip
     commands.add_parser("socket", help="connect to Slack in Socket Mode")
     commands.add_parser("run", help="Socket Mode if configured, else the local console")
     import_parser = commands.add_parser("import", help="import figures or quotes from a CSV or XLSX file")
@@ -421,7 +426,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "console":
         return run_console(settings)
     if args.command == "serve":
-        return serve(settings, args.port, args.workers)
+        return serve(settings, args.port, args.workers, args.threads, args.client_timeout)
     if args.command == "socket":
         return socket(settings)
     if args.command == "import":

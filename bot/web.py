@@ -73,12 +73,21 @@ def create_wsgi(settings: Settings) -> WSGIApp:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
+        if length:
+            body = environ["wsgi.input"].read(length) if length <= MAX_BODY else b""
+        elif environ.get("wsgi.input_terminated"):
+            # No Content-Length (a chunked body): the server ends the input where the body ends. Read one
+            # byte past the limit, never more, to know whether it is over.
+            body = environ["wsgi.input"].read(MAX_BODY + 1)
+            length = len(body)
+        else:
+            body = b""
         if length > MAX_BODY:
             log.warning("refused an oversized request", extra={"bytes": length})
             start_response("413 Content Too Large", [("Content-Type", "text/plain")])
             return [b"Request body too large"]
-        body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))  # Bolt reads exactly this much
         started = time.perf_counter()
         status: list[str] = []
 
@@ -101,15 +110,37 @@ def create_wsgi(settings: Settings) -> WSGIApp:
     return application
 
 
-def serve(settings: Settings, *, host: str = "0.0.0.0", port: int = 3000, workers: int = 2) -> None:  # noqa: S104
-    """Run under gunicorn, a production WSGI server; each worker builds its own app after the fork."""
+def serve(
+    settings: Settings,
+    *,
+    host: str = "0.0.0.0",  # noqa: S104
+    port: int = 3000,
+    workers: int = 2,
+    threads: int = 4,
+    client_timeout: float = 10.0,
+) -> None:
+    """Run under gunicorn, a production WSGI server; each worker builds its own app after the fork.
+
+    Threaded workers: a slow client holds one thread, not a whole worker, and only for `client_timeout`
+    seconds of silence (bot.webworker). Slack sends each request at once and waits 3 s for the answer.
+    """
     from gunicorn.app.base import BaseApplication
+
+    from bot.webworker import worker_class
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
-            self.cfg.set("timeout", 30)
+            self.cfg.set("worker_class", worker_class(client_timeout))
+            self.cfg.set("threads", threads)
+            self.cfg.set("timeout", 30)  # a worker whose main loop is stuck this long is replaced
+            self.cfg.set("graceful_timeout", 20)  # finish requests in hand on SIGTERM (Heroku waits 30 s)
+            self.cfg.set("keepalive", 5)  # idle kept-alive connections wait in the poller, not in a thread
+            # Slack's requests have short request lines and a dozen headers: refuse anything far larger.
+            self.cfg.set("limit_request_line", 4094)
+            self.cfg.set("limit_request_fields", 50)
+            self.cfg.set("limit_request_field_size", 8190)
             self.cfg.set("accesslog", "-")
 
         def load(self) -> WSGIApp:

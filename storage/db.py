@@ -26,7 +26,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("connect_args", {"connect_timeout": 5})
+    # A server that does not answer must not hold a reply past Slack's 3 s: 2 s is libpq's minimum.
+    kwargs.setdefault("connect_args", {"connect_timeout": 2})
     return create_engine(url, **kwargs)
 
 

@@ -397,5 +397,15 @@ class Feed(Base):
     disabled_reason: Mapped[str] = mapped_column(Text, default="")
 
 
+class SlackEventReceipt(Base):
+    """An Events API event already taken on, by Slack's `event_id`: Slack's retries of it are acked and skipped."""
+
+    __tablename__ = "slack_event_receipts"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
 # slack-sdk's installation and OAuth state tables live in the same database, made by the same migrations.
 slack_tables.define(Base.metadata)

@@ -1,0 +1,111 @@
+"""gunicorn's threaded worker, with a limit on how long a client may stay silent in the middle of a request.
+
+gunicorn's gthread worker keeps idle connections out of its threads, but once a client has sent the first
+bytes of a request a thread reads the rest with no time limit: a few clients that send half a request and
+stall would hold every thread. Here every blocking read or write on a client connection gives up after
+`client_timeout` seconds without progress; the connection is then closed and a one-line warning logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from typing import Any
+
+from gunicorn.workers.gthread import ThreadWorker
+
+
+class _ClientSocket(socket.socket):
+    """A client connection whose blocking mode always carries the timeout (gunicorn sets blocking often).
+
+    A client that timed out is read no more, and after our half-close we linger only briefly for the peer:
+    gunicorn closes connections on its main loop, which would otherwise wait 2 s on each silent client.
+    """
+
+    client_timeout = 10.0
+    linger = 0.25
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.given_up = False
+        self.half_closed = False
+
+    def setblocking(self, flag: bool) -> None:
+        if flag:
+            self.settimeout(self.client_timeout)
+        else:
+            super().setblocking(False)
+
+    def settimeout(self, value: float | None) -> None:
+        if self.half_closed and (value is None or value > self.linger):
+            value = self.linger
+        super().settimeout(value)
+
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        if self.given_up:
+            return b""
+        try:
+            return super().recv(bufsize, flags)
+        except TimeoutError:
+            self.given_up = True
+            raise
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        try:
+            super().sendall(data, flags)
+        except TimeoutError:
+            self.given_up = True
+            raise
+
+    def shutdown(self, how: int) -> None:
+        super().shutdown(how)
+        if how != socket.SHUT_RD:
+            self.half_closed = True
+
+
+class _Listener:
+    """The listening socket, handing out client connections that time out."""
+
+    def __init__(self, listener: Any, client_socket: type[_ClientSocket]) -> None:
+        self._listener = listener
+        self._client_socket = client_socket
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        client, address = self._listener.accept()
+        timed = self._client_socket(client.family, client.type, client.proto, fileno=client.detach())
+        return timed, address
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._listener, name)
+
+
+class _SlowClientLog(logging.Filter):
+    """gunicorn logs a client's read timeout as a socket error with a traceback; say plainly what it was."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], TimeoutError):
+            record.msg = "closed a slow client's connection: nothing received or sent for %.0f s mid-request"
+            record.args = (self.seconds,)
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+class ClientTimeoutWorker(ThreadWorker):  # type: ignore[misc]
+    client_timeout = 10.0
+
+    def init_process(self) -> None:
+        self._client_socket = type("ClientSocket", (_ClientSocket,), {"client_timeout": self.client_timeout})
+        self.log.error_log.addFilter(_SlowClientLog(self.client_timeout))
+        super().init_process()
+
+    def accept(self, listener: Any) -> None:
+        super().accept(_Listener(listener, self._client_socket))
+
+
+def worker_class(client_timeout: float) -> type[ClientTimeoutWorker]:
+    return type("StatbotWorker", (ClientTimeoutWorker,), {"client_timeout": client_timeout})
