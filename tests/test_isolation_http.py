@@ -160,11 +160,13 @@ def world(
         teams = {}
         for n, team_id in ((1, T1), (2, T2)):
             assert install(server, standin, team_id)[0] == 200
-            people = {"editor": f"U{n}EDITOR", "writer": f"U{n}WRITER", "review": f"C{n}REVIEW"}
+            editor, writer, review_channel = f"U{n}EDITOR", f"U{n}WRITER", f"C{n}REVIEW"
             with sessions() as session:
-                made = _populate(session, team_id, people["editor"], people["writer"], people["review"])
-            only = ONLY_IN_ONE if n == 1 else ONLY_IN_TWO
-            teams[n] = Team(team_id, **made, **people, channel=f"C{n}TEAM", only=only)
+                made = _populate(session, team_id, editor, writer, review_channel)
+            teams[n] = Team(
+                team_id, editor=editor, writer=writer, review=review_channel, channel=f"C{n}TEAM",
+                only=ONLY_IN_ONE if n == 1 else ONLY_IN_TWO, **made,
+            )  # fmt: skip
         standin.clear()
         yield World(teams[1], teams[2], server, standin, sessions, engine, settings)
     assert standin.violations == []
@@ -542,9 +544,10 @@ def test_added_figures_and_quotes_land_in_the_submitters_workspace_only(world: W
     # Items the other workspace already holds are new here, not "already stored as #…" there.
     burrows = {"text": _quote_text(world, one, "Burrows"), "speaker": "Andy Burrows", "source_publisher": "NSPCC",
                "said_on": "2021-08-17"}  # fmt: skip
-    for form, values in (("quotes", burrows), ("figures", T1_PENDING)):
+    submissions: list[tuple[forms.Form, dict[str, str]]] = [("quotes", burrows), ("figures", T1_PENDING)]
+    for form, values in submissions:
         world.standin.clear()
-        status, raw = submit_form(world, two, values, form=form)  # type: ignore[arg-type]
+        status, raw = submit_form(world, two, values, form=form)
         assert (status, raw) == (200, ""), raw
         note = world.standin.wait_for("chat.postMessage")[0].params["text"]
         assert note.startswith("Published #")
