@@ -74,7 +74,8 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         shared = event["files"][0]
         with tempfile.TemporaryDirectory() as folder:
             try:
-                path = download(shared["url_private_download"], settings.bot_token, allowed, Path(folder),
+                # The token of the workspace the file was shared in (with many installs, each has its own).
+                path = download(shared["url_private_download"], client.token, allowed, Path(folder),
                                 shared.get("name", ""))  # fmt: skip
                 kind, sheet = read_either(path)
             except SheetError as error:

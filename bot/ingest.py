@@ -125,7 +125,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         try:
             with tempfile.TemporaryDirectory() as folder:
                 path = dm_import.download(
-                    shared["url_private_download"], settings.bot_token, allowed_hosts, Path(folder),
+                    shared["url_private_download"], client.token, allowed_hosts, Path(folder),
                     shared.get("name", "article.txt"),
                 )  # fmt: skip
                 found = candidates(str(path))
