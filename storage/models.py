@@ -273,6 +273,8 @@ Index(
     Statistic.published_at.desc().nulls_last(),
     Statistic.id.desc(),
 )
+# A digest looks up the earlier points of each new figure's series (same measure, place and unit).
+Index("ix_statistics_measure", Statistic.workspace_id, Statistic.measure)
 Index(
     "ix_quotes_newest",
     Quote.workspace_id,

@@ -6,7 +6,8 @@ Create Date: 2026-11-28 11:00:00
 
 Replaces ix_statistics_answerable (workspace_id, status, period_end) and ix_quotes_answerable
 (workspace_id, status), which these extend, so `/stats facebook` on a million figures reads its
-answers in index order instead of sorting every figure of Meta's family.
+answers in index order instead of sorting every figure of Meta's family. ix_statistics_measure finds
+the earlier points of a digest's series without reading every figure.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def upgrade() -> None:
                 sa.text("id DESC"),
             ],
         )
+    op.create_index("ix_statistics_measure", "statistics", ["workspace_id", "measure"])
     op.drop_index("ix_statistics_answerable", table_name="statistics")
     op.drop_index("ix_quotes_answerable", table_name="quotes")
 
@@ -47,5 +49,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.create_index("ix_quotes_answerable", "quotes", ["workspace_id", "status"])
     op.create_index("ix_statistics_answerable", "statistics", ["workspace_id", "status", "period_end"])
+    op.drop_index("ix_statistics_measure", table_name="statistics")
     for name, (table, _) in ORDERED.items():
         op.drop_index(name, table_name=table)
