@@ -30,15 +30,34 @@ from sqlalchemy import Engine, create_engine, func, select, text  # noqa: E402
 
 from storage import library, migrate, queries, sample, workspaces  # noqa: E402
 from storage.db import make_engine, make_sessions, normalise_url  # noqa: E402
-from storage.models import Entity, Statistic, Topic  # noqa: E402
+from storage.models import Entity, Statistic  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 TEAM = "T0TEST"
 
-WORDS = (
-    "children online abuse reports police schools poverty housing safety harm grooming images "
-    "offences referrals helpline teenagers parents moderation accounts removals complaints"
-).split()
+WORDS = [
+    "children",
+    "online",
+    "abuse",
+    "reports",
+    "police",
+    "schools",
+    "poverty",
+    "housing",
+    "safety",
+    "harm",
+    "grooming",
+    "images",
+    "offences",
+    "referrals",
+    "helpline",
+    "teenagers",
+    "parents",
+    "moderation",
+    "accounts",
+    "removals",
+    "complaints",
+]
 PLACES = ["UK", "England", "Wales", "Scotland", "Northern Ireland", "EU", "US", "worldwide"]
 PUBLISHERS = ["BBC News", "The Guardian", "ITV News", "The Independent", "Sky News", "Ofcom", "ONS"]
 OTHER_ENTITIES = 300
@@ -153,9 +172,19 @@ def seed(engine: Engine, workspace_id: int, count: int, *, seed_: int = 7) -> Se
         end = date(year, 12, 31) if precision == "year" else date(year, rng.randint(1, 12), 28)
         start = date(year, 1, 1)
         roll = rng.random()
-        status = "superseded" if roll < 0.02 else "pending" if roll < 0.04 else "retracted" if roll < 0.05 else "published"
+        status = (
+            "superseded"
+            if roll < 0.02
+            else "pending"
+            if roll < 0.04
+            else "retracted"
+            if roll < 0.05
+            else "published"
+        )
         published = None if status == "pending" else now - timedelta(minutes=rng.randint(1, 5 * 365 * 1440))
-        changed = published + timedelta(days=1) if status in ("superseded", "retracted") and published else None
+        changed = (
+            published + timedelta(days=1) if status in ("superseded", "retracted") and published else None
+        )
         place = rng.choice(PLACES)
         source_id, publisher, title = rng.choice(source_rows)
         if n % 10 == 0:
@@ -193,7 +222,9 @@ def seed(engine: Engine, workspace_id: int, count: int, *, seed_: int = 7) -> Se
         _copy(engine, tables)
     else:
         _insert_many(engine, tables)
-    return Seeded(workspace_id, before + count, (before_family or 0) + family_count, time.perf_counter() - started)
+    return Seeded(
+        workspace_id, before + count, (before_family or 0) + family_count, time.perf_counter() - started
+    )
 
 
 def _copy(engine: Engine, tables: Sequence[tuple[str, list[tuple[Any, ...]]]]) -> None:
