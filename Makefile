@@ -25,5 +25,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy bot commands storage intake digests ingest
 
+# statbot against a bare Bolt app (bench/RESULTS.md); BENCH_ARGS=--quick for a one-minute version.
+bench: $(STAMP)
+	./scripts/ensure-postgres
+	$(BIN)/python bench/vs_bolt.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) statbot.db statbot.db-*

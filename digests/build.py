@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from commands.text import format_value
@@ -122,18 +122,22 @@ def _series(
     if not keyed:
         return [], {}, {}
     identities = {(f.measure, f.geography, f.unit) for f in keyed.values()}
+    # Found by measure alone (an index lookup; a list of (measure, place, unit) rows is compared with
+    # every figure in the table), then kept only when place and unit match too.
     earlier = session.scalars(
         select(Statistic).where(
             Statistic.workspace_id == workspace_id,
+            Statistic.measure.in_(sorted({measure for measure, _, _ in identities})),
             Statistic.status.in_(ANSWERABLE),
             Statistic.period_end.is_not(None),
-            tuple_(Statistic.measure, Statistic.geography, Statistic.unit).in_(list(identities)),
         )
     ).unique()
     history: list[SeriesPoint] = []
     charts: dict[str, list[tuple[date, Decimal]]] = {}
     new_ids = {f.id for f in figures}
     for point in earlier:
+        if (point.measure, point.geography, point.unit) not in identities:
+            continue
         key = series_key(point)
         if key is None or key not in keyed or point.period_end is None:
             continue

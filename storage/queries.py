@@ -131,47 +131,67 @@ def _find_once(
 
     link = statistic_entities if model is Statistic else quote_entities
     link_item = link.c.statistic_id if model is Statistic else link.c.quote_id
-    query: Select[Item] = select(model).where(
-        model.workspace_id == workspace_id, model.status.in_(statuses), *where
-    )
-    order: list[ColumnElement[Any]] = []
+
+    def linked(entity_ids: Iterable[int]) -> ColumnElement[bool]:
+        """The item is tagged with one of these entities (a semi-join on the link table's primary key)."""
+        return select(link_item).where(link_item == model.id, link.c.entity_id.in_(list(entity_ids))).exists()
+
+    query: Select[int] = select(model.id).where(model.workspace_id == workspace_id, *where)
+    # Items naming an entity asked about come before those reached through its family (Meta for Instagram).
+    named: ColumnElement[bool] | None = None
     if entities:
-        # Driven from the link table (indexed by entity), so only the family's items are read.
-        direct = [e.id for e in entities]
-        hits = (
-            select(
-                link_item.label("item_id"),
-                func.min(case((link.c.entity_id.in_(direct), 0), else_=1)).label("indirect"),
-            )
-            .where(link.c.entity_id.in_(family_ids(session, entities)))
-            .group_by(link_item)
-            .subquery("entity_hits")
-        )
-        query = query.join(hits, hits.c.item_id == model.id)
-        order.append(hits.c.indirect)
+        named = linked(e.id for e in entities)
+        query = query.where(linked(family_ids(session, entities)))
     partial = False
+    fts = None
     if leftover:
         fts = matches(session, workspace_id, kind, leftover)
+        answerable = query.where(model.status.in_(statuses))
         if (
             allow_partial
             and not entities
-            and not _exists(session, query.join(fts, fts.c.item_id == model.id))
+            and not _exists(session, answerable.join(fts, fts.c.item_id == model.id))
         ):
             fts = matches(session, workspace_id, kind, leftover, any_term=True)
             partial = True
         query = query.join(fts, fts.c.item_id == model.id)
-        order.append(fts.c.score.desc())
-    # Superseded figures still answer (marked as such), after the figures that replaced them.
-    order.append(case((model.status == "superseded", 1), else_=0))
-    newest = Statistic.period_end if model is Statistic else Quote.said_on
-    order += [newest.desc().nulls_last(), model.published_at.desc().nulls_last(), model.id.desc()]
 
     # Counting every match of a broad question costs more than ranking them; past the cap, "1,000+" will do.
-    capped = query.with_only_columns(model.id).limit(COUNT_CAP + 1).subquery()
+    capped = query.where(model.status.in_(statuses)).limit(COUNT_CAP + 1).subquery()
     total = session.scalar(select(func.count()).select_from(capped)) or 0
-    # Rank on ids alone, then load the few winners whole: sorting thousands of candidates with
-    # their sources joined on is what made large libraries slow.
-    ranked = list(session.scalars(query.with_only_columns(model.id).order_by(*order).limit(limit)))
+
+    # The order: named before family, best text match, superseded after the figures that replaced them,
+    # then the newest period, the latest approval and the highest id.
+    newest = Statistic.period_end if model is Statistic else Quote.said_on
+    recency: list[ColumnElement[Any]] = [
+        newest.desc().nulls_last(),
+        model.published_at.desc().nulls_last(),
+        model.id.desc(),
+    ]
+    current = [s for s in statuses if s != Status.SUPERSEDED.value]
+    superseded = [s for s in statuses if s == Status.SUPERSEDED.value]
+    ranked: list[int] = []
+    if fts is not None:
+        # Text matches are ranked by score, so there is no index order to follow: rank the matches.
+        order: list[ColumnElement[Any]] = []
+        if named is not None:
+            order.append(case((named, 0), else_=1))
+        order += [fts.c.score.desc(), case((model.status == Status.SUPERSEDED.value, 1), else_=0), *recency]
+        ranked = list(session.scalars(query.where(model.status.in_(statuses)).order_by(*order).limit(limit)))
+    else:
+        # Rank in slices that each follow an index (workspace, status, newest first): named then family,
+        # current then superseded. A slice stops at the few rows still wanted, so a family of 100,000
+        # figures costs as little as one of ten.
+        for by_name in [named, ~named] if named is not None else [None]:
+            for group in (current, superseded):
+                wanted = limit - len(ranked)
+                if not group or wanted <= 0:
+                    continue
+                status = model.status == group[0] if len(group) == 1 else model.status.in_(group)
+                piece = query.where(status) if by_name is None else query.where(status, by_name)
+                ranked += session.scalars(piece.order_by(*recency).limit(wanted))
+    # Load the few winners whole: sorting thousands of candidates with their sources joined on is what
+    # made large libraries slow.
     loaded = {item.id: item for item in session.scalars(select(model).where(model.id.in_(ranked))).unique()}
     items = [loaded[item_id] for item_id in ranked]
     return Found(
@@ -213,7 +233,7 @@ def corrected_between(
     return found.items
 
 
-def _exists(session: Session, query: Select[Item]) -> bool:
+def _exists(session: Session, query: Select[Any]) -> bool:
     return session.scalar(select(query.limit(1).exists())) or False
 
 

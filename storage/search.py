@@ -173,11 +173,15 @@ def matches(
             .subquery("fts")
         )
     fts_query = (" OR " if any_term else " AND ").join('"' + term.replace('"', '""') + '"' for term in terms)
+    # The full-text index goes first, then each match's document by primary key: CROSS JOIN fixes that
+    # order in SQLite, and LIMIT -1 (no limit) keeps the subquery whole (not flattened into the caller's
+    # join), so a count does not probe the index once for every figure of the workspace instead.
     return (
         text(
             "SELECT d.item_id AS item_id, -bm25(search_fts) AS score FROM search_fts"
-            " JOIN search_documents d ON d.id = search_fts.rowid"
+            " CROSS JOIN search_documents d ON d.id = search_fts.rowid"
             " WHERE search_fts MATCH :fts_query AND d.workspace_id = :fts_workspace AND d.kind = :fts_kind"
+            " LIMIT -1"
         )
         .bindparams(fts_query=fts_query, fts_workspace=workspace_id, fts_kind=kind)
         .columns(item_id=Integer, score=Float)

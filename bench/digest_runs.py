@@ -1,7 +1,7 @@
 """Build and post the digests of 1,000 subscriptions over 100,000 stored figures into the Slack stand-in.
 
-    .venv/bin/python bench/digests.py                      # SQLite in a temporary file
-    .venv/bin/python bench/digests.py --postgres postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/digest_runs.py                      # SQLite in a temporary file
+    .venv/bin/python bench/digest_runs.py --postgres postgresql://postgres@127.0.0.1:5432/test
 
 Prints the seconds taken and how many posts the stand-in received, which must equal the number due.
 """
@@ -29,7 +29,7 @@ from digests import deliver, subscriptions
 from digests.schedule import Schedule
 from storage import migrate, search, workspaces
 from storage.db import make_engine, make_sessions, normalise_url
-from storage.models import SearchDocument, Source, Statistic
+from storage.models import SearchDocument, Source, Statistic, Subscription
 from tests.conftest import BOT_TOKEN
 from tests.slackapi.standin import SlackStandIn
 
@@ -160,6 +160,22 @@ def fill(url: str, figures: int, subscriptions_wanted: int) -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("ANALYZE"))
     engine.dispose()
+
+
+def build_all(url: str) -> tuple[int, float]:
+    """Build (and render, without posting) the digest of every subscription due at RUN_AT, as the
+    clock would just before posting; returns how many were built and the seconds taken."""
+    engine = make_engine(url)
+    with make_sessions(engine)() as session:
+        due = deliver.due_subscription_ids(session, RUN_AT)
+        started = time.perf_counter()
+        for subscription_id in due:
+            subscription = session.get(Subscription, subscription_id)
+            assert subscription is not None
+            assert deliver.preview(session, subscription, RUN_AT) is not None
+        seconds = time.perf_counter() - started
+    engine.dispose()
+    return len(due), seconds
 
 
 def main() -> int:
