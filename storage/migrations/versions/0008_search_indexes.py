@@ -1,7 +1,7 @@
 """search indexes: each workspace's figures and quotes of one status, newest first
 
-Revision ID: 0007
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-28 11:00:00
 
 Replaces ix_statistics_answerable (workspace_id, status, period_end) and ix_quotes_answerable
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0005"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
