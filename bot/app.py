@@ -117,35 +117,38 @@ def create_app(
         return _multi_workspace_app(settings, sessions)
     home = home or resolve_home(settings, client or make_client(settings), sessions)
     app = App(
-        signing_secret=settings.signing_secret or "",
         # Tokens come per request from `authorize`, as they do per workspace when installs are many.
-        client=make_client(settings, with_token=False),
         authorize=_authorizer(settings, home),
         before_authorize=_refuse_other_teams(home),
-        process_before_response=True,
-        ssl_check_enabled=True,
-        ignoring_self_events_enabled=False,
+        **_app_options(settings),
     )
     register(app, sessions, settings)
     return app
+
+
+def _app_options(settings: Settings) -> dict[str, Any]:
+    """What both modes' apps share: the token-less client, answers before acks, our own bot's events."""
+    return {
+        "signing_secret": settings.signing_secret or "",
+        "client": make_client(settings, with_token=False),
+        "process_before_response": True,
+        "ssl_check_enabled": True,
+        "ignoring_self_events_enabled": False,
+    }
 
 
 def _multi_workspace_app(settings: Settings, sessions: sessionmaker[Session]) -> App:
     """Installs through Bolt's OAuth flow; each request is scoped to the workspace that sent it."""
     engine = sessions.kw["bind"]  # installations and OAuth states live in statbot's own database
     installation_store, state_store = oauth.stores(settings, engine)
-    web = make_client(settings, with_token=False)
+    options = _app_options(settings)
     app = App(
-        signing_secret=settings.signing_secret or "",
-        client=web,
-        oauth_flow=oauth.oauth_flow(settings, sessions, installation_store, state_store, web),
+        oauth_flow=oauth.oauth_flow(settings, sessions, installation_store, state_store, options["client"]),
         installation_store=installation_store,
         installation_store_bot_only=True,
         user_facing_authorize_error_message=oauth.NOT_INSTALLED,
         before_authorize=_refuse_enterprise_requests,
-        process_before_response=True,
-        ssl_check_enabled=True,
-        ignoring_self_events_enabled=False,
+        **options,
     )
     app.use(_scope_to_workspace(sessions))
     oauth.register_uninstall(app, sessions, installation_store)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
-from bot import console, logs
+from bot import console, logs, oauth
 from bot.app import CONSOLE_TEAM, create_app, make_client, resolve_home
 from bot.config import ConfigError, Settings
 from bot.workspace_clients import WorkspaceClients
@@ -81,9 +81,7 @@ def clients(settings: Settings, engine: Engine, sessions: sessionmaker[Session])
     """Each workspace's Web API client for the clock and `statbot digest run`."""
     if not settings.multi_workspace:
         return WorkspaceClients(settings, sessions)
-    from bot.oauth import stores
-
-    installation_store, _ = stores(settings, engine)
+    installation_store, _ = oauth.stores(settings, engine)
     return WorkspaceClients(settings, sessions, installation_store)
 
 

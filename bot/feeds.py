@@ -101,9 +101,10 @@ def poll_feeds(
                 )
             )
         )
+    clients = client_for(client)  # a workspace's token is looked up once, not once per feed
     read = 0
     for feed_id in due:
-        read += _poll_one(sessions, client_for(client), settings, fetching, feed_id, now)
+        read += _poll_one(sessions, clients, settings, fetching, feed_id, now)
     return read
 
 

@@ -9,6 +9,7 @@ again.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,9 +48,11 @@ NOT_INSTALLED = "not_installed"
 
 
 def client_for(client: WebClient | ClientFor) -> ClientFor:
+    """One lookup per workspace for as long as the result is used (a pass of the clock, say): tokens are
+    refreshed hours before they expire, so a pass never outlives the one it looked up."""
     if isinstance(client, WebClient):
         return lambda _workspace_id: client
-    return client
+    return functools.cache(client)
 
 
 @dataclass(frozen=True)
@@ -85,9 +88,10 @@ def run_due(
     """Run every subscription whose next run is at or before `now`; each run at most once."""
     with sessions() as session:
         ids = due_subscription_ids(session, now)
+    clients = client_for(client)  # a workspace's token is looked up once, not once per subscription
     outcomes: list[Outcome] = []
     for subscription_id in ids:
-        outcomes += run_subscription(sessions, client, subscription_id, now=now, grace=grace)
+        outcomes += run_subscription(sessions, clients, subscription_id, now=now, grace=grace)
     return outcomes
 
 
@@ -103,8 +107,8 @@ def run_subscription(
     go in the next digest), the latest run within it is delivered."""
     with sessions() as session:
         subscription = session.get(Subscription, subscription_id)
-        if subscription is None or subscription.paused:
-            return []
+        if subscription is None or subscription.paused or aware(subscription.next_run_at) > now:
+            return []  # nothing due: no token to look up
         slack = client_for(client)(subscription.workspace_id)
         if slack is None:
             subscription.paused = True

@@ -146,18 +146,20 @@ def _find_once(
     fts = None
     if leftover:
         fts = matches(session, workspace_id, kind, leftover)
-        answerable = query.where(model.status.in_(statuses))
         if (
             allow_partial
             and not entities
-            and not _exists(session, answerable.join(fts, fts.c.item_id == model.id))
+            and not _exists(
+                session, query.where(model.status.in_(statuses)).join(fts, fts.c.item_id == model.id)
+            )
         ):
             fts = matches(session, workspace_id, kind, leftover, any_term=True)
             partial = True
         query = query.join(fts, fts.c.item_id == model.id)
 
     # Counting every match of a broad question costs more than ranking them; past the cap, "1,000+" will do.
-    capped = query.where(model.status.in_(statuses)).limit(COUNT_CAP + 1).subquery()
+    answerable = query.where(model.status.in_(statuses))
+    capped = answerable.limit(COUNT_CAP + 1).subquery()
     total = session.scalar(select(func.count()).select_from(capped)) or 0
 
     # The order: named before family, best text match, superseded after the figures that replaced them,
@@ -177,7 +179,7 @@ def _find_once(
         if named is not None:
             order.append(case((named, 0), else_=1))
         order += [fts.c.score.desc(), case((model.status == Status.SUPERSEDED.value, 1), else_=0), *recency]
-        ranked = list(session.scalars(query.where(model.status.in_(statuses)).order_by(*order).limit(limit)))
+        ranked = list(session.scalars(answerable.order_by(*order).limit(limit)))
     else:
         # Rank in slices that each follow an index (workspace, status, newest first): named then family,
         # current then superseded. A slice stops at the few rows still wanted, so a family of 100,000

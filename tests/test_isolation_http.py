@@ -50,6 +50,7 @@ from tests.slackapi.signing import (
     view_submission_payload,
 )
 from tests.slackapi.standin import RESPONSE_URL, UPLOAD, SlackStandIn
+from tests.test_dm_import_http import as_csv
 from tests.test_feeds_http import rss
 from tests.test_forms_http import GOOD, state
 from tests.test_http import message_text
@@ -368,14 +369,6 @@ def site() -> Iterator[tuple[str, dict[str, tuple[str, bytes]]]]:
 
 def nspcc_page() -> str:
     return "/" + next(GOLD.glob("*nspcc*.txt")).stem
-
-
-def as_csv(rows: list[dict[str, str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
 
 
 def share_file(
