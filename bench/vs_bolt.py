@@ -5,10 +5,14 @@ import rate and digest build time.
     .venv/bin/python bench/vs_bolt.py                  # 10k, 100k and 1M figures on SQLite and PostgreSQL
     .venv/bin/python bench/vs_bolt.py --sizes 100000 --backends postgresql --skip-import --skip-digests
 
-Both servers run under gunicorn with the same settings (sync workers, --workers N, 30 s timeout, an
-access log): `statbot serve` and bench/bare_bolt.py, a Bolt app whose `/stats` only acks. A separate
-process (bench/load.py) sends both the same signed v0 slash commands over 127.0.0.1: one at a time for
-p50/p99, then from several client processes at once for requests per second. Each library is seeded
+Both servers run under gunicorn with --workers N and a 30 s timeout: `statbot serve` as in production
+(its threaded workers, 4 threads each) and bench/bare_bolt.py, a Bolt app whose `/stats` only acks (sync
+workers, an access log). statbot is measured twice: as served, where a question asked again is answered
+from the worker's answer cache after one read of the library version, and with the cache off
+(STATBOT_ANSWER_CACHE_MB=0), where every answer is searched and built afresh, as the first ask of a
+question or the first after any change is. A separate process (bench/load.py) sends each server the
+same signed v0 slash commands over 127.0.0.1: one at a time for p50/p99, then from several client
+processes at once for requests per second. Each library is seeded
 in bulk (bench/common.py) and grows in place from one size to the next. The peak memory is the largest
 VmHWM among statbot's workers after the load. Import rate is `statbot import`'s path (check and store)
 on a generated CSV; digest build time is building and rendering every due digest (bench/digest_runs.py).
@@ -51,7 +55,8 @@ class Row:
     figures: int
     family: int
     bare: Latency
-    statbot: Latency
+    statbot: Latency  # as served: the question asked again is answered from the cache
+    fresh: Latency  # the cache off: every answer searched and built
     peak_mb: float
 
 
@@ -92,7 +97,7 @@ def measure(server: common.Server, args: argparse.Namespace, expect: str) -> Lat
     )
 
 
-def start_statbot(url: str, folder: Path, workers: int, api_url: str) -> common.Server:
+def start_statbot(url: str, folder: Path, workers: int, api_url: str, *, cache: bool = True) -> common.Server:
     port = common.free_port()
     env = {
         "DATABASE_URL": url,
@@ -100,6 +105,7 @@ def start_statbot(url: str, folder: Path, workers: int, api_url: str) -> common.
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": api_url,
         "STATBOT_LOG_LEVEL": "WARNING",
+        "STATBOT_ANSWER_CACHE_MB": "8" if cache else "0",
     }
     statbot = str(Path(PYTHON).with_name("statbot"))
     argv = [statbot, "serve", "--port", str(port), "--workers", str(workers)]
@@ -126,14 +132,18 @@ def run_backend(
             stored = seeded.figures
             print(f"[{backend}] {stored:,} figures ({seeded.family:,} about Meta's family) seeded in "
                   f"{seeded.seconds:.0f} s", flush=True)  # fmt: skip
-            statbot = start_statbot(url, folder, args.workers, api_url)
-            try:
-                bare_latency = measure(bare, args, expect="")
-                statbot_latency = measure(statbot, args, expect="figure")
-                peak = statbot.peak_memory_mb()
-            finally:
-                statbot.stop()
-            row = Row(backend, stored, seeded.family, bare_latency, statbot_latency, peak)
+            bare_latency = measure(bare, args, expect="")
+            measured: dict[bool, tuple[Latency, float]] = {}
+            for cache in (False, True):
+                statbot = start_statbot(url, folder, args.workers, api_url, cache=cache)
+                try:
+                    measured[cache] = (measure(statbot, args, expect="figure"), statbot.peak_memory_mb())
+                finally:
+                    statbot.stop()
+            peak = max(mb for _, mb in measured.values())
+            row = Row(
+                backend, stored, seeded.family, bare_latency, measured[True][0], measured[False][0], peak
+            )
             results.rows.append(row)
             print("    " + format_row(row), flush=True)
         engine.dispose()
@@ -158,9 +168,11 @@ def run_backend(
 def format_row(row: Row) -> str:
     return (
         f"{row.backend:<10} {row.figures:>9,}  bare {row.bare.p50:6.1f} / {row.bare.p99:6.1f} ms  "
-        f"statbot {row.statbot.p50:6.1f} / {row.statbot.p99:6.1f} ms  "
-        f"x{row.statbot.p50 / row.bare.p50:5.1f} / x{row.statbot.p99 / row.bare.p99:5.1f}  "
-        f"{row.statbot.rps:6.1f} vs {row.bare.rps:6.1f} req/s  {row.peak_mb:5.0f} MB"
+        f"statbot {row.statbot.p50:6.1f} / {row.statbot.p99:6.1f} ms "
+        f"(x{row.statbot.p50 / row.bare.p50:.1f} / x{row.statbot.p99 / row.bare.p99:.1f})  "
+        f"fresh {row.fresh.p50:6.1f} / {row.fresh.p99:6.1f} ms "
+        f"(x{row.fresh.p50 / row.bare.p50:.1f} / x{row.fresh.p99 / row.bare.p99:.1f})  "
+        f"{row.statbot.rps:6.1f} / {row.fresh.rps:6.1f} vs {row.bare.rps:6.1f} req/s  {row.peak_mb:5.0f} MB"
     )
 
 
@@ -169,18 +181,22 @@ def table(results: Results, args: argparse.Namespace) -> str:
     lines = [
         f"`/stats {args.question}`, {args.requests} sequential requests after {args.warmup} warm-up; "
         f"requests/s from {args.clients} client processes ({args.throughput_requests} requests); "
-        f"gunicorn, {args.workers} sync workers each.",
+        f'gunicorn, {args.workers} workers each. "asked again" is statbot as served (the answer cache on); '
+        '"fresh" is statbot with the cache off, every answer searched and built.',
         "",
-        "| database | figures | family hits | bare Bolt p50 / p99 (ms) | statbot p50 / p99 (ms) "
-        "| ratio p50 / p99 | statbot req/s | bare Bolt req/s | statbot worker peak RSS (MB) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| database | figures | family hits | bare Bolt p50 / p99 (ms) | statbot asked again p50 / p99 (ms) "
+        "| ratio | statbot fresh p50 / p99 (ms) | ratio | req/s asked again / fresh / bare "
+        "| statbot worker peak RSS (MB) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results.rows:
         lines.append(
             f"| {row.backend} | {row.figures:,} | {row.family:,} | {row.bare.p50:.1f} / {row.bare.p99:.1f} "
             f"| {row.statbot.p50:.1f} / {row.statbot.p99:.1f} "
             f"| {row.statbot.p50 / row.bare.p50:.1f}x / {row.statbot.p99 / row.bare.p99:.1f}x "
-            f"| {row.statbot.rps:.1f} | {row.bare.rps:.1f} | {row.peak_mb:.0f} |"
+            f"| {row.fresh.p50:.1f} / {row.fresh.p99:.1f} "
+            f"| {row.fresh.p50 / row.bare.p50:.1f}x / {row.fresh.p99 / row.bare.p99:.1f}x "
+            f"| {row.statbot.rps:.0f} / {row.fresh.rps:.0f} / {row.bare.rps:.0f} | {row.peak_mb:.0f} |"
         )
     if results.imports or results.digests:
         lines += ["", "| database | import rows/s (check + store) | digest build (subscriptions, figures) |",
@@ -201,12 +217,17 @@ def goals(results: Results) -> list[str]:
     said = []
     for row in results.rows:
         if row.backend == "postgresql" and row.figures >= 1_000_000:
+            worst = max(row.statbot.p99, row.fresh.p99)
             said.append(f"p99 under 300 ms at {row.figures:,} figures on PostgreSQL: "
-                        f"{'met' if row.statbot.p99 < 300 else 'NOT met'} ({row.statbot.p99:.1f} ms)")  # fmt: skip
+                        f"{'met' if worst < 300 else 'NOT met'} ({row.fresh.p99:.1f} ms fresh, "
+                        f"{row.statbot.p99:.1f} ms asked again)")  # fmt: skip
         if 100_000 <= row.figures < 1_000_000:
-            ratio = row.statbot.p99 / row.bare.p99
-            said.append(f"within 2x of bare Bolt at {row.figures:,} figures on {row.backend} (p99): "
-                        f"{'met' if ratio <= 2 else 'NOT met'} ({ratio:.1f}x)")  # fmt: skip
+            again = (row.statbot.p50 / row.bare.p50, row.statbot.p99 / row.bare.p99)
+            fresh = (row.fresh.p50 / row.bare.p50, row.fresh.p99 / row.bare.p99)
+            said.append(f"within 2x of bare Bolt at {row.figures:,} figures on {row.backend}: asked again "
+                        f"{'met' if max(again) <= 2 else 'NOT met'} (p50 {again[0]:.1f}x, p99 {again[1]:.1f}x); "
+                        f"fresh {'met' if max(fresh) <= 2 else 'NOT met'} "
+                        f"(p50 {fresh[0]:.1f}x, p99 {fresh[1]:.1f}x)")  # fmt: skip
     if results.rows:
         peak = max(row.peak_mb for row in results.rows)
         said.append(

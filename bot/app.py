@@ -6,6 +6,7 @@ import json
 import logging
 import random
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltResponse, Respond
@@ -18,14 +19,17 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import dedupe, digest_command, dm_import, exports, feeds, forms, ingest, manage, oauth, review
+from bot.answer_cache import AnswerCache, Question
 from bot.config import Settings
 from commands import quote, stats
-from commands.reply import SHARE_ACTION, Reply
-from storage import workspaces
+from commands.reply import SHARE_ACTION
+from storage import library_version, workspaces
+from storage.db import read_only
 from storage.retry import read_retrying
 
 log = logging.getLogger("statbot")
@@ -214,23 +218,61 @@ def _authorizer(settings: Settings, home: Home) -> Any:
 
 
 def answer(
-    sessions: sessionmaker[Session], workspace_id: int, command: str, text: str, **kwargs: Any
-) -> Reply:
-    """Run one of the answering commands; the same path serves Slack, the console and Share in channel.
-    Answering only reads, so a connection lost under it is retried once (storage.retry)."""
+    engine: Engine,
+    workspace_id: int,
+    command: str,
+    text: str,
+    *,
+    cache: AnswerCache | None = None,
+    shared_by: str | None = None,
+) -> dict[str, Any]:
+    """Run one of the answering commands and return the message; the same path serves Slack, the console
+    and Share in channel. Answering only reads (`engine` is `storage.db.read_only`'s), so a connection lost
+    under it is retried once (storage.retry).
 
-    def read() -> Reply:
-        with sessions() as session:
-            if command == quote.COMMAND:
-                return quote.answer(session, workspace_id, text, **kwargs)
-            return stats.answer(session, workspace_id, text, **kwargs)
+    With a cache, the library version is read first: an answer built after that read is at least as new
+    as the version it is kept under, and is reused only while the version has not moved."""
+    asked = Question(workspace_id, command, text, date.today())
+    caching = cache is not None and cache.enabled and shared_by is None  # a shared answer names who shared it
+
+    def read() -> dict[str, Any]:
+        with engine.connect() as connection:
+            version = library_version.current(connection) if caching else None
+            if cache is not None and version is not None and (kept := cache.get(asked, version)) is not None:
+                return kept
+            with Session(connection) as session:
+                if command == quote.COMMAND:
+                    reply = quote.answer(session, workspace_id, text, shared_by=shared_by)
+                else:
+                    reply = stats.answer(session, workspace_id, text, today=asked.today, shared_by=shared_by)
+            payload = reply.as_slack()
+        if cache is not None and version is not None:
+            cache.put(asked, version, payload)
+        return payload
 
     return read_retrying(read, command)
 
 
+# The subcommands other listeners take; anything else typed after /stats or /quote is a question.
+SUBCOMMANDS = (manage.is_management, forms.is_add, exports.is_export, ingest.is_ingest, feeds.is_feeds)
+
+
+def is_question(command: dict[str, str]) -> bool:
+    return not any(taken(command) for taken in SUBCOMMANDS)
+
+
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
+    cache = AnswerCache(int(settings.answer_cache_mb * 1024 * 1024))
+    reading = read_only(sessions.kw["bind"])
+
+    # First, as questions are most of the traffic: Bolt tries listeners in order, each costing a little.
+    @app.command(stats.COMMAND, matchers=[is_question])
+    @app.command(quote.COMMAND, matchers=[is_question])
+    def answer_command(ack: Ack, command: dict[str, str], context: dict[str, Any]) -> None:
+        text = command.get("text", "")
+        ack(**answer(reading, context["workspace_id"], command["command"], text, cache=cache))
+
     dedupe.register(app, sessions)  # Slack's retries of an event act once
-    # Subcommands (history, editors, add ...) are matched first; anything else is a question.
     manage.register(app, sessions, settings)
     review.register(app, sessions, settings)
     forms.register(app, sessions, settings)
@@ -240,23 +282,14 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
     feeds.register(app, sessions, settings)
     digest_command.register(app, sessions, settings)
 
-    @app.command(stats.COMMAND)
-    @app.command(quote.COMMAND)
-    def answer_command(ack: Ack, command: dict[str, str], context: dict[str, Any]) -> None:
-        ack(
-            **answer(
-                sessions, context["workspace_id"], command["command"], command.get("text", "")
-            ).as_slack()
-        )
-
     @app.action(SHARE_ACTION)
     def share_in_channel(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
         ack()
         asked = json.loads(body["actions"][0]["value"])
         reply = answer(
-            sessions, context["workspace_id"], asked["command"], asked["text"], shared_by=body["user"]["id"]
+            reading, context["workspace_id"], asked["command"], asked["text"], shared_by=body["user"]["id"]
         )
-        respond(**reply.as_slack(), replace_original=False)
+        respond(**reply, replace_original=False)
         respond(delete_original=True)
 
     @app.error

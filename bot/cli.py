@@ -402,7 +402,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "keygen":
         print(new_key())
         return 0
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"statbot: {error}", file=sys.stderr)
+        return 2
     logs.configure(settings.log_level, settings.secrets)
     try:
         settings.check()

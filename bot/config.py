@@ -36,6 +36,8 @@ class Settings:
     encryption_key: str | None = None
     # Where Slack sends the browser back after an install; None means the URL set in the app's settings.
     oauth_redirect_url: str | None = None
+    # Memory per web worker for answers already given (reused while the library is unchanged); 0 turns it off.
+    answer_cache_mb: float = 8.0
 
     @classmethod
     def from_env(
@@ -50,6 +52,16 @@ class Settings:
         def get(name: str) -> str | None:
             return values.get(name) or None
 
+        def number(name: str, default: float) -> float:
+            given = get(name)
+            try:
+                value = default if given is None else float(given)
+            except ValueError:
+                value = -1.0
+            if not value >= 0:  # also refuses nan
+                raise ConfigError(f"{name} must be a number, 0 or more; it is {given!r}.")
+            return value
+
         return cls(
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             bot_token=get("SLACK_BOT_TOKEN"),
@@ -59,11 +71,12 @@ class Settings:
             log_level=get("STATBOT_LOG_LEVEL") or "INFO",
             review_channel=get("STATBOT_REVIEW_CHANNEL"),
             fetch_allow_loopback=get("STATBOT_FETCH_ALLOW_LOOPBACK") in ("1", "true", "yes"),
-            digest_grace_hours=float(get("STATBOT_DIGEST_GRACE_HOURS") or 6.0),
+            digest_grace_hours=number("STATBOT_DIGEST_GRACE_HOURS", 6.0),
             client_id=get("SLACK_CLIENT_ID"),
             client_secret=get("SLACK_CLIENT_SECRET"),
             encryption_key=get("STATBOT_ENCRYPTION_KEY"),
             oauth_redirect_url=get("SLACK_REDIRECT_URI"),
+            answer_cache_mb=number("STATBOT_ANSWER_CACHE_MB", 8.0),
         )
 
     @property

@@ -28,11 +28,13 @@ MAX_FAILURES = 5
 SEEN_KEPT = 500
 
 
+def is_feeds(command: dict[str, str]) -> bool:
+    """`/stats feeds ...`: list, add or remove the workspace's feeds."""
+    return command.get("command") == "/stats" and replies.is_feeds(command.get("text", ""))
+
+
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
     fetching = FetchSettings(allow_loopback=settings.fetch_allow_loopback)
-
-    def is_feeds(command: dict[str, str]) -> bool:
-        return replies.is_feeds(command.get("text", ""))
 
     def acknowledge(ack: Ack, command: dict[str, str], context: dict[str, Any]) -> None:
         asked = replies.parse(command.get("text", ""))

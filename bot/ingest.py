@@ -64,11 +64,13 @@ def publish(
     return replies.finished(found.article, staged, channel)
 
 
+def is_ingest(command: dict[str, str]) -> bool:
+    """`/stats ingest <link>`: read an article for review."""
+    return command.get("command") == "/stats" and replies.is_ingest(command.get("text", ""))
+
+
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
     fetching = FetchSettings(allow_loopback=settings.fetch_allow_loopback)
-
-    def is_ingest(command: dict[str, str]) -> bool:
-        return replies.is_ingest(command.get("text", ""))
 
     def acknowledge(ack: Ack, command: dict[str, str]) -> None:
         link = replies.link_in(command.get("text", ""))

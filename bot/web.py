@@ -96,15 +96,16 @@ def create_wsgi(settings: Settings) -> WSGIApp:
             return start_response(code, headers, *rest)
 
         result = slack(environ, recording_start_response)
-        log.info(
-            "request",
-            extra={
-                **request_fields(body),
-                "path": environ.get("PATH_INFO"),
-                "status": int(status[0].split()[0]) if status else 0,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-            },
-        )
+        if log.isEnabledFor(logging.INFO):  # the log's fields parse the body again: skip it when unread
+            log.info(
+                "request",
+                extra={
+                    **request_fields(body),
+                    "path": environ.get("PATH_INFO"),
+                    "status": int(status[0].split()[0]) if status else 0,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
         return result
 
     return application

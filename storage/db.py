@@ -41,3 +41,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def read_only(engine: Engine) -> Engine:
+    """The engine for work that never writes, on the same pool without a transaction: no BEGIN and ROLLBACK
+    round trips around an answer. Each statement sees the latest commits, as under READ COMMITTED."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")

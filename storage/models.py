@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     Date,
     DateTime,
@@ -427,6 +428,15 @@ class SlackEventReceipt(Base):
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32), default="")
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class LibraryVersion(Base):
+    """One counter that database triggers (migration 0009) move whenever anything an answer shows changes."""
+
+    __tablename__ = "library_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 # slack-sdk's installation and OAuth state tables live in the same database, made by the same migrations.

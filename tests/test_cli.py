@@ -142,6 +142,13 @@ def test_serve_without_slack_credentials_says_what_is_missing(tmp_path: Path) ->
     assert "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET" in result.stderr
 
 
+@pytest.mark.parametrize("given", ["lots", "-1", "nan"])
+def test_a_setting_that_is_not_a_number_is_named_at_start(tmp_path: Path, given: str) -> None:
+    result = run([STATBOT, "ask", "/stats facebook"], tmp_path, STATBOT_ANSWER_CACHE_MB=given)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"STATBOT_ANSWER_CACHE_MB must be a number, 0 or more; it is '{given}'" in result.stderr
+
+
 def test_ingest_submit_stores_candidates_for_review_once(tmp_path: Path, repo_root: Path) -> None:
     run([STATBOT, "init"], tmp_path)
     article = str(repo_root / "tests" / "gold" / "articles" / "child-poverty-two-child-limit.txt")
