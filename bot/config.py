@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -57,8 +58,8 @@ class Settings:
             try:
                 value = default if given is None else float(given)
             except ValueError:
-                value = -1.0
-            if not value >= 0:  # also refuses nan
+                value = math.nan
+            if not (math.isfinite(value) and value >= 0):
                 raise ConfigError(f"{name} must be a number, 0 or more; it is {given!r}.")
             return value
 

@@ -142,7 +142,7 @@ def test_serve_without_slack_credentials_says_what_is_missing(tmp_path: Path) ->
     assert "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET" in result.stderr
 
 
-@pytest.mark.parametrize("given", ["lots", "-1", "nan"])
+@pytest.mark.parametrize("given", ["lots", "-1", "nan", "inf"])
 def test_a_setting_that_is_not_a_number_is_named_at_start(tmp_path: Path, given: str) -> None:
     result = run([STATBOT, "ask", "/stats facebook"], tmp_path, STATBOT_ANSWER_CACHE_MB=given)
     assert result.returncode == 2 and "Traceback" not in result.stderr
