@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import LibraryVersion
 
-# Built once: this is read before every answer, and building the statement costs as much as running it.
+# Built once, at import: it runs before every answer, so it should not be compiled anew each time.
 _CURRENT = select(LibraryVersion.version).where(LibraryVersion.id == 1)
 
 
