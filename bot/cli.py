@@ -29,7 +29,7 @@ from digests import deliver
 from ingest import cli as ingest_cli
 from intake.columns import Kind
 from intake.spreadsheet import SheetError, read_sheet, write_bad_rows, write_sheet
-from storage import changes, migrate, roles, sample, sheets, workspaces
+from storage import changes, migrate, roles, sample, sheets, workspaces, write
 from storage.db import make_engine, make_sessions
 from storage.models import Subscription, Workspace, utcnow
 from storage.token_cipher import BadEncryptionKey, new_key
@@ -48,14 +48,17 @@ def migrate_only(settings: Settings) -> int:
     return 0
 
 
-def init(settings: Settings) -> int:
-    """Create or migrate the database and load the sample data; safe to run again."""
+def init(settings: Settings, with_sample: bool = True) -> int:
+    """Create or migrate the database and load the sample data (unless told not to); safe to run again."""
     engine = make_engine(settings.database_url)
     migrate.upgrade(engine)
     with make_sessions(engine)() as session:
         workspace = workspaces.home(session)
-        loaded = sample.load(session, workspace.id)
+        loaded = sample.load(session, workspace.id) if with_sample else None
         session.commit()
+    if loaded is None:
+        print(f"Database ready ({engine.url.render_as_string(hide_password=True)}); no sample data loaded.")
+        return 0
     print(
         f"Database ready ({engine.url.render_as_string(hide_password=True)}); "
         f"sample data in place: {loaded['figures']} figures and {loaded['quotes']} quotes from the NSPCC article."
@@ -187,11 +190,11 @@ def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool, tea
         )
         return 1
     engine = make_engine(settings.database_url)
-    items = [item for _, item in sheet.rows]
+    rows = sheet.rows
     try:
         with (
             make_sessions(engine)() as session,
-            _bar("importing", total=len(items), show=len(items) >= BAR_FROM_ROWS) as bar,
+            _bar("importing", total=len(rows), show=len(rows) >= BAR_FROM_ROWS) as bar,
         ):
 
             def imported(done: int) -> None:
@@ -199,9 +202,18 @@ def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool, tea
 
             workspace = _workspace(session, team)
             result = sheets.import_items(
-                session, workspace.id, items, actor=changes.CLI_ACTOR, on_progress=imported
+                session, workspace.id, rows, actor=changes.CLI_ACTOR, on_progress=imported
             )
             session.commit()
+    except write.Conflicts as found:
+        for conflict in found.conflicts:
+            print(f"row {conflict.row}, column {conflict.column}: {conflict.message}")
+        print(
+            f"Nothing imported: {plural(len(found.conflicts), 'source detail')} disagree with the source "
+            "stored (or named earlier in the file) under the same link (listed above).",
+            file=sys.stderr,
+        )
+        return 1
     except SQLAlchemyError as failure:
         # Nothing was committed: the transaction is rolled back as the session closes.
         reason = str(getattr(failure, "orig", None) or failure).strip().splitlines()[0]
@@ -344,7 +356,10 @@ def submit_article(settings: Settings, source: str, team: str | None = None) -> 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="statbot", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
-    commands.add_parser("init", help="create or migrate the database and load the sample data")
+    init_parser = commands.add_parser("init", help="create or migrate the database and load the sample data")
+    init_parser.add_argument(
+        "--no-sample", action="store_true", help="leave the sample data out (to import an export into)"
+    )
     commands.add_parser("migrate", help="create or migrate the database only (the release phase)")
     ask_parser = commands.add_parser(
         "ask", help='answer one slash command, e.g. statbot ask "/stats facebook"'
@@ -418,7 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "init":
-        return init(settings)
+        return init(settings, with_sample=not args.no_sample)
     if args.command == "ingest":
         return submit_article(settings, args.source, args.team)
     if args.command == "migrate":

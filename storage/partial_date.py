@@ -41,6 +41,11 @@ class PartialDate:
         except ValueError:
             raise ValueError(f"{text!r} is not a real date") from None
 
+    @classmethod
+    def parse_stored(cls, day: date | None, precision: str | None) -> PartialDate | None:
+        """A date as the tables keep it: the first day and its precision (a day when unsaid)."""
+        return None if day is None else cls(day, Precision(precision or Precision.DAY.value))
+
     @property
     def last_day(self) -> date:
         """The last day of the span this date names (31 Dec for a year, month end for a month)."""

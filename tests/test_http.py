@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from bot.app import Home, create_app
 from bot.config import Settings
 from bot.web import create_wsgi
-from storage import library
 from storage.db import make_engine, make_sessions
 from storage.models import SearchDocument, Statistic
+from tests import items
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.http_server import serving
 from tests.slackapi.limits import message_problem
@@ -200,8 +200,8 @@ def test_mrkdwn_stored_in_a_quote_is_shown_not_acted_on(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:
     with make_sessions(engine)() as session:
-        source = library.source(session, home_id, publisher="Test & Co", title="A <b>bold</b> report")
-        library.quote(
+        source = items.source(session, home_id, publisher="Test & Co", title="A <b>bold</b> report")
+        items.quote(
             session,
             home_id,
             text="Everyone <!channel> look <@U123> & <#C999> now <https://evil.example|click>",
@@ -224,10 +224,10 @@ def test_a_long_answer_is_cut_to_slacks_limits_with_and_n_more(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:
     with make_sessions(engine)() as session:
-        meta = library.entity(session, home_id, "Meta")
-        source = library.source(session, home_id, publisher="Ofcom", title="Online Nation " + "long " * 85)
+        meta = items.entity(session, home_id, "Meta")
+        source = items.source(session, home_id, publisher="Ofcom", title="Online Nation " + "long " * 85)
         for n in range(60):
-            library.statistic(
+            items.statistic(
                 session,
                 home_id,
                 value=Decimal(n),
