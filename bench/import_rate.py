@@ -97,7 +97,7 @@ def import_rate(url: str, path: Path) -> tuple[int, float, float]:
     with make_sessions(engine)() as session:
         workspace = workspaces.home(session)
         result = sheets.import_items(
-            session, workspace.id, [item for _, item in sheet.rows], actor=changes.CLI_ACTOR
+            session, workspace.id, sheet.rows, actor=changes.CLI_ACTOR
         )
         session.commit()
     stored = time.perf_counter() - started

@@ -22,7 +22,8 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any, Literal, cast
 
-from sqlalchemy import Connection, Table, delete, event, insert, select
+from sqlalchemy import JSON, Connection, Table, delete, event, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from storage import audit, search
@@ -302,6 +303,110 @@ def entity(
     return found
 
 
+class _Bulk:
+    """Many rows into one table in one go: COPY on PostgreSQL, the driver's executemany on SQLite.
+
+    SQLAlchemy's executemany would do, but builds and converts every row's parameters (and on PostgreSQL
+    sends one statement text per batch for the driver to parse): most of an import's time. New ids are
+    taken before the rows are written (from the sequence, or after SQLite's first insert, which holds the
+    write lock), so links, search documents and audit entries need no RETURNING round trip.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.postgres = connection.dialect.name == "postgresql"
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        self.driver: Any = driver
+        self.processors: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
+
+    def insert(self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self.postgres:
+            from psycopg.types.json import Json  # only with PostgreSQL, whose driver it is
+
+            json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+            statement = f"COPY {table.name} ({names}) FROM STDIN"
+            with self._as_sqlalchemy_errors(statement), self.driver.cursor().copy(statement) as copy:
+                for row in rows:
+                    if json_at:
+                        row = tuple(
+                            Json(v) if i in json_at and v is not None else v for i, v in enumerate(row)
+                        )
+                    copy.write_row(row)
+            return
+        processors = self._processors(table, columns)
+        marks = ", ".join("?" * len(columns))
+        converted = [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in rows]
+        # Table and column names come from the models, values are bound: no outside text in the SQL.
+        statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
+        with self._as_sqlalchemy_errors(statement):
+            self.driver.cursor().executemany(statement, converted)
+
+    def insert_new(self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[int]:
+        """Insert rows that need new ids (`columns` without `id`); their ids, in order."""
+        if not rows:
+            return []
+        if self.postgres:
+            taken = self.connection.exec_driver_sql(
+                f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id'))"  # noqa: S608
+                f" FROM generate_series(1, {len(rows):d})"
+            )
+            ids = [int(i) for i in taken.scalars()]
+        else:
+            processors = self._processors(table, columns)
+            marks = ", ".join("?" * len(columns))
+            cursor = self.driver.cursor()
+            statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+            with self._as_sqlalchemy_errors(statement):
+                cursor.execute(
+                    statement, tuple(p(v) if p else v for p, v in zip(processors, rows[0], strict=True))
+                )
+            start = int(cursor.lastrowid)
+            ids = list(range(start, start + len(rows)))
+            rows, ids_left = rows[1:], ids[1:]
+            self.insert(table, ("id", *columns), [(i, *row) for i, row in zip(ids_left, rows, strict=True)])
+            return ids
+        self.insert(table, ("id", *columns), [(i, *row) for i, row in zip(ids, rows, strict=True)])
+        return ids
+
+    @contextmanager
+    def _as_sqlalchemy_errors(self, statement: str) -> Iterator[None]:
+        """The driver's errors as SQLAlchemy raises them, so callers catch one kind whichever path wrote."""
+        dbapi = self.connection.dialect.loaded_dbapi
+        try:
+            yield
+        except dbapi.Error as error:
+            raise DBAPIError.instance(statement, None, error, dbapi.Error) from error
+
+    def _processors(self, table: Table, columns: tuple[str, ...]) -> list[Any]:
+        key = (table.name, columns)
+        if key not in self.processors:
+            dialect = self.connection.dialect
+            self.processors[key] = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+        return self.processors[key]
+
+
+SOURCE_COLUMNS = (
+    "workspace_id", "title", "publisher", "url", "published_on", "published_precision", "notes", "cites_id",
+)  # fmt: skip
+FIGURE_COLUMNS = (
+    "workspace_id", "value", "unit", "value_text", "measure", "period_start", "period_end", "period_precision",
+    "geography", "evidence", "notes", "base_id", "source_id", "via_source_id", "producer_id", "status",
+    "status_reason", "superseded_by_id", "expected_update_months", "created_by", "created_at", "published_at",
+    "status_changed_at",
+)  # fmt: skip
+QUOTE_COLUMNS = (
+    "workspace_id", "text", "speaker", "speaker_role", "speaker_org", "context", "said_on", "said_precision",
+    "source_id", "via_source_id", "status", "status_reason", "created_by", "created_at", "published_at",
+    "status_changed_at",
+)  # fmt: skip
+DOCUMENT_COLUMNS = ("workspace_id", "kind", "item_id", "body")
+AUDIT_COLUMNS = ("workspace_id", "item_kind", "item_id", "action", "actor", "at", "before", "after")
+
+
 class _Writer:
     """What one `add` call has resolved so far (sources, entities, topics by name), and the batch writer."""
 
@@ -311,6 +416,8 @@ class _Writer:
     ) -> None:  # fmt: skip
         self.session = session
         self.connection: Connection = session.connection()
+        self.bulk = _Bulk(self.connection)
+        self.keys: dict[str, str] = {}  # name -> search.phrase_key(name): names repeat row after row
         self.workspace_id = workspace_id
         self.actor = actor
         self.status = status
@@ -321,7 +428,7 @@ class _Writer:
         self.source_details: dict[int, SourceSpec] = {}
         self.source_names: dict[int, list[str]] = {}  # titles and publishers along its chain, for search
         self.entity_ids: dict[str, int] = {}
-        self.entity_names: dict[int, tuple[str, list[str]]] = {}  # name, and names for search
+        self.entity_chains: dict[int, search.EntityChain] = {}  # each entity, then its owners
         self.topic_ids: dict[str, int] = {}
         self.topic_names: dict[int, str] = {}
 
@@ -341,12 +448,18 @@ class _Writer:
         unknown = [s for _, _, s in pending if s.identity not in self.source_ids]
         if unknown:
             self._load_sources(unknown)
+        new: dict[tuple[Any, ...], SourceSpec] = {}
         for row, column, spec in pending:
             known = self.source_ids.get(spec.identity)
-            if known is None:
-                self._create_source(spec)
-            elif spec.url:
-                self._compare(row, column, self.source_details[known], spec)
+            if known is not None:
+                if spec.url:
+                    self._compare(row, column, self.source_details[known], spec)
+            elif spec.identity in new:
+                if spec.url:
+                    self._compare(row, column, new[spec.identity], spec)
+            else:
+                new[spec.identity] = spec
+        self._create_sources(list(new.values()))
         return self.source_ids
 
     def _load_sources(self, specs: list[SourceSpec]) -> None:
@@ -402,23 +515,30 @@ class _Writer:
                 node = rows.get(node.cites_id) if node.cites_id else None
             self.source_names[source_id] = names
 
-    def _create_source(self, spec: SourceSpec) -> None:
-        cites_id = self.source_ids[spec.cites.identity] if spec.cites is not None else None
-        day = spec.published
-        new_id = self.connection.execute(
-            insert(_SOURCES).returning(_SOURCES.c.id),
-            {
-                "workspace_id": self.workspace_id, "title": spec.title, "publisher": spec.publisher,
-                "url": spec.url, "published_on": day.day if day else None,
-                "published_precision": day.precision.value if day else None, "notes": spec.notes,
-                "cites_id": cites_id,
-            },
-        ).scalar_one()  # fmt: skip
-        self.source_ids[spec.identity] = new_id
-        self.source_details[new_id] = spec
-        self.source_names[new_id] = [spec.title, spec.publisher] + (
-            self.source_names.get(cites_id, []) if cites_id else []
-        )
+    def _create_sources(self, specs: list[SourceSpec]) -> None:
+        """New sources, cited ones first (`pending` lists each chain from its primary end)."""
+        while specs:
+            # A source citing one that is new in this same batch waits for the next round.
+            ready = [s for s in specs if s.cites is None or s.cites.identity in self.source_ids]
+            specs = [s for s in specs if s not in ready]
+            if not ready:
+                raise ValueError("a source cites itself")
+            rows = []
+            for spec in ready:
+                day = spec.published
+                cites_id = self.source_ids[spec.cites.identity] if spec.cites is not None else None
+                rows.append(
+                    (self.workspace_id, spec.title, spec.publisher, spec.url, day.day if day else None,
+                     day.precision.value if day else None, spec.notes, cites_id)
+                )  # fmt: skip
+            ids = self.bulk.insert_new(_SOURCES, SOURCE_COLUMNS, rows)
+            for spec, new_id, row in zip(ready, ids, rows, strict=True):
+                cites_id = row[-1]
+                self.source_ids[spec.identity] = new_id
+                self.source_details[new_id] = spec
+                self.source_names[new_id] = [spec.title, spec.publisher] + (
+                    self.source_names.get(cites_id, []) if cites_id else []
+                )
 
     def _compare(self, row: int | None, column: str, stored: SourceSpec, new: SourceSpec) -> None:
         """A link already stored with other details: a conflict (a detail the row leaves out is no conflict)."""
@@ -435,7 +555,7 @@ class _Writer:
                 self.conflicts.append(Conflict(row, name, before, after))
 
     def resolve_entities(self, names: set[str]) -> None:
-        wanted = {search.phrase_key(n): n for n in names if search.phrase_key(n) not in self.entity_ids}
+        wanted = {self.key(n): n for n in names if self.key(n) not in self.entity_ids}
         wanted.pop("", None)
         if not wanted:
             return
@@ -474,7 +594,7 @@ class _Writer:
             )
             found |= {search.phrase_key(row.name): row.id for row in created}
         self.entity_ids |= found
-        self._load_entity_names(set(found.values()) - set(self.entity_names))
+        self._load_entity_names(set(found.values()) - set(self.entity_chains))
 
     def _load_entity_names(self, ids: set[int]) -> None:
         """Each entity's name, and the names and aliases along its owners, as its search words."""
@@ -496,14 +616,18 @@ class _Writer:
                 aliases.setdefault(entity_id, []).append(alias)
             frontier = {r.owner_id for r in rows if r.owner_id and r.owner_id not in entities}
         for entity_id in ids:
-            self.entity_names[entity_id] = (entities[entity_id].name, [])
-            names: list[str] = []
+            chain: search.EntityChain = []
             node = entities.get(entity_id)
-            while node is not None and node.name not in names:
-                names.append(node.name)
-                names += aliases.get(node.id, [])
+            while node is not None and len(chain) < 16:
+                chain.append((node.name, aliases.get(node.id, [])))
                 node = entities.get(node.owner_id) if node.owner_id else None
-            self.entity_names[entity_id] = (entities[entity_id].name, names)
+            self.entity_chains[entity_id] = chain
+
+    def key(self, name: str) -> str:
+        found = self.keys.get(name)
+        if found is None:
+            found = self.keys[name] = search.phrase_key(name)
+        return found
 
     def resolve_topics(self, names: set[str]) -> None:
         wanted = sorted({" ".join(n.split()) for n in names} - set(self.topic_ids) - {""})
@@ -547,7 +671,7 @@ class _Writer:
         return [r for r in results if r is not None]
 
     def _entity_list(self, names: tuple[str, ...]) -> list[int]:
-        ids = [self.entity_ids[search.phrase_key(n)] for n in names if search.phrase_key(n)]
+        ids = [self.entity_ids[self.key(n)] for n in names if self.key(n)]
         return list(dict.fromkeys(ids))
 
     def _topic_list(self, names: tuple[str, ...]) -> list[int]:
@@ -647,13 +771,8 @@ class _Writer:
         return out
 
     def _insert(self, model: type[Statistic] | type[Quote], rows: list[dict[str, Any]]) -> list[int]:
-        if not rows:
-            return []
-        table = _STATISTICS if model is Statistic else _QUOTES
-        result = self.connection.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-        )
-        return [row[0] for row in result]
+        table, columns = (_STATISTICS, FIGURE_COLUMNS) if model is Statistic else (_QUOTES, QUOTE_COLUMNS)
+        return self.bulk.insert_new(table, columns, [tuple(row[c] for c in columns) for row in rows])
 
     def _links_documents_audit(
         self, kind: search.Kind, written: Sequence[tuple[New, dict[str, Any]]]
@@ -665,49 +784,35 @@ class _Writer:
             if kind == "statistic"
             else (quote_entities, quote_topics, "quote_id")
         )
-        entity_links, topic_links, documents, entries = [], [], [], []
+        entity_links: list[tuple[Any, ...]] = []
+        topic_links: list[tuple[Any, ...]] = []
+        documents: list[tuple[Any, ...]] = []
+        entries: list[tuple[Any, ...]] = []
         for item, row in written:
             entity_ids = self._entity_list(item.entities)
             topic_ids = self._topic_list(item.topics)
-            entity_links += [
-                {key: row["id"], "entity_id": e, "position": n} for n, e in enumerate(entity_ids)
-            ]
-            topic_links += [{key: row["id"], "topic_id": t, "position": n} for n, t in enumerate(topic_ids)]
+            entity_links += [(row["id"], e, n) for n, e in enumerate(entity_ids)]
+            topic_links += [(row["id"], t, n) for n, t in enumerate(topic_ids)]
             topic_names = [self._topic_name(t) for t in topic_ids]
-            entity_search = [n for e in entity_ids for n in self.entity_names[e][1]]
-            entity_display = [self.entity_names[e][0] for e in entity_ids]
+            entity_search = search.entity_words([self.entity_chains[e] for e in entity_ids])
+            entity_display = [self.entity_chains[e][0][0] for e in entity_ids]
             sources = self.source_names.get(row["source_id"], [])
             if row.get("producer_id"):
                 sources = sources + self.source_names.get(row["producer_id"], [])
             via = self.source_details.get(row["via_source_id"]) if row.get("via_source_id") else None
-            documents.append(
-                {
-                    "workspace_id": self.workspace_id, "kind": kind, "item_id": row["id"],
-                    "body": search.body(kind, row, topic_names, _unique(entity_search), sources, via.publisher if via else ""),
-                }
-            )  # fmt: skip
-            entries.append(
-                {
-                    "workspace_id": self.workspace_id, "item_kind": kind, "item_id": row["id"], "action": "create",
-                    "actor": self.actor, "at": self.now, "before": None,
-                    "after": audit.values(kind, row, topic_names, entity_display),
-                }
-            )  # fmt: skip
-        if entity_links:
-            self.connection.execute(insert(entity_table), entity_links)
-        if topic_links:
-            self.connection.execute(insert(topic_table), topic_links)
-        self.connection.execute(insert(_DOCUMENTS), documents)
-        self.connection.execute(insert(_AUDIT), entries)
+            body = search.body(kind, row, topic_names, entity_search, sources, via.publisher if via else "")
+            documents.append((self.workspace_id, kind, row["id"], body))
+            after = audit.values(kind, row, topic_names, entity_display)
+            entries.append((self.workspace_id, kind, row["id"], "create", self.actor, self.now, None, after))
+        self.bulk.insert(entity_table, (key, "entity_id", "position"), entity_links)
+        self.bulk.insert(topic_table, (key, "topic_id", "position"), topic_links)
+        self.bulk.insert(_DOCUMENTS, DOCUMENT_COLUMNS, documents)
+        self.bulk.insert(_AUDIT, AUDIT_COLUMNS, entries)
 
     def _topic_name(self, topic_id: int) -> str:
         if topic_id not in self.topic_names:
             self.topic_names = {v: k for k, v in self.topic_ids.items()}
         return self.topic_names[topic_id]
-
-
-def _unique(names: list[str]) -> list[str]:
-    return list(dict.fromkeys(names))
 
 
 def _row_key(row: dict[str, Any]) -> tuple[Any, ...]:
