@@ -96,9 +96,7 @@ def import_rate(url: str, path: Path) -> tuple[int, float, float]:
     started = time.perf_counter()
     with make_sessions(engine)() as session:
         workspace = workspaces.home(session)
-        result = sheets.import_items(
-            session, workspace.id, sheet.rows, actor=changes.CLI_ACTOR
-        )
+        result = sheets.import_items(session, workspace.id, sheet.rows, actor=changes.CLI_ACTOR)
         session.commit()
     stored = time.perf_counter() - started
     engine.dispose()

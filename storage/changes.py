@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -58,6 +59,7 @@ def history(session: Session, workspace_id: int, kind: search.Kind, item_id: int
 # ----- creating from validated input ------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192)  # the same source is named row after row; a SourceSpec is immutable
 def source_spec(
     title: str | None, publisher: str | None, url: str | None, published: Any = None
 ) -> write.SourceSpec:

@@ -318,7 +318,7 @@ class _Bulk:
         driver = connection.connection.driver_connection
         assert driver is not None
         self.driver: Any = driver
-        self.processors: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
+        self.processors: dict[tuple[str, tuple[str, ...]], list[tuple[int, Any]]] = {}
 
     def insert(self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         if not rows:
@@ -337,9 +337,8 @@ class _Bulk:
                         )
                     copy.write_row(row)
             return
-        processors = self._processors(table, columns)
         marks = ", ".join("?" * len(columns))
-        converted = [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in rows]
+        converted = self._converted(table, columns, rows)
         # Table and column names come from the models, values are bound: no outside text in the SQL.
         statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
         with self._as_sqlalchemy_errors(statement):
@@ -356,14 +355,11 @@ class _Bulk:
             )
             ids = [int(i) for i in taken.scalars()]
         else:
-            processors = self._processors(table, columns)
             marks = ", ".join("?" * len(columns))
             cursor = self.driver.cursor()
             statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
             with self._as_sqlalchemy_errors(statement):
-                cursor.execute(
-                    statement, tuple(p(v) if p else v for p, v in zip(processors, rows[0], strict=True))
-                )
+                cursor.execute(statement, self._converted(table, columns, rows[:1])[0])
             start = int(cursor.lastrowid)
             ids = list(range(start, start + len(rows)))
             rows, ids_left = rows[1:], ids[1:]
@@ -381,12 +377,26 @@ class _Bulk:
         except dbapi.Error as error:
             raise DBAPIError.instance(statement, None, error, dbapi.Error) from error
 
-    def _processors(self, table: Table, columns: tuple[str, ...]) -> list[Any]:
+    def _converted(
+        self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> list[tuple[Any, ...]] | list[list[Any]]:
+        """Values as SQLAlchemy would bind them for SQLite (dates and times as text, JSON dumped, ...)."""
         key = (table.name, columns)
         if key not in self.processors:
             dialect = self.connection.dialect
-            self.processors[key] = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
-        return self.processors[key]
+            found = [(i, table.c[c].type._cached_bind_processor(dialect)) for i, c in enumerate(columns)]
+            self.processors[key] = [(i, p) for i, p in found if p is not None]
+        active = self.processors[key]
+        if not active:
+            return rows
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, process in active:
+                if values[i] is not None:
+                    values[i] = process(values[i])
+            converted.append(values)
+        return converted
 
 
 SOURCE_COLUMNS = (
