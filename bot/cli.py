@@ -8,7 +8,7 @@ import logging
 import secrets
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
@@ -28,7 +28,8 @@ from commands.text import plural
 from digests import deliver
 from ingest import cli as ingest_cli
 from intake.columns import Kind
-from intake.spreadsheet import SheetError, read_sheet, write_bad_rows, write_sheet
+from intake.spreadsheet import SheetError, stream_sheet, write_bad_rows, write_sheet
+from intake.validate import FigureInput, QuoteInput
 from storage import changes, migrate, roles, sample, sheets, workspaces, write
 from storage.db import make_engine, make_sessions
 from storage.models import Subscription, Workspace, utcnow
@@ -36,7 +37,6 @@ from storage.token_cipher import BadEncryptionKey, new_key
 
 TEAM_HELP = "the Slack team whose workspace this is for (multi-workspace installs); default: the only one"
 # Smaller files are done before a progress bar would help.
-BAR_FROM_ROWS = 5000
 BAR_FROM_BYTES = 1_000_000
 
 
@@ -165,46 +165,47 @@ def run(settings: Settings) -> int:
 
 
 def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool, team: str | None = None) -> int:
-    """Check every row, then import all good rows in one transaction (or nothing at all)."""
+    """Check and store the rows as they are read, in one transaction: all good rows, or nothing at all.
+
+    The file is read a chunk at a time and written in batches, so memory stays flat however long it is.
+    Once a bad row is met (without --skip-bad) nothing more is written, but every row is still checked so
+    that every problem is listed; then the transaction is rolled back."""
     if not path.is_file():
         print(f"No such file: {path}", file=sys.stderr)
         return 2
-    with _bar(f"checking {path.name}", show=path.stat().st_size > BAR_FROM_BYTES) as bar:
-
-        def checked(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
-        try:
-            sheet = read_sheet(path, kind, checked)
-        except SheetError as error:
-            print(f"Nothing imported: {error.message}", file=sys.stderr)
-            return 1
-    for problem in sheet.errors:
-        print(f"row {problem.row}, column {problem.column}: {problem.message}")
-    if sheet.bad and not skip_bad:
-        print(
-            f"Nothing imported: {plural(len(sheet.bad), 'row')} need fixing (listed above). "
-            "Fix them, or run again with --skip-bad to import the good rows and set the bad ones aside.",
-            file=sys.stderr,
-        )
-        return 1
     engine = make_engine(settings.database_url)
-    rows = sheet.rows
     try:
         with (
             make_sessions(engine)() as session,
-            _bar("importing", total=len(rows), show=len(rows) >= BAR_FROM_ROWS) as bar,
+            _bar(f"importing {path.name}", show=path.stat().st_size > BAR_FROM_BYTES) as bar,
         ):
 
-            def imported(done: int) -> None:
+            def read(done: int, total: int) -> None:
+                bar.total = total
                 bar.update(done - bar.n)
 
+            stream = stream_sheet(path, kind, read)
+
+            def wanted() -> Iterator[tuple[int, FigureInput | QuoteInput]]:
+                for row in stream.rows():
+                    if skip_bad or not stream.bad:
+                        yield row
+
             workspace = _workspace(session, team)
-            result = sheets.import_items(
-                session, workspace.id, rows, actor=changes.CLI_ACTOR, on_progress=imported
-            )
+            result = sheets.import_items(session, workspace.id, wanted(), actor=changes.CLI_ACTOR)
+            for problem in stream.errors:
+                print(f"row {problem.row}, column {problem.column}: {problem.message}")
+            if stream.bad and not skip_bad:
+                print(
+                    f"Nothing imported: {plural(len(stream.bad), 'row')} need fixing (listed above). Fix them, "
+                    "or run again with --skip-bad to import the good rows and set the bad ones aside.",
+                    file=sys.stderr,
+                )
+                return 1  # the session closes without a commit: what was written is rolled back
             session.commit()
+    except SheetError as error:
+        print(f"Nothing imported: {error.message}", file=sys.stderr)
+        return 1
     except write.Conflicts as found:
         for conflict in found.conflicts:
             print(f"row {conflict.row}, column {conflict.column}: {conflict.message}")
@@ -222,10 +223,10 @@ def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool, tea
     finally:
         engine.dispose()
     print(f"Imported {plural(result.added, kind[:-1])}; {result.already_stored:,} already stored.")
-    if sheet.bad:
-        out = write_bad_rows(path, sheet.bad)
+    if stream.bad:
+        out = write_bad_rows(path, stream.bad)
         print(
-            f"Set aside {plural(len(sheet.bad), 'bad row')} in {out} (fix them there and import that file)."
+            f"Set aside {plural(len(stream.bad), 'bad row')} in {out} (fix them there and import that file)."
         )
     return 0
 

@@ -308,6 +308,9 @@ Index(
 )
 # A digest looks up the earlier points of each new figure's series (same measure, place and unit).
 Index("ix_statistics_measure", Statistic.workspace_id, Statistic.measure)
+# The write path finds a batch's figures already stored by their sources, and quotes by their speakers.
+Index("ix_statistics_source_id", Statistic.source_id)
+Index("ix_quotes_speaker", Quote.workspace_id, Quote.speaker)
 Index(
     "ix_quotes_newest",
     Quote.workspace_id,

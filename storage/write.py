@@ -740,14 +740,17 @@ class _Writer:
         if not quotes:
             return []
         table = _QUOTES
-        texts = sorted({q.text for _, q in quotes})
+        # By speaker (indexed), then the words: a quote's text may be too long for an index.
+        speakers = sorted({q.speaker for _, q in quotes})
+        texts = {q.text for _, q in quotes}
         stored: dict[tuple[str, str], int] = {}
         for found in self.connection.execute(
             select(table.c.id, table.c.text, table.c.speaker)
-            .where(table.c.workspace_id == self.workspace_id, table.c.text.in_(texts))
+            .where(table.c.workspace_id == self.workspace_id, table.c.speaker.in_(speakers))
             .order_by(table.c.id)
         ):
-            stored.setdefault((found.text, found.speaker), found.id)
+            if found.text in texts:
+                stored.setdefault((found.text, found.speaker), found.id)
         out: list[tuple[int, Written]] = []
         new: list[tuple[int, NewQuote, dict[str, Any]]] = []
         repeats: list[tuple[int, tuple[str, str]]] = []

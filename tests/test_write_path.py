@@ -150,3 +150,18 @@ def test_a_batch_failing_part_way_leaves_nothing(engine: Engine, home_id: int) -
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(AuditEntry)) == before
         assert library_version.current(session) == version
+
+
+def test_an_import_moves_the_library_version_once_on_postgresql(engine: Engine, home_id: int) -> None:
+    from storage.db import make_sessions
+
+    sessions = make_sessions(engine)
+    with sessions() as session:
+        before = library_version.current(session) or 0
+    with sessions() as session:
+        write.add(session, home_id, [figure(n) for n in range(1200)], actor="cli")  # three batches
+        session.commit()
+    with sessions() as session:
+        moved = (library_version.current(session) or 0) - before
+    # PostgreSQL: a deferred trigger, once per transaction. SQLite: row triggers (migration 0009), at least once.
+    assert moved == 1 if engine.dialect.name == "postgresql" else moved > 1

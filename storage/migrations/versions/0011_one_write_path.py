@@ -11,6 +11,7 @@ Create Date: 2026-12-01 04:20:00
 - statistics.producer_id: who produced a figure, so two figures from one article keep their own
   producer (before, both took the article's `cites`).
 - position on the entity and topic links: lists come back in the order typed on every database.
+- Indexes for the write path's per-batch lookups: figures by source, quotes by speaker.
 
 SQLite cannot drop a table's unique constraint in place, so `sources` is rebuilt (batch mode; the
 migration environment turns foreign keys off around it) and its library-version triggers of 0009
@@ -92,12 +93,17 @@ def upgrade() -> None:
             "fk_statistics_producer_id_sources", "statistics", "sources", ["producer_id"], ["id"]
         )
     _source_indexes()
+    # The write path looks up a batch's stored figures by source and quotes by speaker.
+    op.create_index("ix_statistics_source_id", "statistics", ["source_id"])
+    op.create_index("ix_quotes_speaker", "quotes", ["workspace_id", "speaker"])
     for table in LINKS:
         op.add_column(table, sa.Column("position", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
+    op.drop_index("ix_quotes_speaker", "quotes")
+    op.drop_index("ix_statistics_source_id", "statistics")
     for table in LINKS:
         with op.batch_alter_table(table) as batch_op:
             batch_op.drop_column("position")
