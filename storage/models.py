@@ -93,6 +93,7 @@ class Source(Base):
         Index("uq_sources_unlinked_undated", "workspace_id", "publisher", "title", unique=True,
               sqlite_where=text("url = '' AND published_on IS NULL"),
               postgresql_where=text("url = '' AND published_on IS NULL")),
+        Index("ix_sources_publisher", "workspace_id", "publisher"),
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)

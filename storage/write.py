@@ -479,8 +479,11 @@ class _Writer:
         found: list[Any] = []
         for start in range(0, len(urls), BATCH):
             found += self.connection.execute(
+                # `url <> ''` lets SQLite use the partial unique index on links.
                 select(table).where(
-                    table.c.workspace_id == self.workspace_id, table.c.url.in_(urls[start : start + BATCH])
+                    table.c.workspace_id == self.workspace_id,
+                    table.c.url != "",
+                    table.c.url.in_(urls[start : start + BATCH]),
                 )
             ).all()
         for start in range(0, len(names), BATCH):
@@ -728,7 +731,9 @@ class _Writer:
         rows = self.connection.execute(
             select(table.c.id, table.c.measure, table.c.unit, table.c.period_start, table.c.period_end,
                    table.c.geography, table.c.source_id)
-            .where(table.c.workspace_id == self.workspace_id, table.c.source_id.in_(sorted(source_ids)))
+            # The sources are this workspace's, so are their figures: source_id alone keeps the planner
+            # (SQLite's, without statistics) on its index rather than scanning the workspace's figures.
+            .where(table.c.source_id.in_(sorted(source_ids)))
             .order_by(table.c.id)
         )  # fmt: skip
         keys: dict[tuple[Any, ...], int] = {}

@@ -11,7 +11,8 @@ Create Date: 2026-12-01 04:20:00
 - statistics.producer_id: who produced a figure, so two figures from one article keep their own
   producer (before, both took the article's `cites`).
 - position on the entity and topic links: lists come back in the order typed on every database.
-- Indexes for the write path's per-batch lookups: figures by source, quotes by speaker.
+- Indexes for the write path's per-batch lookups: figures by source, quotes by speaker,
+  sources without a link by publisher.
 
 SQLite cannot drop a table's unique constraint in place, so `sources` is rebuilt (batch mode; the
 migration environment turns foreign keys off around it) and its library-version triggers of 0009
@@ -95,6 +96,7 @@ def upgrade() -> None:
     _source_indexes()
     # The write path looks up a batch's stored figures by source and quotes by speaker.
     op.create_index("ix_statistics_source_id", "statistics", ["source_id"])
+    op.create_index("ix_sources_publisher", "sources", ["workspace_id", "publisher"])
     op.create_index("ix_quotes_speaker", "quotes", ["workspace_id", "speaker"])
     for table in LINKS:
         op.add_column(table, sa.Column("position", sa.Integer(), nullable=False, server_default="0"))
@@ -104,6 +106,7 @@ def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     op.drop_index("ix_quotes_speaker", "quotes")
     op.drop_index("ix_statistics_source_id", "statistics")
+    op.drop_index("ix_sources_publisher", "sources")
     for table in LINKS:
         with op.batch_alter_table(table) as batch_op:
             batch_op.drop_column("position")
