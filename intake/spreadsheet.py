@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -94,9 +94,9 @@ class SheetStream:
         self._source_name = source_name
         self.errors: list[RowError] = []
         self.bad: list[BadRow] = []
-        # What each good row was, by its natural key: enough to name a later duplicate (the row, its value,
-        # and whether it is the same exactly), without keeping the items themselves.
-        self._first_seen: dict[tuple[str, ...], tuple[int, Decimal | None, int]] = {}
+        # What each good row was, by a 128-bit digest of its natural key: enough to name a later duplicate
+        # (the row, its value, and whether it is the same exactly) without keeping the rows themselves.
+        self._first_seen: dict[bytes, tuple[int, Decimal | None, int]] = {}
 
     def rows(self) -> Iterator[tuple[int, Item]]:
         validate = validate_figure if self._kind == "figures" else validate_quote
@@ -129,7 +129,7 @@ class SheetStream:
                         if not _caused_by(e.field, e.message, broken)
                     ]
                 elif not row_errors:
-                    key = natural_key(result)
+                    key = hashlib.blake2b(repr(natural_key(result)).encode(), digest_size=16).digest()
                     value = result.value if isinstance(result, FigureInput) else None
                     if key in self._first_seen:
                         row_errors.append(_duplicate(row_number, result, *self._first_seen[key]))
@@ -219,13 +219,16 @@ def _kind_of(items: Sequence[Item]) -> Kind:
 
 def _read_csv_chunks(path: Path) -> tuple[list[str], Iterator[Grid], int]:
     """The header, the data rows a chunk at a time (cells trimmed), and how many lines there are."""
-    text = decode_text(path.read_bytes(), path.name)
-    first_line = text.split("\n", 1)[0]
+    data = path.read_bytes()
+    decode_text(data, path.name)  # refuses anything but UTF-8 before a row is read
+    first_line = data.split(b"\n", 1)[0].decode("utf-8-sig")
     separator = max((",", ";", "\t"), key=first_line.count)
+    total = max(data.count(b"\n") - (1 if data.endswith(b"\n") else 0), 0)
+    del data  # pandas reads the file itself, a chunk at a time
     try:
         reader = pd.read_csv(
-            io.StringIO(text), sep=separator, header=None, dtype=str, keep_default_na=False,
-            na_filter=False, skip_blank_lines=False, engine="c", chunksize=PROGRESS_EVERY,
+            path, sep=separator, header=None, dtype=str, keep_default_na=False, na_filter=False,
+            skip_blank_lines=False, engine="c", chunksize=PROGRESS_EVERY, encoding="utf-8-sig",
         )  # fmt: skip
         first = next(iter(reader), None)
     except pd.errors.EmptyDataError:
@@ -237,7 +240,6 @@ def _read_csv_chunks(path: Path) -> tuple[list[str], Iterator[Grid], int]:
     head = _grid(first)
     if not any(any(row) for row in head):
         raise SheetError(f"{path.name} is empty")
-    total = max(text.count("\n") - (1 if text.endswith("\n") else 0), 0)
 
     def chunks() -> Iterator[Grid]:
         yield head[1:]
