@@ -1,17 +1,19 @@
-"""The one write path for figures and quotes: checked, stored with their links, indexed and audit-logged.
+"""The one write path for figures and quotes: stored with their links, indexed and audit-logged.
 
 Every route that creates a figure or quote (forms, review, spreadsheet import, article staging, the
-sample, bench seeding) calls `add`; every route that changes one calls `update`. Nothing else writes
-the item tables (`WRITTEN_TABLES`): tests/test_write_path.py fails if another module does, and
-`guard` refuses ORM flushes of them from anywhere else.
+sample, bench seeding) calls `add` (or `add_one`, which is `add` with one item); every route that changes
+one calls `update`. Nothing else writes the item tables (`WRITTEN_TABLES`): tests/test_write_path.py
+fails if another module does, and `guard` refuses ORM flushes of them from anywhere else. What people
+type is checked before it gets here (intake.validate); here, a source's details are checked against the
+source stored under the same link (`Conflicts`), and an item already stored is not stored again.
 
 `add` takes any iterable and works through it in batches: per batch, one query resolves its sources,
-one its entities, one its topics and one finds items already stored; then Core executemany inserts
-(RETURNING the new ids where the dialect has it) write the rows, their entity and topic links (in the
-order typed), their search documents and their audit entries. Nothing of the input is held beyond one
-batch, so memory stays flat however long the file.
+one its entities, one its topics and one finds the items already stored; then the rows, their entity
+and topic links (in the order typed), their search documents and their audit entries are written in
+bulk (COPY on PostgreSQL, the driver's executemany on SQLite, ids taken up front). Only one batch of
+the input is held at a time; what grows is the map of names already resolved (one entry per distinct
+source, entity and topic), so memory stays flat as files grow.
 """
-
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -46,7 +48,7 @@ from storage.models import (
 from storage.partial_date import PartialDate
 
 BATCH = 500
-# The tables as Core sees them: executemany and RETURNING, no ORM objects per row.
+# The tables as Core sees them: rows as tuples, no ORM objects per row.
 _SOURCES = cast(Table, Source.__table__)
 _ENTITIES = cast(Table, Entity.__table__)
 _ALIASES = cast(Table, EntityAlias.__table__)
