@@ -88,6 +88,9 @@ def upgrade() -> None:
             " CONSTRAINT fk_statistics_producer_id_sources REFERENCES sources (id)"
         )
     else:
+        # The merge's updates queue the library version's deferred trigger events, and PostgreSQL will not
+        # alter a table with events pending: fire them now.
+        op.execute("SET CONSTRAINTS ALL IMMEDIATE")
         op.drop_constraint("uq_sources_identity", "sources", type_="unique")
         op.add_column("statistics", sa.Column("producer_id", sa.Integer(), nullable=True))
         op.create_foreign_key(
