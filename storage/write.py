@@ -14,6 +14,7 @@ bulk (COPY on PostgreSQL, the driver's executemany on SQLite, ids taken up front
 the input is held at a time; what grows is the map of names already resolved (one entry per distinct
 source, entity and topic), so memory stays flat as files grow.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
