@@ -122,7 +122,7 @@ def test_serve_runs_gunicorn_and_answers_signed_slash_commands(tmp_path: Path, s
         assert status == 401
     finally:
         server.terminate()
-        output, _ = server.communicate(timeout=10)
+        output, _ = server.communicate(timeout=30)
     logged = output.decode()
     requests = [
         json.loads(line) for line in logged.splitlines() if line.startswith("{") and '"request"' in line

@@ -54,7 +54,7 @@ def digest(
     if raw:
         reply: dict[str, Any] = json.loads(raw)
         return reply
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while not standin.response_posts(key) and time.monotonic() < deadline:
         time.sleep(0.01)
     [reply] = standin.response_posts(key)

@@ -270,7 +270,7 @@ def test_an_oversized_request_is_refused_before_its_body_is_read(server: str) ->
     from urllib.parse import urlsplit
 
     address = urlsplit(server)
-    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=5)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
     connection.putrequest("POST", "/slack/events")
     connection.putheader("Content-Type", "application/x-www-form-urlencoded")
     connection.putheader("Content-Length", str(50_000_000))
@@ -283,7 +283,7 @@ def test_an_oversized_request_is_refused_before_its_body_is_read(server: str) ->
 def test_health_check_reports_the_database(server: str) -> None:
     import urllib.request
 
-    with urllib.request.urlopen(f"{server}/healthz", timeout=5) as response:  # noqa: S310 (loopback)
+    with urllib.request.urlopen(f"{server}/healthz", timeout=30) as response:  # noqa: S310 (loopback)
         assert json.load(response) == {"ok": True, "database": "reachable"}
 
 

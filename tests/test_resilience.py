@@ -136,7 +136,7 @@ def ask(server: str, standin: SlackStandIn, text: str = "facebook") -> tuple[flo
 
 def health(server: str) -> tuple[int, dict[str, Any]]:
     try:
-        with urllib.request.urlopen(f"{server}/healthz", timeout=10) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(f"{server}/healthz", timeout=30) as response:  # noqa: S310 (loopback)
             return response.status, json.load(response)
     except urllib.error.HTTPError as error:
         return error.code, json.load(error)
