@@ -34,6 +34,7 @@ def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]
         bot_token=BOT_TOKEN,
         signing_secret=SIGNING_SECRET,
         api_url=standin.api_url,
+        response_url_allow_loopback=True,
     )
     standin.add_user(USER, tz="America/New_York")
     standin.add_channel(CHANNEL)

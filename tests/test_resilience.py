@@ -119,6 +119,7 @@ def app_url(private_pg: PrivatePostgres, standin: SlackStandIn) -> Iterator[str]
         bot_token=BOT_TOKEN,
         signing_secret=SIGNING_SECRET,
         api_url=standin.api_url,
+        response_url_allow_loopback=True,
     )
     with serving(create_wsgi(settings)) as url:
         yield url
@@ -240,6 +241,7 @@ def test_a_database_that_accepts_but_never_answers_gets_the_clear_reply_within_s
         bot_token=BOT_TOKEN,
         signing_secret=SIGNING_SECRET,
         api_url=standin.api_url,
+        response_url_allow_loopback=True,
     )
     app = create_app(settings, make_sessions(make_engine(settings.database_url)), home=Home(1, TEAM))
     with serving(SlackRequestHandler(app)) as server:

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -26,6 +27,7 @@ from tests.slackapi.signing import post, signed_headers, slash_command_body
 from tests.slackapi.standin import SlackStandIn
 
 CLIENT_TIMEOUT = 2.0
+REQUEST_TIMEOUT = 3.0
 THREADS = 2
 STATBOT = Path(sys.executable).parent / "statbot"
 
@@ -54,6 +56,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": standin.api_url,
+            "STATBOT_RESPONSE_URL_ALLOW_LOOPBACK": "1",
         }
         subprocess.run(
             [str(STATBOT), "init"], cwd=folder, env=env, check=True, capture_output=True, timeout=120
@@ -63,7 +66,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         with log.open("wb") as out:
             server = subprocess.Popen(
                 [str(STATBOT), "serve", "--port", str(port), "--workers", "1", "--threads", str(THREADS),
-                 "--client-timeout", str(CLIENT_TIMEOUT)],
+                 "--client-timeout", str(CLIENT_TIMEOUT), "--request-timeout", str(REQUEST_TIMEOUT)],
                 cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         try:
@@ -197,3 +200,58 @@ def test_a_request_line_far_longer_than_slacks_is_refused(served: Served) -> Non
     except urllib.error.HTTPError as error:
         status = error.code
     assert status in (400, 414)  # gunicorn says 414 URI Too Long
+
+
+DRIP_EVERY = 0.5  # well within CLIENT_TIMEOUT: the server never sees a silent client
+DRIP_BYTES = 120  # a minute of dripping at most: long past the deadline, short enough to end on its own
+
+
+def drip(served: Served, part: str, cut_off: list[int], stop: threading.Event) -> None:
+    """A slowloris client: a byte every DRIP_EVERY seconds, in the headers or the body, until the server hangs up."""
+    head = b"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    if part == "body":
+        head += b"Content-Length: 1000\r\n\r\ntext="
+    else:
+        head += b"X-Drip: "
+    with socket.create_connection(("127.0.0.1", served.port)) as slow:
+        slow.sendall(head)
+        slow.settimeout(DRIP_EVERY)
+        for _ in range(DRIP_BYTES):
+            if stop.is_set():
+                return
+            try:
+                slow.sendall(b"a")
+                if slow.recv(4096) == b"":  # an answer (408) or the end of the connection: we were let go
+                    break
+            except TimeoutError:
+                continue  # still open: drip on
+            except OSError:
+                break  # reset by the server
+        else:
+            return  # never cut off
+        cut_off.append(1)
+
+
+@pytest.mark.parametrize("part", ["headers", "body"])
+def test_clients_dripping_a_request_are_cut_off_at_the_request_deadline_and_others_are_answered(
+    served: Served, part: str
+) -> None:
+    """The silence timeout cannot catch a client that sends a byte every half second; the request deadline does."""
+    cut_off: list[int] = []
+    stop = threading.Event()
+    drippers = [
+        threading.Thread(target=drip, args=(served, part, cut_off, stop), daemon=True)
+        for _ in range(3 * THREADS)
+    ]
+    for dripper in drippers:
+        dripper.start()
+    try:
+        time.sleep(0.5)  # they are in the threads now, or queued for them
+        _, reply = ask(served)  # waits up to 30 s: the drippers would hold both threads for a minute
+        assert "*52%*" in json.dumps(reply)
+        for dripper in drippers:
+            dripper.join(timeout=DRIP_BYTES * DRIP_EVERY + 30)
+        assert len(cut_off) == len(drippers), "a dripping client was never cut off"
+    finally:
+        stop.set()
+    assert "was not received within" in served.log.read_text()
