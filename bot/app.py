@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from slack_bolt import Ack, App, BoltResponse, Respond
+from slack_bolt import Ack, App, BoltRequest, BoltResponse, Respond
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.http_retry import HttpRequest, HttpResponse, Jitter, RetryState
@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import dedupe, digest_command, dm_import, exports, feeds, forms, ingest, manage, oauth, review
 from bot.answer_cache import AnswerCache, Question
 from bot.config import Settings
+from bot.response_urls import is_slacks, refuse_others
+from bot.verified import signed_by_slack
 from commands import quote, stats
 from commands.reply import SHARE_ACTION
 from storage import library_version, workspaces
@@ -272,6 +274,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         text = command.get("text", "")
         ack(**answer(reading, context["workspace_id"], command["command"], text, cache=cache))
 
+    app.use(refuse_others(settings))  # replies go to Slack's hooks only
     dedupe.register(app, sessions)  # Slack's retries of an event act once
     manage.register(app, sessions, settings)
     review.register(app, sessions, settings)
@@ -293,7 +296,13 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         respond(delete_original=True)
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], respond: Respond) -> BoltResponse:
+    def on_error(
+        error: Exception, request: BoltRequest, body: dict[str, Any], respond: Respond
+    ) -> BoltResponse:
+        if not signed_by_slack(request, settings.signing_secret or ""):
+            # Failed before (or while) its signature was checked: nothing in its body may be acted on.
+            log.warning("refused a request that failed before it was verified (%s)", error.__class__.__name__)
+            return BoltResponse(status=401, body="")
         dedupe.release(sessions, body)  # the event failed: let Slack's retry act
         unreachable = isinstance(error, OperationalError | DBAPIError) and (
             isinstance(error, OperationalError) or error.connection_invalidated
@@ -305,7 +314,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         message = UNREACHABLE if unreachable else SOMETHING_WRONG
         if "command" in body:
             return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": message}))
-        if body.get("response_url"):
+        if is_slacks(body.get("response_url"), allow_loopback=settings.response_url_allow_loopback):
             respond(text=message, replace_original=False)
         return BoltResponse(status=200, body="")
 

@@ -117,7 +117,14 @@ def run_console(settings: Settings) -> int:
     return 0
 
 
-def serve(settings: Settings, port: int, workers: int, threads: int = 4, client_timeout: float = 10.0) -> int:
+def serve(
+    settings: Settings,
+    port: int,
+    workers: int,
+    threads: int = 4,
+    client_timeout: float = 10.0,
+    request_timeout: float = 5.0,
+) -> int:
     missing = [
         name
         for name, value in (
@@ -134,7 +141,14 @@ def serve(settings: Settings, port: int, workers: int, threads: int = 4, client_
         return 2
     from bot.web import serve as serve_http
 
-    serve_http(settings, port=port, workers=workers, threads=threads, client_timeout=client_timeout)
+    serve_http(
+        settings,
+        port=port,
+        workers=workers,
+        threads=threads,
+        client_timeout=client_timeout,
+        request_timeout=request_timeout,
+    )
     return 0
 
 
@@ -360,6 +374,10 @@ def parser() -> argparse.ArgumentParser:
         "--client-timeout", type=float, default=10.0,
         help="seconds a client may stay silent mid-request before its connection is closed",
     )  # fmt: skip
+    serve_parser.add_argument(
+        "--request-timeout", type=float, default=5.0,
+        help="seconds a client has to send a whole request (headers and body) before its connection is closed",
+    )  # fmt: skip
     commands.add_parser("socket", help="connect to Slack in Socket Mode")
     commands.add_parser("run", help="Socket Mode if configured, else the local console")
     import_parser = commands.add_parser("import", help="import figures or quotes from a CSV or XLSX file")
@@ -428,7 +446,9 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "console":
         return run_console(settings)
     if args.command == "serve":
-        return serve(settings, args.port, args.workers, args.threads, args.client_timeout)
+        return serve(
+            settings, args.port, args.workers, args.threads, args.client_timeout, args.request_timeout
+        )
     if args.command == "socket":
         return socket(settings)
     if args.command == "import":

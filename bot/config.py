@@ -28,6 +28,8 @@ class Settings:
     review_channel: str | None = None
     # Tests serve articles on 127.0.0.1; in production links to private addresses are always refused.
     fetch_allow_loopback: bool = False
+    # Tests' Slack stand-in takes replies on 127.0.0.1; in production only https://hooks.slack.com/ is posted to.
+    response_url_allow_loopback: bool = False
     # A digest run missed (clock down) by less than this is still sent; older ones are skipped.
     digest_grace_hours: float = 6.0
     # Multi-workspace mode: with both set, teams install the app through OAuth ("Add to Slack").
@@ -72,6 +74,7 @@ class Settings:
             log_level=get("STATBOT_LOG_LEVEL") or "INFO",
             review_channel=get("STATBOT_REVIEW_CHANNEL"),
             fetch_allow_loopback=get("STATBOT_FETCH_ALLOW_LOOPBACK") in ("1", "true", "yes"),
+            response_url_allow_loopback=get("STATBOT_RESPONSE_URL_ALLOW_LOOPBACK") in ("1", "true", "yes"),
             digest_grace_hours=number("STATBOT_DIGEST_GRACE_HOURS", 6.0),
             client_id=get("SLACK_CLIENT_ID"),
             client_secret=get("SLACK_CLIENT_SECRET"),

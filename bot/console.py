@@ -20,7 +20,9 @@ _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 
 
 def slash_request(command: str, text: str, *, team_id: str, signing_secret: str) -> BoltRequest:
-    """The request Slack would send for this command, signed as Slack signs it (v0 HMAC-SHA256)."""
+    """The request Slack would send for this command, signed as Slack signs it (v0 HMAC-SHA256).
+
+    It has no response_url: the console prints the immediate answer, and has nowhere for a later one to go."""
     body = urlencode(
         {
             "token": "console",
@@ -34,7 +36,6 @@ def slash_request(command: str, text: str, *, team_id: str, signing_secret: str)
             "text": text,
             "api_app_id": "A0CONSOLE",
             "is_enterprise_install": "false",
-            "response_url": "https://127.0.0.1/console-has-no-response-url",
             "trigger_id": "console",
         }
     )

@@ -48,12 +48,15 @@ class Reply:
         }
 
 
+# Verbatim: Slack turns no bare "@channel", "@here" or "#name" in stored text (quotes, measures, titles) into a
+# mention; the <@U…>, <#C…> and <url|label> we write ourselves still work, and stored text is escaped besides.
 def section(mrkdwn: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=clip(mrkdwn, SECTION_LIMIT)))
+    return SectionBlock(text=MarkdownTextObject(text=clip(mrkdwn, SECTION_LIMIT), verbatim=True))
 
 
 def context(*mrkdwn: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=clip(m, SECTION_LIMIT)) for m in mrkdwn if m][:10])
+    shown = [MarkdownTextObject(text=clip(m, SECTION_LIMIT), verbatim=True) for m in mrkdwn if m]
+    return ContextBlock(elements=shown[:10])
 
 
 def share_button(command: str, question: str) -> ActionsBlock:

@@ -103,6 +103,7 @@ def slack_settings(engine: Engine, standin: SlackStandIn, **overrides: Any) -> S
         bot_token=BOT_TOKEN,
         signing_secret=SIGNING_SECRET,
         api_url=standin.api_url,
+        response_url_allow_loopback=True,  # the stand-in takes replies on 127.0.0.1
         **overrides,
     )
 

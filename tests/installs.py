@@ -29,6 +29,7 @@ def multi_settings(engine: Engine, standin: SlackStandIn, **overrides: Any) -> S
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
         "encryption_key": ENCRYPTION_KEY,
+        "response_url_allow_loopback": True,
     }
     return Settings(**(values | overrides))
 

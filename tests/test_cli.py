@@ -95,6 +95,7 @@ def test_serve_runs_gunicorn_and_answers_signed_slash_commands(tmp_path: Path, s
         "SLACK_BOT_TOKEN": "xoxb-serve",
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": standin.api_url,
+        "STATBOT_RESPONSE_URL_ALLOW_LOOPBACK": "1",
     }
     server = subprocess.Popen(
         [STATBOT, "serve", "--port", str(port), "--workers", "1"],
@@ -122,7 +123,7 @@ def test_serve_runs_gunicorn_and_answers_signed_slash_commands(tmp_path: Path, s
         assert status == 401
     finally:
         server.terminate()
-        output, _ = server.communicate(timeout=10)
+        output, _ = server.communicate(timeout=30)
     logged = output.decode()
     requests = [
         json.loads(line) for line in logged.splitlines() if line.startswith("{") and '"request"' in line

@@ -34,6 +34,7 @@ def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]
         bot_token=BOT_TOKEN,
         signing_secret=SIGNING_SECRET,
         api_url=standin.api_url,
+        response_url_allow_loopback=True,
     )
     standin.add_user(USER, tz="America/New_York")
     standin.add_channel(CHANNEL)
@@ -54,7 +55,7 @@ def digest(
     if raw:
         reply: dict[str, Any] = json.loads(raw)
         return reply
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while not standin.response_posts(key) and time.monotonic() < deadline:
         time.sleep(0.01)
     [reply] = standin.response_posts(key)

@@ -54,6 +54,7 @@ def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]
         bot_token=BOT_TOKEN,
         signing_secret=SIGNING_SECRET,
         api_url=standin.api_url,
+        response_url_allow_loopback=True,
     )
     with make_sessions(engine)() as session:
         roles.add_editor(session, home_id, EDITOR)

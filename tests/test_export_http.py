@@ -27,6 +27,7 @@ def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]
         bot_token=BOT_TOKEN,
         signing_secret=SIGNING_SECRET,
         api_url=standin.api_url,
+        response_url_allow_loopback=True,
     )
     with serving(create_wsgi(settings)) as url:
         yield url

@@ -284,7 +284,7 @@ def ask(world: World, team: Team, command: str, text: str, **kwargs: Any) -> str
     return shown
 
 
-def later(world: World, key: str, count: int = 1, timeout: float = 10) -> str:
+def later(world: World, key: str, count: int = 1, timeout: float = 30) -> str:
     """What was sent to a response_url after the ack (lazy listeners work in the background)."""
     deadline = time.monotonic() + timeout
     while len(world.standin.response_posts(key)) < count:
@@ -776,7 +776,7 @@ def test_a_request_naming_a_team_but_signed_for_another_app_is_rejected_and_chan
     assert snapshot(world.engine, world.one) == before
     # Signed with this app's secret the same request does act, so the refusal above was the signature's.
     assert FORGED[kind](world, SIGNING_SECRET) == 200
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while snapshot(world.engine, world.one, installed=kind != "event") == before:
         assert time.monotonic() < deadline, f"the properly signed {kind} changed nothing"
         time.sleep(0.05)
