@@ -118,17 +118,19 @@ def run_console(settings: Settings) -> int:
 
 
 def serve(settings: Settings, port: int, workers: int, threads: int = 4, client_timeout: float = 10.0) -> int:
+    # One workspace needs its bot token; "Add to Slack" mode (checked by Settings.check) gets tokens by OAuth.
     missing = [
         name
         for name, value in (
-            ("SLACK_BOT_TOKEN", settings.bot_token),
+            ("SLACK_BOT_TOKEN", settings.bot_token or settings.multi_workspace),
             ("SLACK_SIGNING_SECRET", settings.signing_secret),
         )
         if not value
     ]
     if missing:
         print(
-            f"statbot serve needs {' and '.join(missing)} (see README: Install into a workspace).",
+            f"statbot serve needs {' and '.join(missing)} (see README: Install into a workspace), "
+            "or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and STATBOT_ENCRYPTION_KEY for \"Add to Slack\" installs.",
             file=sys.stderr,
         )
         return 2
@@ -138,7 +140,18 @@ def serve(settings: Settings, port: int, workers: int, threads: int = 4, client_
     return 0
 
 
+SOCKET_CANNOT_INSTALL = (
+    "Socket Mode cannot install statbot in other workspaces: \"Add to Slack\" (SLACK_CLIENT_ID and "
+    "SLACK_CLIENT_SECRET) needs the install page and OAuth redirect that `statbot serve` answers on a public "
+    "HTTPS URL. Run `statbot serve` instead, or, for one workspace, unset SLACK_CLIENT_ID and "
+    "SLACK_CLIENT_SECRET and set SLACK_BOT_TOKEN and SLACK_APP_TOKEN."
+)
+
+
 def socket(settings: Settings) -> int:
+    if settings.multi_workspace:
+        print(SOCKET_CANNOT_INSTALL, file=sys.stderr)
+        return 2
     if not settings.socket_mode_ready:
         print("Socket Mode needs SLACK_APP_TOKEN (xapp-...) and SLACK_BOT_TOKEN (xoxb-...).", file=sys.stderr)
         return 2
