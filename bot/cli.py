@@ -130,7 +130,7 @@ def serve(settings: Settings, port: int, workers: int, threads: int = 4, client_
     if missing:
         print(
             f"statbot serve needs {' and '.join(missing)} (see README: Install into a workspace), "
-            "or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and STATBOT_ENCRYPTION_KEY for \"Add to Slack\" installs.",
+            'or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and STATBOT_ENCRYPTION_KEY for "Add to Slack" installs.',
             file=sys.stderr,
         )
         return 2
@@ -141,7 +141,7 @@ def serve(settings: Settings, port: int, workers: int, threads: int = 4, client_
 
 
 SOCKET_CANNOT_INSTALL = (
-    "Socket Mode cannot install statbot in other workspaces: \"Add to Slack\" (SLACK_CLIENT_ID and "
+    'Socket Mode cannot install statbot in other workspaces: "Add to Slack" (SLACK_CLIENT_ID and '
     "SLACK_CLIENT_SECRET) needs the install page and OAuth redirect that `statbot serve` answers on a public "
     "HTTPS URL. Run `statbot serve` instead, or, for one workspace, unset SLACK_CLIENT_ID and "
     "SLACK_CLIENT_SECRET and set SLACK_BOT_TOKEN and SLACK_APP_TOKEN."

@@ -68,7 +68,9 @@ def test_serve_starts_in_add_to_slack_mode_without_a_bot_token_and_shows_the_ins
     assert run([STATBOT, "migrate"], tmp_path).returncode == 0
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with running([STATBOT, "serve", "--port", str(port), "--workers", "1"], tmp_path, oauth_env(standin)) as server:
+    with running(
+        [STATBOT, "serve", "--port", str(port), "--workers", "1"], tmp_path, oauth_env(standin)
+    ) as server:
         wait_until_up(base, server, tmp_path / "process.log")
         with urllib.request.urlopen(f"{base}/slack/install", timeout=10) as response:  # noqa: S310 (loopback)
             page = response.read().decode()
