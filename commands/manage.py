@@ -9,6 +9,7 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from commands import mentions
 from commands.reply import Reply, context, section
 from commands.text import escape, format_value, plural
 from storage import changes, roles, workspaces
@@ -19,8 +20,6 @@ SUBCOMMANDS = frozenset(
 )
 FORMS = frozenset({"add"})
 FILES = frozenset({"export"})
-_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _ID = re.compile(r"^#?(\d{1,9})$")
 EDITORS_ONLY = "Only editors can do that. `/stats editors` lists who they are."
 PENDING_SHOWN = 20
@@ -131,7 +130,9 @@ def history(
         lines.append("No changes recorded (it was stored before the audit log existed).")
     for entry in entries:
         when = entry.at.strftime("%Y-%m-%d %H:%M UTC")
-        who = f"<@{entry.actor}>" if _USER.match(f"<@{entry.actor}>") else escape(entry.actor or "unknown")
+        who = (
+            f"<@{entry.actor}>" if mentions.user_id(f"<@{entry.actor}>") else escape(entry.actor or "unknown")
+        )
         detail = ""
         if entry.action in ("retract", "reject") and entry.after and entry.after.get("status_reason"):
             detail = f": {escape(str(entry.after['status_reason']))}"
@@ -154,7 +155,9 @@ def editors(session: Session, workspace_id: int, user_id: str, args: list[str]) 
             )
         return say("*Editors:* " + ", ".join(f"<@{u}>" for u in current))
     action = args[0].casefold()
-    people = [m.group(1) for m in (_USER.match(a) for a in args[1:]) if m]
+    people = [p for p in (mentions.user_id(a) for a in args[1:]) if p]
+    if action in ("add", "remove") and (hint := mentions.plain_person_hint(args[1:])):
+        return say(hint)
     if action not in ("add", "remove") or not people or len(people) != len(args) - 1:
         return say("Use `/stats editors`, `/stats editors add @name` or `/stats editors remove @name`.")
     if current and user_id not in current:
@@ -189,15 +192,15 @@ def review_channel(
         if channel is None:
             return say("No review channel is set. An editor can set one with `/stats review-channel #name`.")
         return say(f"Submissions are reviewed in <#{channel}>.")
-    match = _CHANNEL.match(args[0])
-    if match is None or len(args) > 1:
+    channel = mentions.channel_id(args[0])
+    if channel is None and (hint := mentions.plain_channel_hint(args)):
+        return say(hint)
+    if channel is None or len(args) > 1:
         return say("Name one channel, e.g. `/stats review-channel #statbot-review`.")
     if not roles.is_editor(session, workspace_id, user_id):
         return say(EDITORS_ONLY)
-    workspaces.set_review_channel(session, workspace, match.group(1))
-    return say(
-        f"Submissions will be posted for review in <#{match.group(1)}>. Invite me there if I am not in it."
-    )
+    workspaces.set_review_channel(session, workspace, channel)
+    return say(f"Submissions will be posted for review in <#{channel}>. Invite me there if I am not in it.")
 
 
 def pending(session: Session, workspace_id: int) -> Reply:
