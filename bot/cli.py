@@ -244,6 +244,13 @@ def export_sheet(settings: Settings, words: str, kind: Kind, out: Path, team: st
 
 def editors_cli(settings: Settings, action: str, users: list[str], team: str | None = None) -> int:
     """Name the first editors from the command line (the operator is trusted); Slack takes it from there."""
+    if action == "add" and (wrong := [user for user in users if not roles.is_user_id(user)]):
+        print(
+            f"statbot: {', '.join(repr(user) for user in wrong)} is not a Slack user id: give ids like U0123ABCD "
+            "(in Slack: a person's profile, ⋮, Copy member ID). Nobody was added.",
+            file=sys.stderr,
+        )
+        return 2
     engine = make_engine(settings.database_url)
     with make_sessions(engine)() as session:
         workspace = _workspace(session, team)

@@ -222,6 +222,7 @@ class SlackStandIn:
         tz_offset: int | None = None,
         is_admin: bool = False,
         is_owner: bool = False,
+        is_primary_owner: bool = False,
         is_bot: bool = False,
         deleted: bool = False,
     ) -> dict[str, Any]:
@@ -233,7 +234,8 @@ class SlackStandIn:
         user = {
             "id": user_id, "team_id": self.team_id, "name": name, "deleted": deleted,
             "real_name": real_name or name, "tz": tz, "tz_label": tz, "tz_offset": tz_offset,
-            "is_admin": is_admin, "is_owner": is_owner, "is_bot": is_bot, "is_restricted": False,
+            "is_admin": is_admin, "is_owner": is_owner, "is_primary_owner": is_primary_owner,
+            "is_bot": is_bot, "is_restricted": False,
             "profile": {"real_name": real_name or name, "display_name": name, "team": self.team_id},
         }  # fmt: skip
         with self._lock:
