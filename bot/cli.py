@@ -266,6 +266,36 @@ def editors_cli(settings: Settings, action: str, users: list[str], team: str | N
     return 0
 
 
+def rotate_key(settings: Settings) -> int:
+    """Encrypt every stored Slack token with the first key of STATBOT_ENCRYPTION_KEY (after a key change)."""
+    if not settings.encryption_key:
+        print(
+            "statbot rotate-key needs STATBOT_ENCRYPTION_KEY: the new key first, then the old ones.",
+            file=sys.stderr,
+        )
+        return 2
+    from storage.installations import rotate_tokens
+    from storage.token_cipher import TokenCipher
+
+    engine = make_engine(settings.database_url)
+    try:
+        done = rotate_tokens(engine, TokenCipher(settings.encryption_key))
+    finally:
+        engine.dispose()
+    print(
+        f"Re-encrypted {plural(done.rotated, 'token')} with the first key; "
+        f"{plural(done.already_current, 'token')} already used it."
+    )
+    if done.undecryptable:
+        print(
+            f"{plural(done.undecryptable, 'token')} did not decrypt with any key in STATBOT_ENCRYPTION_KEY and "
+            "were left as they are: add the key they were written with (after the first) and run this again.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def _bar(label: str, *, show: bool, total: int | None = None) -> tqdm[NoReturn]:
     """A progress bar on standard error, for big files, and only when that is a terminal."""
     return tqdm(
@@ -412,6 +442,9 @@ def parser() -> argparse.ArgumentParser:
     preview_parser.add_argument("subscription_id", type=int)
     commands.add_parser("clock", help="run the digest schedules (the Procfile's clock process)")
     commands.add_parser("keygen", help="print a new STATBOT_ENCRYPTION_KEY (for multi-workspace installs)")
+    commands.add_parser(
+        "rotate-key", help="encrypt every stored Slack token with the first key of STATBOT_ENCRYPTION_KEY"
+    )
     return root
 
 
@@ -464,6 +497,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return digest_preview(settings, args.subscription_id)
     if args.command == "clock":
         return clock(settings)
+    if args.command == "rotate-key":
+        return rotate_key(settings)
     return run(settings)
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Column, Engine, MetaData, Table
 
 from storage import slack_tables
-from storage.token_cipher import EncryptedText, TokenCipher
+from storage.token_cipher import EncryptedText, TokenCipher, UndecryptableToken
 
 log = logging.getLogger("statbot.installations")
 
@@ -54,3 +56,50 @@ class OneTimeStateStore(SQLAlchemyOAuthStateStore):
             connection.execute(states.delete().where(states.c.expire_at <= now))
             deleted = connection.execute(states.delete().where(states.c.state == state))
         return deleted.rowcount == 1
+
+
+@dataclass
+class Rotation:
+    """What `rotate_tokens` did, counted in tokens (a row holds up to four)."""
+
+    rotated: int = 0
+    already_current: int = 0
+    undecryptable: int = 0
+
+
+def rotate_tokens(engine: Engine, cipher: TokenCipher) -> Rotation:
+    """Encrypt every stored token with the cipher's first key, in one transaction; safe to repeat (tokens
+    already under the first key are left as they are). A token no key opens is counted and left alone."""
+    metadata = MetaData()
+    tables = [slack_tables.bots_table(metadata), slack_tables.installations_table(metadata)]
+    counts = Rotation()
+    with engine.begin() as connection:
+        for table in tables:
+            columns = _token_columns(table)
+            for row in connection.execute(table.select().with_only_columns(table.c.id, *columns)).mappings():
+                changed: dict[str, str] = {}
+                for column in columns:
+                    stored = row[column.name]
+                    if stored is None:
+                        continue
+                    if cipher.is_current(stored):
+                        counts.already_current += 1
+                        continue
+                    try:
+                        changed[column.name] = cipher.rotate(stored)
+                    except UndecryptableToken:
+                        counts.undecryptable += 1
+                        log.error(
+                            "a token in %s row %s does not decrypt with any configured key",
+                            table.name,
+                            row["id"],
+                        )
+                        continue
+                    counts.rotated += 1
+                if changed:
+                    connection.execute(table.update().where(table.c.id == row["id"]).values(**changed))
+    return counts
+
+
+def _token_columns(table: Table) -> list[Column[Any]]:
+    return [column for column in table.columns if column.name.endswith("_token")]
