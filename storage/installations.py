@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -35,6 +36,23 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
     def create_tables(self) -> None:
         raise NotImplementedError("statbot's tables are made by its migrations: run `statbot migrate`")
 
+    def find_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        """slack-sdk's lookup, but a token no key decrypts is logged at ERROR (Bolt would log it at INFO and
+        carry on as if the team had never installed)."""
+        try:
+            return super().find_bot(
+                enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
+            )
+        except UndecryptableToken as error:
+            log.error("the stored bot token of team %s does not decrypt: %s", team_id, error)
+            raise
+
 
 class OneTimeStateStore(SQLAlchemyOAuthStateStore):
     """OAuth states that can be consumed once: the delete itself decides, so a callback replayed at the
@@ -47,6 +65,13 @@ class OneTimeStateStore(SQLAlchemyOAuthStateStore):
 
     def create_tables(self) -> None:
         raise NotImplementedError("statbot's tables are made by its migrations: run `statbot migrate`")
+
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        # Expired states go as new ones are made, so abandoned install links do not pile up between installs.
+        now = normalize_datetime_for_db(datetime.now(tz=UTC))
+        with self.engine.begin() as connection:
+            connection.execute(self.oauth_states.delete().where(self.oauth_states.c.expire_at <= now))
+        return str(super().issue(*args, **kwargs))
 
     def consume(self, state: str) -> bool:
         now = normalize_datetime_for_db(datetime.now(tz=UTC))
