@@ -92,6 +92,7 @@ class _Fault:
     retry_after: int
     drop: bool
     times: int
+    hold: threading.Event | None = None
 
 
 def _error(error: str, **extra: Any) -> dict[str, Any]:
@@ -311,6 +312,14 @@ class SlackStandIn:
         with self._lock:
             return self.tokens.get(token or "", self.team_id)
 
+    def hang_next(self, method: str) -> threading.Event:
+        """Hold the next call to ``method`` unanswered until the returned event is set (or 60 s pass), then
+        close the socket without answering: the moment to kill the caller mid-call."""
+        release = threading.Event()
+        with self._lock:
+            self._faults.setdefault(method, []).append(_Fault(0, None, 0, True, 1, release))
+        return release
+
     def drop_connection_next(self, method: str, *, times: int = 1) -> None:
         """Close the socket without answering the next ``times`` calls (a network error)."""
         with self._lock:
@@ -403,6 +412,8 @@ class SlackStandIn:
         if fault is not None:
             if fault.drop:
                 self._record(Call(method, params, token, headers, True, url.path, None))
+                if fault.hold is not None:
+                    fault.hold.wait(timeout=60)
                 req.close_connection = True  # nothing written: the client sees the socket close
                 return
             default = {429: "ratelimited"}.get(fault.status, "internal_error")
