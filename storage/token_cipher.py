@@ -1,7 +1,8 @@
 """Slack tokens at rest: Fernet encryption with keys from `STATBOT_ENCRYPTION_KEY`.
 
 The variable holds one key, or several separated by commas: the first encrypts, all of them decrypt, so a
-key is rotated by putting the new one first and dropping the old one once every token has been rewritten.
+key is rotated by putting the new one first, running `statbot rotate-key` (which rewrites every stored token
+with it), and then dropping the old one.
 """
 
 from __future__ import annotations
