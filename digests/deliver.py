@@ -27,6 +27,7 @@ from digests.build import Built, build, schedule_of
 from digests.chart import series_to_chart
 from digests.render import render
 from storage.models import ChartState, DeliveryState, DigestDelivery, Subscription
+from storage.token_cipher import UndecryptableToken
 
 log = logging.getLogger("statbot.digests")
 
@@ -46,6 +47,7 @@ MAX_RUNS_PER_PASS = 400
 # serves every workspace (single-workspace mode); with many installs each workspace has its own token.
 ClientFor = Callable[[int], WebClient | None]
 NOT_INSTALLED = "not_installed"
+CREDENTIALS_UNREADABLE = "credentials_unreadable"
 
 
 def client_for(client: WebClient | ClientFor) -> ClientFor:
@@ -111,7 +113,15 @@ def run_subscription(
         subscription = session.get(Subscription, subscription_id)
         if subscription is None or subscription.paused or aware(subscription.next_run_at) > now:
             return []  # nothing due: no token to look up
-        slack = client_for(client)(subscription.workspace_id)
+        try:
+            slack = client_for(client)(subscription.workspace_id)
+        except UndecryptableToken:
+            # Logged at ERROR where it was read. Not "uninstalled": the subscription waits for the key to be fixed.
+            return [
+                Outcome(
+                    subscription_id, aware(subscription.next_run_at), "error", detail=CREDENTIALS_UNREADABLE
+                )
+            ]
         if slack is None:
             subscription.paused = True
             subscription.paused_reason = "statbot is not installed in this workspace any more"
@@ -428,7 +438,10 @@ def finish_charts(sessions: sessionmaker[Session], client: WebClient | ClientFor
             if delivery is None or delivery.slack_ts is None:
                 continue
             subscription, uploaded = delivery.subscription, delivery.charts_uploaded
-            slack = clients(subscription.workspace_id)
+            try:
+                slack = clients(subscription.workspace_id)
+            except UndecryptableToken:
+                continue  # logged where it was read; the charts wait for the key to be fixed
             channel, ts = subscription.channel_id, delivery.slack_ts
             built = build(session, subscription, aware(delivery.window_start), aware(delivery.window_end))
         if slack is None:  # uninstalled: nothing can be uploaded there any more

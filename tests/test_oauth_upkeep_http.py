@@ -6,23 +6,31 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.oauth import NOT_INSTALLED
+from bot.oauth import NOT_INSTALLED, stores
 from bot.web import create_wsgi
-from storage import slack_tables
-from storage.models import Base
-from storage.token_cipher import new_key
+from bot.workspace_clients import WorkspaceClients
+from digests import deliver, subscriptions
+from digests.schedule import Schedule
+from storage import slack_tables, workspaces
+from storage.installations import EncryptedInstallationStore
+from storage.models import Base, Subscription
+from storage.token_cipher import TokenCipher, new_key
 from tests.conftest import SIGNING_SECRET
 from tests.http_server import serving
 from tests.installs import install, multi_settings, start_install
 from tests.slackapi.signing import post, signed_headers, slash_command_body
 from tests.slackapi.standin import SlackStandIn
 
-T1 = "T0ONE"
+T1, T2 = "T0ONE", "T0TWO"
+SUBSCRIBED = datetime(2027, 3, 23, 12, 0, tzinfo=UTC)
+RUN = datetime(2027, 3, 29, 8, 0, tzinfo=UTC)  # Monday 09:00 in London
+WEEKLY = Schedule("weekly", 0, time(9, 0), "Europe/London")
 
 
 @pytest.fixture
@@ -64,3 +72,34 @@ def test_a_token_no_key_decrypts_is_logged_at_error_and_users_are_told_to_have_t
     assert any("does not decrypt" in r.getMessage() and T1 in r.getMessage() for r in errors), [
         r.getMessage() for r in caplog.records
     ]
+
+
+def test_the_clock_logs_a_workspace_whose_token_does_not_decrypt_and_still_posts_the_others_digests(
+    server: str, engine: Engine, standin: SlackStandIn, sessions: sessionmaker[Session],
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    for team in (T1, T2):
+        status, page = install(server, standin, team)
+        assert status == 200, page
+    with sessions.begin() as session:
+        ids = {}
+        for team in (T1, T2):
+            workspace = workspaces.for_team(session, team)
+            assert workspace is not None
+            ids[team] = subscriptions.subscribe(
+                session, workspace.id, f"C0{team}", "facebook", WEEKLY, user_id="U0SUB", now=SUBSCRIBED
+            ).id
+    # T1's token rewritten with a key the clock does not have, as after a botched key change.
+    settings = multi_settings(engine, standin)
+    EncryptedInstallationStore(settings.client_id or "", engine, TokenCipher(new_key())).save_bot(
+        stores(settings, engine)[0].find_bot(enterprise_id=None, team_id=T1)  # type: ignore[arg-type]
+    )
+    clock_store, _ = stores(settings, engine)
+    with caplog.at_level(logging.INFO):
+        outcomes = deliver.run_due(sessions, WorkspaceClients(settings, sessions, clock_store), now=RUN)
+    states = {o.subscription_id: o.state for o in outcomes}
+    assert states[ids[T2]] in ("posted", "empty") and states[ids[T1]] == "error", outcomes
+    with sessions() as session:
+        subscription = session.get(Subscription, ids[T1])
+        assert subscription is not None and not subscription.paused  # not "uninstalled": fix the key
+    assert any(r.levelno >= logging.ERROR and T1 in r.getMessage() for r in caplog.records)
