@@ -32,6 +32,7 @@ from commands import quote, stats
 from commands.reply import SHARE_ACTION
 from storage import library_version, workspaces
 from storage.db import read_only
+from storage.installations import EncryptedInstallationStore
 from storage.retry import read_retrying
 
 log = logging.getLogger("statbot")
@@ -153,13 +154,22 @@ def _multi_workspace_app(settings: Settings, sessions: sessionmaker[Session]) ->
         installation_store=installation_store,
         installation_store_bot_only=True,
         user_facing_authorize_error_message=oauth.NOT_INSTALLED,
-        before_authorize=_refuse_enterprise_requests,
+        before_authorize=_before_authorize(installation_store),
         **options,
     )
     app.use(_scope_to_workspace(sessions))
     oauth.register_uninstall(app, sessions, installation_store)
     register(app, sessions, settings)
     return app
+
+
+def _before_authorize(installation_store: EncryptedInstallationStore) -> Any:
+    unreadable = oauth.refuse_unreadable_tokens(installation_store)
+
+    def middleware(context: dict[str, Any], body: dict[str, Any], next: Any) -> BoltResponse | None:
+        return _refuse_enterprise_requests(context, lambda: unreadable(context, body, next))
+
+    return middleware
 
 
 def _refuse_enterprise_requests(context: dict[str, Any], next: Any) -> BoltResponse | None:

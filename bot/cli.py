@@ -125,17 +125,19 @@ def serve(
     client_timeout: float = 10.0,
     request_timeout: float = 5.0,
 ) -> int:
+    # One workspace needs its bot token; "Add to Slack" mode (checked by Settings.check) gets tokens by OAuth.
     missing = [
         name
         for name, value in (
-            ("SLACK_BOT_TOKEN", settings.bot_token),
+            ("SLACK_BOT_TOKEN", settings.bot_token or settings.multi_workspace),
             ("SLACK_SIGNING_SECRET", settings.signing_secret),
         )
         if not value
     ]
     if missing:
         print(
-            f"statbot serve needs {' and '.join(missing)} (see README: Install into a workspace).",
+            f"statbot serve needs {' and '.join(missing)} (see README: Install into a workspace), "
+            'or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and STATBOT_ENCRYPTION_KEY for "Add to Slack" installs.',
             file=sys.stderr,
         )
         return 2
@@ -152,7 +154,18 @@ def serve(
     return 0
 
 
+SOCKET_CANNOT_INSTALL = (
+    'Socket Mode cannot install statbot in other workspaces: "Add to Slack" (SLACK_CLIENT_ID and '
+    "SLACK_CLIENT_SECRET) needs the install page and OAuth redirect that `statbot serve` answers on a public "
+    "HTTPS URL. Run `statbot serve` instead, or, for one workspace, unset SLACK_CLIENT_ID and "
+    "SLACK_CLIENT_SECRET and set SLACK_BOT_TOKEN and SLACK_APP_TOKEN."
+)
+
+
 def socket(settings: Settings) -> int:
+    if settings.multi_workspace:
+        print(SOCKET_CANNOT_INSTALL, file=sys.stderr)
+        return 2
     if not settings.socket_mode_ready:
         print("Socket Mode needs SLACK_APP_TOKEN (xapp-...) and SLACK_BOT_TOKEN (xoxb-...).", file=sys.stderr)
         return 2
@@ -245,6 +258,13 @@ def export_sheet(settings: Settings, words: str, kind: Kind, out: Path, team: st
 
 def editors_cli(settings: Settings, action: str, users: list[str], team: str | None = None) -> int:
     """Name the first editors from the command line (the operator is trusted); Slack takes it from there."""
+    if action == "add" and (wrong := [user for user in users if not roles.is_user_id(user)]):
+        print(
+            f"statbot: {', '.join(repr(user) for user in wrong)} is not a Slack user id: give ids like U0123ABCD "
+            "(in Slack: a person's profile, ⋮, Copy member ID). Nobody was added.",
+            file=sys.stderr,
+        )
+        return 2
     engine = make_engine(settings.database_url)
     with make_sessions(engine)() as session:
         workspace = _workspace(session, team)
@@ -257,6 +277,36 @@ def editors_cli(settings: Settings, action: str, users: list[str], team: str | N
         current = roles.editors(session, workspace.id)
     engine.dispose()
     print("Editors: " + (", ".join(current) if current else "none"))
+    return 0
+
+
+def rotate_key(settings: Settings) -> int:
+    """Encrypt every stored Slack token with the first key of STATBOT_ENCRYPTION_KEY (after a key change)."""
+    if not settings.encryption_key:
+        print(
+            "statbot rotate-key needs STATBOT_ENCRYPTION_KEY: the new key first, then the old ones.",
+            file=sys.stderr,
+        )
+        return 2
+    from storage.installations import rotate_tokens
+    from storage.token_cipher import TokenCipher
+
+    engine = make_engine(settings.database_url)
+    try:
+        done = rotate_tokens(engine, TokenCipher(settings.encryption_key))
+    finally:
+        engine.dispose()
+    print(
+        f"Re-encrypted {plural(done.rotated, 'token')} with the first key; "
+        f"{plural(done.already_current, 'token')} already used it."
+    )
+    if done.undecryptable:
+        print(
+            f"{plural(done.undecryptable, 'token')} did not decrypt with any key in STATBOT_ENCRYPTION_KEY and "
+            "were left as they are: add the key they were written with (after the first) and run this again.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -410,6 +460,9 @@ def parser() -> argparse.ArgumentParser:
     preview_parser.add_argument("subscription_id", type=int)
     commands.add_parser("clock", help="run the digest schedules (the Procfile's clock process)")
     commands.add_parser("keygen", help="print a new STATBOT_ENCRYPTION_KEY (for multi-workspace installs)")
+    commands.add_parser(
+        "rotate-key", help="encrypt every stored Slack token with the first key of STATBOT_ENCRYPTION_KEY"
+    )
     return root
 
 
@@ -464,6 +517,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return digest_preview(settings, args.subscription_id)
     if args.command == "clock":
         return clock(settings)
+    if args.command == "rotate-key":
+        return rotate_key(settings)
     return run(settings)
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_sdk.models.blocks import Block
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from commands import mentions
 from commands.reply import Reply, context, section
 from commands.text import escape, format_value, plural
 from storage import changes, roles, workspaces
@@ -19,10 +21,19 @@ SUBCOMMANDS = frozenset(
 )
 FORMS = frozenset({"add"})
 FILES = frozenset({"export"})
-_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _ID = re.compile(r"^#?(\d{1,9})$")
 EDITORS_ONLY = "Only editors can do that. `/stats editors` lists who they are."
+FIRST_EDITOR_ONLY = (
+    "There are no editors yet, and only the person who installed statbot or a workspace admin or owner "
+    "can name the first one. Ask one of them, or whoever runs statbot (`statbot editors add U0123ABCD` "
+    "on its command line)."
+)
+FIRST_EDITOR_UNCHECKED = (
+    "statbot could not check with Slack whether you installed it or are a workspace admin or owner, so it "
+    "has not named the first editor. Please try again in a minute."
+)
+# Whether a user may name a workspace's first editor: True, False, or None when Slack could not say.
+FirstEditorCheck = Callable[[str], bool | None]
 PENDING_SHOWN = 20
 
 
@@ -71,8 +82,11 @@ def answer(
     text: str,
     *,
     default_review_channel: str | None = None,
+    may_name_first_editor: FirstEditorCheck | None = None,
 ) -> Reply:
-    """Run one management subcommand for `user_id`; the caller commits the session."""
+    """Run one management subcommand for `user_id`; the caller commits the session.
+
+    With no editors yet, only those `may_name_first_editor` accepts can name one (nobody, without it)."""
     sub = subcommand(text)
     if sub is None:
         raise ValueError(f"not a management subcommand: {text!r}")
@@ -80,7 +94,7 @@ def answer(
     if sub.name == "history":
         return history(session, workspace_id, kind, sub.args)
     if sub.name == "editors":
-        return editors(session, workspace_id, user_id, sub.args)
+        return editors(session, workspace_id, user_id, sub.args, may_name_first_editor)
     if sub.name == "pending":
         return pending(session, workspace_id)
     if sub.name == "review-channel":
@@ -131,7 +145,9 @@ def history(
         lines.append("No changes recorded (it was stored before the audit log existed).")
     for entry in entries:
         when = entry.at.strftime("%Y-%m-%d %H:%M UTC")
-        who = f"<@{entry.actor}>" if _USER.match(f"<@{entry.actor}>") else escape(entry.actor or "unknown")
+        who = (
+            f"<@{entry.actor}>" if mentions.user_id(f"<@{entry.actor}>") else escape(entry.actor or "unknown")
+        )
         detail = ""
         if entry.action in ("retract", "reject") and entry.after and entry.after.get("status_reason"):
             detail = f": {escape(str(entry.after['status_reason']))}"
@@ -144,21 +160,36 @@ def history(
     return Reply(text=f"History of {_noun(kind).lower()} #{item.id}", blocks=[section("\n".join(lines))])
 
 
-def editors(session: Session, workspace_id: int, user_id: str, args: list[str]) -> Reply:
+def editors(
+    session: Session,
+    workspace_id: int,
+    user_id: str,
+    args: list[str],
+    may_name_first_editor: FirstEditorCheck | None = None,
+) -> Reply:
     current = roles.editors(session, workspace_id)
     if not args or args[0].casefold() == "list":
         if not current:
             return say(
                 "There are no editors yet, so anyone's submissions wait for review. "
-                "The first editor can add themselves with `/stats editors add @name`."
+                "The person who installed statbot, or a workspace admin or owner, can name the first with "
+                "`/stats editors add @name`."
             )
         return say("*Editors:* " + ", ".join(f"<@{u}>" for u in current))
     action = args[0].casefold()
-    people = [m.group(1) for m in (_USER.match(a) for a in args[1:]) if m]
+    people = [p for p in (mentions.user_id(a) for a in args[1:]) if p]
+    if action in ("add", "remove") and (hint := mentions.plain_person_hint(args[1:])):
+        return say(hint)
     if action not in ("add", "remove") or not people or len(people) != len(args) - 1:
         return say("Use `/stats editors`, `/stats editors add @name` or `/stats editors remove @name`.")
     if current and user_id not in current:
         return say(EDITORS_ONLY)
+    if not current and action == "add":
+        allowed = may_name_first_editor(user_id) if may_name_first_editor is not None else False
+        if allowed is None:
+            return say(FIRST_EDITOR_UNCHECKED)
+        if not allowed:
+            return say(FIRST_EDITOR_ONLY)
     if action == "remove" and current and set(current) <= set(people):
         # With no editors left anyone could make themselves one; the operator can still, on the CLI.
         return say("That would leave no editors. Add another editor first (or use `statbot editors remove`).")
@@ -189,15 +220,15 @@ def review_channel(
         if channel is None:
             return say("No review channel is set. An editor can set one with `/stats review-channel #name`.")
         return say(f"Submissions are reviewed in <#{channel}>.")
-    match = _CHANNEL.match(args[0])
-    if match is None or len(args) > 1:
+    channel = mentions.channel_id(args[0])
+    if channel is None and (hint := mentions.plain_channel_hint(args)):
+        return say(hint)
+    if channel is None or len(args) > 1:
         return say("Name one channel, e.g. `/stats review-channel #statbot-review`.")
     if not roles.is_editor(session, workspace_id, user_id):
         return say(EDITORS_ONLY)
-    workspaces.set_review_channel(session, workspace, match.group(1))
-    return say(
-        f"Submissions will be posted for review in <#{match.group(1)}>. Invite me there if I am not in it."
-    )
+    workspaces.set_review_channel(session, workspace, channel)
+    return say(f"Submissions will be posted for review in <#{channel}>. Invite me there if I am not in it.")
 
 
 def pending(session: Session, workspace_id: int) -> Reply:

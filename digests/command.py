@@ -11,6 +11,8 @@ from datetime import time
 from functools import cache
 from typing import Literal
 
+from commands import mentions
+
 Frequency = Literal["weekly", "daily"]
 
 MAX_TOPIC_CHARS = 200
@@ -302,6 +304,12 @@ def _parse_subscribe(words: list[str]) -> Subscribe | CommandError:
             "Drop the day, or write `weekly` instead of `daily`."
         )
     topic = " ".join(words)
+    if mentions.ANY_MENTION.search(topic):
+        return CommandError(
+            "A digest goes to the channel you type `/digest subscribe` in, and its topic is words to look for, "
+            "not a person or a channel. To send one to another channel, run the command there, e.g. "
+            "`/digest subscribe facebook`."
+        )
     if len(topic) > MAX_TOPIC_CHARS:
         return CommandError(
             f"A topic can be at most {MAX_TOPIC_CHARS} characters; yours is {len(topic):,}. "

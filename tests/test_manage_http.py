@@ -48,6 +48,7 @@ def figure_ids(sessions: Session) -> list[int]:
 def test_the_first_editor_adds_themselves_then_only_editors_change_editors(
     server: str, standin: SlackStandIn, db: Session, home_id: int
 ) -> None:
+    standin.add_user(EDITOR, is_admin=True)  # who may name the first editor: tests/test_first_editor.py
     assert "no editors yet" in ask(server, standin, "editors")
     assert "<@U0EDITOR> can now publish" in ask(server, standin, "editors add <@U0EDITOR|ed>")
     assert "Only editors" in ask(server, standin, "editors add <@U0WRITER|wr>", user=WRITER)

@@ -92,6 +92,7 @@ class _Fault:
     retry_after: int
     drop: bool
     times: int
+    hold: threading.Event | None = None
 
 
 def _error(error: str, **extra: Any) -> dict[str, Any]:
@@ -222,6 +223,7 @@ class SlackStandIn:
         tz_offset: int | None = None,
         is_admin: bool = False,
         is_owner: bool = False,
+        is_primary_owner: bool = False,
         is_bot: bool = False,
         deleted: bool = False,
     ) -> dict[str, Any]:
@@ -233,7 +235,8 @@ class SlackStandIn:
         user = {
             "id": user_id, "team_id": self.team_id, "name": name, "deleted": deleted,
             "real_name": real_name or name, "tz": tz, "tz_label": tz, "tz_offset": tz_offset,
-            "is_admin": is_admin, "is_owner": is_owner, "is_bot": is_bot, "is_restricted": False,
+            "is_admin": is_admin, "is_owner": is_owner, "is_primary_owner": is_primary_owner,
+            "is_bot": is_bot, "is_restricted": False,
             "profile": {"real_name": real_name or name, "display_name": name, "team": self.team_id},
         }  # fmt: skip
         with self._lock:
@@ -308,6 +311,14 @@ class SlackStandIn:
     def team_of(self, token: str | None) -> str:
         with self._lock:
             return self.tokens.get(token or "", self.team_id)
+
+    def hang_next(self, method: str) -> threading.Event:
+        """Hold the next call to ``method`` unanswered until the returned event is set (or 60 s pass), then
+        close the socket without answering: the moment to kill the caller mid-call."""
+        release = threading.Event()
+        with self._lock:
+            self._faults.setdefault(method, []).append(_Fault(0, None, 0, True, 1, release))
+        return release
 
     def drop_connection_next(self, method: str, *, times: int = 1) -> None:
         """Close the socket without answering the next ``times`` calls (a network error)."""
@@ -401,6 +412,8 @@ class SlackStandIn:
         if fault is not None:
             if fault.drop:
                 self._record(Call(method, params, token, headers, True, url.path, None))
+                if fault.hold is not None:
+                    fault.hold.wait(timeout=60)
                 req.close_connection = True  # nothing written: the client sees the socket close
                 return
             default = {429: "ratelimited"}.get(fault.status, "internal_error")
