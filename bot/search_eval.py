@@ -113,10 +113,12 @@ def figure_matcher(row: dict[str, str]) -> Matcher:
 
 
 def quote_matcher(row: dict[str, str]) -> Matcher:
-    words = escape(row["text"])[:QUOTE_PREFIX]
+    words = escape(row["text"])
+    # The words between the quote marks, whole when short (so "on steroids" is not found inside a longer quote).
+    needle = f"“{words}”" if len(words) <= QUOTE_PREFIX else f"“{words[:QUOTE_PREFIX]}"
 
     def shows(mrkdwn: str, plain: str) -> bool:
-        return words in mrkdwn.replace("\n>", "\n")
+        return needle in mrkdwn.replace("\n>", "\n")
 
     return shows
 
