@@ -220,4 +220,4 @@ def test_counting_stops_at_the_cap_and_says_more_than(
     from commands.stats import render
 
     text = str(render(parse("facebook"), found, today=date(2026, 1, 1)).as_slack())
-    assert "more than 3 figures for *facebook*" in text and "…and more than 1 more" in text
+    assert "more than 3 figures about Facebook" in text and "…and more than 1 more" in text
