@@ -472,14 +472,16 @@ def _exists(session: Session, query: Select[Any]) -> bool:
 
 
 def vocabulary(session: Session, workspace_id: int, model: type[Item]) -> dict[str, str]:
-    """Names a person might be reaching for (entities, aliases, topics; speakers for quotes), key -> shown name."""
+    """Names a person might be reaching for, key -> shown name: every alias of an entity leads to the entity's
+    own name (an alias such as "facebook owned apps" is matched, never shown), then topics and, for quotes,
+    speakers."""
     names: dict[str, str] = {}
     for alias, name in session.execute(
         select(EntityAlias.alias, Entity.name)
         .join(Entity, Entity.id == EntityAlias.entity_id)
         .where(EntityAlias.workspace_id == workspace_id)
     ):
-        names[alias] = _shown_alias(alias, name)
+        names[alias] = name
     shown: list[str] = list(session.scalars(select(Topic.name).where(Topic.workspace_id == workspace_id)))
     if model is Quote:
         shown += session.scalars(
@@ -490,14 +492,6 @@ def vocabulary(session: Session, workspace_id: int, model: type[Item]) -> dict[s
     names.update((phrase_key(n), n) for n in shown)
     names.pop("", None)
     return names
-
-
-def _shown_alias(alias: str, name: str) -> str:
-    """An alias as the entity's own name writes it ("meta" in "Meta Platforms" -> "Meta"), else capitalised."""
-    at = name.casefold().find(alias)
-    if at >= 0:
-        return name[at : at + len(alias)]
-    return alias.upper() if len(alias) <= 4 else alias.title()
 
 
 def correct(
@@ -517,4 +511,7 @@ def correct(
     keys = difflib.get_close_matches(" ".join(asked), list(known), n=3, cutoff=SUGGESTION_CUTOFF)
     for word in asked:
         keys += difflib.get_close_matches(word, list(known), n=2, cutoff=SUGGESTION_CUTOFF)
-    return corrected, list(dict.fromkeys(known[key] for key in keys))[:3]
+    # Suggesting what was typed ("No quotes match apple. Did you mean Apple?") helps nobody.
+    typed = phrase_key(question)
+    suggestions = [known[key] for key in keys if phrase_key(known[key]) != typed and key != typed]
+    return corrected, list(dict.fromkeys(suggestions))[:3]

@@ -9,9 +9,7 @@ import snowballstemmer
 
 # Small families of words people use for one thing (money a regulator makes a company pay). Keep it general:
 # a family belongs here only if anyone asking for one word would want the others.
-FAMILIES: tuple[tuple[str, ...], ...] = (
-    ("fine", "penalty", "settlement", "settle"),
-)
+FAMILIES: tuple[tuple[str, ...], ...] = (("fine", "penalty", "settlement", "settle"),)
 _STEMMER = snowballstemmer.stemmer("english")
 # Agent nouns whose root is what a person searches for: "groomer" -> "groom", "offender" -> "offend".
 _AGENT = "er"
