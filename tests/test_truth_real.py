@@ -7,6 +7,7 @@ queries' judgements want, and digests name the producer."""
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from bot import search_eval
 from bot.config import Settings
 from bot.search_eval import CORPUS, corpus_missing, items_of, read_rows
 from bot.web import create_wsgi
@@ -24,6 +26,9 @@ from storage import sheets
 from storage.db import make_sessions
 from tests.http_server import serving
 from tests.slackapi.standin import SlackStandIn
+from tests.test_digest_slash import CHANNEL as DIGEST_CHANNEL
+from tests.test_digest_slash import USER as DIGEST_USER
+from tests.test_digest_slash import digest
 from tests.test_http import slash
 
 pytestmark = pytest.mark.skipif(
@@ -159,3 +164,112 @@ def test_the_samples_figures_are_about_what_they_count_not_who_produced_them(
     for item in (total, share):
         assert "Primary source" not in item and "police" not in item
         assert "Oct 2019 - Sep 2020 · " not in item  # no place: the article names none
+
+
+# ----- search on real data ----------------------------------------------------------------------------
+
+
+def test_search_on_the_real_queries_reaches_the_goal_and_finds_nothing_where_nothing_is_relevant(
+    real_server: str, standin: SlackStandIn
+) -> None:
+    report = search_eval.evaluate(lambda line: ask(real_server, standin, line))
+    summary = search_eval.describe(report)
+    assert report.recall >= 0.95, summary
+    assert report.ndcg >= 0.85, summary
+    assert report.unwanted == [], summary
+    assert len(report.scored) == len(search_eval.load_queries()) and report.judged
+
+
+def test_a_producer_is_found_whoever_published_its_figures(real_server: str, standin: SlackStandIn) -> None:
+    rows = [row for row in figures() if row["producer"] == "NSPCC"]
+    publishers = {row["source_publisher"] for row in rows}
+    assert len(publishers) >= 2
+    reply = ask(real_server, standin, "/stats nspcc")
+    shown = items(reply)
+    assert int(intro(reply).split()[0]) >= len(rows)
+    assert all("*Produced by:* *NSPCC*" in item for item in shown[:SHOWN_FIGURES] if "<http" in item)
+
+
+SHOWN_FIGURES = 10
+
+
+def test_a_speaker_that_is_an_organisation_is_found_by_its_name(
+    real_server: str, standin: SlackStandIn
+) -> None:
+    organisations = [row for row in quotes() if row["speaker"] == row["speaker_org"] and row["speaker"]]
+    assert organisations
+    for row in organisations:
+        reply = ask(real_server, standin, f"/quote {row['speaker']}")
+        assert any(escape_free(row["text"])[:60] in item for item in items(reply)), (
+            row["speaker"],
+            intro(reply),
+        )
+
+
+def escape_free(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_a_year_filters_by_period_and_the_answer_says_so(real_server: str, standin: SlackStandIn) -> None:
+    rows = [r for r in figures() if "Instagram" in _names(r["entities"]) and r["period_end"]]
+    assert rows
+    year = rows[0]["period_end"][:4]
+    reply = ask(real_server, standin, f"/stats instagram {year}")
+    assert intro(reply).endswith(f"from {year}"), intro(reply)
+    for item in items(reply):
+        period = item.strip().split("\n")[1]
+        assert year in period or "-" in period, item
+    # A year no figure is from finds nothing, however many figures mention the subject.
+    assert items(ask(real_server, standin, "/stats instagram 1999")) == []
+
+
+def test_words_matched_only_in_part_are_said_to_be(real_server: str, standin: SlackStandIn) -> None:
+    reply = ask(real_server, standin, "/stats instagram tuberculosis")
+    assert intro(reply).startswith("Nothing matches every word of *instagram tuberculosis*"), intro(reply)
+    both = ask(real_server, standin, "/stats instagram nspcc")
+    alone = ask(real_server, standin, "/stats instagram")
+    if int(intro(both).split()[0]) > int(intro(alone).split()[0]):
+        assert "only some of the words" in intro(both) or "Nothing matches every word" in intro(both)
+
+
+def test_word_forms_of_a_topic_find_it(real_server: str, standin: SlackStandIn) -> None:
+    tagged = [row for row in figures() if "grooming" in row["topics"].split(";")]
+    reply = ask(real_server, standin, "/stats groomers")
+    assert int(intro(reply).split()[0]) >= len(tagged), intro(reply)
+
+
+def test_did_you_mean_never_offers_an_alias_or_the_word_typed(
+    real_server: str, standin: SlackStandIn
+) -> None:
+    for line in ("/stats facebook-owned appz", "/quote instagrm spokesperon", "/stats tiktak"):
+        reply = ask(real_server, standin, line)
+        text = intro(reply)
+        if "Did you mean" in text:
+            offered = text.split("Did you mean ", 1)[1].split("?")[0]
+            assert "owned apps" not in offered.casefold() and line.split(" ", 1)[1] not in offered, text
+
+
+# ----- digests ----------------------------------------------------------------------------------------
+
+
+def test_a_digest_line_names_the_producer_and_headings_use_the_topics_display_name(
+    engine: Engine, settings: Settings, standin: SlackStandIn, home_id: int
+) -> None:
+    standin.add_user(DIGEST_USER, tz="Europe/London")
+    standin.add_channel(DIGEST_CHANNEL)
+    with serving(create_wsgi(settings)) as url:
+        digest(url, standin, "subscribe grooming")
+        with make_sessions(engine)() as session:
+            import_real(session, home_id)
+        posted = json.dumps(digest(url, standin, "preview"), ensure_ascii=False)
+    rows = [
+        row
+        for row in figures()
+        if "grooming" in row["topics"].split(";")
+        and row["producer"]
+        and row["producer"] != row["source_publisher"]
+    ]
+    credited = [row for row in rows if f"— {row['producer']}, reported by <{row['source_url']}|" in posted]
+    assert credited, posted[:2000]
+    # Group headings (a section's first line); the subscription's own topic is quoted as its subscriber typed it.
+    assert '"*Grooming*\\n' in posted and '"*grooming*\\n' not in posted
