@@ -14,16 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from bot import search_eval
+from bot import cli, search_eval
 from bot.config import Settings
 from bot.search_eval import CORPUS, corpus_missing, items_of, read_rows
 from bot.web import create_wsgi
 from intake.spreadsheet import read_sheet
-from storage import sheets
+from storage import queries, sheets
 from storage.db import make_sessions
+from storage.models import Entity, EntityAlias, Quote, Statistic
 from tests.http_server import serving
 from tests.slackapi.standin import SlackStandIn
 from tests.test_digest_slash import CHANNEL as DIGEST_CHANNEL
@@ -238,15 +239,19 @@ def test_word_forms_of_a_topic_find_it(real_server: str, standin: SlackStandIn) 
     assert int(intro(reply).split()[0]) >= len(tagged), intro(reply)
 
 
-def test_did_you_mean_never_offers_an_alias_or_the_word_typed(
-    real_server: str, standin: SlackStandIn
-) -> None:
-    for line in ("/stats facebook-owned appz", "/quote instagrm spokesperon", "/stats tiktak"):
-        reply = ask(real_server, standin, line)
-        text = intro(reply)
-        if "Did you mean" in text:
-            offered = text.split("Did you mean ", 1)[1].split("?")[0]
-            assert "owned apps" not in offered.casefold() and line.split(" ", 1)[1] not in offered, text
+def test_did_you_mean_never_offers_an_alias_or_the_word_typed(engine: Engine, home_id: int) -> None:
+    with make_sessions(engine)() as session:
+        import_real(session, home_id)
+        entity_names = set(session.scalars(select(Entity.name)))
+        aliases = set(session.scalars(select(EntityAlias.alias)))
+        for model in (Statistic, Quote):
+            known = queries.vocabulary(session, home_id, model)
+            # Every alias leads to its entity's own name: "Facebook Inc" or "Facebook-Owned Apps" are never shown.
+            assert {known[alias] for alias in aliases} <= entity_names
+        for row in quotes():
+            if row["speaker"] and row["speaker"] == row["speaker_org"]:
+                _, suggestions = queries.correct(session, home_id, Quote, row["speaker"].casefold())
+                assert row["speaker"] not in suggestions
 
 
 # ----- digests ----------------------------------------------------------------------------------------
@@ -273,3 +278,22 @@ def test_a_digest_line_names_the_producer_and_headings_use_the_topics_display_na
     assert credited, posted[:2000]
     # Group headings (a section's first line); the subscription's own topic is quoted as its subscriber typed it.
     assert '"*Grooming*\\n' in posted and '"*grooming*\\n' not in posted
+
+
+# ----- statbot eval --search --------------------------------------------------------------------------
+
+
+def test_statbot_eval_search_prints_recall_and_ndcg_overall_and_per_query(
+    engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    assert cli.main(["eval", "--search", "--database-url", url]) == 0
+    out = capsys.readouterr().out
+    overall = out.strip().splitlines()[-1]
+    recall, ndcg = float(overall.split()[1]), float(overall.split()[3])
+    assert overall.startswith("recall@10") and recall >= 0.95 and ndcg >= 0.85, out
+    for query in search_eval.load_queries():
+        assert f"{query.command} {query.text}" in out
+    assert out.count("should find nothing; found nothing") == sum(
+        1 for q in search_eval.load_queries() if not q.relevant
+    )
