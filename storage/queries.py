@@ -105,7 +105,9 @@ def acronym(name: str) -> str:
 def organisation_names(session: Session, workspace_id: int) -> list[str]:
     """Names of the producers, reporters, speakers' organisations and entities a workspace holds."""
     names: set[str] = set()
-    names.update(session.scalars(select(Source.publisher).where(Source.workspace_id == workspace_id).distinct()))
+    names.update(
+        session.scalars(select(Source.publisher).where(Source.workspace_id == workspace_id).distinct())
+    )
     names.update(session.scalars(select(Entity.name).where(Entity.workspace_id == workspace_id)))
     names.update(
         session.scalars(select(Quote.speaker_org).where(Quote.workspace_id == workspace_id).distinct())
@@ -289,7 +291,10 @@ def _find_once(
     complete_set = set(complete_ids)
     entity_families = [{e.id for e in c.entities} for c in reading.concepts]
     scored = [
-        (relevance(loaded[i], reading, entity_families, families, found_by_index=i in complete_set), loaded[i])
+        (
+            relevance(loaded[i], reading, entity_families, families, found_by_index=i in complete_set),
+            loaded[i],
+        )
         for i in complete_ids + some_ids
     ]
     # A subject named only in an item's evidence or notes (the 9,477 total "of which 52% on Facebook") is not
@@ -467,21 +472,20 @@ def corrected_between(
     return found.items
 
 
-def _exists(session: Session, query: Select[Any]) -> bool:
-    return session.scalar(select(query.limit(1).exists())) or False
-
-
 def vocabulary(session: Session, workspace_id: int, model: type[Item]) -> dict[str, str]:
-    """Names a person might be reaching for, key -> shown name: every alias of an entity leads to the entity's
-    own name (an alias such as "facebook owned apps" is matched, never shown), then topics and, for quotes,
-    speakers."""
+    """Names a person might be reaching for, key -> shown name: an alias is shown as the words of the entity's
+    own name it is ("meta" -> "Meta" of "Meta Platforms"), else as that name (an alias such as "facebook
+    owned apps" is matched, never shown); then topics and, for quotes, speakers."""
     names: dict[str, str] = {}
     for alias, name in session.execute(
         select(EntityAlias.alias, Entity.name)
         .join(Entity, Entity.id == EntityAlias.entity_id)
         .where(EntityAlias.workspace_id == workspace_id)
     ):
-        names[alias] = name
+        at = name.casefold().find(alias)
+        names[alias] = (
+            name[at : at + len(alias)] if at >= 0 and phrase_key(name[at : at + len(alias)]) else name
+        )
     shown: list[str] = list(session.scalars(select(Topic.name).where(Topic.workspace_id == workspace_id)))
     if model is Quote:
         shown += session.scalars(
