@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import secrets
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -20,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
-from bot import console, logs, oauth
+from bot import console, logs, oauth, search_eval
 from bot.app import CONSOLE_TEAM, create_app, make_client, resolve_home
 from bot.config import ConfigError, Settings
 from bot.workspace_clients import WorkspaceClients
@@ -243,6 +245,34 @@ def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool, tea
             f"Set aside {plural(len(sheet.bad), 'bad row')} in {out} (fix them there and import that file)."
         )
     return 0
+
+
+def eval_search(database_url: str | None = None) -> int:
+    """`statbot eval --search`: the real set imported as `statbot import` does it, its queries asked of the app."""
+    missing = search_eval.corpus_missing()
+    if missing:
+        print(f"statbot: cannot score search: {missing}", file=sys.stderr)
+        return 2
+    report = search_report(database_url)
+    print(search_eval.describe(report))
+    return 0
+
+
+def search_report(database_url: str | None = None) -> search_eval.Report:
+    """Load the sample and the real set into a scratch database (or the empty one given), then ask every query."""
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = Settings(database_url=database_url or f"sqlite:///{scratch}/search-eval.db")
+        with contextlib.redirect_stdout(sys.stderr):
+            init(settings)
+            for kind in ("figures", "quotes"):
+                if import_sheet(settings, search_eval.CORPUS / f"{kind}.csv", kind, skip_bad=False) != 0:
+                    raise RuntimeError(f"the real set's {kind} did not import")
+        app, team_id, secret = _local_app(settings)
+
+        def asked(line: str) -> dict[str, Any] | None:
+            return console.ask(app, line, team_id=team_id, signing_secret=secret)[1]
+
+        return search_eval.evaluate(asked)
 
 
 def export_sheet(settings: Settings, words: str, kind: Kind, out: Path, team: str | None = None) -> int:
@@ -468,6 +498,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "eval" and args.search:
+        return eval_search(args.database_url)
     if args.command == "eval" or (args.command == "ingest" and not args.submit):
         return ingest_cli.run(args)
     if args.command == "keygen":

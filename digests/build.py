@@ -82,7 +82,15 @@ def _figure(figure: Statistic) -> DigestFigure:
         source_url=figure.source.url or None,
         series_key=series_key(figure),
         period_end=figure.period_end,
+        producer=producer_label(figure),
     )
+
+
+def producer_label(figure: Statistic) -> str | None:
+    """Who produced the figure (the source its reporter cites), if anyone other than the reporter."""
+    chain = figure.source.chain()
+    producer = chain[1].label if len(chain) > 1 else None
+    return producer if producer and producer != figure.source.label else None
 
 
 def _quote(quote: Quote) -> DigestQuote:

@@ -48,6 +48,14 @@ def add_parsers(commands: Any) -> None:
     scores = commands.add_parser("eval", help="score extraction on the gold articles (precision/recall)")
     scores.add_argument("--repeats", type=int, default=5, help="extraction runs per article for the timing")
     scores.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    scores.add_argument(
+        "--search",
+        action="store_true",
+        help="score search instead: import ../shared/corpus/real into a scratch database and ask its queries",
+    )
+    scores.add_argument(
+        "--database-url", help="with --search: an empty database to use (default: a temporary SQLite file)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

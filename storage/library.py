@@ -63,17 +63,25 @@ def entity(
     aliases: Iterable[str] = (),
     owner: Entity | None = None,
 ) -> Entity:
-    """The entity known by this name or alias, created (with its aliases) if none is."""
+    """The entity of this name, created (with its aliases) if none has it. A name that is only another
+    entity's alias ("Meta" for "Meta Platforms") makes an entity of its own, owned by that one, so a figure
+    keeps the subject its row names and searches for the other still find it."""
     key = search.phrase_key(name)
-    found = session.scalar(
-        select(Entity)
-        .join(EntityAlias, EntityAlias.entity_id == Entity.id)
-        .where(EntityAlias.workspace_id == workspace_id, EntityAlias.alias == key)
-        .order_by(Entity.owner_id.is_not(None), Entity.id)
-        .limit(1)
-    ) or session.scalar(select(Entity).where(Entity.workspace_id == workspace_id, Entity.name == name))
+    by_alias = list(
+        session.scalars(
+            select(Entity)
+            .join(EntityAlias, EntityAlias.entity_id == Entity.id)
+            .where(EntityAlias.workspace_id == workspace_id, EntityAlias.alias == key)
+            .order_by(Entity.owner_id.is_not(None), Entity.id)
+        ).unique()
+    )
+    found = next((e for e in by_alias if search.phrase_key(e.name) == key), None) or session.scalar(
+        select(Entity).where(Entity.workspace_id == workspace_id, Entity.name == name)
+    )
     if found is None:
-        found = Entity(workspace_id=workspace_id, name=name, kind=kind, owner=owner)
+        found = Entity(
+            workspace_id=workspace_id, name=name, kind=kind, owner=owner or (by_alias[0] if by_alias else None)
+        )
         session.add(found)
     known = {alias.alias for alias in found.aliases}
     for alias in (name, *aliases):
