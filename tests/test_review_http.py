@@ -98,6 +98,17 @@ def test_a_submission_is_posted_to_the_review_channel_with_three_buttons(
     assert f"Figure #{item_id}" in ask(server, standin, "pending")
 
 
+def test_the_review_card_names_the_blank_fields_as_missing(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    # The figure has a publisher and date but no period, place, evidence or link (issue 16).
+    _, message = submitted(engine, standin, home_id)
+    missing = next(line for line in message_text(message).splitlines() if "*Missing:*" in line)
+    assert all(name in missing for name in ("period", "place", "evidence", "link"))
+    assert "publisher" not in missing and "source date" not in missing
+    assert standin.violations == []
+
+
 def test_an_editor_approves_and_the_message_says_who_and_when(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:
