@@ -18,10 +18,10 @@ from bot import clock
 from bot.app import make_client
 from bot.cli import main
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from digests import subscriptions
 from storage.models import DigestDelivery, Subscription, utcnow
 from tests.conftest import BOT_TOKEN
-from tests.slackapi.standin import SlackStandIn
 from tests.test_digest_deliver import MONDAY_BEFORE_DST, SUBSCRIBED, WEEKLY_LONDON, posts, publish
 
 

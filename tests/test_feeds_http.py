@@ -14,13 +14,13 @@ from sqlalchemy import Engine, func, select
 from bot.app import make_client
 from bot.config import Settings
 from bot.feeds import poll_feeds
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from storage.db import make_sessions
 from storage.models import Feed, Quote, Statistic, Status, utcnow
 from tests.conftest import SIGNING_SECRET, slack_settings
 from tests.http_server import serving, static_site
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 
 GOLD = Path(__file__).parent / "gold" / "articles"
 REVIEW = "C0REVIEW"

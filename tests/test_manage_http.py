@@ -11,15 +11,15 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
+from bot.slack_limits import message_problem
 from bot.web import create_wsgi
 from storage import roles
 from storage.db import make_sessions
 from storage.models import Statistic, Status, Workspace
 from tests.conftest import SIGNING_SECRET
 from tests.http_server import serving
-from tests.slackapi.limits import message_problem
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 from tests.test_http import message_text
 
 EDITOR = "U0EDITOR"

@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
+from bot.local_slack import SlackStandIn
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 
 CLIENT_TIMEOUT = 2.0
 THREADS = 2
