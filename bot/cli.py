@@ -7,13 +7,13 @@ import json
 import logging
 import secrets
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 
-from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from bot import console, logs, oauth
-from bot.app import CONSOLE_TEAM, create_app, make_client, resolve_home
+from bot.app import make_client, resolve_home
 from bot.config import ConfigError, Settings
 from bot.workspace_clients import WorkspaceClients
 from commands.text import plural
@@ -85,35 +85,63 @@ def clients(settings: Settings, engine: Engine, sessions: sessionmaker[Session])
     return WorkspaceClients(settings, sessions, installation_store)
 
 
-def _local_app(settings: Settings) -> tuple[App, str, str]:
-    """The real Bolt app, with the team and signing secret a local console signs its requests with."""
-    signing_secret = settings.signing_secret or secrets.token_hex(16)
-    # The console answers from the single-workspace install's data, whatever OAuth settings are set.
-    settings = Settings(
-        **{**settings.__dict__, "signing_secret": signing_secret, "client_id": None, "client_secret": None}
+def _console(
+    settings: Settings, *, files: Path | None = None, form: Path | None = None, prompt: bool = False
+) -> console.Console:
+    """The real Bolt app on the single-workspace install's data, with Slack played by a local stand-in."""
+    form_values = None
+    if form is not None:
+        form_values = _form_file(form)
+    return console.open_console(
+        settings,
+        make_sessions(make_engine(settings.database_url)),
+        sys.stdout,
+        signing_secret=settings.signing_secret or secrets.token_hex(16),
+        files=files or Path(tempfile.gettempdir()) / "statbot-console",
+        form_values=form_values,
+        prompt=prompt,
     )
-    sessions = make_sessions(make_engine(settings.database_url))
-    client = make_client(settings)
-    home = resolve_home(settings, client, sessions)
-    app = create_app(settings, sessions, client=client, home=home)
-    return app, home.team_id or CONSOLE_TEAM, signing_secret
 
 
-def ask(settings: Settings, line: str, as_json: bool) -> int:
-    app, team_id, secret = _local_app(settings)
-    status, payload, body = console.ask(app, line, team_id=team_id, signing_secret=secret)
-    if as_json and payload is not None:
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
-    else:
-        print(console.describe(status, payload, body, line.split()[0] if line.strip() else ""))
+def _form_file(path: Path) -> dict[str, str]:
+    try:
+        values = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise ConsoleInputError(f"--form {path}: {error}") from error
+    if not isinstance(values, dict):
+        raise ConsoleInputError(f"--form {path}: give a JSON object of field names (or labels) and values.")
+    return {str(k): str(v) for k, v in values.items()}
+
+
+class ConsoleInputError(Exception):
+    pass
+
+
+def ask(settings: Settings, line: str, as_json: bool, files: Path | None = None, form: Path | None = None) -> int:
+    session = _console(settings, files=files, form=form)
+    try:
+        status, payload, body = session.ask(line)
+        if as_json and payload is not None:
+            print(json.dumps(payload, indent=2, ensure_ascii=False))
+        else:
+            said = bool(payload) or bool(body) or status != 200
+            if said:
+                print(console.describe(status, payload, body, line.split()[0] if line.strip() else ""))
+            if not session.follow_up() and not said:
+                print("(no reply)")
+    finally:
+        session.close()
     return 0 if status == 200 else 1
 
 
-def run_console(settings: Settings) -> int:
-    app, team_id, secret = _local_app(settings)
+def run_console(settings: Settings, files: Path | None = None, form: Path | None = None) -> int:
     # Bolt's advice for unhandled commands is for developers; the console answers those itself.
     logging.getLogger("slack_bolt.App").setLevel(logging.ERROR)
-    console.run(app, sys.stdin, sys.stdout, team_id=team_id, signing_secret=secret, prompt=sys.stdin.isatty())
+    session = _console(settings, files=files, form=form, prompt=sys.stdin.isatty())
+    try:
+        session.run(sys.stdin)
+    finally:
+        session.close()
     return 0
 
 
@@ -351,7 +379,17 @@ def parser() -> argparse.ArgumentParser:
     )
     ask_parser.add_argument("line")
     ask_parser.add_argument("--json", action="store_true", help="print the Slack message payload")
-    commands.add_parser("console", help="answer slash commands typed or piped on standard input")
+    console_parser = commands.add_parser("console", help="answer slash commands typed or piped on standard input")
+    for local in (ask_parser, console_parser):
+        local.add_argument(
+            "--form", type=Path, metavar="FILE",
+            help="fill every form the app opens from this JSON object (field name or label: value) "
+            "instead of asking field by field",
+        )  # fmt: skip
+        local.add_argument(
+            "--files", type=Path, metavar="DIR",
+            help="where files the app sends (exports) are saved (default: statbot-console in the temp folder)",
+        )  # fmt: skip
     serve_parser = commands.add_parser("serve", help="serve Slack's HTTP requests with gunicorn")
     serve_parser.add_argument("--port", type=int, default=3000)
     serve_parser.add_argument("--workers", type=int, default=2)
@@ -411,7 +449,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings.check()
         return dispatch(args, settings)
-    except (ConfigError, BadEncryptionKey, NoSuchTeam) as error:
+    except (ConfigError, BadEncryptionKey, NoSuchTeam, ConsoleInputError) as error:
         print(f"statbot: {error}", file=sys.stderr)
         return 2
 
@@ -424,9 +462,9 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate":
         return migrate_only(settings)
     if args.command == "ask":
-        return ask(settings, args.line, args.json)
+        return ask(settings, args.line, args.json, args.files, args.form)
     if args.command == "console":
-        return run_console(settings)
+        return run_console(settings, args.files, args.form)
     if args.command == "serve":
         return serve(settings, args.port, args.workers, args.threads, args.client_timeout)
     if args.command == "socket":
