@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
+import os
 import secrets
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
@@ -168,7 +170,7 @@ def serve(settings: Settings, port: int, workers: int, threads: int = 4, client_
 
 def socket(settings: Settings) -> int:
     if not settings.socket_mode_ready:
-        print("Socket Mode needs SLACK_APP_TOKEN (xapp-...) and SLACK_BOT_TOKEN (xoxb-...).", file=sys.stderr)
+        print(f"Socket Mode needs {' and '.join(settings.missing_socket_tokens)}.", file=sys.stderr)
         return 2
     from bot.socket import run
 
@@ -181,16 +183,26 @@ def run(settings: Settings) -> int:
     if settings.socket_mode_ready:
         print("SLACK_APP_TOKEN and SLACK_BOT_TOKEN are set: connecting to Slack in Socket Mode.", flush=True)
         return socket(settings)
+    missing = settings.missing_socket_tokens
+    why = (
+        "No SLACK_APP_TOKEN or SLACK_BOT_TOKEN is set"
+        if len(missing) == 2
+        else f"{missing[0]} is not set, so Socket Mode cannot connect"
+    )
     print(
-        "No SLACK_APP_TOKEN and SLACK_BOT_TOKEN set, so statbot answers here in a local console "
+        f"{why}: statbot answers here in a local console, with Slack played on this machine "
         "(see README to connect it to Slack).",
         flush=True,
     )
     return run_console(settings)
 
 
-def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool, team: str | None = None) -> int:
-    """Check every row, then import all good rows in one transaction (or nothing at all)."""
+def import_sheet(
+    settings: Settings, path: Path, kind: Kind | None, skip_bad: bool, team: str | None = None
+) -> int:
+    """Check every row, then import all good rows in one transaction (or nothing at all).
+
+    Without `kind` the file is read as figures, or as quotes when its columns are those of quotes."""
     if not path.is_file():
         print(f"No such file: {path}", file=sys.stderr)
         return 2
@@ -201,10 +213,21 @@ def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool, tea
             bar.update(done - bar.n)
 
         try:
-            sheet = read_sheet(path, kind, checked)
+            sheet = read_sheet(path, kind or "figures", checked)
         except SheetError as error:
-            print(f"Nothing imported: {error.message}", file=sys.stderr)
-            return 1
+            other: Kind = "quotes" if kind in (None, "figures") else "figures"
+            try:
+                as_other = read_sheet(path, other)
+            except SheetError:
+                as_other = None
+            if kind is None and as_other is not None:
+                sheet = as_other
+                kind = other
+            else:
+                hint = f" Its columns are those of {other}: run again with --kind {other}." if as_other else ""
+                print(f"Nothing imported: {error.message}{hint}", file=sys.stderr)
+                return 1
+    kind = kind or "figures"
     for problem in sheet.errors:
         print(f"row {problem.row}, column {problem.column}: {problem.message}")
     if sheet.bad and not skip_bad:
@@ -377,7 +400,7 @@ def parser() -> argparse.ArgumentParser:
     ask_parser = commands.add_parser(
         "ask", help='answer one slash command, e.g. statbot ask "/stats facebook"'
     )
-    ask_parser.add_argument("line")
+    ask_parser.add_argument("line", help='the slash command as typed in Slack, quoted: "/stats facebook"')
     ask_parser.add_argument("--json", action="store_true", help="print the Slack message payload")
     console_parser = commands.add_parser("console", help="answer slash commands typed or piped on standard input")
     for local in (ask_parser, console_parser):
@@ -391,8 +414,8 @@ def parser() -> argparse.ArgumentParser:
             help="where files the app sends (exports) are saved (default: statbot-console in the temp folder)",
         )  # fmt: skip
     serve_parser = commands.add_parser("serve", help="serve Slack's HTTP requests with gunicorn")
-    serve_parser.add_argument("--port", type=int, default=3000)
-    serve_parser.add_argument("--workers", type=int, default=2)
+    serve_parser.add_argument("--port", type=int, default=3000, help="port to listen on")
+    serve_parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     serve_parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     serve_parser.add_argument(
         "--client-timeout", type=float, default=10.0,
@@ -403,7 +426,10 @@ def parser() -> argparse.ArgumentParser:
     import_parser = commands.add_parser("import", help="import figures or quotes from a CSV or XLSX file")
     import_parser.add_argument("file", type=Path)
     import_parser.add_argument("--team", metavar="T123", help=TEAM_HELP)
-    import_parser.add_argument("--kind", choices=["figures", "quotes"], default="figures")
+    import_parser.add_argument(
+        "--kind", choices=["figures", "quotes"],
+        help="what the file holds (default: figures, or quotes when the file has the quote columns)",
+    )  # fmt: skip
     import_parser.add_argument(
         "--skip-bad",
         action="store_true",
@@ -413,9 +439,9 @@ def parser() -> argparse.ArgumentParser:
         "export", help="write published figures or quotes in the import columns"
     )
     export_parser.add_argument("words", nargs="*", help="only items matching these words (a topic, say)")
-    export_parser.add_argument("--kind", choices=["figures", "quotes"], default="figures")
+    export_parser.add_argument("--kind", choices=["figures", "quotes"], default="figures", help="what to write")
     export_parser.add_argument("--xlsx", action="store_true", help="write an Excel workbook (else CSV)")
-    export_parser.add_argument("-o", "--output", type=Path, required=True)
+    export_parser.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
     export_parser.add_argument("--team", metavar="T123", help=TEAM_HELP)
     editors_parser = commands.add_parser("editors", help="list, add or remove editors by Slack user id")
     editors_parser.add_argument("action", choices=["list", "add", "remove"])
@@ -430,9 +456,104 @@ def parser() -> argparse.ArgumentParser:
     preview_parser.add_argument("subscription_id", type=int)
     commands.add_parser("clock", help="run the digest schedules (the Procfile's clock process)")
     commands.add_parser("keygen", help="print a new STATBOT_ENCRYPTION_KEY (for multi-workspace installs)")
+    _describe_subcommands(root)
     return root
 
 
+class _DefaultsShown(argparse.HelpFormatter):
+    """Like argparse.ArgumentDefaultsHelpFormatter, without "(default: None)" or "(default: False)"."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        help = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "%(default)" in help:
+            return help
+        return f"{help} (default: %(default)s)"
+
+
+def _describe_subcommands(parser: argparse.ArgumentParser) -> None:
+    """Each subcommand's --help opens with its one-line help and shows defaults, however it was added."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                sub.description = sub.description or helps.get(name)
+                sub.formatter_class = _DefaultsShown
+                _describe_subcommands(sub)
+
+
+# Commands that work on statbot's tables (init and migrate make them; serve, socket and clock report
+# database trouble in their logs, as production processes do).
+NEEDS_TABLES = frozenset({"ask", "console", "run", "import", "export", "editors", "digest", "ingest"})
+
+
+class DatabaseProblem(Exception):
+    """DATABASE_URL cannot be used as it is; the message says why in one line."""
+
+
+def check_database(url: str, *, needs_tables: bool) -> None:
+    """Fail early, in one line, on a DATABASE_URL that is malformed, has no driver, cannot be reached,
+    or (for commands that read statbot's tables) has not been set up by `statbot init`."""
+    scheme = url.partition(":")[0]
+    try:
+        engine = make_engine(url)
+    except NoSuchModuleError:
+        raise DatabaseProblem(
+            f"DATABASE_URL names a database statbot has no driver for ({scheme}): use sqlite:///FILE or "
+            "postgresql://USER@HOST/DB."
+        ) from None
+    except ImportError as missing:
+        raise DatabaseProblem(
+            f"DATABASE_URL is a {scheme} URL, but no driver for it is installed ({missing.name} is missing): "
+            "statbot works with sqlite:///FILE or postgresql://USER@HOST/DB."
+        ) from None
+    except ArgumentError:
+        raise DatabaseProblem(
+            f"DATABASE_URL is not a database URL ({url!r}); for example sqlite:///statbot.db or "
+            "postgresql://USER@HOST/DB."
+        ) from None
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        file = engine.url.database if engine.dialect.name == "sqlite" else None
+        if needs_tables and file and file != ":memory:" and not Path(file).exists():
+            # Connecting would create an empty file here, and the next command would find no tables in it.
+            raise DatabaseProblem(
+                f"There is no statbot database at {shown} (looked in {Path.cwd()}): run `statbot init` "
+                "first, here or where DATABASE_URL points."
+            )
+        try:
+            revision = migrate.current_revision(engine)
+        except DBAPIError as error:
+            reason = str(error.orig or error).strip().splitlines()[0]
+            raise DatabaseProblem(f"statbot cannot reach the database at {shown}: {reason}") from None
+    finally:
+        engine.dispose()
+    if needs_tables and revision is None:
+        raise DatabaseProblem(f"The database at {shown} has no statbot tables yet: run `statbot init` first.")
+    if needs_tables and revision not in migrate.heads():
+        raise DatabaseProblem(
+            f"The database at {shown} is at revision {revision}, older or newer than this statbot's "
+            f"({', '.join(sorted(migrate.heads()))}): run `statbot migrate`."
+        )
+
+
+def _quiet_when_the_reader_leaves(main: Callable[..., int]) -> Callable[..., int]:
+    """`statbot ask ... | head`: when the reader of standard output has gone, stop without a traceback."""
+
+    @functools.wraps(main)
+    def wrapper(argv: Sequence[str] | None = None) -> int:
+        try:
+            status = main(argv)
+            sys.stdout.flush()  # inside the try: a pipe closed early fails here, not in exit's flush
+            return status
+        except BrokenPipeError:
+            # Python's advice (docs: signal, "Note on SIGPIPE"): point stdout at devnull so exit is quiet.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
+
+    return wrapper
+
+
+@_quiet_when_the_reader_leaves
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "eval" or (args.command == "ingest" and not args.submit):
@@ -448,8 +569,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(settings.log_level, settings.secrets)
     try:
         settings.check()
+        if args.command in NEEDS_TABLES or args.command in ("init", "migrate"):
+            check_database(settings.database_url, needs_tables=args.command in NEEDS_TABLES)
         return dispatch(args, settings)
-    except (ConfigError, BadEncryptionKey, NoSuchTeam, ConsoleInputError) as error:
+    except (ConfigError, BadEncryptionKey, NoSuchTeam, ConsoleInputError, DatabaseProblem) as error:
         print(f"statbot: {error}", file=sys.stderr)
         return 2
 
