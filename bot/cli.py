@@ -172,9 +172,13 @@ def socket(settings: Settings) -> int:
     if not settings.socket_mode_ready:
         print(f"Socket Mode needs {' and '.join(settings.missing_socket_tokens)}.", file=sys.stderr)
         return 2
-    from bot.socket import run
+    from bot.socket import SocketModeRefused, run
 
-    run(settings)
+    try:
+        run(settings)
+    except SocketModeRefused as refused:
+        print(f"statbot: {refused}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
+from bot.local_slack import SlackStandIn
 from intake.columns import all_columns
 from tests.test_cli import STATBOT, environment, run
 
@@ -188,3 +189,17 @@ def test_stats_with_no_figures_but_matching_quotes_points_to_quote(tmp_path: Pat
     out = run([STATBOT, "ask", "/stats zebra crossings"], tmp_path).stdout
     assert "/quote" not in out.split("Try")[0], out
 
+
+
+def test_socket_mode_tokens_slack_refuses_are_named_not_a_traceback(tmp_path: Path) -> None:
+    assert run([STATBOT, "init"], tmp_path).returncode == 0
+    with SlackStandIn() as slack:
+        # The stand-in, like Slack, refuses an app-level token for apps.connections.open's bearer here.
+        tokens = {"SLACK_API_URL": slack.api_url, "SLACK_BOT_TOKEN": "xoxb-1-2-good", "SLACK_APP_TOKEN": "xapp-1-A1-bad"}
+        result = run([STATBOT, "socket"], tmp_path, **tokens)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert "Slack refused SLACK_APP_TOKEN (invalid_auth)" in result.stderr, result.stderr
+        slack.revoked.add("xoxb-1-2-revoked")
+        result = run([STATBOT, "socket"], tmp_path, **tokens | {"SLACK_BOT_TOKEN": "xoxb-1-2-revoked"})
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert "Slack refused SLACK_BOT_TOKEN (token_revoked)" in result.stderr, result.stderr
