@@ -348,7 +348,7 @@ class SlackStandIn:
             self._uploads.clear()
 
     def wait_for(
-        self, method: str, count: int = 1, timeout: float = 5.0, *, ok: bool | None = None
+        self, method: str, count: int = 1, timeout: float = 30.0, *, ok: bool | None = None
     ) -> list[Call]:
         """Poll until ``count`` matching calls exist (bots post from worker threads)."""
         deadline = time.monotonic() + timeout

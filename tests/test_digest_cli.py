@@ -118,7 +118,7 @@ def test_the_clock_keeps_a_stored_job_per_subscription_and_sends_a_due_digest(
     scheduler = clock.configure(BackgroundScheduler(), engine, sessions, client)
     scheduler.start()
     try:
-        standin.wait_for("chat.postMessage", count=2, timeout=20)
+        standin.wait_for("chat.postMessage", count=2, timeout=30)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and len(scheduler.get_jobs(jobstore="default")) < 2:
             time.sleep(0.1)

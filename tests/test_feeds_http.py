@@ -163,7 +163,7 @@ def test_the_clock_polls_followed_feeds(
     clock.add_feed_polling(scheduler, lambda: poll_feeds(sessions, client, settings))
     scheduler.start()
     try:
-        headers = standin.wait_for("chat.postMessage", timeout=20)
+        headers = standin.wait_for("chat.postMessage", timeout=30)
     finally:
         scheduler.shutdown(wait=True)
     assert any(
