@@ -18,13 +18,14 @@ from typing import NoReturn
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from bot import console, logs, oauth
 from bot.app import make_client, resolve_home
 from bot.config import ConfigError, Settings
+from bot.preflight import DatabaseProblem, check_database
 from bot.workspace_clients import WorkspaceClients
 from commands.text import plural
 from digests import deliver
@@ -91,32 +92,15 @@ def _console(
     settings: Settings, *, files: Path | None = None, form: Path | None = None, prompt: bool = False
 ) -> console.Console:
     """The real Bolt app on the single-workspace install's data, with Slack played by a local stand-in."""
-    form_values = None
-    if form is not None:
-        form_values = _form_file(form)
     return console.open_console(
         settings,
         make_sessions(make_engine(settings.database_url)),
         sys.stdout,
         signing_secret=settings.signing_secret or secrets.token_hex(16),
         files=files or Path(tempfile.gettempdir()) / "statbot-console",
-        form_values=form_values,
+        form_values=console.form_file(form) if form is not None else None,
         prompt=prompt,
     )
-
-
-def _form_file(path: Path) -> dict[str, str]:
-    try:
-        values = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise ConsoleInputError(f"--form {path}: {error}") from error
-    if not isinstance(values, dict):
-        raise ConsoleInputError(f"--form {path}: give a JSON object of field names (or labels) and values.")
-    return {str(k): str(v) for k, v in values.items()}
-
-
-class ConsoleInputError(Exception):
-    pass
 
 
 def ask(settings: Settings, line: str, as_json: bool, files: Path | None = None, form: Path | None = None) -> int:
@@ -490,56 +474,6 @@ def _describe_subcommands(parser: argparse.ArgumentParser) -> None:
 NEEDS_TABLES = frozenset({"ask", "console", "run", "import", "export", "editors", "digest", "ingest"})
 
 
-class DatabaseProblem(Exception):
-    """DATABASE_URL cannot be used as it is; the message says why in one line."""
-
-
-def check_database(url: str, *, needs_tables: bool) -> None:
-    """Fail early, in one line, on a DATABASE_URL that is malformed, has no driver, cannot be reached,
-    or (for commands that read statbot's tables) has not been set up by `statbot init`."""
-    scheme = url.partition(":")[0]
-    try:
-        engine = make_engine(url)
-    except NoSuchModuleError:
-        raise DatabaseProblem(
-            f"DATABASE_URL names a database statbot has no driver for ({scheme}): use sqlite:///FILE or "
-            "postgresql://USER@HOST/DB."
-        ) from None
-    except ImportError as missing:
-        raise DatabaseProblem(
-            f"DATABASE_URL is a {scheme} URL, but no driver for it is installed ({missing.name} is missing): "
-            "statbot works with sqlite:///FILE or postgresql://USER@HOST/DB."
-        ) from None
-    except ArgumentError:
-        raise DatabaseProblem(
-            f"DATABASE_URL is not a database URL ({url!r}); for example sqlite:///statbot.db or "
-            "postgresql://USER@HOST/DB."
-        ) from None
-    shown = engine.url.render_as_string(hide_password=True)
-    try:
-        file = engine.url.database if engine.dialect.name == "sqlite" else None
-        if needs_tables and file and file != ":memory:" and not Path(file).exists():
-            # Connecting would create an empty file here, and the next command would find no tables in it.
-            raise DatabaseProblem(
-                f"There is no statbot database at {shown} (looked in {Path.cwd()}): run `statbot init` "
-                "first, here or where DATABASE_URL points."
-            )
-        try:
-            revision = migrate.current_revision(engine)
-        except DBAPIError as error:
-            reason = str(error.orig or error).strip().splitlines()[0]
-            raise DatabaseProblem(f"statbot cannot reach the database at {shown}: {reason}") from None
-    finally:
-        engine.dispose()
-    if needs_tables and revision is None:
-        raise DatabaseProblem(f"The database at {shown} has no statbot tables yet: run `statbot init` first.")
-    if needs_tables and revision not in migrate.heads():
-        raise DatabaseProblem(
-            f"The database at {shown} is at revision {revision}, older or newer than this statbot's "
-            f"({', '.join(sorted(migrate.heads()))}): run `statbot migrate`."
-        )
-
-
 def _quiet_when_the_reader_leaves(main: Callable[..., int]) -> Callable[..., int]:
     """`statbot ask ... | head`: when the reader of standard output has gone, stop without a traceback."""
 
@@ -576,7 +510,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in NEEDS_TABLES or args.command in ("init", "migrate"):
             check_database(settings.database_url, needs_tables=args.command in NEEDS_TABLES)
         return dispatch(args, settings)
-    except (ConfigError, BadEncryptionKey, NoSuchTeam, ConsoleInputError, DatabaseProblem) as error:
+    except (ConfigError, BadEncryptionKey, NoSuchTeam, console.FormFileError, DatabaseProblem) as error:
         print(f"statbot: {error}", file=sys.stderr)
         return 2
 

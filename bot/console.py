@@ -164,6 +164,20 @@ def _payload(status: int, body: str) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
+class FormFileError(Exception):
+    """`--form FILE` is not a JSON object of field names (or labels) and values."""
+
+
+def form_file(path: Path) -> dict[str, str]:
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise FormFileError(f"--form {path}: {error}") from error
+    if not isinstance(values, dict):
+        raise FormFileError(f"--form {path}: give a JSON object of field names (or labels) and values.")
+    return {str(k): str(v) for k, v in values.items()}
+
+
 class FormCancelled(Exception):
     """The input ended (or a form file could not answer) before the form was complete."""
 
@@ -255,7 +269,8 @@ class Console:
         elif method == RESPONSE_URL:
             if params.get("delete_original") and not (params.get("text") or params.get("blocks")):
                 return False
-            self._say(to_text(params))
+            shared = params.get("response_type") == "in_channel"
+            self._say((f"[{self._where(CONSOLE_CHANNEL)}]\n" if shared else "") + to_text(params))
         elif method == "files.completeUploadExternal":
             self._save_files(params)
         else:

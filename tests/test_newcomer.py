@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,6 +15,22 @@ from bot import cli
 from bot.local_slack import SlackStandIn
 from intake.columns import all_columns
 from tests.test_cli import STATBOT, environment, run
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `statbot init` for the module; tests start from copies of its database."""
+    folder = tmp_path_factory.mktemp("template")
+    assert run([STATBOT, "init"], folder).returncode == 0
+    return folder / "statbot.db"
+
+
+@pytest.fixture
+def initialised(template: Path, tmp_path: Path) -> Path:
+    """tmp_path holding an initialised statbot.db, where tests.test_cli.environment points DATABASE_URL."""
+    for source in template.parent.glob("statbot.db*"):
+        shutil.copy(source, tmp_path / source.name)
+    return tmp_path
 
 
 def one_clear_line(result: subprocess.CompletedProcess[str]) -> str:
@@ -52,13 +69,14 @@ def test_init_and_run_print_no_migration_log_lines(tmp_path: Path) -> None:
         ("oracle+nosuchdriver://x@127.0.0.1/db", "no driver"),
     ],
 )
-@pytest.mark.parametrize("command", ["init", "ask"])
-def test_a_bad_or_unreachable_database_url_is_one_clear_line(
-    tmp_path: Path, url: str, says: str, command: str
-) -> None:
-    args = [STATBOT, command] + (["/stats facebook"] if command == "ask" else [])
-    line = one_clear_line(run(args, tmp_path, DATABASE_URL=url))
+def test_a_bad_or_unreachable_database_url_is_one_clear_line(tmp_path: Path, url: str, says: str) -> None:
+    line = one_clear_line(run([STATBOT, "ask", "/stats facebook"], tmp_path, DATABASE_URL=url))
     assert says in line, line
+
+
+def test_init_with_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
+    url = "postgresql://postgres@127.0.0.1:1/statbot"
+    assert "cannot reach the database" in one_clear_line(run([STATBOT, "init"], tmp_path, DATABASE_URL=url))
 
 
 def test_ask_where_there_is_no_database_says_to_run_init_and_creates_nothing(tmp_path: Path) -> None:
@@ -78,6 +96,7 @@ def test_ask_before_init_on_an_empty_database_says_to_run_init(tmp_path: Path) -
     assert "statbot init" in line, line
 
 
+@pytest.mark.usefixtures("initialised")
 @pytest.mark.parametrize(
     ("tokens", "says"),
     [
@@ -89,7 +108,6 @@ def test_ask_before_init_on_an_empty_database_says_to_run_init(tmp_path: Path) -
 def test_make_run_says_which_token_is_missing_and_answers_locally(
     tmp_path: Path, tokens: dict[str, str], says: str
 ) -> None:
-    assert run([STATBOT, "init"], tmp_path).returncode == 0
     result = run([STATBOT, "run"], tmp_path, stdin="/stats facebook\n", **tokens)
     assert result.returncode == 0 and "Traceback" not in result.stdout + result.stderr, result.stderr
     first = result.stdout.splitlines()[0]
@@ -99,21 +117,19 @@ def test_make_run_says_which_token_is_missing_and_answers_locally(
 
 @pytest.mark.parametrize("command", ["run", "socket"])
 def test_swapped_tokens_are_named(tmp_path: Path, command: str) -> None:
-    assert run([STATBOT, "init"], tmp_path).returncode == 0
     swapped = {"SLACK_BOT_TOKEN": "xapp-1-A1-abc", "SLACK_APP_TOKEN": "xoxb-1-2-abc"}
     line = one_clear_line(run([STATBOT, command], tmp_path, **swapped))
     assert "SLACK_BOT_TOKEN" in line and "SLACK_APP_TOKEN" in line and "swap" in line, line
 
 
 def test_socket_with_one_token_names_the_missing_one(tmp_path: Path) -> None:
-    assert run([STATBOT, "init"], tmp_path).returncode == 0
     line = one_clear_line(run([STATBOT, "socket"], tmp_path, SLACK_BOT_TOKEN="xoxb-1-2-abc"))
     assert "SLACK_APP_TOKEN" in line and "SLACK_BOT_TOKEN" not in line.split("needs")[-1], line
 
 
+@pytest.mark.usefixtures("initialised")
 def test_ask_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     """`statbot ask ... | head -0`: the reader is gone before statbot writes; no BrokenPipeError report."""
-    assert run([STATBOT, "init"], tmp_path).returncode == 0
     process = subprocess.Popen(
         [STATBOT, "ask", "/stats facebook"], cwd=tmp_path, env=environment(tmp_path),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -156,23 +172,23 @@ def quotes_file(path: Path) -> Path:
     return path
 
 
+@pytest.mark.usefixtures("initialised")
 def test_import_without_kind_reads_a_quotes_file_as_quotes(tmp_path: Path) -> None:
-    assert run([STATBOT, "init"], tmp_path).returncode == 0
     result = run([STATBOT, "import", str(quotes_file(tmp_path / "quotes.csv"))], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Imported 1 quote" in result.stdout, result.stdout
     assert "A Spokesperson" in run([STATBOT, "ask", "/quote spokesperson"], tmp_path).stdout
 
 
+@pytest.mark.usefixtures("initialised")
 def test_import_of_a_quotes_file_as_figures_offers_kind_quotes(tmp_path: Path) -> None:
-    assert run([STATBOT, "init"], tmp_path).returncode == 0
     result = run([STATBOT, "import", "--kind", "figures", str(quotes_file(tmp_path / "q.csv"))], tmp_path)
     assert result.returncode == 1
     assert "--kind quotes" in result.stderr, result.stderr
 
 
+@pytest.mark.usefixtures("initialised")
 def test_history_of_a_number_that_does_not_exist_says_so(tmp_path: Path) -> None:
-    assert run([STATBOT, "init"], tmp_path).returncode == 0
     out = run([STATBOT, "ask", "/stats history 999"], tmp_path).stdout
     assert "no figure #999" in out, out
     out = run([STATBOT, "ask", "/quote history 999"], tmp_path).stdout
@@ -181,8 +197,8 @@ def test_history_of_a_number_that_does_not_exist_says_so(tmp_path: Path) -> None
     assert "by its number" in run([STATBOT, "ask", "/stats history"], tmp_path).stdout
 
 
+@pytest.mark.usefixtures("initialised")
 def test_stats_with_no_figures_but_matching_quotes_points_to_quote(tmp_path: Path) -> None:
-    assert run([STATBOT, "init"], tmp_path).returncode == 0
     out = run([STATBOT, "ask", "/stats encryption"], tmp_path).stdout
     assert "No figures match" in out and "/quote encryption" in out, out
     # Nothing among the quotes either: no pointer to an empty answer.
@@ -191,8 +207,8 @@ def test_stats_with_no_figures_but_matching_quotes_points_to_quote(tmp_path: Pat
 
 
 
+@pytest.mark.usefixtures("initialised")
 def test_socket_mode_tokens_slack_refuses_are_named_not_a_traceback(tmp_path: Path) -> None:
-    assert run([STATBOT, "init"], tmp_path).returncode == 0
     with SlackStandIn() as slack:
         # The stand-in, like Slack, refuses an app-level token for apps.connections.open's bearer here.
         tokens = {"SLACK_API_URL": slack.api_url, "SLACK_BOT_TOKEN": "xoxb-1-2-good", "SLACK_APP_TOKEN": "xapp-1-A1-bad"}
