@@ -126,9 +126,10 @@ def history(
     if item is None:
         number = _ID.match(args[0]) if args else None
         if number is not None:
+            # The same words whether #N never existed or is another workspace's: nothing leaks.
             return say(
-                f"There is no {_noun(kind).lower()} #{number.group(1)} here. The number is the one shown "
-                f"under each answer (e.g. `{_noun(kind)} #12`)."
+                f"There is no {_noun(kind).lower()} #{number.group(1)} here. Say which {_noun(kind).lower()} "
+                f"by its number, as shown under each answer, e.g. `{command} history 12`."
             )
         return say(f"Say which {_noun(kind).lower()} by its number, e.g. `{command} history 12`.")
     entries = changes.history(session, workspace_id, changes.kind_of(item), item.id)

@@ -118,7 +118,8 @@ def test_the_review_channel_is_set_by_an_editor_from_the_channel_mention(
 
 
 def test_history_of_an_unknown_number_says_how_to_ask(server: str, standin: SlackStandIn) -> None:
-    assert "by its number" in ask(server, standin, "history 99999")
+    unknown = ask(server, standin, "history 99999")
+    assert "There is no figure #99999 here" in unknown and "by its number" in unknown
     assert "by its number" in ask(server, standin, "history", command="/quote")
 
 
