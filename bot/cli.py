@@ -91,7 +91,8 @@ def clients(settings: Settings, engine: Engine, sessions: sessionmaker[Session])
 def _console(
     settings: Settings, *, files: Path | None = None, form: Path | None = None, prompt: bool = False
 ) -> console.Console:
-    """The real Bolt app on the single-workspace install's data, with Slack played by a local stand-in."""
+    """The real Bolt app on the single-workspace install's data, with Slack played by a local stand-in;
+    form fields are read from standard input (the console's commands come from there too)."""
     return console.open_console(
         settings,
         make_sessions(make_engine(settings.database_url)),
@@ -100,11 +101,12 @@ def _console(
         files=files or Path(tempfile.gettempdir()) / "statbot-console",
         form_values=console.form_file(form) if form is not None else None,
         prompt=prompt,
+        answers=sys.stdin,
     )
 
 
 def ask(settings: Settings, line: str, as_json: bool, files: Path | None = None, form: Path | None = None) -> int:
-    session = _console(settings, files=files, form=form)
+    session = _console(settings, files=files, form=form, prompt=sys.stdin.isatty())
     try:
         status, payload, body = session.ask(line)
         if as_json and payload is not None:

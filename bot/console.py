@@ -437,6 +437,7 @@ def open_console(
     files: Path,
     form_values: dict[str, str] | None = None,
     prompt: bool = False,
+    answers: Iterable[str] = (),
 ) -> Console:
     """The real Bolt app for the single-workspace install's data, talking to a Slack stand-in on 127.0.0.1.
 
@@ -456,5 +457,5 @@ def open_console(
     app = create_app(local, sessions, home=home, listener_executor=executor)
     return Console(
         app, slack, executor, home.team_id or CONSOLE_TEAM, signing_secret, out, files,
-        form_values=form_values, prompt=prompt,
+        form_values=form_values, prompt=prompt, _answers=iter(answers),
     )  # fmt: skip

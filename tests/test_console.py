@@ -161,3 +161,12 @@ def test_make_run_piped_runs_a_command_answered_after_the_acknowledgement(
     replies = transcript(result.stdout)
     assert "online safety" in replies["/digest subscribe online safety"]
     assert "52%" in replies["/stats facebook"]
+
+
+def test_ask_reads_a_form_from_standard_input(tmp_path: Path) -> None:
+    assert run([STATBOT, "init"], tmp_path).returncode == 0
+    # text, speaker, role, organisation, when, topics, publisher, title, link
+    fields = ["Children deserve to be safe online.", "A Spokesperson", "", "", "2022", "", "Example News", "", ""]
+    result = run([STATBOT, "ask", "/quote add"], tmp_path, stdin="\n".join(fields) + "\n")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "Thank you: #" in result.stdout, result.stdout
