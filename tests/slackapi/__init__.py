@@ -1,7 +1,5 @@
 """Test helpers that play Slack: signed-request builders (the Web API stand-in is bot.local_slack)."""
 
-from bot.local_slack import Call, SlackStandIn, Upload
-
 from .signing import (
     block_action_payload,
     interactive_body,
@@ -12,9 +10,6 @@ from .signing import (
 )
 
 __all__ = [
-    "Call",
-    "SlackStandIn",
-    "Upload",
     "block_action_payload",
     "interactive_body",
     "post",
