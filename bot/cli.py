@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
-import logging
 import os
 import secrets
 import sys
@@ -108,23 +106,13 @@ def _console(
 def ask(settings: Settings, line: str, as_json: bool, files: Path | None = None, form: Path | None = None) -> int:
     session = _console(settings, files=files, form=form, prompt=sys.stdin.isatty())
     try:
-        status, payload, body = session.ask(line)
-        if as_json and payload is not None:
-            print(json.dumps(payload, indent=2, ensure_ascii=False))
-        else:
-            said = bool(payload) or bool(body) or status != 200
-            if said:
-                print(console.describe(status, payload, body, line.split()[0] if line.strip() else ""))
-            if not session.follow_up() and not said:
-                print("(no reply)")
+        status = session.command(line, as_json=as_json)
     finally:
         session.close()
     return 0 if status == 200 else 1
 
 
 def run_console(settings: Settings, files: Path | None = None, form: Path | None = None) -> int:
-    # Bolt's advice for unhandled commands is for developers; the console answers those itself.
-    logging.getLogger("slack_bolt.App").setLevel(logging.ERROR)
     session = _console(settings, files=files, form=form, prompt=sys.stdin.isatty())
     try:
         session.run(sys.stdin)

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import html
 import json
+import logging
 import re
 import threading
 import time
@@ -213,14 +214,19 @@ class Console:
         body = response.body or ""
         return response.status, _payload(response.status, body), body
 
-    def command(self, line: str) -> None:
-        """Answer one line: the ack, then everything the app did in Slack because of it, forms included."""
+    def command(self, line: str, *, as_json: bool = False) -> int:
+        """Answer one line: the ack, then everything the app did in Slack because of it, forms included.
+
+        Returns the ack's HTTP status; `as_json` prints the ack's message payload as Slack received it."""
         status, payload, body = self.ask(line)
         said = bool(payload) or bool(body) or status != 200
-        if said:
-            self._say(describe(status, payload, body, line.split()[0]))
+        if as_json and payload is not None:
+            self._say(json.dumps(payload, indent=2, ensure_ascii=False))
+        elif said:
+            self._say(describe(status, payload, body, (line.split() or [""])[0]))
         if not self.follow_up() and not said:
             self._say("(no reply)")
+        return status
 
     def follow_up(self) -> bool:
         """Wait for the work after the ack, show what it sent to Slack, and fill in any form it opened."""
@@ -455,6 +461,9 @@ def open_console(
     )  # fmt: skip
     executor = TrackingExecutor()
     app = create_app(local, sessions, home=home, listener_executor=executor)
+    # Bolt's advice for unhandled commands is for developers; the console answers those itself. (Bolt sets
+    # its logger's level as it builds the app, so this comes after.)
+    app.logger.setLevel(logging.ERROR)
     return Console(
         app, slack, executor, home.team_id or CONSOLE_TEAM, signing_secret, out, files,
         form_values=form_values, prompt=prompt, _answers=iter(answers),

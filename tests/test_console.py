@@ -170,3 +170,10 @@ def test_ask_reads_a_form_from_standard_input(tmp_path: Path) -> None:
     result = run([STATBOT, "ask", "/quote add"], tmp_path, stdin="\n".join(fields) + "\n")
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert "Thank you: #" in result.stdout, result.stdout
+
+
+def test_an_unknown_command_is_answered_without_bolts_advice_to_developers(tmp_path: Path) -> None:
+    assert run([STATBOT, "init"], tmp_path).returncode == 0
+    result = run([STATBOT, "ask", "/nope"], tmp_path)
+    assert "Unknown command '/nope'" in result.stdout
+    assert "Unhandled request" not in result.stderr, result.stderr
