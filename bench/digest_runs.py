@@ -25,13 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import make_client
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from digests import deliver, subscriptions
 from digests.schedule import Schedule
 from storage import migrate, search, workspaces
 from storage.db import make_engine, make_sessions, normalise_url
 from storage.models import SearchDocument, Source, Statistic, Subscription
 from tests.conftest import BOT_TOKEN
-from tests.slackapi.standin import SlackStandIn
 
 WORDS = [
     "housing",

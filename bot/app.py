@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -115,10 +116,12 @@ def create_app(
     *,
     client: WebClient | None = None,
     home: Home | None = None,
+    listener_executor: Executor | None = None,
 ) -> App:  # `client` is only used to learn the home team
     """Build the app: one workspace with SLACK_BOT_TOKEN, or any number installed through OAuth.
 
-    `home` may be given by callers that already resolved it (the console)."""
+    `home` may be given by callers that already resolved it (the console), and `listener_executor`
+    by callers that wait for the work listeners do after their ack (the console again)."""
     settings.check()
     if settings.multi_workspace:
         return _multi_workspace_app(settings, sessions)
@@ -127,6 +130,7 @@ def create_app(
         # Tokens come per request from `authorize`, as they do per workspace when installs are many.
         authorize=_authorizer(settings, home),
         before_authorize=_refuse_other_teams(home),
+        listener_executor=listener_executor,
         **_app_options(settings),
     )
     register(app, sessions, settings)

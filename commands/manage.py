@@ -138,6 +138,13 @@ def history(
     item = _item(session, workspace_id, kind, args[0] if args else None)
     command = "/quote" if kind is Quote else "/stats"
     if item is None:
+        number = _ID.match(args[0]) if args else None
+        if number is not None:
+            # The same words whether #N never existed or is another workspace's: nothing leaks.
+            return say(
+                f"There is no {_noun(kind).lower()} #{number.group(1)} here. Say which {_noun(kind).lower()} "
+                f"by its number, as shown under each answer, e.g. `{command} history 12`."
+            )
         return say(f"Say which {_noun(kind).lower()} by its number, e.g. `{command} history 12`.")
     entries = changes.history(session, workspace_id, changes.kind_of(item), item.id)
     lines = [f"*{_noun(kind)} #{item.id}*: {describe(item)} (now {item.status})"]

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from commands.question import Question, parse
 from commands.reply import Reply, context, found_reply, provenance, section
-from commands.text import escape, format_value
+from commands.text import escape, format_value, plural
 from storage import queries
-from storage.models import Statistic, Status
+from storage.models import Quote, Statistic, Status
 from storage.partial_date import human_period
 from storage.queries import Found
 
@@ -46,7 +46,22 @@ def answer(
     if question.problem:
         return Reply(text=question.problem, blocks=[section(question.problem)])
     found = queries.find(session, workspace_id, Statistic, question.text, limit=SHOWN)
+    if not found.items and (pointer := quotes_instead(session, workspace_id, question.text)) is not None:
+        return pointer
     return render(question, found, today=today or date.today(), shared_by=shared_by)
+
+
+def quotes_instead(session: Session, workspace_id: int, asked: str) -> Reply | None:
+    """With no figures on a subject but quotes on it, say so: `/stats encryption` -> `/quote encryption`."""
+    quotes = queries.find(session, workspace_id, Quote, asked, limit=1)
+    if not quotes.items:
+        return None
+    count = plural(quotes.total, "quote")
+    if quotes.more_than_total:
+        count = f"more than {count}"
+    verb = "does" if quotes.total == 1 and not quotes.more_than_total else "do"
+    message = f"No figures match *{escape(asked)}*, but {count} {verb}: try `/quote {escape(asked)}`."
+    return Reply(text=message.replace("*", ""), blocks=[section(message)])
 
 
 def render(

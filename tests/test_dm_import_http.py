@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, select
 
 from bot.config import Settings
 from bot.dm_import import SLACK_FILES_HOST, download
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from storage import roles
 from storage.db import make_sessions
@@ -21,7 +22,6 @@ from storage.models import Statistic
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.http_server import serving
 from tests.slackapi.signing import post, signed_headers
-from tests.slackapi.standin import SlackStandIn
 from tests.test_import_cli import figure_row
 
 EDITOR = "U0EDITOR"

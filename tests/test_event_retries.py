@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from storage import roles
 from storage.db import make_sessions
@@ -25,7 +26,6 @@ from storage.models import SlackEventReceipt, Statistic
 from tests.conftest import SIGNING_SECRET, TEAM, slack_settings
 from tests.http_server import serving
 from tests.slackapi.signing import post, signed_headers
-from tests.slackapi.standin import SlackStandIn
 from tests.test_dm_import_http import as_csv
 from tests.test_import_cli import figure_row
 

@@ -14,13 +14,13 @@ from sqlalchemy import Engine, func, select
 from bot.app import make_client
 from bot.config import Settings
 from bot.feeds import poll_feeds
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from storage.db import make_sessions
 from storage.models import Feed, Quote, Statistic, Status, utcnow
 from tests.conftest import SIGNING_SECRET, slack_settings
 from tests.http_server import serving, static_site
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 
 GOLD = Path(__file__).parent / "gold" / "articles"
 REVIEW = "C0REVIEW"
@@ -163,7 +163,7 @@ def test_the_clock_polls_followed_feeds(
     clock.add_feed_polling(scheduler, lambda: poll_feeds(sessions, client, settings))
     scheduler.start()
     try:
-        headers = standin.wait_for("chat.postMessage")
+        headers = standin.wait_for("chat.postMessage", timeout=30)
     finally:
         scheduler.shutdown(wait=True)
     assert any(

@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session
 
 from bot.app import Home, create_app
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
+from bot.slack_limits import message_problem
 from bot.web import create_wsgi
 from storage import library
 from storage.db import make_engine, make_sessions
 from storage.models import SearchDocument, Statistic
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.http_server import serving
-from tests.slackapi.limits import message_problem
 from tests.slackapi.signing import (
     block_action_payload,
     interactive_body,
@@ -30,7 +31,6 @@ from tests.slackapi.signing import (
     signed_headers,
     slash_command_body,
 )
-from tests.slackapi.standin import SlackStandIn
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.feeds import poll_feeds
+from bot.local_slack import RESPONSE_URL, UPLOAD, SlackStandIn
 from bot.oauth import stores
 from bot.web import create_wsgi
 from bot.workspace_clients import WorkspaceClients
@@ -49,7 +50,6 @@ from tests.slackapi.signing import (
     slash_command_body,
     view_submission_payload,
 )
-from tests.slackapi.standin import RESPONSE_URL, UPLOAD, SlackStandIn
 from tests.test_dm_import_http import as_csv
 from tests.test_feeds_http import rss
 from tests.test_forms_http import GOOD, state

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.local_slack import SlackStandIn
 from bot.oauth import NOT_INSTALLED, stores
 from bot.web import create_wsgi
 from bot.workspace_clients import WorkspaceClients
@@ -25,7 +26,6 @@ from tests.conftest import SIGNING_SECRET
 from tests.http_server import serving
 from tests.installs import install, multi_settings, start_install
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 
 T1, T2 = "T0ONE", "T0TWO"
 SUBSCRIBED = datetime(2027, 3, 23, 12, 0, tzinfo=UTC)
