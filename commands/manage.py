@@ -3,60 +3,22 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from slack_sdk.models.blocks import Block
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from commands import table
 from commands.reply import Reply, context, section
 from commands.text import escape, format_value, plural
 from storage import changes, roles, workspaces
 from storage.models import Quote, Statistic, Status, Workspace
 
-SUBCOMMANDS = frozenset(
-    {"history", "editors", "pending", "retract", "supersede", "review-channel", "expected-update"}
-)
-FORMS = frozenset({"add"})
-FILES = frozenset({"export"})
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _ID = re.compile(r"^#?(\d{1,9})$")
 EDITORS_ONLY = "Only editors can do that. `/stats editors` lists who they are."
 PENDING_SHOWN = 20
-
-
-@dataclass(frozen=True)
-class Subcommand:
-    name: str
-    args: list[str]
-    rest: str
-
-
-def subcommand(text: str) -> Subcommand | None:
-    """`retract 12 wrong year` -> Subcommand("retract", ["12", "wrong", "year"], "12 wrong year")."""
-    words = text.split()
-    if not words or words[0].casefold() not in SUBCOMMANDS | FORMS | FILES:
-        return None
-    name, args = words[0].casefold(), words[1:]
-    if not _looks_like(name, args):
-        return None  # "/stats pending legislation" is a question about pending legislation
-    rest = text.strip()[len(words[0]) :].strip()
-    return Subcommand(name, args, rest)
-
-
-def _looks_like(name: str, args: list[str]) -> bool:
-    """Whether the words after a subcommand's name fit it; if not, they are a question to search for."""
-    if name in ("add", "pending"):
-        return not args
-    if name == "editors":
-        return not args or args[0].casefold() in ("list", "add", "remove")
-    if name == "review-channel":
-        return len(args) <= 1
-    if name == "export":
-        return True
-    # history, retract, supersede, expected-update: a bare word after them is a search ("history of abuse").
-    return not args or bool(_ID.match(args[0]))
 
 
 def say(message: str) -> Reply:
@@ -73,9 +35,7 @@ def answer(
     default_review_channel: str | None = None,
 ) -> Reply:
     """Run one management subcommand for `user_id`; the caller commits the session."""
-    sub = subcommand(text)
-    if sub is None:
-        raise ValueError(f"not a management subcommand: {text!r}")
+    sub = table.route(command, text)
     kind = Quote if command == "/quote" else Statistic
     if sub.name == "history":
         return history(session, workspace_id, kind, sub.args)
@@ -85,13 +45,17 @@ def answer(
         return pending(session, workspace_id)
     if sub.name == "review-channel":
         return review_channel(session, workspace_id, user_id, sub.args, default_review_channel)
+    if sub.row.who != "editors":
+        raise ValueError(f"not a management subcommand: {text!r}")
     if not roles.is_editor(session, workspace_id, user_id):
         return say(EDITORS_ONLY)
     if sub.name == "retract":
         return retract(session, workspace_id, user_id, kind, sub.args)
     if sub.name == "supersede":
         return supersede(session, workspace_id, user_id, sub.args)
-    return expected_update(session, workspace_id, user_id, sub.args)
+    if sub.name == "expected-update":
+        return expected_update(session, workspace_id, user_id, sub.args)
+    raise ValueError(f"not a management subcommand: {text!r}")
 
 
 def _item(
