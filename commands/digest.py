@@ -126,8 +126,7 @@ def unsubscribe(session: Session, workspace_id: int, channel_id: str, subscripti
     if found.channel_id != channel_id:
         return _reply(f"Subscription {subscription_id} is for <#{found.channel_id}>; unsubscribe it there.")
     topic = _topic(found)
-    session.delete(found)
-    session.flush()
+    subscriptions.unsubscribe(session, found)
     return Reply(
         text=f"Unsubscribed: no more digests of {topic} here.",
         blocks=[section(f"Unsubscribed: no more digests of {topic} here (subscription {subscription_id}).")],

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 
 from slack_sdk.models.blocks import Block
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from commands import table
 from commands.reply import Reply, context, section
 from commands.text import escape, format_value, plural
 from storage import changes, roles, workspaces
-from storage.models import Quote, Statistic, Status, Workspace
+from storage.models import Quote, Statistic
 
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -64,12 +63,7 @@ def _item(
     match = _ID.match(word or "")
     if match is None:
         return None
-    found: Statistic | Quote | None = (
-        session.get(Quote, int(match.group(1)))
-        if kind is Quote
-        else session.get(Statistic, int(match.group(1)))
-    )
-    return found if found is not None and found.workspace_id == workspace_id else None
+    return changes.find_item(session, workspace_id, "quote" if kind is Quote else "statistic", int(match.group(1)))
 
 
 def _noun(kind: type[Statistic] | type[Quote]) -> str:
@@ -146,8 +140,7 @@ def editors(session: Session, workspace_id: int, user_id: str, args: list[str]) 
 def review_channel(
     session: Session, workspace_id: int, user_id: str, args: list[str], default: str | None
 ) -> Reply:
-    workspace = session.get(Workspace, workspace_id)
-    assert workspace is not None
+    workspace = workspaces.get(session, workspace_id)
     if not args:
         channel = workspace.review_channel or default
         if channel is None:
@@ -166,8 +159,8 @@ def review_channel(
 
 def pending(session: Session, workspace_id: int) -> Reply:
     waiting: list[Statistic | Quote] = [
-        *_pending(session, workspace_id, Statistic),
-        *_pending(session, workspace_id, Quote),
+        *changes.pending(session, workspace_id, Statistic),
+        *changes.pending(session, workspace_id, Quote),
     ]
     if not waiting:
         return say("Nothing is waiting for review.")
@@ -184,18 +177,6 @@ def pending(session: Session, workspace_id: int) -> Reply:
     if len(waiting) > PENDING_SHOWN:
         blocks.append(context(f"…and {len(waiting) - PENDING_SHOWN} more."))
     return Reply(text=f"{plural(len(waiting), 'item')} waiting for review", blocks=blocks)
-
-
-def _pending(
-    session: Session, workspace_id: int, kind: type[Statistic] | type[Quote]
-) -> list[Statistic | Quote]:
-    return list(
-        session.scalars(
-            select(kind)
-            .where(kind.workspace_id == workspace_id, kind.status == Status.PENDING.value)
-            .order_by(kind.created_at, kind.id)
-        )
-    )
 
 
 def retract(
