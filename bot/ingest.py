@@ -90,7 +90,6 @@ def read_link(call: Call) -> None:
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
     fetching = FetchSettings(allow_loopback=settings.fetch_allow_loopback)
 
-
     def acknowledge_shortcut(ack: Ack) -> None:
         ack()
 

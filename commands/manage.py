@@ -63,7 +63,9 @@ def _item(
     match = _ID.match(word or "")
     if match is None:
         return None
-    return changes.find_item(session, workspace_id, "quote" if kind is Quote else "statistic", int(match.group(1)))
+    return changes.find_item(
+        session, workspace_id, "quote" if kind is Quote else "statistic", int(match.group(1))
+    )
 
 
 def _noun(kind: type[Statistic] | type[Quote]) -> str:

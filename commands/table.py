@@ -102,7 +102,7 @@ ROWS: tuple[Row, ...] = (
         "post the figures newly published on a topic to this channel (weekly on Monday at 09:00 in your "
         "time zone unless told otherwise)", lazy=True,
         examples=(
-            ("/digest subscribe facebook encryption weekly monday 09:00 Europe/London", "as it says"),
+            ("/digest subscribe facebook encryption weekly monday 09:00 Europe/London", "weekly, on Mondays at 09:00 London time"),
             ("/digest subscribe online safety daily 9am", "every day at 09:00 in your time zone"),
         )),
     Row((DIGEST,), "list", "`/digest list`", "this channel's subscriptions and their ids", aliases=("ls",)),
