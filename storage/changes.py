@@ -422,7 +422,9 @@ def find_item(
     return found if found is not None and found.workspace_id == workspace_id else None
 
 
-def pending(session: Session, workspace_id: int, kind: type[Statistic] | type[Quote]) -> list[Statistic | Quote]:
+def pending(
+    session: Session, workspace_id: int, kind: type[Statistic] | type[Quote]
+) -> list[Statistic | Quote]:
     """What waits for review, oldest first."""
     return list(
         session.scalars(

@@ -62,6 +62,8 @@ def test_each_text_is_routed_to_exactly_one_row(command: str, text: str, expecte
 )
 def test_every_named_row_is_reached_by_its_name_and_aliases(command: str, row: table.Row) -> None:
     """A row in the table is all it takes: no separate matcher can send its name to the search instead."""
+    if not row.fits([]):
+        pytest.skip("needs words after its name")  # none today; /stats compare <a> <b> would
     for word in (row.name, *row.aliases):
         assert table.route(command, str(word)).row is row
         assert table.route(command, str(word).upper()).row is row
