@@ -7,7 +7,6 @@ import logging
 import random
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltRequest, BoltResponse, Respond
@@ -20,21 +19,21 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
-from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import dedupe, digest_command, dm_import, exports, feeds, forms, ingest, manage, oauth, review
-from bot.answer_cache import AnswerCache, Question
+from bot import commands_table, dedupe, dm_import, forms, ingest, oauth, review
+from bot.answer_cache import AnswerCache
 from bot.config import Settings
+from bot.questions import answer
 from bot.response_urls import is_slacks, refuse_others
+from bot.slash import Wiring
 from bot.verified import signed_by_slack
-from commands import quote, stats
 from commands.reply import SHARE_ACTION
-from storage import library_version, workspaces
+from ingest.fetch import FetchSettings
+from storage import workspaces
 from storage.db import read_only
 from storage.installations import EncryptedInstallationStore
-from storage.retry import read_retrying
 
 log = logging.getLogger("statbot")
 
@@ -233,71 +232,23 @@ def _authorizer(settings: Settings, home: Home) -> Any:
     return authorize
 
 
-def answer(
-    engine: Engine,
-    workspace_id: int,
-    command: str,
-    text: str,
-    *,
-    cache: AnswerCache | None = None,
-    shared_by: str | None = None,
-) -> dict[str, Any]:
-    """Run one of the answering commands and return the message; the same path serves Slack, the console
-    and Share in channel. Answering only reads (`engine` is `storage.db.read_only`'s), so a connection lost
-    under it is retried once (storage.retry).
-
-    With a cache, the library version is read first: an answer built after that read is at least as new
-    as the version it is kept under, and is reused only while the version has not moved."""
-    asked = Question(workspace_id, command, text, date.today())
-    caching = cache is not None and cache.enabled and shared_by is None  # a shared answer names who shared it
-
-    def read() -> dict[str, Any]:
-        with engine.connect() as connection:
-            version = library_version.current(connection) if caching else None
-            if cache is not None and version is not None and (kept := cache.get(asked, version)) is not None:
-                return kept
-            with Session(connection) as session:
-                if command == quote.COMMAND:
-                    reply = quote.answer(session, workspace_id, text, shared_by=shared_by)
-                else:
-                    reply = stats.answer(session, workspace_id, text, today=asked.today, shared_by=shared_by)
-            payload = reply.as_slack()
-        if cache is not None and version is not None:
-            cache.put(asked, version, payload)
-        return payload
-
-    return read_retrying(read, command)
-
-
-# The subcommands other listeners take; anything else typed after /stats or /quote is a question.
-SUBCOMMANDS = (manage.is_management, forms.is_add, exports.is_export, ingest.is_ingest, feeds.is_feeds)
-
-
-def is_question(command: dict[str, str]) -> bool:
-    return not any(taken(command) for taken in SUBCOMMANDS)
-
-
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
-    cache = AnswerCache(int(settings.answer_cache_mb * 1024 * 1024))
-    reading = read_only(sessions.kw["bind"])
-
-    # First, as questions are most of the traffic: Bolt tries listeners in order, each costing a little.
-    @app.command(stats.COMMAND, matchers=[is_question])
-    @app.command(quote.COMMAND, matchers=[is_question])
-    def answer_command(ack: Ack, command: dict[str, str], context: dict[str, Any]) -> None:
-        text = command.get("text", "")
-        ack(**answer(reading, context["workspace_id"], command["command"], text, cache=cache))
-
+    wiring = Wiring(
+        sessions=sessions,
+        settings=settings,
+        reading=read_only(sessions.kw["bind"]),
+        cache=AnswerCache(int(settings.answer_cache_mb * 1024 * 1024)),
+        fetching=FetchSettings(allow_loopback=settings.fetch_allow_loopback),
+        installation_store=app.installation_store,
+    )
+    reading = wiring.reading
     app.use(refuse_others(settings))  # replies go to Slack's hooks only
     dedupe.register(app, sessions)  # Slack's retries of an event act once
-    manage.register(app, sessions, settings)
+    commands_table.register(app, wiring)  # /stats, /quote and /digest, from the one table
     review.register(app, sessions, settings)
     forms.register(app, sessions, settings)
-    exports.register(app, sessions, settings)
     ingest.register(app, sessions, settings)  # before dm_import: article files, then spreadsheets
     dm_import.register(app, sessions, settings)
-    feeds.register(app, sessions, settings)
-    digest_command.register(app, sessions, settings)
 
     @app.action(SHARE_ACTION)
     def share_in_channel(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
-from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import or_, select
@@ -14,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.ingest import publish
+from bot.slash import Call
 from commands import feeds as replies
 from digests.deliver import ClientFor, client_for
 from ingest.feeds import read_feed
@@ -28,60 +27,51 @@ MAX_FAILURES = 5
 SEEN_KEPT = 500
 
 
-def is_feeds(command: dict[str, str]) -> bool:
-    """`/stats feeds ...`: list, add or remove the workspace's feeds."""
-    return command.get("command") == "/stats" and replies.is_feeds(command.get("text", ""))
-
-
-def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
-    fetching = FetchSettings(allow_loopback=settings.fetch_allow_loopback)
-
-    def acknowledge(ack: Ack, command: dict[str, str], context: dict[str, Any]) -> None:
-        asked = replies.parse(command.get("text", ""))
-        if asked.action == "add":
-            ack(**replies.say(f"Checking <{asked.url}|that feed>…").as_slack())
-            return
-        with sessions() as session:
-            if asked.action == "remove" and asked.feed_id is not None:
-                reply = replies.remove(session, context["workspace_id"], asked.feed_id)
-                session.commit()
-            elif asked.action == "list":
-                reply = replies.listing(session, context["workspace_id"])
-            else:
-                reply = replies.say(replies.USAGE)
-        ack(**reply.as_slack())
-
-    def add(command: dict[str, str], respond: Respond, context: dict[str, Any]) -> None:
-        asked = replies.parse(command.get("text", ""))
-        if asked.action != "add" or asked.url is None:
-            return
-        try:
-            result = read_feed(asked.url, settings=fetching)
-        except FetchError as error:
-            respond(**replies.say(f":warning: I couldn't follow that feed: {error.message}").as_slack())
-            return
-        with sessions() as session:
-            exists = session.scalar(
-                select(Feed).where(Feed.workspace_id == context["workspace_id"], Feed.url == result.url)
-            )
-            if exists is not None:
-                respond(**replies.say(f"This workspace already follows that feed (#{exists.id}).").as_slack())
-                return
-            # What the feed lists today counts as seen: following a feed brings what is new from now on.
-            feed = Feed(
-                workspace_id=context["workspace_id"], url=result.url, added_by=command["user_id"],
-                etag=result.etag, last_modified=result.last_modified, seen=[e.id for e in result.entries][:SEEN_KEPT],
-                last_polled_at=utcnow(),
-            )  # fmt: skip
-            session.add(feed)
+def acknowledge(call: Call) -> None:
+    """`/stats feeds ...` (its row in commands/table.py): list and remove at once; `add` reads the feed after."""
+    asked = replies.parse(call.text)
+    if asked.action == "add":
+        call.ack(**replies.say(f"Checking <{asked.url}|that feed>…").as_slack())
+        return
+    with call.wiring.sessions() as session:
+        if asked.action == "remove" and asked.feed_id is not None:
+            reply = replies.remove(session, call.workspace_id, asked.feed_id)
             session.commit()
-            message = (
-                f"Following feed #{feed.id} ({len(result.entries)} entries listed now). "
-                "New articles will be read at most hourly and their figures posted for review."
-            )
-        respond(**replies.say(message).as_slack())
+        elif asked.action == "list":
+            reply = replies.listing(session, call.workspace_id)
+        else:
+            reply = replies.say(replies.USAGE)
+    call.ack(**reply.as_slack())
 
-    app.command("/stats", matchers=[is_feeds])(ack=acknowledge, lazy=[add])
+
+def add(call: Call) -> None:
+    asked = replies.parse(call.text)
+    if asked.action != "add" or asked.url is None:
+        return
+    respond, workspace_id = call.respond, call.workspace_id
+    try:
+        result = read_feed(asked.url, settings=call.wiring.fetching)
+    except FetchError as error:
+        respond(**replies.say(f":warning: I couldn't follow that feed: {error.message}").as_slack())
+        return
+    with call.wiring.sessions() as session:
+        exists = session.scalar(select(Feed).where(Feed.workspace_id == workspace_id, Feed.url == result.url))
+        if exists is not None:
+            respond(**replies.say(f"This workspace already follows that feed (#{exists.id}).").as_slack())
+            return
+        # What the feed lists today counts as seen: following a feed brings what is new from now on.
+        feed = Feed(
+            workspace_id=workspace_id, url=result.url, added_by=call.command["user_id"],
+            etag=result.etag, last_modified=result.last_modified, seen=[e.id for e in result.entries][:SEEN_KEPT],
+            last_polled_at=utcnow(),
+        )  # fmt: skip
+        session.add(feed)
+        session.commit()
+        message = (
+            f"Following feed #{feed.id} ({len(result.entries)} entries listed now). "
+            "New articles will be read at most hourly and their figures posted for review."
+        )
+    respond(**replies.say(message).as_slack())
 
 
 def poll_feeds(

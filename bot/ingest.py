@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import dm_import, review
 from bot.config import Settings
+from bot.slash import Call
 from commands import ingest as replies
 from commands.reply import Reply
 from ingest.fetch import FetchError, FetchSettings
@@ -64,36 +65,30 @@ def publish(
     return replies.finished(found.article, staged, channel)
 
 
-def is_ingest(command: dict[str, str]) -> bool:
-    """`/stats ingest <link>`: read an article for review."""
-    return command.get("command") == "/stats" and replies.is_ingest(command.get("text", ""))
+def acknowledge(call: Call) -> None:
+    """`/stats ingest <link>` (its row in commands/table.py): say so at once; `read_link` reads it after."""
+    link = replies.link_in(call.text)
+    call.ack(**(replies.working(link) if link else Reply(text=replies.USAGE)).as_slack())
+
+
+def read_link(call: Call) -> None:
+    link = replies.link_in(call.text)
+    if link is None:
+        return
+    try:
+        found = candidates(link, settings=call.wiring.fetching)
+    except FetchError as error:
+        call.respond(**replies.failed(error.message).as_slack())
+        return
+    reply = publish(
+        found, sessions=call.wiring.sessions, settings=call.wiring.settings, client=call.client,
+        workspace_id=call.workspace_id, user=call.command["user_id"],
+    )  # fmt: skip
+    call.respond(**reply.as_slack())
 
 
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
     fetching = FetchSettings(allow_loopback=settings.fetch_allow_loopback)
-
-    def acknowledge(ack: Ack, command: dict[str, str]) -> None:
-        link = replies.link_in(command.get("text", ""))
-        ack(**(replies.working(link) if link else Reply(text=replies.USAGE)).as_slack())
-
-    def read_link(
-        command: dict[str, str], client: WebClient, respond: Respond, context: dict[str, Any]
-    ) -> None:
-        link = replies.link_in(command.get("text", ""))
-        if link is None:
-            return
-        try:
-            found = candidates(link, settings=fetching)
-        except FetchError as error:
-            respond(**replies.failed(error.message).as_slack())
-            return
-        reply = publish(
-            found, sessions=sessions, settings=settings, client=client,
-            workspace_id=context["workspace_id"], user=command["user_id"],
-        )  # fmt: skip
-        respond(**reply.as_slack())
-
-    app.command("/stats", matchers=[is_ingest])(ack=acknowledge, lazy=[read_link])
 
     def acknowledge_shortcut(ack: Ack) -> None:
         ack()

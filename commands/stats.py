@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from commands import table
 from commands.question import Question, parse
 from commands.reply import Reply, context, found_reply, provenance, section
 from commands.text import escape, format_value, plural
@@ -17,24 +18,12 @@ from storage.queries import Found
 COMMAND = "/stats"
 SHOWN = 10
 
-HELP = (
-    "*/stats* finds citable figures, with who produced them and who reported them.\n"
-    "• `/stats facebook`: figures about Facebook and the apps Meta owns (Instagram, WhatsApp, Messenger)\n"
-    "• `/stats online child sexual abuse`: figures on a topic\n"
-    "• `/stats help`: this message\n"
-    "*/quote* finds quotes with their attribution.\n"
-    "• `/quote burrows`: quotes by a speaker\n"
-    "• `/quote nca`: quotes from an organisation\n"
-    "• `/quote encryption`: quotes on a topic\n"
-    "Answers are shown only to you; press *Share in channel* to post one for everyone.\n"
-    "*Adding and correcting:* `/stats add` or `/quote add` (a form), `/stats pending`, `/stats history 12`, "
-    "`/stats export [words]`, `/stats editors`; editors also `/stats retract 12 reason`, "
-    "`/stats supersede 12 40`, `/stats expected-update 12 12`, `/stats review-channel #name`."
-)
-
 
 def help_reply() -> Reply:
-    return Reply(text="How to use /stats and /quote", blocks=[section(HELP)])
+    """Generated from the command table, so it lists every subcommand there is."""
+    return Reply(
+        text="How to use /stats and /quote", blocks=[section(table.help_text((table.STATS, table.QUOTE)))]
+    )
 
 
 def answer(

@@ -10,12 +10,12 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from commands.text import format_value
 from digests.model import Digest, DigestCorrection, DigestFigure, DigestQuote, SeriesPoint
 from digests.schedule import Schedule
 from storage import queries
 from storage.models import ANSWERABLE, Quote, Statistic, Subscription
 from storage.partial_date import human_period
+from storage.text import format_value
 
 
 @dataclass(frozen=True)

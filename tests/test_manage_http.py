@@ -136,10 +136,9 @@ def test_history_of_an_unknown_number_says_how_to_ask(server: str, standin: Slac
     ],
 )  # fmt: skip
 def test_subcommands_are_told_apart_from_questions(text: str, expected: str | None) -> None:
-    from commands.manage import subcommand
+    from commands.table import route
 
-    found = subcommand(text)
-    assert (found.name if found else None) == expected
+    assert route("/stats", text).name == expected
 
 
 def test_a_question_that_starts_like_a_subcommand_is_still_answered(
