@@ -110,6 +110,16 @@ def _trickle(h: BaseHTTPRequestHandler) -> None:
         time.sleep(0.1)
 
 
+def _drip_headers(h: BaseHTTPRequestHandler) -> None:
+    """A header byte every 50 ms, each well within any read timeout, for a minute: headers never end."""
+    h.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Drip: ")
+    for _ in range(1200):
+        h.wfile.write(b"x")
+        h.wfile.flush()
+        time.sleep(0.05)
+    h.close_connection = True
+
+
 def _endless(h: BaseHTTPRequestHandler) -> None:
     h.send_response(200)
     h.send_header("Content-Type", "text/plain")
@@ -161,6 +171,9 @@ ROUTES: dict[str, Route] = {
     "/to-private": _redirect("http://10.0.0.1/admin"),
     "/to-ftp": _redirect("ftp://example.org/file.txt"),
     "/slow": _slow,
+    "/drip-headers": _drip_headers,
+    "/bad-location": lambda h: _send(h, 302, "text/plain", b"", Location="http://[::1/admin"),
+    "/base64": lambda h: _send(h, 200, "text/html; charset=base64", b"PHA+aGk8L3A+"),
     "/trickle": _trickle,
     "/endless": _endless,
     "/declared-huge": _declared_huge,
