@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,12 +14,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.ingest import publish
+from bot.ingest import fetch_settings, publish
 from commands import feeds as replies
 from digests.deliver import ClientFor, client_for
 from ingest.feeds import read_feed
 from ingest.fetch import FetchError, FetchSettings
 from ingest.pipeline import candidates
+from storage import roles
 from storage.models import Feed, utcnow
 
 log = logging.getLogger("statbot.feeds")
@@ -34,14 +36,20 @@ def is_feeds(command: dict[str, str]) -> bool:
 
 
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
-    fetching = FetchSettings(allow_loopback=settings.fetch_allow_loopback)
+    fetching = fetch_settings(settings)
 
     def acknowledge(ack: Ack, command: dict[str, str], context: dict[str, Any]) -> None:
         asked = replies.parse(command.get("text", ""))
-        if asked.action == "add":
-            ack(**replies.say(f"Checking <{asked.url}|that feed>…").as_slack())
-            return
         with sessions() as session:
+            if asked.action in ("add", "remove") and not roles.is_editor(
+                session, context["workspace_id"], command["user_id"]
+            ):
+                # Feeds are read for everyone, unattended, by the clock: a library change like any other.
+                ack(**replies.say(replies.EDITORS_ONLY).as_slack())
+                return
+            if asked.action == "add":
+                ack(**replies.say(f"Checking <{asked.url}|that feed>…").as_slack())
+                return
             if asked.action == "remove" and asked.feed_id is not None:
                 reply = replies.remove(session, context["workspace_id"], asked.feed_id)
                 session.commit()
@@ -55,6 +63,9 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         asked = replies.parse(command.get("text", ""))
         if asked.action != "add" or asked.url is None:
             return
+        with sessions() as session:
+            if not roles.is_editor(session, context["workspace_id"], command["user_id"]):
+                return  # told so in the acknowledgement
         try:
             result = read_feed(asked.url, settings=fetching)
         except FetchError as error:
@@ -93,7 +104,6 @@ def poll_feeds(
 ) -> int:
     """Read every feed not read in the last hour; each new entry is ingested for review. Returns articles read."""
     now = now or utcnow()
-    fetching = FetchSettings(allow_loopback=settings.fetch_allow_loopback)
     with sessions() as session:
         due = list(
             session.scalars(
@@ -106,7 +116,10 @@ def poll_feeds(
     clients = client_for(client)  # a workspace's token is looked up once, not once per feed
     read = 0
     for feed_id in due:
-        read += _poll_one(sessions, clients, settings, fetching, feed_id, now)
+        try:
+            read += _poll_one(sessions, clients, settings, feed_id, now)
+        except Exception:  # one feed's surprise must not stop every other workspace's feeds
+            log.exception("polling a feed failed", extra={"feed": feed_id})
     return read
 
 
@@ -114,10 +127,11 @@ def _poll_one(
     sessions: sessionmaker[Session],
     clients: ClientFor,
     settings: Settings,
-    fetching: FetchSettings,
     feed_id: int,
     now: datetime,
 ) -> int:
+    """Read one feed and its new articles within `settings.feed_budget` seconds in all."""
+    ends_at = time.monotonic() + settings.feed_budget
     with sessions() as session:
         feed = session.get(Feed, feed_id)
         if feed is None:
@@ -127,9 +141,15 @@ def _poll_one(
             feed.disabled_reason = "statbot is not installed in this workspace any more"
             session.commit()
             return 0
+        # Recorded before the feed is read: a feed that kills the process when parsed waits its hour like
+        # any other instead of being read first again by the restarted clock, over and over.
         feed.last_polled_at = now
+        session.commit()
         try:
-            result = read_feed(feed.url, etag=feed.etag, last_modified=feed.last_modified, settings=fetching)
+            result = read_feed(
+                feed.url, etag=feed.etag, last_modified=feed.last_modified,
+                settings=_within(settings, ends_at),
+            )  # fmt: skip
         except FetchError as error:
             feed.failures += 1
             if error.status == 410 or feed.failures >= MAX_FAILURES:
@@ -145,9 +165,15 @@ def _poll_one(
         feed.seen = ([e.id for e in fresh] + list(feed.seen))[:SEEN_KEPT]
         workspace_id, added_by = feed.workspace_id, feed.added_by
         session.commit()
-    for entry in reversed(fresh):  # oldest first
+    unread = list(reversed(fresh))  # oldest first
+    while unread:
+        if ends_at - time.monotonic() <= 1:
+            _unsee(sessions, feed_id, [entry.id for entry in unread])
+            log.warning("feed out of time", extra={"feed": feed_id, "left": len(unread)})
+            return len(fresh) - len(unread)
+        entry = unread.pop(0)
         try:
-            found = candidates(entry.link, settings=fetching)
+            found = candidates(entry.link, settings=_within(settings, ends_at))
         except FetchError as error:
             log.warning("feed entry unreadable", extra={"feed": feed_id, "reason": error.message})
             continue
@@ -160,6 +186,19 @@ def _poll_one(
             user=added_by,
         )
     return len(fresh)
+
+
+def _within(settings: Settings, ends_at: float) -> FetchSettings:
+    return fetch_settings(settings, deadline=max(ends_at - time.monotonic(), 0.001))
+
+
+def _unsee(sessions: sessionmaker[Session], feed_id: int, ids: list[str]) -> None:
+    """Entries the budget left unread are forgotten as seen, so the next poll reads them."""
+    with sessions() as session:
+        feed = session.get(Feed, feed_id)
+        if feed is not None:
+            feed.seen = [seen for seen in feed.seen if seen not in set(ids)]
+            session.commit()
 
 
 def _tell(client: WebClient, user: str, text: str) -> None:

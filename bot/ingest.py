@@ -64,13 +64,25 @@ def publish(
     return replies.finished(found.article, staged, channel)
 
 
+def fetch_settings(settings: Settings, *, deadline: float | None = None) -> FetchSettings:
+    """How links are fetched under these settings; `deadline` shortens the configured one (a feed's budget)."""
+    limit = settings.fetch_deadline if deadline is None else min(deadline, settings.fetch_deadline)
+    defaults = FetchSettings()
+    return FetchSettings(
+        connect_timeout=min(defaults.connect_timeout, limit),
+        read_timeout=min(defaults.read_timeout, limit),
+        deadline=limit,
+        allow_loopback=settings.fetch_allow_loopback,
+    )
+
+
 def is_ingest(command: dict[str, str]) -> bool:
     """`/stats ingest <link>`: read an article for review."""
     return command.get("command") == "/stats" and replies.is_ingest(command.get("text", ""))
 
 
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
-    fetching = FetchSettings(allow_loopback=settings.fetch_allow_loopback)
+    fetching = fetch_settings(settings)
 
     def acknowledge(ack: Ack, command: dict[str, str]) -> None:
         link = replies.link_in(command.get("text", ""))

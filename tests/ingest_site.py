@@ -65,6 +65,14 @@ ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
 <link href="http://example.org/helpline"/><updated>2021-03-04T09:00:00Z</updated></entry>
 </feed>"""
 
+# Newest first, as feeds list them; every article drips its headers for a minute.
+DRIP_FEED = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Slow news</title>
+<item><title>Third</title><link>/drip/3</link></item>
+<item><title>Second</title><link>/drip/2</link></item>
+<item><title>First</title><link>/drip/1</link></item>
+</channel></rss>"""
+
 BROKEN_FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>Oops</title><item><title>half"
 
 
@@ -172,6 +180,10 @@ ROUTES: dict[str, Route] = {
     "/to-ftp": _redirect("ftp://example.org/file.txt"),
     "/slow": _slow,
     "/drip-headers": _drip_headers,
+    "/drip/1": _drip_headers,
+    "/drip/2": _drip_headers,
+    "/drip/3": _drip_headers,
+    "/drip-feed.rss": lambda h: _send(h, 200, "application/rss+xml", DRIP_FEED),
     "/bad-location": lambda h: _send(h, 302, "text/plain", b"", Location="http://[::1/admin"),
     "/base64": lambda h: _send(h, 200, "text/html; charset=base64", b"PHA+aGk8L3A+"),
     "/trickle": _trickle,
