@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.ingest import fetch_settings, publish
+from bot.ingest_pool import IngestPool
 from commands import feeds as replies
+from commands import ingest as ingest_replies
 from digests.deliver import ClientFor, client_for
 from ingest.feeds import read_feed
 from ingest.fetch import FetchError, FetchSettings
@@ -37,8 +39,9 @@ def is_feeds(command: dict[str, str]) -> bool:
 
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
     fetching = fetch_settings(settings)
+    pool = IngestPool(settings.ingest_workers, settings.ingest_queue)
 
-    def acknowledge(ack: Ack, command: dict[str, str], context: dict[str, Any]) -> None:
+    def acknowledge(ack: Ack, command: dict[str, str], respond: Respond, context: dict[str, Any]) -> None:
         asked = replies.parse(command.get("text", ""))
         with sessions() as session:
             if asked.action in ("add", "remove") and not roles.is_editor(
@@ -47,8 +50,12 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 # Feeds are read for everyone, unattended, by the clock: a library change like any other.
                 ack(**replies.say(replies.EDITORS_ONLY).as_slack())
                 return
-            if asked.action == "add":
-                ack(**replies.say(f"Checking <{asked.url}|that feed>…").as_slack())
+            if asked.action == "add" and asked.url is not None:
+                url, user, workspace_id = asked.url, command["user_id"], context["workspace_id"]
+                if pool.submit(lambda: add(url, user, workspace_id, respond)):
+                    ack(**replies.say(f"Checking <{url}|that feed>…").as_slack())
+                else:
+                    ack(**ingest_replies.busy().as_slack())
                 return
             if asked.action == "remove" and asked.feed_id is not None:
                 reply = replies.remove(session, context["workspace_id"], asked.feed_id)
@@ -59,28 +66,22 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 reply = replies.say(replies.USAGE)
         ack(**reply.as_slack())
 
-    def add(command: dict[str, str], respond: Respond, context: dict[str, Any]) -> None:
-        asked = replies.parse(command.get("text", ""))
-        if asked.action != "add" or asked.url is None:
-            return
-        with sessions() as session:
-            if not roles.is_editor(session, context["workspace_id"], command["user_id"]):
-                return  # told so in the acknowledgement
+    def add(url: str, user: str, workspace_id: int, respond: Respond) -> None:
         try:
-            result = read_feed(asked.url, settings=fetching)
+            result = read_feed(url, settings=fetching)
         except FetchError as error:
             respond(**replies.say(f":warning: I couldn't follow that feed: {error.message}").as_slack())
             return
         with sessions() as session:
             exists = session.scalar(
-                select(Feed).where(Feed.workspace_id == context["workspace_id"], Feed.url == result.url)
+                select(Feed).where(Feed.workspace_id == workspace_id, Feed.url == result.url)
             )
             if exists is not None:
                 respond(**replies.say(f"This workspace already follows that feed (#{exists.id}).").as_slack())
                 return
             # What the feed lists today counts as seen: following a feed brings what is new from now on.
             feed = Feed(
-                workspace_id=context["workspace_id"], url=result.url, added_by=command["user_id"],
+                workspace_id=workspace_id, url=result.url, added_by=user,
                 etag=result.etag, last_modified=result.last_modified, seen=[e.id for e in result.entries][:SEEN_KEPT],
                 last_polled_at=utcnow(),
             )  # fmt: skip
@@ -92,7 +93,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
             )
         respond(**replies.say(message).as_slack())
 
-    app.command("/stats", matchers=[is_feeds])(ack=acknowledge, lazy=[add])
+    app.command("/stats", matchers=[is_feeds])(acknowledge)
 
 
 def poll_feeds(

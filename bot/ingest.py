@@ -1,7 +1,8 @@
 """Listeners that read articles: `/stats ingest <link>` and the "Extract figures" message shortcut.
 
-Both acknowledge at once (Slack allows 3 seconds; a fetch may take 30) and do the work in a lazy
-listener: fetch, extract, store the candidates as pending, then post them to the review channel.
+Both acknowledge at once (Slack allows 3 seconds; a fetch may take 30) and do the work on statbot's own
+bounded pool of reading threads (bot.ingest_pool): fetch, extract, store the candidates as pending, then
+post them to the review channel.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import dm_import, review
 from bot.config import Settings
+from bot.ingest_pool import IngestPool
 from commands import ingest as replies
 from commands.reply import Reply
 from ingest.fetch import FetchError, FetchSettings
@@ -83,51 +85,55 @@ def is_ingest(command: dict[str, str]) -> bool:
 
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
     fetching = fetch_settings(settings)
+    pool = IngestPool(settings.ingest_workers, settings.ingest_queue)
 
-    def acknowledge(ack: Ack, command: dict[str, str]) -> None:
-        link = replies.link_in(command.get("text", ""))
-        ack(**(replies.working(link) if link else Reply(text=replies.USAGE)).as_slack())
-
-    def read_link(
-        command: dict[str, str], client: WebClient, respond: Respond, context: dict[str, Any]
+    def read(
+        link: str | None, text: str, user: str, client: WebClient, respond: Respond, workspace_id: int
     ) -> None:
-        link = replies.link_in(command.get("text", ""))
-        if link is None:
-            return
-        try:
-            found = candidates(link, settings=fetching)
-        except FetchError as error:
-            respond(**replies.failed(error.message).as_slack())
-            return
-        reply = publish(
-            found, sessions=sessions, settings=settings, client=client,
-            workspace_id=context["workspace_id"], user=command["user_id"],
-        )  # fmt: skip
-        respond(**reply.as_slack())
-
-    app.command("/stats", matchers=[is_ingest])(ack=acknowledge, lazy=[read_link])
-
-    def acknowledge_shortcut(ack: Ack) -> None:
-        ack()
-
-    def read_message(
-        body: dict[str, Any], client: WebClient, respond: Respond, context: dict[str, Any]
-    ) -> None:
-        text = body.get("message", {}).get("text", "")
-        link = replies.link_in(text)
-        respond(**replies.working(link).as_slack())
         try:
             found = candidates(link, settings=fetching) if link else candidates_from_text(text)
         except FetchError as error:
             respond(**replies.failed(error.message).as_slack())
             return
+        except Exception:
+            respond(**replies.failed("something went wrong on statbot's side; it has been logged").as_slack())
+            raise
         reply = publish(
-            found, sessions=sessions, settings=settings, client=client,
-            workspace_id=context["workspace_id"], user=body["user"]["id"],
-        )  # fmt: skip
+            found, sessions=sessions, settings=settings, client=client, workspace_id=workspace_id, user=user
+        )
         respond(**reply.as_slack())
 
-    app.shortcut(SHORTCUT)(ack=acknowledge_shortcut, lazy=[read_message])
+    def read_link(
+        ack: Ack, command: dict[str, str], client: WebClient, respond: Respond, context: dict[str, Any]
+    ) -> None:
+        link = replies.link_in(command.get("text", ""))
+        if link is None:
+            ack(**Reply(text=replies.USAGE).as_slack())
+            return
+        user, workspace_id = command["user_id"], context["workspace_id"]
+        if pool.submit(lambda: read(link, "", user, client, respond, workspace_id)):
+            ack(**replies.working(link).as_slack())
+        else:
+            ack(**replies.busy().as_slack())
+
+    app.command("/stats", matchers=[is_ingest])(read_link)
+
+    def read_message(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: dict[str, Any]
+    ) -> None:
+        ack()
+        text = body.get("message", {}).get("text", "")
+        link = replies.link_in(text)
+        user, workspace_id = body["user"]["id"], context["workspace_id"]
+
+        def work() -> None:
+            respond(**replies.working(link).as_slack())
+            read(link, text, user, client, respond, workspace_id)
+
+        if not pool.submit(work):
+            respond(**replies.busy().as_slack())
+
+    app.shortcut(SHORTCUT)(read_message)
 
     allowed_hosts = {dm_import.SLACK_FILES_HOST} | (
         {urlsplit(settings.api_url).hostname or ""} if settings.api_url else set()

@@ -121,7 +121,10 @@ def _trickle(h: BaseHTTPRequestHandler) -> None:
 def _drip_headers(h: BaseHTTPRequestHandler) -> None:
     """A header byte every 50 ms, each well within any read timeout, for a minute: headers never end."""
     h.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Drip: ")
+    closing: threading.Event = getattr(h.server, "closing", threading.Event())
     for _ in range(1200):
+        if closing.is_set():  # the test is over: hang up rather than hold its threads for a minute
+            break
         h.wfile.write(b"x")
         h.wfile.flush()
         time.sleep(0.05)
@@ -225,6 +228,8 @@ def serving(tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> Itera
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    closing = threading.Event()
+    server.closing = closing  # type: ignore[attr-defined]
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -233,5 +238,6 @@ def serving(tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> Itera
     try:
         yield site
     finally:
+        closing.set()
         server.shutdown()
         server.server_close()
