@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from collections.abc import Callable, Sequence
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from intake import limits
 from intake.columns import Kind, all_columns, match_header
 from intake.errors import RowError, SheetError
 from intake.sniff import decode_text, detect_format
@@ -141,6 +143,7 @@ def _read_csv(path: Path) -> Grid:
     text = decode_text(path.read_bytes(), path.name)
     first_line = text.split("\n", 1)[0]
     separator = max((",", ";", "\t"), key=first_line.count)
+    _check_csv_limits(text, separator, path.name)
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=separator, header=None, dtype=str, keep_default_na=False,
@@ -151,6 +154,26 @@ def _read_csv(path: Path) -> Grid:
     except pd.errors.ParserError as error:
         raise SheetError(_explain_parser_error(str(error), separator)) from None
     return frame.fillna("").to_numpy(dtype=object).tolist()
+
+
+def _check_csv_limits(text: str, separator: str, name: str) -> None:
+    """Rows, columns and cell sizes checked in one streaming pass before pandas builds anything.
+
+    A million-column header would have pandas allocate gigabytes before saying anything; the csv module
+    reads a row at a time, and its own field limit (128 KB) stops a cell that never ends.
+    """
+    try:
+        for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=separator)):
+            if number > limits.MAX_ROWS:
+                raise limits.too_many_rows()
+            if len(row) > limits.MAX_COLUMNS:
+                raise limits.too_many_columns(f"line {number + 1}")
+            if any(len(cell) > limits.MAX_CELL_CHARACTERS for cell in row):
+                raise limits.cell_too_long(f"a cell on line {number + 1}")
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise limits.cell_too_long("a cell") from None
+        # Anything else the csv module dislikes is left to pandas, whose messages are explained below.
 
 
 def _explain_parser_error(message: str, separator: str) -> str:
