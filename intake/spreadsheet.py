@@ -15,6 +15,7 @@ import pandas as pd
 from intake import limits
 from intake.columns import Kind, all_columns, match_header
 from intake.errors import RowError, SheetError
+from intake.formulas import guard, unguard
 from intake.sniff import decode_text, detect_format
 from intake.validate import FigureInput, QuoteInput, natural_key, to_raw, validate_figure, validate_quote
 from intake.xlsx_cells import CellProblems, Grid, read_workbook
@@ -90,9 +91,10 @@ def write_bad_rows(sheet_path: Path, bad: Sequence[BadRow]) -> Path:
     out = sheet_path.with_name(f"{sheet_path.stem}.rejected.csv")
     columns = list(bad[0].values) if bad else []
     records = [
-        {**row.values, "error": f"row {row.row}: " + "; ".join(error.message for error in row.errors)}
+        {**{name: guard(text) for name, text in row.values.items()},
+         "error": f"row {row.row}: " + "; ".join(error.message for error in row.errors)}
         for row in bad
-    ]
+    ]  # fmt: skip
     pd.DataFrame(records, columns=[*columns, "error"], dtype=str).to_csv(
         out, index=False, encoding="utf-8-sig", lineterminator="\n"
     )
@@ -100,9 +102,17 @@ def write_bad_rows(sheet_path: Path, bad: Sequence[BadRow]) -> Path:
 
 
 def to_frame(items: Sequence[Item], kind: Kind | None = None) -> pd.DataFrame:
-    """Items as text in exactly the import columns (so the frame can be written and read back)."""
+    """Items as text in exactly the import columns (so the frame can be written and read back).
+
+    Text that a spreadsheet would run as a formula gets the export's apostrophe (intake.formulas);
+    `value` is a number, so -12 stays -12.
+    """
     kind = kind or _kind_of(items)
-    return pd.DataFrame([to_raw(item) for item in items], columns=list(all_columns(kind)), dtype=str)
+    rows = [
+        {name: text if name == "value" else guard(text) for name, text in to_raw(item).items()}
+        for item in items
+    ]
+    return pd.DataFrame(rows, columns=list(all_columns(kind)), dtype=str)
 
 
 def write_sheet(items: Sequence[Item], path: Path, kind: Kind | None = None) -> Path:
@@ -120,6 +130,8 @@ def write_sheet(items: Sequence[Item], path: Path, kind: Kind | None = None) -> 
             for column in sheet.iter_cols(min_row=1, max_row=max(sheet.max_row, 1000)):
                 for cell in column:
                     cell.number_format = "@"
+                    if cell.data_type == "f":  # openpyxl makes any text starting "=" a formula
+                        cell.data_type = "s"
     else:
         raise ValueError(f"can only write .csv or .xlsx, not {path.suffix or 'no extension'}")
     return path
@@ -136,7 +148,8 @@ def _read_grid(path: Path, kind: Kind) -> tuple[Grid, CellProblems]:
         grid, problems = read_workbook(path, kind)
     else:
         grid, problems = _read_csv(path), {}
-    return [[cell.strip() for cell in row] for row in grid], problems
+    # The apostrophe an export put before formula-like text comes off (intake.formulas), nothing else.
+    return [[unguard(cell.strip()) for cell in row] for row in grid], problems
 
 
 def _read_csv(path: Path) -> Grid:

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError
 from openpyxl.cell.read_only import ReadOnlyCell
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import WorkSheetParser
@@ -42,6 +44,9 @@ def read_workbook(path: Path, kind: Kind) -> tuple[Grid, CellProblems]:
             raise SheetError(f"{path.name} is a damaged Excel file ({type(error).__name__})") from None
         try:
             return _read_cells(book, kind)
+        except (DefusedXmlException, ParseError, ValueError, KeyError) as error:
+            # DTDs and entities (refused by defusedxml) or XML broken partway through a sheet
+            raise SheetError(f"{path.name} is a damaged Excel file ({type(error).__name__})") from None
         finally:
             book.close()
 

