@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.ingest_pool import IngestPool
 from commands import ingest as replies
 from commands.reply import Reply
+from ingest.article import MAX_PAGE_BYTES
 from ingest.fetch import FetchError, FetchSettings
 from ingest.pipeline import Candidates, candidates, candidates_from_text
 from ingest.stage import stage
@@ -146,10 +147,14 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
             with tempfile.TemporaryDirectory() as folder:
                 path = dm_import.download(
                     shared["url_private_download"], client.token, allowed_hosts, Path(folder),
-                    shared.get("name", "article.txt"),
+                    shared.get("name", "article.txt"), allow_loopback=settings.fetch_allow_loopback,
+                    max_bytes=MAX_PAGE_BYTES,
                 )  # fmt: skip
                 found = candidates(str(path))
-        except (ValueError, OSError, FetchError) as error:
+        except (FetchError, dm_import.FileTooBig) as error:  # the file itself: say what is wrong with it
+            client.chat_postMessage(channel=event["channel"], text=f"I could not read that file: {error}")
+            return
+        except (ValueError, OSError) as error:
             log.warning("could not read an article sent in a DM: %s", error)
             client.chat_postMessage(
                 channel=event["channel"], text="I could not read that file; please send it again."

@@ -78,3 +78,12 @@ def test_pasted_text_gives_candidates_without_a_publisher_or_date() -> None:
     assert found.article.publisher == "example.org"
     assert found.article.published is None
     assert {value_display(f) for f in found.extraction.figures} == {"52%", "9,477"}
+
+
+def test_a_local_page_over_the_size_limit_is_refused_before_it_is_parsed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    huge = tmp_path / "huge.html"
+    huge.write_bytes(b"<html><body><p>" + b"word " * 1_200_000 + b"</p></body></html>")
+    assert main(["ingest", str(huge)]) == 2
+    assert "huge.html is over 5 MB; statbot reads articles, not archives" in capsys.readouterr().err
