@@ -86,6 +86,8 @@ class Settings:
             answer_cache_mb=number("STATBOT_ANSWER_CACHE_MB", 8.0),
             fetch_deadline=number("STATBOT_FETCH_DEADLINE", 30.0),
             feed_budget=number("STATBOT_FEED_BUDGET", 300.0),
+            ingest_workers=int(number("STATBOT_INGEST_WORKERS", 4)),
+            ingest_queue=int(number("STATBOT_INGEST_QUEUE", 16)),
         )
 
     @property
