@@ -178,6 +178,9 @@ def _poll_one(
         except FetchError as error:
             log.warning("feed entry unreadable", extra={"feed": feed_id, "reason": error.message})
             continue
+        except Exception:  # one article's surprise must not cost the feed's other new articles
+            log.exception("reading a feed entry failed", extra={"feed": feed_id})
+            continue
         publish(
             found,
             sessions=sessions,
