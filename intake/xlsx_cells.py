@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import openpyxl
 from defusedxml import DefusedXmlException
@@ -23,6 +23,7 @@ from intake.columns import Kind
 from intake.errors import SheetError
 
 Grid = list[list[str]]
+_T = TypeVar("_T")
 CellProblems = dict[tuple[int, int], str]  # (row index, column index) in the grid -> message
 
 
@@ -77,15 +78,15 @@ def _read_cells(book: openpyxl.Workbook, kind: Kind) -> tuple[Grid, CellProblems
                 text = ""
             if len(text) > limits.MAX_CELL_CHARACTERS:
                 raise limits.cell_too_long(f"cell {cell.coordinate}")
-            _put(texts, column_index, text, "")
-        _put(grid, row_index, texts, [])
+            _put(texts, column_index, text, str)
+        _put(grid, row_index, texts, list)
     return grid, problems
 
 
-def _put(cells: list[Any], index: int, value: Any, blank: Any) -> None:
+def _put(cells: list[_T], index: int, value: _T, blank: Callable[[], _T]) -> None:
     """`value` at `index`, blanks before it: rows and cells are stored sparse, and not always in order."""
     if index >= len(cells):
-        cells.extend(blank if isinstance(blank, str) else [] for _ in range(index - len(cells)))
+        cells.extend(blank() for _ in range(index - len(cells)))
         cells.append(value)
     else:
         cells[index] = value
