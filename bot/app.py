@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import commands_table, dedupe, dm_import, forms, ingest, oauth, review
 from bot.answer_cache import AnswerCache
 from bot.config import Settings
+from bot.ingest_pool import IngestPool
 from bot.questions import answer
 from bot.response_urls import is_slacks, refuse_others
 from bot.slash import Wiring
@@ -132,7 +133,7 @@ def create_app(
         listener_executor=listener_executor,
         **_app_options(settings),
     )
-    register(app, sessions, settings)
+    register(app, sessions, settings, listener_executor)
     return app
 
 
@@ -232,7 +233,9 @@ def _authorizer(settings: Settings, home: Home) -> Any:
     return authorize
 
 
-def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
+def register(
+    app: App, sessions: sessionmaker[Session], settings: Settings, listener_executor: Executor | None = None
+) -> None:
     wiring = Wiring(
         sessions=sessions,
         settings=settings,
@@ -240,6 +243,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         cache=AnswerCache(int(settings.answer_cache_mb * 1024 * 1024)),
         fetching=FetchSettings(allow_loopback=settings.fetch_allow_loopback),
         installation_store=app.installation_store,
+        ingest_pool=IngestPool(settings.ingest_workers, settings.ingest_queue, listener_executor),
     )
     reading = wiring.reading
     app.use(refuse_others(settings))  # replies go to Slack's hooks only
@@ -247,7 +251,9 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
     commands_table.register(app, wiring)  # /stats, /quote and /digest, from the one table
     review.register(app, sessions, settings)
     forms.register(app, sessions, settings)
-    ingest.register(app, sessions, settings)  # before dm_import: article files, then spreadsheets
+    ingest.register(
+        app, sessions, settings, wiring.ingest_pool
+    )  # before dm_import: article files, then spreadsheets
     dm_import.register(app, sessions, settings)
 
     @app.action(SHARE_ACTION)

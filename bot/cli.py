@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import logging
 import os
 import secrets
 import sys
@@ -29,6 +30,7 @@ from bot.workspace_clients import WorkspaceClients
 from commands.text import plural
 from digests import deliver
 from ingest import cli as ingest_cli
+from ingest import xml_safety
 from intake.columns import Kind
 from intake.spreadsheet import SheetError, read_sheet, write_bad_rows, write_sheet
 from storage import changes, migrate, roles, sample, sheets, workspaces
@@ -596,6 +598,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"statbot: {error}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level, settings.secrets)
+    if args.command in ("serve", "socket", "clock", "run"):  # the processes that read feeds and files
+        for problem in xml_safety.problems():
+            logging.getLogger("statbot").warning(problem)
     try:
         settings.check()
         if args.command in NEEDS_TABLES or args.command in ("init", "migrate"):

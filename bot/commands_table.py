@@ -41,8 +41,8 @@ LISTENERS: dict[tuple[str, str | None], Listener] = {
         for command in (table.STATS, table.QUOTE)
         for name in ("pending", "history", "editors", "review-channel", "retract", "supersede", "expected-update")
     },
-    (table.STATS, "ingest"): Listener(ingest.acknowledge, ingest.read_link),
-    (table.STATS, "feeds"): Listener(feeds.acknowledge, feeds.add),
+    (table.STATS, "ingest"): Listener(ingest.acknowledge),  # reads on the ingest pool, not Bolt's lazy threads
+    (table.STATS, "feeds"): Listener(feeds.acknowledge),
     **{(table.DIGEST, name): Listener(digest_command.acknowledge) for name in (None, "list", "preview", "unsubscribe", "help")},
     **{(table.DIGEST, name): Listener(digest_command.acknowledge, digest_command.after_ack) for name in ("subscribe", "send-now")},
 }  # fmt: skip

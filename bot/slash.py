@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answer_cache import AnswerCache
 from bot.config import Settings
+from bot.ingest_pool import IngestPool
 from commands.table import Routed
 from ingest.fetch import FetchSettings
 
@@ -28,6 +29,7 @@ class Wiring:
     cache: AnswerCache
     fetching: FetchSettings
     installation_store: InstallationStore | None  # multi-workspace installs: who installed statbot where
+    ingest_pool: IngestPool  # reading links and feeds people ask for, apart from Bolt's listener threads
 
 
 @dataclass(frozen=True)

@@ -93,9 +93,9 @@ ROWS: tuple[Row, ...] = (
     Row((STATS, QUOTE), "expected-update", "`/stats expected-update 12 12`",
         "figure #12 is usually updated every 12 months (or `none`)", who="editors", fits=an_id_or_nothing),
     Row((STATS,), "ingest", "`/stats ingest <link>`",
-        "read an article; its figures and quotes go to the review channel", lazy=True),
+        "read an article; its figures and quotes go to the review channel"),
     Row((STATS,), "feeds", "`/stats feeds [add <link> | remove <id>]`",
-        "the RSS or Atom feeds whose new articles are read for review", lazy=True),
+        "the RSS or Atom feeds whose new articles are read for review; editors add and remove them"),
     # /digest: its own parser reads the words after the name (digests/command.py).
     Row((DIGEST,), None, "`/digest`", "how to use /digest"),
     Row((DIGEST,), "subscribe", "`/digest subscribe <topic> [weekly|daily] [day] [time] [zone]`",

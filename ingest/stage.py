@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -9,9 +10,13 @@ from sqlalchemy.orm import Session
 
 from ingest.article import Article
 from ingest.extract import Extraction, FigureCandidate, QuoteCandidate
+from intake.cleaning import Invalid, clean_text
+from intake.validate import LIMITS, MULTILINE
 from storage import library, search
 from storage.models import Quote, Source, Statistic, Status
 from storage.partial_date import PartialDate
+
+log = logging.getLogger("statbot.ingest")
 
 # The share of a candidate's words for what was counted that a stored figure's must share to be the same.
 SAME_MEASURE = 0.5
@@ -37,18 +42,30 @@ def _date(text: str | None) -> PartialDate | None:
         return None  # a date we cannot read is left for the reviewer, not guessed
 
 
+def checked(text: str | None, field: str) -> str:
+    """The text as a form or an import would accept it, else blank: a page's title or a sentence goes
+    through the same checks as typed text (no formulas, Slack mentions or control characters)."""
+    if not text:
+        return ""
+    try:
+        return clean_text(text, limit=LIMITS[field], multiline=field in MULTILINE)
+    except Invalid as problem:
+        log.warning("left %s blank: it %s", field, problem)
+        return ""
+
+
 def article_source(session: Session, workspace_id: int, article: Article, producers: set[str]) -> Source:
     """The article as a source; it cites its producer when the article names exactly one."""
     producer = None
     if len(producers) == 1:
         (name,) = producers
-        if name != article.publisher:
-            producer = library.source(session, workspace_id, publisher=name)
+        if name != article.publisher and checked(name, "producer"):
+            producer = library.source(session, workspace_id, publisher=checked(name, "producer"))
     return library.source(
         session,
         workspace_id,
-        title=article.title or "",
-        publisher=article.publisher or "",
+        title=checked(article.title, "source_title"),
+        publisher=checked(article.publisher, "source_publisher"),
         url=article.url or "",
         published=_date(article.published),
         cites=producer,
@@ -128,34 +145,44 @@ def stage(
                 value=figure.value,
                 unit=figure.unit,
                 value_text=figure.value_text,
-                measure=figure.measure or "",
+                measure=checked(figure.measure, "measure"),
                 period_start=_date(figure.period_start),
                 period_end=_date(figure.period_end),
-                geography=figure.geography or "",
-                evidence=figure.evidence,
-                notes=f"Produced by {figure.producer} (as the article says)." if figure.producer else "",
+                geography=checked(figure.geography, "geography"),
+                evidence=checked(figure.evidence, "evidence"),
+                notes=f"Produced by {producer} (as the article says)."
+                if (producer := checked(figure.producer, "producer"))
+                else "",
                 source=source,
                 status=Status.PENDING,
                 created_by=submitted_by,
             )
         )
     for quote in extraction.quotes:
+        if not checked(quote.text, "text"):
+            continue  # nothing a reviewer could approve: the words themselves fail the checks
         existing_quote = same_quote(session, workspace_id, quote)
         if existing_quote is not None:
             staged.duplicate_quotes.append((quote, existing_quote))
             continue
         reporter = source
-        if quote.reported_by and quote.reported_by != article.publisher:
-            reporter = library.source(session, workspace_id, publisher=quote.reported_by)
+        if (
+            quote.reported_by
+            and quote.reported_by != article.publisher
+            and checked(quote.reported_by, "source_publisher")
+        ):
+            reporter = library.source(
+                session, workspace_id, publisher=checked(quote.reported_by, "source_publisher")
+            )
         staged.quotes.append(
             library.quote(
                 session,
                 workspace_id,
-                text=quote.text,
-                speaker=quote.speaker or "",
-                speaker_role=quote.speaker_role or "",
-                speaker_org=quote.speaker_org or "",
-                context=quote.evidence,
+                text=checked(quote.text, "text"),
+                speaker=checked(quote.speaker, "speaker"),
+                speaker_role=checked(quote.speaker_role, "speaker_role"),
+                speaker_org=checked(quote.speaker_org, "speaker_org"),
+                context=checked(quote.evidence, "evidence"),
                 source=reporter,
                 via=source if reporter is not source else None,
                 status=Status.PENDING,

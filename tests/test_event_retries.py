@@ -62,7 +62,7 @@ def file_host() -> Iterator[FileHost]:
 
 @pytest.fixture
 def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]:
-    settings: Settings = slack_settings(engine, standin)
+    settings: Settings = slack_settings(engine, standin, fetch_allow_loopback=True)  # files on 127.0.0.1
     with make_sessions(engine)() as session:
         roles.add_editor(session, home_id, EDITOR)
         session.commit()
