@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import commands_table
 from bot.app import create_app
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from commands import table
 from commands.manage import EDITORS_ONLY
@@ -27,7 +28,6 @@ from tests.conftest import SIGNING_SECRET, TEAM, slack_settings
 from tests.http_server import serving
 from tests.installs import multi_settings
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 
