@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import make_client
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from digests import deliver, subscriptions
 from digests.schedule import Schedule
 from storage import migrate, workspaces, write
@@ -33,7 +34,6 @@ from storage.db import make_engine, make_sessions, normalise_url
 from storage.models import Status, Subscription
 from storage.partial_date import PartialDate, Precision
 from tests.conftest import BOT_TOKEN
-from tests.slackapi.standin import SlackStandIn
 
 WORDS = [
     "housing",

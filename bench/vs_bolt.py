@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common, digest_runs, import_rate
-from tests.slackapi.standin import SlackStandIn
+from bot.local_slack import SlackStandIn
 
 SECRET = "bench-signing-secret"
 HERE = Path(__file__).resolve().parent

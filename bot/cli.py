@@ -3,30 +3,34 @@
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import functools
 import logging
+import os
 import secrets
 import sys
+import tempfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 
-from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
-from bot import console, logs, oauth
-from bot.app import CONSOLE_TEAM, create_app, make_client, resolve_home
+from bot import console, logs, oauth, search_eval
+from bot.app import make_client, resolve_home
 from bot.config import ConfigError, Settings
+from bot.preflight import DatabaseProblem, check_database
 from bot.workspace_clients import WorkspaceClients
 from commands.text import plural
 from digests import deliver
 from ingest import cli as ingest_cli
+from ingest import xml_safety
 from intake.columns import Kind
 from intake.spreadsheet import SheetError, stream_sheet, write_bad_rows, write_sheet
 from intake.validate import FigureInput, QuoteInput
@@ -88,66 +92,102 @@ def clients(settings: Settings, engine: Engine, sessions: sessionmaker[Session])
     return WorkspaceClients(settings, sessions, installation_store)
 
 
-def _local_app(settings: Settings) -> tuple[App, str, str]:
-    """The real Bolt app, with the team and signing secret a local console signs its requests with."""
-    signing_secret = settings.signing_secret or secrets.token_hex(16)
-    # The console answers from the single-workspace install's data, whatever OAuth settings are set.
-    settings = Settings(
-        **{**settings.__dict__, "signing_secret": signing_secret, "client_id": None, "client_secret": None}
+def _console(
+    settings: Settings, *, files: Path | None = None, form: Path | None = None, prompt: bool = False
+) -> console.Console:
+    """The real Bolt app on the single-workspace install's data, with Slack played by a local stand-in;
+    form fields are read from standard input (the console's commands come from there too)."""
+    return console.open_console(
+        settings,
+        make_sessions(make_engine(settings.database_url)),
+        sys.stdout,
+        signing_secret=settings.signing_secret or secrets.token_hex(16),
+        files=files or Path(tempfile.gettempdir()) / "statbot-console",
+        form_values=console.form_file(form) if form is not None else None,
+        prompt=prompt,
+        answers=sys.stdin,
     )
-    sessions = make_sessions(make_engine(settings.database_url))
-    client = make_client(settings)
-    home = resolve_home(settings, client, sessions)
-    app = create_app(settings, sessions, client=client, home=home)
-    return app, home.team_id or CONSOLE_TEAM, signing_secret
 
 
-def ask(settings: Settings, line: str, as_json: bool) -> int:
-    app, team_id, secret = _local_app(settings)
-    status, payload, body = console.ask(app, line, team_id=team_id, signing_secret=secret)
-    if as_json and payload is not None:
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
-    else:
-        print(console.describe(status, payload, body, line.split()[0] if line.strip() else ""))
+def ask(
+    settings: Settings, line: str, as_json: bool, files: Path | None = None, form: Path | None = None
+) -> int:
+    session = _console(settings, files=files, form=form, prompt=sys.stdin.isatty())
+    try:
+        status = session.command(line, as_json=as_json)
+    finally:
+        session.close()
     return 0 if status == 200 else 1
 
 
-def run_console(settings: Settings) -> int:
-    app, team_id, secret = _local_app(settings)
-    # Bolt's advice for unhandled commands is for developers; the console answers those itself.
-    logging.getLogger("slack_bolt.App").setLevel(logging.ERROR)
-    console.run(app, sys.stdin, sys.stdout, team_id=team_id, signing_secret=secret, prompt=sys.stdin.isatty())
+def run_console(settings: Settings, files: Path | None = None, form: Path | None = None) -> int:
+    session = _console(settings, files=files, form=form, prompt=sys.stdin.isatty())
+    try:
+        session.run(sys.stdin)
+    finally:
+        session.close()
     return 0
 
 
-def serve(settings: Settings, port: int, workers: int, threads: int = 4, client_timeout: float = 10.0) -> int:
+def serve(
+    settings: Settings,
+    port: int,
+    workers: int,
+    threads: int = 4,
+    client_timeout: float = 10.0,
+    request_timeout: float = 5.0,
+) -> int:
+    # One workspace needs its bot token; "Add to Slack" mode (checked by Settings.check) gets tokens by OAuth.
     missing = [
         name
         for name, value in (
-            ("SLACK_BOT_TOKEN", settings.bot_token),
+            ("SLACK_BOT_TOKEN", settings.bot_token or settings.multi_workspace),
             ("SLACK_SIGNING_SECRET", settings.signing_secret),
         )
         if not value
     ]
     if missing:
         print(
-            f"statbot serve needs {' and '.join(missing)} (see README: Install into a workspace).",
+            f"statbot serve needs {' and '.join(missing)} (see README: Install into a workspace), "
+            'or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and STATBOT_ENCRYPTION_KEY for "Add to Slack" installs.',
             file=sys.stderr,
         )
         return 2
     from bot.web import serve as serve_http
 
-    serve_http(settings, port=port, workers=workers, threads=threads, client_timeout=client_timeout)
+    serve_http(
+        settings,
+        port=port,
+        workers=workers,
+        threads=threads,
+        client_timeout=client_timeout,
+        request_timeout=request_timeout,
+    )
     return 0
 
 
-def socket(settings: Settings) -> int:
-    if not settings.socket_mode_ready:
-        print("Socket Mode needs SLACK_APP_TOKEN (xapp-...) and SLACK_BOT_TOKEN (xoxb-...).", file=sys.stderr)
-        return 2
-    from bot.socket import run
+SOCKET_CANNOT_INSTALL = (
+    'Socket Mode cannot install statbot in other workspaces: "Add to Slack" (SLACK_CLIENT_ID and '
+    "SLACK_CLIENT_SECRET) needs the install page and OAuth redirect that `statbot serve` answers on a public "
+    "HTTPS URL. Run `statbot serve` instead, or, for one workspace, unset SLACK_CLIENT_ID and "
+    "SLACK_CLIENT_SECRET and set SLACK_BOT_TOKEN and SLACK_APP_TOKEN."
+)
 
-    run(settings)
+
+def socket(settings: Settings) -> int:
+    if settings.multi_workspace:
+        print(SOCKET_CANNOT_INSTALL, file=sys.stderr)
+        return 2
+    if not settings.socket_mode_ready:
+        print(f"Socket Mode needs {' and '.join(settings.missing_socket_tokens)}.", file=sys.stderr)
+        return 2
+    from bot.socket import SocketModeRefused, run
+
+    try:
+        run(settings)
+    except SocketModeRefused as refused:
+        print(f"statbot: {refused}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -156,23 +196,56 @@ def run(settings: Settings) -> int:
     if settings.socket_mode_ready:
         print("SLACK_APP_TOKEN and SLACK_BOT_TOKEN are set: connecting to Slack in Socket Mode.", flush=True)
         return socket(settings)
+    missing = settings.missing_socket_tokens
+    why = (
+        "No SLACK_APP_TOKEN or SLACK_BOT_TOKEN is set"
+        if len(missing) == 2
+        else f"{missing[0]} is not set, so Socket Mode cannot connect"
+    )
     print(
-        "No SLACK_APP_TOKEN and SLACK_BOT_TOKEN set, so statbot answers here in a local console "
+        f"{why}: statbot answers here in a local console, with Slack played on this machine "
         "(see README to connect it to Slack).",
         flush=True,
     )
     return run_console(settings)
 
 
-def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool, team: str | None = None) -> int:
+def _sheet_kind(path: Path, kind: Kind | None) -> Kind:
+    """The kind asked for; without one, figures, or quotes when the file's columns are those of quotes.
+    SheetError if the header doesn't fit (saying so when its columns are the other kind's)."""
+    try:
+        stream_sheet(path, kind or "figures")
+        return kind or "figures"
+    except SheetError as error:
+        other: Kind = "quotes" if kind in (None, "figures") else "figures"
+        try:
+            stream_sheet(path, other)
+        except SheetError:
+            raise error from None
+        if kind is None:
+            return other
+        raise SheetError(
+            f"{error.message} Its columns are those of {other}: run again with --kind {other}."
+        ) from None
+
+
+def import_sheet(
+    settings: Settings, path: Path, kind: Kind | None, skip_bad: bool, team: str | None = None
+) -> int:
     """Check and store the rows as they are read, in one transaction: all good rows, or nothing at all.
 
+    Without `kind` the file is read as figures, or as quotes when its columns are those of quotes.
     The file is read a chunk at a time and written in batches, so memory stays flat however long it is.
     Once a bad row is met (without --skip-bad) nothing more is written, but every row is still checked so
     that every problem is listed; then the transaction is rolled back."""
     if not path.is_file():
         print(f"No such file: {path}", file=sys.stderr)
         return 2
+    try:
+        kind = _sheet_kind(path, kind)
+    except SheetError as error:
+        print(f"Nothing imported: {error.message}", file=sys.stderr)
+        return 1
     engine = make_engine(settings.database_url)
     try:
         with (
@@ -231,6 +304,33 @@ def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool, tea
     return 0
 
 
+def eval_search(database_url: str | None = None) -> int:
+    """`statbot eval --search`: the real set imported as `statbot import` does it, its queries asked of the app."""
+    missing = search_eval.corpus_missing()
+    if missing:
+        print(f"statbot: cannot score search: {missing}", file=sys.stderr)
+        return 2
+    report = search_report(database_url)
+    print(search_eval.describe(report))
+    return 0
+
+
+def search_report(database_url: str | None = None) -> search_eval.Report:
+    """Load the sample and the real set into a scratch database (or the empty one given), then ask every query."""
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = Settings(database_url=database_url or f"sqlite:///{scratch}/search-eval.db")
+        with contextlib.redirect_stdout(sys.stderr):
+            init(settings)
+            for kind in ("figures", "quotes"):
+                if import_sheet(settings, search_eval.CORPUS / f"{kind}.csv", kind, skip_bad=False) != 0:
+                    raise RuntimeError(f"the real set's {kind} did not import")
+        local = _console(settings)
+        try:
+            return search_eval.evaluate(lambda line: local.ask(line)[1])
+        finally:
+            local.close()
+
+
 def export_sheet(settings: Settings, words: str, kind: Kind, out: Path, team: str | None = None) -> int:
     engine = make_engine(settings.database_url)
     with make_sessions(engine)() as session:
@@ -244,6 +344,13 @@ def export_sheet(settings: Settings, words: str, kind: Kind, out: Path, team: st
 
 def editors_cli(settings: Settings, action: str, users: list[str], team: str | None = None) -> int:
     """Name the first editors from the command line (the operator is trusted); Slack takes it from there."""
+    if action == "add" and (wrong := [user for user in users if not roles.is_user_id(user)]):
+        print(
+            f"statbot: {', '.join(repr(user) for user in wrong)} is not a Slack user id: give ids like U0123ABCD "
+            "(in Slack: a person's profile, ⋮, Copy member ID). Nobody was added.",
+            file=sys.stderr,
+        )
+        return 2
     engine = make_engine(settings.database_url)
     with make_sessions(engine)() as session:
         workspace = _workspace(session, team)
@@ -256,6 +363,36 @@ def editors_cli(settings: Settings, action: str, users: list[str], team: str | N
         current = roles.editors(session, workspace.id)
     engine.dispose()
     print("Editors: " + (", ".join(current) if current else "none"))
+    return 0
+
+
+def rotate_key(settings: Settings) -> int:
+    """Encrypt every stored Slack token with the first key of STATBOT_ENCRYPTION_KEY (after a key change)."""
+    if not settings.encryption_key:
+        print(
+            "statbot rotate-key needs STATBOT_ENCRYPTION_KEY: the new key first, then the old ones.",
+            file=sys.stderr,
+        )
+        return 2
+    from storage.installations import rotate_tokens
+    from storage.token_cipher import TokenCipher
+
+    engine = make_engine(settings.database_url)
+    try:
+        done = rotate_tokens(engine, TokenCipher(settings.encryption_key))
+    finally:
+        engine.dispose()
+    print(
+        f"Re-encrypted {plural(done.rotated, 'token')} with the first key; "
+        f"{plural(done.already_current, 'token')} already used it."
+    )
+    if done.undecryptable:
+        print(
+            f"{plural(done.undecryptable, 'token')} did not decrypt with any key in STATBOT_ENCRYPTION_KEY and "
+            "were left as they are: add the key they were written with (after the first) and run this again.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -365,23 +502,42 @@ def parser() -> argparse.ArgumentParser:
     ask_parser = commands.add_parser(
         "ask", help='answer one slash command, e.g. statbot ask "/stats facebook"'
     )
-    ask_parser.add_argument("line")
+    ask_parser.add_argument("line", help='the slash command as typed in Slack, quoted: "/stats facebook"')
     ask_parser.add_argument("--json", action="store_true", help="print the Slack message payload")
-    commands.add_parser("console", help="answer slash commands typed or piped on standard input")
+    console_parser = commands.add_parser(
+        "console", help="answer slash commands typed or piped on standard input"
+    )
+    for local in (ask_parser, console_parser):
+        local.add_argument(
+            "--form", type=Path, metavar="FILE",
+            help="fill every form the app opens from this JSON object (field name or label: value) "
+            "instead of asking field by field",
+        )  # fmt: skip
+        local.add_argument(
+            "--files", type=Path, metavar="DIR",
+            help="where files the app sends (exports) are saved (default: statbot-console in the temp folder)",
+        )  # fmt: skip
     serve_parser = commands.add_parser("serve", help="serve Slack's HTTP requests with gunicorn")
-    serve_parser.add_argument("--port", type=int, default=3000)
-    serve_parser.add_argument("--workers", type=int, default=2)
+    serve_parser.add_argument("--port", type=int, default=3000, help="port to listen on")
+    serve_parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     serve_parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     serve_parser.add_argument(
         "--client-timeout", type=float, default=10.0,
         help="seconds a client may stay silent mid-request before its connection is closed",
+    )  # fmt: skip
+    serve_parser.add_argument(
+        "--request-timeout", type=float, default=5.0,
+        help="seconds a client has to send a whole request (headers and body) before its connection is closed",
     )  # fmt: skip
     commands.add_parser("socket", help="connect to Slack in Socket Mode")
     commands.add_parser("run", help="Socket Mode if configured, else the local console")
     import_parser = commands.add_parser("import", help="import figures or quotes from a CSV or XLSX file")
     import_parser.add_argument("file", type=Path)
     import_parser.add_argument("--team", metavar="T123", help=TEAM_HELP)
-    import_parser.add_argument("--kind", choices=["figures", "quotes"], default="figures")
+    import_parser.add_argument(
+        "--kind", choices=["figures", "quotes"],
+        help="what the file holds (default: figures, or quotes when the file has the quote columns)",
+    )  # fmt: skip
     import_parser.add_argument(
         "--skip-bad",
         action="store_true",
@@ -391,9 +547,11 @@ def parser() -> argparse.ArgumentParser:
         "export", help="write published figures or quotes in the import columns"
     )
     export_parser.add_argument("words", nargs="*", help="only items matching these words (a topic, say)")
-    export_parser.add_argument("--kind", choices=["figures", "quotes"], default="figures")
+    export_parser.add_argument(
+        "--kind", choices=["figures", "quotes"], default="figures", help="what to write"
+    )
     export_parser.add_argument("--xlsx", action="store_true", help="write an Excel workbook (else CSV)")
-    export_parser.add_argument("-o", "--output", type=Path, required=True)
+    export_parser.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
     export_parser.add_argument("--team", metavar="T123", help=TEAM_HELP)
     editors_parser = commands.add_parser("editors", help="list, add or remove editors by Slack user id")
     editors_parser.add_argument("action", choices=["list", "add", "remove"])
@@ -408,11 +566,61 @@ def parser() -> argparse.ArgumentParser:
     preview_parser.add_argument("subscription_id", type=int)
     commands.add_parser("clock", help="run the digest schedules (the Procfile's clock process)")
     commands.add_parser("keygen", help="print a new STATBOT_ENCRYPTION_KEY (for multi-workspace installs)")
+    commands.add_parser(
+        "rotate-key", help="encrypt every stored Slack token with the first key of STATBOT_ENCRYPTION_KEY"
+    )
+    _describe_subcommands(root)
     return root
 
 
+class _DefaultsShown(argparse.HelpFormatter):
+    """Like argparse.ArgumentDefaultsHelpFormatter, without "(default: None)" or "(default: False)"."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        help = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "%(default)" in help:
+            return help
+        return f"{help} (default: %(default)s)"
+
+
+def _describe_subcommands(parser: argparse.ArgumentParser) -> None:
+    """Each subcommand's --help opens with its one-line help and shows defaults, however it was added."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                sub.description = sub.description or helps.get(name)
+                sub.formatter_class = _DefaultsShown
+                _describe_subcommands(sub)
+
+
+# Commands that work on statbot's tables (init and migrate make them; serve, socket and clock report
+# database trouble in their logs, as production processes do).
+NEEDS_TABLES = frozenset({"ask", "console", "run", "import", "export", "editors", "digest", "ingest"})
+
+
+def _quiet_when_the_reader_leaves(main: Callable[..., int]) -> Callable[..., int]:
+    """`statbot ask ... | head`: when the reader of standard output has gone, stop without a traceback."""
+
+    @functools.wraps(main)
+    def wrapper(argv: Sequence[str] | None = None) -> int:
+        try:
+            status = main(argv)
+            sys.stdout.flush()  # inside the try: a pipe closed early fails here, not in exit's flush
+            return status
+        except BrokenPipeError:
+            # Python's advice (docs: signal, "Note on SIGPIPE"): point stdout at devnull so exit is quiet.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
+
+    return wrapper
+
+
+@_quiet_when_the_reader_leaves
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "eval" and args.search:
+        return eval_search(args.database_url)
     if args.command == "eval" or (args.command == "ingest" and not args.submit):
         return ingest_cli.run(args)
     if args.command == "keygen":
@@ -424,10 +632,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"statbot: {error}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level, settings.secrets)
+    if args.command in ("serve", "socket", "clock", "run"):  # the processes that read feeds and files
+        for problem in xml_safety.problems():
+            logging.getLogger("statbot").warning(problem)
     try:
         settings.check()
+        if args.command in NEEDS_TABLES or args.command in ("init", "migrate"):
+            check_database(settings.database_url, needs_tables=args.command in NEEDS_TABLES)
         return dispatch(args, settings)
-    except (ConfigError, BadEncryptionKey, NoSuchTeam) as error:
+    except (ConfigError, BadEncryptionKey, NoSuchTeam, console.FormFileError, DatabaseProblem) as error:
         print(f"statbot: {error}", file=sys.stderr)
         return 2
 
@@ -440,11 +653,13 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate":
         return migrate_only(settings)
     if args.command == "ask":
-        return ask(settings, args.line, args.json)
+        return ask(settings, args.line, args.json, args.files, args.form)
     if args.command == "console":
-        return run_console(settings)
+        return run_console(settings, args.files, args.form)
     if args.command == "serve":
-        return serve(settings, args.port, args.workers, args.threads, args.client_timeout)
+        return serve(
+            settings, args.port, args.workers, args.threads, args.client_timeout, args.request_timeout
+        )
     if args.command == "socket":
         return socket(settings)
     if args.command == "import":
@@ -460,6 +675,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return digest_preview(settings, args.subscription_id)
     if args.command == "clock":
         return clock(settings)
+    if args.command == "rotate-key":
+        return rotate_key(settings)
     return run(settings)
 
 

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.review import post_for_review
-from commands import forms, manage, review
+from bot.slash import Call
+from commands import forms, review
 from intake.errors import FieldError
 from intake.validate import FigureInput, QuoteInput, to_raw, validate_figure, validate_quote
 from storage import changes, roles, sheets, write
@@ -22,23 +23,18 @@ from storage.models import Quote, Statistic
 log = logging.getLogger("statbot.forms")
 
 
-def is_add(command: dict[str, str]) -> bool:
-    sub = manage.subcommand(command.get("text", ""))
-    return sub is not None and sub.name in manage.FORMS
-
-
 def _form_of(command_or_callback: str) -> forms.Form:
     return "quotes" if "quote" in command_or_callback else "figures"
 
 
-def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
-    @app.command("/stats", matchers=[is_add])
-    @app.command("/quote", matchers=[is_add])
-    def open_from_command(ack: Ack, command: dict[str, str], client: WebClient) -> None:
-        ack()
-        view = forms.form_view(_form_of(command["command"]))
-        client.views_open(trigger_id=command["trigger_id"], view=view)
+def open_from_command(call: Call) -> None:
+    """`/stats add` and `/quote add` (the rows in commands/table.py)."""
+    call.ack()
+    view = forms.form_view(_form_of(call.command["command"]))
+    call.client.views_open(trigger_id=call.command["trigger_id"], view=view)
 
+
+def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
     @app.shortcut(forms.FIGURE_SHORTCUT)
     @app.shortcut(forms.QUOTE_SHORTCUT)
     def open_from_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:

@@ -52,3 +52,19 @@ def configure(level: str, secrets: Iterable[str | None] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+class _WithoutRequestBody(logging.Filter):
+    """Bolt logs a request that fails verification with its whole body (a legacy token, what the user typed)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Invalid request signature"):
+            record.msg, record.args = "refused a request whose Slack signature did not verify", ()
+        return True
+
+
+def quiet_bolt_verification() -> None:
+    """Keep request bodies out of Bolt's log line for a request that failed verification (idempotent)."""
+    logger = logging.getLogger("slack_bolt.RequestVerification")
+    if not any(isinstance(f, _WithoutRequestBody) for f in logger.filters):
+        logger.addFilter(_WithoutRequestBody())

@@ -1,33 +1,58 @@
-"""Listeners for the `/stats` and `/quote` subcommands that change the library (history, editors, corrections)."""
+"""The listener for the `/stats` and `/quote` subcommands that change the library (history, editors, corrections)."""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
 
-from slack_bolt import Ack, App
-from sqlalchemy.orm import Session, sessionmaker
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store import InstallationStore
 
-from bot.config import Settings
+from bot.slash import Call
 from commands import manage
+from commands.manage import FirstEditorCheck
+
+log = logging.getLogger("statbot.manage")
+
+# users.info fields that make someone a workspace admin or owner.
+ADMIN_FLAGS = ("is_admin", "is_owner", "is_primary_owner")
 
 
-def is_management(command: dict[str, str]) -> bool:
-    sub = manage.subcommand(command.get("text", ""))
-    return sub is not None and sub.name in manage.SUBCOMMANDS
+def first_editor_check(
+    client: WebClient, installation_store: InstallationStore | None, team_id: str | None
+) -> FirstEditorCheck:
+    """Who may name a workspace's first editor in Slack: the person who installed statbot there (their id is
+    on the installation, in multi-workspace mode) or a workspace admin or owner. The CLI is not asked."""
 
-
-def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
-    @app.command("/stats", matchers=[is_management])
-    @app.command("/quote", matchers=[is_management])
-    def manage_library(ack: Ack, command: dict[str, str], context: dict[str, Any]) -> None:
-        with sessions() as session:
-            reply = manage.answer(
-                session,
-                context["workspace_id"],
-                command["user_id"],
-                command["command"],
-                command.get("text", ""),
-                default_review_channel=settings.review_channel,
+    def check(user_id: str) -> bool | None:
+        if installation_store is not None:
+            installation = installation_store.find_installation(enterprise_id=None, team_id=team_id)
+            if installation is not None and installation.user_id == user_id:
+                return True
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError as error:
+            log.warning(
+                "could not check whether %s is a workspace admin: %s", user_id, error.response.get("error")
             )
-            session.commit()
-        ack(**reply.as_slack())
+            return None
+        return any(bool(user.get(flag)) for flag in ADMIN_FLAGS)
+
+    return check
+
+
+def manage_library(call: Call) -> None:
+    with call.wiring.sessions() as session:
+        reply = manage.answer(
+            session,
+            call.workspace_id,
+            call.command["user_id"],
+            call.command["command"],
+            call.text,
+            default_review_channel=call.wiring.settings.review_channel,
+            may_name_first_editor=first_editor_check(
+                call.client, call.wiring.installation_store, call.context.get("team_id")
+            ),
+        )
+        session.commit()
+    call.ack(**reply.as_slack())

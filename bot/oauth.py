@@ -22,7 +22,7 @@ from bot.config import Settings
 from storage import workspaces
 from storage.installations import EncryptedInstallationStore, OneTimeStateStore
 from storage.models import Feed, Subscription
-from storage.token_cipher import TokenCipher
+from storage.token_cipher import TokenCipher, UndecryptableToken
 
 log = logging.getLogger("statbot.oauth")
 
@@ -46,6 +46,11 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 NOT_INSTALLED = (
     ":warning: statbot is not installed in this workspace (or it was uninstalled), so it has nothing to "
     "answer with here. Ask a workspace admin to install it from the statbot site's “Add to Slack” page."
+)
+CREDENTIALS_UNREADABLE = (
+    ":warning: statbot is installed in this workspace but cannot read the credentials it stored for it, so it "
+    "cannot answer. This is a problem with how statbot is run, not with what you did: its administrator must "
+    "check STATBOT_ENCRYPTION_KEY (the key the tokens were stored with must be in it; see statbot's logs)."
 )
 ENTERPRISE_REFUSED = (
     "statbot cannot be installed in an Enterprise Grid organisation yet: each install keeps one "
@@ -150,6 +155,27 @@ def _page(status: int, title: str, message: str, *, retry: bool = False) -> Bolt
         f"<body><h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>{link}</body></html>"
     )
     return BoltResponse(status=status, body=body, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def refuse_unreadable_tokens(installation_store: EncryptedInstallationStore) -> Any:
+    """Before Bolt authorizes a request: a team whose stored token no key decrypts is told an administrator must
+    check STATBOT_ENCRYPTION_KEY (Bolt would say "not installed"). Each team is checked once per process, the
+    first time its token is read; uninstall events pass, so a team can still uninstall."""
+    readable: set[str] = set()
+
+    def middleware(context: dict[str, Any], body: dict[str, Any], next: Any) -> BoltResponse | None:
+        team_id = context.get("team_id")
+        event = (body.get("event") or {}).get("type") if isinstance(body.get("event"), dict) else None
+        if team_id and team_id not in readable and event not in ("app_uninstalled", "tokens_revoked"):
+            try:
+                bot = installation_store.find_bot(enterprise_id=None, team_id=team_id)
+            except UndecryptableToken:
+                return BoltResponse(status=200, body=CREDENTIALS_UNREADABLE)
+            if bot is not None:
+                readable.add(team_id)
+        return next()  # type: ignore[no-any-return]
+
+    return middleware
 
 
 def register_uninstall(

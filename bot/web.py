@@ -10,11 +10,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
+from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from sqlalchemy import Engine, text
 
+from bot import logs
 from bot.app import create_app
 from bot.config import Settings
+from bot.verified import well_formed_timestamp
 from storage.db import make_engine, make_sessions
 
 log = logging.getLogger("statbot.web")
@@ -23,15 +27,28 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 # Slack's own requests are a few kilobytes; anything this large is refused before it is parsed.
 MAX_BODY = 1_000_000
+FIELD_LIMIT = 100
 
 
 def request_fields(body: bytes) -> dict[str, str]:
-    """What a log line may say about a Slack request: team, user, command or action. Never its text or token."""
+    """What a log line may say about a Slack request: team, user, command or action. Never its text or token.
+
+    The body may not be Slack's (a refused request is logged too): any shape gives fields or none, cut short."""
+    try:
+        fields = _fields(body)
+    except (AttributeError, TypeError, IndexError):  # a payload of the wrong shape
+        return {}
+    return {name: value[:FIELD_LIMIT] for name, value in fields.items()}
+
+
+def _fields(body: bytes) -> dict[str, str]:
     form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
     if "payload" in form:
         try:
             payload = json.loads(form["payload"])
         except json.JSONDecodeError:
+            return {}
+        if not isinstance(payload, dict):
             return {}
         actions = payload.get("actions") or [{}]
         return {
@@ -47,6 +64,32 @@ def request_fields(body: bytes) -> dict[str, str]:
     }
 
 
+class SlackEvents(SlackRequestHandler):
+    """Bolt's WSGI handler, refusing what Slack never sends before Bolt reads it.
+
+    A timestamp that is not a number would make Bolt's signature check raise, and hand the unverified body to
+    the error handler: 401 here. A body Bolt cannot parse (bad JSON in `payload=`, JSON that is not an object,
+    bytes that are not UTF-8) would raise out of Bolt as a 500 with a traceback: 400 here.
+    """
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        headers = request.get_headers()
+        timestamp = headers.get("x-slack-request-timestamp")  # a str: one value per header in WSGI
+        if timestamp is not None and not well_formed_timestamp(str(timestamp)):
+            log.warning("refused a request whose timestamp is not a number")
+            return BoltResponse(status=401, body={"error": "invalid request"})
+        try:
+            bolt_request = BoltRequest(body=request.get_body(), query=request.query_string, headers=headers)
+        # UnicodeDecodeError and JSONDecodeError are ValueErrors; JSON of the wrong shape fails on .get()
+        except (ValueError, AttributeError, TypeError) as error:
+            log.warning("refused a request whose body Bolt cannot read (%s)", error.__class__.__name__)
+            return BoltResponse(status=400, body="This is not a request Slack sends.")
+        if not isinstance(bolt_request.body, dict):
+            log.warning("refused a request whose body is not an object")
+            return BoltResponse(status=400, body="This is not a request Slack sends.")
+        return self.app.dispatch(bolt_request)
+
+
 def database_reachable(engine: Engine) -> bool:
     try:
         with engine.connect() as connection:
@@ -59,7 +102,8 @@ def database_reachable(engine: Engine) -> bool:
 
 def create_wsgi(settings: Settings) -> WSGIApp:
     engine = make_engine(settings.database_url)
-    slack = SlackRequestHandler(create_app(settings, make_sessions(engine)))
+    logs.quiet_bolt_verification()
+    slack = SlackEvents(create_app(settings, make_sessions(engine)))
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
@@ -119,11 +163,14 @@ def serve(
     workers: int = 2,
     threads: int = 4,
     client_timeout: float = 10.0,
+    request_timeout: float = 5.0,
 ) -> None:
     """Run under gunicorn, a production WSGI server; each worker builds its own app after the fork.
 
     Threaded workers: a slow client holds one thread, not a whole worker, and only for `client_timeout`
-    seconds of silence (bot.webworker). Slack sends each request at once and waits 3 s for the answer.
+    seconds of silence or `request_timeout` seconds in all to send its request (bot.webworker). Slack sends
+    each request at once and waits 3 s for the answer. A client that drips bytes can still hold a thread for
+    `request_timeout`: in production a reverse proxy that buffers whole requests goes in front (README).
     """
     from gunicorn.app.base import BaseApplication
 
@@ -133,7 +180,7 @@ def serve(
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
-            self.cfg.set("worker_class", worker_class(client_timeout))
+            self.cfg.set("worker_class", worker_class(client_timeout, request_timeout))
             self.cfg.set("threads", threads)
             self.cfg.set("timeout", 30)  # a worker whose main loop is stuck this long is replaced
             self.cfg.set("graceful_timeout", 20)  # finish requests in hand on SIGTERM (Heroku waits 30 s)

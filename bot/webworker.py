@@ -1,18 +1,25 @@
-"""gunicorn's threaded worker, with a limit on how long a client may stay silent in the middle of a request.
+"""gunicorn's threaded worker, with limits on how long a client may take to send a request.
 
 gunicorn's gthread worker keeps idle connections out of its threads, but once a client has sent the first
 bytes of a request a thread reads the rest with no time limit: a few clients that send half a request and
 stall would hold every thread. Here every blocking read or write on a client connection gives up after
-`client_timeout` seconds without progress; the connection is then closed and a one-line warning logged.
+`client_timeout` seconds without progress, and a request (headers and body) must arrive in full within
+`request_timeout` seconds of its first byte, however steadily its client drips it (slowloris); the connection
+is then closed and a one-line warning logged.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
+import time
 from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
+
+
+class RequestTooSlow(TimeoutError):
+    """A client kept sending, but not its whole request within the request deadline."""
 
 
 class _ClientSocket(socket.socket):
@@ -23,12 +30,18 @@ class _ClientSocket(socket.socket):
     """
 
     client_timeout = 10.0
+    request_timeout = 5.0
     linger = 0.25
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.given_up = False
         self.half_closed = False
+        self.deadline: float | None = None
+
+    def start_request(self) -> None:
+        """A new request may begin on this connection: its deadline starts with the first read."""
+        self.deadline = None
 
     def setblocking(self, flag: bool) -> None:
         if flag:
@@ -44,11 +57,27 @@ class _ClientSocket(socket.socket):
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
         if self.given_up:
             return b""
+        now = time.monotonic()
+        if self.deadline is None:
+            self.deadline = now + self.request_timeout
+        left = self.deadline - now
+        if left <= 0:
+            self.given_up = True
+            raise RequestTooSlow(f"request not received within {self.request_timeout:g} s")
+        timeout = self.gettimeout()
+        shortened = timeout is not None and timeout > left  # blocking reads wait no longer than the deadline
         try:
+            if shortened:
+                super().settimeout(left)
             return super().recv(bufsize, flags)
         except TimeoutError:
             self.given_up = True
+            if shortened and time.monotonic() >= self.deadline:
+                raise RequestTooSlow(f"request not received within {self.request_timeout:g} s") from None
             raise
+        finally:
+            if shortened:
+                super().settimeout(timeout)  # writes keep the silence timeout
 
     def sendall(self, data: Any, flags: int = 0) -> None:
         try:
@@ -82,12 +111,18 @@ class _Listener:
 class _SlowClientLog(logging.Filter):
     """gunicorn logs a client's read timeout as a socket error with a traceback; say plainly what it was."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, request_seconds: float) -> None:
         super().__init__()
         self.seconds = seconds
+        self.request_seconds = request_seconds
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], TimeoutError):
+        if record.exc_info and isinstance(record.exc_info[1], RequestTooSlow):
+            record.msg = "closed a slow client's connection: its request was not received within %g s"
+            record.args = (self.request_seconds,)
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        elif record.exc_info and isinstance(record.exc_info[1], TimeoutError):
             record.msg = "closed a slow client's connection: nothing received or sent for %.0f s mid-request"
             record.args = (self.seconds,)
             record.exc_info = record.exc_text = None
@@ -97,15 +132,24 @@ class _SlowClientLog(logging.Filter):
 
 class ClientTimeoutWorker(ThreadWorker):  # type: ignore[misc]
     client_timeout = 10.0
+    request_timeout = 5.0
 
     def init_process(self) -> None:
-        self._client_socket = type("ClientSocket", (_ClientSocket,), {"client_timeout": self.client_timeout})
-        self.log.error_log.addFilter(_SlowClientLog(self.client_timeout))
+        limits = {"client_timeout": self.client_timeout, "request_timeout": self.request_timeout}
+        self._client_socket = type("ClientSocket", (_ClientSocket,), limits)
+        self.log.error_log.addFilter(_SlowClientLog(self.client_timeout, self.request_timeout))
         super().init_process()
 
     def accept(self, listener: Any) -> None:
         super().accept(_Listener(listener, self._client_socket))
 
+    def handle(self, conn: Any) -> Any:
+        """One request on a connection (a kept-alive one comes back here for each): its deadline starts anew."""
+        if isinstance(conn.sock, _ClientSocket):
+            conn.sock.start_request()
+        return super().handle(conn)
 
-def worker_class(client_timeout: float) -> type[ClientTimeoutWorker]:
-    return type("StatbotWorker", (ClientTimeoutWorker,), {"client_timeout": client_timeout})
+
+def worker_class(client_timeout: float, request_timeout: float = 5.0) -> type[ClientTimeoutWorker]:
+    limits = {"client_timeout": client_timeout, "request_timeout": request_timeout}
+    return type("StatbotWorker", (ClientTimeoutWorker,), limits)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from commands.question import Question, parse
-from commands.reply import Reply, context, found_reply, provenance, section
+from commands.reply import Reply, context, found_reply, quote_provenance, section
 from commands.stats import help_reply
 from commands.text import clip, escape
 from storage import queries
@@ -13,7 +13,7 @@ from storage.models import Quote
 from storage.queries import Found
 
 COMMAND = "/quote"
-SHOWN = 8
+SHOWN = 10
 # Room left in a 3,000-character section for the attribution lines under the words.
 QUOTE_ROOM = 2200
 
@@ -51,7 +51,7 @@ def quote_text(quote: Quote) -> str:
     lines = [f">“{words}”", attribution(quote)]
     said = quote.said
     lines.append(f"*Said:* {said.human() if said else 'date not given'}")
-    lines += provenance(quote.source, quote.via_source)
+    lines += quote_provenance(quote.source, quote.via_source)
     return "\n".join(lines)
 
 

@@ -48,12 +48,15 @@ class Reply:
         }
 
 
+# Verbatim: Slack turns no bare "@channel", "@here" or "#name" in stored text (quotes, measures, titles) into a
+# mention; the <@U…>, <#C…> and <url|label> we write ourselves still work, and stored text is escaped besides.
 def section(mrkdwn: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=clip(mrkdwn, SECTION_LIMIT)))
+    return SectionBlock(text=MarkdownTextObject(text=clip(mrkdwn, SECTION_LIMIT), verbatim=True))
 
 
 def context(*mrkdwn: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=clip(m, SECTION_LIMIT)) for m in mrkdwn if m][:10])
+    shown = [MarkdownTextObject(text=clip(m, SECTION_LIMIT), verbatim=True) for m in mrkdwn if m]
+    return ContextBlock(elements=shown[:10])
 
 
 def share_button(command: str, question: str) -> ActionsBlock:
@@ -85,7 +88,7 @@ def cite(source: Source) -> str:
 
 
 def provenance(source: Source, via: Source | None, producer: Source | None = None) -> list[str]:
-    """The citation chain as lines: who produced it, from what primary source, who reported it, where we read it.
+    """A figure's citation chain as lines: who produced it, from what primary source, who reported it, where we read it.
 
     A figure's own `producer` comes first; without one, the reporter's `cites` chain says who produced it."""
     chain = [source, *producer.chain()] if producer is not None else source.chain()
@@ -95,9 +98,32 @@ def provenance(source: Source, via: Source | None, producer: Source | None = Non
         for primary in chain[2:]:
             lines.append(f"*Primary source:* {cite(primary)}")
     lines.append(f"*Reported by:* {cite(source)}")
-    if via is not None and via.id != source.id:
-        lines.append(f"*Read in:* {cite(via)}")
+    lines += read_in(source, via)
     return lines
+
+
+def quote_provenance(source: Source, via: Source | None) -> list[str]:
+    """A quote's own provenance: the outlet that first reported it and where we read it, never the chain
+    of figures that came from the same article (what the source cites is a figure's producer, not the speaker's)."""
+    return [f"*Reported by:* {cite(source)}", *read_in(source, via)]
+
+
+def read_in(source: Source, via: Source | None) -> list[str]:
+    return [f"*Read in:* {cite(via)}"] if via is not None and via.id != source.id else []
+
+
+def what_matched(found: Found[Any], asked: str) -> str:
+    """What the answer holds, in words: "about Instagram from 2020", "for *groomers*"."""
+    reading = found.reading
+    if reading is None or not reading.concepts:
+        said = f"for *{escape(asked)}*" if reading is None or not reading.period_text else ""
+    elif all(found.about) and found.about:
+        said = "about " + " and ".join(escape(c.shown) for c in reading.concepts)
+    else:
+        said = "for *" + escape(" ".join(c.typed for c in reading.concepts)) + "*"
+    if reading is not None and reading.period_text:
+        said = f"{said} from {escape(reading.period_text)}".strip()
+    return said
 
 
 def no_match(noun: str, command: str, asked: str, suggestions: list[str]) -> Reply:
@@ -130,11 +156,16 @@ def found_reply(
     count = plural(found.total, noun[:-1], noun)
     if found.more_than_total:
         count = f"more than {count}"
-    intro = f"{count} for *{shown}*"
+    intro = f"{count} {what_matched(found, asked)}"
     if found.corrected_to:
         intro = f"No {noun} match *{shown}*; showing {count} for *{escape(found.corrected_to)}*"
     elif found.partial:
         intro = f"Nothing matches every word of *{shown}*; {count} match some of them"
+    elif found.some_words:
+        every = plural(found.total - found.some_words, noun[:-1], noun)
+        intro = (
+            f"{every} {what_matched(found, asked)}, then {found.some_words:,} matching only some of the words"
+        )
     blocks: list[Block] = []
     if shared_by:
         blocks.append(context(f"Shared by <@{shared_by}> with `{command} {shown}`"))

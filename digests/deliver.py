@@ -4,7 +4,8 @@ The claim is a row with UNIQUE(subscription_id, run_at), committed before anythi
 clock process (or a second `statbot digest run`) hits the unique key and leaves that run alone. Each posted
 message carries metadata naming its delivery; a process that died after posting but before recording the
 post is recognised on a later run, which finds that message in the channel's history instead of posting
-again.
+again. Charts go into the digest's thread after the post is recorded; the record says they are pending
+(and how many are done), so charts a dead or failed process left are uploaded by a later run.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from digests.build import build, schedule_of
+from digests.build import Built, build, schedule_of
 from digests.chart import series_to_chart
 from digests.render import render
-from storage.models import DeliveryState, DigestDelivery, Subscription
+from storage.models import ChartState, DeliveryState, DigestDelivery, Subscription
+from storage.token_cipher import UndecryptableToken
 
 log = logging.getLogger("statbot.digests")
 
@@ -45,6 +47,7 @@ MAX_RUNS_PER_PASS = 400
 # serves every workspace (single-workspace mode); with many installs each workspace has its own token.
 ClientFor = Callable[[int], WebClient | None]
 NOT_INSTALLED = "not_installed"
+CREDENTIALS_UNREADABLE = "credentials_unreadable"
 
 
 def client_for(client: WebClient | ClientFor) -> ClientFor:
@@ -92,6 +95,7 @@ def run_due(
     outcomes: list[Outcome] = []
     for subscription_id in ids:
         outcomes += run_subscription(sessions, clients, subscription_id, now=now, grace=grace)
+    finish_charts(sessions, clients, now=now)
     return outcomes
 
 
@@ -109,7 +113,15 @@ def run_subscription(
         subscription = session.get(Subscription, subscription_id)
         if subscription is None or subscription.paused or aware(subscription.next_run_at) > now:
             return []  # nothing due: no token to look up
-        slack = client_for(client)(subscription.workspace_id)
+        try:
+            slack = client_for(client)(subscription.workspace_id)
+        except UndecryptableToken:
+            # Logged at ERROR where it was read. Not "uninstalled": the subscription waits for the key to be fixed.
+            return [
+                Outcome(
+                    subscription_id, aware(subscription.next_run_at), "error", detail=CREDENTIALS_UNREADABLE
+                )
+            ]
         if slack is None:
             subscription.paused = True
             subscription.paused_reason = "statbot is not installed in this workspace any more"
@@ -159,7 +171,10 @@ def deliver(
         ts = _already_posted(client, channel, delivery_id)
         if ts is not None:
             log.info("digest delivery %s was posted before a crash (ts %s); recording it", delivery_id, ts)
-            _finish(sessions, delivery_id, DeliveryState.POSTED, ts=ts, now=now, advance=scheduled)
+            _finish(
+                sessions, delivery_id, DeliveryState.POSTED, ts=ts, now=now, advance=scheduled, built=built
+            )
+            _upload_charts(sessions, client, delivery_id, channel, ts, built)
             return Outcome(subscription_id, run_at, "recovered", ts)
 
     message = render(built.digest, series_history=built.history)
@@ -182,8 +197,8 @@ def deliver(
         return Outcome(subscription_id, run_at, "error", detail=str(error))
 
     ts = str(response["ts"])
-    _finish(sessions, delivery_id, DeliveryState.POSTED, ts=ts, now=now, advance=scheduled)
-    _upload_charts(client, channel, ts, built.charts, built.chart_titles)
+    _finish(sessions, delivery_id, DeliveryState.POSTED, ts=ts, now=now, advance=scheduled, built=built)
+    _upload_charts(sessions, client, delivery_id, channel, ts, built)
     return Outcome(subscription_id, run_at, "posted", ts)
 
 
@@ -269,8 +284,10 @@ def _finish(
     ts: str | None,
     now: datetime,
     advance: bool,
+    built: Built | None = None,
 ) -> None:
-    """Record the outcome and move the marker (and the schedule) in one transaction."""
+    """Record the outcome and move the marker (and the schedule) in one transaction; a posted digest's
+    charts are recorded as pending in it, claimed by this process for their upload."""
     with sessions.begin() as session:
         delivery = session.get(DigestDelivery, delivery_id)
         if delivery is None:
@@ -278,6 +295,9 @@ def _finish(
         subscription = delivery.subscription
         delivery.state, delivery.slack_ts = state.value, ts
         delivery.posted_at = now if ts else None
+        if ts and built is not None and built.charts:
+            delivery.chart_state, delivery.charts_uploaded = ChartState.PENDING.value, 0
+            delivery.charts_claimed_at = now
         subscription.last_delivered_at = max(
             aware(subscription.last_delivered_at), aware(delivery.window_end)
         )
@@ -335,22 +355,115 @@ def _already_posted(client: WebClient, channel: str, delivery_id: int) -> str | 
 
 
 def _upload_charts(
-    client: WebClient,
-    channel: str,
-    ts: str,
-    charts: dict[str, list[Any]],
-    titles: dict[str, tuple[str, str]],
-) -> None:
-    """A chart in the digest's thread for each series with two or more points; a failed upload is logged
-    (the digest itself is already posted and recorded)."""
-    for number, (key, points) in enumerate(charts.items(), start=1):
-        title, unit = titles[key]
-        png = series_to_chart(points, title, unit)
-        if png is None:
+    sessions: sessionmaker[Session], client: WebClient, delivery_id: int, channel: str, ts: str, built: Built
+) -> bool:
+    """Upload the delivery's pending charts into the digest's thread, recording each as it goes; True when all
+    are done. A failed upload leaves the rest pending and gives up the claim, so the next run tries again.
+
+    (Dying between Slack taking a chart and the count being recorded would upload that one chart again: a
+    duplicate chart is the lesser harm, and that window is one statement wide.)"""
+    with sessions() as session:
+        delivery = session.get(DigestDelivery, delivery_id)
+        if delivery is None or delivery.chart_state != ChartState.PENDING.value:
+            return True
+        done = delivery.charts_uploaded
+    for number, (key, points) in enumerate(built.charts.items(), start=1):
+        if number <= done:
             continue
-        try:
-            client.files_upload_v2(
-                channel=channel, thread_ts=ts, content=png, filename=f"series-{number}.png", title=title
+        title, unit = built.chart_titles[key]
+        png = series_to_chart(points, title, unit)
+        if png is not None:
+            try:
+                client.files_upload_v2(
+                    channel=channel, thread_ts=ts, content=png, filename=f"series-{number}.png", title=title
+                )
+            except (SlackApiError, SlackClientError, OSError) as error:
+                code = str(error.response.get("error", "")) if isinstance(error, SlackApiError) else ""
+                if code in PERMANENT_ERRORS:
+                    log.error("charts of digest delivery %s given up: Slack said %s", delivery_id, code)
+                    _record_charts(sessions, delivery_id, uploaded=number - 1, state=ChartState.FAILED)
+                    return False
+                log.error(
+                    "chart %s of digest delivery %s not uploaded (%s); retried later", key, delivery_id, error
+                )
+                _record_charts(sessions, delivery_id, uploaded=number - 1, release=True)
+                return False
+        last = number == len(built.charts)
+        _record_charts(sessions, delivery_id, uploaded=number, state=ChartState.DONE if last else None)
+    if not built.charts:
+        _record_charts(sessions, delivery_id, uploaded=0, state=ChartState.DONE)
+    return True
+
+
+def _record_charts(
+    sessions: sessionmaker[Session],
+    delivery_id: int,
+    *,
+    uploaded: int,
+    state: ChartState | None = None,
+    release: bool = False,
+) -> None:
+    """Record how many charts are in the thread, and the charts' final state once there is one; `release`
+    gives up the claim so the next run tries again."""
+    with sessions.begin() as session:
+        delivery = session.get(DigestDelivery, delivery_id)
+        if delivery is None:
+            return
+        delivery.charts_uploaded = uploaded
+        if state is not None:
+            delivery.chart_state = state.value
+        if state is not None or release:
+            delivery.charts_claimed_at = None
+
+
+def finish_charts(sessions: sessionmaker[Session], client: WebClient | ClientFor, *, now: datetime) -> int:
+    """Upload the charts of posted digests whose process died or failed before uploading them all; returns how
+    many deliveries were finished. A delivery whose charts another process holds (within the lease) waits."""
+    clients = client_for(client)
+    with sessions() as session:
+        pending = list(
+            session.scalars(
+                select(DigestDelivery.id).where(
+                    DigestDelivery.chart_state == ChartState.PENDING.value,
+                    DigestDelivery.state == DeliveryState.POSTED.value,
+                )
             )
-        except (SlackApiError, SlackClientError, OSError) as error:
-            log.error("chart for %s in %s not uploaded: %s", key, channel, error)
+        )
+    finished = 0
+    for delivery_id in pending:
+        if not _claim_charts(sessions, delivery_id, now):
+            continue
+        with sessions() as session:
+            delivery = session.get(DigestDelivery, delivery_id)
+            if delivery is None or delivery.slack_ts is None:
+                continue
+            subscription, uploaded = delivery.subscription, delivery.charts_uploaded
+            try:
+                slack = clients(subscription.workspace_id)
+            except UndecryptableToken:
+                continue  # logged where it was read; the charts wait for the key to be fixed
+            channel, ts = subscription.channel_id, delivery.slack_ts
+            built = build(session, subscription, aware(delivery.window_start), aware(delivery.window_end))
+        if slack is None:  # uninstalled: nothing can be uploaded there any more
+            _record_charts(sessions, delivery_id, uploaded=uploaded, state=ChartState.FAILED)
+            continue
+        log.info("finishing the charts of digest delivery %s", delivery_id)
+        finished += _upload_charts(sessions, slack, delivery_id, channel, ts, built)
+    return finished
+
+
+def _claim_charts(sessions: sessionmaker[Session], delivery_id: int, now: datetime) -> bool:
+    """Take a delivery's pending charts: unclaimed, or claimed longer ago than the lease (a dead process)."""
+    with sessions.begin() as session:
+        taken = session.execute(
+            update(DigestDelivery)
+            .where(
+                DigestDelivery.id == delivery_id,
+                DigestDelivery.chart_state == ChartState.PENDING.value,
+                (DigestDelivery.charts_claimed_at.is_(None))
+                | (DigestDelivery.charts_claimed_at <= now - CLAIM_LEASE),
+            )
+            .values(charts_claimed_at=now)
+            .returning(DigestDelivery.id)
+        ).scalar_one_or_none()
+    return taken is not None

@@ -25,6 +25,8 @@ class DigestFigure:
     source_url: str | None
     series_key: str | None = None
     period_end: date | None = None
+    # Whose figure it is (the NSPCC), when that is not the reporter (BBC News): a line must name both.
+    producer: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from commands.text import clip, escape, format_value, plural
 from digests.model import Digest, DigestCorrection, DigestFigure, DigestQuote, SeriesPoint
 from digests.summary import series_changes, summary_line
+from storage.text import clip, escape, format_value, plural
 
 MAX_BLOCKS = 50  # Slack's limit for one message
 SECTION_LIMIT = SectionBlock.text_max_length
@@ -180,7 +180,9 @@ def _groups(digest: Digest, changes: dict[int, str]) -> list[_Group]:
         *((q, _quote_line(q)) for q in digest.quotes),
     ]
     for item, line in items:
-        label = next((name.strip() for name in [*item.entities, *item.topics] if name.strip()), "Other")
+        label = next((name.strip() for name in item.entities if name.strip()), "") or next(
+            (topic_display_name(name) for name in item.topics if name.strip()), "Other"
+        )
         groups.setdefault(label.casefold(), _Group(label, [])).lines.append(line)
     # sorted() is stable, so groups of the same size keep the order they were first met in.
     return sorted(groups.values(), key=lambda group: -len(group.lines))
@@ -194,7 +196,24 @@ def _figure_line(figure: DigestFigure, change: str | None) -> str:
         line += f" ({where})"
     if change:
         line += f", {change}"
-    return f"{line} — {_link(figure.source_url, figure.source_label)}"
+    reported = _link(figure.source_url, figure.source_label)
+    if figure.producer:
+        return f"{line} — {_text(figure.producer, _LABEL_CHARS)}, reported by {reported}"
+    return f"{line} — {reported}"
+
+
+def topic_display_name(tag: str) -> str:
+    """A topic as a heading: stored tags are often lower case ("online safety", "csam"). A tag typed with
+    capitals is kept as typed; a short single word is taken as an abbreviation ("CSAM", "AI")."""
+    name = " ".join(tag.split())
+    if name != name.casefold():
+        return name
+    if " " not in name and len(name) <= ABBREVIATION_CHARS:
+        return name.upper()
+    return name[:1].upper() + name[1:]
+
+
+ABBREVIATION_CHARS = 4
 
 
 def _quote_line(quote: DigestQuote) -> str:

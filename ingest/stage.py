@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -9,9 +10,13 @@ from sqlalchemy.orm import Session
 
 from ingest.article import Article
 from ingest.extract import Extraction, FigureCandidate, QuoteCandidate
+from intake.cleaning import Invalid, clean_text
+from intake.validate import LIMITS, MULTILINE
 from storage import search, write
 from storage.models import Quote, Source, Statistic, Status
 from storage.partial_date import PartialDate
+
+log = logging.getLogger("statbot.ingest")
 
 # The share of a candidate's words for what was counted that a stored figure's must share to be the same.
 SAME_MEASURE = 0.5
@@ -37,9 +42,23 @@ def _date(text: str | None) -> PartialDate | None:
         return None  # a date we cannot read is left for the reviewer, not guessed
 
 
+def checked(text: str | None, field: str) -> str:
+    """The text as a form or an import would accept it, else blank: a page's title or a sentence goes
+    through the same checks as typed text (no formulas, Slack mentions or control characters)."""
+    if not text:
+        return ""
+    try:
+        return clean_text(text, limit=LIMITS[field], multiline=field in MULTILINE)
+    except Invalid as problem:
+        log.warning("left %s blank: it %s", field, problem)
+        return ""
+
+
 def article_spec(article: Article) -> write.SourceSpec:
     return write.SourceSpec(
-        title=article.title or "", publisher=article.publisher or "", url=article.url or "",
+        title=checked(article.title, "source_title"),
+        publisher=checked(article.publisher, "source_publisher"),
+        url=article.url or "",
         published=_date(article.published),
     )  # fmt: skip
 
@@ -142,30 +161,36 @@ def stage(
             staged.duplicate_figures.append((figure, existing))
             continue
         producer = None
-        if figure.producer and figure.producer != article.publisher:
-            producer = write.SourceSpec(publisher=figure.producer)
+        producer_name = checked(figure.producer, "producer")
+        if producer_name and figure.producer != article.publisher:
+            producer = write.SourceSpec(publisher=producer_name)
         new.append(
             write.NewFigure(
-                value=figure.value, unit=figure.unit, value_text=figure.value_text, measure=figure.measure or "",
+                value=figure.value, unit=figure.unit, value_text=figure.value_text,
+                measure=checked(figure.measure, "measure"),
                 period_start=_date(figure.period_start), period_end=_date(figure.period_end),
-                geography=figure.geography or "", evidence=figure.evidence,
-                notes=f"Produced by {figure.producer} (as the article says)." if figure.producer else "",
+                geography=checked(figure.geography, "geography"), evidence=checked(figure.evidence, "evidence"),
+                notes=f"Produced by {producer_name} (as the article says)." if producer_name else "",
                 source=spec, producer=producer,
             )
         )  # fmt: skip
     for quote in extraction.quotes:
+        if not checked(quote.text, "text"):
+            continue  # nothing a reviewer could approve: the words themselves fail the checks
         existing_quote = same_quote(session, workspace_id, quote)
         if existing_quote is not None:
             staged.duplicate_quotes.append((quote, existing_quote))
             continue
         reporter = spec
-        if quote.reported_by and quote.reported_by != article.publisher:
-            reporter = write.SourceSpec(publisher=quote.reported_by)
+        reported_by = checked(quote.reported_by, "source_publisher")
+        if reported_by and quote.reported_by != article.publisher:
+            reporter = write.SourceSpec(publisher=reported_by)
         new.append(
             write.NewQuote(
-                text=quote.text, speaker=quote.speaker or "", speaker_role=quote.speaker_role or "",
-                speaker_org=quote.speaker_org or "", context=quote.evidence, source=reporter,
-                via=spec if reporter is not spec else None,
+                text=checked(quote.text, "text"), speaker=checked(quote.speaker, "speaker"),
+                speaker_role=checked(quote.speaker_role, "speaker_role"),
+                speaker_org=checked(quote.speaker_org, "speaker_org"), context=checked(quote.evidence, "evidence"),
+                source=reporter, via=spec if reporter is not spec else None,
             )
         )  # fmt: skip
     outcome = write.add(

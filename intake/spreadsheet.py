@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -12,8 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from intake import limits
 from intake.columns import Kind, all_columns, match_header
 from intake.errors import RowError, SheetError
+from intake.formulas import guard, unguard
 from intake.sniff import decode_text, detect_format
 from intake.validate import FigureInput, QuoteInput, natural_key, to_raw, validate_figure, validate_quote
 from intake.xlsx_cells import CellProblems, Grid, read_workbook
@@ -156,7 +159,7 @@ def stream_sheet(
         raise ValueError(f"kind must be 'figures' or 'quotes', not {kind!r}")
     if detect_format(path) == "xlsx":
         grid, problems = read_workbook(path, kind)
-        grid = [[cell.strip() for cell in row] for row in grid]
+        grid = [[unguard(cell.strip()) for cell in row] for row in grid]
         while grid and not any(grid[-1]):
             grid.pop()
         if not grid:
@@ -176,9 +179,10 @@ def write_bad_rows(sheet_path: Path, bad: Sequence[BadRow]) -> Path:
     out = sheet_path.with_name(f"{sheet_path.stem}.rejected.csv")
     columns = list(bad[0].values) if bad else []
     records = [
-        {**row.values, "error": f"row {row.row}: " + "; ".join(error.message for error in row.errors)}
+        {**{name: guard(text) for name, text in row.values.items()},
+         "error": f"row {row.row}: " + "; ".join(error.message for error in row.errors)}
         for row in bad
-    ]
+    ]  # fmt: skip
     pd.DataFrame(records, columns=[*columns, "error"], dtype=str).to_csv(
         out, index=False, encoding="utf-8-sig", lineterminator="\n"
     )
@@ -186,9 +190,17 @@ def write_bad_rows(sheet_path: Path, bad: Sequence[BadRow]) -> Path:
 
 
 def to_frame(items: Sequence[Item], kind: Kind | None = None) -> pd.DataFrame:
-    """Items as text in exactly the import columns (so the frame can be written and read back)."""
+    """Items as text in exactly the import columns (so the frame can be written and read back).
+
+    Text that a spreadsheet would run as a formula gets the export's apostrophe (intake.formulas);
+    `value` is a number, so -12 stays -12.
+    """
     kind = kind or _kind_of(items)
-    return pd.DataFrame([to_raw(item) for item in items], columns=list(all_columns(kind)), dtype=str)
+    rows = [
+        {name: text if name == "value" else guard(text) for name, text in to_raw(item).items()}
+        for item in items
+    ]
+    return pd.DataFrame(rows, columns=list(all_columns(kind)), dtype=str)
 
 
 def write_sheet(items: Sequence[Item], path: Path, kind: Kind | None = None) -> Path:
@@ -206,6 +218,8 @@ def write_sheet(items: Sequence[Item], path: Path, kind: Kind | None = None) -> 
             for column in sheet.iter_cols(min_row=1, max_row=max(sheet.max_row, 1000)):
                 for cell in column:
                     cell.number_format = "@"
+                    if cell.data_type == "f":  # openpyxl makes any text starting "=" a formula
+                        cell.data_type = "s"
     else:
         raise ValueError(f"can only write .csv or .xlsx, not {path.suffix or 'no extension'}")
     return path
@@ -225,6 +239,7 @@ def _read_csv_chunks(path: Path) -> tuple[list[str], Iterator[Grid], int]:
     separator = max((",", ";", "\t"), key=first_line.count)
     total = max(data.count(b"\n") - (1 if data.endswith(b"\n") else 0), 0)
     del data  # pandas reads the file itself, a chunk at a time
+    _check_csv_limits(path, separator)
     try:
         reader = pd.read_csv(
             path, sep=separator, header=None, dtype=str, keep_default_na=False, na_filter=False,
@@ -253,7 +268,31 @@ def _read_csv_chunks(path: Path) -> tuple[list[str], Iterator[Grid], int]:
 
 
 def _grid(frame: pd.DataFrame) -> Grid:
-    return [[cell.strip() for cell in row] for row in frame.fillna("").to_numpy(dtype=object).tolist()]
+    # The apostrophe an export put before formula-like text comes off (intake.formulas), nothing else.
+    return [
+        [unguard(cell.strip()) for cell in row] for row in frame.fillna("").to_numpy(dtype=object).tolist()
+    ]
+
+
+def _check_csv_limits(path: Path, separator: str) -> None:
+    """Rows, columns and cell sizes checked in one streaming pass before pandas builds anything.
+
+    A million-column header would have pandas allocate gigabytes before saying anything; the csv module
+    reads a row at a time, and its own field limit (128 KB) stops a cell that never ends.
+    """
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as lines:
+            for number, row in enumerate(csv.reader(lines, delimiter=separator)):
+                if number > limits.MAX_ROWS:
+                    raise limits.too_many_rows()
+                if len(row) > limits.MAX_COLUMNS:
+                    raise limits.too_many_columns(f"line {number + 1}")
+                if any(len(cell) > limits.MAX_CELL_CHARACTERS for cell in row):
+                    raise limits.cell_too_long(f"a cell on line {number + 1}")
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise limits.cell_too_long("a cell") from None
+        # Anything else the csv module dislikes is left to pandas, whose messages are explained below.
 
 
 def _explain_parser_error(message: str, separator: str) -> str:

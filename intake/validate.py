@@ -10,7 +10,6 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
-from commands.text import UNITS
 from intake.cleaning import Invalid, clean_text
 from intake.columns import FIGURE_COLUMNS, FIGURE_OPTIONAL_COLUMNS, QUOTE_COLUMNS, suggest
 from intake.dates import parse_date
@@ -18,6 +17,7 @@ from intake.errors import FieldError
 from intake.numbers import UNIT_WORDS, parse_value
 from intake.urls import check_url, url_key
 from storage.partial_date import PartialDate
+from storage.text import UNITS
 
 __all__ = [
     "FieldError",

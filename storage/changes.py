@@ -232,3 +232,16 @@ def find_item(
         figures = select(Statistic).where(Statistic.id == item_id)
         found = session.scalar(figures.with_for_update(of=Statistic) if for_update else figures)
     return found if found is not None and found.workspace_id == workspace_id else None
+
+
+def pending(
+    session: Session, workspace_id: int, kind: type[Statistic] | type[Quote]
+) -> list[Statistic | Quote]:
+    """What waits for review, oldest first."""
+    return list(
+        session.scalars(
+            select(kind)
+            .where(kind.workspace_id == workspace_id, kind.status == Status.PENDING.value)
+            .order_by(kind.created_at, kind.id)
+        )
+    )

@@ -386,6 +386,15 @@ class DeliveryState(StrEnum):
     FAILED = "failed"  # Slack refused for good (not_in_channel, ...); the subscription was paused
 
 
+class ChartState(StrEnum):
+    """A posted digest's charts, uploaded into its thread after the post is recorded."""
+
+    NONE = "none"  # no series to chart
+    PENDING = "pending"  # charts still to upload (charts_uploaded of them are done)
+    DONE = "done"
+    FAILED = "failed"  # Slack refused them for good (the channel is gone, or statbot left it)
+
+
 class Subscription(Base):
     """A channel's digest of newly published figures on a topic, on a schedule in local time."""
 
@@ -417,7 +426,10 @@ class DigestDelivery(Base):
     """One run of a subscription; the unique (subscription, run_at) row is what makes a run happen once."""
 
     __tablename__ = "digest_deliveries"
-    __table_args__ = (UniqueConstraint("subscription_id", "run_at", name="uq_digest_deliveries_run"),)
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "run_at", name="uq_digest_deliveries_run"),
+        Index("ix_digest_deliveries_chart_state", "chart_state"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
@@ -430,6 +442,11 @@ class DigestDelivery(Base):
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     detail: Mapped[str] = mapped_column(Text, default="")
+    # Charts are recorded as pending with the post, so a run that dies before uploading them is finished later.
+    chart_state: Mapped[str] = mapped_column(String(10), default=ChartState.NONE.value, server_default="none")
+    charts_uploaded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Who is uploading them: a lease, like the delivery's own claim, so two processes never upload twice.
+    charts_claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     subscription: Mapped[Subscription] = relationship(back_populates="deliveries")
 

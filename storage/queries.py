@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -16,13 +17,15 @@ from storage.models import (
     Entity,
     EntityAlias,
     Quote,
+    Source,
     Statistic,
     Status,
     Topic,
     quote_entities,
     statistic_entities,
 )
-from storage.search import Kind, matches, phrase_key, search_terms, words
+from storage.search import Kind, matches_any, phrase_key, search_terms, words
+from storage.word_forms import root, variants
 
 Item = TypeVar("Item", Statistic, Quote)
 
@@ -36,6 +39,109 @@ DIGEST_LIMIT = 500
 
 
 @dataclass
+class Concept:
+    """One thing a question asks for: a named entity (by any of its names) or a word (in any of its forms).
+
+    `phrases` are the word sequences the full-text index looks for; any one of them is a match."""
+
+    typed: str
+    entities: list[Entity]
+    phrases: list[list[str]]
+
+    @property
+    def shown(self) -> str:
+        """How an answer names it: the entity's own name when the typed words are one of its names."""
+        for entity in self.entities:
+            if phrase_key(entity.name) == self.typed:
+                return entity.name
+        return self.entities[0].name if self.entities else self.typed
+
+
+@dataclass
+class Reading:
+    """A question as search reads it: the things asked for, and the years the figures must be from."""
+
+    concepts: list[Concept]
+    period: tuple[date, date] | None = None
+    period_text: str = ""
+
+
+_YEAR = r"(?:19|20)\d\d"
+_RANGE = re.compile(rf"\b({_YEAR})\s*(?:-|–|to|until)\s*({_YEAR})\b")
+_FINANCIAL = re.compile(rf"\b({_YEAR})\s*[/-]\s*(\d\d)\b")
+_SINGLE = re.compile(rf"\b({_YEAR})\b")
+
+
+def take_period(text: str) -> tuple[tuple[date, date] | None, str, str]:
+    """Years in the question ("2020", "2019-2021", "2019 to 2021", "2017/18") as a period, how to say it,
+    and the question without them. A UK financial year runs April to March."""
+    match = _RANGE.search(text)
+    if match and int(match.group(1)) <= int(match.group(2)):
+        first, last = int(match.group(1)), int(match.group(2))
+        period = (date(first, 1, 1), date(last, 12, 31))
+        said = f"{first} to {last}"
+    else:
+        match = _FINANCIAL.search(text)
+        if match and (int(match.group(1)) + 1) % 100 == int(match.group(2)):
+            first = int(match.group(1))
+            period = (date(first, 4, 1), date(first + 1, 3, 31))
+            said = f"{first}/{match.group(2)}"
+        else:
+            match = _SINGLE.search(text)
+            if match is None:
+                return None, "", text
+            year = int(match.group(1))
+            period = (date(year, 1, 1), date(year, 12, 31))
+            said = str(year)
+    return period, said, (text[: match.start()] + " " + text[match.end() :]).strip()
+
+
+def acronym(name: str) -> str:
+    """ "Internet Watch Foundation" -> "iwf"; names of one word, or in lower case, have none."""
+    initials = [w[0] for w in name.split() if w[:1].isupper()]
+    return "".join(initials).casefold() if len(initials) >= 2 else ""
+
+
+def organisation_names(session: Session, workspace_id: int) -> list[str]:
+    """Names of the producers, reporters, speakers' organisations and entities a workspace holds."""
+    names: set[str] = set()
+    names.update(
+        session.scalars(select(Source.publisher).where(Source.workspace_id == workspace_id).distinct())
+    )
+    names.update(session.scalars(select(Entity.name).where(Entity.workspace_id == workspace_id)))
+    names.update(
+        session.scalars(select(Quote.speaker_org).where(Quote.workspace_id == workspace_id).distinct())
+    )
+    return sorted(n for n in names if n)
+
+
+def read(session: Session, workspace_id: int, question: str) -> Reading:
+    """The concepts of a question: entity phrases (with every name of their entities), then each other word
+    with its word forms and any organisation it abbreviates ("iwf" -> "Internet Watch Foundation")."""
+    period, period_text, rest = take_period(question)
+    groups, leftover = entity_groups(session, workspace_id, rest)
+    concepts: list[Concept] = []
+    for typed, entities in groups:
+        phrases = [typed]
+        for entity in entities:
+            for name in [entity.name, *(alias.alias for alias in entity.aliases)]:
+                phrase = words(name)
+                if phrase and phrase not in phrases:
+                    phrases.append(phrase)
+        concepts.append(Concept(" ".join(typed), entities, phrases))
+    short = [term for term in leftover if len(term) <= MAX_ACRONYM]
+    names = organisation_names(session, workspace_id) if short else []
+    for term in leftover:
+        phrases = [[form] for form in variants(term)]
+        phrases += [words(name) for name in names if acronym(name) == term and len(term) <= MAX_ACRONYM]
+        concepts.append(Concept(term, [], phrases))
+    return Reading(concepts, period, period_text)
+
+
+MAX_ACRONYM = 6
+
+
+@dataclass
 class Found(Generic[Item]):
     """What a question found: the best `items` (up to the limit), how many in all, and how it was read."""
 
@@ -46,10 +152,24 @@ class Found(Generic[Item]):
     corrected_to: str | None = None  # the question we answered instead of a misspelt one
     partial: bool = False  # no item matched every word; these match some
     suggestions: list[str] = field(default_factory=list)
+    some_words: int = 0  # after the items matching every word, this many match only some of them
+    reading: Reading | None = None  # how the question was read: its subjects, words and period
+    about: list[bool] = field(default_factory=list)  # per concept: every full match is tagged with it
 
 
 def entity_phrases(session: Session, workspace_id: int, text: str) -> tuple[list[Entity], list[str]]:
     """Entities named in the text by name or alias (longest phrase first), and the words left over."""
+    groups, leftover = entity_groups(session, workspace_id, text)
+    found: list[Entity] = []
+    for _, entities in groups:
+        found += [e for e in entities if e not in found]
+    return found, leftover
+
+
+def entity_groups(
+    session: Session, workspace_id: int, text: str
+) -> tuple[list[tuple[list[str], list[Entity]]], list[str]]:
+    """Each phrase of the text that names entities (longest first) with those entities, and the words left over."""
     tokens = words(text)
     grams = {
         " ".join(tokens[i : i + n]): (i, n)
@@ -62,20 +182,21 @@ def entity_phrases(session: Session, workspace_id: int, text: str) -> tuple[list
         select(EntityAlias.alias, Entity)
         .join(Entity, Entity.id == EntityAlias.entity_id)
         .where(EntityAlias.workspace_id == workspace_id, EntityAlias.alias.in_(list(grams)))
+        .order_by(Entity.id)
     ).all()
     by_alias: dict[str, list[Entity]] = {}
     for alias, entity in rows:
         by_alias.setdefault(alias, []).append(entity)
     used = [False] * len(tokens)
-    found: list[Entity] = []
+    groups: list[tuple[int, list[str], list[Entity]]] = []
     for alias in sorted(by_alias, key=lambda a: -grams[a][1]):
         start, length = grams[alias]
         if any(used[start : start + length]):
             continue
         used[start : start + length] = [True] * length
-        found += [e for e in by_alias[alias] if e not in found]
+        groups.append((start, tokens[start : start + length], by_alias[alias]))
     leftover = " ".join(t for t, u in zip(tokens, used, strict=True) if not u)
-    return found, search_terms(leftover)
+    return [(g, e) for _, g, e in sorted(groups, key=lambda group: group[0])], search_terms(leftover)
 
 
 def family_ids(session: Session, entities: Iterable[Entity]) -> set[int]:
@@ -124,9 +245,9 @@ def _find_once(
     allow_partial: bool = True,
 ) -> Found[Item]:
     kind: Kind = "statistic" if model is Statistic else "quote"
-    entities, leftover = entity_phrases(session, workspace_id, question)
+    reading = read(session, workspace_id, question)
     # An empty digest topic means every new item; an empty question (or only stop words) finds nothing.
-    if not entities and not leftover and (question.strip() or allow_partial):
+    if not reading.concepts and reading.period is None and (question.strip() or allow_partial):
         return Found(items=[], total=0)
 
     link = statistic_entities if model is Statistic else quote_entities
@@ -136,73 +257,191 @@ def _find_once(
         """The item is tagged with one of these entities (a semi-join on the link table's primary key)."""
         return select(link_item).where(link_item == model.id, link.c.entity_id.in_(list(entity_ids))).exists()
 
-    query: Select[int] = select(model.id).where(model.workspace_id == workspace_id, *where)
-    # Items naming an entity asked about come before those reached through its family (Meta for Instagram).
-    named: ColumnElement[bool] | None = None
-    if entities:
-        named = linked(e.id for e in entities)
-        query = query.where(linked(family_ids(session, entities)))
-    partial = False
-    fts = None
-    if leftover:
-        fts = matches(session, workspace_id, kind, leftover)
-        if (
-            allow_partial
-            and not entities
-            and not _exists(
-                session, query.where(model.status.in_(statuses)).join(fts, fts.c.item_id == model.id)
-            )
-        ):
-            fts = matches(session, workspace_id, kind, leftover, any_term=True)
-            partial = True
-        query = query.join(fts, fts.c.item_id == model.id)
+    families = [family_ids(session, c.entities) if c.entities else set() for c in reading.concepts]
+    conditions: list[ColumnElement[bool]] = []
+    for concept, family in zip(reading.concepts, families, strict=True):
+        text_match = model.id.in_(select(matches_any(session, workspace_id, kind, concept.phrases).c.item_id))
+        conditions.append(or_(text_match, linked(family)) if family else text_match)
 
-    # Counting every match of a broad question costs more than ranking them; past the cap, "1,000+" will do.
-    answerable = query.where(model.status.in_(statuses))
-    capped = answerable.limit(COUNT_CAP + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(capped)) or 0
-
-    # The order: named before family, best text match, superseded after the figures that replaced them,
-    # then the newest period, the latest approval and the highest id.
+    base = select(model.id).where(model.workspace_id == workspace_id, model.status.in_(statuses), *where)
+    if reading.period is not None:
+        base = base.where(*_in_period(model, reading.period))
+    every = base.where(and_(*conditions)) if conditions else base
     newest = Statistic.period_end if model is Statistic else Quote.said_on
     recency: list[ColumnElement[Any]] = [
         newest.desc().nulls_last(),
         model.published_at.desc().nulls_last(),
         model.id.desc(),
     ]
-    current = [s for s in statuses if s != Status.SUPERSEDED.value]
-    superseded = [s for s in statuses if s == Status.SUPERSEDED.value]
-    ranked: list[int] = []
-    if fts is not None:
-        # Text matches are ranked by score, so there is no index order to follow: rank the matches.
-        order: list[ColumnElement[Any]] = []
-        if named is not None:
-            order.append(case((named, 0), else_=1))
-        order += [fts.c.score.desc(), case((model.status == Status.SUPERSEDED.value, 1), else_=0), *recency]
-        ranked = list(session.scalars(answerable.order_by(*order).limit(limit)))
-    else:
-        # Rank in slices that each follow an index (workspace, status, newest first): named then family,
-        # current then superseded. A slice stops at the few rows still wanted, so a family of 100,000
-        # figures costs as little as one of ten.
-        for by_name in [named, ~named] if named is not None else [None]:
-            for group in (current, superseded):
-                wanted = limit - len(ranked)
-                if not group or wanted <= 0:
-                    continue
-                status = model.status == group[0] if len(group) == 1 else model.status.in_(group)
-                piece = query.where(status) if by_name is None else query.where(status, by_name)
-                ranked += session.scalars(piece.order_by(*recency).limit(wanted))
-    # Load the few winners whole: sorting thousands of candidates with their sources joined on is what
-    # made large libraries slow.
-    loaded = {item.id: item for item in session.scalars(select(model).where(model.id.in_(ranked))).unique()}
-    items = [loaded[item_id] for item_id in ranked]
+    wanted = max(CANDIDATES, limit)
+    complete_ids = list(session.scalars(every.order_by(*recency).limit(wanted)))
+    complete_count = _count(session, every) if len(complete_ids) >= wanted else len(complete_ids)
+    some_ids: list[int] = []
+    some_count = 0
+    if allow_partial and len(conditions) > 1:
+        # Items matching only some of the words come after those matching every one, and the answer says so.
+        some_query = base.where(or_(*conditions), ~and_(*conditions))
+        some_ids = list(session.scalars(some_query.order_by(*recency).limit(wanted)))
+        some_count = _count(session, some_query) if len(some_ids) >= wanted else len(some_ids)
+    loaded = {
+        item.id: item
+        for item in session.scalars(select(model).where(model.id.in_(complete_ids + some_ids))).unique()
+    }
+    complete, some = complete_count, some_count
+    complete_set = set(complete_ids)
+    entity_families = [{e.id for e in c.entities} for c in reading.concepts]
+    scored = [
+        (
+            relevance(loaded[i], reading, entity_families, families, found_by_index=i in complete_set),
+            loaded[i],
+        )
+        for i in complete_ids + some_ids
+    ]
+    # A subject named only in an item's evidence or notes (the 9,477 total "of which 52% on Facebook") is not
+    # what the item is about: such an item matches that word no better than one that lacks it.
+    asked = len(reading.concepts)
+    demoted = sum(1 for (matched, _), item in scored if item.id in complete_set and matched < asked)
+    dropped = sum(1 for (matched, _), _item in scored if matched == 0)
+    scored = [pair for pair in scored if pair[0][0] > 0 or not reading.concepts]
+    complete -= demoted
+    some += demoted - dropped
+    if not allow_partial:
+        scored = [pair for pair in scored if pair[0][0] == asked]
+        some = 0
+    total = complete + some
+    scored.sort(key=lambda pair: _order(pair[0], pair[1]))
+    ranked = [item for _, item in scored]
+    about = [
+        bool(family) and all(_tagged(item, family) for item in ranked if item.id in complete_set)
+        for family in families
+    ]
     return Found(
-        items=items,
+        items=ranked[:limit],
         total=min(total, COUNT_CAP),
         more_than_total=total > COUNT_CAP,
-        entities=entities,
-        partial=partial and total > 0,
+        entities=[e for c in reading.concepts for e in c.entities],
+        partial=some > 0 and complete == 0,
+        some_words=some if complete else 0,
+        reading=reading,
+        about=about,
     )
+
+
+CANDIDATES = 200
+# How well a word matches each part of a figure or quote: organisations are matched as the producer first,
+# then as the speaker's organisation, the reporter and the subject; a place or topic where it is stated.
+WEIGHTS = {
+    "producer": 6.0,
+    "speaker": 6.0,
+    "speaker_org": 5.0,
+    "geography": 5.0,
+    "topic": 4.0,
+    "measure": 4.0,
+    "words": 4.0,
+    "role": 4.0,
+    "reporter": 4.5,
+    "subject": 4.0,
+    "family": 2.0,
+    "text": 1.0,
+}
+
+
+def _tagged(item: Statistic | Quote, ids: set[int]) -> bool:
+    return any(e.id in ids for e in item.entities)
+
+
+def _fields(item: Statistic | Quote) -> dict[str, set[str]]:
+    """Each part of an item as the set of its word roots."""
+    parts: dict[str, list[str | None]]
+    source = item.source
+    reporter = [source.publisher, source.title] + ([item.via_source.publisher] if item.via_source else [])
+    if isinstance(item, Statistic):
+        # Its own producer; a figure stored before figures had one: what its reporter cites.
+        chain = item.producer.chain() if item.producer is not None else source.chain()[1:]
+        producers = [part for s in chain for part in (s.publisher, s.title)]
+        parts = {
+            "producer": list(producers),
+            "geography": [item.geography],
+            "topic": [t.name for t in item.topics],
+            "measure": [item.measure],
+            "reporter": list(reporter),
+            "text": [item.evidence, item.notes, item.value_text],
+        }
+    else:
+        parts = {
+            "speaker": [item.speaker],
+            "speaker_org": [item.speaker_org],
+            "role": [item.speaker_role],
+            "topic": [t.name for t in item.topics],
+            "words": [item.text],
+            "reporter": list(reporter),
+            "text": [item.context],
+        }
+    return {name: {root(w) for text in texts if text for w in words(text)} for name, texts in parts.items()}
+
+
+def relevance(
+    item: Statistic | Quote,
+    reading: Reading,
+    named: list[set[int]],
+    families: list[set[int]],
+    *,
+    found_by_index: bool,
+) -> tuple[int, float]:
+    """(how many of the question's words the item matches, how well): the best part each word matches."""
+    fields = _fields(item)
+    matched, score = 0, 0.0
+    for concept, own, family in zip(reading.concepts, named, families, strict=True):
+        best = 0.0
+        roots = [[root(w) for w in phrase] for phrase in concept.phrases]
+        for name, held in fields.items():
+            if any(phrase and all(r in held for r in phrase) for phrase in roots):
+                best = max(best, WEIGHTS[name])
+        if own and _tagged(item, own):
+            best = max(best, WEIGHTS["subject"])
+        elif family and _tagged(item, family):
+            best = max(best, WEIGHTS["family"])
+        if best == WEIGHTS["text"] and concept.entities:
+            best = 0.0
+        elif best == 0.0 and found_by_index and not concept.entities:
+            best = WEIGHTS["text"]  # the index's own stemming found the word where ours did not
+        matched += best > 0
+        score += best
+    return matched, score
+
+
+def _order(rank: tuple[int, float], item: Statistic | Quote) -> tuple[Any, ...]:
+    """Most words matched, best matched, current before superseded, citable (with a link) before not,
+    newest period or saying, latest, highest id."""
+    newest = (item.period_end or item.period_start) if isinstance(item, Statistic) else item.said_on
+    # An item with no period (or day said) is as new as the report it came from.
+    newest = newest or item.source.published_on
+    published = item.published_at.timestamp() if item.published_at else float("-inf")
+    return (
+        -rank[0],
+        -rank[1],
+        item.status == Status.SUPERSEDED.value,
+        not item.source.url,
+        newest is None,
+        -(newest.toordinal() if newest else 0),
+        -published,
+        -item.id,
+    )
+
+
+def _in_period(model: type[Item], period: tuple[date, date]) -> list[ColumnElement[bool]]:
+    """Items whose period (or day said) overlaps the asked one; items with none are not "from 2020"."""
+    start, end = period
+    if model is Statistic:
+        first = func.coalesce(Statistic.period_start, Statistic.period_end)
+        last = func.coalesce(Statistic.period_end, Statistic.period_start)
+        return [first.is_not(None), first <= end, last >= start]
+    return [Quote.said_on.is_not(None), Quote.said_on >= start, Quote.said_on <= end]
+
+
+def _count(session: Session, query: Select[Any]) -> int:
+    capped = query.limit(COUNT_CAP + 1).subquery()
+    return session.scalar(select(func.count()).select_from(capped)) or 0
 
 
 def published_between(
@@ -235,19 +474,20 @@ def corrected_between(
     return found.items
 
 
-def _exists(session: Session, query: Select[Any]) -> bool:
-    return session.scalar(select(query.limit(1).exists())) or False
-
-
 def vocabulary(session: Session, workspace_id: int, model: type[Item]) -> dict[str, str]:
-    """Names a person might be reaching for (entities, aliases, topics; speakers for quotes), key -> shown name."""
+    """Names a person might be reaching for, key -> shown name: an alias is shown as the words of the entity's
+    own name it is ("meta" -> "Meta" of "Meta Platforms"), else as that name (an alias such as "facebook
+    owned apps" is matched, never shown); then topics and, for quotes, speakers."""
     names: dict[str, str] = {}
     for alias, name in session.execute(
         select(EntityAlias.alias, Entity.name)
         .join(Entity, Entity.id == EntityAlias.entity_id)
         .where(EntityAlias.workspace_id == workspace_id)
     ):
-        names[alias] = _shown_alias(alias, name)
+        at = name.casefold().find(alias)
+        names[alias] = (
+            name[at : at + len(alias)] if at >= 0 and phrase_key(name[at : at + len(alias)]) else name
+        )
     shown: list[str] = list(session.scalars(select(Topic.name).where(Topic.workspace_id == workspace_id)))
     if model is Quote:
         shown += session.scalars(
@@ -258,14 +498,6 @@ def vocabulary(session: Session, workspace_id: int, model: type[Item]) -> dict[s
     names.update((phrase_key(n), n) for n in shown)
     names.pop("", None)
     return names
-
-
-def _shown_alias(alias: str, name: str) -> str:
-    """An alias as the entity's own name writes it ("meta" in "Meta Platforms" -> "Meta"), else capitalised."""
-    at = name.casefold().find(alias)
-    if at >= 0:
-        return name[at : at + len(alias)]
-    return alias.upper() if len(alias) <= 4 else alias.title()
 
 
 def correct(
@@ -285,4 +517,7 @@ def correct(
     keys = difflib.get_close_matches(" ".join(asked), list(known), n=3, cutoff=SUGGESTION_CUTOFF)
     for word in asked:
         keys += difflib.get_close_matches(word, list(known), n=2, cutoff=SUGGESTION_CUTOFF)
-    return corrected, list(dict.fromkeys(known[key] for key in keys))[:3]
+    # Suggesting what was typed ("No quotes match apple. Did you mean Apple?") helps nobody.
+    typed = phrase_key(question)
+    suggestions = [known[key] for key in keys if phrase_key(known[key]) != typed and key != typed]
+    return corrected, list(dict.fromkeys(suggestions))[:3]

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from storage.models import Editor
+
+# A Slack user id: U (or W, in Enterprise Grid) then capital letters and digits.
+USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
+
+
+def is_user_id(text: str) -> bool:
+    return bool(USER_ID.match(text))
 
 
 def is_editor(session: Session, workspace_id: int, user_id: str) -> bool:

@@ -6,7 +6,17 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Float, Integer, Subquery, func, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Subquery,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from storage.models import Entity, Quote, SearchDocument, Source, Statistic
@@ -139,9 +149,10 @@ def item_body(item: Statistic | Quote) -> str:
     fields = {name: getattr(item, name) for name in (
         ("measure", "value_text", "geography", "evidence", "notes") if kind == "statistic" else
         ("text", "speaker", "speaker_role", "speaker_org", "context"))}  # fmt: skip
-    sources = source_words(item.source)
     if isinstance(item, Statistic):
-        sources += source_words(item.producer)
+        sources = source_words(item.source) + source_words(item.producer)
+    else:  # only the outlet that reported the words: what it cites is a figure's producer, not the speaker's
+        sources = [item.source.title, item.source.publisher]
     via = item.via_source.publisher if item.via_source is not None else ""
     return body(
         kind,
@@ -183,6 +194,43 @@ def matches(
             " LIMIT -1"
         )
         .bindparams(fts_query=fts_query, fts_workspace=workspace_id, fts_kind=kind)
+        .columns(item_id=Integer, score=Float)
+        .subquery("fts")
+    )
+
+
+def matches_any(session: Session, workspace_id: int, kind: Kind, phrases: list[list[str]]) -> Subquery:
+    """A subquery of (item_id, score) for documents holding any of the phrases (each a list of bare words).
+
+    The words come from `words`, so they hold only letters, digits and underscores; each phrase is still
+    quoted for FTS5 and passed as a bound parameter, so no user text is ever read as query syntax."""
+    phrases = [[w for w in phrase if w][:MAX_TERMS] for phrase in phrases if phrase][: MAX_TERMS * 4]
+    if session.get_bind().dialect.name == "postgresql":
+        query = func.websearch_to_tsquery(
+            "english", " or ".join('"' + " ".join(phrase) + '"' for phrase in phrases)
+        )
+        tsv: ColumnElement[Any] = literal_column("search_documents.tsv")
+        return (
+            select(SearchDocument.item_id.label("item_id"), func.ts_rank(tsv, query).label("score"))
+            .where(
+                tsv.op("@@")(query), SearchDocument.workspace_id == workspace_id, SearchDocument.kind == kind
+            )
+            .subquery("fts")
+        )
+    fts_query = " OR ".join('"' + " ".join(phrase).replace('"', '""') + '"' for phrase in phrases)
+    return (
+        text(
+            "SELECT d.item_id AS item_id, -bm25(search_fts) AS score FROM search_fts"
+            " CROSS JOIN search_documents d ON d.id = search_fts.rowid"
+            " WHERE search_fts MATCH :fts_query AND d.workspace_id = :fts_workspace AND d.kind = :fts_kind"
+            " LIMIT -1"
+        )
+        # Unique names: a question of several words joins one of these subqueries for each word.
+        .bindparams(
+            bindparam("fts_query", fts_query, unique=True),
+            bindparam("fts_workspace", workspace_id, unique=True),
+            bindparam("fts_kind", kind, unique=True),
+        )
         .columns(item_id=Integer, score=Float)
         .subquery("fts")
     )

@@ -1,7 +1,8 @@
 """Slack tokens at rest: Fernet encryption with keys from `STATBOT_ENCRYPTION_KEY`.
 
 The variable holds one key, or several separated by commas: the first encrypts, all of them decrypt, so a
-key is rotated by putting the new one first and dropping the old one once every token has been rewritten.
+key is rotated by putting the new one first, running `statbot rotate-key` (which rewrites every stored token
+with it), and then dropping the old one.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ class TokenCipher:
         if not parts:
             raise BadEncryptionKey("STATBOT_ENCRYPTION_KEY is empty")
         try:
-            self._fernet = MultiFernet([Fernet(part.encode()) for part in parts])
+            fernets = [Fernet(part.encode()) for part in parts]
+            self._first = fernets[0]
+            self._fernet = MultiFernet(fernets)
         except ValueError as error:
             raise BadEncryptionKey(
                 "STATBOT_ENCRYPTION_KEY must be 32 url-safe base64-encoded bytes (a Fernet key); "
@@ -49,6 +52,23 @@ class TokenCipher:
             raise UndecryptableToken(
                 "A stored Slack token does not decrypt with STATBOT_ENCRYPTION_KEY. If the key was changed, "
                 "put the new key first and the old one after it, separated by a comma."
+            ) from error
+
+    def is_current(self, stored: str) -> bool:
+        """Whether `stored` is encrypted with the first key (the one new tokens are encrypted with)."""
+        try:
+            self._first.decrypt(stored.encode())
+        except InvalidToken:
+            return False
+        return True
+
+    def rotate(self, stored: str) -> str:
+        """`stored` encrypted again with the first key; UndecryptableToken if no configured key opens it."""
+        try:
+            return self._fernet.rotate(stored.encode()).decode()
+        except InvalidToken as error:
+            raise UndecryptableToken(
+                "A stored Slack token does not decrypt with STATBOT_ENCRYPTION_KEY."
             ) from error
 
 

@@ -283,18 +283,28 @@ def entity(
     session: Session, workspace_id: int, name: str, *, kind: str = "organisation",
     aliases: Iterable[str] = (), owner: Entity | None = None,
 ) -> Entity:  # fmt: skip
-    """A curated entity (the sample's): the one known by this name or alias, created with its kind, owner
-    and aliases if none is; its missing aliases are added. Rows that merely name entities go through `add`."""
+    """A curated entity (the sample's): the one whose name this is, created with its kind, owner and
+    aliases if none is; its missing aliases are added. A name that is only another entity's alias makes an
+    entity of its own, owned by that one (as `add` does). Rows that merely name entities go through `add`."""
     key = search.phrase_key(name)
-    found = session.scalar(
-        select(Entity)
-        .join(EntityAlias, EntityAlias.entity_id == Entity.id)
-        .where(EntityAlias.workspace_id == workspace_id, EntityAlias.alias == key)
-        .order_by(Entity.owner_id.is_not(None), Entity.id)
-        .limit(1)
-    ) or session.scalar(select(Entity).where(Entity.workspace_id == workspace_id, Entity.name == name))
+    by_alias = list(
+        session.scalars(
+            select(Entity)
+            .join(EntityAlias, EntityAlias.entity_id == Entity.id)
+            .where(EntityAlias.workspace_id == workspace_id, EntityAlias.alias == key)
+            .order_by(Entity.owner_id.is_not(None), Entity.id)
+        ).unique()
+    )
+    found = next((e for e in by_alias if search.phrase_key(e.name) == key), None) or session.scalar(
+        select(Entity).where(Entity.workspace_id == workspace_id, Entity.name == name)
+    )
     if found is None:
-        found = Entity(workspace_id=workspace_id, name=name, kind=kind, owner=owner)
+        found = Entity(
+            workspace_id=workspace_id,
+            name=name,
+            kind=kind,
+            owner=owner or (by_alias[0] if by_alias else None),
+        )
         session.add(found)
     known = {alias.alias for alias in found.aliases}
     for alias in (name, *aliases):
@@ -571,44 +581,52 @@ class _Writer:
                 self.conflicts.append(Conflict(row, name, before, after))
 
     def resolve_entities(self, names: set[str]) -> None:
+        """Each name's entity: the one whose own name it is. A name that is only another entity's alias
+        ("Meta" for "Meta Platforms") gets an entity of its own, owned by that one, so a row keeps the
+        subject it names and searches for the other still find it; a name nobody knows, a new entity."""
         wanted = {self.key(n): n for n in names if self.key(n) not in self.entity_ids}
         wanted.pop("", None)
         if not wanted:
             return
         keys = sorted(wanted)
         found: dict[str, int] = {}
+        owners: dict[str, int] = {}  # an alias's first holder: an entity without an owner, the oldest first
         for start in range(0, len(keys), BATCH):
             rows = self.connection.execute(
-                select(EntityAlias.alias, EntityAlias.entity_id)
+                select(EntityAlias.alias, EntityAlias.entity_id, Entity.name)
                 .join(Entity, Entity.id == EntityAlias.entity_id)
                 .where(
                     EntityAlias.workspace_id == self.workspace_id,
                     EntityAlias.alias.in_(keys[start : start + BATCH]),
                 )
-                .order_by(Entity.owner_id.is_not(None).desc(), Entity.id.desc())
-            ).all()  # the last row of each alias wins: an entity without an owner, the oldest first
-            found |= {alias: entity_id for alias, entity_id in rows}
-        missing = [wanted[k] for k in keys if k not in found]
+                .order_by(Entity.owner_id.is_not(None), Entity.id)
+            ).all()
+            for alias, entity_id, name in rows:
+                owners.setdefault(alias, entity_id)
+                if alias not in found and self.key(name) == alias:
+                    found[alias] = entity_id
+        missing = [k for k in keys if k not in found]
         if missing:
             created = self.connection.execute(
-                insert(_ENTITIES).returning(_ENTITIES.c.id, _ENTITIES.c.name, sort_by_parameter_order=True),
+                insert(_ENTITIES).returning(_ENTITIES.c.id, sort_by_parameter_order=True),
                 [
-                    {"workspace_id": self.workspace_id, "name": name, "kind": "organisation"}
-                    for name in missing
+                    {
+                        "workspace_id": self.workspace_id,
+                        "name": wanted[k],
+                        "kind": "organisation",
+                        "owner_id": owners.get(k),
+                    }
+                    for k in missing
                 ],
             ).all()
             self.connection.execute(
                 insert(_ALIASES),
                 [
-                    {
-                        "entity_id": row.id,
-                        "workspace_id": self.workspace_id,
-                        "alias": search.phrase_key(row.name),
-                    }
-                    for row in created
+                    {"entity_id": row.id, "workspace_id": self.workspace_id, "alias": k}
+                    for k, row in zip(missing, created, strict=True)
                 ],
             )
-            found |= {search.phrase_key(row.name): row.id for row in created}
+            found |= {k: row.id for k, row in zip(missing, created, strict=True)}
         self.entity_ids |= found
         self._load_entity_names(set(found.values()) - set(self.entity_chains))
 
@@ -818,6 +836,8 @@ class _Writer:
             entity_search = search.entity_words([self.entity_chains[e] for e in entity_ids])
             entity_display = [self.entity_chains[e][0][0] for e in entity_ids]
             sources = self.source_names.get(row["source_id"], [])
+            if kind == "quote":  # only the outlet that reported the words, not what it cites
+                sources = sources[:2]
             if row.get("producer_id"):
                 sources = sources + self.source_names.get(row["producer_id"], [])
             via = self.source_details.get(row["via_source_id"]) if row.get("via_source_id") else None

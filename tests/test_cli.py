@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.local_slack import SlackStandIn
 from bot.oauth import BOT_SCOPES
 from storage.token_cipher import TokenCipher
 from tests.conftest import SIGNING_SECRET, TEAM
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 
 STATBOT = str(Path(sys.executable).with_name("statbot"))
 
@@ -95,6 +95,7 @@ def test_serve_runs_gunicorn_and_answers_signed_slash_commands(tmp_path: Path, s
         "SLACK_BOT_TOKEN": "xoxb-serve",
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": standin.api_url,
+        "STATBOT_RESPONSE_URL_ALLOW_LOOPBACK": "1",
     }
     server = subprocess.Popen(
         [STATBOT, "serve", "--port", str(port), "--workers", "1"],
@@ -122,7 +123,7 @@ def test_serve_runs_gunicorn_and_answers_signed_slash_commands(tmp_path: Path, s
         assert status == 401
     finally:
         server.terminate()
-        output, _ = server.communicate(timeout=10)
+        output, _ = server.communicate(timeout=30)
     logged = output.decode()
     requests = [
         json.loads(line) for line in logged.splitlines() if line.startswith("{") and '"request"' in line

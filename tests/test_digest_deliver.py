@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import make_client
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from digests import deliver, subscriptions
 from digests.schedule import Schedule
 from storage import changes
@@ -23,7 +24,6 @@ from storage.models import DigestDelivery, Statistic, Subscription
 from storage.partial_date import PartialDate
 from tests import items
 from tests.conftest import BOT_TOKEN
-from tests.slackapi.standin import SlackStandIn
 
 CHANNEL = "C0DIGEST"
 SUBSCRIBER = "U0SUBSCRIBER"

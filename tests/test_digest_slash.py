@@ -13,14 +13,14 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
+from bot.slack_limits import message_problem
 from bot.web import create_wsgi
 from storage import roles
 from storage.models import DigestDelivery, Subscription, utcnow
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.http_server import serving
-from tests.slackapi.limits import message_problem
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 from tests.test_digest_deliver import publish
 
 CHANNEL = "C0TEAM"
@@ -34,6 +34,7 @@ def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]
         bot_token=BOT_TOKEN,
         signing_secret=SIGNING_SECRET,
         api_url=standin.api_url,
+        response_url_allow_loopback=True,
     )
     standin.add_user(USER, tz="America/New_York")
     standin.add_channel(CHANNEL)
@@ -54,7 +55,7 @@ def digest(
     if raw:
         reply: dict[str, Any] = json.loads(raw)
         return reply
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while not standin.response_posts(key) and time.monotonic() < deadline:
         time.sleep(0.01)
     [reply] = standin.response_posts(key)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from commands import forms, review
 from storage import changes, roles, workspaces
@@ -26,7 +27,6 @@ from tests.slackapi.signing import (
     slash_command_body,
     view_submission_payload,
 )
-from tests.slackapi.standin import SlackStandIn
 from tests.test_http import message_text
 from tests.test_manage_http import ask
 

@@ -72,16 +72,20 @@ def test_quotes_are_imported_with_kind_quotes(run: object, engine: Engine) -> No
     assert counts(engine)["Quote"] == 1
 
 
-def test_known_entities_are_matched_through_their_aliases(
+def test_known_entities_are_matched_by_name_and_an_alias_never_renames_a_subject(
     run: object, engine: Engine, home_id: int, tmp_path: Path
 ) -> None:
     before = counts(engine)
-    path = write_csv(tmp_path / "f.csv", [figure_row(1, entities="instagram;meta;Roblox")])
+    path = write_csv(tmp_path / "f.csv", [figure_row(1, entities="instagram;Meta;Roblox")])
     assert run("import", path) == 0  # type: ignore[operator]
-    assert counts(engine)["Entity"] == before["Entity"] + 1  # only Roblox is new
+    # Instagram is known by name; "Meta" is only an alias of Meta Platforms, so it becomes an entity of its
+    # own (owned by Meta Platforms, so searches for either find it); Roblox is new.
+    assert counts(engine)["Entity"] == before["Entity"] + 2
     with make_sessions(engine)() as session:
         stat = session.scalars(select(Statistic).where(Statistic.measure.like("%number 1"))).one()
-        assert sorted(e.name for e in stat.entities) == ["Instagram", "Meta Platforms", "Roblox"]
+        assert sorted(e.name for e in stat.entities) == ["Instagram", "Meta", "Roblox"]
+        meta = next(e for e in stat.entities if e.name == "Meta")
+        assert meta.owner is not None and meta.owner.name == "Meta Platforms"
 
 
 def test_a_file_with_bad_rows_imports_nothing_and_says_row_column_and_why(

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.feeds import poll_feeds
+from bot.local_slack import RESPONSE_URL, UPLOAD, SlackStandIn
 from bot.oauth import stores
 from bot.web import create_wsgi
 from bot.workspace_clients import WorkspaceClients
@@ -50,7 +51,6 @@ from tests.slackapi.signing import (
     slash_command_body,
     view_submission_payload,
 )
-from tests.slackapi.standin import RESPONSE_URL, UPLOAD, SlackStandIn
 from tests.test_dm_import_http import as_csv
 from tests.test_feeds_http import rss
 from tests.test_forms_http import GOOD, state
@@ -285,7 +285,7 @@ def ask(world: World, team: Team, command: str, text: str, **kwargs: Any) -> str
     return shown
 
 
-def later(world: World, key: str, count: int = 1, timeout: float = 10) -> str:
+def later(world: World, key: str, count: int = 1, timeout: float = 30) -> str:
     """What was sent to a response_url after the ack (lazy listeners work in the background)."""
     deadline = time.monotonic() + timeout
     while len(world.standin.response_posts(key)) < count:
@@ -775,7 +775,7 @@ def test_a_request_naming_a_team_but_signed_for_another_app_is_rejected_and_chan
     assert snapshot(world.engine, world.one) == before
     # Signed with this app's secret the same request does act, so the refusal above was the signature's.
     assert FORGED[kind](world, SIGNING_SECRET) == 200
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while snapshot(world.engine, world.one, installed=kind != "event") == before:
         assert time.monotonic() < deadline, f"the properly signed {kind} changed nothing"
         time.sleep(0.05)

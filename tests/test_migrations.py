@@ -54,7 +54,7 @@ def test_0011_merges_sources_that_share_a_link_into_the_oldest(tmp_path: object)
     try:
         for url in urls:
             engine = make_engine(url)
-            migrate.upgrade(engine, "0009")
+            migrate.upgrade(engine, "0010")
             with engine.begin() as connection:
                 connection.execute(
                     text(

@@ -30,7 +30,13 @@ def _writes(tree: ast.AST) -> list[str]:
             name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
             if name in MODELS:
                 found.append(f"{node.lineno}: {name}(...)")
-            if name in ("insert", "update", "delete") and node.args:
+            # The statement's target is a table or model (`update(Statistic)`), never a query: a set's
+            # `names.update(session.scalars(select(Quote.speaker_org)))` only reads.
+            if (
+                name in ("insert", "update", "delete")
+                and node.args
+                and not isinstance(node.args[0], ast.Call)
+            ):
                 target = ast.unparse(node.args[0])
                 if any(word in target for word in MODELS | TABLES | {"__table__"}):
                     found.append(f"{node.lineno}: {name}({target})")
@@ -63,6 +69,8 @@ def test_the_scan_finds_a_second_writer() -> None:
         "session.execute(update(AuditEntry).values(actor='x'))\n"
     )
     assert len(_writes(ast.parse(sneaky))) == 4
+    reading = "names.update(session.scalars(select(Quote.speaker_org).distinct()))\n"
+    assert _writes(ast.parse(reading)) == []
 
 
 def test_storage_write_offers_one_function_per_kind_of_write() -> None:

@@ -176,7 +176,7 @@ def post(url: str, body: str, headers: dict[str, str]) -> tuple[int, dict[str, s
         raise ValueError(f"not an HTTP URL: {url}")  # urllib would also open file:// URLs
     request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310  (scheme checked)
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  (scheme checked)
             return response.status, dict(response.headers.items()), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers.items()), error.read().decode()
@@ -199,7 +199,7 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
         raise ValueError(f"not an HTTP URL: {url}")
     request = urllib.request.Request(url, headers=headers or {}, method="GET")  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310  (scheme checked)
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  (scheme checked)
             return response.status, dict(response.headers.items()), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers.items()), error.read().decode()

@@ -1,7 +1,7 @@
 """one link, one source; a producer per figure; list order kept
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01 04:20:00
 
 - Sources: one link is one source per workspace; a source without a link is its publisher, title and
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""A stand-in for the Slack Web API on 127.0.0.1, for HTTP-level tests.
+"""A stand-in for the Slack Web API on 127.0.0.1, for HTTP-level tests and the local console.
 
 Point ``slack_sdk.WebClient(base_url=standin.api_url)`` (or SLACK_API_URL) at it and the bot
 talks real HTTP: JSON, form and multipart bodies are parsed as Slack parses them, Slack's
@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from .limits import Problem, message_problem, view_problem
+from bot.slack_limits import Problem, message_problem, view_problem
 
 RESPONSE_URL = "response_url"  # Call.method of a POST to a response_url
 UPLOAD = "upload"  # Call.method of the raw-bytes POST to a files.getUploadURLExternal URL
@@ -43,7 +43,7 @@ FIRST_TS_MICROS = 1_700_000_000_000_000
 # Methods that authenticate with the app's client id and secret rather than a token.
 CLIENT_METHODS = ("oauth.v2.access",)
 CLIENT_ID = "1111.2222"
-CLIENT_SECRET = "standin-client-secret"
+CLIENT_SECRET = "standin-client-secret"  # noqa: S105 (the stand-in's own, not a secret)
 TOKEN_LIFETIME = 43_200  # seconds, as Slack's rotating tokens
 
 
@@ -92,6 +92,7 @@ class _Fault:
     retry_after: int
     drop: bool
     times: int
+    hold: threading.Event | None = None
 
 
 def _error(error: str, **extra: Any) -> dict[str, Any]:
@@ -222,6 +223,7 @@ class SlackStandIn:
         tz_offset: int | None = None,
         is_admin: bool = False,
         is_owner: bool = False,
+        is_primary_owner: bool = False,
         is_bot: bool = False,
         deleted: bool = False,
     ) -> dict[str, Any]:
@@ -233,7 +235,8 @@ class SlackStandIn:
         user = {
             "id": user_id, "team_id": self.team_id, "name": name, "deleted": deleted,
             "real_name": real_name or name, "tz": tz, "tz_label": tz, "tz_offset": tz_offset,
-            "is_admin": is_admin, "is_owner": is_owner, "is_bot": is_bot, "is_restricted": False,
+            "is_admin": is_admin, "is_owner": is_owner, "is_primary_owner": is_primary_owner,
+            "is_bot": is_bot, "is_restricted": False,
             "profile": {"real_name": real_name or name, "display_name": name, "team": self.team_id},
         }  # fmt: skip
         with self._lock:
@@ -309,6 +312,14 @@ class SlackStandIn:
         with self._lock:
             return self.tokens.get(token or "", self.team_id)
 
+    def hang_next(self, method: str) -> threading.Event:
+        """Hold the next call to ``method`` unanswered until the returned event is set (or 60 s pass), then
+        close the socket without answering: the moment to kill the caller mid-call."""
+        release = threading.Event()
+        with self._lock:
+            self._faults.setdefault(method, []).append(_Fault(0, None, 0, True, 1, release))
+        return release
+
     def drop_connection_next(self, method: str, *, times: int = 1) -> None:
         """Close the socket without answering the next ``times`` calls (a network error)."""
         with self._lock:
@@ -348,7 +359,7 @@ class SlackStandIn:
             self._uploads.clear()
 
     def wait_for(
-        self, method: str, count: int = 1, timeout: float = 5.0, *, ok: bool | None = None
+        self, method: str, count: int = 1, timeout: float = 30.0, *, ok: bool | None = None
     ) -> list[Call]:
         """Poll until ``count`` matching calls exist (bots post from worker threads)."""
         deadline = time.monotonic() + timeout
@@ -401,6 +412,8 @@ class SlackStandIn:
         if fault is not None:
             if fault.drop:
                 self._record(Call(method, params, token, headers, True, url.path, None))
+                if fault.hold is not None:
+                    fault.hold.wait(timeout=60)
                 req.close_connection = True  # nothing written: the client sees the socket close
                 return
             default = {429: "ratelimited"}.get(fault.status, "internal_error")
