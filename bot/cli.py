@@ -129,6 +129,13 @@ def run_console(settings: Settings, files: Path | None = None, form: Path | None
     return 0
 
 
+def _log_xml_problems() -> None:
+    """Said by the processes that read feeds and files (serve, socket, clock, run) once they start: not
+    before, so a setting that stops them is still the one line they print."""
+    for problem in xml_safety.problems():
+        logging.getLogger("statbot").warning(problem)
+
+
 def serve(
     settings: Settings,
     port: int,
@@ -155,6 +162,7 @@ def serve(
         return 2
     from bot.web import serve as serve_http
 
+    _log_xml_problems()
     serve_http(
         settings,
         port=port,
@@ -183,6 +191,7 @@ def socket(settings: Settings) -> int:
         return 2
     from bot.socket import SocketModeRefused, run
 
+    _log_xml_problems()
     try:
         run(settings)
     except SocketModeRefused as refused:
@@ -207,6 +216,7 @@ def run(settings: Settings) -> int:
         "(see README to connect it to Slack).",
         flush=True,
     )
+    _log_xml_problems()
     return run_console(settings)
 
 
@@ -438,6 +448,7 @@ def clock(settings: Settings) -> int:
     from bot import clock as clock_process
     from bot.feeds import poll_feeds
 
+    _log_xml_problems()
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
     slack = clients(settings, engine, sessions)
@@ -632,9 +643,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"statbot: {error}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level, settings.secrets)
-    if args.command in ("serve", "socket", "clock", "run"):  # the processes that read feeds and files
-        for problem in xml_safety.problems():
-            logging.getLogger("statbot").warning(problem)
     try:
         settings.check()
         if args.command in NEEDS_TABLES or args.command in ("init", "migrate"):
