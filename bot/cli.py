@@ -106,7 +106,9 @@ def _console(
     )
 
 
-def ask(settings: Settings, line: str, as_json: bool, files: Path | None = None, form: Path | None = None) -> int:
+def ask(
+    settings: Settings, line: str, as_json: bool, files: Path | None = None, form: Path | None = None
+) -> int:
     session = _console(settings, files=files, form=form, prompt=sys.stdin.isatty())
     try:
         status = session.command(line, as_json=as_json)
@@ -122,6 +124,12 @@ def run_console(settings: Settings, files: Path | None = None, form: Path | None
     finally:
         session.close()
     return 0
+
+
+def warn_if_xml_unsafe() -> None:
+    """The processes that read feeds and files say so at start when this Python's expat is one that crashes."""
+    for problem in xml_safety.problems():
+        logging.getLogger("statbot").warning(problem)
 
 
 def serve(
@@ -148,6 +156,7 @@ def serve(
             file=sys.stderr,
         )
         return 2
+    warn_if_xml_unsafe()
     from bot.web import serve as serve_http
 
     serve_http(
@@ -178,6 +187,7 @@ def socket(settings: Settings) -> int:
         return 2
     from bot.socket import SocketModeRefused, run
 
+    warn_if_xml_unsafe()
     try:
         run(settings)
     except SocketModeRefused as refused:
@@ -232,7 +242,9 @@ def import_sheet(
                 sheet = as_other
                 kind = other
             else:
-                hint = f" Its columns are those of {other}: run again with --kind {other}." if as_other else ""
+                hint = (
+                    f" Its columns are those of {other}: run again with --kind {other}." if as_other else ""
+                )
                 print(f"Nothing imported: {error.message}{hint}", file=sys.stderr)
                 return 1
     kind = kind or "figures"
@@ -411,6 +423,7 @@ def clock(settings: Settings) -> int:
     from bot import clock as clock_process
     from bot.feeds import poll_feeds
 
+    warn_if_xml_unsafe()
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
     slack = clients(settings, engine, sessions)
@@ -474,7 +487,9 @@ def parser() -> argparse.ArgumentParser:
     )
     ask_parser.add_argument("line", help='the slash command as typed in Slack, quoted: "/stats facebook"')
     ask_parser.add_argument("--json", action="store_true", help="print the Slack message payload")
-    console_parser = commands.add_parser("console", help="answer slash commands typed or piped on standard input")
+    console_parser = commands.add_parser(
+        "console", help="answer slash commands typed or piped on standard input"
+    )
     for local in (ask_parser, console_parser):
         local.add_argument(
             "--form", type=Path, metavar="FILE",
@@ -515,7 +530,9 @@ def parser() -> argparse.ArgumentParser:
         "export", help="write published figures or quotes in the import columns"
     )
     export_parser.add_argument("words", nargs="*", help="only items matching these words (a topic, say)")
-    export_parser.add_argument("--kind", choices=["figures", "quotes"], default="figures", help="what to write")
+    export_parser.add_argument(
+        "--kind", choices=["figures", "quotes"], default="figures", help="what to write"
+    )
     export_parser.add_argument("--xlsx", action="store_true", help="write an Excel workbook (else CSV)")
     export_parser.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
     export_parser.add_argument("--team", metavar="T123", help=TEAM_HELP)
@@ -598,9 +615,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"statbot: {error}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level, settings.secrets)
-    if args.command in ("serve", "socket", "clock", "run"):  # the processes that read feeds and files
-        for problem in xml_safety.problems():
-            logging.getLogger("statbot").warning(problem)
     try:
         settings.check()
         if args.command in NEEDS_TABLES or args.command in ("init", "migrate"):

@@ -11,7 +11,7 @@ from datetime import time
 from functools import cache
 from typing import Literal
 
-from commands import mentions
+from storage import mentions
 
 Frequency = Literal["weekly", "daily"]
 
