@@ -359,7 +359,7 @@ def rotate_key(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    from storage.installations import rotate_tokens
+    from bot.installations import rotate_tokens
     from storage.token_cipher import TokenCipher
 
     engine = make_engine(settings.database_url)
