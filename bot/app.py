@@ -26,6 +26,7 @@ from bot import commands_table, dedupe, dm_import, forms, ingest, oauth, review
 from bot.answer_cache import AnswerCache
 from bot.config import Settings
 from bot.ingest_pool import IngestPool
+from bot.installations import EncryptedInstallationStore
 from bot.questions import answer
 from bot.response_urls import is_slacks, refuse_others
 from bot.slash import Wiring
@@ -34,7 +35,6 @@ from commands.reply import SHARE_ACTION
 from ingest.fetch import FetchSettings
 from storage import workspaces
 from storage.db import read_only
-from storage.installations import EncryptedInstallationStore
 
 log = logging.getLogger("statbot")
 

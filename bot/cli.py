@@ -129,9 +129,8 @@ def run_console(settings: Settings, files: Path | None = None, form: Path | None
     return 0
 
 
-def _log_xml_problems() -> None:
-    """Said by the processes that read feeds and files (serve, socket, clock, run) once they start: not
-    before, so a setting that stops them is still the one line they print."""
+def warn_if_xml_unsafe() -> None:
+    """The processes that read feeds and files say so at start when this Python's expat is one that crashes."""
     for problem in xml_safety.problems():
         logging.getLogger("statbot").warning(problem)
 
@@ -160,9 +159,9 @@ def serve(
             file=sys.stderr,
         )
         return 2
+    warn_if_xml_unsafe()
     from bot.web import serve as serve_http
 
-    _log_xml_problems()
     serve_http(
         settings,
         port=port,
@@ -191,7 +190,7 @@ def socket(settings: Settings) -> int:
         return 2
     from bot.socket import SocketModeRefused, run
 
-    _log_xml_problems()
+    warn_if_xml_unsafe()
     try:
         run(settings)
     except SocketModeRefused as refused:
@@ -216,7 +215,6 @@ def run(settings: Settings) -> int:
         "(see README to connect it to Slack).",
         flush=True,
     )
-    _log_xml_problems()
     return run_console(settings)
 
 
@@ -384,7 +382,7 @@ def rotate_key(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    from storage.installations import rotate_tokens
+    from bot.installations import rotate_tokens
     from storage.token_cipher import TokenCipher
 
     engine = make_engine(settings.database_url)
@@ -448,7 +446,7 @@ def clock(settings: Settings) -> int:
     from bot import clock as clock_process
     from bot.feeds import poll_feeds
 
-    _log_xml_problems()
+    warn_if_xml_unsafe()
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
     slack = clients(settings, engine, sessions)

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
-from commands import mentions, table
+from commands import table
 from commands.reply import Reply, context, section
 from commands.text import escape, format_value, plural
-from storage import changes, roles, workspaces
+from storage import changes, mentions, roles, workspaces
 from storage.models import Quote, Statistic
 
 _ID = re.compile(r"^#?(\d{1,9})$")

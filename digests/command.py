@@ -11,7 +11,7 @@ from datetime import time
 from functools import cache
 from typing import Literal
 
-from storage.text import ANY_MENTION
+from storage import mentions
 
 Frequency = Literal["weekly", "daily"]
 
@@ -286,7 +286,7 @@ def _parse_subscribe(words: list[str]) -> Subscribe | CommandError:
             "Drop the day, or write `weekly` instead of `daily`."
         )
     topic = " ".join(words)
-    if ANY_MENTION.search(topic):
+    if mentions.ANY_MENTION.search(topic):
         return CommandError(
             "A digest goes to the channel you type `/digest subscribe` in, and its topic is words to look for, "
             "not a person or a channel. To send one to another channel, run the command there, e.g. "

@@ -4,13 +4,10 @@ It sits in storage, the lowest layer, because intake (units), digests and comman
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 CURRENCY_SIGNS = {"gbp": "£", "usd": "$", "eur": "€"}
 UNITS = ("percent", "count", "gbp", "usd", "eur", "ratio")
-# A person or channel as Slack sends it in escaped command text (`<@U123|alice>`, `<#C123|press>`), anywhere.
-ANY_MENTION = re.compile(r"<[@#][A-Z0-9]+(?:\|[^>]*)?>")
 
 
 def escape(text: str) -> str:

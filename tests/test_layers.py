@@ -24,10 +24,6 @@ ALLOWED = {
     # Input types (FigureInput, QuoteInput) belong in storage; they still live in intake/validate.py.
     ("storage/changes.py", "intake.validate"),
     ("storage/sheets.py", "intake.validate"),
-    # slack-sdk's installation and OAuth-state stores, subclassed in storage; the subclass belongs in bot/.
-    ("storage/installations.py", "slack_sdk.oauth.installation_store.sqlalchemy"),
-    ("storage/installations.py", "slack_sdk.oauth.sqlalchemy_utils"),
-    ("storage/installations.py", "slack_sdk.oauth.state_store.sqlalchemy"),
     # /stats feeds lists and removes feeds with its own queries (issue 12's feeds work owns this module).
     ("commands/feeds.py", "sqlalchemy.select"),
     ("commands/feeds.py", "session.scalars"),

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.installations import EncryptedInstallationStore
 from bot.local_slack import SlackStandIn
 from bot.oauth import NOT_INSTALLED, stores
 from bot.web import create_wsgi
@@ -19,7 +20,6 @@ from bot.workspace_clients import WorkspaceClients
 from digests import deliver, subscriptions
 from digests.schedule import Schedule
 from storage import slack_tables, workspaces
-from storage.installations import EncryptedInstallationStore
 from storage.models import Base, Subscription
 from storage.token_cipher import TokenCipher, new_key
 from tests.conftest import SIGNING_SECRET

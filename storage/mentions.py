@@ -11,6 +11,8 @@ import re
 
 USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+# Anywhere in a text: either escaped form.
+ANY_MENTION = re.compile(r"<[@#][A-Z0-9]+(?:\|[^>]*)?>")
 
 PLAIN_PERSON = (
     "Slack sent `{typed}` as plain text, not as a mention, so statbot cannot tell who that is. "

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -41,7 +42,7 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         enterprise_id: str | None,
         team_id: str | None,
         is_enterprise_install: bool | None = False,
-    ) -> Any:  # slack-sdk's Bot or None: naming its model here would tie storage to Slack once more
+    ) -> Bot | None:
         """slack-sdk's lookup, but a token no key decrypts is logged at ERROR (Bolt would log it at INFO and
         carry on as if the team had never installed)."""
         try:
