@@ -11,7 +11,7 @@ import secrets
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
@@ -32,15 +32,15 @@ from digests import deliver
 from ingest import cli as ingest_cli
 from ingest import xml_safety
 from intake.columns import Kind
-from intake.spreadsheet import SheetError, read_sheet, write_bad_rows, write_sheet
-from storage import changes, migrate, roles, sample, sheets, workspaces
+from intake.spreadsheet import SheetError, stream_sheet, write_bad_rows, write_sheet
+from intake.validate import FigureInput, QuoteInput
+from storage import changes, migrate, roles, sample, sheets, workspaces, write
 from storage.db import make_engine, make_sessions
 from storage.models import Subscription, Workspace, utcnow
 from storage.token_cipher import BadEncryptionKey, new_key
 
 TEAM_HELP = "the Slack team whose workspace this is for (multi-workspace installs); default: the only one"
 # Smaller files are done before a progress bar would help.
-BAR_FROM_ROWS = 5000
 BAR_FROM_BYTES = 1_000_000
 
 
@@ -52,14 +52,17 @@ def migrate_only(settings: Settings) -> int:
     return 0
 
 
-def init(settings: Settings) -> int:
-    """Create or migrate the database and load the sample data; safe to run again."""
+def init(settings: Settings, with_sample: bool = True) -> int:
+    """Create or migrate the database and load the sample data (unless told not to); safe to run again."""
     engine = make_engine(settings.database_url)
     migrate.upgrade(engine)
     with make_sessions(engine)() as session:
         workspace = workspaces.home(session)
-        loaded = sample.load(session, workspace.id)
+        loaded = sample.load(session, workspace.id) if with_sample else None
         session.commit()
+    if loaded is None:
+        print(f"Database ready ({engine.url.render_as_string(hide_password=True)}); no sample data loaded.")
+        return 0
     print(
         f"Database ready ({engine.url.render_as_string(hide_password=True)}); "
         f"sample data in place: {loaded['figures']} figures and {loaded['quotes']} quotes from the NSPCC article."
@@ -215,64 +218,84 @@ def run(settings: Settings) -> int:
     return run_console(settings)
 
 
+def _sheet_kind(path: Path, kind: Kind | None) -> Kind:
+    """The kind asked for; without one, figures, or quotes when the file's columns are those of quotes.
+    SheetError if the header doesn't fit (saying so when its columns are the other kind's)."""
+    try:
+        stream_sheet(path, kind or "figures")
+        return kind or "figures"
+    except SheetError as error:
+        other: Kind = "quotes" if kind in (None, "figures") else "figures"
+        try:
+            stream_sheet(path, other)
+        except SheetError:
+            raise error from None
+        if kind is None:
+            return other
+        raise SheetError(
+            f"{error.message} Its columns are those of {other}: run again with --kind {other}."
+        ) from None
+
+
 def import_sheet(
     settings: Settings, path: Path, kind: Kind | None, skip_bad: bool, team: str | None = None
 ) -> int:
-    """Check every row, then import all good rows in one transaction (or nothing at all).
+    """Check and store the rows as they are read, in one transaction: all good rows, or nothing at all.
 
-    Without `kind` the file is read as figures, or as quotes when its columns are those of quotes."""
+    Without `kind` the file is read as figures, or as quotes when its columns are those of quotes.
+    The file is read a chunk at a time and written in batches, so memory stays flat however long it is.
+    Once a bad row is met (without --skip-bad) nothing more is written, but every row is still checked so
+    that every problem is listed; then the transaction is rolled back."""
     if not path.is_file():
         print(f"No such file: {path}", file=sys.stderr)
         return 2
-    with _bar(f"checking {path.name}", show=path.stat().st_size > BAR_FROM_BYTES) as bar:
-
-        def checked(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
-        try:
-            sheet = read_sheet(path, kind or "figures", checked)
-        except SheetError as error:
-            other: Kind = "quotes" if kind in (None, "figures") else "figures"
-            try:
-                as_other = read_sheet(path, other)
-            except SheetError:
-                as_other = None
-            if kind is None and as_other is not None:
-                sheet = as_other
-                kind = other
-            else:
-                hint = (
-                    f" Its columns are those of {other}: run again with --kind {other}." if as_other else ""
-                )
-                print(f"Nothing imported: {error.message}{hint}", file=sys.stderr)
-                return 1
-    kind = kind or "figures"
-    for problem in sheet.errors:
-        print(f"row {problem.row}, column {problem.column}: {problem.message}")
-    if sheet.bad and not skip_bad:
-        print(
-            f"Nothing imported: {plural(len(sheet.bad), 'row')} need fixing (listed above). "
-            "Fix them, or run again with --skip-bad to import the good rows and set the bad ones aside.",
-            file=sys.stderr,
-        )
+    try:
+        kind = _sheet_kind(path, kind)
+    except SheetError as error:
+        print(f"Nothing imported: {error.message}", file=sys.stderr)
         return 1
     engine = make_engine(settings.database_url)
-    items = [item for _, item in sheet.rows]
     try:
         with (
             make_sessions(engine)() as session,
-            _bar("importing", total=len(items), show=len(items) >= BAR_FROM_ROWS) as bar,
+            _bar(f"importing {path.name}", show=path.stat().st_size > BAR_FROM_BYTES) as bar,
         ):
 
-            def imported(done: int) -> None:
+            def read(done: int, total: int) -> None:
+                bar.total = total
                 bar.update(done - bar.n)
 
+            stream = stream_sheet(path, kind, read)
+
+            def wanted() -> Iterator[tuple[int, FigureInput | QuoteInput]]:
+                for row in stream.rows():
+                    if skip_bad or not stream.bad:
+                        yield row
+
             workspace = _workspace(session, team)
-            result = sheets.import_items(
-                session, workspace.id, items, actor=changes.CLI_ACTOR, on_progress=imported
-            )
+            result = sheets.import_items(session, workspace.id, wanted(), actor=changes.CLI_ACTOR)
+            for problem in stream.errors:
+                print(f"row {problem.row}, column {problem.column}: {problem.message}")
+            if stream.bad and not skip_bad:
+                print(
+                    f"Nothing imported: {plural(len(stream.bad), 'row')} need fixing (listed above). Fix them, "
+                    "or run again with --skip-bad to import the good rows and set the bad ones aside.",
+                    file=sys.stderr,
+                )
+                return 1  # the session closes without a commit: what was written is rolled back
             session.commit()
+    except SheetError as error:
+        print(f"Nothing imported: {error.message}", file=sys.stderr)
+        return 1
+    except write.Conflicts as found:
+        for conflict in found.conflicts:
+            print(f"row {conflict.row}, column {conflict.column}: {conflict.message}")
+        print(
+            f"Nothing imported: {plural(len(found.conflicts), 'source detail')} disagree with the source "
+            "stored (or named earlier in the file) under the same link (listed above).",
+            file=sys.stderr,
+        )
+        return 1
     except SQLAlchemyError as failure:
         # Nothing was committed: the transaction is rolled back as the session closes.
         reason = str(getattr(failure, "orig", None) or failure).strip().splitlines()[0]
@@ -281,10 +304,10 @@ def import_sheet(
     finally:
         engine.dispose()
     print(f"Imported {plural(result.added, kind[:-1])}; {result.already_stored:,} already stored.")
-    if sheet.bad:
-        out = write_bad_rows(path, sheet.bad)
+    if stream.bad:
+        out = write_bad_rows(path, stream.bad)
         print(
-            f"Set aside {plural(len(sheet.bad), 'bad row')} in {out} (fix them there and import that file)."
+            f"Set aside {plural(len(stream.bad), 'bad row')} in {out} (fix them there and import that file)."
         )
     return 0
 
@@ -480,7 +503,10 @@ def submit_article(settings: Settings, source: str, team: str | None = None) -> 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="statbot", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
-    commands.add_parser("init", help="create or migrate the database and load the sample data")
+    init_parser = commands.add_parser("init", help="create or migrate the database and load the sample data")
+    init_parser.add_argument(
+        "--no-sample", action="store_true", help="leave the sample data out (to import an export into)"
+    )
     commands.add_parser("migrate", help="create or migrate the database only (the release phase)")
     ask_parser = commands.add_parser(
         "ask", help='answer one slash command, e.g. statbot ask "/stats facebook"'
@@ -627,7 +653,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "init":
-        return init(settings)
+        return init(settings, with_sample=not args.no_sample)
     if args.command == "ingest":
         return submit_article(settings, args.source, args.team)
     if args.command == "migrate":

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from commands.text import plural
 from intake.spreadsheet import Sheet, SheetError, read_sheet, write_bad_rows
-from storage import roles, sheets
+from storage import roles, sheets, write
 
 log = logging.getLogger("statbot.import")
 MAX_BYTES = 20 * 1024 * 1024
@@ -122,10 +122,15 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 return
             try:
                 with sessions() as session:
-                    result = sheets.import_items(
-                        session, context["workspace_id"], [item for _, item in sheet.rows], actor=user
-                    )
+                    result = sheets.import_items(session, context["workspace_id"], sheet.rows, actor=user)
                     session.commit()
+            except write.Conflicts as found:
+                lines = [
+                    f"row {c.row}, column {c.column}: {c.message}" for c in found.conflicts[:ERRORS_SHOWN]
+                ]
+                say(f"Nothing imported: {plural(len(found.conflicts), 'source detail')} disagree with what is "
+                    "stored.\n" + "\n".join(lines))  # fmt: skip
+                return
             except SQLAlchemyError:
                 log.exception("import from a DM failed; nothing was committed")
                 say("Nothing imported: the database refused the import. It has been logged.")

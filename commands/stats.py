@@ -77,7 +77,7 @@ def figure_text(stat: Statistic, today: date) -> str:
     if where_when:
         lines.append(escape(" · ".join(where_when)))
     lines += warnings(stat, today)
-    lines += provenance(stat.source, stat.via_source)
+    lines += provenance(stat.source, stat.via_source, stat.producer)
     return "\n".join(lines)
 
 

@@ -12,7 +12,7 @@ from ingest.article import Article
 from ingest.extract import Extraction, FigureCandidate, QuoteCandidate
 from intake.cleaning import Invalid, clean_text
 from intake.validate import LIMITS, MULTILINE
-from storage import library, search
+from storage import search, write
 from storage.models import Quote, Source, Statistic, Status
 from storage.partial_date import PartialDate
 
@@ -54,22 +54,44 @@ def checked(text: str | None, field: str) -> str:
         return ""
 
 
-def article_source(session: Session, workspace_id: int, article: Article, producers: set[str]) -> Source:
-    """The article as a source; it cites its producer when the article names exactly one."""
-    producer = None
-    if len(producers) == 1:
-        (name,) = producers
-        if name != article.publisher and checked(name, "producer"):
-            producer = library.source(session, workspace_id, publisher=checked(name, "producer"))
-    return library.source(
-        session,
-        workspace_id,
+def article_spec(article: Article) -> write.SourceSpec:
+    return write.SourceSpec(
         title=checked(article.title, "source_title"),
         publisher=checked(article.publisher, "source_publisher"),
         url=article.url or "",
         published=_date(article.published),
-        cites=producer,
+    )  # fmt: skip
+
+
+def article_source(session: Session, workspace_id: int, article: Article) -> Source:
+    """The article as a source: the one already stored under its link (as stored) or a new one."""
+    (found,) = write.sources(session, workspace_id, [article_spec(article)], on_conflict="use_stored")
+    return found
+
+
+def _same_from_source(
+    session: Session, workspace_id: int, candidate: FigureCandidate, source: Source
+) -> Statistic | None:
+    """The stored figure from this source with the same measure, unit, period and place (any value)."""
+    start, end = _date(candidate.period_start), _date(candidate.period_end)
+    days = (start.day if start else None, end.day if end else None)
+    wanted = write.figure_key(
+        candidate.measure or "", candidate.unit, *days, candidate.geography or "", source.id
     )
+    for stored in session.scalars(
+        select(Statistic).where(Statistic.workspace_id == workspace_id, Statistic.source_id == source.id)
+    ):
+        key = write.figure_key(
+            stored.measure,
+            stored.unit,
+            stored.period_start,
+            stored.period_end,
+            stored.geography,
+            stored.source_id,
+        )
+        if key == wanted:
+            return stored
+    return None
 
 
 def _words(text: str) -> set[str]:
@@ -121,43 +143,37 @@ def stage(
     *,
     submitted_by: str,
 ) -> Staged:
-    """Store each new candidate as a pending item; the caller commits (all of it, or nothing)."""
-    producers = {f.producer for f in extraction.figures if f.producer}
-    source = article_source(session, workspace_id, article, producers)
+    """Store each new candidate as a pending item; the caller commits (all of it, or nothing).
+
+    Each figure keeps the producer the article names for it: two figures from one article produced by
+    different bodies are credited to each, not to the article's first producer."""
+    spec = article_spec(article)
+    source = article_source(session, workspace_id, article)
     staged = Staged(source=source)
+    new: list[write.New] = []
     for figure in extraction.figures:
         existing = same_figure(session, workspace_id, figure)
         if existing is None and figure.measure:
             # The same measure, period and place from this article, stored with another value (the
             # article was corrected, say): a conflict for a person to see, never a silent no-op.
-            existing = library.existing_statistic(
-                session, workspace_id, measure=figure.measure, unit=figure.unit,
-                period_start=_date(figure.period_start), period_end=_date(figure.period_end),
-                geography=figure.geography or "", source=source,
-            )  # fmt: skip
+            existing = _same_from_source(session, workspace_id, figure, source)
         if existing is not None:
             staged.duplicate_figures.append((figure, existing))
             continue
-        staged.figures.append(
-            library.statistic(
-                session,
-                workspace_id,
-                value=figure.value,
-                unit=figure.unit,
-                value_text=figure.value_text,
+        producer = None
+        producer_name = checked(figure.producer, "producer")
+        if producer_name and figure.producer != article.publisher:
+            producer = write.SourceSpec(publisher=producer_name)
+        new.append(
+            write.NewFigure(
+                value=figure.value, unit=figure.unit, value_text=figure.value_text,
                 measure=checked(figure.measure, "measure"),
-                period_start=_date(figure.period_start),
-                period_end=_date(figure.period_end),
-                geography=checked(figure.geography, "geography"),
-                evidence=checked(figure.evidence, "evidence"),
-                notes=f"Produced by {producer} (as the article says)."
-                if (producer := checked(figure.producer, "producer"))
-                else "",
-                source=source,
-                status=Status.PENDING,
-                created_by=submitted_by,
+                period_start=_date(figure.period_start), period_end=_date(figure.period_end),
+                geography=checked(figure.geography, "geography"), evidence=checked(figure.evidence, "evidence"),
+                notes=f"Produced by {producer_name} (as the article says)." if producer_name else "",
+                source=spec, producer=producer,
             )
-        )
+        )  # fmt: skip
     for quote in extraction.quotes:
         if not checked(quote.text, "text"):
             continue  # nothing a reviewer could approve: the words themselves fail the checks
@@ -165,28 +181,30 @@ def stage(
         if existing_quote is not None:
             staged.duplicate_quotes.append((quote, existing_quote))
             continue
-        reporter = source
-        if (
-            quote.reported_by
-            and quote.reported_by != article.publisher
-            and checked(quote.reported_by, "source_publisher")
-        ):
-            reporter = library.source(
-                session, workspace_id, publisher=checked(quote.reported_by, "source_publisher")
-            )
-        staged.quotes.append(
-            library.quote(
-                session,
-                workspace_id,
-                text=checked(quote.text, "text"),
-                speaker=checked(quote.speaker, "speaker"),
+        reporter = spec
+        reported_by = checked(quote.reported_by, "source_publisher")
+        if reported_by and quote.reported_by != article.publisher:
+            reporter = write.SourceSpec(publisher=reported_by)
+        new.append(
+            write.NewQuote(
+                text=checked(quote.text, "text"), speaker=checked(quote.speaker, "speaker"),
                 speaker_role=checked(quote.speaker_role, "speaker_role"),
-                speaker_org=checked(quote.speaker_org, "speaker_org"),
-                context=checked(quote.evidence, "evidence"),
-                source=reporter,
-                via=source if reporter is not source else None,
-                status=Status.PENDING,
-                created_by=submitted_by,
+                speaker_org=checked(quote.speaker_org, "speaker_org"), context=checked(quote.evidence, "evidence"),
+                source=reporter, via=spec if reporter is not spec else None,
             )
-        )
+        )  # fmt: skip
+    outcome = write.add(
+        session,
+        workspace_id,
+        new,
+        actor=submitted_by,
+        status=Status.PENDING,
+        on_conflict="use_stored",
+        keep=True,
+    )
+    for written in outcome.written:
+        if written.kind == "statistic":
+            staged.figures.append(session.get_one(Statistic, written.id))
+        else:
+            staged.quotes.append(session.get_one(Quote, written.id))
     return staged

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Engine, select
 
 from intake import formulas
-from storage import library
 from storage.db import make_sessions
 from storage.models import Statistic, Status
+from tests import items
 from tests.test_import_cli import counts, figure_row, run, write_csv
 
 __all__ = ["run"]  # the fixture, imported for this module's tests
@@ -56,10 +56,10 @@ def test_formula_like_text_is_exported_guarded_and_imported_back_unchanged(
 def stored_formula(engine: Engine, home_id: int) -> None:
     """A source title stored before ingestion checked titles: an article's <title> was this formula."""
     with make_sessions(engine)() as session:
-        source = library.source(
+        source = items.source(
             session, home_id, title=HYPERLINK, publisher="Example News", url="https://example.org/a"
         )
-        library.statistic(
+        items.statistic(
             session, home_id, value=5, unit="count", value_text="5", measure="children helped",
             period_start=None, period_end=None, geography="UK", evidence="", notes="", source=source,
             status=Status.PUBLISHED, created_by="U0TEST",

@@ -42,7 +42,7 @@ def import_real(session: Session, workspace_id: int, corpus: Path = CORPUS) -> N
     for kind in ("figures", "quotes"):
         sheet = read_sheet(corpus / f"{kind}.csv", kind)
         assert not sheet.bad, sheet.errors
-        sheets.import_items(session, workspace_id, [item for _, item in sheet.rows], actor="cli")
+        sheets.import_items(session, workspace_id, sheet.rows, actor="cli")
     session.commit()
 
 
