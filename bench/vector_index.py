@@ -80,7 +80,7 @@ def status_mb(field: str) -> float:
 def worker(url: str, workspace_id: int, questions: int) -> None:
     """Runs in its own process: what a web worker would hold and spend."""
     # everything a web worker imports
-    import bot.app  # noqa: F401
+    import bot.app
     import bot.web  # noqa: F401
     from storage import library_version
     from storage.db import make_engine, make_sessions
