@@ -17,6 +17,8 @@ so the search turns blocks of rows into float32 as it goes (a few MB at a time).
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -30,8 +32,10 @@ from sqlalchemy.orm import Session
 from storage.embeddings import Vectors
 from storage.models import ANSWERABLE, Quote, Statistic
 
+logger = logging.getLogger(__name__)
+
 BLOCK = 16_384  # rows turned to float32 at a time: 24 MB at 384 dimensions
-CHUNK = 8_192  # rows read from the database at a time while an index is built
+CHUNK = 4_096  # rows read from the database at a time while an index is built
 
 Quantised = npt.NDArray[np.int8]
 
@@ -109,28 +113,49 @@ class VectorIndex:
 
 def load_index(connection: sa.Connection | Session, workspace_id: int, kind: str, model: str, dimensions: int) -> VectorIndex:
     """The answerable rows (published or superseded) of one workspace with a vector from `model`, in one query."""
-    table = _MODELS[kind]
+    table = _MODELS[kind].__table__
+    if isinstance(connection, Session):
+        connection = connection.connection()
+    wanted = sa.and_(
+        table.c.workspace_id == workspace_id,
+        table.c.status.in_(ANSWERABLE),
+        table.c.embedding_model == model,
+    )
+    # Counted first so the index is allocated once and filled in place: pages of temporaries then reuse
+    # the same memory instead of leaving the heap in pieces around a growing index.
+    count = connection.scalar(sa.select(sa.func.count()).select_from(table).where(wanted)) or 0
+    ids = np.zeros(count, dtype=np.int64)
+    vectors = np.zeros((count, dimensions), dtype=np.int8)
+    scales = np.ones(count, dtype=np.float32)
+    filled = 0
+    # One query, read in pages (a server-side cursor on PostgreSQL): paging by id instead made the
+    # database scan and sort the workspace once per page (4 s against 1 s at 100,000 rows).
     result = connection.execute(
-        sa.select(table.id, table.embedding)
-        .where(
-            table.workspace_id == workspace_id,
-            table.status.in_(ANSWERABLE),
-            table.embedding_model == model,
-        )
-        .order_by(table.id)
+        sa.select(table.c.id, table.c.embedding)
+        .where(wanted)
+        .order_by(table.c.id)
         .execution_options(stream_results=True, yield_per=CHUNK)
     )
-    ids: list[npt.NDArray[np.int64]] = []
-    vectors: list[Quantised] = []
-    scales: list[npt.NDArray[np.float32]] = []
     for rows in result.partitions(CHUNK):
-        ids.append(np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)))
-        quantised, scale = quantise(from_blobs([bytes(row[1] or b"") for row in rows], dimensions))
-        vectors.append(quantised)
-        scales.append(scale)
-    if not ids:
-        return VectorIndex(np.zeros(0, np.int64), np.zeros((0, dimensions), np.int8), np.zeros(0, np.float32))
-    return VectorIndex(np.concatenate(ids), np.concatenate(vectors), np.concatenate(scales))
+        rows = rows[: count - filled]  # rows added since the count wait for the next version
+        if not rows:
+            break
+        page = slice(filled, filled + len(rows))
+        ids[page] = [row[0] for row in rows]
+        vectors[page], scales[page] = quantise(from_blobs([bytes(row[1] or b"") for row in rows], dimensions))
+        filled += len(rows)
+    result.close()
+    _trim_heap()
+    return VectorIndex(ids[:filled], vectors[:filled], scales[:filled])
+
+
+def _trim_heap() -> None:
+    """Give the pages' freed memory back to the system (glibc keeps it otherwise; a worker's resident
+    size is what its platform bills and kills on). Elsewhere this does nothing."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
 
 
 class VectorIndexes:
@@ -138,7 +163,14 @@ class VectorIndexes:
 
     `get` returns the held index while the version is the one it was built at, and otherwise builds it
     again with `build` (one build at a time per workspace and kind; other threads asking for the same
-    one wait for it rather than read the same rows twice)."""
+    one wait for it rather than read the same rows twice).
+
+    `get_or_stale` does not make the question wait for a rebuild (about a second at 100,000 figures)
+    when an index of an older version is held: it returns that one and rebuilds in a background
+    thread. That is safe for the answer only because answers read their rows from the database by id
+    with the status filter: a row retracted since is dropped there, and a row added since is missed
+    by the dense half only until the rebuild ends (the word search still finds it). `build` must then
+    open its own connection, since it runs in another thread."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -161,6 +193,41 @@ class VectorIndexes:
             index = build()
             self._put(key, version, index)
             return index
+
+    def get_or_stale(
+        self, workspace_id: int, kind: str, version: int, build: Callable[[], VectorIndex]
+    ) -> tuple[VectorIndex, bool]:
+        """The index for `version`, or the one held for an older version while a fresh one is built;
+        the flag says whether it is current. With nothing held, this builds and waits, as `get` does."""
+        key = (workspace_id, kind)
+        with self._lock:
+            entry = self._held.get(key)
+        if entry is None or entry[0] == version:
+            return self.get(workspace_id, kind, version, build), True
+        thread = threading.Thread(target=self._rebuild, args=(key, version, build), daemon=True)
+        thread.start()
+        return entry[1], False
+
+    def _rebuild(self, key: tuple[int, str], version: int, build: Callable[[], VectorIndex]) -> None:
+        with self._lock:
+            building = self._building.setdefault(key, threading.Lock())
+        if not building.acquire(blocking=False):
+            return  # a rebuild is already under way
+        try:
+            with self._lock:
+                entry = self._held.get(key)
+                if entry is not None and entry[0] >= version:
+                    return  # built meanwhile, as new or newer
+            index = build()
+            with self._lock:
+                entry = self._held.get(key)
+                if entry is not None and entry[0] > version:
+                    return
+            self._put(key, version, index)
+        except Exception:  # a failed rebuild leaves the old index; the next question tries again
+            logger.exception("rebuilding the vector index of workspace %s (%s) failed", *key)
+        finally:
+            building.release()
 
     def __len__(self) -> int:
         return len(self._held)

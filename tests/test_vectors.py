@@ -117,6 +117,49 @@ def test_threads_asking_at_once_build_the_index_once() -> None:
     assert builds == [1]
 
 
+def test_a_stale_index_answers_while_a_fresh_one_is_built_in_the_background() -> None:
+    indexes = VectorIndexes(max_bytes=10_000)
+    assert indexes.get_or_stale(1, "figures", 1, lambda: index_of(1)) == (indexes.get(1, "figures", 1, list), True)
+    release, built = threading.Event(), threading.Event()
+
+    def slow_build() -> VectorIndex:
+        release.wait(30)
+        built.set()
+        return index_of(1, 2)
+
+    stale, current = indexes.get_or_stale(1, "figures", 2, slow_build)
+    assert stale.ids.tolist() == [1] and current is False
+    again, current = indexes.get_or_stale(1, "figures", 2, slow_build)  # the rebuild is not started twice
+    assert again is stale and current is False
+    release.set()
+    assert built.wait(30)
+    for _ in range(300):  # the background thread stores it just after building
+        fresh, current = indexes.get_or_stale(1, "figures", 2, list)  # type: ignore[arg-type]
+        if current:
+            break
+        threading.Event().wait(0.1)
+    assert current and fresh.ids.tolist() == [1, 2]
+
+
+def test_a_failed_background_rebuild_keeps_the_old_index(caplog: pytest.LogCaptureFixture) -> None:
+    indexes = VectorIndexes(max_bytes=10_000)
+    indexes.get(1, "figures", 1, lambda: index_of(1))
+    failed = threading.Event()
+
+    def broken() -> VectorIndex:
+        failed.set()
+        raise RuntimeError("database gone")
+
+    stale, current = indexes.get_or_stale(1, "figures", 2, broken)
+    assert failed.wait(30) and stale.ids.tolist() == [1] and not current
+    for _ in range(300):
+        if "rebuilding the vector index" in caplog.text:
+            break
+        threading.Event().wait(0.1)
+    assert "rebuilding the vector index of workspace 1 (figures) failed" in caplog.text
+    assert indexes.get(1, "figures", 2, lambda: index_of(5)).ids.tolist() == [5]
+
+
 class Letters:
     """A deterministic stand-in model: a text's vector counts its letters (tests of the index and the
     backfill, not of the model)."""
