@@ -17,6 +17,7 @@ so the search turns blocks of rows into float32 as it goes (a few MB at a time).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import threading
@@ -152,10 +153,8 @@ def load_index(connection: sa.Connection | Session, workspace_id: int, kind: str
 def _trim_heap() -> None:
     """Give the pages' freed memory back to the system (glibc keeps it otherwise; a worker's resident
     size is what its platform bills and kills on). Elsewhere this does nothing."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
 
 
 class VectorIndexes:
