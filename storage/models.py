@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -236,6 +237,10 @@ class Statistic(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     # When `status` last changed after publication (retracted, superseded): digests list these as corrections.
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # Sentence vector (float16 bytes) and the model that made it, for questions in plain words
+    # (storage/embeddings.py, storage/vectors.py); filled by `statbot migrate`. Deferred: answers never read it.
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    embedding_model: Mapped[str | None] = mapped_column(String(60), deferred=True)
 
     source: Mapped[Source] = relationship(foreign_keys=[source_id], lazy="joined")
     via_source: Mapped[Source | None] = relationship(foreign_keys=[via_source_id], lazy="joined")
@@ -276,6 +281,10 @@ class Quote(Base):
     status: Mapped[str] = mapped_column(String(12), default=Status.PUBLISHED.value)
     status_reason: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(32), default="")
+    # Sentence vector (float16 bytes) and the model that made it, for questions in plain words
+    # (storage/embeddings.py, storage/vectors.py); filled by `statbot migrate`. Deferred: answers never read it.
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    embedding_model: Mapped[str | None] = mapped_column(String(60), deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     # When `status` last changed after publication (retracted, superseded): digests list these as corrections.
