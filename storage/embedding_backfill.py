@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker, undefer
 
+from storage import write
 from storage.embeddings import Embedder, figure_text, quote_text
 from storage.models import Quote, Statistic
 from storage.vectors import to_blob
@@ -79,7 +80,6 @@ def _embed(
     with sessions.begin() as session:
         rows = list(session.scalars(sa.select(model).where(model.id.in_(list(ids))).options(undefer(model.embedding_model))))
         vectors = embedder.embed_documents([document(row) for row in rows])
-        for row, vector in zip(rows, vectors, strict=True):
-            row.embedding = to_blob(vector)
-            row.embedding_model = embedder.name
+        blobs = {row.id: to_blob(vector) for row, vector in zip(rows, vectors, strict=True)}
+        write.set_embeddings(session, model, blobs, embedder.name)
         return len(rows)

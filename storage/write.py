@@ -25,7 +25,8 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any, Literal, cast
 
-from sqlalchemy import JSON, Connection, Table, delete, event, insert, select
+from sqlalchemy import JSON, Connection, Table, bindparam, delete, event, insert, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -981,6 +982,23 @@ def update(
         session.add(entry)
         session.flush()
     return entry
+
+
+def set_embeddings(
+    session: Session, model: type[Statistic] | type[Quote], vectors: dict[int, bytes], model_name: str
+) -> None:
+    """Store the vectors a model made for items (their search representation, like their search documents).
+    Not an edit of what the item says, so no audit entry; the library version moves, so indexes rebuild."""
+    if not vectors:
+        return
+    statement = (
+        sql_update(model.__table__)  # type: ignore[arg-type]
+        .where(model.__table__.c.id == bindparam("item_id"))
+        .values(embedding=bindparam("vector"), embedding_model=model_name)
+    )
+    session.connection().execute(
+        statement, [{"item_id": item_id, "vector": vector} for item_id, vector in vectors.items()]
+    )
 
 
 def _replace(session: Session, item: Statistic | Quote, new: New) -> None:
