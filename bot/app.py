@@ -23,7 +23,20 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import dedupe, digest_command, dm_import, exports, feeds, forms, ingest, manage, oauth, review
+from bot import (
+    dedupe,
+    digest_command,
+    dm_import,
+    exports,
+    feeds,
+    forms,
+    home,
+    ingest,
+    manage,
+    mentions,
+    oauth,
+    review,
+)
 from bot.answer_cache import AnswerCache, Question
 from bot.config import Settings
 from bot.response_urls import is_slacks, refuse_others
@@ -295,6 +308,12 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
     feeds.register(app, sessions, settings)
     digest_command.register(app, sessions, settings)
 
+    def ask(workspace_id: int, command: str, text: str) -> dict[str, Any]:
+        return answer(reading, workspace_id, command, text, cache=cache)
+
+    home.register(app, sessions, settings, ask=ask)
+    mentions.register(app, sessions, settings, ask=ask)  # after the DM file importers: plain text only
+
     @app.action(SHARE_ACTION)
     def share_in_channel(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
         ack()
@@ -302,7 +321,8 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         reply = answer(
             reading, context["workspace_id"], asked["command"], asked["text"], shared_by=body["user"]["id"]
         )
-        respond(**reply, replace_original=False)
+        # An answer given in a thread (a mention, the message shortcut) is shared into that thread.
+        respond(**reply, replace_original=False, thread_ts=asked.get("thread_ts"))
         respond(delete_original=True)
 
     @app.error

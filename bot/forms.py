@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import home
 from bot.config import Settings
 from bot.review import post_for_review
 from commands import forms, manage, review
@@ -123,6 +124,10 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 where = "an editor will review it" if posted else "it waits for an editor (`/stats pending`)"
                 note = f"Thank you: #{item.id} ({review.summary(item)}) is saved and {where}."
         client.chat_postMessage(channel=user, text=note)
+        # Their own tab lists it (or the newest figures do); a pending one joins every editor's queue.
+        home.republish(
+            client, sessions, workspace_id, [user] if editor else home.concerned(sessions, workspace_id, user)
+        )
 
 
 def _add(
