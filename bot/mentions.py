@@ -61,3 +61,8 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings, *, a
             client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=NOTHING_TO_FIND)
             return
         answer_in_thread(client, context["workspace_id"], channel, user, thread_ts, question)
+
+    @app.event("message")
+    def not_a_question(event: dict[str, Any]) -> None:
+        """Anything else in a DM (statbot's own posts, edits, joins) is acknowledged and left alone; an unhandled
+        event would get a 404, which Slack retries and counts against the app's event subscription."""
