@@ -28,7 +28,14 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
             ack()  # these ask Slack about the channel or post, which can outlast Slack's 3 seconds
             return
         with sessions.begin() as session:
-            reply = digest.answer(session, context["workspace_id"], request, command["channel_id"], utcnow())
+            reply = digest.answer(
+                session,
+                context["workspace_id"],
+                request,
+                command["channel_id"],
+                utcnow(),
+                user_id=command["user_id"],
+            )
         ack(**reply.as_slack())
 
     def after_ack(
@@ -37,7 +44,11 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         request = parse(command.get("text", ""))
         workspace_id, user_id = context["workspace_id"], command["user_id"]
         if isinstance(request, Subscribe):
-            channel = _channel(client, command["channel_id"])
+            if request.personal:  # their own digest goes to their DM with statbot, wherever they typed it
+                dm = str(client.conversations_open(users=user_id)["channel"]["id"])
+                channel = digest.Channel(dm, is_dm=True)
+            else:
+                channel = _channel(client, command["channel_id"])
             user_tz = _user_tz(client, user_id)
             with sessions.begin() as session:
                 reply = digest.subscribe(
