@@ -6,14 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from commands import asked
 
 FIND_SHORTCUT = "find_figures"
+NOT_A_MEMBER = ("not_in_channel", "channel_not_found")
 NOTHING_TO_FIND = (
     "There are no words in that message to search for. Ask with `/stats <subject>`, e.g. `/stats facebook`."
 )
@@ -50,17 +52,26 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings, *, a
 
     @app.shortcut(FIND_SHORTCUT)
     def find_on_message(
-        ack: Ack, shortcut: dict[str, Any], client: WebClient, context: dict[str, Any]
+        ack: Ack, shortcut: dict[str, Any], client: WebClient, respond: Respond, context: dict[str, Any]
     ) -> None:
         ack()
         message = shortcut.get("message", {})
         channel, user = shortcut["channel"]["id"], shortcut["user"]["id"]
         thread_ts = message.get("thread_ts") or message.get("ts")
         question = asked.from_message(message.get("text", ""))
-        if not question.text:
-            client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=NOTHING_TO_FIND)
-            return
-        answer_in_thread(client, context["workspace_id"], channel, user, thread_ts, question)
+        try:
+            if not question.text:
+                client.chat_postEphemeral(
+                    channel=channel, user=user, thread_ts=thread_ts, text=NOTHING_TO_FIND
+                )
+                return
+            answer_in_thread(client, context["workspace_id"], channel, user, thread_ts, question)
+        except SlackApiError as error:
+            if error.response.get("error") not in NOT_A_MEMBER:
+                raise
+            # The shortcut works in channels statbot is not in; its response URL still reaches the asker.
+            reply = ask(context["workspace_id"], question.command, question.text) if question.text else None
+            respond(**(reply or {"text": NOTHING_TO_FIND}) | {"response_type": "ephemeral"})
 
     @app.event("message")
     def not_a_question(event: dict[str, Any]) -> None:

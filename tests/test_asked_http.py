@@ -154,6 +154,18 @@ def test_find_figures_on_this_searches_the_messages_words_in_its_thread(
     assert "9,477" in shown(answer.params) and standin.violations == []
 
 
+def test_find_figures_in_a_channel_statbot_is_not_in_answers_through_the_response_url(
+    server: str, standin: SlackStandIn
+) -> None:
+    standin.add_channel(CHANNEL, is_member=False)
+    shortcut(server, standin, "What share of offences were on Facebook apps?")
+    [refused] = standin.wait_for("chat.postEphemeral")
+    assert refused.failed and refused.response == {"ok": False, "error": "not_in_channel"}
+    [answer] = standin.wait_for("response_url")
+    assert answer.path == "/response/find" and answer.params["response_type"] == "ephemeral"
+    assert "9,477" in shown(answer.params) and standin.violations == []
+
+
 def test_find_figures_on_a_message_with_no_words_says_so(server: str, standin: SlackStandIn) -> None:
     shortcut(server, standin, "<@U0SOMEONE> <https://example.org/>")
     [answer] = standin.wait_for("chat.postEphemeral")
