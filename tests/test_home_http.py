@@ -210,3 +210,32 @@ def _payload(body: str) -> str:
     from urllib.parse import parse_qs
 
     return parse_qs(body)["payload"][0]
+
+
+@pytest.mark.parametrize(
+    ("view", "broken"),
+    [
+        ({"type": "modal", "blocks": []}, "missing required field: title"),
+        ({"type": "popup", "title": {"type": "plain_text", "text": "x"}, "blocks": []}, "/view/type"),
+        ({"type": "home", "blocks": [{"type": "divider", "block_id": "a"}, {"type": "divider", "block_id": "a"}]},
+         "duplicate block_id [json-pointer:/view/blocks/1/block_id]"),
+        ({"type": "home", "blocks": [{"type": "input", "label": {"type": "plain_text", "text": "x"},
+          "element": {"type": "plain_text_input", "action_id": "a",
+                      "placeholder": {"type": "plain_text", "text": "x" * 151}}}]},
+         "must be less than 151 characters [json-pointer:/view/blocks/0/element/placeholder/text]"),
+    ],
+)  # fmt: skip
+def test_the_standin_refuses_views_slack_would_refuse_with_its_error_code(
+    standin: SlackStandIn, view: dict[str, Any], broken: str
+) -> None:
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    client = WebClient(base_url=standin.api_url, token="xoxb-test")
+    with pytest.raises(SlackApiError) as refused:
+        if view["type"] == "home":
+            client.views_publish(user_id=READER, view=view)
+        else:
+            client.views_open(trigger_id="1.2.3", view=view)
+    assert refused.value.response["error"] == "invalid_arguments"
+    assert any(broken in line for line in standin.violations), standin.violations
