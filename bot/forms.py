@@ -94,6 +94,8 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 _edit(session, item, checked, user)
                 session.commit()
                 ack()
+                if item.status == "pending":  # its line in the editors' queues reads differently now
+                    home.republish(client, sessions, workspace_id, home.concerned(sessions, workspace_id))
                 if editing.get("channel") and editing.get("ts") and item.status == "pending":
                     message = review.review_message(item, item.created_by)
                     client.chat_update(channel=editing["channel"], ts=editing["ts"], text=message.text,

@@ -239,3 +239,28 @@ def test_the_standin_refuses_views_slack_would_refuse_with_its_error_code(
             client.views_open(trigger_id="1.2.3", view=view)
     assert refused.value.response["error"] == "invalid_arguments"
     assert any(broken in line for line in standin.violations), standin.violations
+
+
+def test_a_submission_from_the_form_and_an_edit_from_the_tab_republish_the_tabs_they_change(
+    server: str, standin: SlackStandIn, sessions: sessionmaker[Session], home_id: int
+) -> None:
+    from tests.test_forms_http import GOOD, submit
+
+    status, _ = submit(server, GOOD, WRITER)
+    assert status == 200
+    published = {c.params["user_id"]: c.params["view"] for c in standin.wait_for("views.publish", 2)}
+    assert set(published) == {EDITOR, WRITER}
+    assert "Waiting for review* (1)" in texts(published[EDITOR])
+    assert "share of grooming offences on Snapchat" in texts(published[WRITER])
+    with sessions() as session:
+        [item_id] = [s.id for s in session.query(Statistic).filter(Statistic.created_by == WRITER)]
+
+    standin.clear()
+    body = from_home(review.EDIT, review.ItemRef("statistic", item_id).value(), EDITOR, standin)
+    post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    form = standin.wait_for("views.open")[0].params["view"]
+    status, raw = submit(server, GOOD | {"value": "35%"}, EDITOR, metadata=form["private_metadata"])
+    assert status == 200 and "errors" not in raw
+    [republished] = standin.wait_for("views.publish")
+    assert republished.params["user_id"] == EDITOR and "35%" in texts(republished.params["view"])
+    assert standin.calls("chat.update") == [] and standin.violations == []
