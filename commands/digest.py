@@ -164,8 +164,7 @@ def unsubscribe(
         return _reply(f"There is no subscription {subscription_id}. `/digest list` shows this channel's.")
     topic = _topic(found)
     if _personal(found):
-        session.delete(found)
-        session.flush()
+        subscriptions.unsubscribe(session, found)
         return _reply(
             f"Unsubscribed: no more digests of {topic} by direct message (subscription {subscription_id})."
         )
@@ -173,8 +172,7 @@ def unsubscribe(
         return _reply(f"Subscription {subscription_id} is for <#{found.channel_id}>; unsubscribe it there.")
     if not roles.is_editor(session, workspace_id, user_id):
         return _reply(NOT_EDITOR_UNSUBSCRIBE)
-    session.delete(found)
-    session.flush()
+    subscriptions.unsubscribe(session, found)
     said = f"<@{user_id}> unsubscribed this channel: no more digests of {topic} here"
     return Reply(
         text=f"{said}.",

@@ -24,14 +24,15 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.blocks.basic_components import DispatchActionConfig
 from slack_sdk.models.views import View
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from commands import quote as quote_command
 from commands import review, stats
 from commands.reply import SHARE_ACTION, context, section
 from commands.text import clip, escape, plural
-from storage.models import Quote, Statistic, Status, Subscription
+from digests import subscriptions
+from storage import recent
+from storage.models import Quote, Statistic, Subscription
 
 SEARCH_ACTION = "home_search"
 SEARCH_BLOCK = "home_search"
@@ -58,45 +59,17 @@ class HomeData:
     digests: list[Subscription]
 
 
-def _newest(
-    session: Session, workspace_id: int, kind: type[Statistic] | type[Quote], limit: int
-) -> list[Any]:
-    return list(
-        session.scalars(
-            select(kind)
-            .where(kind.workspace_id == workspace_id, kind.status == Status.PUBLISHED.value)
-            .order_by(kind.published_at.desc().nulls_last(), kind.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def _pending(session: Session, workspace_id: int, created_by: str | None = None) -> list[Statistic | Quote]:
-    found: list[Statistic | Quote] = []
-    for kind in (Statistic, Quote):
-        query = select(kind).where(kind.workspace_id == workspace_id, kind.status == Status.PENDING.value)
-        if created_by is not None:
-            query = query.where(kind.created_by == created_by)
-        found += session.scalars(query.order_by(kind.created_at, kind.id))
-    return sorted(found, key=lambda item: (item.created_at, item.id))
-
-
 def read(session: Session, workspace_id: int, user_id: str, *, is_editor: bool) -> HomeData:
-    queue = _pending(session, workspace_id) if is_editor else []
-    digests = session.scalars(
-        select(Subscription)
-        .where(Subscription.workspace_id == workspace_id, Subscription.created_by == user_id)
-        .order_by(Subscription.id)
-    )
+    queue = recent.pending(session, workspace_id) if is_editor else []
     return HomeData(
         user_id=user_id,
         is_editor=is_editor,
-        figures=_newest(session, workspace_id, Statistic, NEWEST),
-        quotes=_newest(session, workspace_id, Quote, NEWEST),
+        figures=recent.newest_published(session, workspace_id, Statistic, NEWEST),
+        quotes=recent.newest_published(session, workspace_id, Quote, NEWEST),
         queue=queue[:QUEUE_SHOWN],
         queue_total=len(queue),
-        own_pending=_pending(session, workspace_id, user_id),
-        digests=list(digests),
+        own_pending=recent.pending(session, workspace_id, user_id),
+        digests=subscriptions.created_by(session, workspace_id, user_id),
     )
 
 

@@ -79,6 +79,17 @@ def in_channel(session: Session, workspace_id: int, channel_id: str) -> list[Sub
     )
 
 
+def created_by(session: Session, workspace_id: int, user_id: str) -> list[Subscription]:
+    """The digests this person started: the channels' they manage and their own by DM."""
+    return list(
+        session.scalars(
+            select(Subscription)
+            .where(Subscription.workspace_id == workspace_id, Subscription.created_by == user_id)
+            .order_by(Subscription.id)
+        )
+    )
+
+
 def personal(session: Session, workspace_id: int, user_id: str) -> list[Subscription]:
     """The digests this person gets by direct message (their DM with statbot is the channel)."""
     return list(
@@ -98,6 +109,11 @@ def get(session: Session, workspace_id: int, subscription_id: int) -> Subscripti
     """A subscription of this workspace only."""
     found = session.get(Subscription, subscription_id)
     return found if found is not None and found.workspace_id == workspace_id else None
+
+
+def unsubscribe(session: Session, subscription: Subscription) -> None:
+    session.delete(subscription)
+    session.flush()
 
 
 def active(session: Session) -> list[Subscription]:
