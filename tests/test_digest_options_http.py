@@ -41,7 +41,10 @@ ROOM = "C0TEAM"
         ("subscribe facebook figures-only csv", Subscribe("facebook", content="figures", attach_csv=True)),
         ("subscribe facebook quotes only weekly", Subscribe("facebook", "weekly", content="quotes")),
         ("subscribe me facebook daily 8am", Subscribe("facebook", "daily", at=time(8), personal=True)),
-        ("subscribe me only figures online safety", Subscribe("online safety", content="figures", personal=True)),
+        (
+            "subscribe me only figures online safety",
+            Subscribe("online safety", content="figures", personal=True),
+        ),
     ],
 )
 def test_the_new_subscribe_options_are_read(typed: str, wanted: Subscribe) -> None:
@@ -64,7 +67,9 @@ def test_a_monthly_digest_runs_on_the_first_chosen_weekday_of_each_month_as_the_
 
 
 @pytest.fixture
-def server(engine: Engine, standin: SlackStandIn, home_id: int, sessions: sessionmaker[Session]) -> Iterator[str]:
+def server(
+    engine: Engine, standin: SlackStandIn, home_id: int, sessions: sessionmaker[Session]
+) -> Iterator[str]:
     with sessions() as session:
         roles.add_editor(session, home_id, EDITOR)
         session.commit()
@@ -92,7 +97,11 @@ def test_only_editors_subscribe_a_channel_and_the_channel_is_told_who_did(
     assert f"<@{EDITOR}> subscribed this channel: *facebook* · monthly on the first Monday" in text(made)
     assert "figures only · with a CSV of the figures" in text(made)
     [subscription] = stored(sessions)
-    assert (subscription.frequency, subscription.content, subscription.attach_csv) == ("monthly", "figures", True)
+    assert (subscription.frequency, subscription.content, subscription.attach_csv) == (
+        "monthly",
+        "figures",
+        True,
+    )
 
     kept = digest(server, standin, f"unsubscribe {subscription.id}", channel=ROOM, user=WRITER)
     assert "Only editors can unsubscribe a channel" in text(kept) and len(stored(sessions)) == 1
@@ -106,7 +115,9 @@ def test_anyone_may_have_a_digest_of_their_own_by_dm_and_only_they_can_stop_it(
     server: str, standin: SlackStandIn, sessions: sessionmaker[Session]
 ) -> None:
     made = digest(server, standin, "subscribe me facebook quotes-only daily", channel=ROOM, user=WRITER)
-    assert "Subscribed you: *facebook* · daily at 09:00" in text(made) and made["response_type"] == "ephemeral"
+    assert (
+        "Subscribed you: *facebook* · daily at 09:00" in text(made) and made["response_type"] == "ephemeral"
+    )
     opened = standin.last("conversations.open").params
     [subscription] = stored(sessions)
     assert subscription.channel_id == "D" + WRITER[1:] and opened["users"] == WRITER
@@ -122,7 +133,9 @@ def test_anyone_may_have_a_digest_of_their_own_by_dm_and_only_they_can_stop_it(
     assert "no more digests of *facebook* by direct message" in text(mine) and stored(sessions) == []
 
 
-def test_subscribing_a_dm_without_me_points_to_the_personal_digest(server: str, standin: SlackStandIn) -> None:
+def test_subscribing_a_dm_without_me_points_to_the_personal_digest(
+    server: str, standin: SlackStandIn
+) -> None:
     reply = digest(server, standin, "subscribe facebook", channel="D0WRITER", user=EDITOR)
     assert "`/digest subscribe me <topic>`" in text(reply)
 
@@ -177,3 +190,16 @@ def test_a_quotes_only_digest_leaves_figures_out_and_attaches_no_csv(
     [message] = posts(standin)
     assert "A campaigner" in text_of(message) and "61%" not in text_of(message)
     assert [u for u in standin.uploads() if u.filename.endswith(".csv")] == []
+
+
+def test_a_personal_digest_is_delivered_to_the_subscribers_direct_messages(
+    sessions: sessionmaker[Session], home_id: int, standin: SlackStandIn, client: WebClient
+) -> None:
+    with sessions.begin() as session:
+        subscriptions.subscribe(session, home_id, "D0WRITER", "facebook", Schedule("monthly", 0, time(9), "UTC"),
+                                user_id=WRITER, now=SUBSCRIBED)  # fmt: skip
+    publish(sessions, home_id, SUBSCRIBED + timedelta(hours=1))
+    [outcome] = deliver.run_due(sessions, client, now=datetime(2027, 4, 5, 9, 0, tzinfo=UTC))  # first Monday
+    assert outcome.state == "posted"
+    [message] = posts(standin, "D0WRITER")
+    assert "*61%* of grooming offences" in text_of(message) and standin.violations == []
