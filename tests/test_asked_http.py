@@ -14,13 +14,13 @@ import pytest
 import yaml
 
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.mentions import FIND_SHORTCUT, NOTHING_TO_FIND
 from bot.web import create_wsgi
 from commands import asked
 from tests.conftest import SIGNING_SECRET, TEAM
 from tests.http_server import serving
 from tests.slackapi.signing import block_action_payload, event_body, interactive_body, post, signed_headers
-from tests.slackapi.standin import SlackStandIn
 
 ASKER = "U0ASKER"
 CHANNEL = "C0PRESS"

@@ -17,15 +17,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import make_client
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from digests import deliver, subscriptions
 from digests.command import CommandError, Subscribe, parse
 from digests.schedule import Schedule
-from storage import library, roles
+from storage import roles
 from storage.models import Subscription
+from tests import items
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.http_server import serving
-from tests.slackapi.standin import SlackStandIn
 from tests.test_digest_deliver import CHANNEL, SUBSCRIBED, SUBSCRIBER, posts, publish, text_of
 from tests.test_digest_slash import digest, text
 
@@ -147,9 +148,9 @@ def client(standin: SlackStandIn) -> WebClient:
 
 def a_quote(sessions: sessionmaker[Session], workspace_id: int, at: datetime) -> None:
     with sessions.begin() as session:
-        source = library.source(session, workspace_id, publisher="NSPCC", url="https://www.nspcc.org.uk/")
-        meta = library.entity(session, workspace_id, "Meta Platforms")
-        library.quote(session, workspace_id, text="Facebook must act on grooming now.", speaker="A campaigner",
+        source = items.source(session, workspace_id, publisher="NSPCC", url="https://www.nspcc.org.uk/")
+        meta = items.entity(session, workspace_id, "Meta Platforms")
+        items.quote(session, workspace_id, text="Facebook must act on grooming now.", speaker="A campaigner",
                       source=source, entities=[meta], now=at)  # fmt: skip
 
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from commands import home, review
 from storage import changes, roles
@@ -20,7 +21,6 @@ from storage.models import Statistic, Status, Subscription, utcnow
 from tests.conftest import SIGNING_SECRET, TEAM
 from tests.http_server import serving
 from tests.slackapi.signing import block_action_payload, event_body, interactive_body, post, signed_headers
-from tests.slackapi.standin import SlackStandIn
 from tests.test_review_http import a_figure
 
 EDITOR = "U0EDITOR"

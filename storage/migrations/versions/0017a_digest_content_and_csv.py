@@ -1,7 +1,7 @@
 """digest content and CSV: a subscription may hold figures only or quotes only, and attach a CSV of its figures
 
 Revision ID: 0017a
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-01 05:00:00
 
 Monthly digests and personal (direct-message) digests need no column: "monthly" fits `frequency` and a
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017a"
-down_revision = "0010"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
