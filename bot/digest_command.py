@@ -7,6 +7,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import home
 from bot.slash import Call
 from commands import digest
 from digests import deliver
@@ -24,7 +25,12 @@ def acknowledge(call: Call) -> None:
         return
     with call.wiring.sessions.begin() as session:
         reply = digest.answer(
-            session, call.workspace_id, request, call.command["channel_id"], utcnow(), user_id=call.command["user_id"]
+            session,
+            call.workspace_id,
+            request,
+            call.command["channel_id"],
+            utcnow(),
+            user_id=call.command["user_id"],
         )
     call.ack(**reply.as_slack())
 
@@ -45,6 +51,7 @@ def after_ack(call: Call) -> None:
                 session, workspace_id, request, channel, user_id=user_id, user_tz=user_tz, now=utcnow()
             )
         respond(**reply.as_slack())
+        home.republish(client, sessions, workspace_id, [user_id])  # their tab lists the digests they manage
     elif isinstance(request, SendNow):
         with sessions() as session:
             refusal = digest.send_now_refusal(session, workspace_id, user_id, command["channel_id"], request)

@@ -264,3 +264,13 @@ def test_a_submission_from_the_form_and_an_edit_from_the_tab_republish_the_tabs_
     [republished] = standin.wait_for("views.publish")
     assert republished.params["user_id"] == EDITOR and "35%" in texts(republished.params["view"])
     assert standin.calls("chat.update") == [] and standin.violations == []
+
+
+def test_subscribing_to_a_digest_republishes_the_subscribers_tab(server: str, standin: SlackStandIn) -> None:
+    from tests.test_digest_slash import digest
+
+    reply = digest(server, standin, "subscribe me facebook", channel="C0PRESS", user=READER)
+    assert "Subscribed you" in json.dumps(reply)
+    [republished] = standin.wait_for("views.publish")
+    assert republished.params["user_id"] == READER
+    assert "*facebook* in your direct messages, weekly" in texts(republished.params["view"])
