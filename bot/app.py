@@ -22,7 +22,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import commands_table, dedupe, dm_import, forms, ingest, oauth, review
+from bot import commands_table, dedupe, dm_import, forms, home, ingest, mentions, oauth, review
 from bot.answer_cache import AnswerCache
 from bot.config import Settings
 from bot.ingest_pool import IngestPool
@@ -256,6 +256,12 @@ def register(
     )  # before dm_import: article files, then spreadsheets
     dm_import.register(app, sessions, settings)
 
+    def ask(workspace_id: int, command: str, text: str) -> dict[str, Any]:
+        return answer(reading, workspace_id, command, text, cache=wiring.cache)
+
+    home.register(app, sessions, settings, ask=ask)  # the App Home tab and its search box
+    mentions.register(app, sessions, settings, ask=ask)  # after the DM file importers: plain text only
+
     @app.action(SHARE_ACTION)
     def share_in_channel(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
         ack()
@@ -263,7 +269,8 @@ def register(
         reply = answer(
             reading, context["workspace_id"], asked["command"], asked["text"], shared_by=body["user"]["id"]
         )
-        respond(**reply, replace_original=False)
+        # An answer given in a thread (a mention, the message shortcut) is shared into that thread.
+        respond(**reply, replace_original=False, thread_ts=asked.get("thread_ts"))
         respond(delete_original=True)
 
     @app.error

@@ -7,6 +7,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import home
 from bot.slash import Call
 from commands import digest
 from digests import deliver
@@ -23,7 +24,14 @@ def acknowledge(call: Call) -> None:
         call.ack()  # these ask Slack about the channel or post, which can outlast Slack's 3 seconds
         return
     with call.wiring.sessions.begin() as session:
-        reply = digest.answer(session, call.workspace_id, request, call.command["channel_id"], utcnow())
+        reply = digest.answer(
+            session,
+            call.workspace_id,
+            request,
+            call.command["channel_id"],
+            utcnow(),
+            user_id=call.command["user_id"],
+        )
     call.ack(**reply.as_slack())
 
 
@@ -32,13 +40,18 @@ def after_ack(call: Call) -> None:
     sessions, client, respond, command = call.wiring.sessions, call.client, call.respond, call.command
     workspace_id, user_id = call.workspace_id, command["user_id"]
     if isinstance(request, Subscribe):
-        channel = _channel(client, command["channel_id"])
+        if request.personal:  # their own digest goes to their DM with statbot, wherever they typed it
+            dm = str(client.conversations_open(users=user_id)["channel"]["id"])
+            channel = digest.Channel(dm, is_dm=True)
+        else:
+            channel = _channel(client, command["channel_id"])
         user_tz = _user_tz(client, user_id)
         with sessions.begin() as session:
             reply = digest.subscribe(
                 session, workspace_id, request, channel, user_id=user_id, user_tz=user_tz, now=utcnow()
             )
         respond(**reply.as_slack())
+        home.republish(client, sessions, workspace_id, [user_id])  # their tab lists the digests they manage
     elif isinstance(request, SendNow):
         with sessions() as session:
             refusal = digest.send_now_refusal(session, workspace_id, user_id, command["channel_id"], request)

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import home
 from bot.config import Settings
 from bot.review import post_for_review
 from bot.slash import Call
@@ -94,6 +95,8 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                     return
                 session.commit()
                 ack()
+                if item.status == "pending":  # its line in the editors' queues reads differently now
+                    home.republish(client, sessions, workspace_id, home.concerned(sessions, workspace_id))
                 if editing.get("channel") and editing.get("ts") and item.status == "pending":
                     message = review.review_message(item, item.created_by)
                     client.chat_update(channel=editing["channel"], ts=editing["ts"], text=message.text,
@@ -128,6 +131,10 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 where = "an editor will review it" if posted else "it waits for an editor (`/stats pending`)"
                 note = f"Thank you: #{item.id} ({review.summary(item)}) is saved and {where}."
         client.chat_postMessage(channel=user, text=note)
+        # Their own tab lists it (or the newest figures do); a pending one joins every editor's queue.
+        home.republish(
+            client, sessions, workspace_id, [user] if editor else home.concerned(sessions, workspace_id, user)
+        )
 
 
 def _conflicts(form: forms.Form, found: write.Conflicts) -> dict[str, str]:

@@ -18,7 +18,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import dm_import, review
+from bot import dm_import, home, review
 from bot.config import Settings
 from bot.ingest_pool import IngestPool
 from bot.slash import Call
@@ -65,6 +65,8 @@ def publish(
                     client, session, workspace_id, item,
                     default_channel=channel, thread_ts=str(posted["ts"]),
                 )  # fmt: skip
+    if client and items:  # new candidates join the editors' queues and the submitter's own list
+        home.republish(client, sessions, workspace_id, home.concerned(sessions, workspace_id, user))
     log.info("ingested an article", extra={"figures": len(staged.figures), "quotes": len(staged.quotes)})
     return replies.finished(found.article, staged, channel)
 

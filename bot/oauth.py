@@ -40,6 +40,7 @@ BOT_SCOPES = (
     "files:write",
     "files:read",
     "im:history",
+    "app_mentions:read",  # @statbot facebook in a channel or thread
 )
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import home
 from bot.config import Settings
 from commands import review
 from storage import changes, roles
@@ -47,6 +48,21 @@ def post_for_review(
     return str(response["ts"])
 
 
+def from_home(body: dict[str, Any]) -> bool:
+    """Pressed on the App Home tab's review queue rather than on a message in the review channel."""
+    return bool(body.get("container", {}).get("type") == "view")
+
+
+def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
+    """Say something to the person who pressed: only to them beside the message, or by DM from the tab."""
+    user = body["user"]["id"]
+    if from_home(body):
+        client.chat_postMessage(channel=user, text=text)
+        return
+    channel, _ = _where(body)
+    client.chat_postEphemeral(channel=channel, user=user, text=text)
+
+
 def _where(body: dict[str, Any]) -> tuple[str, str]:
     container = body.get("container", {})
     channel = body.get("channel", {}).get("id") or container.get("channel_id")
@@ -57,15 +73,14 @@ def _where(body: dict[str, Any]) -> tuple[str, str]:
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
     def decide(body: dict[str, Any], client: WebClient, context: dict[str, Any], decision: str) -> None:
         user = body["user"]["id"]
-        channel, ts = _where(body)
         ref = review.ItemRef.parse(body["actions"][0]["value"])
         with sessions() as session:
             item = changes.find_item(session, context["workspace_id"], ref.kind, ref.id, for_update=True)
             if item is None:
-                client.chat_postEphemeral(channel=channel, user=user, text="That item no longer exists.")
+                tell(client, body, "That item no longer exists.")
                 return
             if not roles.is_editor(session, context["workspace_id"], user):
-                client.chat_postEphemeral(channel=channel, user=user, text=review.NOT_AN_EDITOR)
+                tell(client, body, review.NOT_AN_EDITOR)
                 return
             now = utcnow()
             try:
@@ -74,15 +89,25 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 else:
                     changes.reject(session, item, actor=user, now=now)
             except changes.Incomplete as gaps:
-                client.chat_postEphemeral(channel=channel, user=user, text=review.incomplete(item, str(gaps)))
+                tell(client, body, review.incomplete(item, str(gaps)))
                 return
             except changes.NotAllowed:
-                client.chat_postEphemeral(channel=channel, user=user, text=review.already_decided(item))
+                tell(client, body, review.already_decided(item))
                 return
             session.commit()
             message = review.decided_message(item, decision, user, now)
-        client.chat_update(
-            channel=channel, ts=ts, text=message.text, blocks=[b.to_dict() for b in message.blocks]
+            submitter = item.created_by
+        if not from_home(body):
+            channel, ts = _where(body)
+            client.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=[b.to_dict() for b in message.blocks]
+            )
+        # The queue changed for every editor, and the submitter's own list too.
+        home.republish(
+            client,
+            sessions,
+            context["workspace_id"],
+            home.concerned(sessions, context["workspace_id"], user, submitter),
         )
 
     @app.action(review.APPROVE)

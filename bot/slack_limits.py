@@ -28,6 +28,8 @@ MAX_ID = 255  # action_id, block_id, callback_id, external_id
 INPUT_MAX_LABEL = 2000
 TEXT_INPUT_MAX_INITIAL = 3000
 VIEW_MAX_PRIVATE_METADATA = 3000
+PLACEHOLDER_MAX_TEXT = 150
+VIEW_TYPES = ("modal", "home")
 
 Problem = tuple[str, list[str]]  # (Slack error code, human-readable details)
 
@@ -57,18 +59,24 @@ def _element(element: Any, pointer: str, errors: list[str]) -> None:
         _length(element.get("value"), BUTTON_MAX_VALUE, f"{pointer}/value", errors)
     elif kind == "plain_text_input":
         _length(element.get("initial_value"), TEXT_INPUT_MAX_INITIAL, f"{pointer}/initial_value", errors)
+    _length(_text(element.get("placeholder")), PLACEHOLDER_MAX_TEXT, f"{pointer}/placeholder/text", errors)
 
 
 def block_errors(blocks: list[Any], *, max_blocks: int, pointer: str = "/blocks") -> list[str]:
     """Every limit the ``blocks`` array breaks, one Slack-style string each."""
     errors: list[str] = []
     _count(blocks, max_blocks, pointer, errors)
+    block_ids: set[str] = set()
     for i, block in enumerate(blocks):
         at = f"{pointer}/{i}"
         if not isinstance(block, dict):
             errors.append(f"must be an object [json-pointer:{at}]")
             continue
         _length(block.get("block_id"), MAX_ID, f"{at}/block_id", errors)
+        if isinstance(block.get("block_id"), str):
+            if block["block_id"] in block_ids:  # Slack refuses a repeated block_id in one message or view
+                errors.append(f"duplicate block_id [json-pointer:{at}/block_id]")
+            block_ids.add(block["block_id"])
         kind = block.get("type")
         if kind == "section":
             _length(_text(block.get("text")), SECTION_MAX_TEXT, f"{at}/text/text", errors)
@@ -114,6 +122,10 @@ def view_problem(view: Any) -> Problem | None:
     if not isinstance(view, dict):
         return "invalid_arguments", ["view must be a JSON object [json-pointer:/view]"]
     errors: list[str] = []
+    if view.get("type") not in VIEW_TYPES:
+        errors.append("must be one of modal, home [json-pointer:/view/type]")
+    if view.get("type") == "modal" and not _text(view.get("title")):
+        errors.append("missing required field: title [json-pointer:/view/title]")
     for key in ("title", "submit", "close"):
         _length(_text(view.get(key)), VIEW_MAX_BUTTON_LABEL, f"/view/{key}/text", errors)
     _length(view.get("private_metadata"), VIEW_MAX_PRIVATE_METADATA, "/view/private_metadata", errors)

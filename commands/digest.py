@@ -32,6 +32,13 @@ from storage.models import Quote, Statistic, Subscription
 
 COMMAND = "/digest"
 INVITE = "invite it with `/invite @statbot`"
+NOT_EDITOR_SUBSCRIBE = (
+    "Only editors can subscribe a channel to a digest (`/stats editors` lists them). "
+    "For a digest of your own by direct message: `/digest subscribe me <topic>`."
+)
+NOT_EDITOR_UNSUBSCRIBE = (
+    "Only editors can unsubscribe a channel from a digest (`/stats editors` lists them); nothing has changed."
+)
 
 
 @dataclass(frozen=True)
@@ -49,15 +56,21 @@ def _reply(mrkdwn: str) -> Reply:
 
 
 def answer(
-    session: Session, workspace_id: int, request: DigestCommand | CommandError, channel_id: str, now: datetime
+    session: Session,
+    workspace_id: int,
+    request: DigestCommand | CommandError,
+    channel_id: str,
+    now: datetime,
+    *,
+    user_id: str = "",
 ) -> Reply:
     """The commands that need nothing from Slack: help, list, unsubscribe, preview, and parse errors."""
     if isinstance(request, CommandError):
         return _reply(request.message)
     if isinstance(request, ListSubscriptions):
-        return listing(session, workspace_id, channel_id)
+        return listing(session, workspace_id, channel_id, user_id=user_id)
     if isinstance(request, Unsubscribe):
-        return unsubscribe(session, workspace_id, channel_id, request.subscription_id)
+        return unsubscribe(session, workspace_id, channel_id, request.subscription_id, user_id=user_id)
     if isinstance(request, Preview):
         return preview_reply(session, workspace_id, channel_id, request.subscription_id, now)
     if isinstance(request, Help):
@@ -75,9 +88,19 @@ def subscribe(
     user_tz: str | None,
     now: datetime,
 ) -> Reply:
-    """Subscribe the channel, or say why not; the caller commits."""
+    """Subscribe the channel (only editors may), or the person by DM (`personal`, `channel` is then their DM
+    with statbot), or say why not; the channel is told who subscribed it. The caller commits."""
+    if request.personal:
+        return _subscribe_person(
+            session, workspace_id, request, channel, user_id=user_id, user_tz=user_tz, now=now
+        )
     if channel.is_dm:
-        return _reply("Digests go to channels, not direct messages. Run `/digest subscribe` in a channel.")
+        return _reply(
+            "Digests go to channels, not direct messages. Run `/digest subscribe` in a channel, or "
+            "`/digest subscribe me <topic>` for a digest of your own by direct message."
+        )
+    if not roles.is_editor(session, workspace_id, user_id):
+        return _reply(NOT_EDITOR_SUBSCRIBE)
     if channel.is_archived:
         return _reply("This channel is archived, so a digest could not be posted here.")
     if not channel.bot_is_member:
@@ -85,24 +108,28 @@ def subscribe(
             f"statbot is not in this channel, so it could not post digests here: {INVITE}, then try again."
         )
     schedule = schedule_for(request, user_tz)
-    same = subscriptions.existing(session, workspace_id, channel.id, request.topic, schedule)
+    same = subscriptions.existing(session, workspace_id, channel.id, request.topic, schedule, request.content)
     if same is not None and same.paused:
         subscriptions.resume(same, now)
         return Reply(
-            text=f"Resumed: {_line(same)}",
+            text=f"<@{user_id}> resumed this channel's digest: {_line(same)}",
             blocks=[
-                section(f"Resumed: {_line(same)}\nThe next digest also covers what it missed while paused.")
+                section(
+                    f"<@{user_id}> resumed this channel's digest: {_line(same)}\n"
+                    "The next digest also covers what it missed while paused."
+                )
             ],
             response_type="in_channel",
         )
     if same is not None:
         return _reply(f"This channel is already subscribed: {_line(same)}")
     made = subscriptions.subscribe(
-        session, workspace_id, channel.id, request.topic, schedule, user_id=user_id, now=now
-    )
+        session, workspace_id, channel.id, request.topic, schedule, user_id=user_id, now=now,
+        content=request.content, attach_csv=request.attach_csv,
+    )  # fmt: skip
     message = (
-        f"Subscribed: {_line(made)}\nEach digest lists what was published since the one before; "
-        "the first covers what is published from now on."
+        f"<@{user_id}> subscribed this channel: {_line(made)}\nEach digest lists what was published since the "
+        "one before; the first covers what is published from now on."
     )
     if request.topic.strip() and not _matches_anything(session, workspace_id, request.topic):
         message += (
@@ -111,27 +138,80 @@ def subscribe(
     return Reply(text=message, blocks=[section(message)], response_type="in_channel")
 
 
-def listing(session: Session, workspace_id: int, channel_id: str) -> Reply:
-    found = subscriptions.in_channel(session, workspace_id, channel_id)
-    if not found:
-        return _reply("This channel has no digests. Start one with `/digest subscribe <topic>`.")
-    lines = ["*Digests in this channel*", *(f"• {_line(s)}" for s in found)]
+def listing(session: Session, workspace_id: int, channel_id: str, *, user_id: str = "") -> Reply:
+    found = [s for s in subscriptions.in_channel(session, workspace_id, channel_id) if not _personal(s)]
+    own = subscriptions.personal(session, workspace_id, user_id) if user_id else []
+    if not found and not own:
+        return _reply(
+            "This channel has no digests. Start one with `/digest subscribe <topic>`, "
+            "or one of your own with `/digest subscribe me <topic>`."
+        )
+    lines = ["*Digests in this channel*", *(f"• {_line(s)}" for s in found)] if found else []
+    if own:
+        lines += ["*Your own, by direct message*", *(f"• {_line(s)}" for s in own)]
     return _reply("\n".join(lines))
 
 
-def unsubscribe(session: Session, workspace_id: int, channel_id: str, subscription_id: int) -> Reply:
+def unsubscribe(
+    session: Session, workspace_id: int, channel_id: str, subscription_id: int, *, user_id: str = ""
+) -> Reply:
+    """Anyone may end their own DM digest from anywhere; only editors a channel's, in that channel, and the
+    channel is told who did."""
     found = subscriptions.get(session, workspace_id, subscription_id)
+    if found is not None and _personal(found) and found.created_by != user_id:
+        found = None  # someone else's DM digest: not theirs to see
     if found is None:
         return _reply(f"There is no subscription {subscription_id}. `/digest list` shows this channel's.")
+    topic = _topic(found)
+    if _personal(found):
+        subscriptions.unsubscribe(session, found)
+        return _reply(
+            f"Unsubscribed: no more digests of {topic} by direct message (subscription {subscription_id})."
+        )
     if found.channel_id != channel_id:
         return _reply(f"Subscription {subscription_id} is for <#{found.channel_id}>; unsubscribe it there.")
-    topic = _topic(found)
+    if not roles.is_editor(session, workspace_id, user_id):
+        return _reply(NOT_EDITOR_UNSUBSCRIBE)
     subscriptions.unsubscribe(session, found)
+    said = f"<@{user_id}> unsubscribed this channel: no more digests of {topic} here"
     return Reply(
-        text=f"Unsubscribed: no more digests of {topic} here.",
-        blocks=[section(f"Unsubscribed: no more digests of {topic} here (subscription {subscription_id}).")],
+        text=f"{said}.",
+        blocks=[section(f"{said} (subscription {subscription_id}).")],
         response_type="in_channel",
     )
+
+
+def _subscribe_person(
+    session: Session,
+    workspace_id: int,
+    request: Subscribe,
+    channel: Channel,
+    *,
+    user_id: str,
+    user_tz: str | None,
+    now: datetime,
+) -> Reply:
+    """A digest of one's own, posted to one's DM with statbot (`channel`); anyone may have one."""
+    schedule = schedule_for(request, user_tz)
+    same = subscriptions.existing(session, workspace_id, channel.id, request.topic, schedule, request.content)
+    if same is not None:
+        if same.paused:
+            subscriptions.resume(same, now)
+            return _reply(f"Resumed your digest: {_line(same)}")
+        return _reply(f"You already have this digest: {_line(same)}")
+    made = subscriptions.subscribe(
+        session, workspace_id, channel.id, request.topic, schedule, user_id=user_id, now=now,
+        content=request.content, attach_csv=request.attach_csv,
+    )  # fmt: skip
+    return _reply(
+        f"Subscribed you: {_line(made)}\nIt comes to you in a direct message from statbot; "
+        f"`/digest unsubscribe {made.id}` stops it."
+    )
+
+
+def _personal(subscription: Subscription) -> bool:
+    """A digest sent to one person: its channel is their direct message with statbot."""
+    return subscription.channel_id.startswith("D")
 
 
 def preview_reply(
@@ -205,6 +285,10 @@ def _line(subscription: Subscription) -> str:
     """ "*facebook* · weekly on Monday at 09:00 (Europe/London) · next Mon 30 Mar 2027 09:00 BST · id 3"."""
     schedule = schedule_of(subscription)
     parts = [_topic(subscription), escape(schedule.describe())]
+    if subscription.content != "all":
+        parts.append(f"{subscription.content} only")
+    if subscription.attach_csv:
+        parts.append("with a CSV of the figures")
     if subscription.paused:
         parts.append(f"paused: {escape(subscription.paused_reason)}")
     else:

@@ -98,12 +98,17 @@ ROWS: tuple[Row, ...] = (
         "the RSS or Atom feeds whose new articles are read for review; editors add and remove them"),
     # /digest: its own parser reads the words after the name (digests/command.py).
     Row((DIGEST,), None, "`/digest`", "how to use /digest"),
-    Row((DIGEST,), "subscribe", "`/digest subscribe <topic> [weekly|daily] [day] [time] [zone]`",
+    Row((DIGEST,), "subscribe",
+        "`/digest subscribe [me] <topic> [weekly|daily|monthly] [day] [time] [zone] [figures-only|quotes-only] [csv]`",
         "post the figures newly published on a topic to this channel (weekly on Monday at 09:00 in your "
-        "time zone unless told otherwise)", lazy=True,
+        "time zone unless told otherwise; editors only), or with `me` to you by direct message (anyone)",
+        lazy=True,
         examples=(
             ("/digest subscribe facebook encryption weekly monday 09:00 Europe/London", "weekly, on Mondays at 09:00 London time"),
             ("/digest subscribe online safety daily 9am", "every day at 09:00 in your time zone"),
+            ("/digest subscribe grooming monthly tuesday figures-only csv",
+             "the first Tuesday of each month, figures only, with a CSV of them"),
+            ("/digest subscribe me facebook", "a digest of your own, by direct message"),
         )),
     Row((DIGEST,), "list", "`/digest list`", "this channel's subscriptions and their ids", aliases=("ls",)),
     Row((DIGEST,), "preview", "`/digest preview 12`", "what subscription 12 would post next, shown only to you"),

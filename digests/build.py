@@ -30,7 +30,11 @@ class Built:
 
 def schedule_of(subscription: Subscription) -> Schedule:
     return Schedule(
-        frequency="daily" if subscription.frequency == "daily" else "weekly",
+        frequency="daily"
+        if subscription.frequency == "daily"
+        else "monthly"
+        if subscription.frequency == "monthly"
+        else "weekly",
         weekday=subscription.weekday,
         at=time(subscription.at.hour, subscription.at.minute),
         tz=subscription.tz,
@@ -47,11 +51,13 @@ def series_key(figure: Statistic) -> str | None:
 def build(session: Session, subscription: Subscription, after: datetime, until: datetime) -> Built:
     """The digest of items published after `after` and at or before `until`, with corrections in that time."""
     ws, topic = subscription.workspace_id, subscription.topic
-    figures = queries.published_between(session, ws, Statistic, topic, after, until)
-    quotes = queries.published_between(session, ws, Quote, topic, after, until)
+    # A figures-only or quotes-only subscription neither lists nor corrects the other kind.
+    with_figures, with_quotes = subscription.content != "quotes", subscription.content != "figures"
+    figures = queries.published_between(session, ws, Statistic, topic, after, until) if with_figures else []
+    quotes = queries.published_between(session, ws, Quote, topic, after, until) if with_quotes else []
     corrections: list[Statistic | Quote] = [
-        *queries.corrected_between(session, ws, Statistic, topic, after, until),
-        *queries.corrected_between(session, ws, Quote, topic, after, until),
+        *(queries.corrected_between(session, ws, Statistic, topic, after, until) if with_figures else []),
+        *(queries.corrected_between(session, ws, Quote, topic, after, until) if with_quotes else []),
     ]
     start, end = schedule_of(subscription).period(until, after)
     digest = Digest(

@@ -6,14 +6,15 @@ import difflib
 import re
 import unicodedata
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time
 from functools import cache
 from typing import Literal
 
 from storage import mentions
 
-Frequency = Literal["weekly", "daily"]
+Frequency = Literal["weekly", "daily", "monthly"]
+Content = Literal["all", "figures", "quotes"]
 
 MAX_TOPIC_CHARS = 200
 # Anything longer than this cannot be a valid command (a 200-character topic plus the schedule words),
@@ -37,7 +38,15 @@ _FREQUENCIES: dict[str, Frequency] = {
     "everyday": "daily",
     "every day": "daily",
     "every week": "weekly",
+    "monthly": "monthly",
+    "every month": "monthly",
 }
+# What a subscription holds and whether a CSV of its figures comes with it; written anywhere after the topic.
+_CONTENT_WORDS: dict[str, Content] = {
+    "figures-only": "figures", "figures only": "figures", "only figures": "figures",
+    "quotes-only": "quotes", "quotes only": "quotes", "only quotes": "quotes",
+}  # fmt: skip
+_CSV_WORDS = ("csv", "with-csv", "with csv")
 # Little words people put before a schedule part ("on monday at 9am in Europe/London").
 _CONNECTIVES = {"tz": {"in"}, "time": {"at"}, "day": {"on", "every"}, "frequency": set()}
 
@@ -53,13 +62,18 @@ _BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A
 
 @dataclass(frozen=True)
 class Subscribe:
-    """Subscribe this channel; None in a schedule field means "use the default"."""
+    """Subscribe this channel (or, `personal`, the person by DM); None in a schedule field means "use the default".
+
+    A monthly digest goes out on the first `weekday` of each month."""
 
     topic: str
     frequency: Frequency | None = None
     weekday: int | None = None  # 0 = Monday, as datetime.weekday()
     at: time | None = None
     tz: str | None = None
+    content: Content = "all"
+    attach_csv: bool = False
+    personal: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,6 +135,9 @@ def parse(text: str) -> DigestCommand | CommandError:
     if verb in ("list", "ls"):
         return ListSubscriptions() if not rest else _takes_nothing(verb)
     if verb == "subscribe":
+        if rest and rest[0].casefold() == "me":
+            made = _parse_subscribe(rest[1:])
+            return made if isinstance(made, CommandError) else replace(made, personal=True)
         return _parse_subscribe(rest)
     if verb in ("unsubscribe", "unsub"):
         return _with_id(rest, verb, Unsubscribe)
@@ -262,7 +279,9 @@ def _parse_day(word: str, after_frequency: bool) -> int | CommandError | None:
 
 def _parse_subscribe(words: list[str]) -> Subscribe | CommandError:
     """Take schedule words off the end, in any order, each at most once; the words left are the topic."""
-    words = list(words)
+    words, content, attach_csv = _take_options(list(words))
+    if isinstance(content, CommandError):
+        return content
     parts = _ScheduleParts()
     while words:
         word, before = words[-1], (words[-2] if len(words) > 1 else "")
@@ -297,7 +316,39 @@ def _parse_subscribe(words: list[str]) -> Subscribe | CommandError:
             f"A topic can be at most {MAX_TOPIC_CHARS} characters; yours is {len(topic):,}. "
             "Try a few key words, e.g. `/digest subscribe encryption`."
         )
-    return Subscribe(topic, parts.frequency, parts.weekday, parts.at, parts.tz)
+    return Subscribe(topic, parts.frequency, parts.weekday, parts.at, parts.tz, content, attach_csv)
+
+
+def _take_options(words: list[str]) -> tuple[list[str], Content | CommandError, bool]:
+    """Take `figures-only` / `quotes-only` and `csv` (each once) from anywhere in the words."""
+    kept: list[str] = []
+    content: Content | None = None
+    attach_csv = False
+    i = 0
+    while i < len(words):
+        one, two = words[i].casefold(), " ".join(words[i : i + 2]).casefold()
+        taken = (
+            2
+            if two in _CONTENT_WORDS or two in _CSV_WORDS
+            else 1
+            if one in _CONTENT_WORDS or one in _CSV_WORDS
+            else 0
+        )
+        option = two if taken == 2 else one
+        if taken and option in _CONTENT_WORDS:
+            if content is not None and content != _CONTENT_WORDS[option]:
+                return (
+                    words,
+                    CommandError("Choose one of `figures-only` and `quotes-only`, or neither for both."),
+                    False,
+                )
+            content = _CONTENT_WORDS[option]
+        elif taken:
+            attach_csv = True
+        else:
+            kept.append(words[i])
+        i += max(taken, 1)
+    return kept, content or "all", attach_csv
 
 
 _SLOT_NAMES = {"tz": "time zone", "time": "time", "day": "day", "frequency": "frequency (weekly or daily)"}

@@ -26,7 +26,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from digests.build import Built, build, schedule_of
 from digests.chart import series_to_chart
 from digests.render import render
-from storage.models import ChartState, DeliveryState, DigestDelivery, Subscription
+from intake.spreadsheet import to_frame
+from storage.models import ChartState, DeliveryState, DigestDelivery, Statistic, Subscription
+from storage.sheets import as_figure_input
 from storage.token_cipher import UndecryptableToken
 
 log = logging.getLogger("statbot.digests")
@@ -165,6 +167,7 @@ def deliver(
         if subscription is None or delivery is None:  # unsubscribed meanwhile
             return Outcome(subscription_id, run_at, "busy")
         channel, subscriber = subscription.channel_id, subscription.created_by
+        attach_csv = subscription.attach_csv
         built = build(session, subscription, aware(delivery.window_start), aware(delivery.window_end))
 
     if recovering:
@@ -198,8 +201,36 @@ def deliver(
 
     ts = str(response["ts"])
     _finish(sessions, delivery_id, DeliveryState.POSTED, ts=ts, now=now, advance=scheduled, built=built)
+    if attach_csv:
+        _attach_csv(sessions, client, channel, ts, built)
     _upload_charts(sessions, client, delivery_id, channel, ts, built)
     return Outcome(subscription_id, run_at, "posted", ts)
+
+
+def figures_csv(session: Session, figure_ids: list[int]) -> bytes:
+    """The digest's figures in the import columns (what `/stats export` writes), as CSV bytes."""
+    figures = [f for i in figure_ids if (f := session.get(Statistic, i)) is not None]
+    frame = to_frame([as_figure_input(f) for f in figures], "figures")
+    return str(frame.to_csv(index=False, lineterminator="\n")).encode(
+        "utf-8-sig"
+    )  # with a BOM, for Excel, as exports
+
+
+def _attach_csv(
+    sessions: sessionmaker[Session], client: WebClient, channel: str, ts: str, built: Built
+) -> None:
+    """Upload the digest's figures as a CSV into its thread. Best effort: a failed upload is logged and not
+    retried (unlike charts, it is not part of the delivery's recorded state); the digest itself is posted."""
+    ids = [f.id for f in built.digest.figures]
+    if not ids:
+        return
+    with sessions() as session:
+        content = figures_csv(session, ids)
+    name = f"statbot-digest-{built.digest.subscription_id}-{built.digest.period_end:%Y-%m-%d}.csv"
+    try:
+        client.files_upload_v2(channel=channel, thread_ts=ts, content=content, filename=name, title=name)
+    except (SlackApiError, SlackClientError, OSError) as error:
+        log.error("CSV of digest %s not uploaded: %s", built.digest.subscription_id, error)
 
 
 def preview(session: Session, subscription: Subscription, now: datetime) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ DEFAULT_FREQUENCY: Frequency = "weekly"
 DEFAULT_WEEKDAY = 0  # Monday
 DEFAULT_TIME = time(9, 0)
 FALLBACK_TZ = "UTC"
+SEARCH_DAYS = 37  # a monthly run is at most 35 days after the one before; a day either side for zones
 _CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -27,7 +28,7 @@ class Schedule:
 
     def __post_init__(self) -> None:
         if self.frequency not in get_args(Frequency):
-            raise ValueError(f"frequency must be weekly or daily, not {self.frequency!r}")
+            raise ValueError(f"frequency must be weekly, daily or monthly, not {self.frequency!r}")
         if not 0 <= self.weekday <= 6:
             raise ValueError(f"weekday must be 0 (Monday) to 6 (Sunday), not {self.weekday}")
         if self.at.tzinfo is not None:
@@ -46,20 +47,20 @@ class Schedule:
         local_day = _require_aware(after).astimezone(self.zone).date()
         # A run on the previous local day can still be after `after` only in zones ahead of UTC crossing
         # midnight; starting a day early and checking costs nothing.
-        for offset in range(-1, 9):
+        for offset in range(-1, SEARCH_DAYS):
             run = self._run_on(local_day + timedelta(days=offset))
             if run is not None and run > after:
                 return run
-        raise AssertionError("a weekly schedule always runs within eight days")  # pragma: no cover
+        raise AssertionError("a monthly schedule always runs within 36 days")  # pragma: no cover
 
     def previous_run(self, before: datetime) -> datetime:
         """The last run strictly before `before` (aware), as an aware UTC datetime."""
         local_day = _require_aware(before).astimezone(self.zone).date()
-        for offset in range(1, -9, -1):
+        for offset in range(1, -SEARCH_DAYS, -1):
             run = self._run_on(local_day + timedelta(days=offset))
             if run is not None and run < before:
                 return run
-        raise AssertionError("a weekly schedule always ran within eight days")  # pragma: no cover
+        raise AssertionError("a monthly schedule always ran within 36 days")  # pragma: no cover
 
     def _run_on(self, day: date) -> datetime | None:
         """The UTC instant of the run on a local day, or None when the schedule does not run that day.
@@ -71,6 +72,8 @@ class Schedule:
         """
         if self.frequency == "weekly" and day.weekday() != self.weekday:
             return None
+        if self.frequency == "monthly" and (day.weekday() != self.weekday or day.day > 7):
+            return None  # the first such weekday of the month
         return datetime.combine(day, self.at, tzinfo=self.zone).astimezone(UTC)
 
     def period(self, run_at: datetime, previous_run_at: datetime | None) -> tuple[date, date]:
@@ -91,10 +94,15 @@ class Schedule:
         when = f"at {self.at:%H:%M} ({self.tz})"
         if self.frequency == "daily":
             return f"daily {when}"
+        if self.frequency == "monthly":
+            return f"monthly on the first {WEEKDAYS[self.weekday].title()} {when}"
         return f"weekly on {WEEKDAYS[self.weekday].title()} {when}"
 
     def cron_kwargs(self) -> dict[str, str | int | ZoneInfo]:
         """Keyword arguments for APScheduler 3's `CronTrigger(**schedule.cron_kwargs())`."""
+        if self.frequency == "monthly":  # APScheduler's "1st mon": the first Monday of the month
+            return {"day": f"1st {_CRON_DAYS[self.weekday]}", "hour": self.at.hour, "minute": self.at.minute,
+                    "second": 0, "timezone": self.zone}  # fmt: skip
         return {
             # Names, not numbers: APScheduler counts Monday as 0 but crontab counts Sunday as 0.
             "day_of_week": _CRON_DAYS[self.weekday] if self.frequency == "weekly" else "*",

@@ -17,11 +17,15 @@ def same_topic(topic: str) -> str:
 
 
 def existing(
-    session: Session, workspace_id: int, channel_id: str, topic: str, schedule: Schedule
+    session: Session, workspace_id: int, channel_id: str, topic: str, schedule: Schedule, content: str = "all"
 ) -> Subscription | None:
-    """This channel's subscription to the same topic on the same schedule, if there is one."""
+    """This channel's subscription to the same topic and content on the same schedule, if there is one."""
     for subscription in in_channel(session, workspace_id, channel_id):
-        if same_topic(subscription.topic) == same_topic(topic) and schedule_of(subscription) == schedule:
+        if (
+            same_topic(subscription.topic) == same_topic(topic)
+            and schedule_of(subscription) == schedule
+            and subscription.content == content
+        ):
             return subscription
     return None
 
@@ -35,6 +39,8 @@ def subscribe(
     *,
     user_id: str,
     now: datetime,
+    content: str = "all",
+    attach_csv: bool = False,
 ) -> Subscription:
     """A new subscription; its first digest covers only what is published from now on."""
     subscription = Subscription(
@@ -47,6 +53,8 @@ def subscribe(
         tz=schedule.tz,
         created_by=user_id,
         created_at=now,
+        content=content,
+        attach_csv=attach_csv,
         last_delivered_at=now,
         next_run_at=schedule.next_run(now),
     )
@@ -66,6 +74,32 @@ def in_channel(session: Session, workspace_id: int, channel_id: str) -> list[Sub
         session.scalars(
             select(Subscription)
             .where(Subscription.workspace_id == workspace_id, Subscription.channel_id == channel_id)
+            .order_by(Subscription.id)
+        )
+    )
+
+
+def created_by(session: Session, workspace_id: int, user_id: str) -> list[Subscription]:
+    """The digests this person started: the channels' they manage and their own by DM."""
+    return list(
+        session.scalars(
+            select(Subscription)
+            .where(Subscription.workspace_id == workspace_id, Subscription.created_by == user_id)
+            .order_by(Subscription.id)
+        )
+    )
+
+
+def personal(session: Session, workspace_id: int, user_id: str) -> list[Subscription]:
+    """The digests this person gets by direct message (their DM with statbot is the channel)."""
+    return list(
+        session.scalars(
+            select(Subscription)
+            .where(
+                Subscription.workspace_id == workspace_id,
+                Subscription.created_by == user_id,
+                Subscription.channel_id.like("D%"),
+            )
             .order_by(Subscription.id)
         )
     )

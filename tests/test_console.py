@@ -37,7 +37,7 @@ PLACEHOLDERS = {
     "@name": "@U0CONSOLE",
     "#name": "#console",
     "<topic>": "online safety",
-    "[weekly|daily] [day] [time] [zone]": "weekly",
+    "[weekly|daily|monthly] [day] [time] [zone] [figures-only|quotes-only] [csv]": "weekly",
 }
 FIGURE_FORM = {
     "value": "34%",
@@ -92,6 +92,8 @@ def test_every_readme_command_gets_a_reply_in_the_console(tmp_path: Path, repo_r
     form = tmp_path / "form.json"
     form.write_text(json.dumps({**FIGURE_FORM, **QUOTE_FORM}))
     assert run([STATBOT, "init"], tmp_path).returncode == 0
+    # Only editors subscribe a channel to a digest, as the README's /digest lines do.
+    assert run([STATBOT, "editors", "add", "U0CONSOLE"], tmp_path).returncode == 0
     result = run(
         [STATBOT, "console", "--form", str(form), "--files", str(tmp_path / "files")],
         tmp_path,
@@ -140,7 +142,7 @@ def test_a_form_cut_short_by_the_end_of_input_is_cancelled_not_a_traceback(tmp_p
 
 def test_ask_waits_for_the_reply_that_comes_after_the_acknowledgement(tmp_path: Path) -> None:
     assert run([STATBOT, "init"], tmp_path).returncode == 0
-    result = run([STATBOT, "ask", "/digest subscribe online safety"], tmp_path)
+    result = run([STATBOT, "ask", "/digest subscribe me online safety"], tmp_path)  # anyone may, by DM
     assert "cannot schedule new futures" not in result.stderr and "Traceback" not in result.stderr
     assert "online safety" in result.stdout and "(no reply" not in result.stdout, result.stdout
 
@@ -150,7 +152,7 @@ def test_make_run_piped_runs_a_command_answered_after_the_acknowledgement(
 ) -> None:
     result = subprocess.run(
         ["make", "--no-print-directory", "-C", str(repo_root), "run"],
-        input="/digest subscribe online safety\n/stats facebook\n",
+        input="/digest subscribe me online safety\n/stats facebook\n",
         capture_output=True,
         text=True,
         env=environment(tmp_path),
@@ -159,7 +161,7 @@ def test_make_run_piped_runs_a_command_answered_after_the_acknowledgement(
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     replies = transcript(result.stdout)
-    assert "online safety" in replies["/digest subscribe online safety"]
+    assert "online safety" in replies["/digest subscribe me online safety"]
     assert "52%" in replies["/stats facebook"]
 
 

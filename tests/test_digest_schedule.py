@@ -203,7 +203,7 @@ def test_schedule_for_fills_in_the_defaults(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("hourly", 0, time(9), "UTC"), "weekly or daily"),
+        (("hourly", 0, time(9), "UTC"), "weekly, daily or monthly"),
         (("weekly", 7, time(9), "UTC"), "0 \\(Monday\\) to 6"),
         (("weekly", 0, time(9, tzinfo=UTC), "UTC"), "wall-clock"),
         (("weekly", 0, time(9), "Mars/Olympus"), "unknown time zone"),

@@ -17,6 +17,7 @@ from bot.local_slack import SlackStandIn
 from bot.slack_limits import message_problem
 from bot.web import create_wsgi
 from storage import roles
+from storage.db import make_sessions
 from storage.models import DigestDelivery, Subscription, utcnow
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.http_server import serving
@@ -38,6 +39,8 @@ def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]
     )
     standin.add_user(USER, tz="America/New_York")
     standin.add_channel(CHANNEL)
+    with make_sessions(engine).begin() as session:  # only editors subscribe a channel (issue 17)
+        roles.add_editor(session, home_id, USER)
     with serving(create_wsgi(settings)) as url:
         yield url
 
@@ -75,7 +78,7 @@ def test_subscribe_defaults_to_monday_nine_in_the_subscribers_time_zone_and_list
     server: str, standin: SlackStandIn, sessions: sessionmaker[Session]
 ) -> None:
     reply = digest(server, standin, "subscribe facebook")
-    assert "Subscribed" in text(reply) and "weekly on Monday at 09:00 (America/New_York)" in text(reply)
+    assert "<@U0ASKER> subscribed this channel" in text(reply) and "weekly on Monday at 09:00 (America/New_York)" in text(reply)
     assert message_problem(reply) is None
     listed = digest(server, standin, "list")
     assert (
@@ -122,7 +125,7 @@ def test_a_topic_that_matches_nothing_yet_is_allowed_with_a_note(
     server: str, standin: SlackStandIn, sessions: sessionmaker[Session]
 ) -> None:
     reply = digest(server, standin, "subscribe zebra crossings")
-    assert "Subscribed" in text(reply) and "Nothing stored matches *zebra crossings* yet" in text(reply)
+    assert "<@U0ASKER> subscribed this channel" in text(reply) and "Nothing stored matches *zebra crossings* yet" in text(reply)
     assert count(sessions) == 1
 
 
@@ -133,7 +136,7 @@ def test_unsubscribe_removes_it_and_a_bad_command_gets_a_clear_reply(
     with sessions() as session:
         subscription_id = session.scalars(select(Subscription.id)).one()
     assert "not a subscription id" in text(digest(server, standin, "unsubscribe twelve"))
-    assert "Unsubscribed" in text(digest(server, standin, f"unsubscribe {subscription_id}"))
+    assert "<@U0ASKER> unsubscribed this channel" in text(digest(server, standin, f"unsubscribe {subscription_id}"))
     assert count(sessions) == 0
     assert "no digests" in text(digest(server, standin, "list"))
 
@@ -159,11 +162,9 @@ def test_send_now_is_for_editors_and_posts_once_moving_the_marker(
     with sessions() as session:
         subscription_id = session.scalars(select(Subscription.id)).one()
     publish(sessions, home_id, utcnow())
-    refused = digest(server, standin, f"send-now {subscription_id}")
+    refused = digest(server, standin, f"send-now {subscription_id}", user="U0READER")
     assert "Only editors" in text(refused) and standin.calls("chat.postMessage") == []
 
-    with sessions.begin() as session:
-        roles.add_editor(session, home_id, USER)
     assert "posted" in text(digest(server, standin, f"send-now {subscription_id}"))
     [posted] = standin.calls("chat.postMessage", ok=True)
     assert posted.params["channel"] == CHANNEL and "*61%*" in text(posted.params)
@@ -182,7 +183,7 @@ def test_subscribing_again_after_a_pause_resumes_the_subscription(
         subscription = session.scalars(select(Subscription)).one()
         subscription.paused, subscription.paused_reason = True, "Slack refused the post: not_in_channel"
     assert "paused" in text(digest(server, standin, "list"))
-    assert "Resumed" in text(digest(server, standin, "subscribe facebook"))
+    assert "<@U0ASKER> resumed this channel's digest" in text(digest(server, standin, "subscribe facebook"))
     with sessions() as session:
         subscription = session.scalars(select(Subscription)).one()
         assert not subscription.paused and subscription.paused_reason == ""

@@ -710,7 +710,7 @@ def test_digest_commands_and_the_clock_keep_each_workspaces_subscriptions_apart(
     ids = {}
     for team in (one, two):
         _, _, key = slash(world, team, "/digest", "subscribe alpha")
-        assert "Subscribed" in later(world, key)
+        assert "subscribed this channel" in later(world, key)
         [ids[team.id]] = {int(n) for n in re.findall(r"\bid (\d+)", later(world, key))}
     # A topic only the other workspace has is nothing here.
     _, _, key = slash(world, two, "/digest", "subscribe burrows", channel="C2OTHER")

@@ -23,7 +23,7 @@ from bot.local_slack import SlackStandIn
 from bot.search_eval import CORPUS, corpus_missing, items_of, read_rows
 from bot.web import create_wsgi
 from intake.spreadsheet import read_sheet
-from storage import queries, sheets
+from storage import queries, roles, sheets
 from storage.db import make_sessions
 from storage.models import Entity, EntityAlias, Quote, Statistic
 from tests.http_server import serving
@@ -266,6 +266,8 @@ def test_a_digest_line_names_the_producer_and_headings_use_the_topics_display_na
 ) -> None:
     standin.add_user(DIGEST_USER, tz="Europe/London")
     standin.add_channel(DIGEST_CHANNEL)
+    with make_sessions(engine).begin() as session:  # only editors subscribe a channel
+        roles.add_editor(session, home_id, DIGEST_USER)
     with serving(create_wsgi(settings)) as url:
         digest(url, standin, "subscribe grooming")
         with make_sessions(engine)() as session:
