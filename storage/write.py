@@ -29,7 +29,7 @@ from sqlalchemy import JSON, Connection, Table, delete, event, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from storage import audit, search
+from storage import audit, embedding_backfill, embeddings, search
 from storage.models import (
     AuditEntry,
     Entity,
@@ -237,17 +237,31 @@ def add(
     with _writing(session):
         session.flush()
         while chunk := list(islice(iterator, batch)):
+            created: dict[str, list[int]] = {"statistic": [], "quote": []}
             for written in writer.write(chunk):
                 outcome.added += written.created
                 outcome.already_stored += not written.created
+                if written.created:
+                    created[written.kind].append(written.id)
                 if keep:
                     outcome.written.append(written)
+            _embed_written(session, created)
             done += len(chunk)
             if on_progress:
                 on_progress(done)
     if writer.conflicts:
         raise Conflicts(writer.conflicts)
     return outcome
+
+
+def _embed_written(session: Session, ids: dict[str, list[int]]) -> None:
+    """Store the model's vector of each new or changed item with it (nothing where the model is missing)."""
+    embedder = embeddings.shared()
+    if embedder is None:
+        return
+    for kind, model in (("statistic", Statistic), ("quote", Quote)):
+        if ids.get(kind):
+            embedding_backfill.embed_rows(session, model, ids[kind], embedder)
 
 
 def add_one(
@@ -944,6 +958,12 @@ def figure_key(
 # ----- changing what is stored ------------------------------------------------------------------------
 
 
+# Fields that go into the text the model embeds (storage.embeddings.figure_text / quote_text).
+_EMBEDDED_FIELDS = frozenset(
+    {"measure", "unit", "geography", "period_start", "period_end", "text", "speaker", "speaker_role", "speaker_org"}
+)
+
+
 def update(
     session: Session,
     item: Statistic | Quote,
@@ -974,6 +994,8 @@ def update(
             session.add(SearchDocument(workspace_id=item.workspace_id, kind=kind, item_id=item.id, body=body))
         elif document.body != body:
             document.body = body
+        if replace is not None or set(changes or ()) & _EMBEDDED_FIELDS:
+            _embed_written(session, {kind: [item.id]})
         entry = AuditEntry(
             workspace_id=item.workspace_id, item_kind=kind, item_id=item.id, action=action, actor=actor,
             at=now, before=before, after=audit.snapshot(item),
