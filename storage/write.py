@@ -27,7 +27,7 @@ from typing import Any, Literal, cast
 
 from sqlalchemy import JSON, Connection, Table, delete, event, insert, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from storage import audit, embedding_backfill, embeddings, search
 from storage.models import (
@@ -262,6 +262,13 @@ def _embed_written(session: Session, ids: dict[str, list[int]]) -> None:
     for kind, model in (("statistic", Statistic), ("quote", Quote)):
         if ids.get(kind):
             embedding_backfill.embed_rows(session, model, ids[kind], embedder)
+
+
+def backfill_embeddings(
+    sessions: sessionmaker[Session], embedder: embeddings.Embedder, progress: embedding_backfill.Progress | None = None
+) -> int:
+    """Embed every stored item without a vector from this model (`statbot migrate`), a batch per transaction."""
+    return embedding_backfill.backfill(sessions, embedder, progress, writing=_writing)
 
 
 def add_one(
