@@ -64,7 +64,12 @@ class Dense:
         version = library_version.current(session)
 
         def build() -> VectorIndex:
-            return load_index(session, workspace_id, kind, self.embedder.name, self.embedder.dimensions)
+            # Answers read without a transaction (storage.db.read_only), but the index is read through a
+            # server-side cursor, which PostgreSQL opens only inside one: its own connection, in one.
+            engine = session.get_bind().engine
+            level = engine.dialect.default_isolation_level or "SERIALIZABLE"
+            with engine.connect().execution_options(isolation_level=level) as own, own.begin():
+                return load_index(own, workspace_id, kind, self.embedder.name, self.embedder.dimensions)
 
         # With no version to keep it by, the index is built for this question only.
         index = build() if version is None else self.indexes.get(workspace_id, kind, version, build)

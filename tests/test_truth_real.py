@@ -333,3 +333,32 @@ def test_statbot_eval_search_refuses_a_question_file_it_cannot_read(
     bad.write_text('[{"command": "/stats"}]', encoding="utf-8")
     assert cli.main(["eval", "--search", "--questions", str(bad)]) == 2
     assert "cannot read the questions" in capsys.readouterr().err
+
+
+# ----- questions in plain words (issue 19) --------------------------------------------------------------
+
+
+def test_a_question_is_answered_with_what_it_was_understood_to_ask(real_server: str, standin: SlackStandIn) -> None:
+    reply = ask(real_server, standin, "/stats how many children are homeless in England?")
+    said = intro(reply)
+    assert "about" in said and "England" in said and "counts" in said, said
+    assert "No stored figures" not in said
+    assert items(reply)
+
+
+def test_a_question_the_library_cannot_answer_says_so_and_shows_only_the_closest_stored_rows(
+    real_server: str, standin: SlackStandIn
+) -> None:
+    reply = ask(real_server, standin, "/stats what is the unemployment rate in Scotland?")
+    said = intro(reply)
+    assert said.startswith(":warning: No stored figures answer") and "Scotland" in said, said
+    shown = items(reply)
+    assert 0 < len(shown) <= 3
+    stored = {(f"<{row['source_url']}|", row["measure"]) for row in figures()}
+    for item in shown:  # every one a stored figure with its link: nothing made up
+        assert any(link in item and measure in item for link, measure in stored), item
+
+
+def test_keywords_are_still_answered_by_the_word_search_alone(real_server: str, standin: SlackStandIn) -> None:
+    said = intro(ask(real_server, standin, "/stats grooming"))
+    assert "understood" not in said and "No stored" not in said and said.split()[0].isdigit(), said
