@@ -232,7 +232,7 @@ def add(
     now = now or utcnow()
     writer = _Writer(session, workspace_id, actor, status, now, on_conflict)
     outcome = Outcome()
-    done = 0
+    done = embedded = 0
     iterator = iter(items)
     with _writing(session):
         session.flush()
@@ -245,6 +245,9 @@ def add(
                     created[written.kind].append(written.id)
                 if keep:
                     outcome.written.append(written)
+            for kind, ids in created.items():
+                created[kind] = ids[: max(0, EMBED_INLINE - embedded)]
+                embedded += len(created[kind])
             _embed_written(session, created)
             done += len(chunk)
             if on_progress:
@@ -252,6 +255,11 @@ def add(
     if writer.conflicts:
         raise Conflicts(writer.conflicts)
     return outcome
+
+
+# Rows a single `add` embeds itself, its first batch (about 30 ms a row on one thread); a bigger import leaves the rest to
+# `statbot migrate` rather than hold its transaction for minutes. The word search finds them meanwhile.
+EMBED_INLINE = BATCH
 
 
 def _embed_written(session: Session, ids: dict[str, list[int]]) -> None:

@@ -87,3 +87,21 @@ def test_statbot_migrate_embeds_the_items_without_a_vector_and_shows_its_progres
 )
 def test_a_text_reads_as_a_question_or_as_keywords(text: str, question: bool) -> None:
     assert hybrid.reads_as_question(text) is question
+
+
+def test_a_big_import_embeds_its_first_rows_and_leaves_the_rest_to_statbot_migrate(
+    engine: Engine, db: Session, home_id: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [  # one text to embed (the model remembers it): only the reports differ
+        write.NewFigure(
+            value=Decimal(n), unit="count", measure="children bullied online",
+            source=write.SourceSpec(title="Report", publisher="Example Trust", url=f"https://example.org/r/{n}"),
+        )
+        for n in range(write.EMBED_INLINE + 1)
+    ]
+    assert write.add(db, home_id, rows, actor="import").added == len(rows)
+    db.commit()
+    missing = db.scalar(sa.select(sa.func.count()).select_from(Statistic).where(Statistic.embedding_model.is_(None)))
+    assert missing == 1
+    assert cli.migrate_only(Settings(database_url=engine.url.render_as_string(hide_password=False))) == 0
+    assert "Embedded 1 item " in capsys.readouterr().out
