@@ -33,8 +33,10 @@ from bot.slash import Wiring
 from bot.verified import signed_by_slack
 from commands.reply import SHARE_ACTION
 from ingest.fetch import FetchSettings
-from storage import workspaces
+from storage import embeddings, workspaces
 from storage.db import read_only
+from storage.hybrid import Dense
+from storage.vectors import VectorIndexes
 
 log = logging.getLogger("statbot")
 
@@ -233,6 +235,14 @@ def _authorizer(settings: Settings, home: Home) -> Any:
     return authorize
 
 
+def _dense(settings: Settings) -> Dense | None:
+    """The model and this worker's vector indexes, or None where the model is missing (word search only)."""
+    embedder = embeddings.shared()
+    if embedder is None:
+        return None
+    return Dense(embedder, VectorIndexes(int(settings.vector_index_mb * 1024 * 1024)))
+
+
 def register(
     app: App, sessions: sessionmaker[Session], settings: Settings, listener_executor: Executor | None = None
 ) -> None:
@@ -244,6 +254,7 @@ def register(
         fetching=FetchSettings(allow_loopback=settings.fetch_allow_loopback),
         installation_store=app.installation_store,
         ingest_pool=IngestPool(settings.ingest_workers, settings.ingest_queue, listener_executor),
+        dense=_dense(settings),
     )
     reading = wiring.reading
     app.use(refuse_others(settings))  # replies go to Slack's hooks only
@@ -267,7 +278,8 @@ def register(
         ack()
         asked = json.loads(body["actions"][0]["value"])
         reply = answer(
-            reading, context["workspace_id"], asked["command"], asked["text"], shared_by=body["user"]["id"]
+            reading, context["workspace_id"], asked["command"], asked["text"], shared_by=body["user"]["id"],
+            dense=wiring.dense,
         )
         # An answer given in a thread (a mention, the message shortcut) is shared into that thread.
         respond(**reply, replace_original=False, thread_ts=asked.get("thread_ts"))

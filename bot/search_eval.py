@@ -168,18 +168,35 @@ def score(query: Query, payload: dict[str, Any] | None, rows: dict[str, Matcher]
     return Scored(query=query, shown=shown, intro=html.unescape(intro.replace("*", "")))
 
 
-def evaluate(ask: Callable[[str], dict[str, Any] | None], corpus: Path = CORPUS) -> Report:
-    """Ask every query (`ask` sends "/stats words" through the app and returns the payload) and score it."""
+def load_questions(path: Path) -> tuple[list[Query], list[Query]]:
+    """A question file (the shape of queries.json plus `held_out`): the development questions and the held-out ones."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    dev: list[Query] = []
+    held: list[Query] = []
+    for q in raw:
+        (held if q.get("held_out") else dev).append(Query(q["command"], q["text"], frozenset(q["relevant"])))
+    return dev, held
+
+
+def evaluate(
+    ask: Callable[[str], dict[str, Any] | None], corpus: Path = CORPUS, queries: list[Query] | None = None
+) -> Report:
+    """Ask every query (`ask` sends "/stats words" through the app and returns the payload) and score it;
+    the real set's queries.json unless `queries` are given."""
     rows = matchers(corpus)
     report = Report()
-    for query in load_queries(corpus):
+    for query in load_queries(corpus) if queries is None else queries:
         payload = ask(f"{query.command} {query.text}")
         report.scored.append(score(query, payload, rows[query.command]))
     return report
 
 
-def describe(report: Report) -> str:
-    lines = [f"search on {len(report.scored)} queries ({len(report.judged)} with relevant rows), k={K}"]
+def totals(report: Report) -> str:
+    return f"recall@{K} {report.recall:.3f}  nDCG@{K} {report.ndcg:.3f}"
+
+
+def describe(report: Report, what: str = "queries") -> str:
+    lines = [f"search on {len(report.scored)} {what} ({len(report.judged)} with relevant rows), k={K}"]
     for s in report.scored:
         asked = f"{s.query.command} {s.query.text}"
         if s.query.relevant:
@@ -191,7 +208,7 @@ def describe(report: Report) -> str:
         else:
             answer = s.intro if s.shown else "nothing"
             lines.append(f"  {asked:<40} should find nothing; found {answer}")
-    lines.append(f"recall@{K} {report.recall:.3f}  nDCG@{K} {report.ndcg:.3f}")
+    lines.append(totals(report))
     if report.unwanted:
-        lines.append(f"{len(report.unwanted)} queries that should find nothing found something")
+        lines.append(f"{len(report.unwanted)} {what} that should find nothing found something")
     return "\n".join(lines)

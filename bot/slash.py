@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.ingest_pool import IngestPool
 from commands.table import Routed
 from ingest.fetch import FetchSettings
+from storage.hybrid import Dense
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Wiring:
     fetching: FetchSettings
     installation_store: InstallationStore | None  # multi-workspace installs: who installed statbot where
     ingest_pool: IngestPool  # reading links and feeds people ask for, apart from Bolt's listener threads
+    dense: Dense | None = None  # the model for plain-language questions; None where it is missing
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.orm import Session
 
 from commands.question import Question, parse
 from commands.reply import Reply, context, found_reply, quote_provenance, section
 from commands.stats import help_reply
 from commands.text import clip, escape
-from storage import queries
+from storage import hybrid
+from storage.hybrid import Dense
 from storage.models import Quote
 from storage.queries import Found
 
@@ -18,13 +21,23 @@ SHOWN = 10
 QUOTE_ROOM = 2200
 
 
-def answer(session: Session, workspace_id: int, text: str, *, shared_by: str | None = None) -> Reply:
+def answer(
+    session: Session,
+    workspace_id: int,
+    text: str,
+    *,
+    today: date | None = None,
+    shared_by: str | None = None,
+    dense: Dense | None = None,
+) -> Reply:
     question = parse(text)
     if question.is_help:
         return help_reply()
     if question.problem:
         return Reply(text=question.problem, blocks=[section(question.problem)])
-    found = queries.find(session, workspace_id, Quote, question.text, limit=SHOWN)
+    found = hybrid.find(
+        session, workspace_id, Quote, question.text, limit=SHOWN, today=today or date.today(), dense=dense
+    )
     return render(question, found, shared_by=shared_by)
 
 

@@ -157,7 +157,14 @@ def found_reply(
     if found.more_than_total:
         count = f"more than {count}"
     intro = f"{count} {what_matched(found, asked)}"
-    if found.corrected_to:
+    if found.low_confidence:
+        intro = (
+            f":warning: No stored {noun} answer *{shown}* well. The closest {count}, about "
+            f"*{escape(found.understood or asked)}*, may not be what you need: check each before you use it"
+        )
+    elif found.understood is not None and not found.partial and not found.some_words:
+        intro = f"{count} about *{escape(found.understood)}*"
+    elif found.corrected_to:
         intro = f"No {noun} match *{shown}*; showing {count} for *{escape(found.corrected_to)}*"
     elif found.partial:
         intro = f"Nothing matches every word of *{shown}*; {count} match some of them"

@@ -10,7 +10,8 @@ from commands import table
 from commands.question import Question, parse
 from commands.reply import Reply, context, found_reply, provenance, section
 from commands.text import escape, format_value, plural
-from storage import queries
+from storage import hybrid, queries
+from storage.hybrid import Dense
 from storage.models import Quote, Statistic, Status
 from storage.partial_date import human_period
 from storage.queries import Found
@@ -27,17 +28,24 @@ def help_reply() -> Reply:
 
 
 def answer(
-    session: Session, workspace_id: int, text: str, *, today: date | None = None, shared_by: str | None = None
+    session: Session,
+    workspace_id: int,
+    text: str,
+    *,
+    today: date | None = None,
+    shared_by: str | None = None,
+    dense: Dense | None = None,
 ) -> Reply:
     question = parse(text)
     if question.is_help:
         return help_reply()
     if question.problem:
         return Reply(text=question.problem, blocks=[section(question.problem)])
-    found = queries.find(session, workspace_id, Statistic, question.text, limit=SHOWN)
+    today = today or date.today()
+    found = hybrid.find(session, workspace_id, Statistic, question.text, limit=SHOWN, today=today, dense=dense)
     if not found.items and (pointer := quotes_instead(session, workspace_id, question.text)) is not None:
         return pointer
-    return render(question, found, today=today or date.today(), shared_by=shared_by)
+    return render(question, found, today=today, shared_by=shared_by)
 
 
 def quotes_instead(session: Session, workspace_id: int, asked: str) -> Reply | None:

@@ -64,6 +64,15 @@ def add_parsers(commands: Any) -> None:
         help="score search instead: import ../shared/corpus/real into a scratch database and ask its queries",
     )
     scores.add_argument(
+        "--questions",
+        type=Path,
+        metavar="FILE",
+        help="with --search: also score these plain-language questions (e.g. tests/eval/questions.json), dev set",
+    )
+    scores.add_argument(
+        "--held-out", action="store_true", help="with --questions: score the held-out questions too (once, at the end)"
+    )
+    scores.add_argument(
         "--database-url", help="with --search: an empty database to use (default: a temporary SQLite file)"
     )
 

