@@ -39,7 +39,6 @@ def snapshot(item: Item) -> dict[str, Any]:
         "geography": item.geography,
         "evidence": item.evidence,
         "superseded_by_id": item.superseded_by_id,
-        "expected_update_months": item.expected_update_months,
         **common,
     }
 

@@ -25,6 +25,10 @@ from tests.slackapi.standin import SlackStandIn
 from tests.test_http import message_text, slash
 
 migration = runpy.run_path(str(Path(migrate.MIGRATIONS, "versions", "0009_library_version.py")))
+# Later migrations that add tables answers read put the same triggers on them and name them in TABLES.
+ANSWERED = (*migration["TABLES"], *runpy.run_path(
+    str(Path(migrate.MIGRATIONS, "versions", "0015_freshness_and_conflicts.py"))
+)["TABLES"])  # fmt: skip
 
 
 @pytest.fixture
@@ -143,13 +147,13 @@ def test_the_version_guards_every_table_an_answer_reads() -> None:
     """A new table must be put on one side or the other: answers read it (so changes move the version), or not."""
     not_answered = {
         "workspaces", "editors", "audit_entries", "subscriptions", "digest_deliveries", "feeds",
-        "slack_event_receipts", "library_version", slack_tables.BOTS, slack_tables.INSTALLATIONS,
+        "slack_event_receipts", "library_version", "weekly_notes", slack_tables.BOTS, slack_tables.INSTALLATIONS,
         slack_tables.OAUTH_STATES,
     }  # fmt: skip
-    assert set(Base.metadata.tables) - not_answered == set(migration["TABLES"])
+    assert set(Base.metadata.tables) - not_answered == set(ANSWERED)
 
 
-@pytest.mark.parametrize("table", migration["TABLES"])
+@pytest.mark.parametrize("table", ANSWERED)
 def test_every_kind_of_change_to_every_table_an_answer_reads_moves_the_version(
     engine: Engine, home_id: int, table: str
 ) -> None:
