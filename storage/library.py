@@ -80,10 +80,7 @@ def entity(
     )
     if found is None:
         found = Entity(
-            workspace_id=workspace_id,
-            name=name,
-            kind=kind,
-            owner=owner or (by_alias[0] if by_alias else None),
+            workspace_id=workspace_id, name=name, kind=kind, owner=owner or (by_alias[0] if by_alias else None)
         )
         session.add(found)
     known = {alias.alias for alias in found.aliases}
