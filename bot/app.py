@@ -237,6 +237,7 @@ def answer(
     *,
     cache: AnswerCache | None = None,
     shared_by: str | None = None,
+    today: date | None = None,
 ) -> dict[str, Any]:
     """Run one of the answering commands and return the message; the same path serves Slack, the console
     and Share in channel. Answering only reads (`engine` is `storage.db.read_only`'s), so a connection lost
@@ -244,7 +245,7 @@ def answer(
 
     With a cache, the library version is read first: an answer built after that read is at least as new
     as the version it is kept under, and is reused only while the version has not moved."""
-    asked = Question(workspace_id, command, text, date.today())
+    asked = Question(workspace_id, command, text, today or date.today())
     caching = cache is not None and cache.enabled and shared_by is None  # a shared answer names who shared it
 
     def read() -> dict[str, Any]:
@@ -282,7 +283,16 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
     @app.command(quote.COMMAND, matchers=[is_question])
     def answer_command(ack: Ack, command: dict[str, str], context: dict[str, Any]) -> None:
         text = command.get("text", "")
-        ack(**answer(reading, context["workspace_id"], command["command"], text, cache=cache))
+        ack(
+            **answer(
+                reading,
+                context["workspace_id"],
+                command["command"],
+                text,
+                cache=cache,
+                today=settings.today(),
+            )
+        )
 
     app.use(refuse_others(settings))  # replies go to Slack's hooks only
     dedupe.register(app, sessions)  # Slack's retries of an event act once
@@ -300,8 +310,9 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         ack()
         asked = json.loads(body["actions"][0]["value"])
         reply = answer(
-            reading, context["workspace_id"], asked["command"], asked["text"], shared_by=body["user"]["id"]
-        )
+            reading, context["workspace_id"], asked["command"], asked["text"], shared_by=body["user"]["id"],
+            today=settings.today(),
+        )  # fmt: skip
         respond(**reply, replace_original=False)
         respond(delete_original=True)
 

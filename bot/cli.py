@@ -27,7 +27,7 @@ from bot.app import CONSOLE_TEAM, create_app, make_client, resolve_home
 from bot.config import ConfigError, Settings
 from bot.workspace_clients import WorkspaceClients
 from commands.text import plural
-from digests import deliver
+from digests import deliver, weekly_note
 from ingest import cli as ingest_cli
 from intake.columns import Kind
 from intake.spreadsheet import SheetError, read_sheet, write_bad_rows, write_sheet
@@ -359,6 +359,10 @@ def digest_run(settings: Settings, now: datetime | None) -> int:
     )
     states = Counter(outcome.state for outcome in outcomes)
     print(", ".join(f"{n} {state}" for state, n in sorted(states.items())) or "No digests due.")
+    notes = weekly_note.run(sessions, clients(settings, engine, sessions), now=now or utcnow())
+    for note in notes:
+        if note.state != "busy":
+            print(f"Weekly note to the editors of workspace {note.workspace_id}: {note.state}")
     return 1 if states["error"] else 0
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,8 @@ class Settings:
     oauth_redirect_url: str | None = None
     # Memory per web worker for answers already given (reused while the library is unchanged); 0 turns it off.
     answer_cache_mb: float = 8.0
+    # What day answers take it to be (how old data is, whether a release is due); tests drive it, never the env.
+    today: Callable[[], date] = date.today
 
     @classmethod
     def from_env(
