@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from datetime import date
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from dotenv import dotenv_values
