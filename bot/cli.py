@@ -31,7 +31,7 @@ from digests import deliver, weekly_note
 from ingest import cli as ingest_cli
 from intake.columns import Kind
 from intake.spreadsheet import SheetError, read_sheet, write_bad_rows, write_sheet
-from storage import changes, migrate, roles, sample, sheets, workspaces
+from storage import changes, conflicts, migrate, roles, sample, sheets, workspaces
 from storage.db import make_engine, make_sessions
 from storage.models import Subscription, Workspace, utcnow
 from storage.token_cipher import BadEncryptionKey, new_key
@@ -227,10 +227,12 @@ def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool, tea
                 bar.update(done - bar.n)
 
             workspace = _workspace(session, team)
+            before = conflicts.last_id(session, workspace.id)
             result = sheets.import_items(
                 session, workspace.id, items, actor=changes.CLI_ACTOR, on_progress=imported
             )
             session.commit()
+            disagreeing = conflicts.involving_after(session, workspace.id, before) if kind != "quotes" else []
     except SQLAlchemyError as failure:
         # Nothing was committed: the transaction is rolled back as the session closes.
         reason = str(getattr(failure, "orig", None) or failure).strip().splitlines()[0]
@@ -239,6 +241,11 @@ def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool, tea
     finally:
         engine.dispose()
     print(f"Imported {plural(result.added, kind[:-1])}; {result.already_stored:,} already stored.")
+    for conflict in disagreeing:
+        ids = " and ".join(f"#{f.id}" for f in conflict.figures)
+        print(f"Conflict: figures {ids} disagree ({conflict.kind.value}; likely {conflict.reason.value}).")
+    if disagreeing:
+        print(f"{plural(len(disagreeing), 'conflict')}: `/stats conflicts` shows them side by side.")
     if sheet.bad:
         out = write_bad_rows(path, sheet.bad)
         print(

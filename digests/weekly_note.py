@@ -116,8 +116,6 @@ def _record(sessions: sessionmaker[Session], workspace_id: int, week: date, deta
 def run(sessions: sessionmaker[Session], client: WebClient | ClientFor, *, now: datetime) -> list[Outcome]:
     """Send this week's note to every workspace's editors that has not had it; each workspace at most once."""
     week = week_of(now)
-    if aware(now) < datetime.combine(week, datetime.min.time(), aware(now).tzinfo) + STARTS:
-        return []
     with sessions() as session:
         workspace_ids = list(session.scalars(select(Editor.workspace_id).distinct()))
     clients = client_for(client)

@@ -358,3 +358,12 @@ def choose_house(
     for conflict in conflicts:
         conflict.house = house
     return house, conflicts[0]
+
+
+def involving_after(session: Session, workspace_id: int, after_id: int) -> list[Conflict]:
+    """The conflicts a batch of new figures (ids above `after_id`, an import's) brought in."""
+    return [c for c in all_conflicts(session, workspace_id) if any(i > after_id for i in c.ids)]
+
+
+def last_id(session: Session, workspace_id: int) -> int:
+    return session.scalar(select(func.max(Statistic.id)).where(Statistic.workspace_id == workspace_id)) or 0
