@@ -346,10 +346,19 @@ class HouseFigure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
     statistic_id: Mapped[int] = mapped_column(ForeignKey("statistics.id", ondelete="CASCADE"))
-    members: Mapped[list[int]] = mapped_column(JSON)
+    # The ids of the figures it was chosen over, as "12 40 41" (plain text compares equal on every database).
+    member_ids: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
     chosen_by: Mapped[str] = mapped_column(String(32), default="")
     chosen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def members(self) -> list[int]:
+        return [int(i) for i in self.member_ids.split()]
+
+    @members.setter
+    def members(self, ids: list[int]) -> None:
+        self.member_ids = " ".join(str(i) for i in sorted(set(ids)))
 
 
 class WeeklyNote(Base):

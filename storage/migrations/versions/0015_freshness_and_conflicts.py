@@ -61,7 +61,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workspace_id", sa.Integer(), nullable=False),
         sa.Column("statistic_id", sa.Integer(), nullable=False),
-        sa.Column("members", sa.JSON(), nullable=False),
+        sa.Column("member_ids", sa.Text(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("chosen_by", sa.String(32), nullable=False),
         sa.Column("chosen_at", sa.DateTime(timezone=True), nullable=False),
