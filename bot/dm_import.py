@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from commands.text import plural
 from intake.spreadsheet import Sheet, SheetError, read_sheet, write_bad_rows
-from storage import roles, sheets
+from storage import conflicts, roles, sheets
 
 log = logging.getLogger("statbot.import")
 MAX_BYTES = 20_000_000
@@ -96,12 +96,21 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 return
             try:
                 with sessions() as session:
+                    before = conflicts.last_id(session, context["workspace_id"])
                     result = sheets.import_items(
                         session, context["workspace_id"], [item for _, item in sheet.rows], actor=user
                     )
                     session.commit()
+                    found = conflicts.involving_after(session, context["workspace_id"], before)
             except SQLAlchemyError:
                 log.exception("import from a DM failed; nothing was committed")
                 say("Nothing imported: the database refused the import. It has been logged.")
                 return
-        say(f"Imported {plural(result.added, kind[:-1])}; {result.already_stored:,} already stored.")
+        say(
+            f"Imported {plural(result.added, kind[:-1])}; {result.already_stored:,} already stored."
+            + (
+                f" {plural(len(found), 'conflict')} with stored figures: `/stats conflicts` shows them."
+                if found
+                else ""
+            )
+        )

@@ -31,8 +31,9 @@ HELP = (
     "• `/quote encryption`: quotes on a topic\n"
     "Answers are shown only to you; press *Share in channel* to post one for everyone.\n"
     "*Adding and correcting:* `/stats add` or `/quote add` (a form), `/stats pending`, `/stats history 12`, "
-    "`/stats export [words]`, `/stats editors`; editors also `/stats retract 12 reason`, "
-    "`/stats supersede 12 40`, `/stats expected-update 12 12`, `/stats review-channel #name`."
+    "`/stats export [words]`, `/stats editors`, `/stats conflicts`; editors also `/stats retract 12 reason`, "
+    "`/stats supersede 12 40`, `/stats expected-update 12 2027-03`, `/stats house 12 reason`, "
+    "`/stats review-channel #name`."
 )
 
 
