@@ -19,13 +19,15 @@ from bot import review as review_listeners
 from bot.config import Settings
 from bot.search_eval import CORPUS, corpus_missing, read_rows
 from bot.web import create_wsgi
+from ingest.extract import extract
 from intake.spreadsheet import read_sheet
-from intake.validate import FigureInput
+from intake.validate import FigureInput, validate_figure
 from storage import changes, conflicts, roles, workspaces
 from storage.db import make_sessions
 from storage.models import Statistic, Workspace
-from tests.conftest import BOT_TOKEN
-from tests.http_server import serving
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, slack_settings
+from tests.http_server import serving, static_site
+from tests.slackapi.signing import post, signed_headers, slash_command_body
 from tests.slackapi.standin import SlackStandIn
 from tests.test_manage_http import ask
 
@@ -33,6 +35,7 @@ pytestmark = pytest.mark.skipif(
     corpus_missing() is not None, reason=f"real corpus absent: {corpus_missing()}"
 )
 
+GOLD = Path(__file__).parent / "gold" / "articles"
 EDITOR = "U0EDITOR"
 WRITER = "U0WRITER"
 Row = dict[str, str]
@@ -191,3 +194,38 @@ def test_house_figures_are_refused_for_what_disagrees_with_nothing(
 ) -> None:
     assert "disagrees with no other figure" in ask(server, standin, "house 1 it is the best")
     assert "Say which figure to cite" in ask(server, standin, "house 99999 it is the best")
+
+
+def test_an_ingested_candidate_that_disagrees_with_a_stored_figure_says_so_on_its_card(
+    engine: Engine, standin: SlackStandIn, home_id: int
+) -> None:
+    """The repository's own invented article (tests/gold), read by `/stats ingest` over HTTP."""
+    article = (GOLD / "children-in-care-england-2023.txt").read_bytes()
+    candidate = next(c for c in extract(article.decode()).figures if c.measure)
+    # Another outlet gave the same measure, period and place, ten times over.
+    other = validate_figure(
+        {"value": f"{(candidate.value * 10).normalize():f}", "unit": candidate.unit, "measure": candidate.measure,
+         "period_start": candidate.period_start or "", "period_end": candidate.period_end or "",
+         "geography": candidate.geography or "", "source_publisher": "Another outlet", "source_date": "2024-01"}
+    )  # fmt: skip
+    assert isinstance(other, FigureInput)
+    with make_sessions(engine)() as session:
+        stored, _ = changes.add_figure(session, home_id, other, actor="cli", publish=True)
+        session.commit()
+        stored_id = stored.id
+    settings = slack_settings(engine, standin, review_channel="C0REVIEW", fetch_allow_loopback=True)
+    site = static_site({"/care": ("text/plain; charset=utf-8", article)})
+    with serving(site) as pages, serving(create_wsgi(settings)) as server:
+        body = slash_command_body("/stats", f"ingest <{pages}/care|the article>", user_id=WRITER,
+                                  response_url=standin.response_url("ingest"))  # fmt: skip
+        status, _, _ = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+        assert status == 200
+        standin.wait_for("response_url")
+    cards = [
+        html.unescape(str(c.params.get("blocks")))
+        for c in standin.calls("chat.postMessage")
+        if c.params.get("channel") == "C0REVIEW"
+    ]
+    assert any(
+        f"Conflicts with* #{stored_id}" in card and "likely reporter error" in card for card in cards
+    ), cards
