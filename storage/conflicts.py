@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from storage.models import ANSWERABLE, HouseFigure, Statistic, Status, utcnow
@@ -67,7 +67,7 @@ _STOP = frozenset(
         "years",
     ]
 )
-LIST_LIMIT = 200
+CANDIDATE_LIMIT = 200
 
 
 class Reason(StrEnum):
@@ -208,20 +208,22 @@ def likely_reason(a: Statistic, b: Statistic) -> Reason:
 
 
 def _candidates(session: Session, workspace_id: int, stats: Sequence[Statistic]) -> list[Statistic]:
-    """Figures that might disagree with any of `stats`: same measure (any case) or same value."""
+    """Figures that might disagree with any of `stats`: the same measure, or the same value and unit.
+
+    Both lookups use an index (ix_statistics_measure, ix_statistics_value); a very common value is read
+    only CANDIDATE_LIMIT rows deep, so an answer never loads thousands of figures to compare."""
     if not stats:
         return []
-    measures = {s.measure.lower() for s in stats}
-    values = {s.value for s in stats}
-    return list(
-        session.scalars(
-            select(Statistic).where(
-                Statistic.workspace_id == workspace_id,
-                Statistic.status.in_(LIVE),
-                or_(func.lower(Statistic.measure).in_(measures), Statistic.value.in_(values)),
-            )
-        )
-    )
+    live = (Statistic.workspace_id == workspace_id, Statistic.status.in_(LIVE))
+    measures = {s.measure for s in stats}
+    found = {
+        s.id: s for s in session.scalars(select(Statistic).where(*live, Statistic.measure.in_(measures)))
+    }
+    pairs = {(s.value, s.unit) for s in stats}
+    same_value = select(Statistic).where(*live, tuple_(Statistic.value, Statistic.unit).in_(pairs))
+    for stat in session.scalars(same_value.order_by(Statistic.id.desc()).limit(CANDIDATE_LIMIT)):
+        found.setdefault(stat.id, stat)
+    return list(found.values())
 
 
 def _houses(session: Session, workspace_id: int) -> list[HouseFigure]:
@@ -284,15 +286,20 @@ def _settle(conflicts: list[Conflict], houses: Sequence[HouseFigure]) -> list[Co
     return conflicts
 
 
-def for_figures(session: Session, workspace_id: int, stats: Sequence[Statistic]) -> list[Conflict]:
-    """Every conflict any of these figures is in (pending ones included, for review)."""
+def for_figures(
+    session: Session, workspace_id: int, stats: Sequence[Statistic], *, whole: bool = False
+) -> list[Conflict]:
+    """Every conflict any of these figures is in (pending ones included, for review).
+
+    Answers look one step out (what disagrees with a figure shown); `whole` looks a step further, so a
+    group is whole when a house figure is chosen for it."""
     stats = [s for s in stats if s.id is not None]
+    if not stats:
+        return []
     pool = _candidates(session, workspace_id, stats)
-    # One more step out, so a group is whole even when `stats` holds only one of its figures' neighbours.
-    pool = [
-        *pool,
-        *_candidates(session, workspace_id, [p for p in pool if p.id not in {s.id for s in stats}]),
-    ]
+    if whole:
+        shown = {s.id for s in stats}
+        pool = [*pool, *_candidates(session, workspace_id, [p for p in pool if p.id not in shown])]
     return _settle(_groups(stats, pool), _houses(session, workspace_id))
 
 
@@ -345,7 +352,7 @@ def choose_house(
     """Record `stat` as the house figure of the conflicts it is in, with the editor's reason."""
     if stat.status not in ANSWERABLE:
         raise NotInConflict(f"figure #{stat.id} is {stat.status}, not published")
-    conflicts = for_figures(session, stat.workspace_id, [stat])
+    conflicts = for_figures(session, stat.workspace_id, [stat], whole=True)
     if not conflicts:
         raise NotInConflict(f"figure #{stat.id} disagrees with no other figure")
     members = sorted({i for c in conflicts for i in c.ids})
