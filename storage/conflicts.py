@@ -18,7 +18,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import func, or_, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from storage.models import ANSWERABLE, HouseFigure, Statistic, Status, utcnow
 from storage.word_forms import root
@@ -210,20 +210,24 @@ def likely_reason(a: Statistic, b: Statistic) -> Reason:
 def _candidates(session: Session, workspace_id: int, stats: Sequence[Statistic]) -> list[Statistic]:
     """Figures that might disagree with any of `stats`: the same measure, or the same value and unit.
 
-    Both lookups use an index (ix_statistics_measure, ix_statistics_value); a very common value is read
-    only CANDIDATE_LIMIT rows deep, so an answer never loads thousands of figures to compare."""
+    One query, each side on an index (ix_statistics_measure, ix_statistics_value), at most CANDIDATE_LIMIT
+    rows (the newest), and without the subjects and topics answers load: an answer costs one more read."""
     if not stats:
         return []
-    live = (Statistic.workspace_id == workspace_id, Statistic.status.in_(LIVE))
     measures = {s.measure for s in stats}
-    found = {
-        s.id: s for s in session.scalars(select(Statistic).where(*live, Statistic.measure.in_(measures)))
-    }
     pairs = {(s.value, s.unit) for s in stats}
-    same_value = select(Statistic).where(*live, tuple_(Statistic.value, Statistic.unit).in_(pairs))
-    for stat in session.scalars(same_value.order_by(Statistic.id.desc()).limit(CANDIDATE_LIMIT)):
-        found.setdefault(stat.id, stat)
-    return list(found.values())
+    query = (
+        select(Statistic)
+        .where(
+            Statistic.workspace_id == workspace_id,
+            Statistic.status.in_(LIVE),
+            or_(Statistic.measure.in_(measures), tuple_(Statistic.value, Statistic.unit).in_(pairs)),
+        )
+        .options(lazyload(Statistic.entities), lazyload(Statistic.topics))
+        .order_by(Statistic.id.desc())
+        .limit(CANDIDATE_LIMIT)
+    )
+    return list(session.scalars(query))
 
 
 def _houses(session: Session, workspace_id: int) -> list[HouseFigure]:
@@ -300,7 +304,8 @@ def for_figures(
     if whole:
         shown = {s.id for s in stats}
         pool = [*pool, *_candidates(session, workspace_id, [p for p in pool if p.id not in shown])]
-    return _settle(_groups(stats, pool), _houses(session, workspace_id))
+    groups = _groups(stats, pool)
+    return _settle(groups, _houses(session, workspace_id)) if groups else []
 
 
 def by_figure(conflicts: Iterable[Conflict]) -> dict[int, list[Conflict]]:
