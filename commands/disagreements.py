@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block, DividerBlock
 from sqlalchemy.orm import Session
 
-from commands.reply import Reply, context, provenance, section
+from commands.reply import MESSAGE_BLOCK_LIMIT, Reply, context, provenance, section
 from commands.text import clip, escape, format_value, plural
 from storage import conflicts
 from storage.conflicts import Conflict, Kind
@@ -15,6 +15,7 @@ from storage.models import Statistic
 from storage.partial_date import human_period
 
 LISTED = 8
+MEMBERS_SHOWN = 6
 CHOOSE_HINT = "An editor can choose the house figure: `/stats house ID reason`."
 
 
@@ -96,13 +97,16 @@ def _side_by_side(conflict: Conflict) -> list[Block]:
         else "open"
     )
     blocks: list[Block] = [section(f"*{kind}*, {_why(conflict)}. Now: {state}")]
-    for stat in conflict.figures:
+    for stat in conflict.figures[:MEMBERS_SHOWN]:
         lines = [
             f"*#{stat.id}* *{format_value(stat.value, stat.unit)}* {escape(clip(stat.measure, 300))}",
             escape(" · ".join(p for p in (human_period(*stat.period) or "no period", stat.geography) if p)),
             *provenance(stat.source, stat.via_source),
         ]
         blocks.append(section("\n".join(lines)))
+    if len(conflict.figures) > MEMBERS_SHOWN:
+        rest = ", ".join(f"#{f.id}" for f in conflict.figures[MEMBERS_SHOWN:])
+        blocks.append(context(f"…and {len(conflict.figures) - MEMBERS_SHOWN} more: {rest}"))
     return blocks
 
 
@@ -119,17 +123,21 @@ def listing(session: Session, workspace_id: int) -> Reply:
     blocks: list[Block] = [
         section(f"*{plural(len(open_), 'open conflict')}* between stored figures. {CHOOSE_HINT}")
     ]
+    shown = 0
     for conflict in open_[:LISTED]:
-        blocks.append(DividerBlock())
-        blocks += _side_by_side(conflict)
+        more = [DividerBlock(), *_side_by_side(conflict)]
+        if len(blocks) + len(more) > MESSAGE_BLOCK_LIMIT - 1:  # room for the closing line
+            break
+        blocks += more
+        shown += 1
     extra = []
-    if len(open_) > LISTED:
-        extra.append(f"…and {len(open_) - LISTED} more.")
+    if len(open_) > shown:
+        extra.append(f"…and {len(open_) - shown} more.")
     if settled:
         extra.append(f"{plural(settled, 'conflict')} settled with a house figure.")
     if extra:
         blocks.append(context(" ".join(extra)))
-    return Reply(text=f"{plural(len(open_), 'open conflict')}", blocks=blocks[:50])
+    return Reply(text=f"{plural(len(open_), 'open conflict')}", blocks=blocks)
 
 
 def chosen(stat: Statistic, conflict: Conflict) -> Reply:

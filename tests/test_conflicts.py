@@ -229,3 +229,21 @@ def test_an_ingested_candidate_that_disagrees_with_a_stored_figure_says_so_on_it
     assert any(
         f"Conflicts with* #{stored_id}" in card and "likely reporter error" in card for card in cards
     ), cards
+
+
+def test_many_large_conflicts_are_listed_within_slacks_limits(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    with make_sessions(engine)() as session:
+        for group in range(12):
+            for member in range(8):
+                figure = validate_figure(
+                    {"value": str(100 + member), "unit": "count", "measure": f"invented measure {group}",
+                     "period_start": "2024", "period_end": "2024", "geography": "UK",
+                     "source_publisher": f"Outlet {member}", "source_date": "2025-01"}
+                )  # fmt: skip
+                assert isinstance(figure, FigureInput)
+                changes.add_figure(session, home_id, figure, actor="cli", publish=True)
+        session.commit()
+    listed = ask(server, standin, "conflicts")  # ask() checks the reply against Slack's limits
+    assert "12 open conflicts" in listed and "more" in listed
