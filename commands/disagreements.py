@@ -16,6 +16,7 @@ from storage.partial_date import human_period
 
 LISTED = 8
 MEMBERS_SHOWN = 6
+OTHERS_SHOWN = 3
 CHOOSE_HINT = "An editor can choose the house figure: `/stats house ID reason`."
 
 
@@ -27,6 +28,12 @@ def _short(stat: Statistic) -> str:
         + (f" ({escape(where_when)})" if where_when else "")
         + f" reported by {escape(stat.source.label)}"
     )
+
+
+def _some(others: Sequence[Statistic]) -> str:
+    """Up to three figures in short, then how many more: an answer's section has room for its sources too."""
+    shown = "; ".join(_short(o) for o in others[:OTHERS_SHOWN])
+    return shown + (f"; and {len(others) - OTHERS_SHOWN} more" if len(others) > OTHERS_SHOWN else "")
 
 
 def _why(conflict: Conflict) -> str:
@@ -55,7 +62,7 @@ def answer_lines(stat: Statistic, in_conflicts: Sequence[Conflict]) -> list[str]
             lines.append(
                 f":house: *House figure*, chosen by <@{conflict.house.chosen_by}>: "
                 f"{escape(clip(conflict.house.reason, 300))}. "
-                f"{plural(len(others), 'other report')} differ: " + "; ".join(_short(o) for o in others)
+                f"{plural(len(others), 'other report')} differ: " + _some(others)
             )
         elif conflict.house is not None:
             house = next(f for f in conflict.figures if f.id == conflict.house.statistic_id)
@@ -64,7 +71,7 @@ def answer_lines(stat: Statistic, in_conflicts: Sequence[Conflict]) -> list[str]
             what = "the same measure, period and place" if conflict.kind is Kind.VALUES else "the same figure"
             lines.append(
                 f":warning: *Sources disagree* on {what}: "
-                + "; ".join(_short(o) for o in others)
+                + _some(others)
                 + f" ({_why(conflict)}). `/stats conflicts` shows them side by side"
             )
     return lines
@@ -82,7 +89,7 @@ def review_lines(stat: Statistic, in_conflicts: Sequence[Conflict]) -> list[str]
         )
         lines.append(
             ":warning: *Conflicts with* "
-            + "; ".join(_short(o) for o in others)
+            + _some(others)
             + f": {what} ({_why(conflict)})"
         )
     return lines
