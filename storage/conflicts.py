@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from storage.models import ANSWERABLE, HouseFigure, Statistic, Status, utcnow
@@ -67,7 +67,7 @@ _STOP = frozenset(
         "years",
     ]
 )
-CANDIDATE_LIMIT = 200
+CANDIDATE_LIMIT = 400
 
 
 class Reason(StrEnum):
@@ -211,23 +211,23 @@ def _candidates(session: Session, workspace_id: int, stats: Sequence[Statistic])
     """Figures that might disagree with any of `stats`: the same measure, or the same value and unit.
 
     One query, each side on an index (ix_statistics_measure, ix_statistics_value), at most CANDIDATE_LIMIT
-    rows (the newest), and without the subjects and topics answers load: an answer costs one more read."""
+    rows, and without the subjects and topics answers load: an answer costs one more read."""
     if not stats:
         return []
     measures = {s.measure for s in stats}
     pairs = {(s.value, s.unit) for s in stats}
+    # No ORDER BY: with one, a planner may walk the whole primary key backwards looking for rare matches.
     query = (
         select(Statistic)
         .where(
             Statistic.workspace_id == workspace_id,
             Statistic.status.in_(LIVE),
-            or_(Statistic.measure.in_(measures), tuple_(Statistic.value, Statistic.unit).in_(pairs)),
+            or_(Statistic.measure.in_(measures), Statistic.value.in_({value for value, _ in pairs})),
         )
         .options(lazyload(Statistic.entities), lazyload(Statistic.topics))
-        .order_by(Statistic.id.desc())
         .limit(CANDIDATE_LIMIT)
     )
-    return list(session.scalars(query))
+    return [s for s in session.scalars(query) if s.measure in measures or (s.value, s.unit) in pairs]
 
 
 def _houses(session: Session, workspace_id: int) -> list[HouseFigure]:
