@@ -254,3 +254,27 @@ def test_the_migration_turns_stored_months_into_the_series_next_release_and_back
         ).all()
     assert [tuple(r) for r in months] == [(1, None), (2, 12), (3, None)]
     assert MIGRATION["down_revision"] == "0009"
+
+
+def test_the_clock_process_sends_the_weekly_note(engine: Engine, standin: SlackStandIn, home_id: int) -> None:
+    """The clock's job, on a real scheduler: a release long overdue (whatever day the test runs) is noted."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bot import clock
+
+    sessions = make_sessions(engine)
+    with sessions() as session:
+        roles.add_editor(session, home_id, EDITOR)
+        stat = session.get(Statistic, share_id(engine))
+        assert stat is not None
+        freshness.set_next_release(session, stat, freshness.parse_when("12", stat), actor=EDITOR)  # Sep 2021
+        session.commit()
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_jobstore("memory", alias="local")  # as clock.configure sets up
+    clock.add_weekly_note(scheduler, sessions, WebClient(base_url=standin.api_url, token=BOT_TOKEN))
+    scheduler.start()
+    try:
+        standin.wait_for("chat.postMessage")
+    finally:
+        scheduler.shutdown(wait=True)
+    assert any("was due Sep 2021: overdue" in note for note in dms(standin))
