@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerBlock
-from sqlalchemy.orm import object_session
 
 from commands import disagreements, stats
 from commands import quote as quote_command
@@ -62,15 +61,13 @@ def _body(item: Statistic | Quote, today: date) -> list[Block]:
     if item.evidence:
         # Reviewers check a figure against the sentence it was read from.
         blocks.append(context(f"*Evidence:* “{escape(clip(item.evidence, 2800))}”"))
-    session = object_session(item)
-    if session is not None and item.id is not None:
-        # What the reviewer must weigh: numbers that should agree, and stored figures that disagree.
-        checked = [c.line() for c in consistency.checks_for(session, item)]
-        if checked:
-            blocks.append(context("*Checks:* " + escape(" · ".join(checked))))
-        found = conflicts.for_figures(session, item.workspace_id, [item])
-        if found:
-            blocks.append(section("\n".join(disagreements.review_lines(item, found))))
+    # What the reviewer must weigh: numbers that should agree, and stored figures that disagree.
+    checked = [c.line() for c in consistency.checks_of_stored(item)]
+    if checked:
+        blocks.append(context("*Checks:* " + escape(" · ".join(checked))))
+    found = conflicts.of_stored(item)
+    if found:
+        blocks.append(section("\n".join(disagreements.review_lines(item, found))))
     return blocks
 
 

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from storage.models import ANSWERABLE, Statistic, Status
 from storage.partial_date import PartialDate, Precision, human_period
@@ -164,3 +164,9 @@ def checks_for(session: Session, stat: Statistic) -> list[Check]:
         )
     )
     return checks(facts(stat), [facts(o, with_base=False) for o in others])
+
+
+def checks_of_stored(stat: Statistic) -> list[Check]:
+    """`checks_for` in the session the figure was loaded in (none for a figure not stored)."""
+    session = object_session(stat)
+    return checks_for(session, stat) if session is not None and stat.id is not None else []

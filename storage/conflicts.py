@@ -18,7 +18,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, object_session
 
 from storage.models import ANSWERABLE, HouseFigure, Statistic, Status, utcnow
 from storage.word_forms import root
@@ -306,6 +306,14 @@ def for_figures(
         pool = [*pool, *_candidates(session, workspace_id, [p for p in pool if p.id not in shown])]
     groups = _groups(stats, pool)
     return _settle(groups, _houses(session, workspace_id)) if groups else []
+
+
+def of_stored(stat: Statistic) -> list[Conflict]:
+    """`for_figures` of one figure, in the session it was loaded in (none for a figure not stored)."""
+    session = object_session(stat)
+    return (
+        for_figures(session, stat.workspace_id, [stat]) if session is not None and stat.id is not None else []
+    )
 
 
 def by_figure(conflicts: Iterable[Conflict]) -> dict[int, list[Conflict]]:
