@@ -98,6 +98,7 @@ def figure_from(engine: Engine, row: Row) -> int:
     raise AssertionError("row not stored")
 
 
+@real_rows
 def test_one_release_reported_alike_by_two_outlets_is_no_conflict(
     run: Run, tmp_path: Path, server: str, standin: SlackStandIn, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -107,6 +108,7 @@ def test_one_release_reported_alike_by_two_outlets_is_no_conflict(
     assert "No figures disagree" in ask(server, standin, "conflicts")
 
 
+@real_rows
 def test_the_same_release_with_another_period_is_a_conflict_until_an_editor_chooses_the_house_figure(
     run: Run,
     tmp_path: Path,
@@ -145,6 +147,7 @@ def test_the_same_release_with_another_period_is_a_conflict_until_an_editor_choo
     assert "1 open conflict" in ask(server, standin, "conflicts")
 
 
+@real_rows
 @pytest.mark.parametrize(
     ("value", "reason"),
     [("+0.4", "rounding"), ("*10", "reporter error"), ("+7", "definition")],
@@ -166,6 +169,7 @@ def test_another_value_for_the_same_measure_period_and_place_is_a_conflict_with_
     assert f"(values; likely {reason})" in capsys.readouterr().out
 
 
+@real_rows
 def test_a_submission_that_disagrees_is_shown_so_on_its_review_card(
     run: Run, tmp_path: Path, engine: Engine, standin: SlackStandIn, home_id: int
 ) -> None:
