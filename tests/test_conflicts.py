@@ -31,7 +31,7 @@ from tests.slackapi.signing import post, signed_headers, slash_command_body
 from tests.slackapi.standin import SlackStandIn
 from tests.test_manage_http import ask
 
-pytestmark = pytest.mark.skipif(
+real_rows = pytest.mark.skipif(
     corpus_missing() is not None, reason=f"real corpus absent: {corpus_missing()}"
 )
 
