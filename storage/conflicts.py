@@ -11,6 +11,7 @@ settled while the choice covers every figure now in it, so a new disagreeing fig
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -113,12 +114,15 @@ class Conflict:
         return [f for f in self.figures if f.id != stat.id]
 
 
+# Memoised: a listing compares every pair within a bucket, and the same measure text recurs.
+@lru_cache(maxsize=65536)
 def _norm(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
-def _roots(text: str) -> set[str]:
-    return {root(w) for w in _WORD.findall(text.casefold()) if w not in _STOP}
+@lru_cache(maxsize=65536)
+def _roots(text: str) -> frozenset[str]:
+    return frozenset(root(w) for w in _WORD.findall(text.casefold()) if w not in _STOP)
 
 
 def producer(stat: Statistic) -> str:
