@@ -69,6 +69,7 @@ _STOP = frozenset(
     ]
 )
 CANDIDATE_LIMIT = 400
+BUCKET_LIMIT = 200
 
 
 class Reason(StrEnum):
@@ -251,6 +252,20 @@ def _bucket(stat: Statistic, kind: Kind) -> tuple[object, ...]:
     return (stat.value, stat.unit, producer(stat))
 
 
+def _parts(bucket: list[Statistic], kind: Kind) -> list[list[Statistic]]:
+    """A bucket as compared pair by pair; a very large one (one producer's many figures of one value) only
+    within the same measure words or the same sentence, so a listing stays quick: like wording is then
+    not matched, exact wording still is."""
+    if kind is Kind.VALUES or len(bucket) <= BUCKET_LIMIT:
+        return [bucket]
+    parts: dict[tuple[str, str], list[Statistic]] = {}
+    for stat in bucket:
+        parts.setdefault(("measure", _norm(stat.measure)), []).append(stat)
+        if stat.evidence:
+            parts.setdefault(("evidence", _norm(stat.evidence)), []).append(stat)
+    return list(parts.values())
+
+
 def _top(parent: dict[int, int], i: int) -> int:
     while parent[i] != i:
         parent[i] = parent[parent[i]]
@@ -268,10 +283,11 @@ def _groups(stats: Sequence[Statistic], pool: Sequence[Statistic]) -> list[Confl
             buckets.setdefault(_bucket(stat, kind), []).append(stat)
         parent = {i: i for i in by_id}
         for bucket in buckets.values():
-            for n, a in enumerate(bucket):
-                for b in bucket[n + 1 :]:
-                    if disagree(a, b) is kind:
-                        parent[_top(parent, a.id)] = _top(parent, b.id)
+            for part in _parts(bucket, kind):
+                for n, a in enumerate(part):
+                    for b in part[n + 1 :]:
+                        if disagree(a, b) is kind:
+                            parent[_top(parent, a.id)] = _top(parent, b.id)
         groups: dict[int, list[Statistic]] = {}
         for stat in by_id.values():
             groups.setdefault(_top(parent, stat.id), []).append(stat)

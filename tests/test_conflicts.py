@@ -31,9 +31,7 @@ from tests.slackapi.signing import post, signed_headers, slash_command_body
 from tests.slackapi.standin import SlackStandIn
 from tests.test_manage_http import ask
 
-real_rows = pytest.mark.skipif(
-    corpus_missing() is not None, reason=f"real corpus absent: {corpus_missing()}"
-)
+real_rows = pytest.mark.skipif(corpus_missing() is not None, reason=f"real corpus absent: {corpus_missing()}")
 
 GOLD = Path(__file__).parent / "gold" / "articles"
 EDITOR = "U0EDITOR"
@@ -251,3 +249,25 @@ def test_many_large_conflicts_are_listed_within_slacks_limits(
         session.commit()
     listed = ask(server, standin, "conflicts")  # ask() checks the reply against Slack's limits
     assert "12 open conflicts" in listed and "more" in listed
+
+
+def test_one_producers_many_figures_of_one_value_still_show_the_same_figure_with_two_periods(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    """Past conflicts.BUCKET_LIMIT figures of one value, only exact wording is compared: still found."""
+    rows = [
+        {"value": "5", "unit": "count", "measure": f"invented count number {n}", "period_start": "2024",
+         "period_end": "2024", "producer": "NSPCC", "source_publisher": f"Outlet {n}", "source_date": "2025-01"}
+        for n in range(conflicts.BUCKET_LIMIT + 5)
+    ]  # fmt: skip
+    rows.append(
+        {**rows[0], "period_start": "2023", "period_end": "2023", "source_publisher": "Another outlet"}
+    )
+    with make_sessions(engine)() as session:
+        for row in rows:
+            figure = validate_figure(row)
+            assert isinstance(figure, FigureInput)
+            changes.add_figure(session, home_id, figure, actor="cli", publish=True)
+        session.commit()
+    listed = ask(server, standin, "conflicts")
+    assert "1 open conflict" in listed and "Different periods for one figure" in listed
