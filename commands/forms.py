@@ -51,7 +51,7 @@ FIGURE_FIELDS = (
     Field("source_publisher", "Reported by (publisher)", "Publisher or title is needed.",
           placeholder="The Independent"),
     Field("source_title", "Reported by (title)", placeholder="Headline or report title"),
-    Field("source_url", "Link", "A link or a date is needed so others can find it.", placeholder="https://"),
+    Field("source_url", "Link", "A link (or a date) lets others find it.", placeholder="https://"),
     Field("source_date", "Date published", placeholder="YYYY-MM-DD"),
     Field("evidence", "Evidence sentence", "The sentence the figure is taken from, word for word.", multiline=True),
 )  # fmt: skip
@@ -64,7 +64,7 @@ QUOTE_FIELDS = (
     Field("topics", "Topics", "Separate topics with ;"),
     Field("source_publisher", "Reported by (publisher)", "Publisher or title is needed."),
     Field("source_title", "Reported by (title)"),
-    Field("source_url", "Link", "A link or a date is needed so others can find it.", placeholder="https://"),
+    Field("source_url", "Link", "A link (or a date) lets others find it.", placeholder="https://"),
 )
 
 

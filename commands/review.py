@@ -71,6 +71,29 @@ def _body(item: Statistic | Quote, today: date) -> list[Block]:
     return blocks
 
 
+def missing_fields(item: Statistic | Quote) -> list[str]:
+    """The fields left blank, named, so a reviewer sees what extraction did not find (never hidden)."""
+    source = item.source
+    if isinstance(item, Quote):
+        wanted = {
+            "speaker's role": item.speaker_role,
+            "speaker's organisation": item.speaker_org,
+            "date said": item.said_on,
+        }
+    else:
+        wanted = {
+            "period": item.period_start or item.period_end,
+            "place": item.geography,
+            "evidence": item.evidence,
+        }
+    wanted |= {
+        "publisher": source.publisher if source else None,
+        "source date": source.published_on if source else None,
+        "link": source.url if source else None,
+    }
+    return [name for name, value in wanted.items() if not value]
+
+
 def review_message(item: Statistic | Quote, submitted_by: str, *, today: date | None = None) -> Reply:
     """A pending item as posted to the review channel, with Approve, Edit and Reject."""
     noun = "quote" if isinstance(item, Quote) else "figure"
@@ -84,10 +107,12 @@ def review_message(item: Statistic | Quote, submitted_by: str, *, today: date | 
             ButtonElement(text="Reject", action_id=REJECT, value=ref, style="danger"),
         ],
     )
+    gaps = missing_fields(item)
     blocks: list[Block] = [
         section(f"*New {noun} for review* from {who}"),
         DividerBlock(),
         *_body(item, today or date.today()),
+        *([context(f":warning: *Missing:* {', '.join(gaps)}")] if gaps else []),
         buttons,
     ]
     return Reply(text=f"New {noun} for review: {summary(item)}", blocks=blocks, response_type="in_channel")

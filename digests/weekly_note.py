@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from commands.text import escape, format_value
 from digests.deliver import ClientFor, aware, client_for
 from storage import freshness, roles
 from storage.models import ANSWERABLE, Editor, Statistic, WeeklyNote
+from storage.text import escape, format_value
 
 log = logging.getLogger("statbot.weekly_note")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from ingest.article import Article
-from ingest.evaluate import GOLD, evaluate, report
+from ingest.evaluate import GoldError, evaluate, goals_missed, report
 from ingest.extract import Extraction, FigureCandidate, QuoteCandidate, value_display
 from ingest.fetch import FetchError
 from ingest.pipeline import candidates
@@ -45,7 +46,16 @@ def add_parsers(commands: Any) -> None:
     ingest.add_argument(
         "--team", metavar="T123", help="with --submit: the Slack team whose workspace reviews them"
     )
-    scores = commands.add_parser("eval", help="score extraction on the gold articles (precision/recall)")
+    scores = commands.add_parser("eval", help="score extraction on a gold folder (precision/recall)")
+    scores.add_argument(
+        "--gold",
+        type=Path,
+        metavar="DIR",
+        help="folder of <slug>.txt articles with <slug>.gold.json annotations, e.g. ../shared/corpus/real/articles",
+    )
+    scores.add_argument(
+        "--check", action="store_true", help="exit 1 when a score is below the extraction goals"
+    )
     scores.add_argument("--repeats", type=int, default=5, help="extraction runs per article for the timing")
     scores.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     scores.add_argument(
@@ -60,8 +70,16 @@ def add_parsers(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.command == "eval":
-        print(report(evaluate(GOLD, repeats=args.repeats), repeats=args.repeats, verbose=args.verbose))
-        return 0
+        if args.gold is None:
+            print("statbot eval: give --gold DIR (extraction) or --search (search)", file=sys.stderr)
+            return 2
+        try:
+            evaluation = evaluate(args.gold, repeats=args.repeats)
+        except GoldError as error:
+            print(f"statbot eval: {error}", file=sys.stderr)
+            return 2
+        print(report(evaluation, repeats=args.repeats, verbose=args.verbose))
+        return 1 if args.check and goals_missed(evaluation.overall) else 0
     try:
         found = candidates(args.source)
     except FetchError as error:

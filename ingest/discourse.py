@@ -6,7 +6,21 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.lexicon import ORG_REFERENCES
-from ingest.names import acronym, is_org_like, is_outlet, is_place, looks_like_person, name_runs, tidy_org
+from ingest.names import (
+    acronym,
+    is_org_like,
+    is_outlet,
+    is_place,
+    looks_like_person,
+    name_runs,
+    strip_honorific,
+    tidy_org,
+)
+
+_COMPANY_NOUNS = frozenset(
+    {"company", "firm", "app", "platform", "tech giant", "giant", "social network", "site"}
+)
+_ORG_SUFFIXES = "Games|Inc|Ltd|Group|Platforms|Corporation|Corp|Studios|Entertainment|Technologies|Labs|Trust"
 
 
 @dataclass(frozen=True)
@@ -32,6 +46,9 @@ class Discourse:
     last_spokesperson: Speaker | None = None
     last_speaking_org: str | None = None
     last_producer: str | None = None
+    _full_names: dict[str, str | None] = field(default_factory=dict)
+    _title_holders: dict[str, str | None] = field(default_factory=dict)
+    _expansions: dict[str, str] | None = None
 
     def observe(self, visible: str) -> None:
         """Register organisations and outlets named in a sentence (quotes already blanked out)."""
@@ -71,7 +88,7 @@ class Discourse:
         self.orgs.append(name)
 
     def add_speaker(self, speaker: Speaker) -> None:
-        if speaker.kind == "person":
+        if speaker.kind in {"person", "described"}:
             self.people = [p for p in self.people if p.name != speaker.name] + [speaker]
             self.last_person = speaker
         elif speaker.kind == "spokesperson":
@@ -80,6 +97,58 @@ class Discourse:
             self.last_speaking_org = speaker.org
         if speaker.org:
             self.add_org(speaker.org)
+
+    def full_name(self, word: str) -> str | None:
+        """The first full name in the article ending in `word` ("Cole" -> "Bo Cole"), else
+        starting with it ("Ann" -> "Ann Lee"). Remembered per article."""
+        if word not in self._full_names:
+            self._full_names[word] = self._find_full_name(word)
+        return self._full_names[word]
+
+    def _find_full_name(self, word: str) -> str | None:
+        # not in the headline, whose capitals ("Report Blames AppCo") are not names
+        body_start = self.text.find("\n") + 1
+        spots = [
+            m.start() for m in re.finditer(rf"\b{re.escape(word)}\b", self.text) if m.start() >= body_start
+        ]
+        ending = re.compile(r"(?<![\w’'-])([A-Z][\w’'-]+(?:\s+(?:de|van|von|da|di|le))?)\s+$")
+        starting = re.compile(r"(?:\s+(?:de|van|von|da|di|le))?\s+([A-Z][\w-]+)")
+        for candidates in (
+            [(m.group(1), word) for at in spots if (m := ending.search(self.text[max(0, at - 40) : at]))],
+            [(word, m.group(1)) for at in spots if (m := starting.match(self.text, at + len(word)))],
+        ):
+            for first, last in candidates:
+                name = strip_honorific(f"{first} {last}")
+                if looks_like_person(name) and " " in name and name not in self.orgs:
+                    return name
+        return None
+
+    def title_holder(self, title: str) -> str | None:
+        """ "Health Secretary" -> "Ann Lee": a person the article names with that title, or
+        else the first person it reports as speaking. Remembered per article."""
+        if title not in self._title_holders:
+            self._title_holders[title] = self._find_title_holder(title)
+        return self._title_holders[title]
+
+    def _find_title_holder(self, title: str) -> str | None:
+        escaped = re.escape(title)
+        name = r"([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){1,2})"
+        for pattern in (rf"\b{escaped},?\s+{name}", rf"{name},\s+(?:the\s+)?{escaped}\b"):
+            for match in re.finditer(pattern, self.text):
+                candidate = strip_honorific(match.group(1))
+                if looks_like_person(candidate):
+                    return candidate
+        for match in re.finditer(rf"{name}\s+(?:said|told|warned|added)\b", self.text):
+            if looks_like_person(match.group(1)):
+                return strip_honorific(match.group(1))
+        return None
+
+    def longer_name(self, org: str) -> str:
+        """ "Acme" -> "Acme Games" when the article spells the organisation out in full."""
+        if " " in org:
+            return org
+        found = re.search(rf"\b{re.escape(org)}\s+(?:{_ORG_SUFFIXES})\b", self.text)
+        return found.group() if found else org
 
     def find_person(self, surname_or_name: str) -> Speaker | None:
         """Map "Jones", "Ms. Ruiz" or "Rob Jones" to the person introduced earlier."""
@@ -94,6 +163,14 @@ class Discourse:
         noun = re.sub(r"^(?:the|this|that|its|their)\s+", "", phrase.strip().lower())
         if noun in self.described_orgs:
             return self.described_orgs[noun]
+        head = noun.split()[-1] if noun.split() else noun
+        if head != noun and head in self.described_orgs:
+            return self.described_orgs[head]
+        if (
+            head in {"watchdog", "regulator", "charity", "agency", "foundation", *_COMPANY_NOUNS}
+            and head != noun
+        ):
+            noun = head  # "the online safety watchdog", "the photo-sharing app": the one the article named
         if noun in {"group", "organisation", "organization", "charity"}:
             for descriptor in ("nonprofit", "non-profit", "charity", "group", "organisation", "organization"):
                 if descriptor in self.described_orgs:
@@ -103,13 +180,19 @@ class Discourse:
                 return org
         if noun in {"government", "police"}:
             return noun  # "the government said" names its producer well enough on its own
-        if noun in {"company", "firm", "app", "platform", "tech giant", "social network"}:
+        if noun in _COMPANY_NOUNS:
             # A company is named by a brand: a single capitalised word that is not an acronym of a body.
             for org in reversed(self.orgs):
                 if " " not in org and not is_outlet(org) and org not in self.described_orgs.values():
                     return org
         if noun in ORG_REFERENCES and self.last_producer:
             return self.last_producer
+        if noun in {"watchdog", "regulator", "charity", "agency", "foundation", "organisation"}:
+            # a body named in full ("Internet Watch Foundation") before a bare acronym ("AI")
+            bodies = [o for o in reversed(self.orgs) if is_org_like(o) and not is_outlet(o)]
+            spelt = [o for o in bodies if " " in o]
+            if spelt or bodies:
+                return self.canonical_org((spelt or bodies)[0])
         return None
 
     def canonical_org(self, name: str) -> str:
@@ -118,3 +201,22 @@ class Discourse:
         if len(short) >= 3 and short != name and re.search(rf"\b{re.escape(short)}\b", self.text):
             return short
         return name
+
+    def full_org(self, name: str) -> str:
+        """An organisation quoted as a whole is named in full as the article spells it out ("SOT" ->
+        "Safer Online Trust"); an acronym the article never expands stays as it is."""
+        if re.fullmatch(r"[A-Z]{2,6}", name):
+            return self._spelt_out().get(name, name)
+        return name
+
+    def _spelt_out(self) -> dict[str, str]:
+        if self._expansions is None:
+            self._expansions = {}
+            for run in name_runs(self.text):
+                words = run.text.split()
+                if "\n" in run.text:
+                    continue  # a run across lines joins a byline or caption to the next line
+                if len(words) >= 2 and not is_outlet(run.text):
+                    # "the Safer Online Trust (SOT)" and runs whose initials make the acronym
+                    self._expansions.setdefault(acronym(run.text), tidy_org(run.text))
+        return self._expansions

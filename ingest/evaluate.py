@@ -5,13 +5,19 @@ Matching rules (kept deliberately simple so the numbers are easy to audit):
   punctuation and whitespace ignored), or, failing that, have a character similarity of at least 0.95.
 * Speakers match when their word sets are equal after dropping honorifics and the words
   a/an/the/for/of/and ("A spokesperson for the DWP" == "A DWP spokesperson"); None matches None.
-* Figures match when unit and value are equal (ratios within 0.0005). Each gold item matches at most
-  one prediction. Field accuracy is measured over matched figures only:
-  - period_start / period_end: exact string equality (None == None counts as correct);
+* Figures match when unit and value are equal (ratios within 0.005: gold rounds them to two places).
+  Each gold item matches at most one prediction. Field accuracy is measured over matched figures only,
+  and only for fields the gold item has (the real corpus has no `value_text` or `reported_by`):
+  - period_start / period_end: exact string equality (None == None counts as correct); `period` is
+    both at once;
   - geography, producer: equal after normalisation (case, dots, a leading "the"); a producer also
     matches its acronym ("National Society for the Prevention of Cruelty to Children" == "NSPCC");
   - measure: Dice overlap of content words >= 0.5, i.e. 2|G∩P| / (|G|+|P|) >= 0.5, where content
     words are lowercased alphanumeric tokens minus stopwords, with a plural "s" removed.
+
+A gold folder holds `<slug>.txt` (line 1 the headline, then the body; the real corpus puts the URL on
+line 2) and `<slug>.gold.json` (`{"figures": [...], "quotes": [...]}`, optionally `"split"`). The text
+is read the way `statbot ingest FILE` reads it, so the scores are what a reviewer would get.
 """
 
 from __future__ import annotations
@@ -25,14 +31,24 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
+from ingest.article import from_text
 from ingest.extract import Extraction, FigureCandidate, QuoteCandidate, extract
 from ingest.figure_context import measure_tokens
 from ingest.lexicon import HONORIFICS
 from ingest.names import acronym
 
-FIGURE_FIELDS = ("measure", "period_start", "period_end", "geography", "producer")
+FIGURE_FIELDS = ("measure", "period", "period_start", "period_end", "geography", "producer")
 QUOTE_FIELDS = ("speaker", "speaker_role", "speaker_org", "reported_by")
-GOLD = Path(__file__).resolve().parent.parent / "tests" / "gold" / "articles"
+GOLD_SUFFIX = ".gold.json"
+# Issue 16's goals on real articles: (label, score attribute, lowest acceptable value)
+GOALS = (
+    ("quote span precision", "quote_precision", 0.95),
+    ("quote span recall", "quote_recall", 0.90),
+    ("speaker accuracy", "speaker_accuracy", 0.85),
+    ("figure value+unit precision", "figure_precision", 0.85),
+    ("figure value+unit recall", "figure_recall", 0.90),
+    ("measure word overlap", "measure_accuracy", 0.80),
+)
 
 
 @dataclass(frozen=True)
@@ -47,15 +63,30 @@ class GoldArticle:
     quotes: list[dict[str, Any]]
 
 
+class GoldError(Exception):
+    """The gold folder is missing or malformed; the message says what to fix."""
+
+
 def load_gold(directory: Path) -> list[GoldArticle]:
+    """Every `<slug>.gold.json` in `directory` with its `<slug>.txt`."""
+    if not directory.is_dir():
+        raise GoldError(f"there is no gold folder at {directory}")
     articles = []
-    for annotation in sorted(directory.glob("*.json")):
-        data = json.loads(annotation.read_text(encoding="utf-8"))
-        text = (directory / data["article"]).read_text(encoding="utf-8")
-        title = text.split("\n", 1)[0].strip()
-        articles.append(
-            GoldArticle(annotation.stem, data["split"], text, title, data["figures"], data["quotes"])
-        )
+    for annotation in sorted(directory.glob(f"*{GOLD_SUFFIX}")):
+        slug = annotation.name.removesuffix(GOLD_SUFFIX)
+        source = directory / f"{slug}.txt"
+        if not source.is_file():
+            raise GoldError(f"{annotation.name} has no article {source.name} beside it")
+        try:
+            data = json.loads(annotation.read_text(encoding="utf-8"))
+            figures, quotes = data["figures"], data["quotes"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise GoldError(f"{annotation.name} is not a gold file ({error})") from None
+        article = from_text(source.read_text(encoding="utf-8"))
+        split = data.get("split", "all") if isinstance(data, dict) else "all"
+        articles.append(GoldArticle(slug, split, article.text, article.title or "", figures, quotes))
+    if not articles:
+        raise GoldError(f"{directory} holds no *{GOLD_SUFFIX} files")
     return articles
 
 
@@ -71,6 +102,9 @@ class Score:
     figures_matched: int = 0
     quote_fields: dict[str, int] = field(default_factory=lambda: dict.fromkeys(QUOTE_FIELDS, 0))
     figure_fields: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIGURE_FIELDS, 0))
+    # how many matched items the gold annotates each field for (the denominator of its accuracy)
+    quote_field_totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(QUOTE_FIELDS, 0))
+    figure_field_totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIGURE_FIELDS, 0))
     misses: list[str] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
@@ -85,8 +119,10 @@ class Score:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for key in QUOTE_FIELDS:
             self.quote_fields[key] += other.quote_fields[key]
+            self.quote_field_totals[key] += other.quote_field_totals[key]
         for key in FIGURE_FIELDS:
             self.figure_fields[key] += other.figure_fields[key]
+            self.figure_field_totals[key] += other.figure_field_totals[key]
         self.misses.extend(other.misses)
 
     @staticmethod
@@ -103,7 +139,7 @@ class Score:
 
     @property
     def speaker_accuracy(self) -> float:
-        return self._ratio(self.quote_fields["speaker"], self.quotes_matched)
+        return self.quote_field_accuracy("speaker")
 
     @property
     def figure_precision(self) -> float:
@@ -113,11 +149,15 @@ class Score:
     def figure_recall(self) -> float:
         return self._ratio(self.figures_matched, self.figures_gold)
 
+    @property
+    def measure_accuracy(self) -> float:
+        return self.figure_field_accuracy("measure")
+
     def quote_field_accuracy(self, name: str) -> float:
-        return self._ratio(self.quote_fields[name], self.quotes_matched)
+        return self._ratio(self.quote_fields[name], self.quote_field_totals[name])
 
     def figure_field_accuracy(self, name: str) -> float:
-        return self._ratio(self.figure_fields[name], self.figures_matched)
+        return self._ratio(self.figure_fields[name], self.figure_field_totals[name])
 
 
 def normalise_quote(text: str) -> str:
@@ -137,14 +177,33 @@ def _words(name: str | None) -> frozenset[str]:
     return frozenset(w for w in words if w not in {"a", "an", "the", "for", "of", "and", *HONORIFICS})
 
 
+_SPOKES_WORDS = frozenset({"spokesperson", "spokesman", "spokeswoman", "representative"})
+
+
 def speakers_match(gold: str | None, found: str | None) -> bool:
+    """Same words; or the same organisation, spelt out or as its acronym ("SOT"), with or without
+    "spokesperson" (the invented set says "A KidSafe spokesperson", the real set "KidSafe")."""
     if gold is None or found is None:
         return gold is found
-    return _words(gold) == _words(found)
+    if _words(gold) == _words(found):
+        return True
+    a, b = _words(gold) - _SPOKES_WORDS, _words(found) - _SPOKES_WORDS
+    if a and a == b:
+        return True
+    if len(a) != 1 and len(b) != 1:
+        return False
+    return names_match(_without_spokes(gold), _without_spokes(found))
+
+
+def _without_spokes(name: str) -> str:
+    words = [w for w in re.sub(r"[^\w\s&'’-]", " ", name).split() if w.lower() not in _SPOKES_WORDS]
+    if words and words[0].lower() in {"a", "an", "the"}:
+        words = words[1:]
+    return " ".join(words)
 
 
 def _tidy_name(name: str) -> str:
-    name = re.sub(r"^the\s+", "", name.strip().lower())
+    name = re.sub(r"^the\s+", "", name.strip().lower().replace("’", "'"))
     return re.sub(r"[.\s]+", " ", name.replace("u.s.", "us").replace("u.k.", "uk")).strip()
 
 
@@ -172,8 +231,12 @@ def measures_match(gold: str | None, found: str | None) -> bool:
 def _values_match(gold: dict[str, Any], found: FigureCandidate) -> bool:
     if gold["unit"] != found.unit:
         return False
-    tolerance = Decimal("0.0005") if found.unit == "ratio" else Decimal(0)
-    return abs(Decimal(gold["value"]) - found.value) <= tolerance
+    tolerance = Decimal("0.005") if found.unit == "ratio" else Decimal(0)
+    return abs(Decimal(str(gold["value"])) - found.value) <= tolerance
+
+
+def _gold_value(gold: dict[str, Any]) -> str:
+    return str(gold.get("value_text") or f"{gold['value']} {gold['unit']}")
 
 
 def score_article(article: GoldArticle, result: Extraction) -> Score:
@@ -191,13 +254,12 @@ def score_article(article: GoldArticle, result: Extraction) -> Score:
             continue
         unused_quotes.remove(match)
         score.quotes_matched += 1
-        checks = {
-            "speaker": speakers_match(gold["speaker"], match.speaker),
-            "speaker_role": speakers_match(gold["speaker_role"], match.speaker_role),
-            "speaker_org": names_match(gold["speaker_org"], match.speaker_org),
-            "reported_by": names_match(gold["reported_by"], match.reported_by),
-        }
-        for name, ok in checks.items():
+        for name in QUOTE_FIELDS:
+            if name not in gold:
+                continue
+            same = speakers_match if name in {"speaker", "speaker_role"} else names_match
+            ok = same(gold[name], getattr(match, name))
+            score.quote_field_totals[name] += 1
             score.quote_fields[name] += ok
             if not ok:
                 score.misses.append(
@@ -208,27 +270,35 @@ def score_article(article: GoldArticle, result: Extraction) -> Score:
     unused_figures: list[FigureCandidate] = list(result.figures)
     for gold in article.figures:
         found = next(
-            (f for f in unused_figures if _values_match(gold, f) and f.value_text == gold["value_text"]), None
+            (f for f in unused_figures if _values_match(gold, f) and f.value_text == gold.get("value_text")),
+            None,
         )
         found = found or next((f for f in unused_figures if _values_match(gold, f)), None)
         if found is None:
-            score.misses.append(f"{article.name}: missed figure {gold['value_text']!r}")
+            score.misses.append(f"{article.name}: missed figure {_gold_value(gold)!r}")
             continue
         unused_figures.remove(found)
         score.figures_matched += 1
+        gold_period = (gold["period_start"], gold["period_end"])
+        found_period = (found.period_start, found.period_end)
         checks = {
-            "measure": measures_match(gold["measure"], found.measure),
-            "period_start": gold["period_start"] == found.period_start,
-            "period_end": gold["period_end"] == found.period_end,
-            "geography": names_match(gold["geography"], found.geography),
-            "producer": names_match(gold["producer"], found.producer),
+            "measure": (measures_match(gold["measure"], found.measure), gold["measure"], found.measure),
+            "period": (gold_period == found_period, gold_period, found_period),
+            "period_start": (gold["period_start"] == found.period_start, None, None),
+            "period_end": (gold["period_end"] == found.period_end, None, None),
+            "geography": (
+                names_match(gold["geography"], found.geography),
+                gold["geography"],
+                found.geography,
+            ),
+            "producer": (names_match(gold["producer"], found.producer), gold["producer"], found.producer),
         }
-        for name, ok in checks.items():
+        for name, (ok, wanted, got) in checks.items():
+            score.figure_field_totals[name] += 1
             score.figure_fields[name] += ok
-            if not ok:
+            if not ok and name not in {"period_start", "period_end"}:
                 score.misses.append(
-                    f"{article.name}: figure {gold['value_text']!r} {name} "
-                    f"gold={gold[name]!r} found={getattr(found, name)!r}"
+                    f"{article.name}: figure {_gold_value(gold)!r} {name} gold={wanted!r} found={got!r}"
                 )
     score.misses.extend(
         f"{article.name}: extra figure {f.value_text!r} in {f.evidence[:60]!r}" for f in unused_figures
@@ -243,27 +313,31 @@ class Evaluation:
     by_split: dict[str, Score]
     overall: Score
     seconds_per_article: float
+    slowest_seconds: float = 0.0
 
 
 def evaluate(directory: Path, *, repeats: int = 1) -> Evaluation:
     articles = load_gold(directory)
     by_split: dict[str, Score] = {}
     overall = Score()
-    elapsed = 0.0
+    elapsed = slowest = 0.0
     for article in articles:
         began = time.perf_counter()
-        for _ in range(repeats):
-            result = extract(article.text, title=article.title)
-        elapsed += (time.perf_counter() - began) / repeats
+        for _ in range(max(repeats, 1)):
+            result = extract(article.text, title=article.title or None)
+        took = (time.perf_counter() - began) / max(repeats, 1)
+        elapsed += took
+        slowest = max(slowest, took)
         score = score_article(article, result)
         by_split.setdefault(article.split, Score()).add(score)
         overall.add(score)
-    return Evaluation(by_split, overall, elapsed / len(articles) if articles else 0.0)
+    return Evaluation(by_split, overall, elapsed / len(articles) if articles else 0.0, slowest)
 
 
 def format_table(evaluation: Evaluation) -> str:
     """A plain-text table: one column per split and one for all articles."""
-    columns = [*sorted(evaluation.by_split.items()), ("all", evaluation.overall)]
+    splits = sorted(evaluation.by_split.items()) if len(evaluation.by_split) > 1 else []
+    columns = [*splits, ("all", evaluation.overall)]
     rows: list[tuple[str, list[str]]] = [
         (
             "quotes gold / found / matched",
@@ -294,6 +368,15 @@ def format_table(evaluation: Evaluation) -> str:
     return "\n".join(lines)
 
 
+def goals_missed(score: Score) -> list[str]:
+    """The goals `score` falls short of, as "speaker accuracy 0.640 < 0.85"."""
+    return [
+        f"{label} {getattr(score, attribute):.3f} < {goal}"
+        for label, attribute, goal in GOALS
+        if getattr(score, attribute) < goal
+    ]
+
+
 def report(evaluation: Evaluation, *, repeats: int, verbose: bool = False) -> str:
     """The table, the mean extraction time per article and, if `verbose`, every miss."""
     milliseconds = evaluation.seconds_per_article * 1000
@@ -302,14 +385,11 @@ def report(evaluation: Evaluation, *, repeats: int, verbose: bool = False) -> st
         "",
         f"mean extraction time per article: {milliseconds:.2f} ms (mean of {repeats} runs)",
     ]
+    missed = goals_missed(evaluation.overall)
+    lines.append("goals: all met" if not missed else "goals not met: " + "; ".join(missed))
+    misses = evaluation.overall.misses
     if verbose:
-        lines.extend(evaluation.overall.misses)
+        lines.extend(["", f"{len(misses)} miss(es):", *misses])
+    elif misses:
+        lines.extend(["", f"{len(misses)} miss(es); the first 20 (-v lists all):", *misses[:20]])
     return "\n".join(lines)
-
-
-def main() -> None:
-    print(report(evaluate(GOLD), repeats=1))
-
-
-if __name__ == "__main__":
-    main()

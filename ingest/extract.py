@@ -7,12 +7,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ingest.discourse import Discourse
-from ingest.figure_context import find_measure, find_producer, is_comparison
-from ingest.figures import FigureMention, find_figures
+from ingest.figure_context import find_measure, find_producer, is_comparison, widened_measure
+from ingest.figures import FigureMention, find_figures, restatements_removed, sentence_key
 from ingest.numbers import parse_number
 from ingest.periods import nearest_period
 from ingest.places import nearest_place
-from ingest.quotes import AttributedQuote, attribute_sentence, find_quote_spans, visible_text
+from ingest.quotes import (
+    AttributedQuote,
+    attribute_sentence,
+    attribution_lines,
+    crosshead_speakers,
+    find_quote_spans,
+    headline_quotes,
+    is_term,
+    visible_text,
+)
 from ingest.sentences import Sentence, split_paragraphs, split_sentences
 
 
@@ -62,17 +71,85 @@ def extract(text: str, *, title: str | None = None) -> Extraction:
     discourse = Discourse(text)
     attributed: list[AttributedQuote] = []
     figures: list[FigureCandidate] = []
+    seen_sentences: set[str] = set()
     for sentence in sentences:
         if headline is not None and sentence.index == headline.index:
             continue
+        if _URL_LINE.fullmatch(sentence.text.strip()):
+            continue  # the link line of a copied page: its numbers are IDs, not figures
         visible = visible_text(sentence, spans)
         discourse.observe(visible)
         new_quotes = attribute_sentence(sentence, spans, discourse, attributed)
         attributed.extend(new_quotes)
-        for mention in find_figures(sentence.text):
+        if sentence_key(sentence.text) in seen_sentences:
+            continue  # a caption or standfirst repeating a sentence: its figures are already listed
+        seen_sentences.add(sentence_key(sentence.text))
+        mentions = restatements_removed(sentence.text, find_figures(sentence.text))
+        for mention in mentions:
+            start = sentence.start + mention.start
+            quoted = any(q.span.start <= start < q.span.end for q in attributed)
+            if quoted and any(_same_value(f, mention) for f in figures):
+                continue  # a number repeated inside a quotation is the figure already listed
             figures.append(_figure(sentence, visible, mention, discourse, attributed, figures))
-    quotes = [_quote(text, q) for q in attributed]
+    figures = _once(figures)
+    attributed = crosshead_speakers(attribution_lines(paragraphs, attributed, discourse), text)
+    kept = [q for q in attributed if not is_term(q, text, attributed)]
+    if headline is not None:
+        kept = headline_quotes(headline, spans, kept, discourse) + kept
+    quotes = [_quote(text, q) for q in _unique(kept)]
     return Extraction(figures, quotes)
+
+
+_BULLET = re.compile(r"^\s*[•*·-]\s")
+_RESTATED_OVERLAP = 0.4
+
+
+def _content_words(sentence: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", sentence.lower()) if len(w) > 3}
+
+
+def _once(figures: list[FigureCandidate]) -> list[FigureCandidate]:
+    """One fact once: a standfirst bullet or caption restating a body sentence (same value, mostly the
+    same words) is listed once, from the body sentence."""
+    kept: list[FigureCandidate] = []
+    for figure in figures:
+        words = _content_words(figure.evidence)
+        twin = next(
+            (
+                k
+                for k in kept
+                if k.unit == figure.unit
+                and k.value == figure.value
+                and k.evidence != figure.evidence
+                and len(words & _content_words(k.evidence))
+                >= _RESTATED_OVERLAP * len(words | _content_words(k.evidence))
+            ),
+            None,
+        )
+        if twin is None:
+            kept.append(figure)
+        elif _BULLET.match(twin.evidence) and not _BULLET.match(figure.evidence):
+            kept[kept.index(twin)] = figure
+    return kept
+
+
+def _same_value(figure: FigureCandidate, mention: FigureMention) -> bool:
+    return figure.unit == mention.unit and figure.value == mention.value
+
+
+_URL_LINE = re.compile(r"(?:https?://|www\.)\S+")
+
+
+def _unique(quotes: list[AttributedQuote]) -> list[AttributedQuote]:
+    """The same words from the same speaker are one quote (headline 'Alarming' and body "alarming")."""
+    seen: set[tuple[str, str | None]] = set()
+    unique = []
+    for quote in quotes:
+        key = (_squash(quote.text), quote.speaker.name if quote.speaker else None)
+        if key not in seen:
+            seen.add(key)
+            unique.append(quote)
+    return unique
 
 
 def _headline_sentence(sentences: list[Sentence], title: str | None) -> Sentence | None:
@@ -113,13 +190,14 @@ def _figure(
         discourse.last_producer = producer
         discourse.add_org(producer)
     measure = find_measure(sentence.text, mention.start, mention.end, mention.unit)
-    period_start, period_end = nearest_period(sentence.text, position)
+    period_start, period_end = nearest_period(sentence.text, position, change=mention.unit == "percent")
     if is_comparison(sentence.text, mention.start):
         # "compared with 3,454 in the same period a year earlier": the baseline shares the measure of
         # the figure it is compared with, and only a period written right after it.
         earlier = [f for f in previous if f.evidence is sentence.text and f.end <= start]
         measure = earlier[-1].measure if earlier else None
         period_start, period_end = nearest_period(sentence.text[mention.end : mention.end + 12], 0)
+    measure = widened_measure(sentence.text, mention.start, mention.end, measure)
     return FigureCandidate(
         value_text=mention.value_text,
         value=mention.value,
@@ -138,7 +216,7 @@ def _figure(
 def _quote(text: str, quote: AttributedQuote) -> QuoteCandidate:
     speaker = quote.speaker
     return QuoteCandidate(
-        text=text[quote.span.start : quote.span.end],
+        text=quote.text,
         speaker=speaker.name if speaker else None,
         speaker_role=speaker.role if speaker else None,
         speaker_org=speaker.org if speaker else None,

@@ -131,14 +131,20 @@ def _speaker_org(visible: str, position: int, discourse: Discourse) -> str | Non
 
 _OWN_ACTION = (
     r"(?:will|would|has|have|had|is|was|plans to|spent|spends|spend|gave|gives|provided|provides|awarded|"
-    r"funded|invested|invests|committed|allocated|pledged|raised|received|set aside|announced)"
+    r"funded|invested|invests|committed|allocated|pledged|raised|set aside|announced)"
+)
+# What happens to an organisation is not its own figure: "AppCo has received a fine", "AppCo was
+# used in 26%" make it the figure's subject, not its producer.
+_DONE_TO = re.compile(
+    r"\s*(?:(?:is|was|were|are|has been|have been|had been|being)\s+(?:\w+ly\s+)?\w+(?:ed|en)\b|"
+    r"(?:has|have|had)\s+(?:\w+ly\s+)?(?:received|got|faced|been|lost|suffered|paid)\b)"
 )
 
 
 def _org_subject(visible: str, position: int, discourse: Discourse) -> str | None:
     """ "The council will spend £2.3 million": an organisation reporting its own money or action."""
     match = re.match(rf"\s*(?:The\s+)?(.+?)\s+(?:also\s+)?{_OWN_ACTION}\b", visible)
-    if not match or match.end() > position:
+    if not match or match.end() > position or _DONE_TO.match(visible, match.end(1)):
         return None
     subject = match.group(1)
     if re.fullmatch(rf"(?:{_ORG_REF})", subject.lower()):
@@ -165,7 +171,7 @@ _STOP_WORDS = (
 )
 _STOP = frozenset(_STOP_WORDS.split())
 _CLAUSE_END = re.compile(
-    r"\s*(?:[,;:()“”\"]|\.(?:\s|$)|\baccording to\b|\bcompared with\b|\bup from\b|\bdown from\b|\bwhich\b|"
+    r"\s*(?:,(?!\d{3})|[;:()“”\"]|\.(?:\s|$)|\baccording to\b|\bcompared with\b|\bup from\b|\bdown from\b|\bwhich\b|"
     r"\band that\b|\b(?:found|showed|shows|said|says|estimated)\s+that\b|"
     r"\b(?:the|a)\s+\w+\s+(?:said|found|estimated)\b|\b(?:it|she|he|they)\s+(?:said|estimated|found)\b)"
 )
@@ -185,8 +191,15 @@ def is_comparison(sentence: str, start: int) -> bool:
     return _COMPARISON.search(sentence[:start]) is not None
 
 
+# "* Schools are safe: 61%, Wales 58%": a survey statement, then the shares who agreed
+_STATEMENT_THEN_FIGURES = re.compile(r"^\s*(?:[*•·-]\s*)?(?P<statement>[^:]{8,120}):\s+")
+
+
 def find_measure(sentence: str, start: int, end: int, unit: str) -> str | None:
     """What the figure counts, as a phrase from its sentence; None when nothing sensible is found."""
+    statement = _STATEMENT_THEN_FIGURES.match(sentence)
+    if statement and unit == "percent" and start >= statement.end() and len(sentence) - statement.end() <= 60:
+        return _tidy(statement.group("statement"))
     change = _CHANGE.search(sentence[:start])
     if change:
         # "Calls to the helpline rose by 25 per cent": the measure is the rise in the subject.
@@ -199,7 +212,8 @@ def find_measure(sentence: str, start: int, end: int, unit: str) -> str | None:
     after = sentence[end:]
     after = re.sub(r"^\s*\)", "", after)  # "Almost half (47%) of parents": the figure sits in brackets
     clause = _CLAUSE_END.split(after, maxsplit=1)[0]
-    clause = re.sub(r"^\s*(?:of\s+(?:these|those|them)\b|of)\s*", "", clause)
+    # "of" as a word only: "offences" must not lose its first letters ("fences")
+    clause = re.sub(r"^\s*(?:of\s+(?:these|those|them)\b|of\b)\s*", "", clause)
     trimmed = _PERIODISH.sub("", clause).strip()
     # "a day in Scotland" says how often and where, not what: it does not count as a measure.
     counted = re.sub(
@@ -232,3 +246,22 @@ def measure_tokens(text: str | None) -> set[str]:
             continue
         tokens.add(word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word)
     return tokens
+
+
+_CLAUSE_BOUND = re.compile(r",(?!\d{3})|[;:()“”\"]|\s[–—-]\s")  # not the comma inside "10,000"
+_MIN_MEASURE_WORDS = 2
+
+
+def widened_measure(sentence: str, start: int, end: int, measure: str | None) -> str | None:
+    """A measure of fewer than three content words ("people", "UK") says too little to check: use
+    the clause around the figure, or failing that the eight words either side of it."""
+    if len(measure_tokens(measure)) >= _MIN_MEASURE_WORDS:
+        return measure
+    left = max([m.end() for m in _CLAUSE_BOUND.finditer(sentence[:start])] + [0])
+    right_bound = _CLAUSE_BOUND.search(sentence, end)
+    right = right_bound.start() if right_bound else len(sentence)
+    clause = _tidy(f"{sentence[left:start]} {sentence[end:right]}")
+    if len(measure_tokens(clause)) >= _MIN_MEASURE_WORDS:
+        return clause
+    window = " ".join(sentence[:start].split()[-8:] + sentence[end:].split()[:8])
+    return _tidy(window) or measure

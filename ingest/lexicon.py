@@ -41,6 +41,33 @@ SPEECH_VERBS = frozenset(
         "replied",
         "cautioned",
         "acknowledged",
+        # found missing on real articles
+        "accused",
+        "accuses",
+        "indicating",
+        "indicated",
+        "calling",
+        "saying",
+        "responds",
+        "responded",
+        "reiterated",
+        "reiterates",
+        "announced",
+        "announces",
+        "testified",
+        "concluding",
+        "concluded",
+        "stressed",
+        "stresses",
+        "emphasised",
+        "emphasized",
+        "revealed",
+        "asks",
+        "continues",
+        "admits",
+        "believes",
+        "alleged",
+        "alleges",
     }
 )
 HONORIFICS = frozenset(
@@ -62,6 +89,13 @@ HONORIFICS = frozenset(
         "baroness",
         "cllr",
         "councillor",
+        "sen",
+        "senator",
+        "rep",
+        "gov",
+        "rt",
+        "right",
+        "hon",
     }
 )
 # Head words of job titles, used to split "National Crime Agency Director Rob Jones".

@@ -10,6 +10,7 @@ from ingest.lexicon import HONORIFICS, NOT_NAME_WORDS, ORG_WORDS, OUTLET_WORDS, 
 # A capitalised token: "Burrows", "MacLeod", "O'Brien", "KidSafe", "Éire", "U.S.", "NSPCC", "Meta-owned"
 _CAP_TOKEN = r"(?:[A-ZÀ-Ý][\w’'À-ÿ.-]*|&)"  # noqa: S105 - a regular expression, not a password
 _CONNECTOR = r"(?:of|for|and|the|&|de|du|von|van|on|to)"
+_PARTICLES = frozenset({"de", "du", "von", "van", "da", "di", "le", "la", "der", "den"})
 _CONNECTORS = frozenset({"of", "for", "and", "the", "&", "de", "du", "von", "van", "on", "to"})
 NAME_RUN = re.compile(rf"{_CAP_TOKEN}(?:\s+(?:{_CONNECTOR}\s+)*{_CAP_TOKEN})*")
 
@@ -50,6 +51,9 @@ def _trim(text: str, group: list[tuple[str, int]]) -> NameRun | None:
         group = group[:-1]
     if not group:
         return None
+    opens_sentence = re.search(r"(?:^|[.!?:]\s+|\n)\s*$", text[: group[0][1]]) is not None
+    if len(group) == 1 and opens_sentence and group[0][0].endswith("ly"):
+        return None  # "Locally, the council ...": an adverb capitalised only as the first word
     start = group[0][1]
     end = group[-1][1] + len(group[-1][0])
     body = re.sub(r"(?:’s|'s|’|')$", "", text[start:end]).rstrip(".-")
@@ -97,7 +101,10 @@ def looks_like_person(name: str) -> bool:
     words = bare.split()
     if not 2 <= len(words) <= 4:
         return False
-    if any(not w[0].isupper() for w in words):
+    # "Rachel de Souza": a lowercase particle inside a name, never first or last
+    if any(
+        not w[0].isupper() and not (0 < i < len(words) - 1 and w in _PARTICLES) for i, w in enumerate(words)
+    ):
         return False
     lowered = _lower_words(bare)
     if any(w in ORG_WORDS or w in PLACE_WORDS or w in ROLE_WORDS or w in OUTLET_WORDS for w in lowered):

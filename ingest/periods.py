@@ -99,9 +99,23 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
         ),
         "part",
     ),
+    # the first nine months of 2021
+    (
+        re.compile(
+            rf"\b(?P<part>first|last)\s+(?P<n>three|six|nine|3|6|9)\s+months\s+of\s+(?P<y>{_YEAR})\b", re.I
+        ),
+        "months_of",
+    ),
+    # since 2017/18: a change from the start of a UK financial year, open-ended
+    (
+        re.compile(rf"\bsince\s+(?:the\s+)?(?:year\s+)?(?P<y1>{_YEAR})[/–-](?P<y2>\d\d)\b", re.I),
+        "since_fiscal",
+    ),
     # since 2019 / since March 2020
     (re.compile(rf"\bsince\s+(?:(?P<m>{_MONTH})\s+)?(?P<y>{_YEAR})\b(?![-/–]\d)", re.I), "since"),
-    # 2022-23, 2022/23, 2019-2020
+    # 2017/18, 2015-16: a UK police, charity or government year, April to March
+    (re.compile(rf"\b(?P<y1>{_YEAR})[/–-](?P<y2>\d\d)\b(?![/-])"), "fiscal"),
+    # 2022-23, 2019-2020
     (re.compile(rf"\b(?P<y1>{_YEAR})[-/–](?P<y2>\d\d(?:\d\d)?)\b"), "span"),
     # on 31 March 2023
     (re.compile(rf"\b(?P<d>{_DAY})\s+(?P<m>{_MONTH})\s+(?P<y>{_YEAR})\b", re.I), "dmy"),
@@ -149,6 +163,17 @@ def _bounds(kind: str, m: re.Match[str]) -> tuple[str | None, str | None]:
             return g("y"), g("y")
         months = 12 // count
         return f"{g('y')}-{index * months + 1:02d}", f"{g('y')}-{(index + 1) * months:02d}"
+    if kind == "months_of":
+        months = {"three": 3, "six": 6, "nine": 9}.get(g("n").lower()) or int(g("n"))
+        if g("part").lower() == "first":
+            return f"{g('y')}-01", f"{g('y')}-{months:02d}"
+        return f"{g('y')}-{12 - months + 1:02d}", f"{g('y')}-12"
+    if kind == "since_fiscal":
+        return f"{g('y1')}-04", None
+    if kind == "fiscal" and _is_next_year(g("y1"), g("y2")):
+        return f"{g('y1')}-04", f"{g('y1')[:2]}{g('y2')}-03"
+    if kind == "fiscal":
+        return g("y1"), g("y1")[:2] + g("y2")
     if kind == "since":
         return (_ym(g("y"), g("m")) if g("m") else g("y")), None
     if kind == "span":
@@ -163,14 +188,31 @@ def _bounds(kind: str, m: re.Match[str]) -> tuple[str | None, str | None]:
     return g("y"), g("y")
 
 
+def _is_next_year(first: str, tail: str) -> bool:
+    return (int(first) + 1) % 100 == int(tail)
+
+
 _ATTACHED = 20  # characters from the figure's start: "28 percent in 2022", "13,000 reports between"
 
 
-def nearest_period(sentence: str, position: int) -> tuple[str | None, str | None]:
-    """The period expression closest to the figure at `position` in the sentence, or (None, None)."""
+_CHANGE_WORDS = re.compile(
+    r"\b(?:rise|rose|increase|increased|fall|fell|drop|dropped|up|down|higher|lower)\b", re.I
+)
+
+
+def nearest_period(sentence: str, position: int, *, change: bool = False) -> tuple[str | None, str | None]:
+    """The period expression closest to the figure at `position` in the sentence, or (None, None).
+
+    A change (`change`, a percentage) between two periods runs from the start of the earlier to the
+    end of the later ("a 12% rise ... in 2021-22 ... compared to 2020-21")."""
     periods = find_periods(sentence)
     if not periods:
         return None, None
+    if change and len(periods) >= 2 and _CHANGE_WORDS.search(sentence[position : position + 40]):
+        starts = [p.period_start for p in periods if p.period_start]
+        ends = [p.period_end for p in periods if p.period_end]
+        if starts and ends:
+            return min(starts), max(ends)
     # A period written straight after the figure ("28 percent in 2022") belongs to it.
     following = [p for p in periods if 0 <= p.start - position <= _ATTACHED]
     if following:

@@ -12,14 +12,25 @@ SINGLE_OPEN = "‘"
 SINGLE_CLOSE = "’"
 
 
+STRAIGHT_SINGLE = "'"
+
+
 def is_single_open(text: str, i: int) -> bool:
-    """A ‘ that opens a quotation: at the start or after a space, colon, bracket or dash."""
-    return text[i] == SINGLE_OPEN and (i == 0 or text[i - 1] in " \t\n(:—–-")
+    """A ‘ (or a straight ' before a word) that opens a quotation: at the start or after a space,
+    colon, bracket or dash."""
+    if text[i] not in SINGLE_OPEN + STRAIGHT_SINGLE or not (i == 0 or text[i - 1] in " \t\n(:—–-"):
+        return False
+    # A straight ' must be followed by a word ("'alarming'"), not a space or a digit ("'90s").
+    return text[i] == SINGLE_OPEN or (i + 1 < len(text) and text[i + 1].isalpha())
 
 
 def is_single_close(text: str, i: int) -> bool:
-    """A ’ that closes a quotation rather than an apostrophe ("don’t", "children’s")."""
-    return text[i] == SINGLE_CLOSE and (i + 1 == len(text) or not text[i + 1].isalpha())
+    """A ’ (or ') that closes a quotation rather than an apostrophe ("don’t", "children’s")."""
+    if text[i] not in SINGLE_CLOSE + STRAIGHT_SINGLE:
+        return False
+    if text[i] == STRAIGHT_SINGLE and (i == 0 or text[i - 1].isspace()):
+        return False
+    return i + 1 == len(text) or not text[i + 1].isalpha()
 
 
 # Abbreviations after which a full stop never ends a sentence (titles, "No. 10", "e.g.").
@@ -137,7 +148,7 @@ class Sentence:
 
 
 def split_paragraphs(text: str) -> list[Paragraph]:
-    """Split on blank lines; single newlines also break before list items and after headings."""
+    """Split on blank lines and on single newlines after a complete line (see `_hard_line_breaks`)."""
     paragraphs: list[Paragraph] = []
     for block in re.finditer(r"\S(?:.|\n(?!\s*\n))*", text):
         pieces = _hard_line_breaks(block.group(), block.start())
@@ -155,7 +166,7 @@ def split_paragraphs(text: str) -> list[Paragraph]:
 
 
 def _hard_line_breaks(block: str, offset: int) -> list[tuple[int, int]]:
-    """A newline inside a block is a break when the line is a heading or the next line is a list item."""
+    """A newline inside a block is a break unless the line ends mid-clause; always before a list item."""
     lines = block.split("\n")
     pieces: list[tuple[int, int]] = []
     piece_start = offset
@@ -164,10 +175,10 @@ def _hard_line_breaks(block: str, offset: int) -> list[tuple[int, int]]:
         line_end = position + len(line)
         is_last = number == len(lines) - 1
         next_line = "" if is_last else lines[number + 1]
-        heading = (
-            bool(line.strip()) and line.rstrip()[-1] not in _TERMINAL + ",;:" + CLOSE_QUOTES + STRAIGHT_QUOTE
-        )
-        if is_last or heading or _LIST_MARKER.match(next_line):
+        # Web pages copied as text often separate paragraphs by one newline: a line is its own
+        # paragraph unless it ends mid-clause (",", ";", ":"), where the next line continues it.
+        ends_paragraph = bool(line.strip()) and line.rstrip()[-1] not in ",;:"
+        if is_last or ends_paragraph or _LIST_MARKER.match(next_line):
             pieces.append((piece_start, line_end))
             piece_start = line_end + 1
         position = line_end + 1

@@ -127,7 +127,9 @@ def _roots(text: str) -> frozenset[str]:
 
 
 def producer(stat: Statistic) -> str:
-    """Who produced the figure, as its reporter's source cites it ("" when not recorded)."""
+    """Who produced the figure: its own producer, else as its reporter's source cites it ("" when not recorded)."""
+    if stat.producer is not None:
+        return _norm(stat.producer.publisher or stat.producer.title)
     chain = stat.source.chain()
     return _norm(chain[1].publisher or chain[1].title) if len(chain) > 1 else ""
 

@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage import audit
+from storage import write
 from storage.models import ANSWERABLE, AuditEntry, SeriesRelease, Statistic, Status, utcnow
 from storage.partial_date import PartialDate, Precision, human_period
 
@@ -190,10 +190,9 @@ def set_next_release(
         row.expected_on, row.expected_precision = when.day, when.precision.value
         row.after_period_end = max(ends) if ends else None
         row.set_by, row.set_at = actor, now
-    entry = audit.entry(stat, "expected_update", actor, None, now)
-    entry.before, entry.after = before, {"next_release": when.iso() if when else None}
-    session.add(entry)
     session.flush()
+    after = {"next_release": when.iso() if when else None}
+    write.note(session, stat, "expected_update", actor=actor, now=now, before=before, after=after)
     return row
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.sql import Executable
 
 from bot.answer_cache import AnswerCache, Question
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from storage import freshness, library_version, migrate, slack_tables
 from storage.db import make_sessions
@@ -22,7 +23,6 @@ from storage.models import Base, HouseFigure, Statistic
 from storage.partial_date import PartialDate
 from tests.conftest import slack_settings
 from tests.http_server import serving
-from tests.slackapi.standin import SlackStandIn
 from tests.test_http import message_text, slash
 
 migration = runpy.run_path(str(Path(migrate.MIGRATIONS, "versions", "0009_library_version.py")))

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select
 from bot import cli
 from bot import review as review_listeners
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.search_eval import CORPUS, corpus_missing, read_rows
 from bot.web import create_wsgi
 from ingest.extract import extract
@@ -28,7 +29,6 @@ from storage.models import Statistic, Workspace
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, slack_settings
 from tests.http_server import serving, static_site
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 from tests.test_manage_http import ask
 
 real_rows = pytest.mark.skipif(corpus_missing() is not None, reason=f"real corpus absent: {corpus_missing()}")

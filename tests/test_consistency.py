@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, select
 
 from bot import review as review_listeners
+from bot.local_slack import SlackStandIn
 from bot.search_eval import CORPUS, corpus_missing, read_rows
 from intake.consistency import Check, Facts, checks
 from intake.spreadsheet import read_sheet
@@ -21,7 +22,6 @@ from storage import changes, workspaces
 from storage.db import make_sessions
 from storage.models import Statistic, Status, Workspace
 from tests.conftest import BOT_TOKEN
-from tests.slackapi.standin import SlackStandIn
 from tests.test_conflicts import write
 
 OFFENCES = Facts(1, Decimal("9477"), "count", "offences")

@@ -158,7 +158,10 @@ def test_numbers_that_are_not_statistics_are_ignored(sentence: str) -> None:
         ("sessions in 2023", ("2023", "2023")),
         ("children in care in the year to 31 March 2023", ("2022-04-01", "2023-03-31")),
         ("crimes in the year ending March 2023", ("2022-04", "2023-03")),
-        ("spending in 2022-23", ("2022", "2023")),
+        ("spending in 2022-23", ("2022-04", "2023-03")),  # a UK financial year, April to March
+        ("in 2019-2020", ("2019", "2020")),
+        ("a rise since 2017/18", ("2017-04", None)),
+        ("in the first nine months of 2021", ("2021-01", "2021-09")),
         ("paid since 2021", ("2021", None)),
         ("accounts removed in the first half of 2024", ("2024-01", "2024-06")),
         ("calls last year", (None, None)),
@@ -201,7 +204,7 @@ QuoteRow = tuple[str, str | None, str | None, str | None, str | None]
         (
             "Acme said it was reviewing the report. "
             'A spokesperson for the company said: "We take safety seriously."',
-            [("We take safety seriously.", "An Acme spokesperson", "spokesperson", "Acme", None)],
+            [("We take safety seriously.", "Acme", None, "Acme", None)],
         ),
         (
             "The Guardian reported the findings. "
@@ -253,7 +256,7 @@ def test_a_later_the_spokesperson_maps_to_the_earlier_spokesperson_and_outlet() 
         '"We will do more," the spokesperson also said.'
     )
     last = extract(text).quotes[-1]
-    assert (last.speaker, last.speaker_org, last.reported_by) == ("An Acme spokesperson", "Acme", "The Times")
+    assert (last.speaker, last.speaker_org, last.reported_by) == ("Acme", "Acme", "The Times")
 
 
 @pytest.mark.parametrize(
@@ -343,8 +346,8 @@ def test_the_sample_article_figures_carry_their_context(
         ("poses an existential", "Rob Jones", "National Crime Agency", "ITV News"),
         ("What it creates is a", "Rob Jones", "National Crime Agency", "ITV News"),
         ("as children are more", "Rob Jones", "National Crime Agency", "ITV News"),
-        ("new safety features ", "A Facebook spokesperson", "Facebook", "The Independent"),
-        ("End-to-end encryptio", "A Facebook spokesperson", "Facebook", "The Independent"),
+        ("new safety features ", "Facebook", "Facebook", "The Independent"),
+        ("End-to-end encryptio", "Facebook", "Facebook", "The Independent"),
     ],
 )
 def test_the_sample_article_quotes_name_speaker_org_and_outlet(
@@ -474,3 +477,56 @@ def test_the_gold_set_meets_the_issue_targets(
     gold_scores: dict[str, float], metric: str, target: float
 ) -> None:
     assert gold_scores[metric] >= target
+
+
+def test_numbers_in_the_link_line_of_a_copied_page_are_not_figures() -> None:
+    # Copied pages put the URL on line 2 (../shared/corpus/real); its numbers are IDs, not statistics.
+    text = "Charity helps families\nhttps://example.org/news/2,500-families-helped\n\nThe charity helped 2,500 families."
+    figures = extract(text).figures
+    assert [(f.value_text, f.evidence) for f in figures] == [("2,500", "The charity helped 2,500 families.")]
+
+
+# Speaker patterns from issue 16 that the real development articles do not show (the unseen set may):
+@pytest.mark.parametrize(
+    ("text", "speaker", "role", "org"),
+    [
+        (  # a standfirst names the speaker; the quotes follow without a name
+            "Charity warns on app safety\n\nJane Roe, Director General of SafeNet, responds to the new"
+            " figures.\n\n“We cannot wait another year for action,” she said.",
+            "Jane Roe",
+            "Director General",
+            "SafeNet",
+        ),
+        (  # a title before the name, a colon, and the quotation in the next paragraph
+            "AI abuse warning\n\nHome Secretary Jane Doe said:\n\n“This is a real and growing threat.”",
+            "Jane Doe",
+            "Home Secretary",
+            None,
+        ),
+        (  # an organisation given by a description, named earlier
+            "App fined\n\nPicShare said it removed the videos.\n\nA spokesman for the photo-sharing app"
+            " said: “We removed these accounts as soon as we found them.”",
+            "PicShare",
+            None,
+            "PicShare",
+        ),
+        (
+            "Mark Lee reiterated that the company “takes safety extremely seriously” and would act.",
+            "Mark Lee",
+            None,
+            None,
+        ),
+        (  # a pronoun after a paragraph break
+            "Dr Anna Cole, who leads the study, said the data were clear.\n\nShe added: “We found harm in"
+            " every age group we looked at.”",
+            "Anna Cole",
+            None,
+            None,
+        ),
+    ],
+)
+def test_speakers_named_outside_the_quotes_sentence(
+    text: str, speaker: str, role: str | None, org: str | None
+) -> None:
+    (quote,) = extract(text).quotes
+    assert (quote.speaker, quote.speaker_role, quote.speaker_org) == (speaker, role, org)

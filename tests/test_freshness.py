@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, create_engine, select, text
 
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from digests import weekly_note
 from intake.validate import FigureInput, validate_figure
@@ -23,7 +24,6 @@ from storage.db import make_engine, make_sessions, normalise_url
 from storage.models import SeriesRelease, Statistic, WeeklyNote
 from tests.conftest import BOT_TOKEN, PG_SERVER, slack_settings
 from tests.http_server import serving
-from tests.slackapi.standin import SlackStandIn
 from tests.test_manage_http import ask
 
 EDITOR = "U0EDITOR"

@@ -66,7 +66,7 @@ def test_ingest_exits_2_with_the_plain_message_when_it_cannot_read(
 
 
 def test_eval_prints_the_precision_recall_table_and_timing(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["eval", "--repeats", "1"]) == 0
+    assert main(["eval", "--gold", str(GOLD), "--repeats", "1"]) == 0
     out = capsys.readouterr().out
     assert "figure value+unit precision" in out
     assert "quote span recall" in out
@@ -78,3 +78,66 @@ def test_pasted_text_gives_candidates_without_a_publisher_or_date() -> None:
     assert found.article.publisher == "example.org"
     assert found.article.published is None
     assert {value_display(f) for f in found.extraction.figures} == {"52%", "9,477"}
+
+
+def test_eval_scores_a_gold_folder_in_the_real_corpus_format_and_checks_the_goals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "one.txt").write_text(
+        "Charity counts calls\nhttps://example.org/news/calls\n\nThe charity took 4,210 calls last year.\n",
+        encoding="utf-8",
+    )
+    gold = {
+        "figures": [
+            {"value": 4210, "unit": "count", "measure": "calls taken by the charity", "period_start": None,
+             "period_end": None, "geography": None, "producer": None, "evidence": "x"},
+            {"value": 77, "unit": "percent", "measure": "a figure the article does not give", "period_start": None,
+             "period_end": None, "geography": None, "producer": None, "evidence": "x"},
+        ],
+        "quotes": [],
+    }  # fmt: skip
+    (tmp_path / "one.gold.json").write_text(json.dumps(gold), encoding="utf-8")
+    assert main(["eval", "--gold", str(tmp_path), "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "figures gold / found / matched" in out and "2/1/1" in out
+    assert "one: missed figure '77 percent'" in out
+    assert "goals not met: figure value+unit recall 0.500 < 0.9" in out
+    assert main(["eval", "--gold", str(tmp_path), "--repeats", "1", "--check"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (None, "there is no gold folder at"),
+        ({}, "holds no *.gold.json files"),
+        ({"a.gold.json": "{}"}, "a.gold.json has no article a.txt beside it"),
+        ({"a.gold.json": "{not json", "a.txt": "Text"}, "a.gold.json is not a gold file"),
+        ({"a.gold.json": '{"figures": []}', "a.txt": "Text"}, "a.gold.json is not a gold file"),
+    ],
+)
+def test_eval_refuses_a_missing_or_malformed_gold_folder_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, str] | None, message: str
+) -> None:
+    folder = tmp_path / "gold"
+    if files is not None:
+        folder.mkdir()
+        for name, content in files.items():
+            (folder / name).write_text(content, encoding="utf-8")
+    assert main(["eval", "--gold", str(folder), "--repeats", "1"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and message in captured.err
+
+
+def test_eval_without_gold_or_search_says_which_to_give(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval"]) == 2
+    err = capsys.readouterr().err
+    assert "--gold" in err and "--search" in err
+
+
+def test_a_local_page_over_the_size_limit_is_refused_before_it_is_parsed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    huge = tmp_path / "huge.html"
+    huge.write_bytes(b"<html><body><p>" + b"word " * 1_200_000 + b"</p></body></html>")
+    assert main(["ingest", str(huge)]) == 2
+    assert "huge.html is over 5 MB; statbot reads articles, not archives" in capsys.readouterr().err

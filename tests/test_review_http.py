@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import review as review_listeners
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from commands import review
 from intake.validate import FigureInput, validate_figure
@@ -21,7 +22,6 @@ from storage.models import Statistic, Status, Workspace
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.http_server import serving
 from tests.slackapi.signing import block_action_payload, interactive_body, post, signed_headers
-from tests.slackapi.standin import SlackStandIn
 from tests.test_http import message_text
 from tests.test_manage_http import ask
 
@@ -96,6 +96,17 @@ def test_a_submission_is_posted_to_the_review_channel_with_three_buttons(
     assert [b["action_id"] for b in buttons] == list(review.ACTIONS)
     assert standin.violations == []
     assert f"Figure #{item_id}" in ask(server, standin, "pending")
+
+
+def test_the_review_card_names_the_blank_fields_as_missing(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    # The figure has a publisher and date but no period, place, evidence or link (issue 16).
+    _, message = submitted(engine, standin, home_id)
+    missing = next(line for line in message_text(message).splitlines() if "*Missing:*" in line)
+    assert all(name in missing for name in ("period", "place", "evidence", "link"))
+    assert "publisher" not in missing and "source date" not in missing
+    assert standin.violations == []
 
 
 def test_an_editor_approves_and_the_message_says_who_and_when(
