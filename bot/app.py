@@ -279,7 +279,7 @@ def register(
         asked = json.loads(body["actions"][0]["value"])
         reply = answer(
             reading, context["workspace_id"], asked["command"], asked["text"], shared_by=body["user"]["id"],
-            dense=wiring.dense,
+            dense=wiring.dense, today=settings.today(),
         )
         # An answer given in a thread (a mention, the message shortcut) is shared into that thread.
         respond(**reply, replace_original=False, thread_ts=asked.get("thread_ts"))

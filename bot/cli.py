@@ -28,13 +28,13 @@ from bot.config import ConfigError, Settings
 from bot.preflight import DatabaseProblem, check_database
 from bot.workspace_clients import WorkspaceClients
 from commands.text import plural
-from digests import deliver
+from digests import deliver, weekly_note
 from ingest import cli as ingest_cli
 from ingest import xml_safety
 from intake.columns import Kind
 from intake.spreadsheet import SheetError, stream_sheet, write_bad_rows, write_sheet
 from intake.validate import FigureInput, QuoteInput
-from storage import changes, embeddings, migrate, roles, sample, sheets, workspaces, write
+from storage import changes, conflicts, embeddings, migrate, roles, sample, sheets, workspaces, write
 from storage.db import make_engine, make_sessions
 from storage.models import Subscription, Workspace, utcnow
 from storage.token_cipher import BadEncryptionKey, new_key
@@ -281,6 +281,7 @@ def import_sheet(
                         yield row
 
             workspace = _workspace(session, team)
+            before = conflicts.last_id(session, workspace.id)
             result = sheets.import_items(session, workspace.id, wanted(), actor=changes.CLI_ACTOR)
             for problem in stream.errors:
                 print(f"row {problem.row}, column {problem.column}: {problem.message}")
@@ -292,6 +293,7 @@ def import_sheet(
                 )
                 return 1  # the session closes without a commit: what was written is rolled back
             session.commit()
+            disagreeing = conflicts.involving_after(session, workspace.id, before) if kind != "quotes" else []
     except SheetError as error:
         print(f"Nothing imported: {error.message}", file=sys.stderr)
         return 1
@@ -312,6 +314,13 @@ def import_sheet(
     finally:
         engine.dispose()
     print(f"Imported {plural(result.added, kind[:-1])}; {result.already_stored:,} already stored.")
+    for disagreement in disagreeing:
+        ids = " and ".join(f"#{f.id}" for f in disagreement.figures)
+        print(
+            f"Conflict: figures {ids} disagree ({disagreement.kind.value}; likely {disagreement.reason.value})."
+        )
+    if disagreeing:
+        print(f"{plural(len(disagreeing), 'conflict')}: `/stats conflicts` shows them side by side.")
     if stream.bad:
         out = write_bad_rows(path, stream.bad)
         print(
@@ -320,7 +329,9 @@ def import_sheet(
     return 0
 
 
-def eval_search(database_url: str | None = None, questions: Path | None = None, held_out: bool = False) -> int:
+def eval_search(
+    database_url: str | None = None, questions: Path | None = None, held_out: bool = False
+) -> int:
     """`statbot eval --search`: the real set imported as `statbot import` does it, its queries asked of the app;
     with `--questions FILE` its development questions too (and its held-out ones with `--held-out`)."""
     missing = search_eval.corpus_missing()
@@ -461,6 +472,10 @@ def digest_run(settings: Settings, now: datetime | None) -> int:
     )
     states = Counter(outcome.state for outcome in outcomes)
     print(", ".join(f"{n} {state}" for state, n in sorted(states.items())) or "No digests due.")
+    notes = weekly_note.run(sessions, clients(settings, engine, sessions), now=now or utcnow())
+    for note in notes:
+        if note.state != "busy":
+            print(f"Weekly note to the editors of workspace {note.workspace_id}: {note.state}")
     return 1 if states["error"] else 0
 
 

@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from digests import deliver, subscriptions
+from digests import deliver, subscriptions, weekly_note
 from digests.build import schedule_of
 from digests.deliver import ClientFor
 from digests.trigger import ScheduleTrigger
@@ -32,6 +32,7 @@ log = logging.getLogger("statbot.clock")
 JOB_PREFIX = "digest-"
 RESYNC_SECONDS = 60
 FEED_POLL_MINUTES = 10
+WEEKLY_NOTE_MINUTES = 15
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,22 @@ def add_feed_polling(scheduler: BaseScheduler, poll: Callable[[], int]) -> None:
     )  # fmt: skip
 
 
+def add_weekly_note(
+    scheduler: BaseScheduler, sessions: sessionmaker[Session], client: WebClient | ClientFor
+) -> None:
+    """Every few minutes, send the weekly note to editors if this week's is not claimed yet (digests.weekly_note)."""
+
+    def send() -> None:
+        for outcome in weekly_note.run(sessions, client, now=utcnow()):
+            if outcome.state != "busy":
+                log.info("weekly note for workspace %s: %s", outcome.workspace_id, outcome.state)
+
+    scheduler.add_job(
+        send, "interval", minutes=WEEKLY_NOTE_MINUTES, id="weekly-note", jobstore="local",
+        next_run_time=utcnow(), coalesce=True, max_instances=1,
+    )  # fmt: skip
+
+
 def run(
     engine: Engine,
     sessions: sessionmaker[Session],
@@ -125,6 +142,7 @@ def run(
     scheduler = configure(BlockingScheduler(), engine, sessions, client, grace)
     if poll_feeds is not None:
         add_feed_polling(scheduler, poll_feeds)
+    add_weekly_note(scheduler, sessions, client)
     log.info("clock started; missed runs are sent within %s", grace)
     try:
         scheduler.start()

@@ -41,6 +41,7 @@ LISTENERS: dict[tuple[str, str | None], Listener] = {
         for command in (table.STATS, table.QUOTE)
         for name in ("pending", "history", "editors", "review-channel", "retract", "supersede", "expected-update")
     },
+    **{(table.STATS, name): MANAGE for name in ("conflicts", "house")},
     (table.STATS, "ingest"): Listener(ingest.acknowledge),  # reads on the ingest pool, not Bolt's lazy threads
     (table.STATS, "feeds"): Listener(feeds.acknowledge),
     **{(table.DIGEST, name): Listener(digest_command.acknowledge) for name in (None, "list", "preview", "unsubscribe", "help")},

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -49,6 +50,8 @@ class Settings:
     # Articles read at once per process, and how many more may wait; beyond that people are asked to retry.
     ingest_workers: int = 4
     ingest_queue: int = 16
+    # What day answers take it to be (how old data is, whether a release is due); tests drive it, never the env.
+    today: Callable[[], date] = date.today
 
     @classmethod
     def from_env(

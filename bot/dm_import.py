@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from commands.text import plural
 from intake.spreadsheet import Sheet, SheetError, read_sheet, write_bad_rows
-from storage import roles, sheets, write
+from storage import conflicts, roles, sheets, write
 
 log = logging.getLogger("statbot.import")
 MAX_BYTES = 20 * 1024 * 1024
@@ -122,8 +122,10 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 return
             try:
                 with sessions() as session:
+                    before = conflicts.last_id(session, context["workspace_id"])
                     result = sheets.import_items(session, context["workspace_id"], sheet.rows, actor=user)
                     session.commit()
+                    disagreeing = conflicts.involving_after(session, context["workspace_id"], before)
             except write.Conflicts as found:
                 lines = [
                     f"row {c.row}, column {c.column}: {c.message}" for c in found.conflicts[:ERRORS_SHOWN]
@@ -135,4 +137,11 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 log.exception("import from a DM failed; nothing was committed")
                 say("Nothing imported: the database refused the import. It has been logged.")
                 return
-        say(f"Imported {plural(result.added, kind[:-1])}; {result.already_stored:,} already stored.")
+        say(
+            f"Imported {plural(result.added, kind[:-1])}; {result.already_stored:,} already stored."
+            + (
+                f" {plural(len(disagreeing), 'conflict')} with stored figures: `/stats conflicts` shows them."
+                if disagreeing
+                else ""
+            )
+        )

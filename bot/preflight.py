@@ -46,16 +46,16 @@ def check_database(url: str, *, needs_tables: bool) -> None:
                 "first, here or where DATABASE_URL points."
             )
         try:
-            revision = migrate.current_revision(engine)
+            revisions = migrate.current_revisions(engine)
         except DBAPIError as error:
             reason = str(error.orig or error).strip().splitlines()[0]
             raise DatabaseProblem(f"statbot cannot reach the database at {shown}: {reason}") from None
     finally:
         engine.dispose()
-    if needs_tables and revision is None:
+    if needs_tables and not revisions:
         raise DatabaseProblem(f"The database at {shown} has no statbot tables yet: run `statbot init` first.")
-    if needs_tables and revision not in migrate.heads():
+    if needs_tables and revisions != migrate.heads():
         raise DatabaseProblem(
-            f"The database at {shown} is at revision {revision}, older or newer than this statbot's "
+            f"The database at {shown} is at revision {', '.join(sorted(revisions))}, older or newer than this statbot's "
             f"({', '.join(sorted(migrate.heads()))}): run `statbot migrate`."
         )

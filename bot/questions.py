@@ -20,7 +20,14 @@ def answer_question(call: Call) -> None:
     """The default row of /stats and /quote (and their `help`): answered within the ack."""
     wiring = call.wiring
     call.ack(
-        **answer(wiring.reading, call.workspace_id, call.command["command"], call.text, cache=wiring.cache, dense=wiring.dense
+        **answer(
+            wiring.reading,
+            call.workspace_id,
+            call.command["command"],
+            call.text,
+            cache=wiring.cache,
+            dense=wiring.dense,
+            today=wiring.settings.today(),
         )
     )
 
@@ -34,6 +41,7 @@ def answer(
     cache: AnswerCache | None = None,
     shared_by: str | None = None,
     dense: Dense | None = None,
+    today: date | None = None,
 ) -> dict[str, Any]:
     """Run one of the answering commands and return the message; the same path serves Slack, the console
     and Share in channel. Answering only reads (`engine` is `storage.db.read_only`'s), so a connection lost
@@ -41,7 +49,7 @@ def answer(
 
     With a cache, the library version is read first: an answer built after that read is at least as new
     as the version it is kept under, and is reused only while the version has not moved."""
-    asked = Question(workspace_id, command, text, date.today())
+    asked = Question(workspace_id, command, text, today or date.today())
     caching = cache is not None and cache.enabled and shared_by is None  # a shared answer names who shared it
 
     def read() -> dict[str, Any]:

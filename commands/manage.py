@@ -8,11 +8,11 @@ from collections.abc import Callable
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
-from commands import table
+from commands import disagreements, table
 from commands.reply import Reply, context, section
 from commands.text import escape, format_value, plural
-from storage import changes, mentions, roles, workspaces
-from storage.models import Quote, Statistic
+from storage import changes, conflicts, freshness, mentions, roles, workspaces
+from storage.models import Quote, Statistic, Status
 
 _ID = re.compile(r"^#?(\d{1,9})$")
 EDITORS_ONLY = "Only editors can do that. `/stats editors` lists who they are."
@@ -55,6 +55,8 @@ def answer(
         return editors(session, workspace_id, user_id, sub.args, may_name_first_editor)
     if sub.name == "pending":
         return pending(session, workspace_id)
+    if sub.name == "conflicts":
+        return disagreements.listing(session, workspace_id)
     if sub.name == "review-channel":
         return review_channel(session, workspace_id, user_id, sub.args, default_review_channel)
     if sub.row.who != "editors":
@@ -67,6 +69,8 @@ def answer(
         return supersede(session, workspace_id, user_id, sub.args)
     if sub.name == "expected-update":
         return expected_update(session, workspace_id, user_id, sub.args)
+    if sub.name == "house":
+        return house(session, workspace_id, user_id, sub.args)
     raise ValueError(f"not a management subcommand: {text!r}")
 
 
@@ -119,6 +123,8 @@ def history(
             detail = f": {escape(str(entry.after['status_reason']))}"
         if entry.action == "supersede" and entry.after:
             detail = f" by #{entry.after.get('superseded_by_id')}"
+        if entry.action == "expected_update":
+            detail = freshness.history_detail(entry)
         if entry.action == "edit" and entry.before and entry.after:
             changed = sorted(k for k in entry.after if entry.before.get(k) != entry.after[k])
             detail = f" ({', '.join(changed) or 'nothing changed'})"
@@ -248,17 +254,42 @@ def supersede(session: Session, workspace_id: int, user_id: str, args: list[str]
 
 
 def expected_update(session: Session, workspace_id: int, user_id: str, args: list[str]) -> Reply:
+    """When the figure's series (same measure, place and unit) is next expected: months after its period, or a date."""
     stat = _item(session, workspace_id, Statistic, args[0] if args else None)
-    usage = "Say the figure and months between updates, e.g. `/stats expected-update 12 12` (or `none`)."
+    usage = (
+        "Say the figure and when its next release is expected: months after its period ends or a month, "
+        "e.g. `/stats expected-update 12 12` or `/stats expected-update 12 2027-03` (or `none`)."
+    )
     if not isinstance(stat, Statistic) or len(args) != 2:
         return say(usage)
-    months = None if args[1].casefold() == "none" else int(args[1]) if args[1].isdigit() else -1
-    if months == -1:
-        return say(usage)
+    if stat.status not in (Status.PUBLISHED.value, Status.SUPERSEDED.value, Status.PENDING.value):
+        return say(f"Cannot do that: figure #{stat.id} is {stat.status}.")
+    if args[1].casefold() == "none":
+        freshness.set_next_release(session, stat, None, actor=user_id)
+        return say(f"The series of figure #{stat.id} no longer has an expected release date.")
     try:
-        changes.set_expected_update(session, stat, months, actor=user_id)
-    except changes.NotAllowed as refusal:
+        when = freshness.parse_when(args[1], stat)
+    except freshness.BadWhen as problem:
+        return say(f"{escape(str(problem))}. {usage}")
+    freshness.set_next_release(session, stat, when, actor=user_id)
+    return say(
+        f"The next release of figure #{stat.id}'s series ({escape(stat.measure)}"
+        f"{', ' + escape(stat.geography) if stat.geography else ''}) is expected {when.human()}. "
+        "Answers warn when it is due or overdue, and editors get it in the weekly note."
+    )
+
+
+def house(session: Session, workspace_id: int, user_id: str, args: list[str]) -> Reply:
+    """`/stats house 12 reason`: figure 12 is the one to cite among those that disagree with it."""
+    stat = _item(session, workspace_id, Statistic, args[0] if args else None)
+    reason = " ".join(args[1:]).strip()
+    if not isinstance(stat, Statistic) or not reason:
+        return say(
+            "Say which figure to cite and why, e.g. `/stats house 12 the producer's own report gives this period`. "
+            "`/stats conflicts` lists figures that disagree."
+        )
+    try:
+        _, conflict = conflicts.choose_house(session, stat, reason, actor=user_id)
+    except conflicts.NotInConflict as refusal:
         return say(f"Cannot do that: {escape(str(refusal))}.")
-    if months is None:
-        return say(f"Figure #{stat.id} no longer has an expected update interval.")
-    return say(f"Figure #{stat.id} is expected to be updated every {plural(months, 'month')}.")
+    return disagreements.chosen(stat, conflict)

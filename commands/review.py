@@ -8,10 +8,12 @@ from datetime import date, datetime
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerBlock
 
+from commands import disagreements, stats
 from commands import quote as quote_command
-from commands import stats
 from commands.reply import Reply, context, section
 from commands.text import clip, escape, format_value
+from intake import consistency
+from storage import conflicts
 from storage.models import Quote, Statistic
 
 APPROVE = "review_approve"
@@ -59,6 +61,13 @@ def _body(item: Statistic | Quote, today: date) -> list[Block]:
     if item.evidence:
         # Reviewers check a figure against the sentence it was read from.
         blocks.append(context(f"*Evidence:* “{escape(clip(item.evidence, 2800))}”"))
+    # What the reviewer must weigh: numbers that should agree, and stored figures that disagree.
+    checked = [c.line() for c in consistency.checks_of_stored(item)]
+    if checked:
+        blocks.append(context("*Checks:* " + escape(" · ".join(checked))))
+    found = conflicts.of_stored(item)
+    if found:
+        blocks.append(section("\n".join(disagreements.review_lines(item, found))))
     return blocks
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
+from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
-from commands import table
+from commands import disagreements, table
 from commands.question import Question, parse
 from commands.reply import Reply, context, found_reply, provenance, section
 from commands.text import escape, format_value, plural
-from storage import hybrid, queries
+from storage import conflicts, freshness, hybrid, queries
 from storage.hybrid import Dense
 from storage.models import Quote, Statistic, Status
 from storage.partial_date import human_period
@@ -45,7 +47,12 @@ def answer(
     found = hybrid.find(session, workspace_id, Statistic, question.text, limit=SHOWN, today=today, dense=dense)
     if not found.items and (pointer := quotes_instead(session, workspace_id, question.text)) is not None:
         return pointer
-    return render(question, found, today=today, shared_by=shared_by)
+    releases = freshness.releases(session, workspace_id, found.items, today)
+    disagreeing = conflicts.by_figure(conflicts.for_figures(session, workspace_id, found.items))
+    found.items = disagreements.house_first(found.items, disagreeing)
+    return render(
+        question, found, today=today, shared_by=shared_by, releases=releases, disagreeing=disagreeing
+    )
 
 
 def quotes_instead(session: Session, workspace_id: int, asked: str) -> Reply | None:
@@ -62,35 +69,58 @@ def quotes_instead(session: Session, workspace_id: int, asked: str) -> Reply | N
 
 
 def render(
-    question: Question, found: Found[Statistic], *, today: date, shared_by: str | None = None
+    question: Question,
+    found: Found[Statistic],
+    *,
+    today: date,
+    shared_by: str | None = None,
+    releases: dict[str, freshness.Release] | None = None,
+    disagreeing: dict[int, list[conflicts.Conflict]] | None = None,
 ) -> Reply:
+    def blocks(stat: Statistic) -> list[Block]:
+        release = (releases or {}).get(freshness.key_of(stat))
+        notes = disagreements.answer_lines(stat, (disagreeing or {}).get(stat.id, []))
+        return [
+            section(figure_text(stat, today, release=release, notes=notes)),
+            context(*figure_context(stat)),
+        ]
+
     return found_reply(
         found,
         noun="figures",
         command=COMMAND,
         asked=question.text,
-        item_blocks=lambda stat: [section(figure_text(stat, today)), context(*figure_context(stat))],
+        item_blocks=blocks,
         lead_text=lambda stat: f"{format_value(stat.value, stat.unit)} {escape(stat.measure)}",
         shared_by=shared_by,
     )
 
 
-def figure_text(stat: Statistic, today: date) -> str:
+def figure_text(
+    stat: Statistic,
+    today: date,
+    *,
+    release: freshness.Release | None = None,
+    notes: Sequence[str] = (),
+) -> str:
+    """A figure as answers and citations show it: value, how old its data is, warnings, then its sources."""
     value = f"*{format_value(stat.value, stat.unit)}*"
     headline = f"{value} {escape(stat.measure)}"
     if stat.base is not None:
         headline += f" (of {format_value(stat.base.value, stat.base.unit)} {escape(stat.base.measure)})"
-    where_when = [p for p in (human_period(*stat.period), stat.geography) if p]
+    age = freshness.period_line(stat, today)
+    where_when = [p for p in (age[:1].upper() + age[1:] if age else None, stat.geography) if p]
     lines = [headline]
     if where_when:
         lines.append(escape(" · ".join(where_when)))
-    lines += warnings(stat, today)
+    lines += warnings(stat, today, release)
+    lines += notes
     lines += provenance(stat.source, stat.via_source, stat.producer)
     return "\n".join(lines)
 
 
-def warnings(stat: Statistic, today: date) -> list[str]:
-    """What a person must know before citing: replaced by a newer figure, or likely out of date."""
+def warnings(stat: Statistic, today: date, release: freshness.Release | None = None) -> list[str]:
+    """What a person must know before citing: replaced by a newer figure, or a newer release due or overdue."""
     notes = []
     if stat.status == Status.SUPERSEDED.value and stat.superseded_by is not None:
         newer = stat.superseded_by
@@ -99,12 +129,8 @@ def warnings(stat: Statistic, today: date) -> list[str]:
             f":warning: *Superseded by* {format_value(newer.value, newer.unit)} {escape(newer.measure)}"
             + (f" ({escape(period)})" if period else "")
         )
-    if stat.expected_update_months and stat.period_end:
-        months_old = (today.year - stat.period_end.year) * 12 + today.month - stat.period_end.month
-        if months_old > stat.expected_update_months:
-            notes.append(
-                f":hourglass: *Possibly out of date:* usually updated every {stat.expected_update_months} months"
-            )
+    if release is not None and stat.status != Status.SUPERSEDED.value and (line := release.line()):
+        notes.append(line)
     return notes
 
 

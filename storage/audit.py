@@ -15,7 +15,7 @@ Item = Statistic | Quote
 QUOTE_FIELDS = ("text", "speaker", "speaker_role", "speaker_org", "said_on")
 FIGURE_FIELDS = (
     "value", "unit", "measure", "period_start", "period_end", "geography", "evidence", "superseded_by_id",
-    "expected_update_months", "producer_id",
+    "producer_id",
 )  # fmt: skip
 
 

@@ -193,16 +193,6 @@ def supersede(
     return old
 
 
-def set_expected_update(
-    session: Session, stat: Statistic, months: int | None, *, actor: str, now: datetime | None = None
-) -> Statistic:
-    """How often the producer updates this figure, so answers can warn when it is probably out of date."""
-    if months is not None and not 1 <= months <= 240:
-        raise NotAllowed("months between updates must be between 1 and 240")
-    _record(session, stat, "expected_update", actor, now or utcnow(), expected_update_months=months)
-    return stat
-
-
 def submit_for_review(
     session: Session,
     workspace_id: int,

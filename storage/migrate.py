@@ -47,7 +47,7 @@ def _quiet_alembic() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     with _quiet_alembic():
         command.upgrade(alembic_config(engine), revision)
 
@@ -61,6 +61,12 @@ def current_revision(engine: Engine) -> str | None:
     """The revision the database is at; None before the first migration (no statbot tables)."""
     with _quiet_alembic(), engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    """Every revision the database is at: one, unless branches are merged but not re-chained (empty: none)."""
+    with _quiet_alembic(), engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
 
 
 def heads() -> set[str]:

@@ -232,7 +232,6 @@ class Statistic(Base):
     status: Mapped[str] = mapped_column(String(12), default=Status.PUBLISHED.value)
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("statistics.id"))
     status_reason: Mapped[str] = mapped_column(Text, default="")
-    expected_update_months: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
@@ -319,6 +318,8 @@ Index(
 )
 # A digest looks up the earlier points of each new figure's series (same measure, place and unit).
 Index("ix_statistics_measure", Statistic.workspace_id, Statistic.measure)
+# Conflicts look up the same value reported by other sources (storage.conflicts).
+Index("ix_statistics_value", Statistic.workspace_id, Statistic.value)
 # The write path finds a batch's figures already stored by their sources, and quotes by their speakers.
 Index("ix_statistics_source_id", Statistic.source_id)
 Index("ix_quotes_speaker", Quote.workspace_id, Quote.speaker)
@@ -356,6 +357,67 @@ def _partial(day: date | None, precision: str | None) -> PartialDate | None:
     if day is None:
         return None
     return PartialDate(day, Precision(precision or Precision.DAY.value))
+
+
+class SeriesRelease(Base):
+    """When a series (same measure, place and unit) is next expected to be released: a date, never recomputed.
+
+    `after_period_end` is the end of the series' latest period when the date was set: a figure with a later
+    period means the release came, and the date no longer warns."""
+
+    __tablename__ = "series_releases"
+    __table_args__ = (UniqueConstraint("workspace_id", "series_key", name="uq_series_releases_series"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    series_key: Mapped[str] = mapped_column(String(800))
+    expected_on: Mapped[date] = mapped_column(Date)
+    expected_precision: Mapped[str] = mapped_column(String(5))
+    after_period_end: Mapped[date | None] = mapped_column(Date)
+    set_by: Mapped[str] = mapped_column(String(32), default="")
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def expected(self) -> PartialDate:
+        return PartialDate(self.expected_on, Precision(self.expected_precision))
+
+
+class HouseFigure(Base):
+    """The figure an editor chose among disagreeing ones (`members`, as they stood), and why."""
+
+    __tablename__ = "house_figures"
+    __table_args__ = (Index("ix_house_figures_workspace", "workspace_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    statistic_id: Mapped[int] = mapped_column(ForeignKey("statistics.id", ondelete="CASCADE"))
+    # The ids of the figures it was chosen over, as "12 40 41" (plain text compares equal on every database).
+    member_ids: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    chosen_by: Mapped[str] = mapped_column(String(32), default="")
+    chosen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def members(self) -> list[int]:
+        return [int(i) for i in self.member_ids.split()]
+
+    @members.setter
+    def members(self, ids: list[int]) -> None:
+        self.member_ids = " ".join(str(i) for i in sorted(set(ids)))
+
+
+class WeeklyNote(Base):
+    """A weekly note to a workspace's editors, claimed before it is sent so two clocks send it once."""
+
+    __tablename__ = "weekly_notes"
+    __table_args__ = (UniqueConstraint("workspace_id", "kind", "week_of", name="uq_weekly_notes_week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    week_of: Mapped[date] = mapped_column(Date)  # the Monday (UTC) of the week
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    detail: Mapped[str] = mapped_column(Text, default="")
 
 
 class Editor(Base):

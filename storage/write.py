@@ -274,7 +274,9 @@ def _embed_written(session: Session, ids: dict[str, list[int]]) -> None:
 
 
 def backfill_embeddings(
-    sessions: sessionmaker[Session], embedder: embeddings.Embedder, progress: embedding_backfill.Progress | None = None
+    sessions: sessionmaker[Session],
+    embedder: embeddings.Embedder,
+    progress: embedding_backfill.Progress | None = None,
 ) -> int:
     """Embed every stored item without a vector from this model (`statbot migrate`), a batch per transaction."""
     return embedding_backfill.backfill(sessions, embedder, progress, writing=_writing)
@@ -448,7 +450,7 @@ SOURCE_COLUMNS = (
 FIGURE_COLUMNS = (
     "workspace_id", "value", "unit", "value_text", "measure", "period_start", "period_end", "period_precision",
     "geography", "evidence", "notes", "base_id", "source_id", "via_source_id", "producer_id", "status",
-    "status_reason", "superseded_by_id", "expected_update_months", "created_by", "created_at", "published_at",
+    "status_reason", "superseded_by_id", "created_by", "created_at", "published_at",
     "status_changed_at",
 )  # fmt: skip
 QUOTE_COLUMNS = (
@@ -931,7 +933,7 @@ def figure_row(
         "period_precision": period_precision(figure.period_start, figure.period_end),
         "geography": figure.geography, "evidence": figure.evidence, "notes": figure.notes,
         "base_id": figure.base_id, "source_id": source_id, "via_source_id": None, "producer_id": None,
-        "status": state.value, "status_reason": "", "superseded_by_id": None, "expected_update_months": None,
+        "status": state.value, "status_reason": "", "superseded_by_id": None,
         "created_by": actor, "created_at": now, "published_at": published_at,
         "status_changed_at": figure.status_changed_at,
     }  # fmt: skip
@@ -976,7 +978,17 @@ def figure_key(
 
 # Fields that go into the text the model embeds (storage.embeddings.figure_text / quote_text).
 _EMBEDDED_FIELDS = frozenset(
-    {"measure", "unit", "geography", "period_start", "period_end", "text", "speaker", "speaker_role", "speaker_org"}
+    {
+        "measure",
+        "unit",
+        "geography",
+        "period_start",
+        "period_end",
+        "text",
+        "speaker",
+        "speaker_role",
+        "speaker_org",
+    }
 )
 
 
@@ -1036,6 +1048,27 @@ def set_embeddings(
     session.connection().execute(
         statement, [{"item_id": item_id, "vector": vector} for item_id, vector in vectors.items()]
     )
+
+
+def note(
+    session: Session,
+    item: Statistic | Quote,
+    action: str,
+    *,
+    actor: str,
+    now: datetime,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> AuditEntry:
+    """Log a change made beside the item, none of its fields (its series' next release): in its history."""
+    with _writing(session):
+        entry = AuditEntry(
+            workspace_id=item.workspace_id, item_kind="statistic" if isinstance(item, Statistic) else "quote",
+            item_id=item.id, action=action, actor=actor, at=now, before=before, after=after,
+        )  # fmt: skip
+        session.add(entry)
+        session.flush()
+    return entry
 
 
 def _replace(session: Session, item: Statistic | Quote, new: New) -> None:

@@ -17,14 +17,19 @@ from bot.answer_cache import AnswerCache, Question
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
-from storage import library_version, migrate, slack_tables
+from storage import freshness, library_version, migrate, slack_tables
 from storage.db import make_sessions
-from storage.models import Base, Statistic
+from storage.models import Base, HouseFigure, Statistic
+from storage.partial_date import PartialDate
 from tests.conftest import slack_settings
 from tests.http_server import serving
 from tests.test_http import message_text, slash
 
 migration = runpy.run_path(str(Path(migrate.MIGRATIONS, "versions", "0009_library_version.py")))
+# Later migrations that add tables answers read put the same triggers on them and name them in TABLES.
+ANSWERED = (*migration["TABLES"], *runpy.run_path(
+    str(Path(migrate.MIGRATIONS, "versions", "0015_freshness_and_conflicts.py"))
+)["TABLES"])  # fmt: skip
 
 
 @pytest.fixture
@@ -112,6 +117,20 @@ def test_a_change_rolled_back_leaves_the_version_alone(engine: Engine, home_id: 
         assert library_version.current(session) == before
 
 
+def seed(engine: Engine, home_id: int, table: str) -> None:
+    """A row in the tables the sample data leaves empty, for the probes to copy."""
+    with make_sessions(engine)() as session:
+        stat = session.scalars(select(Statistic).order_by(Statistic.id)).first()
+        assert stat is not None
+        if table == "series_releases":
+            freshness.set_next_release(session, stat, PartialDate.parse("2027-03"), actor="U0EDITOR")
+        if table == "house_figures":
+            session.add(
+                HouseFigure(workspace_id=home_id, statistic_id=stat.id, members=[stat.id], reason="r")
+            )
+        session.commit()
+
+
 def probe_statements(engine: Engine, table: str) -> dict[str, Executable]:
     """An insert, an update and a delete on the table that break no constraint: a copy of a stored row
     (unique values changed) where rows have an id, else a stored row removed and put back (a link)."""
@@ -143,16 +162,17 @@ def test_the_version_guards_every_table_an_answer_reads() -> None:
     """A new table must be put on one side or the other: answers read it (so changes move the version), or not."""
     not_answered = {
         "workspaces", "editors", "audit_entries", "subscriptions", "digest_deliveries", "feeds",
-        "slack_event_receipts", "library_version", slack_tables.BOTS, slack_tables.INSTALLATIONS,
+        "slack_event_receipts", "library_version", "weekly_notes", slack_tables.BOTS, slack_tables.INSTALLATIONS,
         slack_tables.OAUTH_STATES,
     }  # fmt: skip
-    assert set(Base.metadata.tables) - not_answered == set(migration["TABLES"])
+    assert set(Base.metadata.tables) - not_answered == set(ANSWERED)
 
 
-@pytest.mark.parametrize("table", migration["TABLES"])
+@pytest.mark.parametrize("table", ANSWERED)
 def test_every_kind_of_change_to_every_table_an_answer_reads_moves_the_version(
     engine: Engine, home_id: int, table: str
 ) -> None:
+    seed(engine, home_id, table)
     for change, statement in probe_statements(engine, table).items():
         with make_sessions(engine)() as session:
             before = library_version.current(session)

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from intake.validate import FigureInput, QuoteInput, validate_figure, validate_quote
-from storage import changes, queries
+from storage import changes, freshness, queries
 from storage.models import AuditEntry, Quote, Source, Statistic, Status
+from storage.partial_date import PartialDate
 
 FIGURE = {
     "value": "1,200",
@@ -121,13 +122,14 @@ def test_an_edit_is_logged_with_before_and_after_and_re_indexed(db: Session, hom
     assert entry.before["topics"] == ["grooming"] and entry.after["topics"] == ["sextortion"]
 
 
-def test_expected_update_months_is_set_through_the_log(db: Session, home_id: int) -> None:
+def test_a_series_next_release_is_set_through_the_log(db: Session, home_id: int) -> None:
     stat, _ = changes.add_figure(db, home_id, figure(), actor="cli", publish=True)
-    changes.set_expected_update(db, stat, 12, actor="U0EDITOR")
+    freshness.set_next_release(db, stat, PartialDate.parse("2027-03"), actor="U0EDITOR")
     db.commit()
-    assert stat.expected_update_months == 12
-    with pytest.raises(changes.NotAllowed):
-        changes.set_expected_update(db, stat, 0, actor="U0EDITOR")
+    entry = changes.history(db, home_id, "statistic", stat.id)[-1]
+    assert entry.action == "expected_update" and entry.after == {"next_release": "2027-03"}
+    with pytest.raises(freshness.BadWhen):
+        freshness.parse_when("0", stat)
 
 
 def test_quotes_go_through_the_same_path(db: Session, home_id: int) -> None:

@@ -198,3 +198,14 @@ def test_an_article_file_over_the_page_limit_is_refused_before_it_is_parsed(
     send_file(server, f"{url}/huge.html", "huge.html", user="U0WRITER")
     said = standin.wait_for("chat.postMessage")[-1].params["text"]
     assert said == "I could not read that file: huge.html is over 5 MB"
+
+
+def test_a_file_that_brings_a_conflict_says_so(
+    server: str, standin: SlackStandIn, engine: Engine, files: tuple[str, dict[str, bytes], list[str]]
+) -> None:
+    url, stored, _ = files
+    # Two outlets, one measure, period and place, two values.
+    stored["two.csv"] = as_csv([figure_row(1), figure_row(1, value="1100", source_publisher="ITV News")])
+    send_file(server, f"{url}/two.csv", "two.csv")
+    said = standin.wait_for("chat.postMessage")[0].params["text"]
+    assert "Imported 2 figures" in said and "1 conflict with stored figures: `/stats conflicts`" in said

@@ -16,7 +16,7 @@ from bot.slack_limits import message_problem
 from bot.web import create_wsgi
 from storage import roles
 from storage.db import make_sessions
-from storage.models import Statistic, Status, Workspace
+from storage.models import SeriesRelease, Statistic, Status, Workspace
 from tests.conftest import SIGNING_SECRET
 from tests.http_server import serving
 from tests.slackapi.signing import post, signed_headers, slash_command_body
@@ -90,18 +90,18 @@ def test_a_superseded_figure_is_answered_with_its_replacement(
     assert "supersede by #" in ask(server, standin, f"history {share}")
 
 
-def test_expected_update_months_is_set_by_an_editor(
+def test_expected_update_months_are_set_by_an_editor_as_the_series_next_release(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:
     with make_sessions(engine)() as session:
         roles.add_editor(session, home_id, EDITOR)
         session.commit()
-        first = figure_ids(session)[1]  # the 52% share, which /stats facebook shows
-    assert "every 12 months" in ask(server, standin, f"expected-update {first} 12")
-    assert "Possibly out of date" in ask(server, standin, "facebook")
+        first = figure_ids(session)[1]  # the 52% share (to Sep 2020), which /stats facebook shows
+    assert "expected Sep 2021" in ask(server, standin, f"expected-update {first} 12")
+    assert "A newer release was due Sep 2021" in ask(server, standin, "facebook")
     with make_sessions(engine)() as session:
-        stat = session.get(Statistic, first)
-        assert stat is not None and stat.expected_update_months == 12
+        release = session.scalar(select(SeriesRelease))
+        assert release is not None and release.expected.iso() == "2021-09"
 
 
 def test_the_review_channel_is_set_by_an_editor_from_the_channel_mention(

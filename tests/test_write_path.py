@@ -19,7 +19,17 @@ PACKAGES = ("bot", "commands", "storage", "intake", "digests", "ingest", "bench"
 MODELS = {"Statistic", "Quote", "SearchDocument", "AuditEntry"}
 TABLES = {"statistic_entities", "statistic_topics", "quote_entities", "quote_topics"}
 # What storage.write offers: a new public writer must be added here on purpose, never by accident.
-WRITERS = {"add", "add_one", "update", "sources", "entity", "guard", "backfill_embeddings", "set_embeddings"}
+WRITERS = {
+    "add",
+    "add_one",
+    "update",
+    "note",
+    "sources",
+    "entity",
+    "guard",
+    "backfill_embeddings",
+    "set_embeddings",
+}
 
 
 def _writes(tree: ast.AST) -> list[str]:
