@@ -23,7 +23,20 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import dedupe, digest_command, dm_import, exports, feeds, forms, ingest, manage, oauth, review
+from bot import (
+    citations,
+    dedupe,
+    digest_command,
+    dm_import,
+    exports,
+    feeds,
+    forms,
+    ingest,
+    item_actions,
+    manage,
+    oauth,
+    review,
+)
 from bot.answer_cache import AnswerCache, Question
 from bot.config import Settings
 from bot.response_urls import is_slacks, refuse_others
@@ -266,7 +279,14 @@ def answer(
 
 
 # The subcommands other listeners take; anything else typed after /stats or /quote is a question.
-SUBCOMMANDS = (manage.is_management, forms.is_add, exports.is_export, ingest.is_ingest, feeds.is_feeds)
+SUBCOMMANDS = (
+    manage.is_management,
+    forms.is_add,
+    exports.is_export,
+    ingest.is_ingest,
+    feeds.is_feeds,
+    citations.is_citation_style,
+)
 
 
 def is_question(command: dict[str, str]) -> bool:
@@ -294,6 +314,8 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
     dm_import.register(app, sessions, settings)
     feeds.register(app, sessions, settings)
     digest_command.register(app, sessions, settings)
+    citations.register(app, sessions)
+    item_actions.register(app, sessions, settings)
 
     @app.action(SHARE_ACTION)
     def share_in_channel(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:

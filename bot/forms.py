@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.review import post_for_review
 from commands import forms, manage, review
 from intake.validate import FigureInput, QuoteInput, to_raw, validate_figure, validate_quote
-from storage import changes, roles, sheets
+from storage import changes, names, roles, sheets
 from storage.models import Quote, Statistic
 
 log = logging.getLogger("statbot.forms")
@@ -37,6 +37,14 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         ack()
         view = forms.form_view(_form_of(command["command"]))
         client.views_open(trigger_id=command["trigger_id"], view=view)
+
+    @app.options(forms.NAME_PICKERS_RE)
+    def name_options(ack: Ack, payload: dict[str, Any], context: dict[str, Any]) -> None:
+        """Type-ahead for the entities and topics pickers: stored names, and what was typed as a new one."""
+        typed = " ".join(str(payload.get("value", "")).split())[: forms.NAME_LIMIT]
+        with sessions() as session:
+            stored = names.matching(session, context["workspace_id"], payload["action_id"], typed)
+        ack(options=[option.to_dict() for option in forms.name_options(typed, stored)])
 
     @app.shortcut(forms.FIGURE_SHORTCUT)
     @app.shortcut(forms.QUOTE_SHORTCUT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from commands.question import Question, parse
-from commands.reply import Reply, context, found_reply, quote_provenance, section
+from commands.reply import Reply, context, found_reply, quote_provenance, section, slack_date
 from commands.stats import help_reply
 from commands.text import clip, escape
 from storage import queries
@@ -18,17 +18,22 @@ SHOWN = 10
 QUOTE_ROOM = 2200
 
 
-def answer(session: Session, workspace_id: int, text: str, *, shared_by: str | None = None) -> Reply:
+def answer(
+    session: Session, workspace_id: int, text: str, *, shared_by: str | None = None, offset: int = 0
+) -> Reply:
     question = parse(text)
     if question.is_help:
         return help_reply()
     if question.problem:
         return Reply(text=question.problem, blocks=[section(question.problem)])
-    found = queries.find(session, workspace_id, Quote, question.text, limit=SHOWN)
-    return render(question, found, shared_by=shared_by)
+    found = queries.find(session, workspace_id, Quote, question.text, limit=offset + SHOWN)
+    found.items = found.items[offset:]
+    return render(question, found, shared_by=shared_by, offset=offset)
 
 
-def render(question: Question, found: Found[Quote], *, shared_by: str | None = None) -> Reply:
+def render(
+    question: Question, found: Found[Quote], *, shared_by: str | None = None, offset: int = 0
+) -> Reply:
     return found_reply(
         found,
         noun="quotes",
@@ -37,6 +42,7 @@ def render(question: Question, found: Found[Quote], *, shared_by: str | None = N
         item_blocks=lambda quote: [section(quote_text(quote)), context(*quote_context(quote))],
         lead_text=lambda quote: f"“{escape(clip(quote.text, 200))}” ({escape(quote.speaker)})",
         shared_by=shared_by,
+        offset=offset,
     )
 
 
@@ -50,7 +56,7 @@ def quote_text(quote: Quote) -> str:
     words = escape(clip(quote.text, QUOTE_ROOM)).replace("\n", "\n>")
     lines = [f">“{words}”", attribution(quote)]
     said = quote.said
-    lines.append(f"*Said:* {said.human() if said else 'date not given'}")
+    lines.append(f"*Said:* {slack_date(said)}")
     lines += quote_provenance(quote.source, quote.via_source)
     return "\n".join(lines)
 

@@ -6,8 +6,10 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from commands.item_menu import chart_button
 from commands.question import Question, parse
 from commands.reply import Reply, context, found_reply, provenance, section
+from commands.series import largest_series
 from commands.text import escape, format_value
 from storage import queries
 from storage.models import Statistic, Status
@@ -38,20 +40,33 @@ def help_reply() -> Reply:
 
 
 def answer(
-    session: Session, workspace_id: int, text: str, *, today: date | None = None, shared_by: str | None = None
+    session: Session,
+    workspace_id: int,
+    text: str,
+    *,
+    today: date | None = None,
+    shared_by: str | None = None,
+    offset: int = 0,
 ) -> Reply:
     question = parse(text)
     if question.is_help:
         return help_reply()
     if question.problem:
         return Reply(text=question.problem, blocks=[section(question.problem)])
-    found = queries.find(session, workspace_id, Statistic, question.text, limit=SHOWN)
-    return render(question, found, today=today or date.today(), shared_by=shared_by)
+    found = queries.find(session, workspace_id, Statistic, question.text, limit=offset + SHOWN)
+    found.items = found.items[offset:]
+    return render(question, found, today=today or date.today(), shared_by=shared_by, offset=offset)
 
 
 def render(
-    question: Question, found: Found[Statistic], *, today: date, shared_by: str | None = None
+    question: Question,
+    found: Found[Statistic],
+    *,
+    today: date,
+    shared_by: str | None = None,
+    offset: int = 0,
 ) -> Reply:
+    series = largest_series(found.items)
     return found_reply(
         found,
         noun="figures",
@@ -60,6 +75,8 @@ def render(
         item_blocks=lambda stat: [section(figure_text(stat, today)), context(*figure_context(stat))],
         lead_text=lambda stat: f"{format_value(stat.value, stat.unit)} {escape(stat.measure)}",
         shared_by=shared_by,
+        offset=offset,
+        buttons=[chart_button([f.id for f in series])] if series else [],
     )
 
 
