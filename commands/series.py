@@ -36,7 +36,9 @@ def _names(figures: Sequence[Statistic], producer: bool) -> str:
     for figure in figures:
         chain = figure.source.chain()
         source = (chain[1] if len(chain) > 1 else None) if producer else chain[0]
-        name = source.label if source is not None else ""
+        name = ""
+        if source is not None:
+            name = source.label + (f", “{source.title}”" if source.title and source.title != source.label else "")
         if name and name not in names:
             names.append(name)
     return "; ".join(names)
@@ -47,7 +49,7 @@ def chart_png(figures: Sequence[Statistic]) -> bytes | None:
     if not figures:
         return None
     first = figures[-1]
-    title = first.measure + (f", {first.geography}" if first.geography else "")
+    title = first.measure[:1].upper() + first.measure[1:] + (f", {first.geography}" if first.geography else "")
     producers = _names(figures, producer=True) or "not recorded (only the outlet that reported it is held)"
     credit = [f"Produced by: {producers}", f"Source: {_names(figures, producer=False)}", "Chart: statbot"]
     points = [(f.period_end, f.value) for f in figures if f.period_end is not None]

@@ -57,7 +57,7 @@ def series_to_chart(
         axes.set_title(heading, loc="left", fontsize=11 * text, parse_math=False)
     if credit:
         figure.supxlabel("\n".join(clip(line, 100) for line in credit), x=0.01, ha="left",
-                         fontsize=7.5 * text, color="#555555", parse_math=False)  # fmt: skip
+                         fontsize=(8.5 if large else 7.5) * text, color="#444444", parse_math=False)  # fmt: skip
     if len(dates) <= MAX_BARS:
         bars = axes.bar(labels, values, color="#3b6ea5")
         axes.bar_label(
