@@ -31,7 +31,9 @@ HELP = (
     "Answers are shown only to you; press *Share in channel* to post one for everyone.\n"
     "*Adding and correcting:* `/stats add` or `/quote add` (a form), `/stats pending`, `/stats history 12`, "
     "`/stats export [words]`, `/stats editors`; editors also `/stats retract 12 reason`, "
-    "`/stats supersede 12 40`, `/stats expected-update 12 12`, `/stats review-channel #name`."
+    "`/stats supersede 12 40`, `/stats expected-update 12 12`, `/stats review-channel #name`, "
+    "`/stats citation-style`.\n"
+    "Each item's *⋯* menu gives its *Citation*, *Share this one*, *History* and *Report a problem*."
 )
 
 
