@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import (
     citations,
+    confirmations,
     dedupe,
     digest_command,
     dm_import,
@@ -315,6 +316,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
     feeds.register(app, sessions, settings)
     digest_command.register(app, sessions, settings)
     citations.register(app, sessions)
+    confirmations.register(app, sessions, settings)
     item_actions.register(app, sessions, settings)
 
     @app.action(SHARE_ACTION)
