@@ -20,7 +20,7 @@ from commands import citation, confirm, item_actions, item_menu, review
 from intake.validate import FigureInput, validate_figure
 from storage import changes, roles
 from storage.db import make_sessions
-from storage.models import Statistic, Status
+from storage.models import Quote, Statistic, Status
 from tests.conftest import SIGNING_SECRET, slack_settings
 from tests.http_server import serving
 from tests.slackapi.limits import message_problem
@@ -419,3 +419,16 @@ def test_a_reader_who_presses_an_editors_confirm_button_is_refused(
     assert "Only editors" in message_text(standin.response_posts("sneak")[-1])
     with make_sessions(engine)() as session:
         assert session.get(Statistic, figure).status == Status.PUBLISHED  # type: ignore[union-attr]
+
+
+def test_retracting_a_quote_names_the_quote_before_it_acts(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    with make_sessions(engine)() as session:
+        quote_id = session.scalars(select(Quote.id).order_by(Quote.id)).first()
+    asked = ask(server, standin, f"retract {quote_id} never said", command="/quote", user=EDITOR)
+    assert f"*Retract* quote #{quote_id}" in message_text(asked)
+    press(server, standin, confirm.CONFIRM, buttons(asked)[confirm.CONFIRM], key="yes", user=EDITOR)
+    assert "retracted" in message_text(standin.response_posts("yes")[-1])
+    with make_sessions(engine)() as session:
+        assert session.get(Quote, quote_id).status == Status.RETRACTED  # type: ignore[union-attr]
