@@ -146,9 +146,16 @@ def _reported_by(source: Source) -> str:
     return ", ".join(parts)
 
 
+def chain_of(stat: Statistic) -> list[Source]:
+    """Reporter, then producer, then the primary sources: the figure's own producer when it has one (issue 15's
+    per-figure producer), else what the reporter cites."""
+    producer: Source | None = getattr(stat, "producer", None)
+    return [stat.source, *producer.chain()] if producer is not None else stat.source.chain()
+
+
 def figure_values(stat: Statistic, today: date) -> tuple[dict[str, str], str | None]:
     """The fields of a figure's citation, and the reporter's name when it is the only source held."""
-    chain = stat.source.chain()
+    chain = chain_of(stat)
     reporter = chain[0]
     producer = chain[1] if len(chain) > 1 else None
     link = next((u for s in chain[1:] if (u := _url(s))), "") or _url(reporter) or _url(stat.via_source)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from commands.citation import chain_of
 from digests.build import series_key
 from digests.chart import series_to_chart
 from storage.models import Statistic
@@ -34,7 +35,7 @@ def largest_series(figures: Sequence[Statistic]) -> list[Statistic]:
 def _names(figures: Sequence[Statistic], producer: bool) -> str:
     names: list[str] = []
     for figure in figures:
-        chain = figure.source.chain()
+        chain = chain_of(figure)
         source = (chain[1] if len(chain) > 1 else None) if producer else chain[0]
         name = ""
         if source is not None:
