@@ -432,3 +432,9 @@ def test_retracting_a_quote_names_the_quote_before_it_acts(
     assert "retracted" in message_text(standin.response_posts("yes")[-1])
     with make_sessions(engine)() as session:
         assert session.get(Quote, quote_id).status == Status.RETRACTED  # type: ignore[union-attr]
+
+
+def test_show_more_past_the_end_says_that_is_everything(server: str, standin: SlackStandIn) -> None:
+    value = json.dumps({"command": "/quote", "text": "burrows", "offset": 50})
+    press(server, standin, item_menu.SHOW_MORE, value, key="past")
+    assert message_text(standin.response_posts("past")[-1]) == "That is everything this question found."
