@@ -1,8 +1,7 @@
 """What the bench scripts share: scratch databases, a realistic seeded library, servers under gunicorn.
 
-Seeding writes rows straight into the tables (COPY on PostgreSQL, executemany on SQLite) with
-search documents and entity links, the same shapes the app writes, so a million figures take
-a minute or two rather than an hour through the ORM.
+Seeding goes through the one write path (storage.write: Core executemany in batches), so seeded
+figures are exactly what the app writes, links, search documents and audit entries included.
 """
 
 from __future__ import annotations
@@ -19,8 +18,8 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -28,9 +27,10 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import Engine, create_engine, func, select, text  # noqa: E402
 
-from storage import library, migrate, queries, sample, workspaces  # noqa: E402
+from storage import migrate, queries, sample, workspaces, write  # noqa: E402
 from storage.db import make_engine, make_sessions, normalise_url  # noqa: E402
-from storage.models import Entity, Statistic  # noqa: E402
+from storage.models import Entity, Statistic, Status  # noqa: E402
+from storage.partial_date import PartialDate, Precision  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 TEAM = "T0TEST"
@@ -117,7 +117,8 @@ def prepare(url: str) -> tuple[Engine, int]:
 def seed(engine: Engine, workspace_id: int, count: int, *, seed_: int = 7) -> Seeded:
     """Add `count` figures to the workspace: a tenth about Meta's family (some named directly, some
     through Instagram or WhatsApp), the rest spread over 300 other organisations; 400 sources; periods
-    over 25 years; a few superseded, pending or retracted. Each has its search document and links."""
+    over 25 years; a few superseded, pending or retracted. Written through the one write path
+    (storage.write), so each has its links, search document and audit entry as the app writes them."""
     started = time.perf_counter()
     with make_sessions(engine)() as session:
         meta = session.scalar(
@@ -125,29 +126,12 @@ def seed(engine: Engine, workspace_id: int, count: int, *, seed_: int = 7) -> Se
         )
         assert meta is not None, "the sample data names Meta Platforms"
         family = sorted(queries.family_ids(session, [meta]))
-        names = {e.id: e.name for e in session.scalars(select(Entity).where(Entity.id.in_(family)))}
+        family_names = [e.name for e in session.scalars(select(Entity).where(Entity.id.in_(family)))]
         others = [
-            library.entity(session, workspace_id, f"Organisation {n}", aliases=[f"org{n}"])
+            write.entity(session, workspace_id, f"Organisation {n}", aliases=[f"org{n}"]).name
             for n in range(OTHER_ENTITIES)
         ]
-        sources = [
-            library.source(
-                session,
-                workspace_id,
-                publisher=PUBLISHERS[n % len(PUBLISHERS)],
-                title=f"Report {n}",
-                url=f"https://example.org/report/{n}",
-            )
-            for n in range(SOURCES)
-        ]
-        topics = [library.topic(session, workspace_id, name) for name in TOPICS]
         session.commit()
-        names |= {e.id: e.name for e in others}
-        other_ids = [e.id for e in others]
-        source_rows = [(s.id, s.publisher, s.title) for s in sources]
-        topic_rows = [(t.id, t.name) for t in topics]
-        first_id = (session.scalar(select(func.max(Statistic.id))) or 0) + 1
-        first_document = (session.scalar(text("SELECT max(id) FROM search_documents")) or 0) + 1
         before = session.scalar(select(func.count()).select_from(Statistic)) or 0
         before_family = session.scalar(
             text(
@@ -156,105 +140,63 @@ def seed(engine: Engine, workspace_id: int, count: int, *, seed_: int = 7) -> Se
                 + ")"
             )
         )
-
+    sources = [
+        write.SourceSpec(
+            publisher=PUBLISHERS[n % len(PUBLISHERS)],
+            title=f"Report {n}",
+            url=f"https://example.org/report/{n}",
+        )
+        for n in range(SOURCES)
+    ]
     rng = random.Random(seed_)
     now = datetime(2026, 11, 28, tzinfo=UTC)
-    figures: list[tuple[Any, ...]] = []
-    links: list[tuple[int, int]] = []
-    topic_links: list[tuple[int, int]] = []
-    documents: list[tuple[Any, ...]] = []
     family_count = 0
-    for n in range(count):
-        figure_id = first_id + n
-        measure = " ".join(rng.sample(WORDS, 4)) + f" measure {n}"
-        year = rng.randint(2001, 2026)
-        precision = rng.choice(("year", "year", "month", "day"))
-        end = date(year, 12, 31) if precision == "year" else date(year, rng.randint(1, 12), 28)
-        start = date(year, 1, 1)
-        roll = rng.random()
-        status = (
-            "superseded"
-            if roll < 0.02
-            else "pending"
-            if roll < 0.04
-            else "retracted"
-            if roll < 0.05
-            else "published"
-        )
-        published = None if status == "pending" else now - timedelta(minutes=rng.randint(1, 5 * 365 * 1440))
-        changed = (
-            published + timedelta(days=1) if status in ("superseded", "retracted") and published else None
-        )
-        place = rng.choice(PLACES)
-        source_id, publisher, title = rng.choice(source_rows)
-        if n % 10 == 0:
-            tagged = rng.sample(family, rng.choice((1, 1, 2)))
-            family_count += status in ("published", "superseded")
-        else:
-            tagged = []
-        tagged += rng.sample(other_ids, rng.choice((1, 1, 2)))
-        value = rng.randint(1, 9_999_999)
-        figures.append(
-            (figure_id, workspace_id, value, "count", f"{value:,}", measure, start, end, precision, place,
-             "", "", source_id, status, "", "bench", now, published, changed)
-        )  # fmt: skip
-        links += [(figure_id, entity) for entity in tagged]
-        chosen_topics = rng.sample(topic_rows, rng.choice((0, 1, 1, 2)))
-        topic_links += [(figure_id, topic_id) for topic_id, _ in chosen_topics]
-        body = "\n".join(
-            [measure, f"{value:,}", place, *(name for _, name in chosen_topics), *(names[e] for e in tagged),
-             title, publisher]
-        )  # fmt: skip
-        documents.append((first_document + n, workspace_id, "statistic", figure_id, body))
 
-    columns = (
-        "id, workspace_id, value, unit, value_text, measure, period_start, period_end, period_precision,"
-        " geography, evidence, notes, source_id, status, status_reason, created_by, created_at,"
-        " published_at, status_changed_at"
-    )
-    tables = [
-        (f"statistics ({columns})", figures),
-        ("statistic_entities (statistic_id, entity_id)", links),
-        ("statistic_topics (statistic_id, topic_id)", topic_links),
-        ("search_documents (id, workspace_id, kind, item_id, body)", documents),
-    ]
+    def figures() -> Iterator[write.NewFigure]:
+        nonlocal family_count
+        for n in range(count):
+            measure = " ".join(rng.sample(WORDS, 4)) + f" measure {n}"
+            year = rng.randint(2001, 2026)
+            precision = Precision(rng.choice(("year", "year", "month", "day")))
+            end = date(year, 12, 31) if precision is Precision.YEAR else date(year, rng.randint(1, 12), 28)
+            roll = rng.random()
+            status = (
+                Status.SUPERSEDED if roll < 0.02 else Status.PENDING if roll < 0.04
+                else Status.RETRACTED if roll < 0.05 else Status.PUBLISHED
+            )  # fmt: skip
+            published = (
+                None if status is Status.PENDING else now - timedelta(minutes=rng.randint(1, 5 * 365 * 1440))
+            )
+            changed = (
+                published + timedelta(days=1)
+                if status in (Status.SUPERSEDED, Status.RETRACTED) and published
+                else None
+            )
+            place = rng.choice(PLACES)
+            source = rng.choice(sources)
+            tagged: list[str] = []
+            if n % 10 == 0:
+                tagged = rng.sample(family_names, rng.choice((1, 1, 2)))
+                family_count += status in (Status.PUBLISHED, Status.SUPERSEDED)
+            tagged += rng.sample(others, rng.choice((1, 1, 2)))
+            value = rng.randint(1, 9_999_999)
+            yield write.NewFigure(
+                value=Decimal(value), unit="count", value_text=f"{value:,}", measure=measure,
+                period_start=PartialDate(date(year, 1, 1), precision), period_end=PartialDate(end, precision),
+                geography=place, source=source, entities=tuple(tagged),
+                topics=tuple(rng.sample(TOPICS, rng.choice((0, 1, 1, 2)))),
+                status=status, published_at=published, status_changed_at=changed,
+            )  # fmt: skip
+
+    with make_sessions(engine)() as session:
+        write.add(session, workspace_id, figures(), actor="bench", now=now, batch=2000)
+        session.commit()
     if engine.dialect.name == "postgresql":
-        _copy(engine, tables)
-    else:
-        _insert_many(engine, tables)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
     return Seeded(
         workspace_id, before + count, (before_family or 0) + family_count, time.perf_counter() - started
     )
-
-
-def _copy(engine: Engine, tables: Sequence[tuple[str, list[tuple[Any, ...]]]]) -> None:
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        for target, rows in tables:
-            with cursor.copy(f"COPY {target} FROM STDIN") as copy:  # type: ignore[attr-defined]
-                for row in rows:
-                    copy.write_row(row)
-        for table in ("statistics", "search_documents"):
-            cursor.execute(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
-        raw.commit()
-    finally:
-        raw.close()
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("VACUUM ANALYZE"))
-
-
-def _insert_many(engine: Engine, tables: Sequence[tuple[str, list[tuple[Any, ...]]]]) -> None:
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        for target, rows in tables:
-            marks = ",".join("?" * len(rows[0])) if rows else ""
-            for start in range(0, len(rows), 50_000):
-                cursor.executemany(f"INSERT INTO {target} VALUES ({marks})", rows[start : start + 50_000])
-        raw.commit()
-    finally:
-        raw.close()
 
 
 # --- servers ----------------------------------------------------------------------------------

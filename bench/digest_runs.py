@@ -15,23 +15,25 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import make_client
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from digests import deliver, subscriptions
 from digests.schedule import Schedule
-from storage import migrate, search, workspaces
+from storage import migrate, workspaces, write
 from storage.db import make_engine, make_sessions, normalise_url
-from storage.models import SearchDocument, Source, Statistic, Subscription
+from storage.models import Status, Subscription
+from storage.partial_date import PartialDate, Precision
 from tests.conftest import BOT_TOKEN
-from tests.slackapi.standin import SlackStandIn
 
 WORDS = [
     "housing",
@@ -98,51 +100,29 @@ def fill(url: str, figures: int, subscriptions_wanted: int) -> None:
     rng = random.Random(4)
     with sessions.begin() as session:
         workspace = workspaces.bind_home(session, "T0TEST")
-        source = Source(workspace_id=workspace.id, publisher="Bench Office", url="https://example.org/")
-        session.add(source)
-        session.flush()
-        workspace_id, source_id = workspace.id, source.id
-    rows = []
-    for n in range(figures):
-        word = WORDS[n % len(WORDS)]
-        # A series every so often: the same measure and place, a year apart.
-        series = n % 500 == 0
-        rows.append(
-            {
-                "workspace_id": workspace_id,
-                "value": Decimal(rng.randint(1, 99)),
-                "unit": "percent",
-                "value_text": "",
-                "measure": f"{word} indicator {n // len(WORDS) if not series else 'series'}",
-                "period_end": datetime(2026 - (n // 500) % 2, 12, 31).date(),
-                "period_precision": "year",
-                "geography": "UK",
-                "evidence": "",
-                "notes": "",
-                "source_id": source_id,
-                "status": "published",
-                "status_reason": "",
-                "created_by": "",
-                "created_at": SUBSCRIBED,
+        workspace_id = workspace.id
+    source = write.SourceSpec(publisher="Bench Office", url="https://example.org/")
+
+    def generated() -> Iterator[write.NewFigure]:
+        for n in range(figures):
+            word = WORDS[n % len(WORDS)]
+            # A series every so often: the same measure and place, a year apart.
+            series = n % 500 == 0
+            yield write.NewFigure(
+                value=Decimal(rng.randint(1, 99)),
+                unit="percent",
+                measure=f"{word} indicator {n // len(WORDS) if not series else 'series'}",
+                period_end=PartialDate(datetime(2026 - (n // 500) % 2, 12, 31).date(), Precision.YEAR),
+                geography="UK",
+                source=source,
+                status=Status.PUBLISHED,
                 # Sixty days of approvals; the last six fall in the digests' window.
-                "published_at": RUN_AT - timedelta(seconds=rng.randint(60, 60 * 86400)),
-            }
-        )
+                published_at=RUN_AT - timedelta(seconds=rng.randint(60, 60 * 86400)),
+            )
+
+    # Through the one write path, as every figure is written (rows, links, search documents, audit).
     with sessions.begin() as session:
-        for start in range(0, len(rows), 5000):
-            session.execute(insert(Statistic), rows[start : start + 5000])
-    with sessions.begin() as session:
-        documents = [
-            {
-                "workspace_id": workspace_id,
-                "kind": "statistic",
-                "item_id": figure.id,
-                "body": search.statistic_body(figure),
-            }
-            for figure in session.query(Statistic).yield_per(5000)
-        ]
-        for start in range(0, len(documents), 5000):
-            session.execute(insert(SearchDocument), documents[start : start + 5000])
+        write.add(session, workspace_id, generated(), actor="bench", now=SUBSCRIBED)
     schedule = Schedule("weekly", 0, datetime(2000, 1, 1, 9, 0).time(), "Europe/London")
     with sessions.begin() as session:
         for n in range(subscriptions_wanted):

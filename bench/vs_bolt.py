@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common, digest_runs, import_rate
-from tests.slackapi.standin import SlackStandIn
+from bot.local_slack import SlackStandIn
 
 SECRET = "bench-signing-secret"
 HERE = Path(__file__).resolve().parent
@@ -152,10 +152,10 @@ def run_backend(
             csv = Path(tmp) / "figures.csv"
             import_rate.generate(csv, args.import_rows)
             with common.scratch_database(backend, folder, args.postgres) as url:
-                added, checked, stored_s = import_rate.import_rate(url, csv)
-            results.imports[backend] = (added, added / (checked + stored_s))
-            print(f"[{backend}] import: {added:,} rows, {added / (checked + stored_s):,.0f} rows/s "
-                  f"(checked in {checked:.1f} s, stored in {stored_s:.1f} s)", flush=True)  # fmt: skip
+                added, checked, imported_s = import_rate.import_rate(url, csv)
+            results.imports[backend] = (added, added / imported_s)
+            print(f"[{backend}] import: {added:,} rows, {added / imported_s:,.0f} rows/s "
+                  f"(in {imported_s:.1f} s; checking alone {checked:.1f} s)", flush=True)  # fmt: skip
     if not args.skip_digests:
         with common.scratch_database(backend, folder, args.postgres) as url:
             digest_runs.fill(url, args.digest_figures, args.digest_subscriptions)

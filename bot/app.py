@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import random
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltRequest, BoltResponse, Respond
@@ -19,35 +19,22 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
-from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import (
-    citations,
-    confirmations,
-    dedupe,
-    digest_command,
-    dm_import,
-    exports,
-    feeds,
-    forms,
-    ingest,
-    item_actions,
-    manage,
-    oauth,
-    review,
-)
-from bot.answer_cache import AnswerCache, Question
+from bot import commands_table, confirmations, dedupe, dm_import, forms, ingest, item_actions, oauth, review
+from bot.answer_cache import AnswerCache
 from bot.config import Settings
+from bot.ingest_pool import IngestPool
+from bot.installations import EncryptedInstallationStore
+from bot.questions import answer
 from bot.response_urls import is_slacks, refuse_others
+from bot.slash import Wiring
 from bot.verified import signed_by_slack
-from commands import quote, stats
 from commands.reply import SHARE_ACTION
-from storage import library_version, workspaces
+from ingest.fetch import FetchSettings
+from storage import workspaces
 from storage.db import read_only
-from storage.installations import EncryptedInstallationStore
-from storage.retry import read_retrying
 
 log = logging.getLogger("statbot")
 
@@ -129,10 +116,12 @@ def create_app(
     *,
     client: WebClient | None = None,
     home: Home | None = None,
+    listener_executor: Executor | None = None,
 ) -> App:  # `client` is only used to learn the home team
     """Build the app: one workspace with SLACK_BOT_TOKEN, or any number installed through OAuth.
 
-    `home` may be given by callers that already resolved it (the console)."""
+    `home` may be given by callers that already resolved it (the console), and `listener_executor`
+    by callers that wait for the work listeners do after their ack (the console again)."""
     settings.check()
     if settings.multi_workspace:
         return _multi_workspace_app(settings, sessions)
@@ -141,9 +130,10 @@ def create_app(
         # Tokens come per request from `authorize`, as they do per workspace when installs are many.
         authorize=_authorizer(settings, home),
         before_authorize=_refuse_other_teams(home),
+        listener_executor=listener_executor,
         **_app_options(settings),
     )
-    register(app, sessions, settings)
+    register(app, sessions, settings, listener_executor)
     return app
 
 
@@ -243,81 +233,30 @@ def _authorizer(settings: Settings, home: Home) -> Any:
     return authorize
 
 
-def answer(
-    engine: Engine,
-    workspace_id: int,
-    command: str,
-    text: str,
-    *,
-    cache: AnswerCache | None = None,
-    shared_by: str | None = None,
-) -> dict[str, Any]:
-    """Run one of the answering commands and return the message; the same path serves Slack, the console
-    and Share in channel. Answering only reads (`engine` is `storage.db.read_only`'s), so a connection lost
-    under it is retried once (storage.retry).
-
-    With a cache, the library version is read first: an answer built after that read is at least as new
-    as the version it is kept under, and is reused only while the version has not moved."""
-    asked = Question(workspace_id, command, text, date.today())
-    caching = cache is not None and cache.enabled and shared_by is None  # a shared answer names who shared it
-
-    def read() -> dict[str, Any]:
-        with engine.connect() as connection:
-            version = library_version.current(connection) if caching else None
-            if cache is not None and version is not None and (kept := cache.get(asked, version)) is not None:
-                return kept
-            with Session(connection) as session:
-                if command == quote.COMMAND:
-                    reply = quote.answer(session, workspace_id, text, shared_by=shared_by)
-                else:
-                    reply = stats.answer(session, workspace_id, text, today=asked.today, shared_by=shared_by)
-            payload = reply.as_slack()
-        if cache is not None and version is not None:
-            cache.put(asked, version, payload)
-        return payload
-
-    return read_retrying(read, command)
-
-
-# The subcommands other listeners take; anything else typed after /stats or /quote is a question.
-SUBCOMMANDS = (
-    manage.is_management,
-    forms.is_add,
-    exports.is_export,
-    ingest.is_ingest,
-    feeds.is_feeds,
-    citations.is_citation_style,
-)
-
-
-def is_question(command: dict[str, str]) -> bool:
-    return not any(taken(command) for taken in SUBCOMMANDS)
-
-
-def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
-    cache = AnswerCache(int(settings.answer_cache_mb * 1024 * 1024))
-    reading = read_only(sessions.kw["bind"])
-
-    # First, as questions are most of the traffic: Bolt tries listeners in order, each costing a little.
-    @app.command(stats.COMMAND, matchers=[is_question])
-    @app.command(quote.COMMAND, matchers=[is_question])
-    def answer_command(ack: Ack, command: dict[str, str], context: dict[str, Any]) -> None:
-        text = command.get("text", "")
-        ack(**answer(reading, context["workspace_id"], command["command"], text, cache=cache))
-
+def register(
+    app: App, sessions: sessionmaker[Session], settings: Settings, listener_executor: Executor | None = None
+) -> None:
+    wiring = Wiring(
+        sessions=sessions,
+        settings=settings,
+        reading=read_only(sessions.kw["bind"]),
+        cache=AnswerCache(int(settings.answer_cache_mb * 1024 * 1024)),
+        fetching=FetchSettings(allow_loopback=settings.fetch_allow_loopback),
+        installation_store=app.installation_store,
+        ingest_pool=IngestPool(settings.ingest_workers, settings.ingest_queue, listener_executor),
+    )
+    reading = wiring.reading
     app.use(refuse_others(settings))  # replies go to Slack's hooks only
     dedupe.register(app, sessions)  # Slack's retries of an event act once
-    manage.register(app, sessions, settings)
+    commands_table.register(app, wiring)  # /stats, /quote and /digest, from the one table
     review.register(app, sessions, settings)
     forms.register(app, sessions, settings)
-    exports.register(app, sessions, settings)
-    ingest.register(app, sessions, settings)  # before dm_import: article files, then spreadsheets
+    ingest.register(
+        app, sessions, settings, wiring.ingest_pool
+    )  # before dm_import: article files, then spreadsheets
     dm_import.register(app, sessions, settings)
-    feeds.register(app, sessions, settings)
-    digest_command.register(app, sessions, settings)
-    citations.register(app, sessions)
-    confirmations.register(app, sessions, settings)
-    item_actions.register(app, sessions, settings)
+    confirmations.register(app, sessions, settings)  # retract and supersede typed ask first
+    item_actions.register(app, sessions, settings)  # what an answer offers: item menus, more, export, chart
 
     @app.action(SHARE_ACTION)
     def share_in_channel(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
+import functools
 import logging
+import os
 import secrets
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
-from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,22 +23,24 @@ from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from bot import console, logs, oauth, search_eval
-from bot.app import CONSOLE_TEAM, create_app, make_client, resolve_home
+from bot.app import make_client, resolve_home
 from bot.config import ConfigError, Settings
+from bot.preflight import DatabaseProblem, check_database
 from bot.workspace_clients import WorkspaceClients
 from commands.text import plural
 from digests import deliver
 from ingest import cli as ingest_cli
+from ingest import xml_safety
 from intake.columns import Kind
-from intake.spreadsheet import SheetError, read_sheet, write_bad_rows, write_sheet
-from storage import changes, migrate, roles, sample, sheets, workspaces
+from intake.spreadsheet import SheetError, stream_sheet, write_bad_rows, write_sheet
+from intake.validate import FigureInput, QuoteInput
+from storage import changes, migrate, roles, sample, sheets, workspaces, write
 from storage.db import make_engine, make_sessions
 from storage.models import Subscription, Workspace, utcnow
 from storage.token_cipher import BadEncryptionKey, new_key
 
 TEAM_HELP = "the Slack team whose workspace this is for (multi-workspace installs); default: the only one"
 # Smaller files are done before a progress bar would help.
-BAR_FROM_ROWS = 5000
 BAR_FROM_BYTES = 1_000_000
 
 
@@ -50,14 +52,17 @@ def migrate_only(settings: Settings) -> int:
     return 0
 
 
-def init(settings: Settings) -> int:
-    """Create or migrate the database and load the sample data; safe to run again."""
+def init(settings: Settings, with_sample: bool = True) -> int:
+    """Create or migrate the database and load the sample data (unless told not to); safe to run again."""
     engine = make_engine(settings.database_url)
     migrate.upgrade(engine)
     with make_sessions(engine)() as session:
         workspace = workspaces.home(session)
-        loaded = sample.load(session, workspace.id)
+        loaded = sample.load(session, workspace.id) if with_sample else None
         session.commit()
+    if loaded is None:
+        print(f"Database ready ({engine.url.render_as_string(hide_password=True)}); no sample data loaded.")
+        return 0
     print(
         f"Database ready ({engine.url.render_as_string(hide_password=True)}); "
         f"sample data in place: {loaded['figures']} figures and {loaded['quotes']} quotes from the NSPCC article."
@@ -87,36 +92,47 @@ def clients(settings: Settings, engine: Engine, sessions: sessionmaker[Session])
     return WorkspaceClients(settings, sessions, installation_store)
 
 
-def _local_app(settings: Settings) -> tuple[App, str, str]:
-    """The real Bolt app, with the team and signing secret a local console signs its requests with."""
-    signing_secret = settings.signing_secret or secrets.token_hex(16)
-    # The console answers from the single-workspace install's data, whatever OAuth settings are set.
-    settings = Settings(
-        **{**settings.__dict__, "signing_secret": signing_secret, "client_id": None, "client_secret": None}
+def _console(
+    settings: Settings, *, files: Path | None = None, form: Path | None = None, prompt: bool = False
+) -> console.Console:
+    """The real Bolt app on the single-workspace install's data, with Slack played by a local stand-in;
+    form fields are read from standard input (the console's commands come from there too)."""
+    return console.open_console(
+        settings,
+        make_sessions(make_engine(settings.database_url)),
+        sys.stdout,
+        signing_secret=settings.signing_secret or secrets.token_hex(16),
+        files=files or Path(tempfile.gettempdir()) / "statbot-console",
+        form_values=console.form_file(form) if form is not None else None,
+        prompt=prompt,
+        answers=sys.stdin,
     )
-    sessions = make_sessions(make_engine(settings.database_url))
-    client = make_client(settings)
-    home = resolve_home(settings, client, sessions)
-    app = create_app(settings, sessions, client=client, home=home)
-    return app, home.team_id or CONSOLE_TEAM, signing_secret
 
 
-def ask(settings: Settings, line: str, as_json: bool) -> int:
-    app, team_id, secret = _local_app(settings)
-    status, payload, body = console.ask(app, line, team_id=team_id, signing_secret=secret)
-    if as_json and payload is not None:
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
-    else:
-        print(console.describe(status, payload, body, line.split()[0] if line.strip() else ""))
+def ask(
+    settings: Settings, line: str, as_json: bool, files: Path | None = None, form: Path | None = None
+) -> int:
+    session = _console(settings, files=files, form=form, prompt=sys.stdin.isatty())
+    try:
+        status = session.command(line, as_json=as_json)
+    finally:
+        session.close()
     return 0 if status == 200 else 1
 
 
-def run_console(settings: Settings) -> int:
-    app, team_id, secret = _local_app(settings)
-    # Bolt's advice for unhandled commands is for developers; the console answers those itself.
-    logging.getLogger("slack_bolt.App").setLevel(logging.ERROR)
-    console.run(app, sys.stdin, sys.stdout, team_id=team_id, signing_secret=secret, prompt=sys.stdin.isatty())
+def run_console(settings: Settings, files: Path | None = None, form: Path | None = None) -> int:
+    session = _console(settings, files=files, form=form, prompt=sys.stdin.isatty())
+    try:
+        session.run(sys.stdin)
+    finally:
+        session.close()
     return 0
+
+
+def warn_if_xml_unsafe() -> None:
+    """The processes that read feeds and files say so at start when this Python's expat is one that crashes."""
+    for problem in xml_safety.problems():
+        logging.getLogger("statbot").warning(problem)
 
 
 def serve(
@@ -143,6 +159,7 @@ def serve(
             file=sys.stderr,
         )
         return 2
+    warn_if_xml_unsafe()
     from bot.web import serve as serve_http
 
     serve_http(
@@ -169,11 +186,16 @@ def socket(settings: Settings) -> int:
         print(SOCKET_CANNOT_INSTALL, file=sys.stderr)
         return 2
     if not settings.socket_mode_ready:
-        print("Socket Mode needs SLACK_APP_TOKEN (xapp-...) and SLACK_BOT_TOKEN (xoxb-...).", file=sys.stderr)
+        print(f"Socket Mode needs {' and '.join(settings.missing_socket_tokens)}.", file=sys.stderr)
         return 2
-    from bot.socket import run
+    from bot.socket import SocketModeRefused, run
 
-    run(settings)
+    warn_if_xml_unsafe()
+    try:
+        run(settings)
+    except SocketModeRefused as refused:
+        print(f"statbot: {refused}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -182,55 +204,98 @@ def run(settings: Settings) -> int:
     if settings.socket_mode_ready:
         print("SLACK_APP_TOKEN and SLACK_BOT_TOKEN are set: connecting to Slack in Socket Mode.", flush=True)
         return socket(settings)
+    missing = settings.missing_socket_tokens
+    why = (
+        "No SLACK_APP_TOKEN or SLACK_BOT_TOKEN is set"
+        if len(missing) == 2
+        else f"{missing[0]} is not set, so Socket Mode cannot connect"
+    )
     print(
-        "No SLACK_APP_TOKEN and SLACK_BOT_TOKEN set, so statbot answers here in a local console "
+        f"{why}: statbot answers here in a local console, with Slack played on this machine "
         "(see README to connect it to Slack).",
         flush=True,
     )
     return run_console(settings)
 
 
-def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool, team: str | None = None) -> int:
-    """Check every row, then import all good rows in one transaction (or nothing at all)."""
+def _sheet_kind(path: Path, kind: Kind | None) -> Kind:
+    """The kind asked for; without one, figures, or quotes when the file's columns are those of quotes.
+    SheetError if the header doesn't fit (saying so when its columns are the other kind's)."""
+    try:
+        stream_sheet(path, kind or "figures")
+        return kind or "figures"
+    except SheetError as error:
+        other: Kind = "quotes" if kind in (None, "figures") else "figures"
+        try:
+            stream_sheet(path, other)
+        except SheetError:
+            raise error from None
+        if kind is None:
+            return other
+        raise SheetError(
+            f"{error.message} Its columns are those of {other}: run again with --kind {other}."
+        ) from None
+
+
+def import_sheet(
+    settings: Settings, path: Path, kind: Kind | None, skip_bad: bool, team: str | None = None
+) -> int:
+    """Check and store the rows as they are read, in one transaction: all good rows, or nothing at all.
+
+    Without `kind` the file is read as figures, or as quotes when its columns are those of quotes.
+    The file is read a chunk at a time and written in batches, so memory stays flat however long it is.
+    Once a bad row is met (without --skip-bad) nothing more is written, but every row is still checked so
+    that every problem is listed; then the transaction is rolled back."""
     if not path.is_file():
         print(f"No such file: {path}", file=sys.stderr)
         return 2
-    with _bar(f"checking {path.name}", show=path.stat().st_size > BAR_FROM_BYTES) as bar:
-
-        def checked(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
-        try:
-            sheet = read_sheet(path, kind, checked)
-        except SheetError as error:
-            print(f"Nothing imported: {error.message}", file=sys.stderr)
-            return 1
-    for problem in sheet.errors:
-        print(f"row {problem.row}, column {problem.column}: {problem.message}")
-    if sheet.bad and not skip_bad:
-        print(
-            f"Nothing imported: {plural(len(sheet.bad), 'row')} need fixing (listed above). "
-            "Fix them, or run again with --skip-bad to import the good rows and set the bad ones aside.",
-            file=sys.stderr,
-        )
+    try:
+        kind = _sheet_kind(path, kind)
+    except SheetError as error:
+        print(f"Nothing imported: {error.message}", file=sys.stderr)
         return 1
     engine = make_engine(settings.database_url)
-    items = [item for _, item in sheet.rows]
     try:
         with (
             make_sessions(engine)() as session,
-            _bar("importing", total=len(items), show=len(items) >= BAR_FROM_ROWS) as bar,
+            _bar(f"importing {path.name}", show=path.stat().st_size > BAR_FROM_BYTES) as bar,
         ):
 
-            def imported(done: int) -> None:
+            def read(done: int, total: int) -> None:
+                bar.total = total
                 bar.update(done - bar.n)
 
+            stream = stream_sheet(path, kind, read)
+
+            def wanted() -> Iterator[tuple[int, FigureInput | QuoteInput]]:
+                for row in stream.rows():
+                    if skip_bad or not stream.bad:
+                        yield row
+
             workspace = _workspace(session, team)
-            result = sheets.import_items(
-                session, workspace.id, items, actor=changes.CLI_ACTOR, on_progress=imported
-            )
+            result = sheets.import_items(session, workspace.id, wanted(), actor=changes.CLI_ACTOR)
+            for problem in stream.errors:
+                print(f"row {problem.row}, column {problem.column}: {problem.message}")
+            if stream.bad and not skip_bad:
+                print(
+                    f"Nothing imported: {plural(len(stream.bad), 'row')} need fixing (listed above). Fix them, "
+                    "or run again with --skip-bad to import the good rows and set the bad ones aside.",
+                    file=sys.stderr,
+                )
+                return 1  # the session closes without a commit: what was written is rolled back
             session.commit()
+    except SheetError as error:
+        print(f"Nothing imported: {error.message}", file=sys.stderr)
+        return 1
+    except write.Conflicts as found:
+        for conflict in found.conflicts:
+            print(f"row {conflict.row}, column {conflict.column}: {conflict.message}")
+        print(
+            f"Nothing imported: {plural(len(found.conflicts), 'source detail')} disagree with the source "
+            "stored (or named earlier in the file) under the same link (listed above).",
+            file=sys.stderr,
+        )
+        return 1
     except SQLAlchemyError as failure:
         # Nothing was committed: the transaction is rolled back as the session closes.
         reason = str(getattr(failure, "orig", None) or failure).strip().splitlines()[0]
@@ -239,10 +304,10 @@ def import_sheet(settings: Settings, path: Path, kind: Kind, skip_bad: bool, tea
     finally:
         engine.dispose()
     print(f"Imported {plural(result.added, kind[:-1])}; {result.already_stored:,} already stored.")
-    if sheet.bad:
-        out = write_bad_rows(path, sheet.bad)
+    if stream.bad:
+        out = write_bad_rows(path, stream.bad)
         print(
-            f"Set aside {plural(len(sheet.bad), 'bad row')} in {out} (fix them there and import that file)."
+            f"Set aside {plural(len(stream.bad), 'bad row')} in {out} (fix them there and import that file)."
         )
     return 0
 
@@ -267,12 +332,11 @@ def search_report(database_url: str | None = None) -> search_eval.Report:
             for kind in ("figures", "quotes"):
                 if import_sheet(settings, search_eval.CORPUS / f"{kind}.csv", kind, skip_bad=False) != 0:
                     raise RuntimeError(f"the real set's {kind} did not import")
-        app, team_id, secret = _local_app(settings)
-
-        def asked(line: str) -> dict[str, Any] | None:
-            return console.ask(app, line, team_id=team_id, signing_secret=secret)[1]
-
-        return search_eval.evaluate(asked)
+        local = _console(settings)
+        try:
+            return search_eval.evaluate(lambda line: local.ask(line)[1])
+        finally:
+            local.close()
 
 
 def export_sheet(settings: Settings, words: str, kind: Kind, out: Path, team: str | None = None) -> int:
@@ -318,7 +382,7 @@ def rotate_key(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    from storage.installations import rotate_tokens
+    from bot.installations import rotate_tokens
     from storage.token_cipher import TokenCipher
 
     engine = make_engine(settings.database_url)
@@ -382,6 +446,7 @@ def clock(settings: Settings) -> int:
     from bot import clock as clock_process
     from bot.feeds import poll_feeds
 
+    warn_if_xml_unsafe()
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
     slack = clients(settings, engine, sessions)
@@ -438,17 +503,32 @@ def submit_article(settings: Settings, source: str, team: str | None = None) -> 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="statbot", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
-    commands.add_parser("init", help="create or migrate the database and load the sample data")
+    init_parser = commands.add_parser("init", help="create or migrate the database and load the sample data")
+    init_parser.add_argument(
+        "--no-sample", action="store_true", help="leave the sample data out (to import an export into)"
+    )
     commands.add_parser("migrate", help="create or migrate the database only (the release phase)")
     ask_parser = commands.add_parser(
         "ask", help='answer one slash command, e.g. statbot ask "/stats facebook"'
     )
-    ask_parser.add_argument("line")
+    ask_parser.add_argument("line", help='the slash command as typed in Slack, quoted: "/stats facebook"')
     ask_parser.add_argument("--json", action="store_true", help="print the Slack message payload")
-    commands.add_parser("console", help="answer slash commands typed or piped on standard input")
+    console_parser = commands.add_parser(
+        "console", help="answer slash commands typed or piped on standard input"
+    )
+    for local in (ask_parser, console_parser):
+        local.add_argument(
+            "--form", type=Path, metavar="FILE",
+            help="fill every form the app opens from this JSON object (field name or label: value) "
+            "instead of asking field by field",
+        )  # fmt: skip
+        local.add_argument(
+            "--files", type=Path, metavar="DIR",
+            help="where files the app sends (exports) are saved (default: statbot-console in the temp folder)",
+        )  # fmt: skip
     serve_parser = commands.add_parser("serve", help="serve Slack's HTTP requests with gunicorn")
-    serve_parser.add_argument("--port", type=int, default=3000)
-    serve_parser.add_argument("--workers", type=int, default=2)
+    serve_parser.add_argument("--port", type=int, default=3000, help="port to listen on")
+    serve_parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     serve_parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     serve_parser.add_argument(
         "--client-timeout", type=float, default=10.0,
@@ -463,7 +543,10 @@ def parser() -> argparse.ArgumentParser:
     import_parser = commands.add_parser("import", help="import figures or quotes from a CSV or XLSX file")
     import_parser.add_argument("file", type=Path)
     import_parser.add_argument("--team", metavar="T123", help=TEAM_HELP)
-    import_parser.add_argument("--kind", choices=["figures", "quotes"], default="figures")
+    import_parser.add_argument(
+        "--kind", choices=["figures", "quotes"],
+        help="what the file holds (default: figures, or quotes when the file has the quote columns)",
+    )  # fmt: skip
     import_parser.add_argument(
         "--skip-bad",
         action="store_true",
@@ -473,9 +556,11 @@ def parser() -> argparse.ArgumentParser:
         "export", help="write published figures or quotes in the import columns"
     )
     export_parser.add_argument("words", nargs="*", help="only items matching these words (a topic, say)")
-    export_parser.add_argument("--kind", choices=["figures", "quotes"], default="figures")
+    export_parser.add_argument(
+        "--kind", choices=["figures", "quotes"], default="figures", help="what to write"
+    )
     export_parser.add_argument("--xlsx", action="store_true", help="write an Excel workbook (else CSV)")
-    export_parser.add_argument("-o", "--output", type=Path, required=True)
+    export_parser.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
     export_parser.add_argument("--team", metavar="T123", help=TEAM_HELP)
     editors_parser = commands.add_parser("editors", help="list, add or remove editors by Slack user id")
     editors_parser.add_argument("action", choices=["list", "add", "remove"])
@@ -493,9 +578,54 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "rotate-key", help="encrypt every stored Slack token with the first key of STATBOT_ENCRYPTION_KEY"
     )
+    _describe_subcommands(root)
     return root
 
 
+class _DefaultsShown(argparse.HelpFormatter):
+    """Like argparse.ArgumentDefaultsHelpFormatter, without "(default: None)" or "(default: False)"."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        help = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "%(default)" in help:
+            return help
+        return f"{help} (default: %(default)s)"
+
+
+def _describe_subcommands(parser: argparse.ArgumentParser) -> None:
+    """Each subcommand's --help opens with its one-line help and shows defaults, however it was added."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                sub.description = sub.description or helps.get(name)
+                sub.formatter_class = _DefaultsShown
+                _describe_subcommands(sub)
+
+
+# Commands that work on statbot's tables (init and migrate make them; serve, socket and clock report
+# database trouble in their logs, as production processes do).
+NEEDS_TABLES = frozenset({"ask", "console", "run", "import", "export", "editors", "digest", "ingest"})
+
+
+def _quiet_when_the_reader_leaves(main: Callable[..., int]) -> Callable[..., int]:
+    """`statbot ask ... | head`: when the reader of standard output has gone, stop without a traceback."""
+
+    @functools.wraps(main)
+    def wrapper(argv: Sequence[str] | None = None) -> int:
+        try:
+            status = main(argv)
+            sys.stdout.flush()  # inside the try: a pipe closed early fails here, not in exit's flush
+            return status
+        except BrokenPipeError:
+            # Python's advice (docs: signal, "Note on SIGPIPE"): point stdout at devnull so exit is quiet.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
+
+    return wrapper
+
+
+@_quiet_when_the_reader_leaves
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "eval" and args.search:
@@ -513,23 +643,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(settings.log_level, settings.secrets)
     try:
         settings.check()
+        if args.command in NEEDS_TABLES or args.command in ("init", "migrate"):
+            check_database(settings.database_url, needs_tables=args.command in NEEDS_TABLES)
         return dispatch(args, settings)
-    except (ConfigError, BadEncryptionKey, NoSuchTeam) as error:
+    except (ConfigError, BadEncryptionKey, NoSuchTeam, console.FormFileError, DatabaseProblem) as error:
         print(f"statbot: {error}", file=sys.stderr)
         return 2
 
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "init":
-        return init(settings)
+        return init(settings, with_sample=not args.no_sample)
     if args.command == "ingest":
         return submit_article(settings, args.source, args.team)
     if args.command == "migrate":
         return migrate_only(settings)
     if args.command == "ask":
-        return ask(settings, args.line, args.json)
+        return ask(settings, args.line, args.json, args.files, args.form)
     if args.command == "console":
-        return run_console(settings)
+        return run_console(settings, args.files, args.form)
     if args.command == "serve":
         return serve(
             settings, args.port, args.workers, args.threads, args.client_timeout, args.request_timeout

@@ -41,6 +41,12 @@ class Settings:
     oauth_redirect_url: str | None = None
     # Memory per web worker for answers already given (reused while the library is unchanged); 0 turns it off.
     answer_cache_mb: float = 8.0
+    # Reading links: the wall-clock limit on one fetch, and on one feed's poll (the feed and its articles).
+    fetch_deadline: float = 30.0
+    feed_budget: float = 300.0
+    # Articles read at once per process, and how many more may wait; beyond that people are asked to retry.
+    ingest_workers: int = 4
+    ingest_queue: int = 16
 
     @classmethod
     def from_env(
@@ -81,11 +87,21 @@ class Settings:
             encryption_key=get("STATBOT_ENCRYPTION_KEY"),
             oauth_redirect_url=get("SLACK_REDIRECT_URI"),
             answer_cache_mb=number("STATBOT_ANSWER_CACHE_MB", 8.0),
+            fetch_deadline=number("STATBOT_FETCH_DEADLINE", 30.0),
+            feed_budget=number("STATBOT_FEED_BUDGET", 300.0),
+            ingest_workers=int(number("STATBOT_INGEST_WORKERS", 4)),
+            ingest_queue=int(number("STATBOT_INGEST_QUEUE", 16)),
         )
 
     @property
     def socket_mode_ready(self) -> bool:
         return bool(self.app_token and self.bot_token)
+
+    @property
+    def missing_socket_tokens(self) -> list[str]:
+        """The Socket Mode tokens not set, named with the prefix their values start with."""
+        wanted = (("SLACK_APP_TOKEN", "xapp-", self.app_token), ("SLACK_BOT_TOKEN", "xoxb-", self.bot_token))
+        return [f"{name} ({prefix}...)" for name, prefix, value in wanted if not value]
 
     @property
     def secrets(self) -> list[str]:
@@ -100,6 +116,7 @@ class Settings:
 
     def check(self) -> None:
         """Refuse a configuration that would run unsafely or not at all, saying what to change."""
+        self._check_token_kinds()
         if self.multi_workspace:
             if not self.encryption_key:
                 raise ConfigError(
@@ -120,6 +137,27 @@ class Settings:
                 )
         elif bool(self.client_id) != bool(self.client_secret):
             raise ConfigError("Multi-workspace mode needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.")
+
+
+    def _check_token_kinds(self) -> None:
+        """A bot token where the app-level token goes (or the reverse) fails deep inside Slack's clients."""
+        bot_is_app = (self.bot_token or "").startswith("xapp-")
+        app_is_bot = (self.app_token or "").startswith("xox")
+        if bot_is_app and app_is_bot:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN holds an app-level token (xapp-...) and SLACK_APP_TOKEN a bot token "
+                "(xoxb-...): swap them."
+            )
+        if bot_is_app:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN holds an app-level token (xapp-...): that one goes in SLACK_APP_TOKEN, and "
+                "SLACK_BOT_TOKEN takes the Bot User OAuth Token (xoxb-...); swap them if you set both."
+            )
+        if app_is_bot:
+            raise ConfigError(
+                "SLACK_APP_TOKEN holds a bot token (xox...): that one goes in SLACK_BOT_TOKEN, and "
+                "SLACK_APP_TOKEN takes the app-level token (xapp-...); swap them if you set both."
+            )
 
 
 class ConfigError(Exception):

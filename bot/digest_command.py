@@ -1,16 +1,13 @@
-"""The `/digest` listener: quick answers in the ack; subscribe and send-now, which call Slack, after it."""
+"""The `/digest` listeners (one for every /digest row of commands/table.py): quick answers in the ack; subscribe and send-now, which call Slack, after it."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
+from bot.slash import Call
 from commands import digest
 from digests import deliver
 from digests.command import SendNow, Subscribe, parse
@@ -19,47 +16,39 @@ from storage.models import utcnow
 log = logging.getLogger("statbot")
 
 
-def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
-    """`settings` is taken for symmetry with the other registrations; /digest needs none of it yet."""
+def acknowledge(call: Call) -> None:
+    """Every /digest row: the quick answers in the ack; subscribe and send-now ack now and go on in `after_ack`."""
+    request = parse(call.text)
+    if isinstance(request, Subscribe | SendNow):
+        call.ack()  # these ask Slack about the channel or post, which can outlast Slack's 3 seconds
+        return
+    with call.wiring.sessions.begin() as session:
+        reply = digest.answer(session, call.workspace_id, request, call.command["channel_id"], utcnow())
+    call.ack(**reply.as_slack())
 
-    def acknowledge(ack: Ack, command: dict[str, str], context: dict[str, Any]) -> None:
-        request = parse(command.get("text", ""))
-        if isinstance(request, Subscribe | SendNow):
-            ack()  # these ask Slack about the channel or post, which can outlast Slack's 3 seconds
-            return
+
+def after_ack(call: Call) -> None:
+    request = parse(call.text)
+    sessions, client, respond, command = call.wiring.sessions, call.client, call.respond, call.command
+    workspace_id, user_id = call.workspace_id, command["user_id"]
+    if isinstance(request, Subscribe):
+        channel = _channel(client, command["channel_id"])
+        user_tz = _user_tz(client, user_id)
         with sessions.begin() as session:
-            reply = digest.answer(session, context["workspace_id"], request, command["channel_id"], utcnow())
-        ack(**reply.as_slack())
-
-    def after_ack(
-        command: dict[str, str], context: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        request = parse(command.get("text", ""))
-        workspace_id, user_id = context["workspace_id"], command["user_id"]
-        if isinstance(request, Subscribe):
-            channel = _channel(client, command["channel_id"])
-            user_tz = _user_tz(client, user_id)
-            with sessions.begin() as session:
-                reply = digest.subscribe(
-                    session, workspace_id, request, channel, user_id=user_id, user_tz=user_tz, now=utcnow()
-                )
-            respond(**reply.as_slack())
-        elif isinstance(request, SendNow):
-            with sessions() as session:
-                refusal = digest.send_now_refusal(
-                    session, workspace_id, user_id, command["channel_id"], request
-                )
-            if refusal is not None:
-                respond(**refusal.as_slack())
-                return
-            now = utcnow()
-            outcome = deliver.deliver(
-                sessions, client, request.subscription_id, now, now=now, scheduled=False
+            reply = digest.subscribe(
+                session, workspace_id, request, channel, user_id=user_id, user_tz=user_tz, now=utcnow()
             )
-            log.info("digest %s sent now by %s: %s", request.subscription_id, user_id, outcome.state)
-            respond(**digest.sent(outcome).as_slack())
-
-    app.command(digest.COMMAND)(ack=acknowledge, lazy=[after_ack])
+        respond(**reply.as_slack())
+    elif isinstance(request, SendNow):
+        with sessions() as session:
+            refusal = digest.send_now_refusal(session, workspace_id, user_id, command["channel_id"], request)
+        if refusal is not None:
+            respond(**refusal.as_slack())
+            return
+        now = utcnow()
+        outcome = deliver.deliver(sessions, client, request.subscription_id, now, now=now, scheduled=False)
+        log.info("digest %s sent now by %s: %s", request.subscription_id, user_id, outcome.state)
+        respond(**digest.sent(outcome).as_slack())
 
 
 def _channel(client: WebClient, channel_id: str) -> digest.Channel:

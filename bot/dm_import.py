@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from commands.text import plural
 from intake.spreadsheet import Sheet, SheetError, read_sheet, write_bad_rows
-from storage import roles, sheets
+from storage import roles, sheets, write
 
 log = logging.getLogger("statbot.import")
-MAX_BYTES = 20_000_000
+MAX_BYTES = 20 * 1024 * 1024
 ERRORS_SHOWN = 20
 SLACK_FILES_HOST = "files.slack.com"
 
@@ -29,16 +29,42 @@ def is_file_in_dm(event: dict[str, Any]) -> bool:
     return event.get("channel_type") == "im" and bool(event.get("files")) and not event.get("bot_id")
 
 
-def download(url: str, token: str | None, allowed_hosts: set[str], folder: Path, name: str) -> Path:
-    """The file's bytes saved under `folder`; the bot token is only ever sent to Slack's file host."""
+class FileTooBig(ValueError):
+    """The file is over the size the bot reads; `str(error)` says so, for the person who sent it."""
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an error: urllib would send the bot token on to wherever it points."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def download(
+    url: str, token: str | None, allowed_hosts: set[str], folder: Path, name: str, *,
+    allow_loopback: bool = False, max_bytes: int = MAX_BYTES,
+) -> Path:  # fmt: skip
+    """The file's bytes saved under `folder`; the bot token is only ever sent to Slack's file host,
+    over https (plain http only to 127.0.0.1 when `allow_loopback`, for tests), never redirected."""
     parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or parts.hostname not in allowed_hosts:
-        raise ValueError(f"refusing to download from {parts.hostname}")
+    secure = parts.scheme == "https" or (
+        allow_loopback and parts.scheme == "http" and parts.hostname in _LOOPBACK
+    )
+    if not secure or parts.hostname not in allowed_hosts:
+        raise ValueError(f"refusing to download from {parts.scheme}://{parts.hostname}")
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})  # noqa: S310 (checked)
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (checked above)
-        data = response.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise ValueError("the file is over 20 MB")
+    opener = urllib.request.build_opener(_NoRedirects)
+    with opener.open(request, timeout=30) as response:
+        declared = response.headers.get("Content-Length", "")
+        too_big = FileTooBig(f"{Path(name).name} is over {max_bytes / 1024 / 1024:g} MB")
+        if declared.isdigit() and int(declared) > max_bytes:  # refused before a byte is read
+            raise too_big
+        data = response.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise too_big
     path = folder / (Path(name).name or "upload.csv")
     path.write_bytes(data)
     return path
@@ -76,7 +102,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
             try:
                 # The token of the workspace the file was shared in (with many installs, each has its own).
                 path = download(shared["url_private_download"], client.token, allowed, Path(folder),
-                                shared.get("name", ""))  # fmt: skip
+                                shared.get("name", ""), allow_loopback=settings.fetch_allow_loopback)  # fmt: skip
                 kind, sheet = read_either(path)
             except SheetError as error:
                 say(f"Nothing imported: {error.message}")
@@ -96,10 +122,15 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 return
             try:
                 with sessions() as session:
-                    result = sheets.import_items(
-                        session, context["workspace_id"], [item for _, item in sheet.rows], actor=user
-                    )
+                    result = sheets.import_items(session, context["workspace_id"], sheet.rows, actor=user)
                     session.commit()
+            except write.Conflicts as found:
+                lines = [
+                    f"row {c.row}, column {c.column}: {c.message}" for c in found.conflicts[:ERRORS_SHOWN]
+                ]
+                say(f"Nothing imported: {plural(len(found.conflicts), 'source detail')} disagree with what is "
+                    "stored.\n" + "\n".join(lines))  # fmt: skip
+                return
             except SQLAlchemyError:
                 log.exception("import from a DM failed; nothing was committed")
                 say("Nothing imported: the database refused the import. It has been logged.")

@@ -13,31 +13,28 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.review import post_for_review
-from commands import forms, manage, review
+from bot.slash import Call
+from commands import forms, review
+from intake.errors import FieldError
 from intake.validate import FigureInput, QuoteInput, to_raw, validate_figure, validate_quote
-from storage import changes, names, roles, sheets
+from storage import changes, names, roles, sheets, write
 from storage.models import Quote, Statistic
 
 log = logging.getLogger("statbot.forms")
-
-
-def is_add(command: dict[str, str]) -> bool:
-    sub = manage.subcommand(command.get("text", ""))
-    return sub is not None and sub.name in manage.FORMS
 
 
 def _form_of(command_or_callback: str) -> forms.Form:
     return "quotes" if "quote" in command_or_callback else "figures"
 
 
-def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
-    @app.command("/stats", matchers=[is_add])
-    @app.command("/quote", matchers=[is_add])
-    def open_from_command(ack: Ack, command: dict[str, str], client: WebClient) -> None:
-        ack()
-        view = forms.form_view(_form_of(command["command"]))
-        client.views_open(trigger_id=command["trigger_id"], view=view)
+def open_from_command(call: Call) -> None:
+    """`/stats add` and `/quote add` (the rows in commands/table.py)."""
+    call.ack()
+    view = forms.form_view(_form_of(call.command["command"]))
+    call.client.views_open(trigger_id=call.command["trigger_id"], view=view)
 
+
+def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
     @app.options(forms.NAME_PICKERS_RE)
     def name_options(ack: Ack, payload: dict[str, Any], context: dict[str, Any]) -> None:
         """Type-ahead for the entities and topics pickers: stored names, and what was typed as a new one."""
@@ -98,7 +95,11 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 if item is None:
                     ack(response_action="errors", errors={forms.fields(form)[0].name: "It no longer exists."})
                     return
-                _edit(session, item, checked, user)
+                try:
+                    _edit(session, item, checked, user)
+                except write.Conflicts as found:
+                    ack(response_action="errors", errors=_conflicts(form, found))
+                    return
                 session.commit()
                 ack()
                 if editing.get("channel") and editing.get("ts") and item.status == "pending":
@@ -106,10 +107,14 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                     client.chat_update(channel=editing["channel"], ts=editing["ts"], text=message.text,
                                        blocks=[b.to_dict() for b in message.blocks])  # fmt: skip
                 return
-            if editor:
-                item, created = _add(session, workspace_id, checked, user)
-            else:
-                item, created = changes.submit_for_review(session, workspace_id, checked, user)
+            try:
+                if editor:
+                    item, created = _add(session, workspace_id, checked, user)
+                else:
+                    item, created = changes.submit_for_review(session, workspace_id, checked, user)
+            except write.Conflicts as found:
+                ack(response_action="errors", errors=_conflicts(form, found))
+                return
             if not created:
                 noun = "quote" if form == "quotes" else "figure"
                 ack(response_action="errors",
@@ -131,6 +136,11 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 where = "an editor will review it" if posted else "it waits for an editor (`/stats pending`)"
                 note = f"Thank you: #{item.id} ({review.summary(item)}) is saved and {where}."
         client.chat_postMessage(channel=user, text=note)
+
+
+def _conflicts(form: forms.Form, found: write.Conflicts) -> dict[str, str]:
+    """Source details that disagree with the source stored under the same link, beside their fields."""
+    return forms.errors_by_block(form, [FieldError(c.column, c.message) for c in found.conflicts])
 
 
 def _add(

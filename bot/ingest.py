@@ -1,11 +1,13 @@
 """Listeners that read articles: `/stats ingest <link>` and the "Extract figures" message shortcut.
 
-Both acknowledge at once (Slack allows 3 seconds; a fetch may take 30) and do the work in a lazy
-listener: fetch, extract, store the candidates as pending, then post them to the review channel.
+Both acknowledge at once (Slack allows 3 seconds; a fetch may take 30) and do the work on statbot's own
+bounded pool of reading threads (bot.ingest_pool): fetch, extract, store the candidates as pending, then
+post them to the review channel.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import tempfile
 from pathlib import Path
@@ -18,8 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import dm_import, review
 from bot.config import Settings
+from bot.ingest_pool import IngestPool
+from bot.slash import Call
 from commands import ingest as replies
 from commands.reply import Reply
+from ingest.article import MAX_PAGE_BYTES
 from ingest.fetch import FetchError, FetchSettings
 from ingest.pipeline import Candidates, candidates, candidates_from_text
 from ingest.stage import stage
@@ -64,58 +69,78 @@ def publish(
     return replies.finished(found.article, staged, channel)
 
 
-def is_ingest(command: dict[str, str]) -> bool:
-    """`/stats ingest <link>`: read an article for review."""
-    return command.get("command") == "/stats" and replies.is_ingest(command.get("text", ""))
+def fetch_settings(settings: Settings, *, deadline: float | None = None) -> FetchSettings:
+    """How links are fetched under these settings; `deadline` shortens the configured one (a feed's budget)."""
+    limit = settings.fetch_deadline if deadline is None else min(deadline, settings.fetch_deadline)
+    defaults = FetchSettings()
+    return FetchSettings(
+        connect_timeout=min(defaults.connect_timeout, limit),
+        read_timeout=min(defaults.read_timeout, limit),
+        deadline=limit,
+        allow_loopback=settings.fetch_allow_loopback,
+    )
 
 
-def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
-    fetching = FetchSettings(allow_loopback=settings.fetch_allow_loopback)
+def read(
+    link: str | None,
+    text: str,
+    *,
+    user: str,
+    workspace_id: int,
+    client: WebClient,
+    respond: Respond,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+) -> None:
+    """Fetch (or take the text), extract, stage for review and tell the person: on the ingest pool."""
+    try:
+        found = candidates(link, settings=fetch_settings(settings)) if link else candidates_from_text(text)
+    except FetchError as error:
+        respond(**replies.failed(error.message).as_slack())
+        return
+    except Exception:
+        respond(**replies.failed("something went wrong on statbot's side; it has been logged").as_slack())
+        raise
+    reply = publish(
+        found, sessions=sessions, settings=settings, client=client, workspace_id=workspace_id, user=user
+    )
+    respond(**reply.as_slack())
 
-    def acknowledge(ack: Ack, command: dict[str, str]) -> None:
-        link = replies.link_in(command.get("text", ""))
-        ack(**(replies.working(link) if link else Reply(text=replies.USAGE)).as_slack())
 
-    def read_link(
-        command: dict[str, str], client: WebClient, respond: Respond, context: dict[str, Any]
-    ) -> None:
-        link = replies.link_in(command.get("text", ""))
-        if link is None:
-            return
-        try:
-            found = candidates(link, settings=fetching)
-        except FetchError as error:
-            respond(**replies.failed(error.message).as_slack())
-            return
-        reply = publish(
-            found, sessions=sessions, settings=settings, client=client,
-            workspace_id=context["workspace_id"], user=command["user_id"],
-        )  # fmt: skip
-        respond(**reply.as_slack())
+def acknowledge(call: Call) -> None:
+    """`/stats ingest <link>` (its row in commands/table.py): say so at once and read it on the ingest pool."""
+    link = replies.link_in(call.text)
+    if link is None:
+        call.ack(**Reply(text=replies.USAGE).as_slack())
+        return
+    wiring = call.wiring
+    work = functools.partial(
+        read, link, "", user=call.command["user_id"], workspace_id=call.workspace_id, client=call.client,
+        respond=call.respond, sessions=wiring.sessions, settings=wiring.settings,
+    )  # fmt: skip
+    call.ack(**(replies.working(link) if wiring.ingest_pool.submit(work) else replies.busy()).as_slack())
 
-    app.command("/stats", matchers=[is_ingest])(ack=acknowledge, lazy=[read_link])
 
-    def acknowledge_shortcut(ack: Ack) -> None:
-        ack()
-
+def register(app: App, sessions: sessionmaker[Session], settings: Settings, pool: IngestPool) -> None:
     def read_message(
-        body: dict[str, Any], client: WebClient, respond: Respond, context: dict[str, Any]
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: dict[str, Any]
     ) -> None:
+        ack()
         text = body.get("message", {}).get("text", "")
         link = replies.link_in(text)
-        respond(**replies.working(link).as_slack())
-        try:
-            found = candidates(link, settings=fetching) if link else candidates_from_text(text)
-        except FetchError as error:
-            respond(**replies.failed(error.message).as_slack())
-            return
-        reply = publish(
-            found, sessions=sessions, settings=settings, client=client,
-            workspace_id=context["workspace_id"], user=body["user"]["id"],
-        )  # fmt: skip
-        respond(**reply.as_slack())
+        user, workspace_id = body["user"]["id"], context["workspace_id"]
 
-    app.shortcut(SHORTCUT)(ack=acknowledge_shortcut, lazy=[read_message])
+        def work() -> None:
+            respond(**replies.working(link).as_slack())
+            read(
+                link, text, user=user, workspace_id=workspace_id, client=client, respond=respond,
+                sessions=sessions, settings=settings,
+            )  # fmt: skip
+
+        if not pool.submit(work):
+            respond(**replies.busy().as_slack())
+
+    app.shortcut(SHORTCUT)(read_message)
 
     allowed_hosts = {dm_import.SLACK_FILES_HOST} | (
         {urlsplit(settings.api_url).hostname or ""} if settings.api_url else set()
@@ -128,10 +153,14 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
             with tempfile.TemporaryDirectory() as folder:
                 path = dm_import.download(
                     shared["url_private_download"], client.token, allowed_hosts, Path(folder),
-                    shared.get("name", "article.txt"),
+                    shared.get("name", "article.txt"), allow_loopback=settings.fetch_allow_loopback,
+                    max_bytes=MAX_PAGE_BYTES,
                 )  # fmt: skip
                 found = candidates(str(path))
-        except (ValueError, OSError, FetchError) as error:
+        except (FetchError, dm_import.FileTooBig) as error:  # the file itself: say what is wrong with it
+            client.chat_postMessage(channel=event["channel"], text=f"I could not read that file: {error}")
+            return
+        except (ValueError, OSError) as error:
             log.warning("could not read an article sent in a DM: %s", error)
             client.chat_postMessage(
                 channel=event["channel"], text="I could not read that file; please send it again."

@@ -1,18 +1,15 @@
-"""Listeners for the `/stats` and `/quote` subcommands that change the library (history, editors, corrections)."""
+"""The listener for the `/stats` and `/quote` subcommands that change the library (history, editors, corrections)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import InstallationStore
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot import confirmations
-from bot.config import Settings
+from bot.slash import Call
 from commands import manage
 from commands.manage import FirstEditorCheck
 
@@ -20,11 +17,6 @@ log = logging.getLogger("statbot.manage")
 
 # users.info fields that make someone a workspace admin or owner.
 ADMIN_FLAGS = ("is_admin", "is_owner", "is_primary_owner")
-
-
-def is_management(command: dict[str, str]) -> bool:
-    sub = manage.subcommand(command.get("text", ""))
-    return sub is not None and sub.name in manage.SUBCOMMANDS
 
 
 def first_editor_check(
@@ -50,22 +42,19 @@ def first_editor_check(
     return check
 
 
-def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
-    @app.command("/stats", matchers=[is_management])
-    @app.command("/quote", matchers=[is_management])
-    def manage_library(ack: Ack, command: dict[str, str], context: dict[str, Any], client: WebClient) -> None:
-        with sessions() as session:
-            asked = (context["workspace_id"], command["user_id"], command["command"], command.get("text", ""))
-            reply = confirmations.confirmation(session, *asked) or manage.answer(
-                session,
-                context["workspace_id"],
-                command["user_id"],
-                command["command"],
-                command.get("text", ""),
-                default_review_channel=settings.review_channel,
-                may_name_first_editor=first_editor_check(
-                    client, app.installation_store, context.get("team_id")
-                ),
-            )
-            session.commit()
-        ack(**reply.as_slack())
+def manage_library(call: Call) -> None:
+    with call.wiring.sessions() as session:
+        asked = (call.workspace_id, call.command["user_id"], call.command["command"], call.text)
+        reply = confirmations.confirmation(session, *asked) or manage.answer(
+            session,
+            call.workspace_id,
+            call.command["user_id"],
+            call.command["command"],
+            call.text,
+            default_review_channel=call.wiring.settings.review_channel,
+            may_name_first_editor=first_editor_check(
+                call.client, call.wiring.installation_store, call.context.get("team_id")
+            ),
+        )
+        session.commit()
+    call.ack(**reply.as_slack())

@@ -19,8 +19,8 @@ from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.installations import EncryptedInstallationStore, OneTimeStateStore
 from storage import workspaces
-from storage.installations import EncryptedInstallationStore, OneTimeStateStore
 from storage.models import Feed, Subscription
 from storage.token_cipher import TokenCipher, UndecryptableToken
 

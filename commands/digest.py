@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
+from commands import table
 from commands.reply import Reply, section
 from commands.text import escape
 from digests import subscriptions
@@ -23,7 +24,6 @@ from digests.command import (
     SendNow,
     Subscribe,
     Unsubscribe,
-    help_text,
 )
 from digests.deliver import Outcome, aware, preview
 from digests.schedule import schedule_for
@@ -61,7 +61,7 @@ def answer(
     if isinstance(request, Preview):
         return preview_reply(session, workspace_id, channel_id, request.subscription_id, now)
     if isinstance(request, Help):
-        return _reply(help_text())
+        return _reply(table.help_text((table.DIGEST,)))
     raise ValueError(f"{type(request).__name__} needs Slack; see subscribe() and send_now_refusal()")
 
 
@@ -126,8 +126,7 @@ def unsubscribe(session: Session, workspace_id: int, channel_id: str, subscripti
     if found.channel_id != channel_id:
         return _reply(f"Subscription {subscription_id} is for <#{found.channel_id}>; unsubscribe it there.")
     topic = _topic(found)
-    session.delete(found)
-    session.flush()
+    subscriptions.unsubscribe(session, found)
     return Reply(
         text=f"Unsubscribed: no more digests of {topic} here.",
         blocks=[section(f"Unsubscribed: no more digests of {topic} here (subscription {subscription_id}).")],

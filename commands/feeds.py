@@ -18,6 +18,8 @@ USAGE = (
     "`/stats feeds remove <id>` stops."
 )
 
+EDITORS_ONLY = "Only editors can add or remove feeds; `/stats feeds` lists them."
+
 
 @dataclass(frozen=True)
 class FeedsCommand:
@@ -54,7 +56,8 @@ def listing(session: Session, workspace_id: int) -> Reply:
     lines = [f"This workspace follows {plural(len(feeds), 'feed')}:"]
     for feed in feeds:
         state = f" (stopped: {escape(feed.disabled_reason)})" if feed.disabled_reason else ""
-        lines.append(f"• #{feed.id} {escape(feed.title or feed.url)} <{feed.url}|link>{state}")
+        # The URL is the server's choice (after redirects): escaped, it can't close the link or add markup.
+        lines.append(f"• #{feed.id} {escape(feed.title or feed.url)} <{escape(feed.url).replace('|', '%7C')}|link>{state}")
     return say("\n".join(lines))
 
 

@@ -58,7 +58,7 @@ FIGURE_FIELDS = (
     Field("source_publisher", "Reported by (publisher)", "Publisher or title is needed.",
           placeholder="The Independent"),
     Field("source_title", "Reported by (title)", placeholder="Headline or report title"),
-    Field("source_url", "Link", "A link or a date is needed so others can find it.", placeholder="https://"),
+    Field("source_url", "Link", "A link (or a date) lets others find it.", placeholder="https://"),
     Field("source_date", "Date published", placeholder="YYYY-MM-DD"),
     Field("evidence", "Evidence sentence", "The sentence the figure is taken from, word for word.", multiline=True),
 )  # fmt: skip
@@ -71,7 +71,7 @@ QUOTE_FIELDS = (
     Field("topics", "Topics", "Type to find a stored topic, or to add a new one."),
     Field("source_publisher", "Reported by (publisher)", "Publisher or title is needed."),
     Field("source_title", "Reported by (title)"),
-    Field("source_url", "Link", "A link or a date is needed so others can find it.", placeholder="https://"),
+    Field("source_url", "Link", "A link (or a date) lets others find it.", placeholder="https://"),
 )
 
 

@@ -91,6 +91,11 @@ def finished(article: Article, staged: Staged, channel: str | None) -> Reply:
     return Reply(text=message, blocks=[section(message)])
 
 
+def busy() -> Reply:
+    text = "statbot is reading as many articles as it can at the moment; please try again in a few minutes."
+    return Reply(text=text, blocks=[section(text)])
+
+
 def failed(message: str) -> Reply:
     text = f":warning: I couldn't read that: {escape(message)}"
     return Reply(text=text, blocks=[section(text)])

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from slack_sdk.models.blocks import Block
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from commands import mentions
+from commands import table
 from commands.reply import Reply, context, section
 from commands.text import escape, format_value, plural
-from storage import changes, roles, workspaces
-from storage.models import Quote, Statistic, Status, Workspace
+from storage import changes, mentions, roles, workspaces
+from storage.models import Quote, Statistic
 
-SUBCOMMANDS = frozenset(
-    {"history", "editors", "pending", "retract", "supersede", "review-channel", "expected-update"}
-)
-FORMS = frozenset({"add"})
-FILES = frozenset({"export"})
 _ID = re.compile(r"^#?(\d{1,9})$")
 EDITORS_ONLY = "Only editors can do that. `/stats editors` lists who they are."
 FIRST_EDITOR_ONLY = (
@@ -35,39 +28,6 @@ FIRST_EDITOR_UNCHECKED = (
 # Whether a user may name a workspace's first editor: True, False, or None when Slack could not say.
 FirstEditorCheck = Callable[[str], bool | None]
 PENDING_SHOWN = 20
-
-
-@dataclass(frozen=True)
-class Subcommand:
-    name: str
-    args: list[str]
-    rest: str
-
-
-def subcommand(text: str) -> Subcommand | None:
-    """`retract 12 wrong year` -> Subcommand("retract", ["12", "wrong", "year"], "12 wrong year")."""
-    words = text.split()
-    if not words or words[0].casefold() not in SUBCOMMANDS | FORMS | FILES:
-        return None
-    name, args = words[0].casefold(), words[1:]
-    if not _looks_like(name, args):
-        return None  # "/stats pending legislation" is a question about pending legislation
-    rest = text.strip()[len(words[0]) :].strip()
-    return Subcommand(name, args, rest)
-
-
-def _looks_like(name: str, args: list[str]) -> bool:
-    """Whether the words after a subcommand's name fit it; if not, they are a question to search for."""
-    if name in ("add", "pending"):
-        return not args
-    if name == "editors":
-        return not args or args[0].casefold() in ("list", "add", "remove")
-    if name == "review-channel":
-        return len(args) <= 1
-    if name == "export":
-        return True
-    # history, retract, supersede, expected-update: a bare word after them is a search ("history of abuse").
-    return not args or bool(_ID.match(args[0]))
 
 
 def say(message: str) -> Reply:
@@ -87,9 +47,7 @@ def answer(
     """Run one management subcommand for `user_id`; the caller commits the session.
 
     With no editors yet, only those `may_name_first_editor` accepts can name one (nobody, without it)."""
-    sub = subcommand(text)
-    if sub is None:
-        raise ValueError(f"not a management subcommand: {text!r}")
+    sub = table.route(command, text)
     kind = Quote if command == "/quote" else Statistic
     if sub.name == "history":
         return history(session, workspace_id, kind, sub.args)
@@ -99,13 +57,17 @@ def answer(
         return pending(session, workspace_id)
     if sub.name == "review-channel":
         return review_channel(session, workspace_id, user_id, sub.args, default_review_channel)
+    if sub.row.who != "editors":
+        raise ValueError(f"not a management subcommand: {text!r}")
     if not roles.is_editor(session, workspace_id, user_id):
         return say(EDITORS_ONLY)
     if sub.name == "retract":
         return retract(session, workspace_id, user_id, kind, sub.args)
     if sub.name == "supersede":
         return supersede(session, workspace_id, user_id, sub.args)
-    return expected_update(session, workspace_id, user_id, sub.args)
+    if sub.name == "expected-update":
+        return expected_update(session, workspace_id, user_id, sub.args)
+    raise ValueError(f"not a management subcommand: {text!r}")
 
 
 def _item(
@@ -114,12 +76,9 @@ def _item(
     match = _ID.match(word or "")
     if match is None:
         return None
-    found: Statistic | Quote | None = (
-        session.get(Quote, int(match.group(1)))
-        if kind is Quote
-        else session.get(Statistic, int(match.group(1)))
+    return changes.find_item(
+        session, workspace_id, "quote" if kind is Quote else "statistic", int(match.group(1))
     )
-    return found if found is not None and found.workspace_id == workspace_id else None
 
 
 def _noun(kind: type[Statistic] | type[Quote]) -> str:
@@ -138,6 +97,13 @@ def history(
     item = _item(session, workspace_id, kind, args[0] if args else None)
     command = "/quote" if kind is Quote else "/stats"
     if item is None:
+        number = _ID.match(args[0]) if args else None
+        if number is not None:
+            # The same words whether #N never existed or is another workspace's: nothing leaks.
+            return say(
+                f"There is no {_noun(kind).lower()} #{number.group(1)} here. Say which {_noun(kind).lower()} "
+                f"by its number, as shown under each answer, e.g. `{command} history 12`."
+            )
         return say(f"Say which {_noun(kind).lower()} by its number, e.g. `{command} history 12`.")
     entries = changes.history(session, workspace_id, changes.kind_of(item), item.id)
     lines = [f"*{_noun(kind)} #{item.id}*: {describe(item)} (now {item.status})"]
@@ -213,8 +179,7 @@ def editors(
 def review_channel(
     session: Session, workspace_id: int, user_id: str, args: list[str], default: str | None
 ) -> Reply:
-    workspace = session.get(Workspace, workspace_id)
-    assert workspace is not None
+    workspace = workspaces.get(session, workspace_id)
     if not args:
         channel = workspace.review_channel or default
         if channel is None:
@@ -233,8 +198,8 @@ def review_channel(
 
 def pending(session: Session, workspace_id: int) -> Reply:
     waiting: list[Statistic | Quote] = [
-        *_pending(session, workspace_id, Statistic),
-        *_pending(session, workspace_id, Quote),
+        *changes.pending(session, workspace_id, Statistic),
+        *changes.pending(session, workspace_id, Quote),
     ]
     if not waiting:
         return say("Nothing is waiting for review.")
@@ -251,18 +216,6 @@ def pending(session: Session, workspace_id: int) -> Reply:
     if len(waiting) > PENDING_SHOWN:
         blocks.append(context(f"…and {len(waiting) - PENDING_SHOWN} more."))
     return Reply(text=f"{plural(len(waiting), 'item')} waiting for review", blocks=blocks)
-
-
-def _pending(
-    session: Session, workspace_id: int, kind: type[Statistic] | type[Quote]
-) -> list[Statistic | Quote]:
-    return list(
-        session.scalars(
-            select(kind)
-            .where(kind.workspace_id == workspace_id, kind.status == Status.PENDING.value)
-            .order_by(kind.created_at, kind.id)
-        )
-    )
 
 
 def retract(

@@ -110,9 +110,11 @@ def cite(source: Source) -> str:
     return f"{title} ({', '.join(details)})"
 
 
-def provenance(source: Source, via: Source | None) -> list[str]:
-    """A figure's citation chain as lines: who produced it, from what primary source, who reported it, where we read it."""
-    chain = source.chain()
+def provenance(source: Source, via: Source | None, producer: Source | None = None) -> list[str]:
+    """A figure's citation chain as lines: who produced it, from what primary source, who reported it, where we read it.
+
+    A figure's own `producer` comes first; without one, the reporter's `cites` chain says who produced it."""
+    chain = [source, *producer.chain()] if producer is not None else source.chain()
     lines = []
     if len(chain) > 1:
         lines.append(f"*Produced by:* {cite(chain[1])}")

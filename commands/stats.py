@@ -6,39 +6,26 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from commands import table
 from commands.item_menu import chart_button
 from commands.question import Question, parse
 from commands.reply import Reply, context, found_reply, provenance, section
 from commands.series import largest_series
-from commands.text import escape, format_value
+from commands.text import escape, format_value, plural
 from storage import queries
-from storage.models import Statistic, Status
+from storage.models import Quote, Statistic, Status
 from storage.partial_date import human_period
 from storage.queries import Found
 
 COMMAND = "/stats"
 SHOWN = 10
 
-HELP = (
-    "*/stats* finds citable figures, with who produced them and who reported them.\n"
-    "• `/stats facebook`: figures about Facebook and the apps Meta owns (Instagram, WhatsApp, Messenger)\n"
-    "• `/stats online child sexual abuse`: figures on a topic\n"
-    "• `/stats help`: this message\n"
-    "*/quote* finds quotes with their attribution.\n"
-    "• `/quote burrows`: quotes by a speaker\n"
-    "• `/quote nca`: quotes from an organisation\n"
-    "• `/quote encryption`: quotes on a topic\n"
-    "Answers are shown only to you; press *Share in channel* to post one for everyone.\n"
-    "*Adding and correcting:* `/stats add` or `/quote add` (a form), `/stats pending`, `/stats history 12`, "
-    "`/stats export [words]`, `/stats editors`; editors also `/stats retract 12 reason`, "
-    "`/stats supersede 12 40`, `/stats expected-update 12 12`, `/stats review-channel #name`, "
-    "`/stats citation-style`.\n"
-    "Each item's *⋯* menu gives its *Citation*, *Share this one*, *History* and *Report a problem*."
-)
-
 
 def help_reply() -> Reply:
-    return Reply(text="How to use /stats and /quote", blocks=[section(HELP)])
+    """Generated from the command table, so it lists every subcommand there is."""
+    return Reply(
+        text="How to use /stats and /quote", blocks=[section(table.help_text((table.STATS, table.QUOTE)))]
+    )
 
 
 def answer(
@@ -57,7 +44,22 @@ def answer(
         return Reply(text=question.problem, blocks=[section(question.problem)])
     found = queries.find(session, workspace_id, Statistic, question.text, limit=offset + SHOWN)
     found.items = found.items[offset:]
+    if not offset and not found.items and (pointer := quotes_instead(session, workspace_id, question.text)):
+        return pointer
     return render(question, found, today=today or date.today(), shared_by=shared_by, offset=offset)
+
+
+def quotes_instead(session: Session, workspace_id: int, asked: str) -> Reply | None:
+    """With no figures on a subject but quotes on it, say so: `/stats encryption` -> `/quote encryption`."""
+    quotes = queries.find(session, workspace_id, Quote, asked, limit=1)
+    if not quotes.items:
+        return None
+    count = plural(quotes.total, "quote")
+    if quotes.more_than_total:
+        count = f"more than {count}"
+    verb = "does" if quotes.total == 1 and not quotes.more_than_total else "do"
+    message = f"No figures match *{escape(asked)}*, but {count} {verb}: try `/quote {escape(asked)}`."
+    return Reply(text=message.replace("*", ""), blocks=[section(message)])
 
 
 def render(
@@ -92,7 +94,7 @@ def figure_text(stat: Statistic, today: date) -> str:
     if where_when:
         lines.append(escape(" · ".join(where_when)))
     lines += warnings(stat, today)
-    lines += provenance(stat.source, stat.via_source)
+    lines += provenance(stat.source, stat.via_source, stat.producer)
     return "\n".join(lines)
 
 

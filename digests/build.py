@@ -10,12 +10,12 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from commands.text import format_value
 from digests.model import Digest, DigestCorrection, DigestFigure, DigestQuote, SeriesPoint
 from digests.schedule import Schedule
 from storage import queries
 from storage.models import ANSWERABLE, Quote, Statistic, Subscription
 from storage.partial_date import human_period
+from storage.text import format_value
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,11 @@ def _figure(figure: Statistic) -> DigestFigure:
 
 
 def producer_label(figure: Statistic) -> str | None:
-    """Who produced the figure (the source its reporter cites), if anyone other than the reporter."""
-    chain = figure.source.chain()
+    """Who produced the figure, if anyone other than the reporter: its own producer, or for a figure stored
+    before figures had one, the source its reporter cites."""
+    chain = (
+        [figure.source, *figure.producer.chain()] if figure.producer is not None else figure.source.chain()
+    )
     producer = chain[1].label if len(chain) > 1 else None
     return producer if producer and producer != figure.source.label else None
 

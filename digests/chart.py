@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from commands.text import clip, format_value
+from storage.text import clip, format_value
 
 MAX_BARS = 6  # beyond this, bars and their labels crowd; a line reads better
 _TITLE_CHARS = 80

@@ -11,7 +11,7 @@ from datetime import time
 from functools import cache
 from typing import Literal
 
-from commands import mentions
+from storage import mentions
 
 Frequency = Literal["weekly", "daily"]
 
@@ -86,7 +86,7 @@ class SendNow:
 
 @dataclass(frozen=True)
 class Help:
-    """Show `help_text()`."""
+    """Show how to use /digest (commands/table.py writes it)."""
 
 
 @dataclass(frozen=True)
@@ -97,24 +97,6 @@ class CommandError:
 
 
 DigestCommand = Subscribe | ListSubscriptions | Unsubscribe | Preview | SendNow | Help
-
-
-def help_text() -> str:
-    """How to use `/digest`, with examples, as Slack mrkdwn."""
-    return "\n".join(
-        [
-            "*Digests* post the figures newly published on a topic to this channel, on a schedule.",
-            "• `/digest subscribe facebook encryption weekly monday 09:00 Europe/London`",
-            "• `/digest subscribe online safety daily 9am`: every day at 09:00 in your time zone",
-            "• `/digest subscribe surveillance`: weekly on Monday at 09:00 in your time zone",
-            "• `/digest list`: this channel's subscriptions and their ids",
-            "• `/digest preview 12`: what subscription 12 would post next, shown only to you",
-            "• `/digest send-now 12`: post subscription 12's digest now",
-            "• `/digest unsubscribe 12`: stop subscription 12",
-            "Times are 24-hour (`09:00`, `21:30`) or am/pm (`9am`, `9:30pm`); time zones are names like "
-            "`Europe/London`, `America/New_York` or `UTC`.",
-        ]
-    )
 
 
 def parse(text: str) -> DigestCommand | CommandError:

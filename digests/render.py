@@ -19,9 +19,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from commands.text import clip, escape, format_value, plural
 from digests.model import Digest, DigestCorrection, DigestFigure, DigestQuote, SeriesPoint
 from digests.summary import series_changes, summary_line
+from storage.text import clip, escape, format_value, plural
 
 MAX_BLOCKS = 50  # Slack's limit for one message
 SECTION_LIMIT = SectionBlock.text_max_length

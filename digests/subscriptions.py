@@ -77,5 +77,10 @@ def get(session: Session, workspace_id: int, subscription_id: int) -> Subscripti
     return found if found is not None and found.workspace_id == workspace_id else None
 
 
+def unsubscribe(session: Session, subscription: Subscription) -> None:
+    session.delete(subscription)
+    session.flush()
+
+
 def active(session: Session) -> list[Subscription]:
     return list(session.scalars(select(Subscription).where(Subscription.paused.is_(False))))

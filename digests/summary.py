@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pandas as pd
 
-from commands.text import format_value, plural
 from digests.model import Digest, DigestFigure, DigestQuote, SeriesPoint
 from storage.partial_date import PartialDate, Precision
+from storage.text import format_value, plural
 
 
 def summary_line(digest: Digest) -> str:

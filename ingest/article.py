@@ -15,6 +15,8 @@ from ingest.fetch import FetchError, FetchSettings, decode, fetch
 # Extraction time grows faster than the text (about 0.8 s at 100,000 characters, 48 s at 1 MB),
 # and a news article is rarely over 50,000; longer text is refused rather than cut short unseen.
 MAX_TEXT_CHARS = 100_000
+# A page or file is refused above this size before it is parsed (a fetched page is capped as it arrives).
+MAX_PAGE_BYTES = FetchSettings().max_bytes
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,10 @@ def read_article(source: str, *, settings: FetchSettings | None = None) -> Artic
     path = Path(source).expanduser()
     if not path.is_file():
         raise FetchError(f"there is no file called {source} (links need to start with http:// or https://)")
+    if path.stat().st_size > MAX_PAGE_BYTES:
+        raise FetchError(
+            f"{path.name} is over {MAX_PAGE_BYTES // (1024 * 1024)} MB; statbot reads articles, not archives"
+        )
     try:
         content = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 import feedparser
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError
+from defusedxml.ElementTree import fromstring as defused_fromstring
 
 from ingest.fetch import FEED_TYPES, FetchError, FetchSettings, fetch
 
@@ -60,8 +64,35 @@ def read_feed(
     )
 
 
+# A declaration anywhere in the bytes, in ASCII-compatible encodings or UTF-16: what the byte scan refuses
+# when expat itself could not read the document (feedparser converts such bodies to UTF-8 and tries again).
+_DECLARATION = re.compile(rb"<!\s*(doctype|entity)", re.IGNORECASE)
+_WIDE_DECLARATION = re.compile("<!\\s*(doctype|entity)", re.IGNORECASE)
+
+
+def refuse_declarations(body: bytes) -> None:
+    """FeedError if the feed declares a DTD or entities: nested entities crash older expat (CVE-2024-8176).
+
+    The bytes are parsed with defusedxml first (no DTD, no entities, no external references); a body that
+    isn't well-formed XML is left to feedparser's forgiving parser, after a byte scan for declarations.
+    """
+    try:
+        defused_fromstring(body, forbid_dtd=True)
+        return
+    except DefusedXmlException:
+        refused = True
+    except (ParseError, ValueError):
+        refused = _DECLARATION.search(body) is not None or any(
+            _WIDE_DECLARATION.search(body.decode(codec, errors="ignore"))
+            for codec in ("utf-16-le", "utf-16-be")
+        )
+    if refused:
+        raise FeedError("that feed declares a DTD or entities, which statbot refuses to read for safety")
+
+
 def parse_feed(body: bytes, *, url: str, content_type: str = "application/xml") -> list[FeedEntry]:
     """Entries with a link, from feed bytes already fetched (feedparser is never given a URL to open)."""
+    refuse_declarations(body)
     parsed = feedparser.parse(
         io.BytesIO(body), response_headers={"content-location": url, "content-type": content_type}
     )

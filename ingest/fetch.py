@@ -25,6 +25,8 @@ from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 import httpx
 from charset_normalizer import from_bytes
 
+from ingest.deadline import transport_until
+
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 FEED_TYPES = frozenset(
     {
@@ -54,7 +56,7 @@ class FetchError(Exception):
 class FetchSettings:
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
-    deadline: float = 30.0  # the whole fetch, redirects included
+    deadline: float = 30.0  # the whole fetch, redirects included, enforced on every socket wait
     max_bytes: int = 5 * 1024 * 1024
     max_redirects: int = 5
     allow_loopback: bool = False  # for tests that serve pages on 127.0.0.1
@@ -100,7 +102,9 @@ def fetch(
         # A client per hop: connections are pooled by address, and a connection opened for one host name
         # (its TLS certificate checked for that name) must not carry a request for another on the same IP.
         # trust_env=False: an environment proxy would connect on our behalf and bypass the address check.
-        with httpx.Client(follow_redirects=False, trust_env=False, verify=settings.verify) as client:
+        # Every socket wait is cut to what is left of the deadline, so a server dripping bytes can't outlast it.
+        transport = transport_until(began + settings.deadline, verify=settings.verify)
+        with httpx.Client(follow_redirects=False, trust_env=False, transport=transport) as client:
             response = _get(client, url, headers, accept, settings, began)
         if isinstance(response, Fetched):
             return _check_type(response, accept)
@@ -116,6 +120,8 @@ def decode(response: Fetched) -> str:
     if declared is not None:
         try:
             codec = _codec(declared)
+            if not codecs.lookup(codec)._is_text_encoding:
+                raise LookupError(codec)
         except LookupError:
             raise FetchError(
                 f"that page says its text is in {declared}, an encoding statbot doesn't know"
@@ -148,7 +154,7 @@ def check_address(host: str, port: int, *, allow_loopback: bool = False, timeout
         infos = lookups.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM).result(timeout)
     except FutureTimeout:
         raise FetchError(f"looking up {host} took longer than {_seconds(timeout)}") from None
-    except (socket.gaierror, UnicodeError):
+    except (socket.gaierror, UnicodeError, ValueError):
         raise FetchError(f"couldn't find the site {host}") from None
     finally:
         lookups.shutdown(wait=False)
@@ -159,12 +165,21 @@ def check_address(host: str, port: int, *, allow_loopback: bool = False, timeout
             ip = ip.ipv4_mapped
         if ip.is_loopback and allow_loopback:
             continue
-        if not ip.is_global or ip.is_multicast or ip.is_reserved:
+        if not ip.is_global or ip.is_multicast or ip.is_reserved or _tunnelled_or_site_local(ip):
             where = host if host == address else f"{host} ({address})"
             raise FetchError(f"statbot doesn't open links to private or internal addresses like {where}")
     if not addresses:
         raise FetchError(f"couldn't find the site {host}")
     return addresses[0]
+
+
+# 6to4 (2002::/16) embeds any IPv4 address, private ones included, and site-local (fec0::/10) is private
+# in practice; Python's is_global has counted both as global, so they are refused by name.
+_REFUSED_V6 = (ipaddress.IPv6Network("2002::/16"), ipaddress.IPv6Network("fec0::/10"))
+
+
+def _tunnelled_or_site_local(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return isinstance(ip, ipaddress.IPv6Address) and any(ip in network for network in _REFUSED_V6)
 
 
 def _get(
@@ -176,10 +191,13 @@ def _get(
     began: float,
 ) -> Fetched | str:
     """One hop: the final response, or the next URL to try when this one redirects."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        raise FetchError("that doesn't look like a web address") from None
     if parts.scheme not in ("http", "https"):
         raise FetchError("statbot only opens http and https links")
-    host = parts.hostname
     if not host:
         raise FetchError("that doesn't look like a web address")
     try:
@@ -209,6 +227,7 @@ def _get(
         if read_timeout == settings.read_timeout
         else f"that link took longer than {_seconds(settings.deadline)} to open"
     )
+    too_long = f"that link took longer than {_seconds(settings.deadline)} to open"
     request = client.build_request(
         "GET",
         pinned,
@@ -220,14 +239,20 @@ def _get(
     )
     try:
         response = client.send(request, stream=True)
-    except httpx.ConnectTimeout:
-        raise FetchError(f"{host} took longer than {_seconds(settings.connect_timeout)} to answer") from None
-    except httpx.TimeoutException:
+    except httpx.TimeoutException as error:
+        if time.monotonic() - began >= settings.deadline:
+            raise FetchError(too_long) from None
+        if isinstance(error, httpx.ConnectTimeout):
+            raise FetchError(f"{host} took longer than {_seconds(settings.connect_timeout)} to answer") from None
         raise FetchError(slow) from None
     except httpx.ConnectError as error:
         if "CERTIFICATE" in str(error).upper() or "SSL" in str(error).upper():
             raise FetchError(f"{host}'s security certificate couldn't be checked") from None
         raise FetchError(f"couldn't connect to {host}") from None
+    except httpx.RemoteProtocolError as error:
+        if "location header" in str(error).casefold():  # httpx reads a redirect's target as it arrives
+            raise FetchError("that link redirects to an address that isn't valid") from None
+        raise FetchError(f"{host} didn't give a proper web response") from None
     except httpx.HTTPError:
         raise FetchError(f"{host} didn't give a proper web response") from None
     try:
@@ -235,7 +260,10 @@ def _get(
             location = response.headers.get("Location")
             if not location:
                 raise FetchError(f"that link gave {_status(response.status_code)} without saying where to")
-            return str(urljoin(url, location))
+            try:
+                return str(urljoin(url, location.strip()))
+            except ValueError:  # "http://[::1" and the like: urljoin refuses what it can't split
+                raise FetchError("that link redirects to an address that isn't valid") from None
         if response.status_code == 304:
             return _response(url, response, b"")
         if not 200 <= response.status_code < 300:
@@ -285,6 +313,8 @@ def _read_capped(response: httpx.Response, settings: FetchSettings, began: float
     except zlib.error:
         raise FetchError("that page's compressed data is damaged") from None
     except httpx.TimeoutException:
+        if time.monotonic() - began >= settings.deadline:
+            raise FetchError(f"that page took longer than {_seconds(settings.deadline)} to download") from None
         raise FetchError(slow) from None
     except httpx.HTTPError:
         raise FetchError("the connection broke while reading that page") from None

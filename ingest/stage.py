@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -9,9 +10,13 @@ from sqlalchemy.orm import Session
 
 from ingest.article import Article
 from ingest.extract import Extraction, FigureCandidate, QuoteCandidate
-from storage import library, search
+from intake.cleaning import Invalid, clean_text
+from intake.validate import LIMITS, MULTILINE
+from storage import search, write
 from storage.models import Quote, Source, Statistic, Status
 from storage.partial_date import PartialDate
+
+log = logging.getLogger("statbot.ingest")
 
 # The share of a candidate's words for what was counted that a stored figure's must share to be the same.
 SAME_MEASURE = 0.5
@@ -37,22 +42,56 @@ def _date(text: str | None) -> PartialDate | None:
         return None  # a date we cannot read is left for the reviewer, not guessed
 
 
-def article_source(session: Session, workspace_id: int, article: Article, producers: set[str]) -> Source:
-    """The article as a source; it cites its producer when the article names exactly one."""
-    producer = None
-    if len(producers) == 1:
-        (name,) = producers
-        if name != article.publisher:
-            producer = library.source(session, workspace_id, publisher=name)
-    return library.source(
-        session,
-        workspace_id,
-        title=article.title or "",
-        publisher=article.publisher or "",
+def checked(text: str | None, field: str) -> str:
+    """The text as a form or an import would accept it, else blank: a page's title or a sentence goes
+    through the same checks as typed text (no formulas, Slack mentions or control characters)."""
+    if not text:
+        return ""
+    try:
+        return clean_text(text, limit=LIMITS[field], multiline=field in MULTILINE)
+    except Invalid as problem:
+        log.warning("left %s blank: it %s", field, problem)
+        return ""
+
+
+def article_spec(article: Article) -> write.SourceSpec:
+    return write.SourceSpec(
+        title=checked(article.title, "source_title"),
+        publisher=checked(article.publisher, "source_publisher"),
         url=article.url or "",
         published=_date(article.published),
-        cites=producer,
+    )  # fmt: skip
+
+
+def article_source(session: Session, workspace_id: int, article: Article) -> Source:
+    """The article as a source: the one already stored under its link (as stored) or a new one."""
+    (found,) = write.sources(session, workspace_id, [article_spec(article)], on_conflict="use_stored")
+    return found
+
+
+def _same_from_source(
+    session: Session, workspace_id: int, candidate: FigureCandidate, source: Source
+) -> Statistic | None:
+    """The stored figure from this source with the same measure, unit, period and place (any value)."""
+    start, end = _date(candidate.period_start), _date(candidate.period_end)
+    days = (start.day if start else None, end.day if end else None)
+    wanted = write.figure_key(
+        candidate.measure or "", candidate.unit, *days, candidate.geography or "", source.id
     )
+    for stored in session.scalars(
+        select(Statistic).where(Statistic.workspace_id == workspace_id, Statistic.source_id == source.id)
+    ):
+        key = write.figure_key(
+            stored.measure,
+            stored.unit,
+            stored.period_start,
+            stored.period_end,
+            stored.geography,
+            stored.source_id,
+        )
+        if key == wanted:
+            return stored
+    return None
 
 
 def _words(text: str) -> set[str]:
@@ -104,62 +143,68 @@ def stage(
     *,
     submitted_by: str,
 ) -> Staged:
-    """Store each new candidate as a pending item; the caller commits (all of it, or nothing)."""
-    producers = {f.producer for f in extraction.figures if f.producer}
-    source = article_source(session, workspace_id, article, producers)
+    """Store each new candidate as a pending item; the caller commits (all of it, or nothing).
+
+    Each figure keeps the producer the article names for it: two figures from one article produced by
+    different bodies are credited to each, not to the article's first producer."""
+    spec = article_spec(article)
+    source = article_source(session, workspace_id, article)
     staged = Staged(source=source)
+    new: list[write.New] = []
     for figure in extraction.figures:
         existing = same_figure(session, workspace_id, figure)
         if existing is None and figure.measure:
             # The same measure, period and place from this article, stored with another value (the
             # article was corrected, say): a conflict for a person to see, never a silent no-op.
-            existing = library.existing_statistic(
-                session, workspace_id, measure=figure.measure, unit=figure.unit,
-                period_start=_date(figure.period_start), period_end=_date(figure.period_end),
-                geography=figure.geography or "", source=source,
-            )  # fmt: skip
+            existing = _same_from_source(session, workspace_id, figure, source)
         if existing is not None:
             staged.duplicate_figures.append((figure, existing))
             continue
-        staged.figures.append(
-            library.statistic(
-                session,
-                workspace_id,
-                value=figure.value,
-                unit=figure.unit,
-                value_text=figure.value_text,
-                measure=figure.measure or "",
-                period_start=_date(figure.period_start),
-                period_end=_date(figure.period_end),
-                geography=figure.geography or "",
-                evidence=figure.evidence,
-                notes=f"Produced by {figure.producer} (as the article says)." if figure.producer else "",
-                source=source,
-                status=Status.PENDING,
-                created_by=submitted_by,
+        producer = None
+        producer_name = checked(figure.producer, "producer")
+        if producer_name and figure.producer != article.publisher:
+            producer = write.SourceSpec(publisher=producer_name)
+        new.append(
+            write.NewFigure(
+                value=figure.value, unit=figure.unit, value_text=figure.value_text,
+                measure=checked(figure.measure, "measure"),
+                period_start=_date(figure.period_start), period_end=_date(figure.period_end),
+                geography=checked(figure.geography, "geography"), evidence=checked(figure.evidence, "evidence"),
+                notes=f"Produced by {producer_name} (as the article says)." if producer_name else "",
+                source=spec, producer=producer,
             )
-        )
+        )  # fmt: skip
     for quote in extraction.quotes:
+        if not checked(quote.text, "text"):
+            continue  # nothing a reviewer could approve: the words themselves fail the checks
         existing_quote = same_quote(session, workspace_id, quote)
         if existing_quote is not None:
             staged.duplicate_quotes.append((quote, existing_quote))
             continue
-        reporter = source
-        if quote.reported_by and quote.reported_by != article.publisher:
-            reporter = library.source(session, workspace_id, publisher=quote.reported_by)
-        staged.quotes.append(
-            library.quote(
-                session,
-                workspace_id,
-                text=quote.text,
-                speaker=quote.speaker or "",
-                speaker_role=quote.speaker_role or "",
-                speaker_org=quote.speaker_org or "",
-                context=quote.evidence,
-                source=reporter,
-                via=source if reporter is not source else None,
-                status=Status.PENDING,
-                created_by=submitted_by,
+        reporter = spec
+        reported_by = checked(quote.reported_by, "source_publisher")
+        if reported_by and quote.reported_by != article.publisher:
+            reporter = write.SourceSpec(publisher=reported_by)
+        new.append(
+            write.NewQuote(
+                text=checked(quote.text, "text"), speaker=checked(quote.speaker, "speaker"),
+                speaker_role=checked(quote.speaker_role, "speaker_role"),
+                speaker_org=checked(quote.speaker_org, "speaker_org"), context=checked(quote.evidence, "evidence"),
+                source=reporter, via=spec if reporter is not spec else None,
             )
-        )
+        )  # fmt: skip
+    outcome = write.add(
+        session,
+        workspace_id,
+        new,
+        actor=submitted_by,
+        status=Status.PENDING,
+        on_conflict="use_stored",
+        keep=True,
+    )
+    for written in outcome.written:
+        if written.kind == "statistic":
+            staged.figures.append(session.get_one(Statistic, written.id))
+        else:
+            staged.quotes.append(session.get_one(Quote, written.id))
     return staged

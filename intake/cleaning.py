@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 
 class Invalid(ValueError):
@@ -26,6 +27,8 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+# A spreadsheet repeats the same publishers, places, dates and units row after row: each is checked once.
+@lru_cache(maxsize=16_384)
 def clean_text(text: str, *, limit: int, multiline: bool = False) -> str:
     """The text trimmed and checked; single-line fields also have runs of whitespace made one space."""
     if not text.isascii():  # most cells are plain ASCII, and a spreadsheet can have a million of them

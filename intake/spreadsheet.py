@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import io
+import csv
+import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
+from intake import limits
 from intake.columns import Kind, all_columns, match_header
 from intake.errors import RowError, SheetError
+from intake.formulas import guard, unguard
 from intake.sniff import decode_text, detect_format
 from intake.validate import FigureInput, QuoteInput, natural_key, to_raw, validate_figure, validate_quote
 from intake.xlsx_cells import CellProblems, Grid, read_workbook
@@ -22,7 +26,9 @@ __all__ = [
     "RowError",
     "Sheet",
     "SheetError",
+    "SheetStream",
     "read_sheet",
+    "stream_sheet",
     "to_frame",
     "write_bad_rows",
     "write_sheet",
@@ -66,21 +72,106 @@ def read_sheet(
     - Row numbers are those a person sees: the header is row 1. Blank rows are skipped, not reported.
     - A column named `error` is ignored, so a fixed `.rejected.csv` can be imported as it is.
     """
+    stream = stream_sheet(path, kind, on_progress, today=today)
+    good = list(stream.rows())
+    return Sheet(rows=good, errors=stream.errors, bad=stream.bad)
+
+
+class SheetStream:
+    """A sheet read and checked as it is consumed: `rows()` yields each good (row number, item) in turn, and
+    once it is exhausted `errors` and `bad` hold every problem. A CSV is read a chunk at a time, so an
+    import that writes rows as they come holds one chunk of the file's rows, not all of them."""
+
+    def __init__(
+        self, chunks: Iterator[Grid], header: list[str], names: list[str | None], problems: CellProblems,
+        kind: Kind, total: int, on_progress: Progress | None, today: date | None, source_name: str,
+    ) -> None:  # fmt: skip
+        self._chunks = chunks
+        self._header = header
+        self._names = names
+        self._problems = problems
+        self._kind = kind
+        self.total = total
+        self._on_progress = on_progress
+        self._today = today
+        self._source_name = source_name
+        self.errors: list[RowError] = []
+        self.bad: list[BadRow] = []
+        # What each good row was, by a 128-bit digest of its natural key: enough to name a later duplicate
+        # (the row, its value, and whether it is the same exactly) without keeping the rows themselves.
+        self._first_seen: dict[bytes, tuple[int, Decimal | None, int]] = {}
+
+    def rows(self) -> Iterator[tuple[int, Item]]:
+        validate = validate_figure if self._kind == "figures" else validate_quote
+        columns = [(index, name) for index, name in enumerate(self._names) if name]
+        index = 0  # the data row's index in the whole sheet (the header is 0)
+        any_rows = False
+        for chunk in self._chunks:
+            _check_unnamed_columns(self._header, self._names, [self._header, *chunk])
+            for cells in chunk:
+                index += 1
+                if self._on_progress and index % PROGRESS_EVERY == 0:
+                    self._on_progress(index, self.total)
+                if not any(cells):
+                    continue
+                any_rows = True
+                row_number = index + 1
+                values = {name: cells[i] if i < len(cells) else "" for i, name in columns}
+                row_errors = [
+                    RowError(row_number, name, f"{name} {self._problems[(index, i)]}")
+                    for i, name in columns
+                    if (index, i) in self._problems
+                ]
+                broken = {error.column for error in row_errors}
+                result = validate(values, today=self._today)
+                if isinstance(result, list):
+                    # A refused cell reads as empty, so drop what that alone causes ("source_date is missing").
+                    row_errors += [
+                        RowError(row_number, e.field, e.message)
+                        for e in result
+                        if not _caused_by(e.field, e.message, broken)
+                    ]
+                elif not row_errors:
+                    key = hashlib.blake2b(repr(natural_key(result)).encode(), digest_size=16).digest()
+                    value = result.value if isinstance(result, FigureInput) else None
+                    if key in self._first_seen:
+                        row_errors.append(_duplicate(row_number, result, *self._first_seen[key]))
+                    else:
+                        self._first_seen[key] = (row_number, value, hash(result))
+                        yield row_number, result
+                if row_errors:
+                    self.errors += row_errors
+                    self.bad.append(BadRow(row_number, values, tuple(row_errors)))
+        if not any_rows:
+            raise SheetError(
+                f"no rows: {self._source_name} has the column names but no {self._kind} under them"
+            )
+        if self._on_progress:
+            self._on_progress(self.total, self.total)
+
+
+def stream_sheet(
+    path: Path, kind: Kind, on_progress: Progress | None = None, *, today: date | None = None
+) -> SheetStream:
+    """The sheet ready to be read row by row (see SheetStream); SheetError now if its header is unusable,
+    and while reading if the file turns out unusable further down."""
     if kind not in ("figures", "quotes"):
         raise ValueError(f"kind must be 'figures' or 'quotes', not {kind!r}")
-    grid, problems = _read_grid(path, kind)
-    while grid and not any(grid[-1]):
-        grid.pop()
-    if not grid:
-        raise SheetError(f"{path.name} is empty")
-    if not any(grid[0]):
+    if detect_format(path) == "xlsx":
+        grid, problems = read_workbook(path, kind)
+        grid = [[unguard(cell.strip()) for cell in row] for row in grid]
+        while grid and not any(grid[-1]):
+            grid.pop()
+        if not grid:
+            raise SheetError(f"{path.name} is empty")
+        header, chunks, total = grid[0], iter([grid[1:]]), len(grid) - 1
+    else:
+        problems = {}
+        header, chunks, total = _read_csv_chunks(path)
+    if not any(header):
         raise SheetError("row 1 must be the header row (the column names), but it is blank")
-    header = grid[0]
     names = match_header(header, kind)
-    _check_unnamed_columns(header, names, grid)
-    if not any(any(row) for row in grid[1:]):
-        raise SheetError(f"no rows: {path.name} has the column names but no {kind} under them")
-    return _validate_rows(grid, names, problems, kind, on_progress, today)
+    return SheetStream(chunks, header, names, problems, kind, total, on_progress, today, path.name)
 
 
 def write_bad_rows(sheet_path: Path, bad: Sequence[BadRow]) -> Path:
@@ -88,9 +179,10 @@ def write_bad_rows(sheet_path: Path, bad: Sequence[BadRow]) -> Path:
     out = sheet_path.with_name(f"{sheet_path.stem}.rejected.csv")
     columns = list(bad[0].values) if bad else []
     records = [
-        {**row.values, "error": f"row {row.row}: " + "; ".join(error.message for error in row.errors)}
+        {**{name: guard(text) for name, text in row.values.items()},
+         "error": f"row {row.row}: " + "; ".join(error.message for error in row.errors)}
         for row in bad
-    ]
+    ]  # fmt: skip
     pd.DataFrame(records, columns=[*columns, "error"], dtype=str).to_csv(
         out, index=False, encoding="utf-8-sig", lineterminator="\n"
     )
@@ -98,9 +190,17 @@ def write_bad_rows(sheet_path: Path, bad: Sequence[BadRow]) -> Path:
 
 
 def to_frame(items: Sequence[Item], kind: Kind | None = None) -> pd.DataFrame:
-    """Items as text in exactly the import columns (so the frame can be written and read back)."""
+    """Items as text in exactly the import columns (so the frame can be written and read back).
+
+    Text that a spreadsheet would run as a formula gets the export's apostrophe (intake.formulas);
+    `value` is a number, so -12 stays -12.
+    """
     kind = kind or _kind_of(items)
-    return pd.DataFrame([to_raw(item) for item in items], columns=list(all_columns(kind)), dtype=str)
+    rows = [
+        {name: text if name == "value" else guard(text) for name, text in to_raw(item).items()}
+        for item in items
+    ]
+    return pd.DataFrame(rows, columns=list(all_columns(kind)), dtype=str)
 
 
 def write_sheet(items: Sequence[Item], path: Path, kind: Kind | None = None) -> Path:
@@ -118,6 +218,8 @@ def write_sheet(items: Sequence[Item], path: Path, kind: Kind | None = None) -> 
             for column in sheet.iter_cols(min_row=1, max_row=max(sheet.max_row, 1000)):
                 for cell in column:
                     cell.number_format = "@"
+                    if cell.data_type == "f":  # openpyxl makes any text starting "=" a formula
+                        cell.data_type = "s"
     else:
         raise ValueError(f"can only write .csv or .xlsx, not {path.suffix or 'no extension'}")
     return path
@@ -129,28 +231,68 @@ def _kind_of(items: Sequence[Item]) -> Kind:
     return "quotes" if isinstance(items[0], QuoteInput) else "figures"
 
 
-def _read_grid(path: Path, kind: Kind) -> tuple[Grid, CellProblems]:
-    if detect_format(path) == "xlsx":
-        grid, problems = read_workbook(path, kind)
-    else:
-        grid, problems = _read_csv(path), {}
-    return [[cell.strip() for cell in row] for row in grid], problems
-
-
-def _read_csv(path: Path) -> Grid:
-    text = decode_text(path.read_bytes(), path.name)
-    first_line = text.split("\n", 1)[0]
+def _read_csv_chunks(path: Path) -> tuple[list[str], Iterator[Grid], int]:
+    """The header, the data rows a chunk at a time (cells trimmed), and how many lines there are."""
+    data = path.read_bytes()
+    decode_text(data, path.name)  # refuses anything but UTF-8 before a row is read
+    first_line = data.split(b"\n", 1)[0].decode("utf-8-sig")
     separator = max((",", ";", "\t"), key=first_line.count)
+    total = max(data.count(b"\n") - (1 if data.endswith(b"\n") else 0), 0)
+    del data  # pandas reads the file itself, a chunk at a time
+    _check_csv_limits(path, separator)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=separator, header=None, dtype=str, keep_default_na=False,
-            na_filter=False, skip_blank_lines=False, engine="c",
+        reader = pd.read_csv(
+            path, sep=separator, header=None, dtype=str, keep_default_na=False, na_filter=False,
+            skip_blank_lines=False, engine="c", chunksize=PROGRESS_EVERY, encoding="utf-8-sig",
         )  # fmt: skip
+        first = next(iter(reader), None)
     except pd.errors.EmptyDataError:
         raise SheetError(f"{path.name} is empty") from None
     except pd.errors.ParserError as error:
         raise SheetError(_explain_parser_error(str(error), separator)) from None
-    return frame.fillna("").to_numpy(dtype=object).tolist()
+    if first is None:
+        raise SheetError(f"{path.name} is empty")
+    head = _grid(first)
+    if not any(any(row) for row in head):
+        raise SheetError(f"{path.name} is empty")
+
+    def chunks() -> Iterator[Grid]:
+        yield head[1:]
+        try:
+            for frame in reader:
+                yield _grid(frame)
+        except pd.errors.ParserError as error:
+            raise SheetError(_explain_parser_error(str(error), separator)) from None
+
+    return head[0], chunks(), total
+
+
+def _grid(frame: pd.DataFrame) -> Grid:
+    # The apostrophe an export put before formula-like text comes off (intake.formulas), nothing else.
+    return [
+        [unguard(cell.strip()) for cell in row] for row in frame.fillna("").to_numpy(dtype=object).tolist()
+    ]
+
+
+def _check_csv_limits(path: Path, separator: str) -> None:
+    """Rows, columns and cell sizes checked in one streaming pass before pandas builds anything.
+
+    A million-column header would have pandas allocate gigabytes before saying anything; the csv module
+    reads a row at a time, and its own field limit (128 KB) stops a cell that never ends.
+    """
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as lines:
+            for number, row in enumerate(csv.reader(lines, delimiter=separator)):
+                if number > limits.MAX_ROWS:
+                    raise limits.too_many_rows()
+                if len(row) > limits.MAX_COLUMNS:
+                    raise limits.too_many_columns(f"line {number + 1}")
+                if any(len(cell) > limits.MAX_CELL_CHARACTERS for cell in row):
+                    raise limits.cell_too_long(f"a cell on line {number + 1}")
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise limits.cell_too_long("a cell") from None
+        # Anything else the csv module dislikes is left to pandas, whose messages are explained below.
 
 
 def _explain_parser_error(message: str, separator: str) -> str:
@@ -187,68 +329,20 @@ def _letter(index: int) -> str:
     return letters
 
 
-def _validate_rows(
-    grid: Grid, names: list[str | None], problems: CellProblems, kind: Kind,
-    on_progress: Progress | None, today: date | None,
-) -> Sheet:  # fmt: skip
-    validate = validate_figure if kind == "figures" else validate_quote
-    columns = [(index, name) for index, name in enumerate(names) if name]
-    total = len(grid) - 1
-    good: list[tuple[int, Item]] = []
-    errors: list[RowError] = []
-    bad: list[BadRow] = []
-    first_seen: dict[tuple[str, ...], tuple[int, Item]] = {}
-    for index in range(1, len(grid)):
-        cells = grid[index]
-        if on_progress and index % PROGRESS_EVERY == 0:
-            on_progress(index, total)
-        if not any(cells):
-            continue
-        row_number = index + 1
-        values = {name: cells[i] if i < len(cells) else "" for i, name in columns}
-        row_errors = [
-            RowError(row_number, name, f"{name} {problems[(index, i)]}")
-            for i, name in columns
-            if (index, i) in problems
-        ]
-        broken = {error.column for error in row_errors}
-        result = validate(values, today=today)
-        if isinstance(result, list):
-            # A refused cell reads as empty, so drop what that alone causes: "source_date is missing",
-            # or "source_url or source_date is needed" (which names the refused column).
-            row_errors += [
-                RowError(row_number, e.field, e.message)
-                for e in result
-                if not _caused_by(e.field, e.message, broken)
-            ]
-        elif not row_errors:
-            key = natural_key(result)
-            if key in first_seen:
-                row_errors.append(_duplicate(row_number, result, *first_seen[key]))
-            else:
-                first_seen[key] = (row_number, result)
-                good.append((row_number, result))
-        if row_errors:
-            errors += row_errors
-            bad.append(BadRow(row_number, values, tuple(row_errors)))
-    if on_progress:
-        on_progress(total, total)
-    return Sheet(rows=good, errors=errors, bad=bad)
-
-
 def _caused_by(field: str, message: str, broken: set[str]) -> bool:
     return field in broken or any(re.search(rf"\b{name}\b", message) for name in broken)
 
 
-def _duplicate(row_number: int, item: Item, first_row: int, first: Item) -> RowError:
+def _duplicate(
+    row_number: int, item: Item, first_row: int, first_value: Decimal | None, first_hash: int
+) -> RowError:
     """Same natural key as an earlier row: say which, and whether the figure itself differs."""
     if isinstance(item, QuoteInput):
         return RowError(row_number, "text", f"text repeats the quote by the same speaker in row {first_row}")
-    if item == first:
+    if hash(item) == first_hash and item.value == first_value:
         return RowError(row_number, "measure", f"measure repeats row {first_row} exactly")
-    assert isinstance(first, FigureInput)
-    differs = "value" if item.value != first.value else "details"
-    what = f"value {first.value:f} there and {item.value:f} here" if differs == "value" else "other details"
+    differs = "value" if item.value != first_value else "details"
+    what = f"value {first_value:f} there and {item.value:f} here" if differs == "value" else "other details"
     return RowError(
         row_number,
         "measure",

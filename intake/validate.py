@@ -10,7 +10,6 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
-from commands.text import UNITS
 from intake.cleaning import Invalid, clean_text
 from intake.columns import FIGURE_COLUMNS, FIGURE_OPTIONAL_COLUMNS, QUOTE_COLUMNS, suggest
 from intake.dates import parse_date
@@ -18,6 +17,7 @@ from intake.errors import FieldError
 from intake.numbers import UNIT_WORDS, parse_value
 from intake.urls import check_url, url_key
 from storage.partial_date import PartialDate
+from storage.text import UNITS
 
 __all__ = [
     "FieldError",
@@ -89,10 +89,10 @@ def validate_figure(raw: Mapping[str, str], *, today: date | None = None) -> Fig
     """A FigureInput, or every problem found (not just the first), each naming its field.
 
     Required, because a figure nobody can trace is worse than none in front of an MP: `value`, `unit`,
-    `measure` (what the number counts), and a source someone else can find: `source_title` or
-    `source_publisher` (who said it) plus `source_url` or `source_date` (where or when to look). A
-    publisher with a date ("The Independent", 2021-03) is findable without an address. Everything
-    else is optional, but whatever is filled in must be valid.
+    `measure` (what the number counts), and who said it: `source_title` or `source_publisher`. A link
+    or a date (`source_url`, `source_date`) lets others find it and is shown as missing when absent;
+    a publisher with a date ("The Independent", 2021-03) is a different source from the undated one.
+    Everything else is optional, but whatever is filled in must be valid.
 
     Values: "52%" is 52 when unit is percent; "9,477" and "1 234" are read as thousands; "9.477" for a
     count is refused as a European thousands separator; words, ranges, "1.2m" and "1e6" are refused
@@ -144,7 +144,7 @@ def validate_figure(raw: Mapping[str, str], *, today: date | None = None) -> Fig
 def validate_quote(raw: Mapping[str, str], *, today: date | None = None) -> QuoteInput | list[FieldError]:
     """A QuoteInput, or every problem found, each naming its field.
 
-    Required: `text`, `speaker`, `source_title` or `source_publisher`, and `source_url` or `said_on`.
+    Required: `text`, `speaker`, and `source_title` or `source_publisher`.
     """
     read = _Reader(raw, QUOTE_COLUMNS)
     text = read.text("text", required=True)
@@ -225,7 +225,9 @@ class _Source:
 
 
 def _source(read: _Reader, date_field: str, today: date) -> _Source:
-    """The source fields, requiring who (title or publisher) and where or when (url or date)."""
+    """The source fields, requiring who (title or publisher). A link or a date is not required: a source
+    known only by its publisher and title (the sample's "The Independent", whose article gives neither)
+    is stored as it is and answered with "no link recorded" and "date not given", never an invented one."""
     found = _Source(
         title=read.text("source_title"),
         publisher=read.text("source_publisher"),
@@ -237,8 +239,6 @@ def _source(read: _Reader, date_field: str, today: date) -> _Source:
             "source_title",
             "source_title or source_publisher is needed: say who published it or what the source is called",
         )
-    if not (found.url or found.dated or read.failed("source_url", date_field)):
-        read.fail("source_url", f"source_url or {date_field} is needed so others can find the source")
     return found
 
 

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import re
+import zipfile
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import openpyxl
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError
+from openpyxl.cell.read_only import ReadOnlyCell
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import WorkSheetParser
 
+from intake import limits
 from intake.cleaning import Invalid
 from intake.columns import Kind
 from intake.errors import SheetError
 
 Grid = list[list[str]]
+_T = TypeVar("_T")
 CellProblems = dict[tuple[int, int], str]  # (row index, column index) in the grid -> message
 
 
@@ -24,6 +33,10 @@ def read_workbook(path: Path, kind: Kind) -> tuple[Grid, CellProblems]:
     pandas' read_excel hands back stored values without their number formats, so a cell showing 52% arrives
     as 0.52 and "Sep-20" as a full date; openpyxl gives us the format, which decides what the person meant.
     """
+    _check_unpacked_size(path)
+    if not openpyxl.DEFUSEDXML:
+        # Without defusedxml openpyxl parses sheets with plain expat, entities and all (CVE-2024-8176).
+        raise SheetError("statbot can't read Excel files safely here (defusedxml is missing); send a CSV")
     # openpyxl refuses a path not ending .xlsx; a handle lets a workbook renamed .csv be read too.
     with path.open("rb") as handle:
         try:
@@ -32,6 +45,9 @@ def read_workbook(path: Path, kind: Kind) -> tuple[Grid, CellProblems]:
             raise SheetError(f"{path.name} is a damaged Excel file ({type(error).__name__})") from None
         try:
             return _read_cells(book, kind)
+        except (DefusedXmlException, ParseError, ValueError, KeyError) as error:
+            # DTDs and entities (refused by defusedxml) or XML broken partway through a sheet
+            raise SheetError(f"{path.name} is a damaged Excel file ({type(error).__name__})") from None
         finally:
             book.close()
 
@@ -41,21 +57,69 @@ def _read_cells(book: openpyxl.Workbook, kind: Kind) -> tuple[Grid, CellProblems
     if not book.worksheets:
         raise SheetError("the workbook has no worksheets")
     sheet = book[names[kind]] if kind in names else book.worksheets[0]
-    if hasattr(sheet, "reset_dimensions"):
-        # Some tools write a wrong "used range"; trusting it in read-only mode would drop rows silently.
-        sheet.reset_dimensions()
+    if not isinstance(sheet, ReadOnlyWorksheet):
+        raise SheetError("that workbook's first sheet is a chart, not a table of cells")
     grid: Grid = []
     problems: CellProblems = {}
-    for row_index, row in enumerate(sheet.iter_rows()):
+    for row_number, cells in _stored_rows(book, sheet):
+        if row_number > limits.MAX_ROWS + 1:
+            raise limits.too_many_rows()
         texts: list[str] = []
-        for column_index, cell in enumerate(row):
+        row_index = row_number - 1
+        for stored in cells:
+            column_index = stored["column"] - 1
+            if column_index >= limits.MAX_COLUMNS:
+                raise limits.too_many_columns("the sheet")
+            cell = ReadOnlyCell(sheet, **stored)
             try:
-                texts.append(cell_text(cell.value, cell.number_format))
+                text = cell_text(cell.value, cell.number_format)
             except Invalid as problem:
                 problems[(row_index, column_index)] = str(problem)
-                texts.append("")
-        grid.append(texts)
+                text = ""
+            if len(text) > limits.MAX_CELL_CHARACTERS:
+                raise limits.cell_too_long(f"cell {cell.coordinate}")
+            _put(texts, column_index, text, str)
+        _put(grid, row_index, texts, list)
     return grid, problems
+
+
+def _put(cells: list[_T], index: int, value: _T, blank: Callable[[], _T]) -> None:
+    """`value` at `index`, blanks before it: rows and cells are stored sparse, and not always in order."""
+    if index >= len(cells):
+        cells.extend(blank() for _ in range(index - len(cells)))
+        cells.append(value)
+    else:
+        cells[index] = value
+
+
+def _stored_rows(book: Any, sheet: ReadOnlyWorksheet) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """The rows the sheet stores, each with its cells that hold a value, as (row number, cells).
+
+    openpyxl's iter_rows fills every gap with empty rows and cells: one cell at row 10,000,000 means ten
+    million rows made, and a wrong "used range" written by some tools drops rows. Its parser gives only
+    what is stored, so the limits are checked as each row arrives. (The parser is openpyxl's own,
+    from a private module; pyproject pins openpyxl below 3.2 and tests/test_intake_limits.py covers it.)
+    """
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source, sheet._shared_strings, data_only=True, epoch=book.epoch,
+            date_formats=book._date_formats, timedelta_formats=book._timedelta_formats,
+        )  # fmt: skip
+        for row_number, cells in parser.parse():
+            kept = [cell for cell in cells if cell["value"] is not None]
+            if kept:
+                yield row_number, kept
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """A zip says how big each part is, and reading stops there (the CRC check fails past it)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            size = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        raise SheetError(f"{path.name} is a damaged zip or Excel file") from None
+    if size > limits.MAX_UNPACKED_BYTES:
+        raise limits.too_big_unpacked(path.name, size)
 
 
 def cell_text(value: Any, number_format: str | None) -> str:

@@ -2,46 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from storage.models import AuditEntry, Quote, Statistic
+from storage.models import Quote, Statistic
 
 Item = Statistic | Quote
 
 
+QUOTE_FIELDS = ("text", "speaker", "speaker_role", "speaker_org", "said_on")
+FIGURE_FIELDS = (
+    "value", "unit", "measure", "period_start", "period_end", "geography", "evidence", "superseded_by_id",
+    "expected_update_months", "producer_id",
+)  # fmt: skip
+
+
+def values(kind: str, fields: Mapping[str, Any], topics: list[str], entities: list[str]) -> dict[str, Any]:
+    """An item's fields (a row's columns) as the plain JSON values the audit log keeps."""
+    own = QUOTE_FIELDS if kind == "quote" else FIGURE_FIELDS
+    return {
+        **{name: _json(fields.get(name)) for name in own},
+        "status": fields["status"],
+        "status_reason": fields["status_reason"],
+        "source_id": fields["source_id"],
+        "topics": sorted(topics),
+        "entities": sorted(entities),
+        "published_at": _json(fields["published_at"]),
+    }
+
+
 def snapshot(item: Item) -> dict[str, Any]:
     """The item as plain JSON values: what the audit log keeps before and after a change."""
-    common = {
-        "status": item.status,
-        "status_reason": item.status_reason,
-        "source_id": item.source_id,
-        "topics": sorted(topic.name for topic in item.topics),
-        "entities": sorted(entity.name for entity in item.entities),
-        "published_at": _json(item.published_at),
-    }
-    if isinstance(item, Quote):
-        return {
-            "text": item.text,
-            "speaker": item.speaker,
-            "speaker_role": item.speaker_role,
-            "speaker_org": item.speaker_org,
-            "said_on": _json(item.said_on),
-            **common,
-        }
-    return {
-        "value": _json(item.value),
-        "unit": item.unit,
-        "measure": item.measure,
-        "period_start": _json(item.period_start),
-        "period_end": _json(item.period_end),
-        "geography": item.geography,
-        "evidence": item.evidence,
-        "superseded_by_id": item.superseded_by_id,
-        "expected_update_months": item.expected_update_months,
-        **common,
-    }
+    kind = "quote" if isinstance(item, Quote) else "statistic"
+    names = (
+        *(QUOTE_FIELDS if kind == "quote" else FIGURE_FIELDS),
+        "status",
+        "status_reason",
+        "source_id",
+        "published_at",
+    )
+    return values(
+        kind, {name: getattr(item, name) for name in names}, [t.name for t in item.topics],
+        [e.name for e in item.entities],
+    )  # fmt: skip
 
 
 def _json(value: Any) -> Any:
@@ -50,16 +55,3 @@ def _json(value: Any) -> Any:
     if isinstance(value, date | datetime):
         return value.isoformat()
     return value
-
-
-def entry(item: Item, action: str, actor: str, before: dict[str, Any] | None, now: datetime) -> AuditEntry:
-    return AuditEntry(
-        workspace_id=item.workspace_id,
-        item_kind="quote" if isinstance(item, Quote) else "statistic",
-        item_id=item.id,
-        action=action,
-        actor=actor,
-        at=now,
-        before=before,
-        after=snapshot(item),
-    )

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.validate import FigureInput, QuoteInput
-from storage import audit, library, search
-from storage.models import AuditEntry, Entity, Quote, Source, Statistic, Status, Topic, utcnow
+from storage import search, write
+from storage.models import AuditEntry, Quote, Statistic, Status, utcnow
 
 Item = Statistic | Quote
 CLI_ACTOR = "cli"
@@ -32,54 +32,14 @@ def missing(item: Item) -> list[str]:
     return ["what was counted"] if not item.measure.strip() else []
 
 
-@dataclass
-class Lookups:
-    """What a big import has met already, so it asks the database once for each, and its unlogged new items.
-
-    With `batch`, new items are not flushed, indexed and logged one by one: `log_batch` does that for
-    all of them at once (a flush of hundreds of rows is one round trip, not hundreds).
-    """
-
-    sources: dict[tuple[Any, ...], Source] = field(default_factory=dict)
-    entities: dict[str, Entity] = field(default_factory=dict)
-    topics: dict[str, Topic] = field(default_factory=dict)
-    figure_keys: dict[tuple[Any, ...], int | Statistic] | None = None
-    batch: list[Item] | None = None
-
-
-def stored_figure_keys(session: Session, workspace_id: int) -> dict[tuple[Any, ...], int | Statistic]:
-    """Every stored figure's `library.figure_key`, with its id: one query instead of one a row."""
-    rows = session.execute(
-        select(
-            Statistic.id, Statistic.measure, Statistic.unit, Statistic.period_start, Statistic.period_end,
-            Statistic.geography, Statistic.source_id,
-        ).where(Statistic.workspace_id == workspace_id)
-    )  # fmt: skip
-    return {library.figure_key(*row[1:]): row[0] for row in rows}
-
-
-def log_batch(session: Session, lookups: Lookups, actor: str, now: datetime) -> None:
-    """Give each new item of the batch its id, search document and "create" audit entry."""
-    if not lookups.batch:
-        return
-    session.flush()
-    for item in lookups.batch:
-        session.add(search.new_document(item))
-        session.add(audit.entry(item, "create", actor, None, now))
-    lookups.batch.clear()
-
-
 def kind_of(item: Item) -> search.Kind:
     return "statistic" if isinstance(item, Statistic) else "quote"
 
 
 def _record(
-    session: Session, item: Item, action: str, actor: str, before: dict[str, Any] | None, now: datetime
+    session: Session, item: Item, action: str, actor: str, now: datetime, **changed: Any
 ) -> AuditEntry:
-    search.index(session, item)  # flushes, so a new item has its id
-    entry = audit.entry(item, action, actor, before, now)
-    session.add(entry)
-    return entry
+    return write.update(session, item, action, actor=actor, now=now, changes=changed)
 
 
 def history(session: Session, workspace_id: int, kind: search.Kind, item_id: int) -> list[AuditEntry]:
@@ -99,60 +59,38 @@ def history(session: Session, workspace_id: int, kind: search.Kind, item_id: int
 # ----- creating from validated input ------------------------------------------------------------
 
 
-def _source(
-    session: Session, workspace_id: int, lookups: Lookups, *, cites: Source | None = None, **identity: Any
-) -> Source:
-    key = (identity.get("publisher", ""), identity.get("title", ""), identity.get("url", ""))
-    found = lookups.sources.get(key)
-    if found is None:
-        found = library.source(session, workspace_id, cites=cites, **identity)
-        lookups.sources[key] = found
-    return found
+@lru_cache(maxsize=8192)  # the same source is named row after row; a SourceSpec is immutable
+def source_spec(
+    title: str | None, publisher: str | None, url: str | None, published: Any = None
+) -> write.SourceSpec:
+    return write.SourceSpec(title=title or "", publisher=publisher or "", url=url or "", published=published)
 
 
-def figure_source(session: Session, workspace_id: int, figure: FigureInput, lookups: Lookups) -> Source:
-    """Who reported the figure; when a producer is named, that source cites the producer's own."""
+def new_figure(figure: FigureInput, row: int | None = None) -> write.NewFigure:
+    """A checked figure as the write path takes it: the reporter as its source, the producer apart."""
     producer = None
     if figure.producer or figure.primary_source_url:
-        producer = _source(
-            session,
-            workspace_id,
-            lookups,
-            publisher=figure.producer or "",
-            url=figure.primary_source_url or "",
-        )
-    return _source(
-        session,
-        workspace_id,
-        lookups,
-        cites=producer,
-        title=figure.source_title or "",
-        publisher=figure.source_publisher or "",
-        url=figure.source_url or "",
-        published=figure.source_date,
-    )
+        producer = source_spec(None, figure.producer, figure.primary_source_url)
+    return write.NewFigure(
+        value=figure.value, unit=figure.unit, measure=figure.measure, period_start=figure.period_start,
+        period_end=figure.period_end, geography=figure.geography or "", evidence=figure.evidence or "",
+        notes=figure.notes or "",
+        source=source_spec(figure.source_title, figure.source_publisher, figure.source_url, figure.source_date),
+        producer=producer, entities=figure.entities, topics=figure.topics, row=row,
+    )  # fmt: skip
 
 
-def _entities(session: Session, workspace_id: int, names: tuple[str, ...], lookups: Lookups) -> list[Entity]:
-    found = []
-    for name in names:
-        key = search.phrase_key(name)
-        if key not in lookups.entities:
-            lookups.entities[key] = library.entity(session, workspace_id, name)
-        if lookups.entities[key] not in found:
-            found.append(lookups.entities[key])
-    return found
+def new_quote(quote: QuoteInput, row: int | None = None) -> write.NewQuote:
+    return write.NewQuote(
+        text=quote.text, speaker=quote.speaker, speaker_role=quote.speaker_role or "",
+        speaker_org=quote.speaker_org or "", said=quote.said_on,
+        source=source_spec(quote.source_title, quote.source_publisher, quote.source_url),
+        topics=quote.topics, row=row,
+    )  # fmt: skip
 
 
-def _topics(session: Session, workspace_id: int, names: tuple[str, ...], lookups: Lookups) -> list[Topic]:
-    found = []
-    for name in names:
-        key = " ".join(name.split())
-        if key not in lookups.topics:
-            lookups.topics[key] = library.topic(session, workspace_id, key)
-        if lookups.topics[key] not in found:
-            found.append(lookups.topics[key])
-    return found
+def new_item(item: FigureInput | QuoteInput, row: int | None = None) -> write.New:
+    return new_quote(item, row) if isinstance(item, QuoteInput) else new_figure(item, row)
 
 
 def _status(publish: bool) -> Status:
@@ -160,116 +98,27 @@ def _status(publish: bool) -> Status:
 
 
 def add_figure(
-    session: Session,
-    workspace_id: int,
-    figure: FigureInput,
-    *,
-    actor: str,
-    publish: bool,
-    lookups: Lookups | None = None,
+    session: Session, workspace_id: int, figure: FigureInput, *, actor: str, publish: bool,
     now: datetime | None = None,
-) -> tuple[Statistic, bool]:
+) -> tuple[Statistic, bool]:  # fmt: skip
     """The figure stored (published, or pending review) and logged; (existing, False) if already stored."""
-    lookups = lookups or Lookups()
-    now = now or utcnow()
-    source = figure_source(session, workspace_id, figure, lookups)
-    geography = figure.geography or ""
-    start, end = (
-        (figure.period_start.day if figure.period_start else None),
-        (figure.period_end.day if figure.period_end else None),
+    stored, created = write.add_one(
+        session, workspace_id, new_figure(figure), actor=actor, status=_status(publish), now=now
     )
-    found: Statistic | None
-    if lookups.figure_keys is None:
-        found = library.existing_statistic(
-            session, workspace_id, measure=figure.measure, unit=figure.unit, period_start=figure.period_start,
-            period_end=figure.period_end, geography=geography, source=source,
-        )  # fmt: skip
-    else:
-        key = library.figure_key(figure.measure, figure.unit, start, end, geography, source.id)
-        known_as = lookups.figure_keys.get(key)
-        found = session.get(Statistic, known_as) if isinstance(known_as, int) else known_as
-    if found is not None:
-        return found, False
-    known = figure.period_end or figure.period_start
-    created = Statistic(
-        workspace_id=workspace_id,
-        value=figure.value,
-        unit=figure.unit,
-        measure=figure.measure,
-        period_start=figure.period_start.day if figure.period_start else None,
-        period_end=figure.period_end.day if figure.period_end else None,
-        period_precision=known.precision.value if known else None,
-        geography=geography,
-        evidence=figure.evidence or "",
-        notes=figure.notes or "",
-        source=source,
-        entities=_entities(session, workspace_id, figure.entities, lookups),
-        topics=_topics(session, workspace_id, figure.topics, lookups),
-        status=_status(publish).value,
-        created_by=actor,
-        created_at=now,
-        published_at=now if publish else None,
-    )
-    session.add(created)
-    if lookups.figure_keys is not None and isinstance(created, Statistic):
-        lookups.figure_keys[
-            library.figure_key(figure.measure, figure.unit, start, end, geography, source.id)
-        ] = created
-    if lookups.batch is not None:
-        lookups.batch.append(created)
-    else:
-        _record(session, created, "create", actor, None, now)
-    return created, True
-
-
-def quote_source(session: Session, workspace_id: int, quote: QuoteInput, lookups: Lookups) -> Source:
-    return _source(
-        session,
-        workspace_id,
-        lookups,
-        title=quote.source_title or "",
-        publisher=quote.source_publisher or "",
-        url=quote.source_url or "",
-    )
+    assert isinstance(stored, Statistic)
+    return stored, created
 
 
 def add_quote(
-    session: Session,
-    workspace_id: int,
-    quote: QuoteInput,
-    *,
-    actor: str,
-    publish: bool,
-    lookups: Lookups | None = None,
+    session: Session, workspace_id: int, quote: QuoteInput, *, actor: str, publish: bool,
     now: datetime | None = None,
-) -> tuple[Quote, bool]:
+) -> tuple[Quote, bool]:  # fmt: skip
     """The quote stored and logged; (existing, False) if these words by this speaker are already stored."""
-    lookups = lookups or Lookups()
-    now = now or utcnow()
-    found = library.existing_quote(session, workspace_id, text=quote.text, speaker=quote.speaker)
-    if found is not None:
-        return found, False
-    created = Quote(
-        workspace_id=workspace_id,
-        text=quote.text,
-        speaker=quote.speaker,
-        speaker_role=quote.speaker_role or "",
-        speaker_org=quote.speaker_org or "",
-        said_on=quote.said_on.day if quote.said_on else None,
-        said_precision=quote.said_on.precision.value if quote.said_on else None,
-        source=quote_source(session, workspace_id, quote, lookups),
-        topics=_topics(session, workspace_id, quote.topics, lookups),
-        status=_status(publish).value,
-        created_by=actor,
-        created_at=now,
-        published_at=now if publish else None,
+    stored, created = write.add_one(
+        session, workspace_id, new_quote(quote), actor=actor, status=_status(publish), now=now
     )
-    session.add(created)
-    if lookups.batch is not None:
-        lookups.batch.append(created)
-    else:
-        _record(session, created, "create", actor, None, now)
-    return created, True
+    assert isinstance(stored, Quote)
+    return stored, created
 
 
 # ----- changing what is stored --------------------------------------------------------------------
@@ -279,41 +128,14 @@ def edit_figure(
     session: Session, stat: Statistic, figure: FigureInput, *, actor: str, now: datetime | None = None
 ) -> Statistic:
     """Replace a figure's details with what was typed in the form; its status is left as it was."""
-    now = now or utcnow()
-    before = audit.snapshot(stat)
-    lookups = Lookups()
-    known = figure.period_end or figure.period_start
-    stat.value = figure.value
-    stat.unit = figure.unit
-    stat.measure = figure.measure
-    stat.period_start = figure.period_start.day if figure.period_start else None
-    stat.period_end = figure.period_end.day if figure.period_end else None
-    stat.period_precision = known.precision.value if known else None
-    stat.geography = figure.geography or ""
-    stat.evidence = figure.evidence or ""
-    stat.notes = figure.notes or ""
-    stat.source = figure_source(session, stat.workspace_id, figure, lookups)
-    stat.entities = _entities(session, stat.workspace_id, figure.entities, lookups)
-    stat.topics = _topics(session, stat.workspace_id, figure.topics, lookups)
-    _record(session, stat, "edit", actor, before, now)
+    write.update(session, stat, "edit", actor=actor, now=now or utcnow(), replace=new_figure(figure))
     return stat
 
 
 def edit_quote(
     session: Session, item: Quote, quote: QuoteInput, *, actor: str, now: datetime | None = None
 ) -> Quote:
-    now = now or utcnow()
-    before = audit.snapshot(item)
-    lookups = Lookups()
-    item.text = quote.text
-    item.speaker = quote.speaker
-    item.speaker_role = quote.speaker_role or ""
-    item.speaker_org = quote.speaker_org or ""
-    item.said_on = quote.said_on.day if quote.said_on else None
-    item.said_precision = quote.said_on.precision.value if quote.said_on else None
-    item.source = quote_source(session, item.workspace_id, quote, lookups)
-    item.topics = _topics(session, item.workspace_id, quote.topics, lookups)
-    _record(session, item, "edit", actor, before, now)
+    write.update(session, item, "edit", actor=actor, now=now or utcnow(), replace=new_quote(quote))
     return item
 
 
@@ -328,10 +150,7 @@ def approve(session: Session, item: Item, *, actor: str, now: datetime | None = 
     if gaps := missing(item):
         raise Incomplete(" and ".join(gaps))
     now = now or utcnow()
-    before = audit.snapshot(item)
-    item.status = Status.PUBLISHED.value
-    item.published_at = now
-    _record(session, item, "approve", actor, before, now)
+    _record(session, item, "approve", actor, now, status=Status.PUBLISHED.value, published_at=now)
     return item
 
 
@@ -340,10 +159,7 @@ def reject(
 ) -> Item:
     _require(item, Status.PENDING)
     now = now or utcnow()
-    before = audit.snapshot(item)
-    item.status = Status.REJECTED.value
-    item.status_reason = reason
-    _record(session, item, "reject", actor, before, now)
+    _record(session, item, "reject", actor, now, status=Status.REJECTED.value, status_reason=reason)
     return item
 
 
@@ -353,11 +169,11 @@ def retract(session: Session, item: Item, *, actor: str, reason: str, now: datet
         raise NotAllowed("a retraction needs a reason")
     _require(item, Status.PUBLISHED, Status.SUPERSEDED)
     now = now or utcnow()
-    before = audit.snapshot(item)
-    item.status = Status.RETRACTED.value
-    item.status_reason = reason.strip()
-    item.status_changed_at = now  # digests list what changed since their last run under Corrections
-    _record(session, item, "retract", actor, before, now)
+    # status_changed_at: digests list what changed since their last run under Corrections.
+    _record(
+        session, item, "retract", actor, now,
+        status=Status.RETRACTED.value, status_reason=reason.strip(), status_changed_at=now,
+    )  # fmt: skip
     return item
 
 
@@ -370,11 +186,10 @@ def supersede(
     _require(old, Status.PUBLISHED)
     _require(new, Status.PUBLISHED)
     now = now or utcnow()
-    before = audit.snapshot(old)
-    old.status = Status.SUPERSEDED.value
-    old.superseded_by = new
-    old.status_changed_at = now
-    _record(session, old, "supersede", actor, before, now)
+    _record(
+        session, old, "supersede", actor, now,
+        status=Status.SUPERSEDED.value, superseded_by=new, status_changed_at=now,
+    )  # fmt: skip
     return old
 
 
@@ -384,10 +199,7 @@ def set_expected_update(
     """How often the producer updates this figure, so answers can warn when it is probably out of date."""
     if months is not None and not 1 <= months <= 240:
         raise NotAllowed("months between updates must be between 1 and 240")
-    now = now or utcnow()
-    before = audit.snapshot(stat)
-    stat.expected_update_months = months
-    _record(session, stat, "expected_update", actor, before, now)
+    _record(session, stat, "expected_update", actor, now or utcnow(), expected_update_months=months)
     return stat
 
 
@@ -420,3 +232,16 @@ def find_item(
         figures = select(Statistic).where(Statistic.id == item_id)
         found = session.scalar(figures.with_for_update(of=Statistic) if for_update else figures)
     return found if found is not None and found.workspace_id == workspace_id else None
+
+
+def pending(
+    session: Session, workspace_id: int, kind: type[Statistic] | type[Quote]
+) -> list[Statistic | Quote]:
+    """What waits for review, oldest first."""
+    return list(
+        session.scalars(
+            select(kind)
+            .where(kind.workspace_id == workspace_id, kind.status == Status.PENDING.value)
+            .order_by(kind.created_at, kind.id)
+        )
+    )

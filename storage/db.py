@@ -40,7 +40,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions that refuse ORM writes of figures, quotes, search documents and audit entries made
+    anywhere but storage.write (the one write path)."""
+    from storage import write  # storage.write needs the models; this module must not
+
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    write.guard(sessions)
+    return sessions
 
 
 def read_only(engine: Engine) -> Engine:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -76,12 +78,24 @@ class Workspace(Base):
 
 
 class Source(Base):
-    """A publication or data set; `cites` points one step nearer the primary source."""
+    """A publication or data set; `cites` points one step nearer the primary source.
+
+    One link is one source in a workspace; a source without a link is its publisher, title and date
+    (migration 0011 makes the indexes that hold both rules; storage.write resolves sources by them).
+    """
 
     __tablename__ = "sources"
     __table_args__ = (
-        UniqueConstraint("workspace_id", "publisher", "title", "url", name="uq_sources_identity"),
-    )
+        Index("uq_sources_url", "workspace_id", "url", unique=True, sqlite_where=text("url <> ''"),
+              postgresql_where=text("url <> ''")),
+        Index("uq_sources_unlinked_dated", "workspace_id", "publisher", "title", "published_on",
+              "published_precision", unique=True, sqlite_where=text("url = '' AND published_on IS NOT NULL"),
+              postgresql_where=text("url = '' AND published_on IS NOT NULL")),
+        Index("uq_sources_unlinked_undated", "workspace_id", "publisher", "title", unique=True,
+              sqlite_where=text("url = '' AND published_on IS NULL"),
+              postgresql_where=text("url = '' AND published_on IS NULL")),
+        Index("ix_sources_publisher", "workspace_id", "publisher"),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
@@ -160,24 +174,32 @@ statistic_entities = Table(
     Base.metadata,
     Column("statistic_id", ForeignKey("statistics.id", ondelete="CASCADE"), primary_key=True),
     Column("entity_id", ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True, index=True),
+    # The order the item's list was typed in: exports and answers give it back that way on every database.
+    Column("position", Integer, nullable=False, default=0, server_default="0"),
 )
 statistic_topics = Table(
     "statistic_topics",
     Base.metadata,
     Column("statistic_id", ForeignKey("statistics.id", ondelete="CASCADE"), primary_key=True),
     Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True),
+    # The order the item's list was typed in: exports and answers give it back that way on every database.
+    Column("position", Integer, nullable=False, default=0, server_default="0"),
 )
 quote_entities = Table(
     "quote_entities",
     Base.metadata,
     Column("quote_id", ForeignKey("quotes.id", ondelete="CASCADE"), primary_key=True),
     Column("entity_id", ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True, index=True),
+    # The order the item's list was typed in: exports and answers give it back that way on every database.
+    Column("position", Integer, nullable=False, default=0, server_default="0"),
 )
 quote_topics = Table(
     "quote_topics",
     Base.metadata,
     Column("quote_id", ForeignKey("quotes.id", ondelete="CASCADE"), primary_key=True),
     Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True),
+    # The order the item's list was typed in: exports and answers give it back that way on every database.
+    Column("position", Integer, nullable=False, default=0, server_default="0"),
 )
 
 
@@ -200,8 +222,10 @@ class Statistic(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     # The figure this one is a share of ("52% of the 9,477 offences").
     base_id: Mapped[int | None] = mapped_column(ForeignKey("statistics.id"))
-    # Who reported it; its `cites` chain leads to who produced it.
+    # Who reported it; its `cites` chain leads to who produced it unless `producer_id` says.
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    # Who produced the figure, when not the reporter: two figures from one article keep their own.
+    producer_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
     # Where we read the report, when that is not the reporter itself (a blog quoting The Independent).
     via_source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
     status: Mapped[str] = mapped_column(String(12), default=Status.PUBLISHED.value)
@@ -213,13 +237,22 @@ class Statistic(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     # When `status` last changed after publication (retracted, superseded): digests list these as corrections.
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # Sentence vector (float16 bytes) and the model that made it, for questions in plain words
+    # (storage/embeddings.py, storage/vectors.py); filled by `statbot migrate`. Deferred: answers never read it.
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    embedding_model: Mapped[str | None] = mapped_column(String(60), deferred=True)
 
     source: Mapped[Source] = relationship(foreign_keys=[source_id], lazy="joined")
     via_source: Mapped[Source | None] = relationship(foreign_keys=[via_source_id], lazy="joined")
+    producer: Mapped[Source | None] = relationship(foreign_keys=[producer_id], lazy="joined")
     base: Mapped[Statistic | None] = relationship(foreign_keys=[base_id], remote_side=[id])
     superseded_by: Mapped[Statistic | None] = relationship(foreign_keys=[superseded_by_id], remote_side=[id])
-    entities: Mapped[list[Entity]] = relationship(secondary=statistic_entities, lazy="selectin")
-    topics: Mapped[list[Topic]] = relationship(secondary=statistic_topics, lazy="selectin")
+    entities: Mapped[list[Entity]] = relationship(
+        secondary=statistic_entities, lazy="selectin", order_by=statistic_entities.c.position
+    )
+    topics: Mapped[list[Topic]] = relationship(
+        secondary=statistic_topics, lazy="selectin", order_by=statistic_topics.c.position
+    )
 
     @property
     def period(self) -> tuple[PartialDate | None, PartialDate | None]:
@@ -248,6 +281,10 @@ class Quote(Base):
     status: Mapped[str] = mapped_column(String(12), default=Status.PUBLISHED.value)
     status_reason: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(32), default="")
+    # Sentence vector (float16 bytes) and the model that made it, for questions in plain words
+    # (storage/embeddings.py, storage/vectors.py); filled by `statbot migrate`. Deferred: answers never read it.
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    embedding_model: Mapped[str | None] = mapped_column(String(60), deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     # When `status` last changed after publication (retracted, superseded): digests list these as corrections.
@@ -255,8 +292,12 @@ class Quote(Base):
 
     source: Mapped[Source] = relationship(foreign_keys=[source_id], lazy="joined")
     via_source: Mapped[Source | None] = relationship(foreign_keys=[via_source_id], lazy="joined")
-    entities: Mapped[list[Entity]] = relationship(secondary=quote_entities, lazy="selectin")
-    topics: Mapped[list[Topic]] = relationship(secondary=quote_topics, lazy="selectin")
+    entities: Mapped[list[Entity]] = relationship(
+        secondary=quote_entities, lazy="selectin", order_by=quote_entities.c.position
+    )
+    topics: Mapped[list[Topic]] = relationship(
+        secondary=quote_topics, lazy="selectin", order_by=quote_topics.c.position
+    )
 
     @property
     def said(self) -> PartialDate | None:
@@ -277,6 +318,9 @@ Index(
 )
 # A digest looks up the earlier points of each new figure's series (same measure, place and unit).
 Index("ix_statistics_measure", Statistic.workspace_id, Statistic.measure)
+# The write path finds a batch's figures already stored by their sources, and quotes by their speakers.
+Index("ix_statistics_source_id", Statistic.source_id)
+Index("ix_quotes_speaker", Quote.workspace_id, Quote.speaker)
 Index(
     "ix_quotes_newest",
     Quote.workspace_id,

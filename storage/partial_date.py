@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Precision(StrEnum):
@@ -28,6 +29,10 @@ class PartialDate:
     @classmethod
     def parse(cls, text: str) -> PartialDate:
         """Read `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; raise ValueError with a readable reason otherwise."""
+        return _parse(text) if cls is PartialDate else cls._parse(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> PartialDate:
         match = _ISO.match(text.strip())
         if not match:
             raise ValueError(f"{text!r} is not a date: write YYYY, YYYY-MM or YYYY-MM-DD")
@@ -40,6 +45,11 @@ class PartialDate:
             return cls(date(int(year), 1, 1), Precision.YEAR)
         except ValueError:
             raise ValueError(f"{text!r} is not a real date") from None
+
+    @classmethod
+    def parse_stored(cls, day: date | None, precision: str | None) -> PartialDate | None:
+        """A date as the tables keep it: the first day and its precision (a day when unsaid)."""
+        return None if day is None else cls(day, Precision(precision or Precision.DAY.value))
 
     @property
     def last_day(self) -> date:
@@ -65,6 +75,11 @@ class PartialDate:
         if self.precision is Precision.MONTH:
             return self.day.strftime("%b %Y")
         return f"{self.day.day} {self.day.strftime('%b %Y')}"
+
+
+@lru_cache(maxsize=4096)  # a spreadsheet's dates repeat; PartialDate is immutable, so one may be shared
+def _parse(text: str) -> PartialDate:
+    return PartialDate._parse(text)
 
 
 def human_period(start: PartialDate | None, end: PartialDate | None) -> str | None:

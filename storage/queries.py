@@ -356,7 +356,9 @@ def _fields(item: Statistic | Quote) -> dict[str, set[str]]:
     source = item.source
     reporter = [source.publisher, source.title] + ([item.via_source.publisher] if item.via_source else [])
     if isinstance(item, Statistic):
-        producers = [part for s in source.chain()[1:] for part in (s.publisher, s.title)]
+        # Its own producer; a figure stored before figures had one: what its reporter cites.
+        chain = item.producer.chain() if item.producer is not None else source.chain()[1:]
+        producers = [part for s in chain for part in (s.publisher, s.title)]
         parts = {
             "producer": list(producers),
             "geography": [item.geography],

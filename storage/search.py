@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -11,7 +12,6 @@ from sqlalchemy import (
     Integer,
     Subquery,
     bindparam,
-    delete,
     func,
     literal_column,
     select,
@@ -100,69 +100,67 @@ def phrase_key(text_: str) -> str:
     return " ".join(words(text_))
 
 
-def _entity_names(entities: list[Entity]) -> list[str]:
+EntityChain = list[tuple[str, list[str]]]  # an entity, then its owner, ...: (name, aliases) each
+
+
+def entity_words(chains: list[EntityChain]) -> list[str]:
+    """The names and aliases of each entity and its owners, each name once (Instagram -> Meta Platforms)."""
     names: list[str] = []
-    for entity in entities:
-        node: Entity | None = entity
-        while node is not None and node.name not in names:
-            names.append(node.name)
-            names.extend(alias.alias for alias in node.aliases)
-            node = node.owner
+    for chain in chains:
+        for name, aliases in chain:
+            if name in names:
+                break
+            names.append(name)
+            names.extend(aliases)
     return names
 
 
-def _source_names(source: Source | None) -> list[str]:
+def entity_chain(entity: Entity) -> EntityChain:
+    chain: EntityChain = []
+    node: Entity | None = entity
+    while node is not None and len(chain) < 16:
+        chain.append((node.name, [alias.alias for alias in node.aliases]))
+        node = node.owner
+    return chain
+
+
+def source_words(source: Source | None) -> list[str]:
     if source is None:
         return []
     return [part for s in source.chain() for part in (s.title, s.publisher)]
 
 
-def _publisher(via: Source | None) -> list[str]:
-    """Where we read a report adds only its publisher: its headline is about everything it reports."""
-    return [via.publisher] if via is not None and via.publisher else []
-
-
-def statistic_body(stat: Statistic) -> str:
-    parts = [stat.measure, stat.value_text, stat.geography, stat.evidence, stat.notes]
-    parts += [topic.name for topic in stat.topics]
-    parts += _entity_names(stat.entities)
-    parts += _source_names(stat.source) + _publisher(stat.via_source)
+def body(
+    kind: Kind, fields: Mapping[str, Any], topics: list[str], entities: list[str], sources: list[str],
+    via_publisher: str,
+) -> str:  # fmt: skip
+    """The text an item is found by: its own words, topics, entities (with owners and aliases), the
+    titles and publishers along its source's and producer's chains, and where we read it (the
+    publisher only: its headline is about everything it reports)."""
+    own = ("measure", "value_text", "geography", "evidence", "notes") if kind == "statistic" else (
+        "text", "speaker", "speaker_role", "speaker_org", "context")  # fmt: skip
+    parts = [fields[name] for name in own] + topics + entities + sources + [via_publisher]
     return "\n".join(p for p in parts if p)
 
 
-def quote_body(quote: Quote) -> str:
-    parts = [quote.text, quote.speaker, quote.speaker_role, quote.speaker_org, quote.context]
-    parts += [topic.name for topic in quote.topics]
-    parts += _entity_names(quote.entities)
-    # Only the outlet that reported the words: what that source cites is a figure's producer, not the speaker's.
-    parts += [quote.source.title, quote.source.publisher, *_publisher(quote.via_source)]
-    return "\n".join(p for p in parts if p)
-
-
-def new_document(item: Statistic | Quote) -> SearchDocument:
-    """The search document of an item that has none yet (it must have its id: flush first)."""
+def item_body(item: Statistic | Quote) -> str:
+    """`body` of a stored figure or quote, read through its relationships."""
     kind: Kind = "statistic" if isinstance(item, Statistic) else "quote"
-    body = statistic_body(item) if isinstance(item, Statistic) else quote_body(item)
-    return SearchDocument(workspace_id=item.workspace_id, kind=kind, item_id=item.id, body=body)
-
-
-def index(session: Session, item: Statistic | Quote) -> None:
-    """Write (or rewrite) the search document of a figure or quote; call after any change to it."""
-    session.flush()
-    kind: Kind = "statistic" if isinstance(item, Statistic) else "quote"
-    body = statistic_body(item) if isinstance(item, Statistic) else quote_body(item)
-    document = session.scalar(
-        select(SearchDocument).where(SearchDocument.kind == kind, SearchDocument.item_id == item.id)
-    )
-    if document is None:
-        session.add(SearchDocument(workspace_id=item.workspace_id, kind=kind, item_id=item.id, body=body))
-    elif document.body != body:
-        document.body = body
-
-
-def unindex(session: Session, kind: Kind, item_id: int) -> None:
-    session.execute(
-        delete(SearchDocument).where(SearchDocument.kind == kind, SearchDocument.item_id == item_id)
+    fields = {name: getattr(item, name) for name in (
+        ("measure", "value_text", "geography", "evidence", "notes") if kind == "statistic" else
+        ("text", "speaker", "speaker_role", "speaker_org", "context"))}  # fmt: skip
+    if isinstance(item, Statistic):
+        sources = source_words(item.source) + source_words(item.producer)
+    else:  # only the outlet that reported the words: what it cites is a figure's producer, not the speaker's
+        sources = [item.source.title, item.source.publisher]
+    via = item.via_source.publisher if item.via_source is not None else ""
+    return body(
+        kind,
+        fields,
+        [t.name for t in item.topics],
+        entity_words([entity_chain(e) for e in item.entities]),
+        sources,
+        via,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -11,12 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.validate import FigureInput, QuoteInput
-from storage import changes, search
-from storage.models import Quote, Statistic, Status, utcnow
+from storage import changes, search, write
+from storage.models import Quote, Statistic, Status
 
 Kind = Literal["figures", "quotes"]
 Progress = Callable[[int], None]
-BATCH = 500  # new items flushed, indexed and logged together
 
 
 @dataclass(frozen=True)
@@ -28,33 +27,24 @@ class Imported:
 def import_items(
     session: Session,
     workspace_id: int,
-    items: Sequence[FigureInput | QuoteInput],
+    rows: Iterable[tuple[int | None, FigureInput | QuoteInput]],
     *,
     actor: str,
     publish: bool = True,
     on_progress: Progress | None = None,
 ) -> Imported:
-    """Store each item unless the same one is already stored; the caller commits (or not) once for all."""
-    lookups = changes.Lookups(figure_keys=changes.stored_figure_keys(session, workspace_id), batch=[])
-    now = utcnow()
-    added = 0
-    for done, item in enumerate(items, 1):
-        if isinstance(item, QuoteInput):
-            _, created = changes.add_quote(
-                session, workspace_id, item, actor=actor, publish=publish, lookups=lookups, now=now
-            )
-        else:
-            _, created = changes.add_figure(
-                session, workspace_id, item, actor=actor, publish=publish, lookups=lookups, now=now
-            )
-        added += created
-        if done % BATCH == 0:
-            changes.log_batch(session, lookups, actor, now)
-        if on_progress:
-            on_progress(done)
-    changes.log_batch(session, lookups, actor, now)
-    session.flush()
-    return Imported(added=added, already_stored=len(items) - added)
+    """Store each (row number, item) unless the same item is already stored, in batches through the one
+    write path; the caller commits (or not) once for all. Raises write.Conflicts naming each row whose
+    source's link is stored with other details."""
+    outcome = write.add(
+        session,
+        workspace_id,
+        (changes.new_item(item, row) for row, item in rows),
+        actor=actor,
+        status=Status.PUBLISHED if publish else Status.PENDING,
+        on_progress=on_progress,
+    )
+    return Imported(added=outcome.added, already_stored=outcome.already_stored)
 
 
 def published(
@@ -81,7 +71,7 @@ def _value(value: Decimal) -> Decimal:
 def as_figure_input(stat: Statistic) -> FigureInput:
     start, end = stat.period
     chain = stat.source.chain()
-    producer = chain[1] if len(chain) > 1 else None
+    producer = stat.producer or (chain[1] if len(chain) > 1 else None)
     return FigureInput(
         value=_value(stat.value),
         unit=stat.unit,

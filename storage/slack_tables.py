@@ -3,7 +3,7 @@
 They mirror slack-sdk's own definitions (same names, columns and indexes, so its store code runs on them
 unchanged) except that token columns are unbounded text: an encrypted token is longer than the 200
 characters slack-sdk allows for a plain one. The models' metadata holds them with plain text columns for
-the migrations; the installation store builds its own copy whose token columns encrypt (storage.installations).
+the migrations; the installation store builds its own copy whose token columns encrypt (bot.installations).
 """
 
 from __future__ import annotations

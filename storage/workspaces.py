@@ -39,6 +39,13 @@ def bind_home(session: Session, team_id: str, name: str = "") -> Workspace:
     return workspace
 
 
+def get(session: Session, workspace_id: int) -> Workspace:
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise LookupError(f"no workspace {workspace_id}")
+    return workspace
+
+
 def for_team(session: Session, team_id: str) -> Workspace | None:
     return session.scalar(select(Workspace).where(Workspace.team_id == team_id))
 

@@ -13,10 +13,10 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from storage import migrate, sample, workspaces
 from storage.db import make_engine, make_sessions, normalise_url
 from storage.models import Base
-from tests.slackapi.standin import SlackStandIn
 
 PG_SERVER = os.environ.get("STATBOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEAM = "T0TEST"

@@ -65,6 +65,14 @@ ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
 <link href="http://example.org/helpline"/><updated>2021-03-04T09:00:00Z</updated></entry>
 </feed>"""
 
+# Newest first, as feeds list them; every article drips its headers for a minute.
+DRIP_FEED = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Slow news</title>
+<item><title>Third</title><link>/drip/3</link></item>
+<item><title>Second</title><link>/drip/2</link></item>
+<item><title>First</title><link>/drip/1</link></item>
+</channel></rss>"""
+
 BROKEN_FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>Oops</title><item><title>half"
 
 
@@ -108,6 +116,19 @@ def _trickle(h: BaseHTTPRequestHandler) -> None:
         h.wfile.write(b"x")
         h.wfile.flush()
         time.sleep(0.1)
+
+
+def _drip_headers(h: BaseHTTPRequestHandler) -> None:
+    """A header byte every 50 ms, each well within any read timeout, for a minute: headers never end."""
+    h.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Drip: ")
+    closing: threading.Event = getattr(h.server, "closing", threading.Event())
+    for _ in range(1200):
+        if closing.is_set():  # the test is over: hang up rather than hold its threads for a minute
+            break
+        h.wfile.write(b"x")
+        h.wfile.flush()
+        time.sleep(0.05)
+    h.close_connection = True
 
 
 def _endless(h: BaseHTTPRequestHandler) -> None:
@@ -161,6 +182,13 @@ ROUTES: dict[str, Route] = {
     "/to-private": _redirect("http://10.0.0.1/admin"),
     "/to-ftp": _redirect("ftp://example.org/file.txt"),
     "/slow": _slow,
+    "/drip-headers": _drip_headers,
+    "/drip/1": _drip_headers,
+    "/drip/2": _drip_headers,
+    "/drip/3": _drip_headers,
+    "/drip-feed.rss": lambda h: _send(h, 200, "application/rss+xml", DRIP_FEED),
+    "/bad-location": lambda h: _send(h, 302, "text/plain", b"", Location="http://[::1/admin"),
+    "/base64": lambda h: _send(h, 200, "text/html; charset=base64", b"PHA+aGk8L3A+"),
     "/trickle": _trickle,
     "/endless": _endless,
     "/declared-huge": _declared_huge,
@@ -200,6 +228,8 @@ def serving(tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> Itera
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    closing = threading.Event()
+    server.closing = closing  # type: ignore[attr-defined]
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -208,5 +238,6 @@ def serving(tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> Itera
     try:
         yield site
     finally:
+        closing.set()
         server.shutdown()
         server.server_close()

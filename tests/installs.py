@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import Engine
 
 from bot.config import Settings
+from bot.local_slack import CLIENT_ID, CLIENT_SECRET, SlackStandIn
 from storage.token_cipher import new_key
 from tests.conftest import SIGNING_SECRET
 from tests.slackapi.signing import get
-from tests.slackapi.standin import CLIENT_ID, CLIENT_SECRET, SlackStandIn
 
 # One key per test run: tests that read tokens back need the same key the app wrote them with.
 ENCRYPTION_KEY = new_key()

@@ -15,6 +15,8 @@ from PIL import Image
 from sqlalchemy import Engine, select
 
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
+from bot.slack_limits import message_problem
 from bot.web import create_wsgi
 from commands import citation, confirm, item_actions, item_menu, review
 from intake.validate import FigureInput, validate_figure
@@ -23,7 +25,6 @@ from storage.db import make_sessions
 from storage.models import Quote, Statistic, Status
 from tests.conftest import SIGNING_SECRET, slack_settings
 from tests.http_server import serving
-from tests.slackapi.limits import message_problem
 from tests.slackapi.signing import (
     block_action_payload,
     interactive_body,
@@ -32,7 +33,6 @@ from tests.slackapi.signing import (
     slash_command_body,
     view_submission_payload,
 )
-from tests.slackapi.standin import SlackStandIn
 from tests.test_http import message_text
 
 EDITOR = "U0EDITOR"

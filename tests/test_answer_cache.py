@@ -15,13 +15,13 @@ from sqlalchemy.sql import Executable
 
 from bot.answer_cache import AnswerCache, Question
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from storage import library_version, migrate, slack_tables
 from storage.db import make_sessions
 from storage.models import Base, Statistic
 from tests.conftest import slack_settings
 from tests.http_server import serving
-from tests.slackapi.standin import SlackStandIn
 from tests.test_http import message_text, slash
 
 migration = runpy.run_path(str(Path(migrate.MIGRATIONS, "versions", "0009_library_version.py")))

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.local_slack import SlackStandIn
 from bot.oauth import BOT_SCOPES
 from storage.token_cipher import TokenCipher
 from tests.conftest import SIGNING_SECRET, TEAM
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 
 STATBOT = str(Path(sys.executable).with_name("statbot"))
 

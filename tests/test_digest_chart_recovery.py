@@ -15,9 +15,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.local_slack import SlackStandIn
 from digests import deliver
 from tests.conftest import BOT_TOKEN
-from tests.slackapi.standin import SlackStandIn
 from tests.test_cli import STATBOT, environment
 from tests.test_digest_deliver import (
     CHANNEL,

@@ -18,10 +18,10 @@ from bot import clock
 from bot.app import make_client
 from bot.cli import main
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from digests import subscriptions
 from storage.models import DigestDelivery, Subscription, utcnow
 from tests.conftest import BOT_TOKEN
-from tests.slackapi.standin import SlackStandIn
 from tests.test_digest_deliver import MONDAY_BEFORE_DST, SUBSCRIBED, WEEKLY_LONDON, posts, publish
 
 
@@ -118,7 +118,7 @@ def test_the_clock_keeps_a_stored_job_per_subscription_and_sends_a_due_digest(
     scheduler = clock.configure(BackgroundScheduler(), engine, sessions, client)
     scheduler.start()
     try:
-        standin.wait_for("chat.postMessage", count=2, timeout=20)
+        standin.wait_for("chat.postMessage", count=2, timeout=30)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and len(scheduler.get_jobs(jobstore="default")) < 2:
             time.sleep(0.1)

@@ -6,6 +6,7 @@ from datetime import time
 
 import pytest
 
+from commands import table
 from digests.command import (
     CommandError,
     Help,
@@ -14,7 +15,6 @@ from digests.command import (
     SendNow,
     Subscribe,
     Unsubscribe,
-    help_text,
     parse,
 )
 
@@ -128,7 +128,7 @@ def test_tabs_and_newlines_are_read_as_spaces() -> None:
 
 
 def test_help_text_shows_a_working_example_of_each_verb() -> None:
-    text = help_text()
+    text = table.help_text((table.DIGEST,))
     for example in ("subscribe facebook encryption weekly monday 09:00 Europe/London", "list", "preview 12"):
         assert f"/digest {example}" in text
     examples = [

@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import make_client
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from digests import deliver, subscriptions
 from digests.schedule import Schedule
-from storage import changes, library
+from storage import changes
 from storage.models import DigestDelivery, Statistic, Subscription
 from storage.partial_date import PartialDate
+from tests import items
 from tests.conftest import BOT_TOKEN
-from tests.slackapi.standin import SlackStandIn
 
 CHANNEL = "C0DIGEST"
 SUBSCRIBER = "U0SUBSCRIBER"
@@ -57,9 +58,9 @@ def publish(
     year: str = "2026",
 ) -> int:
     with sessions.begin() as session:
-        meta = library.entity(session, workspace_id, "Meta Platforms")
-        source = library.source(session, workspace_id, publisher="NSPCC", url="https://www.nspcc.org.uk/")
-        figure = library.statistic(
+        meta = items.entity(session, workspace_id, "Meta Platforms")
+        source = items.source(session, workspace_id, publisher="NSPCC", url="https://www.nspcc.org.uk/")
+        figure = items.statistic(
             session,
             workspace_id,
             value=Decimal(value),

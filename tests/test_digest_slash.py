@@ -13,14 +13,14 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
+from bot.slack_limits import message_problem
 from bot.web import create_wsgi
 from storage import roles
 from storage.models import DigestDelivery, Subscription, utcnow
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.http_server import serving
-from tests.slackapi.limits import message_problem
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 from tests.test_digest_deliver import publish
 
 CHANNEL = "C0TEAM"

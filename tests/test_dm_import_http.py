@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, select
 
 from bot.config import Settings
 from bot.dm_import import SLACK_FILES_HOST, download
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from storage import roles
 from storage.db import make_sessions
@@ -21,7 +22,6 @@ from storage.models import Statistic
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.http_server import serving
 from tests.slackapi.signing import post, signed_headers
-from tests.slackapi.standin import SlackStandIn
 from tests.test_import_cli import figure_row
 
 EDITOR = "U0EDITOR"
@@ -36,6 +36,9 @@ def files() -> Iterator[tuple[str, dict[str, bytes], list[str]]]:
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         seen.append(environ.get("HTTP_AUTHORIZATION", ""))
+        if environ["PATH_INFO"].startswith("/moved/"):  # a redirect, which must not take the token along
+            start_response("302 Found", [("Location", environ["PATH_INFO"].removeprefix("/moved"))])
+            return [b""]
         data = stored.get(environ["PATH_INFO"].lstrip("/"))
         if data is None or environ.get("HTTP_AUTHORIZATION") != f"Bearer {BOT_TOKEN}":
             start_response("404 Not Found", [])
@@ -47,15 +50,20 @@ def files() -> Iterator[tuple[str, dict[str, bytes], list[str]]]:
         yield url, stored, seen
 
 
-@pytest.fixture
-def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]:
-    settings = Settings(
+def app_settings(engine: Engine, standin: SlackStandIn, *, allow_loopback: bool = True) -> Settings:
+    return Settings(
         database_url=engine.url.render_as_string(hide_password=False),
         bot_token=BOT_TOKEN,
         signing_secret=SIGNING_SECRET,
         api_url=standin.api_url,
         response_url_allow_loopback=True,
+        fetch_allow_loopback=allow_loopback,  # the file host stand-in speaks plain http on 127.0.0.1
     )
+
+
+@pytest.fixture
+def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]:
+    settings = app_settings(engine, standin)
     with make_sessions(engine)() as session:
         roles.add_editor(session, home_id, EDITOR)
         session.commit()
@@ -153,3 +161,40 @@ def test_an_article_file_sent_in_a_dm_is_read_for_review_by_anyone(
             select(func.count()).select_from(Statistic).where(Statistic.status == "pending")
         )
     assert waiting and figures(engine) == 2 + waiting
+
+
+def test_a_redirect_from_the_file_host_is_not_followed(
+    server: str, standin: SlackStandIn, engine: Engine, files: tuple[str, dict[str, bytes], list[str]]
+) -> None:
+    url, stored, seen = files
+    stored["good.csv"] = as_csv([figure_row(1)])
+    before = figures(engine)
+    send_file(server, f"{url}/moved/good.csv", "good.csv")
+    assert "could not download" in standin.wait_for("chat.postMessage")[0].params["text"]
+    assert figures(engine) == before and seen == [
+        f"Bearer {BOT_TOKEN}"
+    ]  # asked once; the token went no further
+
+
+def test_a_file_link_that_is_not_https_is_refused_before_any_request(
+    engine: Engine, standin: SlackStandIn, home_id: int, files: tuple[str, dict[str, bytes], list[str]]
+) -> None:
+    url, stored, seen = files
+    stored["good.csv"] = as_csv([figure_row(1)])
+    with make_sessions(engine)() as session:
+        roles.add_editor(session, home_id, EDITOR)
+        session.commit()
+    with serving(create_wsgi(app_settings(engine, standin, allow_loopback=False))) as server:
+        send_file(server, f"{url}/good.csv", "good.csv")
+        assert "could not download" in standin.wait_for("chat.postMessage")[0].params["text"]
+    assert seen == []
+
+
+def test_an_article_file_over_the_page_limit_is_refused_before_it_is_parsed(
+    server: str, standin: SlackStandIn, engine: Engine, files: tuple[str, dict[str, bytes], list[str]]
+) -> None:
+    url, stored, _ = files
+    stored["huge.html"] = b"<html><body><p>" + b"word " * (1_200_000) + b"</p></body></html>"
+    send_file(server, f"{url}/huge.html", "huge.html", user="U0WRITER")
+    said = standin.wait_for("chat.postMessage")[-1].params["text"]
+    assert said == "I could not read that file: huge.html is over 5 MB"

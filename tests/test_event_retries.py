@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from storage import roles
 from storage.db import make_sessions
@@ -25,7 +26,6 @@ from storage.models import SlackEventReceipt, Statistic
 from tests.conftest import SIGNING_SECRET, TEAM, slack_settings
 from tests.http_server import serving
 from tests.slackapi.signing import post, signed_headers
-from tests.slackapi.standin import SlackStandIn
 from tests.test_dm_import_http import as_csv
 from tests.test_import_cli import figure_row
 
@@ -62,7 +62,7 @@ def file_host() -> Iterator[FileHost]:
 
 @pytest.fixture
 def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]:
-    settings: Settings = slack_settings(engine, standin)
+    settings: Settings = slack_settings(engine, standin, fetch_allow_loopback=True)  # files on 127.0.0.1
     with make_sessions(engine)() as session:
         roles.add_editor(session, home_id, EDITOR)
         session.commit()

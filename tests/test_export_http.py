@@ -12,12 +12,12 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.exports import PREPARING
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from intake.columns import all_columns
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.http_server import serving
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 
 
 @pytest.fixture

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,16 +18,18 @@ from sqlalchemy import Engine, func, select
 from bot.app import make_client
 from bot.config import Settings
 from bot.feeds import poll_feeds
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
+from storage import roles
 from storage.db import make_sessions
 from storage.models import Feed, Quote, Statistic, Status, utcnow
 from tests.conftest import SIGNING_SECRET, slack_settings
 from tests.http_server import serving, static_site
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 
 GOLD = Path(__file__).parent / "gold" / "articles"
 REVIEW = "C0REVIEW"
+EDITOR = "U0USER"
 
 
 def rss(base: str, paths: list[str]) -> bytes:
@@ -59,13 +65,16 @@ def settings(engine: Engine, standin: SlackStandIn) -> Settings:
 
 
 @pytest.fixture
-def server(settings: Settings, home_id: int) -> Iterator[str]:
+def server(settings: Settings, home_id: int, engine: Engine) -> Iterator[str]:
+    with make_sessions(engine)() as session:  # feeds are a library change: editors add them
+        roles.add_editor(session, home_id, EDITOR)
+        session.commit()
     with serving(create_wsgi(settings)) as url:
         yield url
 
 
-def feeds(server: str, standin: SlackStandIn, text: str) -> dict[str, Any]:
-    body = slash_command_body("/stats", text, response_url=standin.response_url("feeds"))
+def feeds(server: str, standin: SlackStandIn, text: str, user: str = EDITOR) -> dict[str, Any]:
+    body = slash_command_body("/stats", text, user_id=user, response_url=standin.response_url("feeds"))
     status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
     assert status == 200
     reply: dict[str, Any] = json.loads(raw)
@@ -163,10 +172,149 @@ def test_the_clock_polls_followed_feeds(
     clock.add_feed_polling(scheduler, lambda: poll_feeds(sessions, client, settings))
     scheduler.start()
     try:
-        headers = standin.wait_for("chat.postMessage")
+        headers = standin.wait_for("chat.postMessage", timeout=30)
     finally:
         scheduler.shutdown(wait=True)
     assert any(
         c.params.get("channel") == REVIEW and "for review" in str(c.params.get("text")) for c in headers
     )
     assert pending(engine) > 0
+
+
+def test_only_editors_can_add_or_remove_feeds(
+    server: str, standin: SlackStandIn, site: Site, engine: Engine
+) -> None:
+    assert "Only editors" in feeds(server, standin, f"feeds add {site.url}/feed.xml", user="U0MEMBER")["text"]
+    feeds(server, standin, f"feeds add {site.url}/feed.xml")
+    standin.wait_for("response_url")
+    with make_sessions(engine)() as session:
+        feed_id = session.scalars(select(Feed.id)).one()
+    assert "Only editors" in feeds(server, standin, f"feeds remove {feed_id}", user="U0MEMBER")["text"]
+    assert "follows 1 feed" in feeds(server, standin, "feeds", user="U0MEMBER")["text"]
+    assert [p["text"] for p in standin.response_posts("feeds")].count(
+        next(p["text"] for p in standin.response_posts("feeds"))
+    ) == 1  # the member's add was never fetched nor answered later
+
+
+def test_a_feed_declaring_entities_is_refused(
+    server: str, standin: SlackStandIn, site: Site, engine: Engine
+) -> None:
+    declared = rss(site.url, ["/child-poverty-two-child-limit"]).replace(
+        b"<rss", b"<!DOCTYPE rss [<!ENTITY who 'statbot'>]><rss", 1
+    )
+    site.pages["/declared.xml"] = ("application/rss+xml", declared)
+    feeds(server, standin, f"feeds add {site.url}/declared.xml")
+    standin.wait_for("response_url")
+    assert "declares a DTD or entities" in standin.response_posts("feeds")[-1]["text"]
+    with make_sessions(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(Feed)) == 0
+
+
+def redirecting_to(target: str, site: Site) -> Any:
+    """The test site, plus /moved.xml redirecting to `target` (a path chosen by the server)."""
+    pages = static_site(site.pages)
+
+    def application(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ["PATH_INFO"] == "/moved.xml":
+            start_response("302 Found", [("Location", target)])
+            return [b""]
+        return pages(environ, start_response)
+
+    return application
+
+
+def test_a_feed_address_chosen_by_the_server_is_shown_escaped(
+    settings: Settings, home_id: int, engine: Engine, standin: SlackStandIn, site: Site
+) -> None:
+    with make_sessions(engine)() as session:
+        roles.add_editor(session, home_id, EDITOR)
+        session.commit()
+    with serving(redirecting_to("/feed.xml?x=>|<!channel>", site)) as host:
+        site.pages["/feed.xml"] = ("application/rss+xml", rss(host, ["/a"]))
+        with serving(create_wsgi(settings)) as server:
+            feeds(server, standin, f"feeds add {host}/moved.xml")
+            standin.wait_for("response_url")
+            assert "Following feed" in standin.response_posts("feeds")[-1]["text"]
+            listed = feeds(server, standin, "feeds")["text"]
+    assert "<!channel>" not in listed
+    assert "?x=&gt;%7C&lt;!channel&gt;|link>" in listed
+
+
+HOSTILE_DEPTH = 100_000
+
+
+def nested_entities(depth: int) -> bytes:
+    """An RSS feed whose one entity expands through `depth` others (CVE-2024-8176: expat recurses per level)."""
+    chain = b"".join(b"<!ENTITY e%d '&e%d;'>" % (i, i - 1) for i in range(1, depth))
+    return (
+        b"<?xml version='1.0'?><!DOCTYPE rss [<!ENTITY e0 'x'>" + chain + b"]><rss version='2.0'><channel>"
+        b"<title>&e%d;</title><item><title>t</title><link>http://example.org/a</link></item></channel></rss>"
+        % (depth - 1)
+    )
+
+
+POLL_IN_A_PROCESS = """
+import json, sys
+from bot.app import make_client
+from bot.config import Settings
+from bot.feeds import poll_feeds
+from storage.db import make_engine, make_sessions
+settings = Settings(**json.loads(sys.argv[1]))
+print(poll_feeds(make_sessions(make_engine(settings.database_url)), make_client(settings), settings))
+"""
+
+
+def test_a_feed_that_crashes_expat_is_refused_and_the_other_feeds_are_still_read(
+    settings: Settings, home_id: int, engine: Engine, standin: SlackStandIn, site: Site
+) -> None:
+    # The poll runs in a process of its own: before the fix this feed killed it with SIGSEGV.
+    site.pages["/hostile.xml"] = ("application/rss+xml", nested_entities(HOSTILE_DEPTH))
+    site.pages["/feed.xml"] = ("application/rss+xml", rss(site.url, ["/children-in-care-england-2023"]))
+    long_ago = utcnow() - timedelta(hours=2)
+    with make_sessions(engine)() as session:
+        for path in ("/hostile.xml", "/feed.xml"):
+            session.add(Feed(workspace_id=home_id, url=site.url + path, added_by=EDITOR, seen=[],
+                             last_polled_at=long_ago))  # fmt: skip
+        session.commit()
+    given = {
+        "database_url": settings.database_url, "bot_token": settings.bot_token, "api_url": settings.api_url,
+        "review_channel": REVIEW, "fetch_allow_loopback": True,
+    }  # fmt: skip
+    polled = subprocess.run(
+        [sys.executable, "-c", POLL_IN_A_PROCESS, json.dumps(given)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert polled.returncode == 0, f"the poll died ({polled.returncode}): {polled.stderr[-2000:]}"
+    assert polled.stdout.strip() == "1"
+    with make_sessions(engine)() as session:
+        hostile = session.scalars(select(Feed).where(Feed.url.endswith("/hostile.xml"))).one()
+        assert hostile.failures == 1
+        assert hostile.last_polled_at is not None
+        assert hostile.last_polled_at.replace(tzinfo=None) > long_ago.replace(tzinfo=None)
+    assert pending(engine) > 0
+
+
+def test_a_dripping_feed_and_slow_articles_are_cut_off_by_the_feed_budget(
+    settings: Settings, home_id: int, engine: Engine
+) -> None:
+    from tests import ingest_site
+
+    impatient = replace(settings, fetch_deadline=1.0, feed_budget=1.5)
+    long_ago = utcnow() - timedelta(hours=2)
+    with ingest_site.serving() as slow, make_sessions(engine)() as session:
+        for path in ("/drip-headers", "/drip-feed.rss"):
+            session.add(Feed(workspace_id=home_id, url=slow.url + path, added_by=EDITOR, seen=[],
+                             last_polled_at=long_ago))  # fmt: skip
+        session.commit()
+        polling = threading.Thread(
+            target=poll_feeds, args=(make_sessions(engine), make_client(settings), impatient), daemon=True
+        )
+        polling.start()
+        polling.join(timeout=30)
+        assert not polling.is_alive(), "the poll was still waiting on dripping servers 30 s later"
+        session.expire_all()
+        dripping, articles = session.scalars(select(Feed).order_by(Feed.id)).all()
+        assert dripping.failures == 1
+        # The oldest article used the first second; the budget left no full second for the others,
+        # so they are not marked seen and the next poll reads them.
+        assert articles.seen == [f"{slow.url}/drip/1"]

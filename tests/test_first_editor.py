@@ -13,13 +13,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from storage import roles, workspaces
 from tests.conftest import SIGNING_SECRET, TEAM
 from tests.http_server import serving
 from tests.installs import install, multi_settings
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 from tests.test_cli import STATBOT, run
 
 MEMBER = "U0MEMBER"

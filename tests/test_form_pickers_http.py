@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from commands import forms
 from intake.validate import FigureInput, validate_figure
@@ -18,7 +19,6 @@ from storage.db import make_sessions
 from tests.conftest import SIGNING_SECRET, TEAM
 from tests.http_server import serving
 from tests.slackapi.signing import interactive_body, post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 from tests.test_forms_http import GOOD, submit
 from tests.test_manage_http import ask
 

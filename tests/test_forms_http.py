@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from commands import forms, review
 from storage import changes, roles, workspaces
@@ -26,7 +27,6 @@ from tests.slackapi.signing import (
     slash_command_body,
     view_submission_payload,
 )
-from tests.slackapi.standin import SlackStandIn
 from tests.test_http import message_text
 from tests.test_manage_http import ask
 
@@ -129,8 +129,8 @@ def test_mistakes_come_back_beside_their_fields_and_nothing_is_stored(
     server: str, standin: SlackStandIn, engine: Engine
 ) -> None:
     before = count(engine, Statistic)
-    status, raw = submit(server, GOOD | {"value": "lots", "period_end": "2022-01", "source_url": "",
-                                         "source_date": ""}, WRITER)  # fmt: skip
+    status, raw = submit(server, GOOD | {"value": "lots", "period_end": "2022-01", "source_title": "",
+                                         "source_publisher": ""}, WRITER)  # fmt: skip
     assert status == 200
     answer = json.loads(raw)
     assert answer["response_action"] == "errors"
@@ -146,6 +146,19 @@ def test_an_editors_figure_is_published_at_once(server: str, standin: SlackStand
     assert "Published #" in standin.wait_for("chat.postMessage")[0].params["text"]
     status, raw = submit(server, GOOD, EDITOR)
     assert "already stored as #" in json.loads(raw)["errors"]["value"]
+
+
+def test_a_link_stored_with_another_date_is_shown_beside_the_date_and_nothing_is_stored(
+    server: str, standin: SlackStandIn, engine: Engine
+) -> None:
+    status, raw = submit(server, GOOD, EDITOR)
+    assert status == 200 and "errors" not in raw
+    before = count(engine, Statistic)
+    other = GOOD | {"measure": "share of sextortion reports on Snapchat", "source_date": "2019-02"}
+    status, raw = submit(server, other, EDITOR)
+    errors = json.loads(raw)["errors"]
+    assert "'2024-08'" in errors["source_date"] and "'2019-02'" in errors["source_date"]
+    assert count(engine, Statistic) == before
 
 
 def test_a_writers_figure_waits_for_review_in_the_review_channel(

@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session
 
 from bot.app import Home, create_app
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
+from bot.slack_limits import message_problem
 from bot.web import create_wsgi
-from storage import library
 from storage.db import make_engine, make_sessions
 from storage.models import SearchDocument, Statistic
+from tests import items
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.http_server import serving
-from tests.slackapi.limits import message_problem
 from tests.slackapi.signing import (
     block_action_payload,
     interactive_body,
@@ -30,7 +31,6 @@ from tests.slackapi.signing import (
     signed_headers,
     slash_command_body,
 )
-from tests.slackapi.standin import SlackStandIn
 
 
 @pytest.fixture
@@ -200,8 +200,8 @@ def test_mrkdwn_stored_in_a_quote_is_shown_not_acted_on(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:
     with make_sessions(engine)() as session:
-        source = library.source(session, home_id, publisher="Test & Co", title="A <b>bold</b> report")
-        library.quote(
+        source = items.source(session, home_id, publisher="Test & Co", title="A <b>bold</b> report")
+        items.quote(
             session,
             home_id,
             text="Everyone <!channel> look <@U123> & <#C999> now <https://evil.example|click>",
@@ -235,12 +235,12 @@ def test_stored_text_is_shown_in_verbatim_text_objects_so_it_never_pings(
 ) -> None:
     """Escaping stops `<!channel>`; verbatim stops Slack from turning a bare @channel, @here or #name into one."""
     with make_sessions(engine)() as session:
-        meta = library.entity(session, home_id, "Meta")
-        source = library.source(session, home_id, publisher="@here Press", title="<!channel> @channel report")
-        library.quote(session, home_id, text="Wake up <!channel> and @channel, see #general", speaker="Mallory",
-                      source=source)  # fmt: skip
-        library.statistic(session, home_id, value=Decimal(7), unit="count", measure="pings to @everyone",
-                          source=source, entities=[meta], geography="UK")  # fmt: skip
+        meta = items.entity(session, home_id, "Meta")
+        source = items.source(session, home_id, publisher="@here Press", title="<!channel> @channel report")
+        items.quote(session, home_id, text="Wake up <!channel> and @channel, see #general", speaker="Mallory",
+                    source=source)  # fmt: skip
+        items.statistic(session, home_id, value=Decimal(7), unit="count", measure="pings to @everyone",
+                        source=source, entities=[meta], geography="UK")  # fmt: skip
         session.commit()
     for command, question in (("/quote", "mallory"), ("/stats", "meta")):
         _, reply = slash(server, standin, command, question)
@@ -260,10 +260,10 @@ def test_a_long_answer_is_cut_to_slacks_limits_with_and_n_more(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:
     with make_sessions(engine)() as session:
-        meta = library.entity(session, home_id, "Meta")
-        source = library.source(session, home_id, publisher="Ofcom", title="Online Nation " + "long " * 85)
+        meta = items.entity(session, home_id, "Meta")
+        source = items.source(session, home_id, publisher="Ofcom", title="Online Nation " + "long " * 85)
         for n in range(60):
-            library.statistic(
+            items.statistic(
                 session,
                 home_id,
                 value=Decimal(n),

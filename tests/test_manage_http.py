@@ -11,6 +11,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
+from bot.slack_limits import message_problem
 from bot.web import create_wsgi
 from commands import confirm
 from storage import roles
@@ -18,7 +20,6 @@ from storage.db import make_sessions
 from storage.models import Statistic, Status, Workspace
 from tests.conftest import SIGNING_SECRET
 from tests.http_server import serving
-from tests.slackapi.limits import message_problem
 from tests.slackapi.signing import (
     block_action_payload,
     interactive_body,
@@ -26,7 +27,6 @@ from tests.slackapi.signing import (
     signed_headers,
     slash_command_body,
 )
-from tests.slackapi.standin import SlackStandIn
 from tests.test_http import message_text
 
 EDITOR = "U0EDITOR"
@@ -143,7 +143,8 @@ def test_the_review_channel_is_set_by_an_editor_from_the_channel_mention(
 
 
 def test_history_of_an_unknown_number_says_how_to_ask(server: str, standin: SlackStandIn) -> None:
-    assert "by its number" in ask(server, standin, "history 99999")
+    unknown = ask(server, standin, "history 99999")
+    assert "There is no figure #99999 here" in unknown and "by its number" in unknown
     assert "by its number" in ask(server, standin, "history", command="/quote")
 
 
@@ -159,10 +160,9 @@ def test_history_of_an_unknown_number_says_how_to_ask(server: str, standin: Slac
     ],
 )  # fmt: skip
 def test_subcommands_are_told_apart_from_questions(text: str, expected: str | None) -> None:
-    from commands.manage import subcommand
+    from commands.table import route
 
-    found = subcommand(text)
-    assert (found.name if found else None) == expected
+    assert route("/stats", text).name == expected
 
 
 def test_a_question_that_starts_like_a_subcommand_is_still_answered(

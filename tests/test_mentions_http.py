@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from storage import roles
 from storage.models import Subscription, Workspace
 from tests.conftest import SIGNING_SECRET
 from tests.http_server import serving
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 from tests.test_digest_slash import CHANNEL, digest, text
 
 EDITOR = "U0EDITOR"

@@ -35,3 +35,61 @@ def test_downgrade_to_nothing_and_back_up_again(tmp_path: object) -> None:
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     migrate.upgrade(engine)
     assert "statistics" in inspect(engine).get_table_names()
+
+
+def test_0011_merges_sources_that_share_a_link_into_the_oldest(tmp_path: object) -> None:
+    """Before 0011 one link could be several sources; after it, one: references move to the oldest."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from storage.db import make_engine, normalise_url
+    from tests.conftest import PG_SERVER
+
+    name = f"statbot_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(PG_SERVER), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    urls = [f"sqlite:///{tmp_path}/merge.db", normalise_url(PG_SERVER).rsplit("/", 1)[0] + f"/{name}"]
+    try:
+        for url in urls:
+            engine = make_engine(url)
+            migrate.upgrade(engine, "0010")
+            with engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "INSERT INTO workspaces (id, name, is_home, created_at) VALUES (1, '', true, CURRENT_TIMESTAMP)"
+                    )
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO sources (id, workspace_id, title, publisher, url, notes) VALUES"
+                        " (1, 1, 'A', 'P', 'https://x', ''), (2, 1, 'B', 'P', 'https://x', ''),"
+                        " (3, 1, 'C', 'Q', '', ''), (4, 1, 'D', 'R', 'https://y', '')"
+                    )
+                )
+                connection.execute(text("UPDATE sources SET cites_id = 2 WHERE id = 4"))
+                connection.execute(
+                    text(
+                        "INSERT INTO statistics (id, workspace_id, value, unit, value_text, measure, geography,"
+                        " evidence, notes, source_id, via_source_id, status, status_reason, created_by, created_at)"
+                        " VALUES (1, 1, 1, 'count', '', 'm', '', '', '', 2, 2, 'published', '', '', CURRENT_TIMESTAMP)"
+                    )
+                )
+            migrate.upgrade(engine)
+            with engine.connect() as connection:
+                assert connection.execute(text("SELECT id FROM sources ORDER BY id")).scalars().all() == [
+                    1,
+                    3,
+                    4,
+                ]
+                assert connection.execute(text("SELECT source_id, via_source_id FROM statistics")).one() == (
+                    1,
+                    1,
+                )
+                assert connection.execute(text("SELECT cites_id FROM sources WHERE id = 4")).scalar() == 1
+            engine.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.local_slack import CLIENT_ID, CLIENT_SECRET, SlackStandIn
 from tests.conftest import SIGNING_SECRET
 from tests.installs import ENCRYPTION_KEY
-from tests.slackapi.standin import CLIENT_ID, CLIENT_SECRET, SlackStandIn
 from tests.test_cli import STATBOT, environment, free_port, run
 
 

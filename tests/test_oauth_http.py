@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
 from bot.config import ConfigError, Settings
+from bot.local_slack import SlackStandIn
 from bot.logs import JsonFormatter
 from bot.oauth import ENTERPRISE_REFUSED, NOT_INSTALLED, stores
 from bot.web import create_wsgi
@@ -23,7 +24,6 @@ from tests.conftest import SIGNING_SECRET
 from tests.http_server import serving
 from tests.installs import finish_install, install, multi_settings, start_install
 from tests.slackapi.signing import event_body, post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 
 T1, T2 = "T0ONE", "T0TWO"
 

@@ -12,20 +12,20 @@ import pytest
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.installations import EncryptedInstallationStore
+from bot.local_slack import SlackStandIn
 from bot.oauth import NOT_INSTALLED, stores
 from bot.web import create_wsgi
 from bot.workspace_clients import WorkspaceClients
 from digests import deliver, subscriptions
 from digests.schedule import Schedule
 from storage import slack_tables, workspaces
-from storage.installations import EncryptedInstallationStore
 from storage.models import Base, Subscription
 from storage.token_cipher import TokenCipher, new_key
 from tests.conftest import SIGNING_SECRET
 from tests.http_server import serving
 from tests.installs import install, multi_settings, start_install
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 
 T1, T2 = "T0ONE", "T0TWO"
 SUBSCRIBED = datetime(2027, 3, 23, 12, 0, tzinfo=UTC)

@@ -29,13 +29,13 @@ from sqlalchemy.pool import Pool
 
 from bot.app import UNREACHABLE, Home, create_app
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from storage import migrate, sample, workspaces
 from storage.db import make_engine, make_sessions
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.http_server import serving
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 
 pytestmark = pytest.mark.postgres
 

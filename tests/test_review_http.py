@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import review as review_listeners
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from commands import review
 from intake.validate import FigureInput, validate_figure
@@ -21,7 +22,6 @@ from storage.models import Statistic, Status, Workspace
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.http_server import serving
 from tests.slackapi.signing import block_action_payload, interactive_body, post, signed_headers
-from tests.slackapi.standin import SlackStandIn
 from tests.test_http import message_text
 from tests.test_manage_http import ask
 

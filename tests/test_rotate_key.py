@@ -7,10 +7,10 @@ from pathlib import Path
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import Engine, text
 
+from bot.installations import EncryptedInstallationStore
+from bot.local_slack import CLIENT_ID
 from storage import slack_tables
-from storage.installations import EncryptedInstallationStore
 from storage.token_cipher import TokenCipher, new_key
-from tests.slackapi.standin import CLIENT_ID
 from tests.test_cli import STATBOT, run
 
 

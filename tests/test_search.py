@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage import library, queries, sample, workspaces
+from storage import changes, queries, sample, workspaces
 from storage.models import Quote, SearchDocument, Statistic, Status, Workspace
+from tests import items
 
 
 def values(found: queries.Found[Statistic]) -> list[str]:
@@ -162,7 +163,7 @@ def test_retracted_figures_are_never_answered_and_superseded_ones_come_after_the
     db: Session, home_id: int
 ) -> None:
     share = db.scalars(select(Statistic).where(Statistic.unit == "percent")).one()
-    newer = library.statistic(
+    newer = items.statistic(
         db,
         home_id,
         value=Decimal(48),
@@ -172,19 +173,18 @@ def test_retracted_figures_are_never_answered_and_superseded_ones_come_after_the
         geography="UK",
         entities=share.entities,
     )
-    share.status = Status.SUPERSEDED.value
-    share.superseded_by = newer
+    changes.supersede(db, share, newer, actor="U0EDITOR")
     db.commit()
     assert values(queries.find(db, home_id, Statistic, "facebook")) == ["48%", "52%"]
-    newer.status = Status.RETRACTED.value
+    changes.retract(db, newer, actor="U0EDITOR", reason="withdrawn")
     db.commit()
     assert values(queries.find(db, home_id, Statistic, "facebook")) == ["52%"]
 
 
 def test_pending_figures_are_not_answered(db: Session, home_id: int) -> None:
-    source = library.source(db, home_id, publisher="Ofcom", title="Online Nation")
-    meta = library.entity(db, home_id, "Meta")
-    library.statistic(
+    source = items.source(db, home_id, publisher="Ofcom", title="Online Nation")
+    meta = items.entity(db, home_id, "Meta")
+    items.statistic(
         db,
         home_id,
         value=Decimal(7),
@@ -207,10 +207,10 @@ def test_counting_stops_at_the_cap_and_says_more_than(
     db: Session, home_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(queries, "COUNT_CAP", 3)
-    source = library.source(db, home_id, publisher="Ofcom")
-    meta = library.entity(db, home_id, "Meta")
+    source = items.source(db, home_id, publisher="Ofcom")
+    meta = items.entity(db, home_id, "Meta")
     for n in range(5):
-        library.statistic(
+        items.statistic(
             db, home_id, value=Decimal(n), unit="count", measure=f"m{n}", source=source, entities=[meta]
         )
     db.commit()

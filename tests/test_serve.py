@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
+from bot.local_slack import SlackStandIn
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 
 CLIENT_TIMEOUT = 2.0
 REQUEST_TIMEOUT = 3.0

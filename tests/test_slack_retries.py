@@ -13,11 +13,11 @@ import pytest
 
 from bot.app import SOMETHING_WRONG
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from tests.conftest import SIGNING_SECRET
 from tests.http_server import serving
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.slackapi.standin import SlackStandIn
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
+from bot.local_slack import SlackStandIn
 from tests.slackapi import (
-    SlackStandIn,
     block_action_payload,
     interactive_body,
     post,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot import cli, search_eval
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.search_eval import CORPUS, corpus_missing, items_of, read_rows
 from bot.web import create_wsgi
 from intake.spreadsheet import read_sheet
@@ -26,7 +27,6 @@ from storage import queries, sheets
 from storage.db import make_sessions
 from storage.models import Entity, EntityAlias, Quote, Statistic
 from tests.http_server import serving
-from tests.slackapi.standin import SlackStandIn
 from tests.test_digest_slash import CHANNEL as DIGEST_CHANNEL
 from tests.test_digest_slash import USER as DIGEST_USER
 from tests.test_digest_slash import digest
@@ -42,7 +42,7 @@ def import_real(session: Session, workspace_id: int, corpus: Path = CORPUS) -> N
     for kind in ("figures", "quotes"):
         sheet = read_sheet(corpus / f"{kind}.csv", kind)
         assert not sheet.bad, sheet.errors
-        sheets.import_items(session, workspace_id, [item for _, item in sheet.rows], actor="cli")
+        sheets.import_items(session, workspace_id, sheet.rows, actor="cli")
     session.commit()
 
 

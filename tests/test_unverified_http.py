@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import Home, create_app
 from bot.config import Settings
+from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from storage.models import SlackEventReceipt
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
@@ -28,7 +29,6 @@ from tests.slackapi.signing import (
     signed_headers,
     slash_command_body,
 )
-from tests.slackapi.standin import SlackStandIn
 
 CLAIMED = "Ev0CLAIMED"
 MALFORMED_TIMESTAMPS = [

@@ -1,4 +1,4 @@
-"""Test infrastructure that plays Slack: a Web API stand-in and signed-request builders."""
+"""Test helpers that play Slack: signed-request builders (the Web API stand-in is bot.local_slack)."""
 
 from .signing import (
     block_action_payload,
@@ -8,12 +8,8 @@ from .signing import (
     slash_command_body,
     view_submission_payload,
 )
-from .standin import Call, SlackStandIn, Upload
 
 __all__ = [
-    "Call",
-    "SlackStandIn",
-    "Upload",
     "block_action_payload",
     "interactive_body",
     "post",

@@ -1,7 +1,7 @@
 """citation styles: a workspace's own templates for the short and long citation forms
 
 Revision ID: 0016
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-01 04:55:00
 
 `/stats citation-style short|long <template>` keeps one template per form and workspace; with none stored
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0010"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

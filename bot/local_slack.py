@@ -1,4 +1,4 @@
-"""A stand-in for the Slack Web API on 127.0.0.1, for HTTP-level tests.
+"""A stand-in for the Slack Web API on 127.0.0.1, for HTTP-level tests and the local console.
 
 Point ``slack_sdk.WebClient(base_url=standin.api_url)`` (or SLACK_API_URL) at it and the bot
 talks real HTTP: JSON, form and multipart bodies are parsed as Slack parses them, Slack's
@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from .limits import Problem, message_problem, view_problem
+from bot.slack_limits import Problem, message_problem, view_problem
 
 RESPONSE_URL = "response_url"  # Call.method of a POST to a response_url
 UPLOAD = "upload"  # Call.method of the raw-bytes POST to a files.getUploadURLExternal URL
@@ -43,7 +43,7 @@ FIRST_TS_MICROS = 1_700_000_000_000_000
 # Methods that authenticate with the app's client id and secret rather than a token.
 CLIENT_METHODS = ("oauth.v2.access",)
 CLIENT_ID = "1111.2222"
-CLIENT_SECRET = "standin-client-secret"
+CLIENT_SECRET = "standin-client-secret"  # noqa: S105 (the stand-in's own, not a secret)
 TOKEN_LIFETIME = 43_200  # seconds, as Slack's rotating tokens
 
 

@@ -1,0 +1,1045 @@
+"""The one write path for figures and quotes: stored with their links, indexed and audit-logged.
+
+Every route that creates a figure or quote (forms, review, spreadsheet import, article staging, the
+sample, bench seeding) calls `add` (or `add_one`, which is `add` with one item); every route that changes
+one calls `update`. Nothing else writes the item tables (`WRITTEN_TABLES`): tests/test_write_path.py
+fails if another module does, and `guard` refuses ORM flushes of them from anywhere else. What people
+type is checked before it gets here (intake.validate); here, a source's details are checked against the
+source stored under the same link (`Conflicts`), and an item already stored is not stored again.
+
+`add` takes any iterable and works through it in batches: per batch, one query resolves its sources,
+one its entities, one its topics and one finds the items already stored; then the rows, their entity
+and topic links (in the order typed), their search documents and their audit entries are written in
+bulk (COPY on PostgreSQL, the driver's executemany on SQLite, ids taken up front). Only one batch of
+the input is held at a time; what grows is the map of names already resolved (one entry per distinct
+source, entity and topic), so memory stays flat as files grow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from itertools import islice
+from typing import Any, Literal, cast
+
+from sqlalchemy import JSON, Connection, Table, delete, event, insert, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from storage import audit, search
+from storage.models import (
+    AuditEntry,
+    Entity,
+    EntityAlias,
+    Quote,
+    SearchDocument,
+    Source,
+    Statistic,
+    Status,
+    Topic,
+    quote_entities,
+    quote_topics,
+    statistic_entities,
+    statistic_topics,
+    utcnow,
+)
+from storage.partial_date import PartialDate
+
+BATCH = 500
+# The tables as Core sees them: rows as tuples, no ORM objects per row.
+_SOURCES = cast(Table, Source.__table__)
+_ENTITIES = cast(Table, Entity.__table__)
+_ALIASES = cast(Table, EntityAlias.__table__)
+_TOPICS = cast(Table, Topic.__table__)
+_STATISTICS = cast(Table, Statistic.__table__)
+_QUOTES = cast(Table, Quote.__table__)
+_DOCUMENTS = cast(Table, SearchDocument.__table__)
+_AUDIT = cast(Table, AuditEntry.__table__)
+# What only this module writes.
+WRITTEN_TABLES = frozenset(
+    {
+        "statistics", "quotes", "statistic_entities", "statistic_topics", "quote_entities", "quote_topics",
+        "search_documents", "audit_entries",
+    }
+)  # fmt: skip
+OnConflict = Literal["report", "use_stored"]
+
+
+# ----- what to write -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A source as a row names it. One link is one source; without a link, publisher, title and date are."""
+
+    title: str = ""
+    publisher: str = ""
+    url: str = ""
+    published: PartialDate | None = None
+    notes: str = ""
+    cites: SourceSpec | None = None
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        if self.url:
+            return ("url", self.url)
+        day = self.published
+        return (
+            "name",
+            self.publisher,
+            self.title,
+            day.day if day else None,
+            day.precision.value if day else None,
+        )
+
+
+@dataclass(frozen=True)
+class NewFigure:
+    value: Decimal
+    unit: str
+    measure: str
+    source: SourceSpec
+    period_start: PartialDate | None = None
+    period_end: PartialDate | None = None
+    geography: str = ""
+    value_text: str = ""
+    evidence: str = ""
+    notes: str = ""
+    producer: SourceSpec | None = None  # who produced it, when not the reporter itself
+    via: SourceSpec | None = None  # where we read the report
+    base_id: int | None = None  # the figure this one is a share of
+    entities: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    row: int | None = None  # the spreadsheet row, for conflicts
+    status: Status | None = None  # only bench seeding sets these three: everyone else gets the call's
+    published_at: datetime | None = None
+    status_changed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NewQuote:
+    text: str
+    speaker: str
+    source: SourceSpec
+    speaker_role: str = ""
+    speaker_org: str = ""
+    context: str = ""
+    said: PartialDate | None = None
+    via: SourceSpec | None = None
+    entities: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    row: int | None = None
+
+
+New = NewFigure | NewQuote
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A row names a source already known by its link, with other details: nothing is merged silently."""
+
+    row: int | None
+    column: str
+    stored: str
+    new: str
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self.column} is {self.new!r} here, but the source with this link is stored with "
+            f"{self.stored!r}; one link is one source: make them agree"
+        )
+
+
+class Conflicts(Exception):
+    def __init__(self, conflicts: list[Conflict]) -> None:
+        super().__init__("; ".join(c.message for c in conflicts[:3]))
+        self.conflicts = conflicts
+
+
+@dataclass(frozen=True)
+class Written:
+    kind: search.Kind
+    id: int
+    created: bool  # False: the same item was already stored (this is its id)
+
+
+@dataclass
+class Outcome:
+    added: int = 0
+    already_stored: int = 0
+    written: list[Written] = field(default_factory=list)  # kept only when asked (single items)
+
+
+# ----- the guard -------------------------------------------------------------------------------------
+
+_GUARDED = (Statistic, Quote, SearchDocument, AuditEntry)
+
+
+@contextmanager
+def _writing(session: Session) -> Iterator[None]:
+    session.info["write_path"] = session.info.get("write_path", 0) + 1
+    try:
+        yield
+    finally:
+        session.info["write_path"] -= 1
+
+
+def guard(session_or_class: Any = Session) -> None:
+    """Refuse ORM flushes that add or change figures, quotes, search documents or audit entries
+    anywhere but here (installed once, on all sessions, by storage.db.make_sessions)."""
+    if event.contains(session_or_class, "before_flush", _refuse_elsewhere):
+        return
+    event.listen(session_or_class, "before_flush", _refuse_elsewhere)
+
+
+def _refuse_elsewhere(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get("write_path"):
+        return
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, _GUARDED) and (
+            obj in session.new or obj in session.deleted or session.is_modified(obj)
+        ):
+            raise RuntimeError(
+                f"{type(obj).__name__} may only be written through storage.write (add, update)"
+            )
+
+
+# ----- adding ---------------------------------------------------------------------------------------
+
+
+def add(
+    session: Session,
+    workspace_id: int,
+    items: Iterable[New],
+    *,
+    actor: str,
+    status: Status = Status.PUBLISHED,
+    now: datetime | None = None,
+    on_conflict: OnConflict = "report",
+    keep: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+    batch: int = BATCH,
+) -> Outcome:
+    """Store every item not already stored; the caller commits (all of it, or nothing).
+
+    Conflicting source details raise Conflicts after every batch is checked (so all are listed), unless
+    `on_conflict="use_stored"`, which keeps the stored source as it is (an article fetched again).
+    """
+    now = now or utcnow()
+    writer = _Writer(session, workspace_id, actor, status, now, on_conflict)
+    outcome = Outcome()
+    done = 0
+    iterator = iter(items)
+    with _writing(session):
+        session.flush()
+        while chunk := list(islice(iterator, batch)):
+            for written in writer.write(chunk):
+                outcome.added += written.created
+                outcome.already_stored += not written.created
+                if keep:
+                    outcome.written.append(written)
+            done += len(chunk)
+            if on_progress:
+                on_progress(done)
+    if writer.conflicts:
+        raise Conflicts(writer.conflicts)
+    return outcome
+
+
+def add_one(
+    session: Session, workspace_id: int, item: New, *, actor: str, status: Status = Status.PUBLISHED,
+    now: datetime | None = None, on_conflict: OnConflict = "report",
+) -> tuple[Statistic | Quote, bool]:  # fmt: skip
+    """One item through `add`: the stored item (new or the one already stored), and whether it is new."""
+    (written,) = add(
+        session, workspace_id, [item], actor=actor, status=status, now=now, on_conflict=on_conflict, keep=True
+    ).written
+    stored: Statistic | Quote | None = (
+        session.get(Statistic, written.id) if written.kind == "statistic" else session.get(Quote, written.id)
+    )
+    assert stored is not None
+    return stored, written.created
+
+
+def sources(
+    session: Session, workspace_id: int, specs: Sequence[SourceSpec], *, on_conflict: OnConflict = "report"
+) -> list[Source]:
+    """The stored sources for these specs (created where new): for callers that cite a source by itself."""
+    writer = _Writer(session, workspace_id, "", Status.PUBLISHED, utcnow(), on_conflict)
+    with _writing(session):
+        session.flush()
+        ids = writer.resolve_sources([(None, "source", spec) for spec in specs])
+    if writer.conflicts:
+        raise Conflicts(writer.conflicts)
+    found = [session.get(Source, ids[spec.identity]) for spec in specs]
+    return [s for s in found if s is not None]
+
+
+def entity(
+    session: Session, workspace_id: int, name: str, *, kind: str = "organisation",
+    aliases: Iterable[str] = (), owner: Entity | None = None,
+) -> Entity:  # fmt: skip
+    """A curated entity (the sample's): the one whose name this is, created with its kind, owner and
+    aliases if none is; its missing aliases are added. A name that is only another entity's alias makes an
+    entity of its own, owned by that one (as `add` does). Rows that merely name entities go through `add`."""
+    key = search.phrase_key(name)
+    by_alias = list(
+        session.scalars(
+            select(Entity)
+            .join(EntityAlias, EntityAlias.entity_id == Entity.id)
+            .where(EntityAlias.workspace_id == workspace_id, EntityAlias.alias == key)
+            .order_by(Entity.owner_id.is_not(None), Entity.id)
+        ).unique()
+    )
+    found = next((e for e in by_alias if search.phrase_key(e.name) == key), None) or session.scalar(
+        select(Entity).where(Entity.workspace_id == workspace_id, Entity.name == name)
+    )
+    if found is None:
+        found = Entity(
+            workspace_id=workspace_id,
+            name=name,
+            kind=kind,
+            owner=owner or (by_alias[0] if by_alias else None),
+        )
+        session.add(found)
+    known = {alias.alias for alias in found.aliases}
+    for alias in (name, *aliases):
+        alias_key = search.phrase_key(alias)
+        if alias_key and alias_key not in known:
+            found.aliases.append(EntityAlias(workspace_id=workspace_id, alias=alias_key))
+            known.add(alias_key)
+    session.flush()
+    return found
+
+
+class _Bulk:
+    """Many rows into one table in one go: COPY on PostgreSQL, the driver's executemany on SQLite.
+
+    SQLAlchemy's executemany would do, but builds and converts every row's parameters (and on PostgreSQL
+    sends one statement text per batch for the driver to parse): most of an import's time. New ids are
+    taken before the rows are written (from the sequence, or after SQLite's first insert, which holds the
+    write lock), so links, search documents and audit entries need no RETURNING round trip.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.postgres = connection.dialect.name == "postgresql"
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        self.driver: Any = driver
+        self.processors: dict[tuple[str, tuple[str, ...]], list[tuple[int, Any]]] = {}
+
+    def insert(self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self.postgres:
+            from psycopg.types.json import Json  # only with PostgreSQL, whose driver it is
+
+            json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+            statement = f"COPY {table.name} ({names}) FROM STDIN"
+            with self._as_sqlalchemy_errors(statement), self.driver.cursor().copy(statement) as copy:
+                for row in rows:
+                    if json_at:
+                        row = tuple(
+                            Json(v) if i in json_at and v is not None else v for i, v in enumerate(row)
+                        )
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" * len(columns))
+        converted = self._converted(table, columns, rows)
+        # Table and column names come from the models, values are bound: no outside text in the SQL.
+        statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
+        with self._as_sqlalchemy_errors(statement):
+            self.driver.cursor().executemany(statement, converted)
+
+    def insert_new(self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[int]:
+        """Insert rows that need new ids (`columns` without `id`); their ids, in order."""
+        if not rows:
+            return []
+        if self.postgres:
+            taken = self.connection.exec_driver_sql(
+                f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id'))"  # noqa: S608
+                f" FROM generate_series(1, {len(rows):d})"
+            )
+            ids = [int(i) for i in taken.scalars()]
+        else:
+            marks = ", ".join("?" * len(columns))
+            cursor = self.driver.cursor()
+            statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+            with self._as_sqlalchemy_errors(statement):
+                cursor.execute(statement, self._converted(table, columns, rows[:1])[0])
+            start = int(cursor.lastrowid)
+            ids = list(range(start, start + len(rows)))
+            rows, ids_left = rows[1:], ids[1:]
+            self.insert(table, ("id", *columns), [(i, *row) for i, row in zip(ids_left, rows, strict=True)])
+            return ids
+        self.insert(table, ("id", *columns), [(i, *row) for i, row in zip(ids, rows, strict=True)])
+        return ids
+
+    @contextmanager
+    def _as_sqlalchemy_errors(self, statement: str) -> Iterator[None]:
+        """The driver's errors as SQLAlchemy raises them, so callers catch one kind whichever path wrote."""
+        dbapi = self.connection.dialect.loaded_dbapi
+        try:
+            yield
+        except dbapi.Error as error:
+            raise DBAPIError.instance(statement, None, error, dbapi.Error) from error
+
+    def _converted(
+        self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> list[tuple[Any, ...]] | list[list[Any]]:
+        """Values as SQLAlchemy would bind them for SQLite (dates and times as text, JSON dumped, ...)."""
+        key = (table.name, columns)
+        if key not in self.processors:
+            dialect = self.connection.dialect
+            found = [(i, table.c[c].type._cached_bind_processor(dialect)) for i, c in enumerate(columns)]
+            self.processors[key] = [(i, p) for i, p in found if p is not None]
+        active = self.processors[key]
+        if not active:
+            return rows
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, process in active:
+                if values[i] is not None:
+                    values[i] = process(values[i])
+            converted.append(values)
+        return converted
+
+
+SOURCE_COLUMNS = (
+    "workspace_id", "title", "publisher", "url", "published_on", "published_precision", "notes", "cites_id",
+)  # fmt: skip
+FIGURE_COLUMNS = (
+    "workspace_id", "value", "unit", "value_text", "measure", "period_start", "period_end", "period_precision",
+    "geography", "evidence", "notes", "base_id", "source_id", "via_source_id", "producer_id", "status",
+    "status_reason", "superseded_by_id", "expected_update_months", "created_by", "created_at", "published_at",
+    "status_changed_at",
+)  # fmt: skip
+QUOTE_COLUMNS = (
+    "workspace_id", "text", "speaker", "speaker_role", "speaker_org", "context", "said_on", "said_precision",
+    "source_id", "via_source_id", "status", "status_reason", "created_by", "created_at", "published_at",
+    "status_changed_at",
+)  # fmt: skip
+DOCUMENT_COLUMNS = ("workspace_id", "kind", "item_id", "body")
+AUDIT_COLUMNS = ("workspace_id", "item_kind", "item_id", "action", "actor", "at", "before", "after")
+
+
+class _Writer:
+    """What one `add` call has resolved so far (sources, entities, topics by name), and the batch writer."""
+
+    def __init__(
+        self, session: Session, workspace_id: int, actor: str, status: Status, now: datetime,
+        on_conflict: OnConflict,
+    ) -> None:  # fmt: skip
+        self.session = session
+        self.connection: Connection = session.connection()
+        self.bulk = _Bulk(self.connection)
+        self.keys: dict[str, str] = {}  # name -> search.phrase_key(name): names repeat row after row
+        self.workspace_id = workspace_id
+        self.actor = actor
+        self.status = status
+        self.now = now
+        self.on_conflict = on_conflict
+        self.conflicts: list[Conflict] = []
+        self.source_ids: dict[tuple[Any, ...], int] = {}
+        self.source_details: dict[int, SourceSpec] = {}
+        self.source_names: dict[int, list[str]] = {}  # titles and publishers along its chain, for search
+        self.entity_ids: dict[str, int] = {}
+        self.entity_chains: dict[int, search.EntityChain] = {}  # each entity, then its owners
+        self.topic_ids: dict[str, int] = {}
+        self.topic_names: dict[int, str] = {}
+
+    # -- resolving what items refer to, one query per kind per batch --
+
+    def resolve_sources(self, wanted: list[tuple[int | None, str, SourceSpec]]) -> dict[tuple[Any, ...], int]:
+        """(row, column, spec) -> ids by identity; conflicting details for a known link are recorded."""
+        # Cited sources first, so a new source can point at its citation's id.
+        pending: list[tuple[int | None, str, SourceSpec]] = []
+        for row, column, spec in wanted:
+            chain: list[SourceSpec] = []
+            node: SourceSpec | None = spec
+            while node is not None and len(chain) < 8:
+                chain.append(node)
+                node = node.cites
+            pending += [(row, column, s) for s in reversed(chain)]
+        unknown = [s for _, _, s in pending if s.identity not in self.source_ids]
+        if unknown:
+            self._load_sources(unknown)
+        new: dict[tuple[Any, ...], SourceSpec] = {}
+        for row, column, spec in pending:
+            known = self.source_ids.get(spec.identity)
+            if known is not None:
+                if spec.url:
+                    self._compare(row, column, self.source_details[known], spec)
+            elif spec.identity in new:
+                if spec.url:
+                    self._compare(row, column, new[spec.identity], spec)
+            else:
+                new[spec.identity] = spec
+        self._create_sources(list(new.values()))
+        return self.source_ids
+
+    def _load_sources(self, specs: list[SourceSpec]) -> None:
+        urls = sorted({s.url for s in specs if s.url})
+        names = sorted({s.publisher for s in specs if not s.url})
+        table = _SOURCES
+        found: list[Any] = []
+        for start in range(0, len(urls), BATCH):
+            found += self.connection.execute(
+                # `url <> ''` lets SQLite use the partial unique index on links.
+                select(table).where(
+                    table.c.workspace_id == self.workspace_id,
+                    table.c.url != "",
+                    table.c.url.in_(urls[start : start + BATCH]),
+                )
+            ).all()
+        for start in range(0, len(names), BATCH):
+            found += self.connection.execute(
+                select(table).where(
+                    table.c.workspace_id == self.workspace_id,
+                    table.c.url == "",
+                    table.c.publisher.in_(names[start : start + BATCH]),
+                )
+            ).all()
+        cited = {row.cites_id for row in found if row.cites_id and row.cites_id not in self.source_names}
+        for row in found:
+            spec = SourceSpec(
+                title=row.title, publisher=row.publisher, url=row.url,
+                published=PartialDate.parse_stored(row.published_on, row.published_precision), notes=row.notes,
+            )  # fmt: skip
+            self.source_ids.setdefault(spec.identity, row.id)
+            self.source_details[row.id] = spec
+        if cited or found:
+            self._load_chain_names([row.id for row in found])
+
+    def _load_chain_names(self, ids: list[int]) -> None:
+        """Titles and publishers along each source's citation chain, as its search words."""
+        table = _SOURCES
+        rows: dict[int, Any] = {}
+        frontier = set(ids)
+        while frontier:
+            fetched = self.connection.execute(
+                select(table.c.id, table.c.title, table.c.publisher, table.c.cites_id).where(
+                    table.c.id.in_(frontier)
+                )
+            ).all()
+            rows |= {r.id: r for r in fetched}
+            frontier = {r.cites_id for r in fetched if r.cites_id and r.cites_id not in rows}
+        for source_id in ids:
+            names: list[str] = []
+            node = rows.get(source_id)
+            seen: set[int] = set()
+            while node is not None and node.id not in seen:
+                seen.add(node.id)
+                names += [node.title, node.publisher]
+                node = rows.get(node.cites_id) if node.cites_id else None
+            self.source_names[source_id] = names
+
+    def _create_sources(self, specs: list[SourceSpec]) -> None:
+        """New sources, cited ones first (`pending` lists each chain from its primary end)."""
+        while specs:
+            # A source citing one that is new in this same batch waits for the next round.
+            ready = [s for s in specs if s.cites is None or s.cites.identity in self.source_ids]
+            specs = [s for s in specs if s not in ready]
+            if not ready:
+                raise ValueError("a source cites itself")
+            rows = []
+            for spec in ready:
+                day = spec.published
+                cites_id = self.source_ids[spec.cites.identity] if spec.cites is not None else None
+                rows.append(
+                    (self.workspace_id, spec.title, spec.publisher, spec.url, day.day if day else None,
+                     day.precision.value if day else None, spec.notes, cites_id)
+                )  # fmt: skip
+            ids = self.bulk.insert_new(_SOURCES, SOURCE_COLUMNS, rows)
+            for spec, new_id, row in zip(ready, ids, rows, strict=True):
+                cites_id = row[-1]
+                self.source_ids[spec.identity] = new_id
+                self.source_details[new_id] = spec
+                self.source_names[new_id] = [spec.title, spec.publisher] + (
+                    self.source_names.get(cites_id, []) if cites_id else []
+                )
+
+    def _compare(self, row: int | None, column: str, stored: SourceSpec, new: SourceSpec) -> None:
+        """A link already stored with other details: a conflict (a detail the row leaves out is no conflict)."""
+        prefix = "primary_source" if column == "producer" else "source"
+        checks = [
+            (f"{prefix}_title" if column != "producer" else "producer", stored.title, new.title),
+            ("producer" if column == "producer" else f"{prefix}_publisher", stored.publisher, new.publisher),
+            (f"{prefix}_date", _iso(stored.published), _iso(new.published)),
+        ]
+        if column == "producer":  # a producer is named by its publisher alone
+            checks = [("producer", stored.publisher or stored.title, new.publisher)]
+        for name, before, after in checks:
+            if after and after != before and self.on_conflict == "report":
+                self.conflicts.append(Conflict(row, name, before, after))
+
+    def resolve_entities(self, names: set[str]) -> None:
+        """Each name's entity: the one whose own name it is. A name that is only another entity's alias
+        ("Meta" for "Meta Platforms") gets an entity of its own, owned by that one, so a row keeps the
+        subject it names and searches for the other still find it; a name nobody knows, a new entity."""
+        wanted = {self.key(n): n for n in names if self.key(n) not in self.entity_ids}
+        wanted.pop("", None)
+        if not wanted:
+            return
+        keys = sorted(wanted)
+        found: dict[str, int] = {}
+        owners: dict[str, int] = {}  # an alias's first holder: an entity without an owner, the oldest first
+        for start in range(0, len(keys), BATCH):
+            rows = self.connection.execute(
+                select(EntityAlias.alias, EntityAlias.entity_id, Entity.name)
+                .join(Entity, Entity.id == EntityAlias.entity_id)
+                .where(
+                    EntityAlias.workspace_id == self.workspace_id,
+                    EntityAlias.alias.in_(keys[start : start + BATCH]),
+                )
+                .order_by(Entity.owner_id.is_not(None), Entity.id)
+            ).all()
+            for alias, entity_id, name in rows:
+                owners.setdefault(alias, entity_id)
+                if alias not in found and self.key(name) == alias:
+                    found[alias] = entity_id
+        missing = [k for k in keys if k not in found]
+        if missing:
+            created = self.connection.execute(
+                insert(_ENTITIES).returning(_ENTITIES.c.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "workspace_id": self.workspace_id,
+                        "name": wanted[k],
+                        "kind": "organisation",
+                        "owner_id": owners.get(k),
+                    }
+                    for k in missing
+                ],
+            ).all()
+            self.connection.execute(
+                insert(_ALIASES),
+                [
+                    {"entity_id": row.id, "workspace_id": self.workspace_id, "alias": k}
+                    for k, row in zip(missing, created, strict=True)
+                ],
+            )
+            found |= {k: row.id for k, row in zip(missing, created, strict=True)}
+        self.entity_ids |= found
+        self._load_entity_names(set(found.values()) - set(self.entity_chains))
+
+    def _load_entity_names(self, ids: set[int]) -> None:
+        """Each entity's name, and the names and aliases along its owners, as its search words."""
+        if not ids:
+            return
+        entities: dict[int, Any] = {}
+        aliases: dict[int, list[str]] = {}
+        frontier = set(ids)
+        while frontier:
+            rows = self.connection.execute(
+                select(Entity.id, Entity.name, Entity.owner_id).where(Entity.id.in_(frontier))
+            ).all()
+            entities |= {r.id: r for r in rows}
+            for entity_id, alias in self.connection.execute(
+                select(EntityAlias.entity_id, EntityAlias.alias)
+                .where(EntityAlias.entity_id.in_(frontier))
+                .order_by(EntityAlias.id)
+            ):
+                aliases.setdefault(entity_id, []).append(alias)
+            frontier = {r.owner_id for r in rows if r.owner_id and r.owner_id not in entities}
+        for entity_id in ids:
+            chain: search.EntityChain = []
+            node = entities.get(entity_id)
+            while node is not None and len(chain) < 16:
+                chain.append((node.name, aliases.get(node.id, [])))
+                node = entities.get(node.owner_id) if node.owner_id else None
+            self.entity_chains[entity_id] = chain
+
+    def key(self, name: str) -> str:
+        found = self.keys.get(name)
+        if found is None:
+            found = self.keys[name] = search.phrase_key(name)
+        return found
+
+    def resolve_topics(self, names: set[str]) -> None:
+        wanted = sorted({" ".join(n.split()) for n in names} - set(self.topic_ids) - {""})
+        if not wanted:
+            return
+        table = _TOPICS
+        for start in range(0, len(wanted), BATCH):
+            rows = self.connection.execute(
+                select(table.c.name, table.c.id).where(
+                    table.c.workspace_id == self.workspace_id,
+                    table.c.name.in_(wanted[start : start + BATCH]),
+                )
+            )
+            self.topic_ids |= {name: topic_id for name, topic_id in rows}
+        missing = [name for name in wanted if name not in self.topic_ids]
+        if missing:
+            created = self.connection.execute(
+                insert(table).returning(table.c.name, table.c.id, sort_by_parameter_order=True),
+                [{"workspace_id": self.workspace_id, "name": name} for name in missing],
+            )
+            self.topic_ids |= {name: topic_id for name, topic_id in created}
+
+    # -- writing a batch --
+
+    def write(self, chunk: list[New]) -> list[Written]:
+        wanted: list[tuple[int | None, str, SourceSpec]] = []
+        for item in chunk:
+            wanted.append((item.row, "source", item.source))
+            if item.via is not None:
+                wanted.append((item.row, "via", item.via))
+            if isinstance(item, NewFigure) and item.producer is not None:
+                wanted.append((item.row, "producer", item.producer))
+        self.resolve_sources(wanted)
+        self.resolve_entities({name for item in chunk for name in item.entities})
+        self.resolve_topics({name for item in chunk for name in item.topics})
+        figures = [(i, item) for i, item in enumerate(chunk) if isinstance(item, NewFigure)]
+        quotes = [(i, item) for i, item in enumerate(chunk) if isinstance(item, NewQuote)]
+        results: list[Written | None] = [None] * len(chunk)
+        for index, written in self._figures(figures) + self._quotes(quotes):
+            results[index] = written
+        return [r for r in results if r is not None]
+
+    def _entity_list(self, names: tuple[str, ...]) -> list[int]:
+        ids = [self.entity_ids[self.key(n)] for n in names if self.key(n)]
+        return list(dict.fromkeys(ids))
+
+    def _topic_list(self, names: tuple[str, ...]) -> list[int]:
+        ids = [self.topic_ids[" ".join(n.split())] for n in names if n.split()]
+        return list(dict.fromkeys(ids))
+
+    def _figures(self, figures: list[tuple[int, NewFigure]]) -> list[tuple[int, Written]]:
+        if not figures:
+            return []
+        source_of = {i: self.source_ids[f.source.identity] for i, f in figures}
+        stored = self._stored_figure_keys(set(source_of.values()))
+        out: list[tuple[int, Written]] = []
+        new: list[tuple[NewFigure, dict[str, Any]]] = []
+        repeats: list[tuple[int, int]] = []  # (index in chunk, index in new): the same figure twice
+        first: dict[tuple[Any, ...], int] = {}
+        for i, figure in figures:
+            row = figure_row(figure, self.workspace_id, source_of[i], self.status, self.actor, self.now)
+            if figure.producer is not None:
+                producer_id = self.source_ids[figure.producer.identity]
+                row["producer_id"] = producer_id if producer_id != source_of[i] else None
+            if figure.via is not None:
+                row["via_source_id"] = self.source_ids[figure.via.identity]
+            # An extracted candidate without a measure cannot be matched, so is always new.
+            key = _row_key(row) if figure.measure else None
+            if key is not None and key in stored:
+                out.append((i, Written("statistic", stored[key], False)))
+            elif key is not None and key in first:
+                repeats.append((i, first[key]))
+            else:
+                if key is not None:
+                    first[key] = len(new)
+                new.append((figure, row))
+                out.append((i, Written("statistic", len(new) - 1, True)))
+        ids = self._insert(Statistic, [row for _, row in new])
+        for (_, row), new_id in zip(new, ids, strict=True):
+            row["id"] = new_id
+        out = [(i, Written("statistic", ids[w.id], True)) if w.created else (i, w) for i, w in out]
+        out += [(i, Written("statistic", ids[n], False)) for i, n in repeats]
+        self._links_documents_audit("statistic", new)
+        return out
+
+    def _stored_figure_keys(self, source_ids: set[int]) -> dict[tuple[Any, ...], int]:
+        table = _STATISTICS
+        rows = self.connection.execute(
+            select(table.c.id, table.c.measure, table.c.unit, table.c.period_start, table.c.period_end,
+                   table.c.geography, table.c.source_id)
+            # The sources are this workspace's, so are their figures: source_id alone keeps the planner
+            # (SQLite's, without statistics) on its index rather than scanning the workspace's figures.
+            .where(table.c.source_id.in_(sorted(source_ids)))
+            .order_by(table.c.id)
+        )  # fmt: skip
+        keys: dict[tuple[Any, ...], int] = {}
+        for row in rows:
+            keys.setdefault(figure_key(*row[1:]), row[0])
+        return keys
+
+    def _quotes(self, quotes: list[tuple[int, NewQuote]]) -> list[tuple[int, Written]]:
+        if not quotes:
+            return []
+        table = _QUOTES
+        # By speaker (indexed), then the words: a quote's text may be too long for an index.
+        speakers = sorted({q.speaker for _, q in quotes})
+        texts = {q.text for _, q in quotes}
+        stored: dict[tuple[str, str], int] = {}
+        for found in self.connection.execute(
+            select(table.c.id, table.c.text, table.c.speaker)
+            .where(table.c.workspace_id == self.workspace_id, table.c.speaker.in_(speakers))
+            .order_by(table.c.id)
+        ):
+            if found.text in texts:
+                stored.setdefault((found.text, found.speaker), found.id)
+        out: list[tuple[int, Written]] = []
+        new: list[tuple[int, NewQuote, dict[str, Any]]] = []
+        repeats: list[tuple[int, tuple[str, str]]] = []
+        for i, quote in quotes:
+            key = (quote.text, quote.speaker)
+            if key in stored:
+                out.append((i, Written("quote", stored[key], False)))
+                continue
+            if any(key == (q.text, q.speaker) for _, q, _ in new):
+                repeats.append((i, key))
+                continue
+            row = quote_row(
+                quote,
+                self.workspace_id,
+                self.source_ids[quote.source.identity],
+                self.status,
+                self.actor,
+                self.now,
+            )
+            if quote.via is not None:
+                row["via_source_id"] = self.source_ids[quote.via.identity]
+            new.append((i, quote, row))
+        ids = self._insert(Quote, [row for _, _, row in new])
+        by_key = {}
+        for (i, quote, row), new_id in zip(new, ids, strict=True):
+            row["id"] = new_id
+            by_key[(quote.text, quote.speaker)] = new_id
+            out.append((i, Written("quote", new_id, True)))
+        out += [(i, Written("quote", by_key[key], False)) for i, key in repeats]
+        self._links_documents_audit("quote", [(q, r) for _, q, r in new])
+        return out
+
+    def _insert(self, model: type[Statistic] | type[Quote], rows: list[dict[str, Any]]) -> list[int]:
+        table, columns = (_STATISTICS, FIGURE_COLUMNS) if model is Statistic else (_QUOTES, QUOTE_COLUMNS)
+        return self.bulk.insert_new(table, columns, [tuple(row[c] for c in columns) for row in rows])
+
+    def _links_documents_audit(
+        self, kind: search.Kind, written: Sequence[tuple[New, dict[str, Any]]]
+    ) -> None:
+        if not written:
+            return
+        entity_table, topic_table, key = (
+            (statistic_entities, statistic_topics, "statistic_id")
+            if kind == "statistic"
+            else (quote_entities, quote_topics, "quote_id")
+        )
+        entity_links: list[tuple[Any, ...]] = []
+        topic_links: list[tuple[Any, ...]] = []
+        documents: list[tuple[Any, ...]] = []
+        entries: list[tuple[Any, ...]] = []
+        for item, row in written:
+            entity_ids = self._entity_list(item.entities)
+            topic_ids = self._topic_list(item.topics)
+            entity_links += [(row["id"], e, n) for n, e in enumerate(entity_ids)]
+            topic_links += [(row["id"], t, n) for n, t in enumerate(topic_ids)]
+            topic_names = [self._topic_name(t) for t in topic_ids]
+            entity_search = search.entity_words([self.entity_chains[e] for e in entity_ids])
+            entity_display = [self.entity_chains[e][0][0] for e in entity_ids]
+            sources = self.source_names.get(row["source_id"], [])
+            if kind == "quote":  # only the outlet that reported the words, not what it cites
+                sources = sources[:2]
+            if row.get("producer_id"):
+                sources = sources + self.source_names.get(row["producer_id"], [])
+            via = self.source_details.get(row["via_source_id"]) if row.get("via_source_id") else None
+            body = search.body(kind, row, topic_names, entity_search, sources, via.publisher if via else "")
+            documents.append((self.workspace_id, kind, row["id"], body))
+            after = audit.values(kind, row, topic_names, entity_display)
+            entries.append((self.workspace_id, kind, row["id"], "create", self.actor, self.now, None, after))
+        self.bulk.insert(entity_table, (key, "entity_id", "position"), entity_links)
+        self.bulk.insert(topic_table, (key, "topic_id", "position"), topic_links)
+        self.bulk.insert(_DOCUMENTS, DOCUMENT_COLUMNS, documents)
+        self.bulk.insert(_AUDIT, AUDIT_COLUMNS, entries)
+
+    def _topic_name(self, topic_id: int) -> str:
+        if topic_id not in self.topic_names:
+            self.topic_names = {v: k for k, v in self.topic_ids.items()}
+        return self.topic_names[topic_id]
+
+
+def _row_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return figure_key(
+        row["measure"],
+        row["unit"],
+        row["period_start"],
+        row["period_end"],
+        row["geography"],
+        row["source_id"],
+    )
+
+
+def _days(figure: NewFigure) -> tuple[date | None, date | None]:
+    return (
+        figure.period_start.day if figure.period_start else None,
+        figure.period_end.day if figure.period_end else None,
+    )
+
+
+def _iso(day: PartialDate | None) -> str:
+    return day.iso() if day else ""
+
+
+# ----- the rows themselves (the period-precision rule lives here, once) ------------------------------
+
+
+def period_precision(start: PartialDate | None, end: PartialDate | None) -> str | None:
+    """A figure's period is stored at the precision of its end (or its start, when open-ended)."""
+    known = end or start
+    return known.precision.value if known else None
+
+
+def figure_row(
+    figure: NewFigure, workspace_id: int, source_id: int, status: Status, actor: str, now: datetime
+) -> dict[str, Any]:
+    state = figure.status or status
+    start, end = _days(figure)
+    published_at = (
+        figure.published_at if figure.status is not None else (now if state is Status.PUBLISHED else None)
+    )
+    return {
+        "workspace_id": workspace_id, "value": figure.value, "unit": figure.unit,
+        "value_text": figure.value_text, "measure": figure.measure, "period_start": start, "period_end": end,
+        "period_precision": period_precision(figure.period_start, figure.period_end),
+        "geography": figure.geography, "evidence": figure.evidence, "notes": figure.notes,
+        "base_id": figure.base_id, "source_id": source_id, "via_source_id": None, "producer_id": None,
+        "status": state.value, "status_reason": "", "superseded_by_id": None, "expected_update_months": None,
+        "created_by": actor, "created_at": now, "published_at": published_at,
+        "status_changed_at": figure.status_changed_at,
+    }  # fmt: skip
+
+
+def quote_row(
+    quote: NewQuote, workspace_id: int, source_id: int, status: Status, actor: str, now: datetime
+) -> dict[str, Any]:
+    return {
+        "workspace_id": workspace_id, "text": quote.text, "speaker": quote.speaker,
+        "speaker_role": quote.speaker_role, "speaker_org": quote.speaker_org, "context": quote.context,
+        "said_on": quote.said.day if quote.said else None,
+        "said_precision": quote.said.precision.value if quote.said else None,
+        "source_id": source_id, "via_source_id": None, "status": status.value, "status_reason": "",
+        "created_by": actor, "created_at": now, "published_at": now if status is Status.PUBLISHED else None,
+        "status_changed_at": None,
+    }  # fmt: skip
+
+
+def figure_key(
+    measure: str,
+    unit: str,
+    period_start: date | None,
+    period_end: date | None,
+    geography: str,
+    source_id: int,
+) -> tuple[Any, ...]:
+    """What makes two figures the same one: measure, unit, period, place and source, ignoring case,
+    punctuation and spacing in the words ("Grooming crimes" and "grooming crimes." are one figure)."""
+    return (
+        search.phrase_key(measure),
+        unit,
+        period_start,
+        period_end,
+        search.phrase_key(geography),
+        source_id,
+    )
+
+
+# ----- changing what is stored ------------------------------------------------------------------------
+
+
+def update(
+    session: Session,
+    item: Statistic | Quote,
+    action: str,
+    *,
+    actor: str,
+    now: datetime,
+    changes: dict[str, Any] | None = None,
+    replace: New | None = None,
+) -> AuditEntry:
+    """Apply a change to one stored item (its fields, or all its details from `replace`), re-index it and
+    log it with the item before and after."""
+    with _writing(session):
+        before = audit.snapshot(item)
+        for name, value in (changes or {}).items():
+            setattr(item, name, value)
+        if replace is not None:
+            _replace(session, item, replace)
+        session.flush()
+        related = ["entities", "topics", "source", "via_source"]
+        session.expire(item, [*related, "producer"] if isinstance(item, Statistic) else related)
+        kind: search.Kind = "statistic" if isinstance(item, Statistic) else "quote"
+        body = search.item_body(item)
+        document = session.scalar(
+            select(SearchDocument).where(SearchDocument.kind == kind, SearchDocument.item_id == item.id)
+        )
+        if document is None:
+            session.add(SearchDocument(workspace_id=item.workspace_id, kind=kind, item_id=item.id, body=body))
+        elif document.body != body:
+            document.body = body
+        entry = AuditEntry(
+            workspace_id=item.workspace_id, item_kind=kind, item_id=item.id, action=action, actor=actor,
+            at=now, before=before, after=audit.snapshot(item),
+        )  # fmt: skip
+        session.add(entry)
+        session.flush()
+    return entry
+
+
+def _replace(session: Session, item: Statistic | Quote, new: New) -> None:
+    writer = _Writer(session, item.workspace_id, "", Status.PUBLISHED, utcnow(), "report")
+    wanted = [(new.row, "source", new.source)]
+    if isinstance(new, NewFigure) and new.producer is not None:
+        wanted.append((new.row, "producer", new.producer))
+    writer.resolve_sources(wanted)
+    if writer.conflicts:
+        raise Conflicts(writer.conflicts)
+    writer.resolve_entities(set(new.entities))
+    writer.resolve_topics(set(new.topics))
+    source_id = writer.source_ids[new.source.identity]
+    if isinstance(item, Statistic) and isinstance(new, NewFigure):
+        row = figure_row(new, item.workspace_id, source_id, Status(item.status), "", utcnow())
+        for name in (
+            "value",
+            "unit",
+            "measure",
+            "period_start",
+            "period_end",
+            "period_precision",
+            "geography",
+            "evidence",
+            "notes",
+        ):
+            setattr(item, name, row[name])
+        item.source_id = source_id
+        producer_id = writer.source_ids[new.producer.identity] if new.producer is not None else None
+        item.producer_id = producer_id if producer_id != source_id else None
+        entity_table, topic_table, key = statistic_entities, statistic_topics, "statistic_id"
+    elif isinstance(item, Quote) and isinstance(new, NewQuote):
+        row = quote_row(new, item.workspace_id, source_id, Status(item.status), "", utcnow())
+        for name in ("text", "speaker", "speaker_role", "speaker_org", "said_on", "said_precision"):
+            setattr(item, name, row[name])
+        item.source_id = source_id
+        entity_table, topic_table, key = quote_entities, quote_topics, "quote_id"
+    else:
+        raise TypeError("a figure is replaced by a figure, a quote by a quote")
+    session.flush()
+    connection = session.connection()
+    connection.execute(delete(topic_table).where(topic_table.c[key] == item.id))
+    topic_ids = writer._topic_list(new.topics)
+    if topic_ids:
+        connection.execute(
+            insert(topic_table),
+            [{key: item.id, "topic_id": t, "position": n} for n, t in enumerate(topic_ids)],
+        )
+    if isinstance(item, Statistic):  # a quote's form has no entities: keep those it has
+        connection.execute(delete(entity_table).where(entity_table.c[key] == item.id))
+        entity_ids = writer._entity_list(new.entities)
+        if entity_ids:
+            connection.execute(
+                insert(entity_table),
+                [{key: item.id, "entity_id": e, "position": n} for n, e in enumerate(entity_ids)],
+            )
+
+
+__all__ = [
+    "WRITTEN_TABLES", "Conflict", "Conflicts", "NewFigure", "NewQuote", "Outcome", "SourceSpec", "Written",
+    "add", "add_one", "entity", "figure_key", "guard", "period_precision", "sources", "update",
+]  # fmt: skip
