@@ -53,14 +53,14 @@ FIGURE_FIELDS = (
     Field("topics", "Topics", "Type to find a stored topic, or to add a new one.",
           placeholder="online child sexual abuse"),
     Field("producer", "Produced by", "Who made the figure, if not the reporter.", placeholder="NSPCC"),
-    Field("primary_source_url", "Primary source link", "The producer's own release, if you have it.",
-          placeholder="https://"),
     Field("source_publisher", "Reported by (publisher)", "Publisher or title is needed.",
           placeholder="The Independent"),
     Field("source_title", "Reported by (title)", placeholder="Headline or report title"),
     Field("source_url", "Link", "A link (or a date) lets others find it.", placeholder="https://"),
     Field("source_date", "Date published", placeholder="YYYY-MM-DD"),
     Field("evidence", "Evidence sentence", "The sentence the figure is taken from, word for word.", multiline=True),
+    Field("primary_source_url", "Primary source link", "The producer's own release, if you have it.",
+          placeholder="https://"),
 )  # fmt: skip
 QUOTE_FIELDS = (
     Field("text", "Quote, word for word", optional=False, multiline=True),
