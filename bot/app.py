@@ -22,7 +22,19 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import commands_table, dedupe, dm_import, forms, home, ingest, mentions, oauth, review
+from bot import (
+    commands_table,
+    confirmations,
+    dedupe,
+    dm_import,
+    forms,
+    home,
+    ingest,
+    item_actions,
+    mentions,
+    oauth,
+    review,
+)
 from bot.answer_cache import AnswerCache
 from bot.config import Settings
 from bot.ingest_pool import IngestPool
@@ -266,6 +278,8 @@ def register(
         app, sessions, settings, wiring.ingest_pool
     )  # before dm_import: article files, then spreadsheets
     dm_import.register(app, sessions, settings)
+    confirmations.register(app, sessions, settings)  # retract and supersede typed ask first
+    item_actions.register(app, sessions, settings)  # what an answer offers: item menus, more, export, chart
 
     def ask(workspace_id: int, command: str, text: str) -> dict[str, Any]:
         return answer(reading, workspace_id, command, text, cache=wiring.cache)

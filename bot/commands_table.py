@@ -14,7 +14,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import digest_command, exports, feeds, forms, ingest, manage, questions
+from bot import citations, digest_command, exports, feeds, forms, ingest, manage, questions
 from bot.slash import Call, Handler, Wiring
 from commands import table
 
@@ -29,6 +29,7 @@ class Listener:
 
 ANSWER = Listener(questions.answer_question)
 MANAGE = Listener(manage.manage_library)
+CITATION_STYLE = Listener(citations.citation_styles)
 
 # (command, subcommand name or None for the default row) -> its listener.
 LISTENERS: dict[tuple[str, str | None], Listener] = {
@@ -42,6 +43,7 @@ LISTENERS: dict[tuple[str, str | None], Listener] = {
         for name in ("pending", "history", "editors", "review-channel", "retract", "supersede", "expected-update")
     },
     **{(table.STATS, name): MANAGE for name in ("conflicts", "house")},
+    **{(command, "citation-style"): CITATION_STYLE for command in (table.STATS, table.QUOTE)},
     (table.STATS, "ingest"): Listener(ingest.acknowledge),  # reads on the ingest pool, not Bolt's lazy threads
     (table.STATS, "feeds"): Listener(feeds.acknowledge),
     **{(table.DIGEST, name): Listener(digest_command.acknowledge) for name in (None, "list", "preview", "unsubscribe", "help")},

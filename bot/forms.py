@@ -18,7 +18,7 @@ from bot.slash import Call
 from commands import forms, review
 from intake.errors import FieldError
 from intake.validate import FigureInput, QuoteInput, to_raw, validate_figure, validate_quote
-from storage import changes, roles, sheets, write
+from storage import changes, names, roles, sheets, write
 from storage.models import Quote, Statistic
 
 log = logging.getLogger("statbot.forms")
@@ -36,6 +36,14 @@ def open_from_command(call: Call) -> None:
 
 
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
+    @app.options(forms.NAME_PICKERS_RE)
+    def name_options(ack: Ack, payload: dict[str, Any], context: dict[str, Any]) -> None:
+        """Type-ahead for the entities and topics pickers: stored names, and what was typed as a new one."""
+        typed = " ".join(str(payload.get("value", "")).split())[: forms.NAME_LIMIT]
+        with sessions() as session:
+            stored = names.matching(session, context["workspace_id"], payload["action_id"], typed)
+        ack(options=[option.to_dict() for option in forms.name_options(typed, stored)])
+
     @app.shortcut(forms.FIGURE_SHORTCUT)
     @app.shortcut(forms.QUOTE_SHORTCUT)
     def open_from_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:

@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import InstallationStore
 
+from bot import confirmations
 from bot.slash import Call
 from commands import manage
 from commands.manage import FirstEditorCheck
@@ -43,7 +44,8 @@ def first_editor_check(
 
 def manage_library(call: Call) -> None:
     with call.wiring.sessions() as session:
-        reply = manage.answer(
+        asked = (call.workspace_id, call.command["user_id"], call.command["command"], call.text)
+        reply = confirmations.confirmation(session, *asked) or manage.answer(
             session,
             call.workspace_id,
             call.command["user_id"],

@@ -30,6 +30,9 @@ TEXT_INPUT_MAX_INITIAL = 3000
 VIEW_MAX_PRIVATE_METADATA = 3000
 PLACEHOLDER_MAX_TEXT = 150
 VIEW_TYPES = ("modal", "home")
+OVERFLOW_MAX_OPTIONS = 5
+OPTION_MAX_TEXT = 75
+OPTION_MAX_VALUE = 150
 
 Problem = tuple[str, list[str]]  # (Slack error code, human-readable details)
 
@@ -57,7 +60,18 @@ def _element(element: Any, pointer: str, errors: list[str]) -> None:
     if kind == "button":
         _length(_text(element.get("text")), BUTTON_MAX_TEXT, f"{pointer}/text/text", errors)
         _length(element.get("value"), BUTTON_MAX_VALUE, f"{pointer}/value", errors)
-    elif kind == "plain_text_input":
+    elif kind == "overflow":
+        options = element.get("options")
+        _count(options, OVERFLOW_MAX_OPTIONS, f"{pointer}/options", errors)
+        if isinstance(options, list) and len(options) < 2:
+            errors.append(f"must provide at least 2 items [json-pointer:{pointer}/options]")
+    if kind in ("overflow", "static_select", "multi_static_select", "multi_external_select", "external_select"):
+        for key in ("options", "initial_options"):
+            for k, option in enumerate(element.get(key) or []):
+                if isinstance(option, dict):
+                    _length(_text(option.get("text")), OPTION_MAX_TEXT, f"{pointer}/{key}/{k}/text/text", errors)
+                    _length(option.get("value"), OPTION_MAX_VALUE, f"{pointer}/{key}/{k}/value", errors)
+    if kind == "plain_text_input":
         _length(element.get("initial_value"), TEXT_INPUT_MAX_INITIAL, f"{pointer}/initial_value", errors)
     _length(_text(element.get("placeholder")), PLACEHOLDER_MAX_TEXT, f"{pointer}/placeholder/text", errors)
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from slack_sdk.models.blocks import (
     Block,
+    ExternalDataMultiSelectElement,
     InputBlock,
     Option,
     PlainTextInputElement,
     PlainTextObject,
     StaticSelectElement,
+    UrlInputElement,
 )
 from slack_sdk.models.views import View
 
@@ -45,8 +48,10 @@ FIGURE_FIELDS = (
     Field("period_start", "Period start", placeholder="YYYY, YYYY-MM or YYYY-MM-DD"),
     Field("period_end", "Period end", placeholder="YYYY, YYYY-MM or YYYY-MM-DD"),
     Field("geography", "Place", placeholder="UK"),
-    Field("entities", "Organisations or apps it is about", "Separate names with ;", placeholder="Meta; Instagram"),
-    Field("topics", "Topics", "Separate topics with ;", placeholder="online child sexual abuse"),
+    Field("entities", "Organisations or apps it is about", "Type to find a stored name, or to add a new one.",
+          placeholder="Meta"),
+    Field("topics", "Topics", "Type to find a stored topic, or to add a new one.",
+          placeholder="online child sexual abuse"),
     Field("producer", "Produced by", "Who made the figure, if not the reporter.", placeholder="NSPCC"),
     Field("source_publisher", "Reported by (publisher)", "Publisher or title is needed.",
           placeholder="The Independent"),
@@ -54,6 +59,8 @@ FIGURE_FIELDS = (
     Field("source_url", "Link", "A link (or a date) lets others find it.", placeholder="https://"),
     Field("source_date", "Date published", placeholder="YYYY-MM-DD"),
     Field("evidence", "Evidence sentence", "The sentence the figure is taken from, word for word.", multiline=True),
+    Field("primary_source_url", "Primary source link", "The producer's own release, if you have it.",
+          placeholder="https://"),
 )  # fmt: skip
 QUOTE_FIELDS = (
     Field("text", "Quote, word for word", optional=False, multiline=True),
@@ -61,7 +68,7 @@ QUOTE_FIELDS = (
     Field("speaker_role", "Their role", placeholder="head of child safety online policy"),
     Field("speaker_org", "Their organisation", placeholder="NSPCC"),
     Field("said_on", "When it was said", placeholder="YYYY-MM-DD"),
-    Field("topics", "Topics", "Separate topics with ;"),
+    Field("topics", "Topics", "Type to find a stored topic, or to add a new one."),
     Field("source_publisher", "Reported by (publisher)", "Publisher or title is needed."),
     Field("source_title", "Reported by (title)"),
     Field("source_url", "Link", "A link (or a date) lets others find it.", placeholder="https://"),
@@ -76,7 +83,45 @@ def _unit_option(unit: str) -> Option:
     return Option(value=unit, label=unit)
 
 
-def _element(field: Field, value: str) -> StaticSelectElement | PlainTextInputElement:
+# Type-ahead over stored names (the options come from bot/forms.py's options handler), and link inputs
+# Slack checks as links before sending.
+NAME_PICKERS = frozenset({"entities", "topics"})
+LINKS = frozenset({"source_url", "primary_source_url"})
+NAME_PICKERS_RE = re.compile("^(entities|topics)$")
+NAME_LIMIT = 100  # intake's ITEM_LIMIT: a longer name is refused on submit anyway
+
+
+def name_option(name: str) -> Option:
+    """A stored (or new) name as an option: Slack caps the label at 75 characters and the value at 150."""
+    return Option(value=name[:150], label=name[:75])
+
+
+def name_options(typed: str, stored: list[str]) -> list[Option]:
+    """The stored names matching, and what was typed as a new name unless it is stored already (any case)."""
+    known = {name.casefold() for name in stored}
+    new = (
+        [Option(value=typed[:150], label=f"New: {typed}"[:75])]
+        if typed and typed.casefold() not in known
+        else []
+    )
+    return [*(name_option(name) for name in stored), *new]
+
+
+def _element(
+    field: Field, value: str
+) -> StaticSelectElement | PlainTextInputElement | ExternalDataMultiSelectElement | UrlInputElement:
+    if field.name in NAME_PICKERS:
+        names = [n.strip() for n in value.split(";") if n.strip()]
+        return ExternalDataMultiSelectElement(
+            action_id=field.name,
+            placeholder=field.placeholder or "Type a name",
+            min_query_length=1,
+            initial_options=[name_option(n) for n in names] or None,
+        )
+    if field.name in LINKS:
+        return UrlInputElement(
+            action_id=field.name, initial_value=value or None, placeholder=field.placeholder or None
+        )
     if field.name == "unit":
         return StaticSelectElement(
             action_id=field.name,
@@ -128,6 +173,8 @@ def submitted_values(form: Form, state: dict[str, dict[str, dict[str, Any]]]) ->
         typed = state.get(field.name, {}).get(field.name, {})
         if typed.get("type") == "static_select":
             raw[field.name] = (typed.get("selected_option") or {}).get("value", "")
+        elif typed.get("type") == "multi_external_select":
+            raw[field.name] = ";".join(o.get("value", "") for o in typed.get("selected_options") or [])
         else:
             raw[field.name] = typed.get("value") or ""
     return raw

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from commands.question import Question, parse
-from commands.reply import Reply, context, found_reply, quote_provenance, section
+from commands.reply import Reply, context, found_reply, quote_provenance, section, slack_date
 from commands.stats import help_reply
 from commands.text import clip, escape
 from storage import hybrid
@@ -29,6 +29,7 @@ def answer(
     today: date | None = None,
     shared_by: str | None = None,
     dense: Dense | None = None,
+    offset: int = 0,
 ) -> Reply:
     question = parse(text)
     if question.is_help:
@@ -36,12 +37,15 @@ def answer(
     if question.problem:
         return Reply(text=question.problem, blocks=[section(question.problem)])
     found = hybrid.find(
-        session, workspace_id, Quote, question.text, limit=SHOWN, today=today or date.today(), dense=dense
+        session, workspace_id, Quote, question.text, limit=offset + SHOWN, today=today or date.today(), dense=dense
     )
-    return render(question, found, shared_by=shared_by)
+    found.items = found.items[offset:]
+    return render(question, found, shared_by=shared_by, offset=offset)
 
 
-def render(question: Question, found: Found[Quote], *, shared_by: str | None = None) -> Reply:
+def render(
+    question: Question, found: Found[Quote], *, shared_by: str | None = None, offset: int = 0
+) -> Reply:
     return found_reply(
         found,
         noun="quotes",
@@ -50,6 +54,7 @@ def render(question: Question, found: Found[Quote], *, shared_by: str | None = N
         item_blocks=lambda quote: [section(quote_text(quote)), context(*quote_context(quote))],
         lead_text=lambda quote: f"“{escape(clip(quote.text, 200))}” ({escape(quote.speaker)})",
         shared_by=shared_by,
+        offset=offset,
     )
 
 
@@ -63,7 +68,7 @@ def quote_text(quote: Quote) -> str:
     words = escape(clip(quote.text, QUOTE_ROOM)).replace("\n", "\n>")
     lines = [f">“{words}”", attribution(quote)]
     said = quote.said
-    lines.append(f"*Said:* {said.human() if said else 'date not given'}")
+    lines.append(f"*Said:* {slack_date(said)}")
     lines += quote_provenance(quote.source, quote.via_source)
     return "\n".join(lines)
 

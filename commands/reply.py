@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
 from typing import Any, Literal, TypeVar
 
 from slack_sdk.models.blocks import (
@@ -18,8 +19,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from commands.item_menu import Kind, export_button, item_menu, show_more_button
 from commands.text import clip, escape, plural
 from storage.models import Quote, Source, Statistic
+from storage.partial_date import PartialDate, Precision
 from storage.queries import Found
 
 Item = TypeVar("Item", Statistic, Quote)
@@ -29,6 +32,7 @@ MESSAGE_BLOCK_LIMIT = 50
 SHARE_ACTION = "share_answer"
 # A link Slack can show safely: no characters that would end or split the <url|label> form.
 _SAFE_URL = re.compile(r"^https?://[^\s<>|]+$")
+SAFE_URL = _SAFE_URL
 
 
 @dataclass
@@ -59,12 +63,20 @@ def context(*mrkdwn: str) -> ContextBlock:
     return ContextBlock(elements=shown[:10])
 
 
-def share_button(command: str, question: str) -> ActionsBlock:
-    """The button that posts this same answer in the channel, credited to whoever presses it."""
+def share_button(command: str, question: str, *more: ButtonElement) -> ActionsBlock:
+    """The button that posts this same answer in the channel, credited to whoever presses it (and `more`)."""
     value = json.dumps({"command": command, "text": question})
     return ActionsBlock(
-        elements=[ButtonElement(text="Share in channel", action_id=SHARE_ACTION, value=value)]
+        elements=[ButtonElement(text="Share in channel", action_id=SHARE_ACTION, value=value), *more]
     )
+
+
+def with_menu(blocks: Sequence[Block], kind: Kind, item_id: int) -> list[Block]:
+    """An item's blocks with its menu (Citation, Share this one, History, Report a problem) on the first."""
+    shown = list(blocks)
+    if shown and isinstance(shown[0], SectionBlock):
+        shown[0].accessory = item_menu(kind, item_id)
+    return shown
 
 
 def link(url: str, label: str) -> str:
@@ -74,17 +86,28 @@ def link(url: str, label: str) -> str:
     return escape(label)
 
 
+def slack_date(partial: PartialDate | None, missing: str = "date not given") -> str:
+    """A date each reader sees in their own locale (`<!date^...>`), when it has a day; "Sep 2020" stays words.
+
+    Slack converts the moment into the reader's time zone, so the moment is noon UTC: within twelve hours
+    of UTC on either side it is still the same day."""
+    if partial is None:
+        return missing
+    if partial.precision is not Precision.DAY:
+        return escape(partial.human())
+    noon = datetime.combine(partial.day, time(12), tzinfo=UTC)
+    return f"<!date^{int(noon.timestamp())}^{{date_short}}|{escape(partial.human())}>"
+
+
 def cite(source: Source) -> str:
     """A source as a reader cites it: title (linked), publisher, date, saying plainly what is missing."""
-    published = source.published
-    date_text = published.human() if published else "date not given"
     name = source.title or source.publisher or "Unnamed source"
-    details = [source.publisher] if source.title and source.publisher else []
-    details.append(date_text)
+    details = [escape(source.publisher)] if source.title and source.publisher else []
+    details.append(slack_date(source.published))
     if not (source.url and _SAFE_URL.match(source.url)):
         details.append("no link recorded")
     title = f"_{link(source.url, name)}_" if source.title else f"*{link(source.url, name)}*"
-    return f"{title} ({escape(', '.join(details))})"
+    return f"{title} ({', '.join(details)})"
 
 
 def provenance(source: Source, via: Source | None, producer: Source | None = None) -> list[str]:
@@ -144,11 +167,14 @@ def found_reply(
     item_blocks: Callable[[Item], Sequence[Block]],
     lead_text: Callable[[Item], str],
     shared_by: str | None = None,
+    offset: int = 0,
+    buttons: Sequence[ButtonElement] = (),
 ) -> Reply:
-    """The answer to a question: how it was read, each item, "and N more", and the Share button.
+    """The answer to a question: how it was read, each item with its menu, "and N more", and the buttons.
 
     `noun` is the plural ("figures"); `lead_text` gives the escaped fallback text of the first item.
-    Shared answers go to the channel, credited, without a button.
+    `found.items` start at `offset` (Show more's next page). Shared answers go to the channel, credited,
+    with no buttons under them; `buttons` (a Chart) go after Share, Show more and Export these.
     """
     if not found.items:
         return no_match(noun, command, asked, found.suggestions)
@@ -173,20 +199,27 @@ def found_reply(
         intro = (
             f"{every} {what_matched(found, asked)}, then {found.some_words:,} matching only some of the words"
         )
+    if offset:
+        first, last = offset + 1, offset + len(found.items)
+        intro = f"{noun.capitalize()} {first:,}-{last:,} of {found.total:,} {what_matched(found, asked)}"
     blocks: list[Block] = []
     if shared_by:
         blocks.append(context(f"Shared by <@{shared_by}> with `{command} {shown}`"))
     blocks.append(section(intro))
+    kind: Kind = "quote" if noun == "quotes" else "statistic"
     for shown_item in found.items:
         blocks.append(DividerBlock())
-        blocks.extend(item_blocks(shown_item))
-    if found.total > len(found.items):
-        more = f"{'more than ' if found.more_than_total else ''}{found.total - len(found.items):,}"
+        blocks.extend(with_menu(item_blocks(shown_item), kind, shown_item.id))
+    after = offset + len(found.items)
+    more_buttons: list[ButtonElement] = []
+    if found.total > after:
+        more = f"{'more than ' if found.more_than_total else ''}{found.total - after:,}"
         blocks.append(
             context(f"…and {more} more. Add words to narrow it down, e.g. `{command} {shown} 2020`.")
         )
+        more_buttons = [show_more_button(command, asked, after), export_button(command, asked)]
     if not shared_by:
-        blocks.append(share_button(command, asked))
+        blocks.append(share_button(command, asked, *more_buttons, *buttons))
     # The fallback text is mrkdwn too (notifications, screen readers): escaped like the blocks.
     return Reply(
         text=f"{lead_text(found.items[0])} ({intro.replace('*', '')})",

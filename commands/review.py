@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerB
 
 from commands import disagreements, stats
 from commands import quote as quote_command
+from commands.item_menu import confirm
 from commands.reply import Reply, context, section
 from commands.text import clip, escape, format_value
 from intake import consistency
@@ -104,7 +105,15 @@ def review_message(item: Statistic | Quote, submitted_by: str, *, today: date | 
         elements=[
             ButtonElement(text="Approve", action_id=APPROVE, value=ref, style="primary"),
             ButtonElement(text="Edit", action_id=EDIT, value=ref),
-            ButtonElement(text="Reject", action_id=REJECT, value=ref, style="danger"),
+            ButtonElement(
+                text="Reject",
+                action_id=REJECT,
+                value=ref,
+                style="danger",
+                confirm=confirm(
+                    f"Reject this {noun}?", "It will not be published; the history keeps it.", "Reject"
+                ),
+            ),
         ],
     )
     gaps = missing_fields(item)

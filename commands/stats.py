@@ -9,8 +9,10 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
 from commands import disagreements, table
+from commands.item_menu import chart_button
 from commands.question import Question, parse
 from commands.reply import Reply, context, found_reply, provenance, section
+from commands.series import largest_series
 from commands.text import escape, format_value, plural
 from storage import conflicts, freshness, hybrid, queries
 from storage.hybrid import Dense
@@ -37,6 +39,7 @@ def answer(
     today: date | None = None,
     shared_by: str | None = None,
     dense: Dense | None = None,
+    offset: int = 0,
 ) -> Reply:
     question = parse(text)
     if question.is_help:
@@ -44,15 +47,19 @@ def answer(
     if question.problem:
         return Reply(text=question.problem, blocks=[section(question.problem)])
     today = today or date.today()
-    found = hybrid.find(session, workspace_id, Statistic, question.text, limit=SHOWN, today=today, dense=dense)
-    if not found.items and (pointer := quotes_instead(session, workspace_id, question.text)) is not None:
+    found = hybrid.find(
+        session, workspace_id, Statistic, question.text, limit=offset + SHOWN, today=today, dense=dense
+    )
+    found.items = found.items[offset:]
+    if not offset and not found.items and (pointer := quotes_instead(session, workspace_id, question.text)):
         return pointer
     releases = freshness.releases(session, workspace_id, found.items, today)
     disagreeing = conflicts.by_figure(conflicts.for_figures(session, workspace_id, found.items))
     found.items = disagreements.house_first(found.items, disagreeing)
     return render(
-        question, found, today=today, shared_by=shared_by, releases=releases, disagreeing=disagreeing
-    )
+        question, found, today=today, shared_by=shared_by, releases=releases, disagreeing=disagreeing,
+        offset=offset,
+    )  # fmt: skip
 
 
 def quotes_instead(session: Session, workspace_id: int, asked: str) -> Reply | None:
@@ -76,7 +83,10 @@ def render(
     shared_by: str | None = None,
     releases: dict[str, freshness.Release] | None = None,
     disagreeing: dict[int, list[conflicts.Conflict]] | None = None,
+    offset: int = 0,
 ) -> Reply:
+    series = largest_series(found.items)
+
     def blocks(stat: Statistic) -> list[Block]:
         release = (releases or {}).get(freshness.key_of(stat))
         notes = disagreements.answer_lines(stat, (disagreeing or {}).get(stat.id, []))
@@ -93,6 +103,8 @@ def render(
         item_blocks=blocks,
         lead_text=lambda stat: f"{format_value(stat.value, stat.unit)} {escape(stat.measure)}",
         shared_by=shared_by,
+        offset=offset,
+        buttons=[chart_button([f.id for f in series])] if series else [],
     )
 
 

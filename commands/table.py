@@ -86,6 +86,8 @@ ROWS: tuple[Row, ...] = (
         fits=editors_args),
     Row((STATS, QUOTE), "review-channel", "`/stats review-channel [#name]`",
         "where submissions are reviewed; editors change it", fits=one_channel_at_most),
+    Row((STATS, QUOTE), "citation-style", "`/stats citation-style [short|long|quote-short|quote-long <template> | reset]`",
+        "the citation forms and the fields they use; editors set the workspace's own"),
     Row((STATS, QUOTE), "retract", "`/stats retract 12 reason`", "retract #12, keeping the reason",
         who="editors", fits=an_id_or_nothing),
     Row((STATS, QUOTE), "supersede", "`/stats supersede 12 40`", "answers about figure #12 point to #40",
@@ -172,7 +174,8 @@ INTROS = {
     DIGEST: "*Digests* post the figures newly published on a topic to this channel, on a schedule.",
 }
 NOTES = {
-    STATS: "Answers are shown only to you; press *Share in channel* to post one for everyone.",
+    STATS: "Answers are shown only to you; press *Share in channel* to post one for everyone. Each item's "
+    "*⋯* menu gives its *Citation*, *Share this one*, *History* and *Report a problem*.",
     DIGEST: "Times are 24-hour (`09:00`, `21:30`) or am/pm (`9am`, `9:30pm`); time zones are names like "
     "`Europe/London`, `America/New_York` or `UTC`.",
 }

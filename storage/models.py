@@ -557,6 +557,20 @@ class SlackEventReceipt(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
+class CitationStyle(Base):
+    """A workspace's own template for one citation form ("short" or "long"); none stored means the default."""
+
+    __tablename__ = "citation_styles"
+    __table_args__ = (UniqueConstraint("workspace_id", "form", name="uq_citation_styles_workspace_form"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    form: Mapped[str] = mapped_column(String(10))
+    template: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(String(32), default="")
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class LibraryVersion(Base):
     """One counter that database triggers (migration 0009) move whenever anything an answer shows changes."""
 

@@ -122,9 +122,10 @@ def test_every_readme_command_gets_a_reply_in_the_console(tmp_path: Path, repo_r
 def test_a_form_is_asked_field_by_field_from_the_input(tmp_path: Path) -> None:
     assert run([STATBOT, "init"], tmp_path).returncode == 0
     # value, unit, measure, period start and end, place, organisations, topics, producer, publisher, title,
-    # link, date, evidence. The value is left blank first: the form comes back asking for it alone.
+    # link, date, evidence, primary source link. The value is left blank first: the form comes back asking
+    # for it alone.
     first = ["", "9", "percent", "share of grooming offences recorded on Snapchat", "2021", "", "UK", "", "",
-             "", "NSPCC", "", "", "2022-08-01", ""]  # fmt: skip
+             "", "NSPCC", "", "", "2022-08-01", "", ""]  # fmt: skip
     result = run([STATBOT, "console"], tmp_path, stdin="/stats add\n" + "\n".join(first) + "\n34%\n")
     assert "Traceback" not in result.stdout + result.stderr, result.stderr
     assert "Value" in result.stdout and "What was counted" in result.stdout

@@ -69,6 +69,12 @@ def state(values: dict[str, str], form: forms.Form = "figures") -> dict[str, dic
         if field.name == "unit":
             option = {"value": typed, "text": {"type": "plain_text", "text": typed}} if typed else None
             result[field.name] = {field.name: {"type": "static_select", "selected_option": option}}
+        elif field.name in forms.NAME_PICKERS:
+            chosen = [{"value": n.strip(), "text": {"type": "plain_text", "text": n.strip()}}
+                      for n in typed.split(";") if n.strip()]  # fmt: skip
+            result[field.name] = {field.name: {"type": "multi_external_select", "selected_options": chosen}}
+        elif field.name in forms.LINKS:
+            result[field.name] = {field.name: {"type": "url_text_input", "value": typed or None}}
         else:
             result[field.name] = {field.name: {"type": "plain_text_input", "value": typed or None}}
     return result

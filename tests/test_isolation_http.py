@@ -753,7 +753,8 @@ def test_digest_commands_and_the_clock_keep_each_workspaces_subscriptions_apart(
 # ===== forged signatures ================================================================================
 # Requests naming the first team, its items and its editor; each is sent with the signing secret given.
 FORGED: dict[str, Callable[[World, str], int]] = {
-    "slash command": lambda w, secret: slash(w, w.one, "/stats", f"retract {w.one.figures[-1]} x", secret=secret)[0],
+    # (retract would only ask for confirmation: expected-update changes a row at once)
+    "slash command": lambda w, secret: slash(w, w.one, "/stats", f"expected-update {w.one.figures[-1]} 7", secret=secret)[0],
     "editors": lambda w, secret: slash(w, w.one, "/stats", "editors add <@U0MALLORY>", secret=secret)[0],
     "lazy command": lambda w, secret: slash(w, w.one, "/digest", "subscribe alpha", secret=secret)[0],
     "button": lambda w, secret: press(w, w.one, review.APPROVE, "statistic", w.one.pending, secret=secret),

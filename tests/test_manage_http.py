@@ -14,12 +14,19 @@ from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.slack_limits import message_problem
 from bot.web import create_wsgi
+from commands import confirm
 from storage import roles
 from storage.db import make_sessions
 from storage.models import SeriesRelease, Statistic, Status, Workspace
 from tests.conftest import SIGNING_SECRET
 from tests.http_server import serving
-from tests.slackapi.signing import post, signed_headers, slash_command_body
+from tests.slackapi.signing import (
+    block_action_payload,
+    interactive_body,
+    post,
+    signed_headers,
+    slash_command_body,
+)
 from tests.test_http import message_text
 
 EDITOR = "U0EDITOR"
@@ -39,6 +46,21 @@ def ask(server: str, standin: SlackStandIn, text: str, user: str = EDITOR, comma
     reply: dict[str, Any] = json.loads(raw)
     assert message_problem(reply) is None
     return message_text(reply)
+
+
+def ask_and_confirm(server: str, standin: SlackStandIn, text: str, user: str = EDITOR) -> str:
+    """A destructive subcommand asks first: nothing changes until its confirm button is pressed."""
+    body = slash_command_body("/stats", text, user_id=user, response_url=standin.response_url("cmd"))
+    status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    assert status == 200
+    asked = json.loads(raw)
+    buttons = [e for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["action_id"] for b in buttons] == [confirm.CONFIRM, confirm.CANCEL], message_text(asked)
+    payload = block_action_payload(confirm.CONFIRM, buttons[0]["value"], user_id=user,
+                                   response_url=standin.response_url("confirm"))  # fmt: skip
+    press = interactive_body(payload)
+    assert post(f"{server}/slack/events", press, signed_headers(press, SIGNING_SECRET))[0] == 200
+    return message_text(standin.response_posts("confirm")[-1])
 
 
 def figure_ids(sessions: Session) -> list[int]:
@@ -69,7 +91,9 @@ def test_an_editor_retracts_a_figure_with_a_reason_and_it_is_no_longer_answered(
     assert "*52%*" in ask(server, standin, "facebook")
     assert "Only editors" in ask(server, standin, f"retract {first} wrong", user=WRITER)
     assert "Say which and why" in ask(server, standin, f"retract {first}")
-    assert "is retracted" in ask(server, standin, f"retract {first} NSPCC corrected the count")
+    assert "*Retract* figure" in ask(server, standin, f"retract {first} NSPCC corrected the count")
+    assert "*52%*" in ask(server, standin, "facebook")  # asked, not done
+    assert "is retracted" in ask_and_confirm(server, standin, f"retract {first} NSPCC corrected the count")
     history = ask(server, standin, f"history {first}")
     assert "retract: NSPCC corrected the count by <@U0EDITOR>" in history and "now retracted" in history
     with make_sessions(engine)() as session:
@@ -85,7 +109,7 @@ def test_a_superseded_figure_is_answered_with_its_replacement(
         roles.add_editor(session, home_id, EDITOR)
         session.commit()
         base, share = figure_ids(session)
-    assert "superseded by #" in ask(server, standin, f"supersede {share} {base}")
+    assert "superseded by #" in ask_and_confirm(server, standin, f"supersede {share} {base}")
     assert "Superseded by" in ask(server, standin, "facebook")
     assert "supersede by #" in ask(server, standin, f"history {share}")
 

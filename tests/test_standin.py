@@ -85,6 +85,13 @@ def actions(*elements: dict[str, Any]) -> dict[str, Any]:
 POST, VIEW, BLOCKS, ARGS = "chat.postMessage", "views.open", "invalid_blocks", "invalid_arguments"
 DIVIDER = {"type": "divider"}
 HEADER = {"type": "header", "text": plain("h" * 150)}
+
+
+def overflow(count: int, *, text: str = "o", value: str = "v") -> dict[str, Any]:
+    option = {"text": plain(text), "value": value}
+    return {"type": "overflow", "action_id": "menu", "options": [option] * count}
+
+
 LIMIT_CASES = [
     # (id, method, payload, Slack's error or None when accepted, where the violation points)
     ("50-blocks-ok", POST, message(*[DIVIDER] * 50), None, ""),
@@ -115,6 +122,13 @@ LIMIT_CASES = [
     ("input-label-2001", VIEW, modal(text_input(label="l" * 2001)), ARGS, "/label/text"),
     ("initial-value-3000-ok", VIEW, modal(text_input(initial="i" * 3000)), None, ""),
     ("initial-value-3001", VIEW, modal(text_input(initial="i" * 3001)), ARGS, "/element/initial_value"),
+    ("overflow-5-ok", POST, message(section() | {"accessory": overflow(5)}), None, ""),
+    ("overflow-6", POST, message(section() | {"accessory": overflow(6)}), BLOCKS, "/accessory/options]"),
+    ("overflow-1", POST, message(section() | {"accessory": overflow(1)}), BLOCKS, "/accessory/options]"),
+    ("option-text-76", POST, message(section() | {"accessory": overflow(2, text="o" * 76)}), BLOCKS,
+     "/options/0/text/text"),
+    ("option-value-151", POST, message(section() | {"accessory": overflow(2, value="v" * 151)}), BLOCKS,
+     "/options/0/value"),
     ("home-101", "views.publish", {"user_id": "U1", "view": home(*[DIVIDER] * 101)}, ARGS, "/view/blocks]"),
 ]  # fmt: skip
 

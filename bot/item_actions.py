@@ -1,0 +1,162 @@
+"""Listeners for what an answer offers: each item's menu (Citation, Share this one, History, Report a problem),
+Show more, Export these and Chart."""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.exports import export_file
+from bot.review import review_channel
+from commands import item_actions, manage, quote, review, stats
+from commands.item_menu import CHART, EXPORT_THESE, ITEM_MENU, SHOW_MORE, Pressed
+from commands.series import chart_png
+from commands.text import plural
+from storage import changes, citation_styles, sheets
+from storage.db import read_only
+from storage.models import Statistic
+from storage.retry import read_retrying
+
+log = logging.getLogger("statbot.item_actions")
+NOTHING_MORE = "That is everything this question found."
+
+
+def _say(respond: Respond, text: str) -> None:
+    respond(response_type="ephemeral", replace_original=False, text=text)
+
+
+def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
+    reading = read_only(sessions.kw["bind"])
+
+    @app.action(ITEM_MENU)
+    def item_menu(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient,
+                  context: dict[str, Any]) -> None:  # fmt: skip
+        ack()
+        pressed = Pressed.parse(body["actions"][0]["selected_option"]["value"])
+        user, workspace_id, today = body["user"]["id"], context["workspace_id"], date.today()
+        with Session(reading) as session:
+            item = changes.find_item(session, workspace_id, pressed.kind, pressed.id)
+            if item is None:
+                respond(**item_actions.gone(pressed.kind, pressed.id).as_slack(), replace_original=False)
+                return
+            if pressed.what == "cite":
+                reply = item_actions.citation_of(
+                    item, citation_styles.templates(session, workspace_id), today
+                )
+            elif pressed.what == "share":
+                reply = item_actions.shared_item(item, user, today)
+            elif pressed.what == "history":
+                reply = manage.history(session, workspace_id, type(item), [str(item.id)])
+            else:
+                view = item_actions.report_view(pressed.kind, item.id, review.summary(item))
+                client.views_open(trigger_id=body["trigger_id"], view=view)
+                return
+        respond(**reply.as_slack(), replace_original=False)
+
+    @app.view(item_actions.REPORT_FORM)
+    def reported(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+                 context: dict[str, Any]) -> None:  # fmt: skip
+        why = item_actions.reported_why(view["state"]["values"])
+        if not why:
+            ack(
+                response_action="errors",
+                errors={item_actions.REPORT_WHY: "Say what is wrong, for the editors."},
+            )
+            return
+        about = json.loads(view.get("private_metadata") or "{}")
+        user, workspace_id = body["user"]["id"], context["workspace_id"]
+        with sessions() as session:
+            item = changes.find_item(session, workspace_id, about.get("kind", ""), int(about.get("id", 0)))
+            channel = review_channel(session, workspace_id, settings.review_channel)
+            if item is None or channel is None:
+                problem = item_actions.NO_REVIEW_CHANNEL if item is not None else "It is no longer stored."
+                ack(response_action="errors", errors={item_actions.REPORT_WHY: problem})
+                return
+            message = item_actions.report_message(item, user, why, date.today())
+        try:
+            client.chat_postMessage(channel=channel, text=message.text, blocks=message.as_slack()["blocks"],
+                                    unfurl_links=False)  # fmt: skip
+        except SlackApiError as error:
+            log.warning("could not post a problem report to %s: %s", channel, error.response.get("error"))
+            ack(response_action="errors", errors={
+                item_actions.REPORT_WHY: "statbot could not post to the review channel; please try again later."})  # fmt: skip
+            return
+        ack()
+
+    @app.action(SHOW_MORE)
+    def show_more(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
+        ack()
+        asked = json.loads(body["actions"][0]["value"])
+        respond(**next_page(reading, context["workspace_id"], asked), replace_original=False)
+
+    def export_pressed(ack: Ack) -> None:
+        ack()
+
+    def export(body: dict[str, Any], client: WebClient, respond: Respond, context: dict[str, Any]) -> None:
+        asked = json.loads(body["actions"][0]["value"])
+        kind: sheets.Kind = "quotes" if asked["command"] == quote.COMMAND else "figures"
+        words = str(asked["text"])
+        dm = client.conversations_open(users=body["user"]["id"])["channel"]["id"]
+        with tempfile.TemporaryDirectory() as folder, sessions() as session:
+            path, count = export_file(session, context["workspace_id"], kind, words, Path(folder))
+            client.files_upload_v2(
+                channel=dm, file=str(path), filename=path.name, title=path.name,
+                initial_comment=f"{plural(count, kind[:-1])} matching “{words}”, in the import columns.",
+            )  # fmt: skip
+        _say(respond, "Sent: the export is in your direct messages with statbot.")
+
+    app.action(EXPORT_THESE)(ack=export_pressed, lazy=[export])
+
+    def chart(body: dict[str, Any], client: WebClient, respond: Respond, context: dict[str, Any]) -> None:
+        ids = [int(i) for i in json.loads(body["actions"][0]["value"])["ids"]]
+        with Session(reading) as session:
+            figures = [f for i in ids if isinstance(f := changes.find_item(session, context["workspace_id"],
+                                                                            "statistic", i), Statistic)]  # fmt: skip
+            png = chart_png(figures)
+            title = figures[-1].measure if figures else ""
+        if png is None:
+            _say(respond, "Those figures no longer make a series of two dates or more, so there is no chart.")
+            return
+        user = body["user"]["id"]
+        container = body.get("container", {})
+        if container.get("is_ephemeral", True):  # shown only to them: the chart goes to them only
+            channel, thread = client.conversations_open(users=user)["channel"]["id"], None
+        else:  # a shared answer: the chart goes in its thread
+            channel, thread = (
+                container.get("channel_id") or body["channel"]["id"],
+                container.get("message_ts"),
+            )
+        client.files_upload_v2(channel=channel, thread_ts=thread, content=png, filename="statbot-chart.png",
+                               title=title[:250], initial_comment=f"Chart asked for by <@{user}>")  # fmt: skip
+        if thread is None:
+            _say(respond, "Sent: the chart is in your direct messages with statbot.")
+
+    app.action(CHART)(ack=export_pressed, lazy=[chart])
+
+
+def next_page(reading: Engine, workspace_id: int, asked: dict[str, Any]) -> dict[str, Any]:
+    command, text, offset = str(asked["command"]), str(asked["text"]), int(asked["offset"])
+
+    def read() -> dict[str, Any]:
+        with Session(reading) as session:
+            if command == quote.COMMAND:
+                reply = quote.answer(session, workspace_id, text, offset=offset)
+            else:
+                reply = stats.answer(session, workspace_id, text, offset=offset)
+            return reply.as_slack()
+
+    payload = read_retrying(read, command)
+    if not payload.get("blocks") or payload["text"].startswith("No "):
+        return {"response_type": "ephemeral", "text": NOTHING_MORE}
+    return payload

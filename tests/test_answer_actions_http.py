@@ -1,0 +1,440 @@
+"""What an answer offers, over signed requests to the real app and the Web API stand-in, on both databases:
+each item's menu (Citation, Share this one, History, Report a problem), citation styles, Show more, Export
+these, Chart, dates each reader sees in their own locale, and confirmation before destructive actions."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PIL import Image
+from sqlalchemy import Engine, select
+
+from bot.config import Settings
+from bot.local_slack import SlackStandIn
+from bot.slack_limits import message_problem
+from bot.web import create_wsgi
+from commands import citation, confirm, item_actions, item_menu, review
+from intake.validate import FigureInput, validate_figure
+from storage import changes, roles
+from storage.db import make_sessions
+from storage.models import Quote, Statistic, Status
+from tests.conftest import SIGNING_SECRET, slack_settings
+from tests.http_server import serving
+from tests.slackapi.signing import (
+    block_action_payload,
+    interactive_body,
+    post,
+    signed_headers,
+    slash_command_body,
+    view_submission_payload,
+)
+from tests.test_http import message_text
+
+EDITOR = "U0EDITOR"
+READER = "U0READER"
+REVIEW = "C0REVIEW"
+
+
+@pytest.fixture
+def settings(engine: Engine, standin: SlackStandIn) -> Settings:
+    return slack_settings(engine, standin, review_channel=REVIEW)
+
+
+@pytest.fixture
+def server(settings: Settings, home_id: int, engine: Engine) -> Iterator[str]:
+    with make_sessions(engine)() as session:
+        roles.add_editor(session, home_id, EDITOR)
+        session.commit()
+    with serving(create_wsgi(settings)) as url:
+        yield url
+
+
+def add_figure(engine: Engine, workspace_id: int, **typed: str) -> int:
+    raw = {"value": "34%", "unit": "percent", "measure": "share of grooming offences on Snapchat",
+           "period_start": "2023-04", "period_end": "2024-03", "geography": "UK", "entities": "Snapchat",
+           "topics": "grooming", "producer": "NSPCC", "source_publisher": "BBC News",
+           "source_url": "https://www.bbc.co.uk/news/example", "source_date": "2024-08-14"} | typed  # fmt: skip
+    checked = validate_figure(raw)
+    assert isinstance(checked, FigureInput), checked
+    with make_sessions(engine)() as session:
+        item, created = changes.add_figure(session, workspace_id, checked, actor=EDITOR, publish=True)
+        session.commit()
+        assert created
+        return item.id
+
+
+def ask(
+    server: str, standin: SlackStandIn, text: str, command: str = "/stats", user: str = READER
+) -> dict[str, Any]:
+    body = slash_command_body(command, text, user_id=user, response_url=standin.response_url("cmd"))
+    status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    assert status == 200
+    reply: dict[str, Any] = json.loads(raw)
+    assert message_problem(reply) is None
+    return reply
+
+
+def send(server: str, payload: dict[str, Any]) -> tuple[int, str]:
+    body = interactive_body(payload)
+    status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    return status, raw
+
+
+def menus(reply: dict[str, Any]) -> list[list[str]]:
+    """Each item's overflow menu, as its options' values."""
+    return [
+        [option["value"] for option in block["accessory"]["options"]]
+        for block in reply["blocks"]
+        if block.get("accessory", {}).get("type") == "overflow"
+    ]
+
+
+def buttons(reply: dict[str, Any]) -> dict[str, str]:
+    """The answer's buttons: action_id -> value."""
+    return {
+        element["action_id"]: element.get("value", "")
+        for block in reply["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    }
+
+
+def choose(
+    server: str, standin: SlackStandIn, value: str, *, user: str = READER, key: str = "menu"
+) -> dict[str, Any]:
+    """Pick an entry of an item's menu in an answer shown only to `user`; what came back to the response URL."""
+    payload = block_action_payload(item_menu.ITEM_MENU, value, user_id=user, response_url=standin.response_url(key),
+                                   action_type="static_select")  # fmt: skip
+    payload["actions"][0]["type"] = "overflow"
+    status, _ = send(server, payload)
+    assert status == 200
+    posted = standin.response_posts(key)
+    return posted[-1] if posted else {}
+
+
+def press(server: str, standin: SlackStandIn, action: str, value: str, *, key: str, user: str = READER,
+          message: dict[str, Any] | None = None) -> None:  # fmt: skip
+    payload = block_action_payload(
+        action, value, user_id=user, response_url=standin.response_url(key), message=message
+    )
+    assert send(server, payload)[0] == 200
+
+
+def code_blocks(message: dict[str, Any]) -> list[str]:
+    return re.findall(r"```(.*?)```", message_text(message), flags=re.S)
+
+
+def first_figure(engine: Engine) -> Statistic:
+    with make_sessions(engine)() as session:
+        found = session.scalars(select(Statistic).order_by(Statistic.id.desc())).first()
+        assert found is not None
+        return found
+
+
+# ----- the menu --------------------------------------------------------------------------------------------
+def test_every_figure_and_quote_in_an_answer_has_its_menu(server: str, standin: SlackStandIn) -> None:
+    figures = ask(server, standin, "facebook")
+    assert menus(figures) and all(
+        [v.split(":")[0] for v in menu] == ["cite", "share", "history", "report"] for menu in menus(figures)
+    )
+    assert all(":statistic:" in v for menu in menus(figures) for v in menu)
+    quotes = ask(server, standin, "burrows", command="/quote")
+    assert menus(quotes) and all(":quote:" in v for menu in menus(quotes) for v in menu)
+    assert standin.violations == []
+
+
+def test_the_citation_of_the_sample_share_puts_the_producer_first_in_both_forms(
+    server: str, standin: SlackStandIn
+) -> None:
+    value = next(v for menu in menus(ask(server, standin, "facebook")) for v in menu if v.startswith("cite:"))
+    shown = choose(server, standin, value)
+    assert shown["response_type"] == "ephemeral" and shown["replace_original"] is False
+    short, long = code_blocks(shown)
+    assert short.startswith("NSPCC: 52% share of sexual or illicit image offences") and len(short) <= 280
+    assert "Oct 2019 - Sep 2020" in short and "No link recorded" in short
+    assert long.startswith("NSPCC.") and "Reported by The Independent" in long and "Accessed " in long
+    assert "only the outlet that reported" not in message_text(shown)  # the producer is held
+
+
+def test_a_figure_held_only_from_its_reporter_says_so_and_asks_for_the_producers_release(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    figure = add_figure(engine, home_id, producer="")
+    shown = choose(server, standin, f"cite:statistic:{figure}")
+    short, _ = code_blocks(shown)
+    assert short.startswith("BBC News (as reported; producer not named): 34% share of grooming offences")
+    assert "https://www.bbc.co.uk/news/example" in short and len(short) <= 280
+    assert "only the outlet that reported this figure (BBC News)" in message_text(shown)
+    assert "find the producer's own release" in message_text(shown)
+
+
+def test_a_long_measure_is_cut_so_the_short_form_fits_a_post_with_its_link(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    figure = add_figure(engine, home_id, measure="share of grooming offences " + "recorded by police " * 20)
+    short, _ = code_blocks(choose(server, standin, f"cite:statistic:{figure}"))
+    assert len(short) <= 280 and short.endswith("https://www.bbc.co.uk/news/example") and "…" in short
+
+
+def test_a_quotes_citation_names_speaker_role_organisation_and_reporter(
+    server: str, standin: SlackStandIn
+) -> None:
+    value = next(v for menu in menus(ask(server, standin, "burrows", command="/quote")) for v in menu
+                 if v.startswith("cite:"))  # fmt: skip
+    short, long = code_blocks(choose(server, standin, value))
+    assert short.startswith("Andy Burrows (head of child safety online policy, NSPCC)") and len(short) <= 280
+    assert (
+        long.startswith("Andy Burrows, head of child safety online policy, NSPCC") and "Reported by" in long
+    )
+
+
+def test_share_this_one_posts_only_that_item_credited_to_who_shared_it(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    figure = add_figure(engine, home_id, measure="share of grooming offences on Snapchat and Facebook",
+                        entities="Facebook")  # fmt: skip
+    answer = ask(server, standin, "facebook")
+    assert len(menus(answer)) >= 2
+    shared = choose(server, standin, f"share:statistic:{figure}")
+    assert shared["response_type"] == "in_channel" and shared["replace_original"] is False
+    text = message_text(shared)
+    assert f"Shared by <@{READER}>" in text and "*34%*" in text and "52%" not in text
+    assert menus(shared) == [[f"{w}:statistic:{figure}" for w in ("cite", "share", "history", "report")]]
+
+
+def test_history_shows_every_change_to_the_item(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    figure = add_figure(engine, home_id)
+    shown = choose(server, standin, f"history:statistic:{figure}")
+    assert f"Figure #{figure}" in message_text(shown) and f"by <@{EDITOR}>" in message_text(shown)
+
+
+def test_a_menu_entry_for_an_item_of_another_workspace_or_gone_says_it_is_not_stored(
+    server: str, standin: SlackStandIn
+) -> None:
+    assert "#99999 is no longer stored" in message_text(choose(server, standin, "cite:statistic:99999"))
+
+
+# ----- Report a problem ---------------------------------------------------------------------------------
+def report(server: str, standin: SlackStandIn, figure: int, why: str) -> tuple[int, str]:
+    choose(server, standin, f"report:statistic:{figure}")
+    view = standin.wait_for("views.open")[-1].params["view"]
+    assert view["callback_id"] == item_actions.REPORT_FORM
+    values = {item_actions.REPORT_WHY: {item_actions.REPORT_WHY: why}}
+    return send(server, view_submission_payload(item_actions.REPORT_FORM, values, user_id=READER,
+                                                private_metadata=view["private_metadata"]))  # fmt: skip
+
+
+def test_report_a_problem_asks_why_then_tells_the_review_channel_who_and_why(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    figure = add_figure(engine, home_id)
+    status, raw = report(server, standin, figure, "")
+    assert status == 200 and json.loads(raw)["response_action"] == "errors"
+    assert standin.calls("chat.postMessage") == []
+    status, raw = report(server, standin, figure, "The BBC corrected this to 31% <!channel>")
+    assert status == 200 and raw == ""
+    posted = standin.wait_for("chat.postMessage")[-1].params
+    assert posted["channel"] == REVIEW
+    text = message_text(posted)
+    assert f"by <@{READER}>" in text and "corrected this to 31% &lt;!channel&gt;" in text
+    assert f"#{figure}" in text and review.EDIT in json.dumps(posted["blocks"])
+    assert standin.violations == []
+
+
+def test_report_a_problem_with_no_review_channel_says_so_in_the_form(
+    engine: Engine, standin: SlackStandIn, home_id: int
+) -> None:
+    figure = add_figure(engine, home_id)
+    with serving(create_wsgi(slack_settings(engine, standin))) as url:
+        status, raw = report(url, standin, figure, "wrong year")
+    assert status == 200 and "no review channel is set" in json.loads(raw)["errors"][item_actions.REPORT_WHY]
+    assert standin.calls("chat.postMessage") == []
+
+
+# ----- citation styles ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("short {value} by {producr}", "Unknown field `{producr}`"),
+        ("short {value} {measure", "is not part of a field"),
+        ("short {value:>10}", "Fields take no formatting"),
+        ("short no fields at all", "has no fields"),
+        ("short", "Give the template after `short`"),
+        ("medium {value}", "no citation form called *medium*"),
+        ("reset medium", "no citation form called *medium*"),
+        ("quote-short {value}", "Unknown field `{value}`"),
+        ("short " + "{value} " * 100, "keep it under 500"),
+    ],
+)
+def test_a_template_that_cannot_work_is_refused_with_the_reason(
+    server: str, standin: SlackStandIn, engine: Engine, typed: str, expected: str
+) -> None:
+    assert expected in message_text(ask(server, standin, f"citation-style {typed}", user=EDITOR))
+
+
+def test_editors_set_a_citation_style_everyone_sees_it_and_reset_brings_back_the_default(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    shown = message_text(ask(server, standin, "citation-style"))
+    assert "{producer}" in shown and citation.DEFAULTS["short"] in shown
+    assert "Only editors" in message_text(ask(server, standin, "citation-style short {value} ({producer})"))
+    template = "{value} {measure} ({producer}, {period}) {link} #stats"
+    assert "is now" in message_text(ask(server, standin, f"citation-style short {template}", user=EDITOR))
+    figure = add_figure(engine, home_id)
+    short, long = code_blocks(choose(server, standin, f"cite:statistic:{figure}"))
+    assert short == (
+        "34% share of grooming offences on Snapchat (NSPCC, Apr 2023 - Mar 2024) "
+        "https://www.bbc.co.uk/news/example #stats"
+    )
+    assert long.startswith("NSPCC.")  # the long form kept its default
+    assert "this workspace's" in message_text(ask(server, standin, "citation-style"))
+    assert "back to the default" in message_text(ask(server, standin, "citation-style reset", user=EDITOR))
+    short, _ = code_blocks(choose(server, standin, f"cite:statistic:{figure}", key="again"))
+    assert short.startswith("NSPCC: 34%")
+
+
+# ----- Show more, Export these, Chart ---------------------------------------------------------------------
+def test_show_more_gives_the_next_page_and_export_these_sends_them_all(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    for number in range(12):
+        add_figure(engine, home_id, value=str(100 + number), unit="count", measure=f"grooming reports {number}",
+                   period_start="", period_end="")  # fmt: skip
+    first = ask(server, standin, "snapchat")
+    assert "…and 2 more" in message_text(first)
+    pressed = buttons(first)
+    assert {item_menu.SHOW_MORE, item_menu.EXPORT_THESE} <= set(pressed)
+    press(server, standin, item_menu.SHOW_MORE, pressed[item_menu.SHOW_MORE], key="more")
+    page = standin.response_posts("more")[-1]
+    assert page["response_type"] == "ephemeral" and "Figures 11-12 of 12" in message_text(page)
+    assert len(menus(page)) == 2 and item_menu.SHOW_MORE not in buttons(page)
+    press(server, standin, item_menu.EXPORT_THESE, pressed[item_menu.EXPORT_THESE], key="export")
+    standin.wait_for("files.completeUploadExternal")
+    (upload,) = standin.uploads()
+    assert upload.channel_id == f"D{READER[1:]}" and upload.content is not None
+    assert upload.content.decode().count("grooming reports") == 12
+
+
+def test_a_series_gets_a_chart_with_its_title_unit_producer_and_source(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    for year, value in (("2021", "5441"), ("2022", "6156"), ("2023", "6350")):
+        add_figure(engine, home_id, value=value, unit="count", measure="online grooming crimes recorded by police",
+                   geography="England and Wales", period_start=year, period_end=year,
+                   source_url=f"https://www.bbc.co.uk/news/grooming-{year}")  # fmt: skip
+    answer = ask(server, standin, "grooming crimes")
+    assert item_menu.CHART in buttons(answer)
+    assert item_menu.CHART not in buttons(ask(server, standin, "facebook"))  # two measures are not a series
+    press(server, standin, item_menu.CHART, buttons(answer)[item_menu.CHART], key="chart")
+    standin.wait_for("files.completeUploadExternal")
+    (upload,) = standin.uploads()
+    assert upload.channel_id == f"D{READER[1:]}" and upload.content is not None
+    assert upload.content.startswith(b"\x89PNG")
+    assert "chart is in your direct messages" in message_text(standin.response_posts("chart")[-1])
+    with Image.open(io.BytesIO(upload.content)) as image:  # big enough to read when Slack shrinks it
+        assert image.size[0] >= 700
+
+
+def test_a_chart_from_a_shared_answer_goes_in_its_thread(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    for year in ("2021", "2022"):
+        add_figure(engine, home_id, unit="count", value=year[-1], measure="grooming crimes", period_start=year,
+                   period_end=year)  # fmt: skip
+    value = buttons(ask(server, standin, "grooming crimes"))[item_menu.CHART]
+    shared = {"type": "message", "ts": "1700000000.000200", "text": "shared", "blocks": []}
+    press(server, standin, item_menu.CHART, value, key="chart", message=shared)
+    complete = standin.wait_for("files.completeUploadExternal")[-1].params
+    assert complete["channel_id"] == "C0CHAN" and complete["thread_ts"] == "1700000000.000200"
+
+
+# ----- dates and confirmation ----------------------------------------------------------------------------
+def test_a_date_with_a_day_is_shown_in_each_readers_locale_and_a_month_stays_words(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    add_figure(engine, home_id)  # published 2024-08-14
+    add_figure(engine, home_id, measure="grooming offences on Snapchat", value="7062", unit="count",
+               source_date="2024-08", source_url="https://www.bbc.co.uk/news/other")  # fmt: skip
+    text = message_text(ask(server, standin, "snapchat"))
+    assert "<!date^1723636800^{date_short}|14 Aug 2024>" in text  # noon UTC on the day
+    assert "*<https://www.bbc.co.uk/news/other|BBC News>* (Aug 2024)" in text
+
+
+def test_reject_asks_slack_to_confirm_first(engine: Engine, home_id: int) -> None:
+    with make_sessions(engine)() as session:
+        pending, _ = changes.submit_for_review(
+            session,
+            home_id,
+            validate_figure(  # type: ignore[arg-type]
+                {
+                    "value": "1",
+                    "unit": "count",
+                    "measure": "m",
+                    "source_publisher": "P",
+                    "source_date": "2024",
+                }
+            ),
+            READER,
+        )
+        session.commit()
+        blocks = review.review_message(pending, READER).as_slack()["blocks"]
+    reject = next(
+        e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == review.REJECT
+    )
+    assert reject["confirm"]["confirm"]["text"] == "Reject" and reject["confirm"]["style"] == "danger"
+
+
+def test_retract_waits_for_its_confirm_button_and_cancel_changes_nothing(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    figure = add_figure(engine, home_id)
+    asked = ask(server, standin, f"retract {figure} wrong year", user=EDITOR)
+    assert f"figure #{figure}" in message_text(asked) and set(buttons(asked)) == {
+        confirm.CONFIRM,
+        confirm.CANCEL,
+    }
+    press(server, standin, confirm.CANCEL, "cancel", key="cancel", user=EDITOR)
+    assert confirm.CANCELLED in message_text(standin.response_posts("cancel")[-1])
+    with make_sessions(engine)() as session:
+        assert session.get(Statistic, figure).status == Status.PUBLISHED  # type: ignore[union-attr]
+    press(server, standin, confirm.CONFIRM, buttons(asked)[confirm.CONFIRM], key="yes", user=EDITOR)
+    assert "is retracted" in message_text(standin.response_posts("yes")[-1])
+    with make_sessions(engine)() as session:
+        assert session.get(Statistic, figure).status == Status.RETRACTED  # type: ignore[union-attr]
+
+
+def test_a_reader_who_presses_an_editors_confirm_button_is_refused(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    figure = add_figure(engine, home_id)
+    value = buttons(ask(server, standin, f"retract {figure} wrong year", user=EDITOR))[confirm.CONFIRM]
+    press(server, standin, confirm.CONFIRM, value, key="sneak", user=READER)
+    assert "Only editors" in message_text(standin.response_posts("sneak")[-1])
+    with make_sessions(engine)() as session:
+        assert session.get(Statistic, figure).status == Status.PUBLISHED  # type: ignore[union-attr]
+
+
+def test_retracting_a_quote_names_the_quote_before_it_acts(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    with make_sessions(engine)() as session:
+        quote_id = session.scalars(select(Quote.id).order_by(Quote.id)).first()
+    asked = ask(server, standin, f"retract {quote_id} never said", command="/quote", user=EDITOR)
+    assert f"*Retract* quote #{quote_id}" in message_text(asked)
+    press(server, standin, confirm.CONFIRM, buttons(asked)[confirm.CONFIRM], key="yes", user=EDITOR)
+    assert "retracted" in message_text(standin.response_posts("yes")[-1])
+    with make_sessions(engine)() as session:
+        assert session.get(Quote, quote_id).status == Status.RETRACTED  # type: ignore[union-attr]
+
+
+def test_show_more_past_the_end_says_that_is_everything(server: str, standin: SlackStandIn) -> None:
+    value = json.dumps({"command": "/quote", "text": "burrows", "offset": 50})
+    press(server, standin, item_menu.SHOW_MORE, value, key="past")
+    assert message_text(standin.response_posts("past")[-1]) == "That is everything this question found."
