@@ -224,7 +224,8 @@ def bare_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engi
 
 
 def test_the_migration_turns_stored_months_into_the_series_next_release_and_back(bare_engine: Engine) -> None:
-    migrate.upgrade(bare_engine, "0009")
+    before = MIGRATION["down_revision"]  # the revision 0015 follows
+    migrate.upgrade(bare_engine, before)
     with bare_engine.begin() as connection:
         connection.execute(text("INSERT INTO workspaces (id, name, is_home, created_at) VALUES (1, '', true, :t)"),
                            {"t": datetime(2026, 1, 1, tzinfo=UTC)})  # fmt: skip
@@ -247,13 +248,12 @@ def test_the_migration_turns_stored_months_into_the_series_next_release_and_back
         assert [(r.series_key, r.expected.iso(), r.after_period_end) for r in rows] == [
             ("offences|uk|count", "2021-09", date(2020, 9, 30))
         ]
-    migrate.downgrade(bare_engine, "0009")
+    migrate.downgrade(bare_engine, before)
     with bare_engine.connect() as connection:
         months = connection.execute(
             text("SELECT id, expected_update_months FROM statistics ORDER BY id")
         ).all()
     assert [tuple(r) for r in months] == [(1, None), (2, 12), (3, None)]
-    assert MIGRATION["down_revision"] == "0009"
 
 
 def test_the_clock_process_sends_the_weekly_note(engine: Engine, standin: SlackStandIn, home_id: int) -> None:
