@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ingest.discourse import Discourse
-from ingest.figure_context import find_measure, find_producer, is_comparison, widened_measure
+from ingest.figure_context import find_measure, find_producer, is_comparison, widened_measure, with_hedge
 from ingest.figures import FigureMention, find_figures, restatements_removed, sentence_key
+from ingest.measure_links import linked_measure
 from ingest.numbers import parse_number
 from ingest.periods import nearest_period
 from ingest.places import nearest_place
@@ -198,6 +199,11 @@ def _figure(
         measure = earlier[-1].measure if earlier else None
         period_start, period_end = nearest_period(sentence.text[mention.end : mention.end + 12], 0)
     measure = widened_measure(sentence.text, mention.start, mention.end, measure)
+    linked = linked_measure(
+        sentence.text, mention.start, mention.end, mention.unit, mention.value, previous, start
+    )
+    measure = linked or measure
+    measure = with_hedge(measure, sentence.text, mention.start, mention.unit, mention.value_text)
     return FigureCandidate(
         value_text=mention.value_text,
         value=mention.value,

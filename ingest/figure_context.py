@@ -171,13 +171,15 @@ _STOP_WORDS = (
 )
 _STOP = frozenset(_STOP_WORDS.split())
 _CLAUSE_END = re.compile(
-    r"\s*(?:,(?!\d{3})|[;:()“”\"]|\.(?:\s|$)|\baccording to\b|\bcompared with\b|\bup from\b|\bdown from\b|\bwhich\b|"
+    r"\s*(?:,(?!\d{3})|[;:()“”\"]|\s[–—-]\s|(?<!\b[A-Z])\.(?:\s|$)|\b(?:despite|because|although|whereas)\b|\baccording to\b|\bcompared with\b|\bup from\b|\bdown from\b|\bwhich\b|"
     r"\band that\b|\b(?:found|showed|shows|said|says|estimated)\s+that\b|"
     r"\b(?:the|a)\s+\w+\s+(?:said|found|estimated)\b|\b(?:it|she|he|they)\s+(?:said|estimated|found)\b)"
 )
 _PERIODISH = re.compile(
-    r"\b(?:from\s+)?(?:between|since|during|in|on|from|over)\s+(?:the\s+)?(?:year|\d+|january|february|march|april|may|june|"
-    r"july|august|september|october|november|december|past|last|previous|same)\b.*$",
+    r"\b(?:in\s+(?:just|only)\s+(?:a|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(?:years?|months?)|"
+    r"(?:in|during)\s+the\s+(?:two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:years?|months?)|"
+    r"(?:from\s+)?(?:between|since|during|in|on|from|over)\s+(?:the\s+)?(?:year|\d+|january|february|march|april|may|june|"
+    r"july|august|september|october|november|december|past|last|previous|same))\b.*$",
     re.IGNORECASE,
 )
 
@@ -209,6 +211,12 @@ def find_measure(sentence: str, start: int, end: int, unit: str) -> str | None:
             return _tidy(f"rise in {subject}")
     if is_comparison(sentence, start):
         return None
+    bracketed = bracketed_measure(sentence, start, end)
+    if bracketed:
+        return bracketed
+    answered = _answered(sentence[end:])
+    if answered and unit in {"percent", "ratio", "count"}:
+        return answered
     after = sentence[end:]
     after = re.sub(r"^\s*\)", "", after)  # "Almost half (47%) of parents": the figure sits in brackets
     clause = _CLAUSE_END.split(after, maxsplit=1)[0]
@@ -227,9 +235,31 @@ def find_measure(sentence: str, start: int, end: int, unit: str) -> str | None:
     before = re.sub(
         r"\b(?:rose|risen|increased|fell|dropped|jumped|grew|up|down)\s+(?:by|to)?\s*$", "rise ", before
     )
-    before = re.sub(r"^(?:the number of|the total of)\s+", "", before.strip(), flags=re.IGNORECASE)
+    before = re.sub(
+        r"^(?:the number of|the total of)\s+", "", without_reporting(before.strip()), flags=re.IGNORECASE
+    )
     phrase = _tidy(f"{before} {trimmed}")
     return phrase or None
+
+
+# "almost half said that their eco-anxiety affects their lives": the share who said it
+_SAID = re.compile(
+    r"^\s*\)?\s*(?P<who>(?:of\s+)?[^,;:()“”\"]{0,60}?)\s*\b(?P<verb>said|say|says|reported|agreed|admitted|told)\s+"
+    r"(?:that\s+)?(?P<what>.+)$",
+    re.IGNORECASE,
+)
+
+
+def _answered(after: str) -> str | None:
+    said = _SAID.match(after)
+    if not said or re.search(r"\b(?:it|he|she|they|the\s+\w+)$", said.group("who").strip(), re.IGNORECASE):
+        return None  # "... 25,000, the charity said": an attribution, not the people counted
+    what = re.split(
+        r"[;()]|\s[–—-]\s|(?<!\b[A-Z])\.(?:\s|$)|,\s(?:but|and|while)\b", said.group("what"), maxsplit=1
+    )[0]
+    who = re.sub(r"^of\s+", "", said.group("who").strip())
+    phrase = _tidy(f"{who} {said.group('verb')} {what}")
+    return phrase if len(measure_tokens(phrase)) >= _MIN_MEASURE_WORDS + 1 else None
 
 
 def _tidy(text: str) -> str:
@@ -265,3 +295,56 @@ def widened_measure(sentence: str, start: int, end: int, measure: str | None) ->
         return clause
     window = " ".join(sentence[:start].split()[-8:] + sentence[end:].split()[:8])
     return _tidy(window) or measure
+
+
+_HEDGE = re.compile(
+    r"(?:\b(?P<hedge>more than|over|around|about|almost|nearly|up to|at least|close to|some|only|just over|"
+    r"just under|under|fewer than|less than)\s+)?(?:(?:an?|the)\s+)?$",
+    re.IGNORECASE,
+)
+_WORDED_RATIO = re.compile(r"[a-z]", re.IGNORECASE)
+
+
+def with_hedge(measure: str | None, sentence: str, start: int, unit: str, value_text: str) -> str | None:
+    """The annotation convention: a hedge before the number stays in the measure, in brackets ("(more
+    than)"), and so does a fraction or multiplier written in words ("(almost half)", "(one in eight)")."""
+    if measure is None:
+        return None
+    hedge = _HEDGE.search(sentence[:start])
+    words = hedge.group("hedge") if hedge and hedge.group("hedge") else None
+    worded = unit == "ratio" and _WORDED_RATIO.search(value_text) is not None
+    note = " ".join(w for w in (words, value_text if worded else None) if w)
+    if not note or note.lower() in measure.lower():
+        return measure
+    return f"{measure} ({note.lower()})"
+
+
+_REPORTING = re.compile(
+    r"^.*?\b(?:found|finds|shows?|showed|revealed|reveals|said|says|suggests?|indicates?)\s+(?:that\s+)?",
+    re.IGNORECASE,
+)
+
+
+def without_reporting(clause: str) -> str:
+    """ "Its analysis found almost all videos were harmful": what was found, not who found it."""
+    stripped = _REPORTING.sub("", clause, count=1)
+    return stripped if len(measure_tokens(stripped)) >= _MIN_MEASURE_WORDS else clause
+
+
+_CLAUSE_START = re.compile(r",(?!\d{3})\s|[;:]\s|\s[–—-]\s|\band\s+|\bbut\s+|^")
+
+
+def bracketed_measure(sentence: str, start: int, end: int) -> str | None:
+    """ "servers in Russia (36%)", "one in four (26%) did not report": a figure in brackets measures the
+    words before the bracket (back to the clause start) and the predicate after it."""
+    before = sentence[:start]
+    if not re.search(r"\(\s*$", before) or not re.match(r"\s*\)", sentence[end:]):
+        return None
+    lead = before.rstrip()[:-1].rstrip()
+    starts = [m.end() for m in _CLAUSE_START.finditer(lead)]
+    lead = without_reporting(lead[max(starts) :]) if starts else lead
+    after = re.sub(r"^\s*\)", "", sentence[end:])
+    after = re.split(r"\s+and\s+|\s+but\s+", _CLAUSE_END.split(after, maxsplit=1)[0], maxsplit=1)[0]
+    after = _PERIODISH.sub("", after)
+    phrase = _tidy(f"{lead} {after}")
+    return phrase if len(measure_tokens(phrase)) >= _MIN_MEASURE_WORDS else None

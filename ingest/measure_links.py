@@ -1,0 +1,149 @@
+"""Measures a figure borrows from the figure it is listed with, compared with or derived from.
+
+A sentence often gives one measure and then a run of figures that lean on it: "40 per cent took place on
+Snapchat, 9 per cent on WhatsApp", "servers in Russia (36%) and the United States (22%)", "1,499 centres
+nationally, including 15 in Sheffield", "That's up from 3,000 the year before", "an increase of 2% since
+last year". Read alone, such a figure's own words say where or when, not what; the measure is the one it
+leans on, with its own place put in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Protocol
+
+from ingest.figure_context import measure_tokens
+
+
+class Measured(Protocol):
+    @property
+    def measure(self) -> str | None: ...
+
+    @property
+    def unit(self) -> str: ...
+
+    @property
+    def value(self) -> Decimal: ...
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+    @property
+    def evidence(self) -> str: ...
+
+
+_NAMES = r"(?:the\s+)?[A-Z][\w.’'-]*(?:\s+(?:and\s+|of\s+)?[A-Z][\w.’'-]*)*"
+_PREPOSITION = r"(?:on|in|at|for|from|across|via|through)"
+# "9 per cent on WhatsApp", "15 in Sheffield": nothing but where
+_PLACE_ONLY = re.compile(rf"^\s*{_PREPOSITION}\s+{_NAMES}\s*(?=$|[,.;]|\s+and\s+[\d£$€])")
+# "servers in Russia (36%) and the United States (22%)": a name in brackets' place
+_NAME_BEFORE_BRACKET = re.compile(rf"(?:\band|,)\s+(?P<name>{_NAMES})\s*\(\s*$")
+_TRAILING_PLACE = re.compile(rf"\s+(?P<prep>{_PREPOSITION})\s+(?P<name>{_NAMES})(?:\s+nationally)?\s*$")
+_HEDGE_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
+# "up from 3,000", "compared with only 30", "equivalent to 764,000"
+_BASELINE = re.compile(
+    r"\b(?:up from|down from|compared with|compared to|against|versus|equivalent to|equating to)"
+    r"(?:\s+(?:only|just|about|around|some))?\s+$",
+    re.IGNORECASE,
+)
+_CHANGE_WORD = re.compile(
+    r"\b(?:rose|risen|rise|increased?|fell|fallen|dropped|jumped|grew|grown|climbed|soared|surged|doubled|"
+    r"trebled|tripled|quadrupled)\b",
+    re.IGNORECASE,
+)
+# "an increase of 2%", "That was a rise of 24 per cent": a change in a measure named before
+_CHANGE_OF = re.compile(
+    r"\b(?:an?|the)\s+(?P<change>increase|rise|fall|drop|decrease|reduction|jump)\s+of\s+$", re.IGNORECASE
+)
+_NEAR = 400  # characters: a figure in the sentence before still counts as "just named"
+
+
+def _base(measure: str | None) -> str:
+    return _HEDGE_NOTE.sub("", measure or "").strip()
+
+
+def _earlier(
+    figures: Sequence[Measured], sentence: str, start: int, *, nearby: bool = True, unit: str | None = None
+) -> list[Measured]:
+    """Figures before `start` (an offset in the text) that have a measure, latest first: in this
+    sentence, then, if `nearby`, in the text just before it."""
+    usable = [f for f in figures if f.measure and f.end <= start and (unit is None or f.unit == unit)]
+    same = [f for f in usable if f.evidence is sentence]
+    near = [f for f in usable if f.evidence is not sentence and start - f.end <= _NEAR] if nearby else []
+    return [*reversed(same), *reversed(near)]
+
+
+def _compared_with(
+    sentence: str, position: int, start: int, unit: str, value: Decimal, figures: Sequence[Measured]
+) -> Measured | None:
+    """The figure a baseline restates or is compared with: "up from 3,000" follows a larger number and
+    "down from" a smaller one; "from 1,061" after "surged by" belongs to this sentence's change."""
+    before = sentence[:position]
+    if not _BASELINE.search(before):
+        after_change = re.search(r"\bfrom\s+$", before) and _CHANGE_WORD.search(before)
+        if after_change or re.search(r"\bfrom\s+[\d,.]+\s+to\s+$", before):
+            same = _earlier(figures, sentence, start, nearby=False)
+            return same[0] if same else None
+        return None
+    candidates = _earlier(figures, sentence, start, unit=unit) or _earlier(figures, sentence, start)
+    if re.search(r"\bup from", before, re.IGNORECASE):
+        candidates = [f for f in candidates if f.unit != unit or f.value > value] or candidates
+    elif re.search(r"\bdown from", before, re.IGNORECASE):
+        candidates = [f for f in candidates if f.unit != unit or f.value < value] or candidates
+    return candidates[0] if candidates else None
+
+
+def is_baseline(sentence: str, position: int) -> bool:
+    """ "up from 890", "compared with only 30", "equivalent to 764,000": not a measure of its own."""
+    return _BASELINE.search(sentence[:position]) is not None
+
+
+def linked_measure(
+    sentence: str,
+    position: int,
+    end: int,
+    unit: str,
+    value: Decimal,
+    figures: Sequence[Measured],
+    start: int,
+) -> str | None:
+    """The measure the figure at `position` (`start` in the text) borrows; None when it has its own."""
+    compared = _compared_with(sentence, position, start, unit, value, figures)
+    if compared is not None:
+        return _base(compared.measure)
+    earlier = _earlier(figures, sentence, start)
+    if not earlier:
+        return None
+    before = sentence[:position]
+    change = _CHANGE_OF.search(before)
+    if change and not re.match(r"\s*(?:in|of)\s+\w", sentence[end:]):
+        after = re.split(r"[,;:]\s|\s[–—-]\s|\.(?:\s|$)", sentence[end:], maxsplit=1)[0]
+        return f"{change.group('change').lower()} in {_base(earlier[0].measure)} {after.strip()}".strip()
+    same = [f for f in earlier if f.evidence is sentence and f.unit == unit]
+    if not same:
+        return None
+    named = _NAME_BEFORE_BRACKET.search(before)
+    if named:
+        return _with_place(_base(same[0].measure), None, named.group("name"))
+    after = re.sub(r"^\s*\)", "", sentence[end:])
+    own = _PLACE_ONLY.match(after)
+    if own:
+        prep, _, name = own.group(0).strip().rstrip(".").partition(" ")
+        return _with_place(_base(same[0].measure), prep, name)
+    return None
+
+
+def _with_place(measure: str, prep: str | None, name: str) -> str | None:
+    """ "took place on Snapchat" given WhatsApp's place: "took place on WhatsApp"."""
+    trailing = _TRAILING_PLACE.search(measure)
+    if trailing:
+        measure = measure[: trailing.start()]
+        prep = prep or trailing.group("prep")
+    if not measure_tokens(measure):
+        return None
+    return f"{measure} {prep or 'in'} {name}".strip()
