@@ -171,13 +171,14 @@ _STOP_WORDS = (
 )
 _STOP = frozenset(_STOP_WORDS.split())
 _CLAUSE_END = re.compile(
-    r"\s*(?:,(?!\d{3})|[;:()“”\"]|\s[–—-]\s|(?<!\b[A-Z])\.(?:\s|$)|\b(?:despite|because|although|whereas)\b|\baccording to\b|\bcompared with\b|\bup from\b|\bdown from\b|\bwhich\b|"
+    r"\s*(?:,(?!\d{3})|[;:()“”\"]|\s[–—-]\s|(?<!\b[A-Z])\.(?:\s|$)|\b(?:despite|because|although|whereas)\b|\band\s+(?=(?:another|a\s+further)\b|[£$€]?\d)|\baccording to\b|\bcompared with\b|\bup from\b|\bdown from\b|\bwhich\b|"
     r"\band that\b|\b(?:found|showed|shows|said|says|estimated)\s+that\b|"
     r"\b(?:the|a)\s+\w+\s+(?:said|found|estimated)\b|\b(?:it|she|he|they)\s+(?:said|estimated|found)\b)"
 )
 _PERIODISH = re.compile(
     r"\b(?:in\s+(?:just|only)\s+(?:a|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(?:years?|months?)|"
     r"(?:in|during)\s+the\s+(?:two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:years?|months?)|"
+    r"(?:in|during)\s+the\s+(?:first|second|latter)\s+(?:half|quarter)\b|"
     r"(?:from\s+)?(?:between|since|during|in|on|from|over)\s+(?:the\s+)?(?:year|\d+|january|february|march|april|may|june|"
     r"july|august|september|october|november|december|past|last|previous|same))\b.*$",
     re.IGNORECASE,
@@ -229,7 +230,7 @@ def find_measure(sentence: str, start: int, end: int, unit: str) -> str | None:
     )
     words = [w for w in re.findall(r"[\w’'-]+", counted.lower()) if w not in _STOP]
     if len(words) >= 2 or (words and unit in {"count", "percent", "ratio"}):
-        return _tidy(trimmed)
+        return _tidy(f"{_doer(sentence[:start])} {trimmed}")
     # Nothing after the number ("rose to 83,840", "would cost £3.4bn a year"): use the clause before it.
     before = re.split(r"[,;:]\s", sentence[:start])[-1]
     before = re.sub(
@@ -260,6 +261,34 @@ def _answered(after: str) -> str | None:
     who = re.sub(r"^of\s+", "", said.group("who").strip())
     phrase = _tidy(f"{who} {said.group('verb')} {what}")
     return phrase if len(measure_tokens(phrase)) >= _MIN_MEASURE_WORDS + 1 else None
+
+
+# "the IWF has seen a 6% increase in ...", "TikTok has received a £12.7m fine": the figure is the object
+# of a verb, and who did what is part of what it measures.
+_OBJECT_OF = re.compile(
+    r"\b(?:(?:an?|the)\s+(?:record\s+|further\s+|total\s+of\s+)?|(?:to\s+)?(?:pay|refund|spend|invest|raise|repay)\s+)$",
+    re.IGNORECASE,
+)
+_VERB_BEFORE = re.compile(r"\b(?:has|have|had|was|were|is|are|will|would)\b|\w+ed\b", re.IGNORECASE)
+
+
+def _doer(before: str) -> str:
+    article = _OBJECT_OF.search(before)
+    if not article:
+        return ""
+    verb_kept = article.group(0).strip().split()[-1].lower() not in {
+        "a",
+        "an",
+        "the",
+        "record",
+        "further",
+        "of",
+    }
+    clause = re.split(
+        r",(?!\d{3})\s|[;:]\s|\s[–—-]\s|[“”\"(]", before[: article.end() if verb_kept else article.start()]
+    )[-1]
+    clause = without_reporting(clause.strip())
+    return clause if _VERB_BEFORE.search(clause) and len(clause.split()) <= 12 else ""
 
 
 def _tidy(text: str) -> str:
@@ -303,13 +332,22 @@ _HEDGE = re.compile(
     re.IGNORECASE,
 )
 _WORDED_RATIO = re.compile(r"[a-z]", re.IGNORECASE)
+# "between 59% and 63%": the upper bound is the value, and the measure says so
+_RANGE = re.compile(
+    r"\bbetween\s+(?P<low>[£$€]?[\d.,]+\s?(?:%|per\s?cent|percent)?)\s+and\s+$", re.IGNORECASE
+)
 
 
 def with_hedge(measure: str | None, sentence: str, start: int, unit: str, value_text: str) -> str | None:
     """The annotation convention: a hedge before the number stays in the measure, in brackets ("(more
-    than)"), and so does a fraction or multiplier written in words ("(almost half)", "(one in eight)")."""
+    than)"), and so does a fraction or multiplier written in words ("(almost half)", "(one in eight)")
+    and a range whose upper bound is the value ("(range 59% to 63%; upper bound recorded)")."""
     if measure is None:
         return None
+    ranged = _RANGE.search(sentence[:start])
+    if ranged:
+        note = f"range {ranged.group('low')} to {value_text}; upper bound recorded"
+        return measure if note.lower() in measure.lower() else f"{measure} ({note})"
     hedge = _HEDGE.search(sentence[:start])
     words = hedge.group("hedge") if hedge and hedge.group("hedge") else None
     worded = unit == "ratio" and _WORDED_RATIO.search(value_text) is not None
