@@ -215,6 +215,11 @@ def find_measure(sentence: str, start: int, end: int, unit: str) -> str | None:
     bracketed = bracketed_measure(sentence, start, end)
     if bracketed:
         return bracketed
+    worth = _WORTH.search(sentence[:start])
+    if worth and unit in {"gbp", "usd", "eur"}:
+        thing = re.sub(r"^(?:including|includes|such as)\s+(?:\w+ing\s+)?", "", worth.group("thing").strip())
+        if len(measure_tokens(thing)) >= _MIN_MEASURE_WORDS:
+            return _tidy(thing)
     answered = _answered(sentence[end:])
     if answered and unit in {"percent", "ratio", "count"}:
         return answered
@@ -243,6 +248,11 @@ def find_measure(sentence: str, start: int, end: int, unit: str) -> str | None:
     return phrase or None
 
 
+# "another Cost of Living Payment this month worth £324": the money is what the thing before is worth
+_WORTH = re.compile(
+    r"(?:^|,(?!\d{3})\s|[;:]\s|\s[–—-]\s|[“”\"(])(?P<thing>[^,;:“”\"()]{3,80}?)\s+(?:worth|valued at|totalling|totaling|costing)\s+$",
+    re.IGNORECASE,
+)
 # "almost half said that their eco-anxiety affects their lives": the share who said it
 _SAID = re.compile(
     r"^\s*\)?\s*(?P<who>(?:of\s+)?[^,;:()“”\"]{0,60}?)\s*\b(?P<verb>said|say|says|reported|agreed|admitted|told)\s+"

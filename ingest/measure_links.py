@@ -37,13 +37,18 @@ class Measured(Protocol):
     def evidence(self) -> str: ...
 
 
-_NAMES = r"(?:the\s+)?[A-Z][\w.’'-]*(?:\s+(?:and\s+|of\s+)?[A-Z][\w.’'-]*)*"
+_NAMES = r"(?:the\s+)?[A-Z][\w.’'-]*(?:\s+(?:and\s+(?:the\s+)?|of\s+)?[A-Z][\w.’'-]*)*"
 _PREPOSITION = r"(?:on|in|at|for|from|across|via|through)"
 # "9 per cent on WhatsApp", "15 in Sheffield": nothing but where
 _PLACE_ONLY = re.compile(rf"^\s*{_PREPOSITION}\s+{_NAMES}\s*(?=$|[,.;]|\s+and\s+[\d£$€])")
 # "servers in Russia (36%) and the United States (22%)": a name in brackets' place
 _NAME_BEFORE_BRACKET = re.compile(rf"(?:\band|,)\s+(?P<name>{_NAMES})\s*\(\s*$")
+# "with TikTok close behind at 96%", "with Japan and the Netherlands following at 11% and 8% respectively"
+_FOLLOWING = re.compile(
+    rf"\bwith\s+(?P<names>{_NAMES})\s+(?:[a-z]+\s+){{0,2}}at\s+(?P<first>[\d.,]+\s?(?:%|per\s?cent)\s+and\s+)?$"
+)
 _TRAILING_PLACE = re.compile(rf"\s+(?P<prep>{_PREPOSITION})\s+(?P<name>{_NAMES})(?:\s+nationally)?\s*$")
+_INNER_PLACE = re.compile(rf"\b{_PREPOSITION}\s+(?P<name>{_NAMES})")
 _HEDGE_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 # "up from 3,000", "compared with only 30", "equivalent to 764,000"
 _BASELINE = re.compile(
@@ -130,6 +135,11 @@ def linked_measure(
     named = _NAME_BEFORE_BRACKET.search(before)
     if named:
         return _with_place(_base(same[0].measure), None, named.group("name"))
+    following = _FOLLOWING.search(before)
+    if following:
+        names = re.split(r",\s*|\s+and\s+", following.group("names"))
+        index = 1 if following.group("first") and len(names) > 1 else 0
+        return _with_place(_base(same[-1].measure), None, names[index])
     after = re.sub(r"^\s*\)", "", sentence[end:])
     own = _PLACE_ONLY.match(after)
     if own:
@@ -144,6 +154,11 @@ def _with_place(measure: str, prep: str | None, name: str) -> str | None:
     if trailing:
         measure = measure[: trailing.start()]
         prep = prep or trailing.group("prep")
+    elif prep is None:
+        inner = list(_INNER_PLACE.finditer(measure))
+        if inner:  # "videos on Instagram Reels were harmful" -> "videos on TikTok were harmful"
+            last = inner[-1]
+            return f"{measure[: last.start('name')]}{name}{measure[last.end('name') :]}"
     if not measure_tokens(measure):
         return None
     return f"{measure} {prep or 'in'} {name}".strip()
