@@ -266,7 +266,7 @@ def _answered(after: str) -> str | None:
     if not said or re.search(r"\b(?:it|he|she|they|the\s+\w+)$", said.group("who").strip(), re.IGNORECASE):
         return None  # "... 25,000, the charity said": an attribution, not the people counted
     what = re.split(
-        r"[;()]|\s[–—-]\s|(?<!\b[A-Z])\.(?:\s|$)|,\s(?:but|and|while)\b", said.group("what"), maxsplit=1
+        r"[;()“”\"]|\s[–—-]\s|(?<!\b[A-Z])\.(?:\s|$)|,(?!\d{3})\s", said.group("what"), maxsplit=1
     )[0]
     who = re.sub(r"^of\s+", "", said.group("who").strip())
     phrase = _tidy(f"{who} {said.group('verb')} {what}")
@@ -276,7 +276,7 @@ def _answered(after: str) -> str | None:
 # "the IWF has seen a 6% increase in ...", "TikTok has received a £12.7m fine": the figure is the object
 # of a verb, and who did what is part of what it measures.
 _OBJECT_OF = re.compile(
-    r"\b(?:(?:an?|the)\s+(?:record\s+|further\s+|total\s+of\s+)?|(?:to\s+)?(?:pay|refund|spend|invest|raise|repay)\s+)$",
+    r"\b((?:an?|the)\s+(?:record\s+|further\s+|total\s+of\s+)?|(?:to\s+)?(?:pay|refund|spend|invest|raise|repay)\s+|\w+\s+for\s+)(?:(?:more than|over|around|about|almost|nearly|up to|at least|some)\s+)?$",
     re.IGNORECASE,
 )
 _VERB_BEFORE = re.compile(r"\b(?:has|have|had|was|were|is|are|will|would)\b|\w+ed\b", re.IGNORECASE)
@@ -286,7 +286,7 @@ def _doer(before: str) -> str:
     article = _OBJECT_OF.search(before)
     if not article:
         return ""
-    verb_kept = article.group(0).strip().split()[-1].lower() not in {
+    verb_kept = article.group(1).strip().split()[-1].lower() not in {
         "a",
         "an",
         "the",
@@ -295,7 +295,7 @@ def _doer(before: str) -> str:
         "of",
     }
     clause = re.split(
-        r",(?!\d{3})\s|[;:]\s|\s[–—-]\s|[“”\"(]", before[: article.end() if verb_kept else article.start()]
+        r",(?!\d{3})\s|[;:]\s|\s[–—-]\s|[“”\"(]", before[: article.end(1) if verb_kept else article.start()]
     )[-1]
     clause = without_reporting(clause.strip())
     return clause if _VERB_BEFORE.search(clause) and len(clause.split()) <= 12 else ""
@@ -379,7 +379,7 @@ def without_reporting(clause: str) -> str:
     return stripped if len(measure_tokens(stripped)) >= _MIN_MEASURE_WORDS else clause
 
 
-_CLAUSE_START = re.compile(r",(?!\d{3})\s|[;:]\s|\s[–—-]\s|\band\s+|\bbut\s+|^")
+_CLAUSE_START = re.compile(r",(?!\d{3})\s|[;:]\s|\s[–—-]\s|\band\s+(?!(?:the\s+)?[A-Z])|\bbut\s+|^")
 
 
 def bracketed_measure(sentence: str, start: int, end: int) -> str | None:

@@ -68,30 +68,13 @@ def _found_figure(article: Real, gold: dict[str, Any]) -> FigureCandidate | None
 
 # --- the goals ----------------------------------------------------------------------------------
 
-_KNOWN_SHORT = {"measure_accuracy"}  # see the xfail reason below
-
 
 @pytest.fixture(scope="module")
 def scores() -> Any:
     return evaluate(REAL).overall
 
 
-@pytest.mark.parametrize(
-    ("label", "attribute", "goal"),
-    [
-        pytest.param(
-            *goal,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="measure word overlap is about 0.5 on real articles: the gold measures are "
-                "paraphrases that rules drawing words from the sentence cannot reach (issue 16 note)",
-            ),
-        )
-        if goal[1] in _KNOWN_SHORT
-        else goal
-        for goal in GOALS
-    ],
-)
+@pytest.mark.parametrize(("label", "attribute", "goal"), GOALS)
 def test_the_real_development_set_meets_the_goal(
     scores: Any, label: str, attribute: str, goal: float
 ) -> None:
