@@ -31,7 +31,7 @@ _DESCRIPTOR = re.compile(
 
 def find_producer(visible: str, position: int, discourse: Discourse) -> str | None:
     """The organisation that produced the figure at `position`, from this sentence only; None if unstated."""
-    for finder in (_according_to, _data_by, _org_verb, _reference, _speaker_org, _org_subject):
+    for finder in (_according_to, _data_by, _org_study, _org_verb, _reference, _speaker_org, _org_subject):
         producer = finder(visible, position, discourse)
         if producer:
             return discourse.canonical_org(tidy_org(producer))
@@ -81,6 +81,27 @@ def _data_by(visible: str, position: int, discourse: Discourse) -> str | None:
         org = _org_from(match.group(1), discourse)
         if org:
             return org
+    return None
+
+
+_STUDY_NOUNS = "|".join(sorted(STUDY_REFERENCES - {"researchers", "data", "figures"}, key=len, reverse=True))
+# "a new Pew Research Center survey", "the Molly Rose Foundation's analysis", "NSPCC figures"
+_ORG_STUDY = re.compile(
+    rf"(?P<org>(?:[A-Z][\w&.’'-]*\s+)*[A-Z][\w&.’'-]*?)(?:['’]s)?\s+(?:new\s+|latest\s+|own\s+)?"
+    rf"(?:{_STUDY_NOUNS}|data|figures)\b"
+)
+
+
+def _org_study(visible: str, position: int, discourse: Discourse) -> str | None:
+    for match in _ORG_STUDY.finditer(visible):
+        runs = name_runs(match.group("org"))
+        if not runs:
+            continue
+        name = tidy_name(runs[-1].text)
+        if is_outlet(name) or is_place(name) or looks_like_person(strip_honorific(name)):
+            continue
+        if is_org_like(name) or name in discourse.orgs or name.isupper():
+            return name
     return None
 
 
