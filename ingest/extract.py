@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from ingest.discourse import Discourse
-from ingest.figure_context import find_measure, find_producer, is_comparison, widened_measure, with_hedge
+from ingest.figure_context import (
+    find_measure,
+    find_producer,
+    is_comparison,
+    named_source,
+    widened_measure,
+    with_hedge,
+)
 from ingest.figures import FigureMention, find_figures, restatements_removed, sentence_key
 from ingest.measure_links import linked_measure
 from ingest.numbers import parse_number
@@ -73,6 +81,7 @@ def extract(text: str, *, title: str | None = None) -> Extraction:
     attributed: list[AttributedQuote] = []
     figures: list[FigureCandidate] = []
     seen_sentences: set[str] = set()
+    sources: list[str] = []  # producers named in sentences without figures
     for sentence in sentences:
         if headline is not None and sentence.index == headline.index:
             continue
@@ -86,13 +95,22 @@ def extract(text: str, *, title: str | None = None) -> Extraction:
             continue  # a caption or standfirst repeating a sentence: its figures are already listed
         seen_sentences.add(sentence_key(sentence.text))
         mentions = restatements_removed(sentence.text, find_figures(sentence.text))
+        if not mentions:
+            named = named_source(visible, discourse)
+            if named:
+                sources.append(named)
         for mention in mentions:
             start = sentence.start + mention.start
             quoted = any(q.span.start <= start < q.span.end for q in attributed)
             if quoted and any(_same_value(f, mention) for f in figures):
                 continue  # a number repeated inside a quotation is the figure already listed
             figures.append(_figure(sentence, visible, mention, discourse, attributed, figures))
-    figures = _once(figures)
+    speakers = [q.speaker for q in attributed if q.speaker]
+    sources += [s.org or s.name for s in speakers if s.org or s.kind == "org"]
+    if headline is not None:
+        named = named_source(headline.text, discourse)
+        sources += [named] if named else []
+    figures = _with_article_producer(_once(figures), sources)
     attributed = crosshead_speakers(attribution_lines(paragraphs, attributed, discourse), text)
     kept = [q for q in attributed if not is_term(q, text, attributed)]
     if headline is not None:
@@ -132,6 +150,16 @@ def _once(figures: list[FigureCandidate]) -> list[FigureCandidate]:
         elif _BULLET.match(twin.evidence) and not _BULLET.match(figure.evidence):
             kept[kept.index(twin)] = figure
     return kept
+
+
+def _with_article_producer(figures: list[FigureCandidate], sources: list[str]) -> list[FigureCandidate]:
+    """A figure whose sentence names no producer takes the article's main one: the organisation named as
+    a source at least twice as often as any other."""
+    counts = Counter([*sources, *(f.producer for f in figures if f.producer)]).most_common(2)
+    if not counts or (len(counts) > 1 and counts[1][1] * 2 > counts[0][1]):
+        return figures
+    main = counts[0][0]
+    return [f if f.producer else replace(f, producer=main) for f in figures]
 
 
 def _same_value(figure: FigureCandidate, mention: FigureMention) -> bool:

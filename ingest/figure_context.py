@@ -38,6 +38,16 @@ def find_producer(visible: str, position: int, discourse: Discourse) -> str | No
     return None
 
 
+def named_source(visible: str, discourse: Discourse) -> str | None:
+    """An organisation a sentence without figures names as a source ("according to X", "a survey by X",
+    "X's analysis", "X found"), for telling which organisation an article's figures come from."""
+    for finder in (_according_to, _data_by, _org_study, _org_verb):
+        producer = finder(visible, 0, discourse)
+        if producer and (is_org_like(producer) or producer in discourse.orgs or producer.isupper()):
+            return discourse.canonical_org(tidy_org(producer))
+    return None
+
+
 def _org_from(phrase: str, discourse: Discourse) -> str | None:
     """The organisation a short phrase names: "the charity KidSafe", "Ofcom", "the network"."""
     phrase = phrase.strip()
