@@ -20,7 +20,7 @@ from ingest.figures import FigureMention, find_figures, restatements_removed, se
 from ingest.measure_links import linked_measure
 from ingest.numbers import parse_number
 from ingest.periods import nearest_period
-from ingest.places import nearest_place
+from ingest.places import main_place, nearest_place
 from ingest.quotes import (
     AttributedQuote,
     attribute_sentence,
@@ -111,6 +111,7 @@ def extract(text: str, *, title: str | None = None) -> Extraction:
         named = named_source(headline.text, discourse)
         sources += [named] if named else []
     figures = _with_article_producer(_once(figures), sources)
+    figures = _with_article_place(figures, text)
     attributed = crosshead_speakers(attribution_lines(paragraphs, attributed, discourse), text)
     kept = [q for q in attributed if not is_term(q, text, attributed)]
     if headline is not None:
@@ -160,6 +161,22 @@ def _with_article_producer(figures: list[FigureCandidate], sources: list[str]) -
         return figures
     main = counts[0][0]
     return [f if f.producer else replace(f, producer=main) for f in figures]
+
+
+_NATIONALLY = re.compile(r"\b(?:nationally|across the country|nationwide)\b", re.IGNORECASE)
+
+
+def _with_article_place(figures: list[FigureCandidate], text: str) -> list[FigureCandidate]:
+    """A figure whose sentence names no place takes the article's: its country for "Nationally, ...",
+    otherwise the place the article is about, when one stands out (places.main_place)."""
+    place, country = main_place(text), main_place(text, countries_only=True)
+    placed = []
+    for figure in figures:
+        if figure.geography is None:
+            nationally = _NATIONALLY.search(figure.evidence) is not None
+            figure = replace(figure, geography=country if nationally and country else place)
+        placed.append(figure)
+    return placed
 
 
 def _same_value(figure: FigureCandidate, mention: FigureMention) -> bool:
