@@ -393,7 +393,9 @@ def with_hedge(measure: str | None, sentence: str, start: int, unit: str, value_
     words = hedge.group("hedge") if hedge and hedge.group("hedge") else None
     worded = unit == "ratio" and _WORDED_RATIO.search(value_text) is not None
     note = " ".join(w for w in (words, value_text if worded else None) if w)
-    if not note or note.lower() in measure.lower():
+    if words:  # "has quadrupled to more than": the hedge moves into the brackets
+        measure = re.sub(rf"\s+(?:to\s+)?{re.escape(words)}$", "", measure, flags=re.IGNORECASE)
+    if not note or f"({note.lower()})" in measure.lower():
         return measure
     return f"{measure} ({note.lower()})"
 
