@@ -42,8 +42,8 @@ class FigureCandidate:
     measure: str | None  # what was counted; None if unknown (never guessed)
     period_start: str | None  # "YYYY", "YYYY-MM" or "YYYY-MM-DD" (the precision the text gives)
     period_end: str | None
-    geography: str | None  # "UK", "England and Wales", ... None if not stated
-    producer: str | None  # who produced the figure ("NSPCC"), None if not stated
+    geography: str | None  # "UK", "England and Wales", ...: its sentence's, else the article's; or None
+    producer: str | None  # who produced the figure ("NSPCC"): its sentence's, else the article's; or None
     evidence: str  # the whole sentence it came from
     start: int  # character offsets of value_text in the input text
     end: int
