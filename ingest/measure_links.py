@@ -103,11 +103,6 @@ def _compared_with(
     return candidates[0] if candidates else None
 
 
-def is_baseline(sentence: str, position: int) -> bool:
-    """ "up from 890", "compared with only 30", "equivalent to 764,000": not a measure of its own."""
-    return _BASELINE.search(sentence[:position]) is not None
-
-
 def linked_measure(
     sentence: str,
     position: int,
