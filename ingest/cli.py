@@ -70,9 +70,7 @@ def add_parsers(commands: Any) -> None:
         help="with --search: also score these plain-language questions (e.g. tests/eval/questions.json), dev set",
     )
     scores.add_argument(
-        "--held-out",
-        action="store_true",
-        help="with --questions: score the held-out questions too (once, at the end)",
+        "--held-out", action="store_true", help="with --questions: score the held-out questions too (once, at the end)"
     )
     scores.add_argument(
         "--database-url", help="with --search: an empty database to use (default: a temporary SQLite file)"

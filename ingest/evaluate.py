@@ -11,7 +11,7 @@ Matching rules (kept deliberately simple so the numbers are easy to audit):
   - period_start / period_end: exact string equality (None == None counts as correct); `period` is
     both at once;
   - geography, producer: equal after normalisation (case, dots, a leading "the"), or the same words in
-    another order ("Bath University" == "University of Bath"); a producer also matches its acronym
+    another order ("Leeds University" == "University of Leeds"); a producer also matches its acronym
     ("National Society for the Prevention of Cruelty to Children" == "NSPCC");
   - measure: Dice overlap of content words >= 0.5, i.e. 2|G∩P| / (|G|+|P|) >= 0.5, where content
     words are lowercased alphanumeric tokens minus stopwords, with a plural "s" removed.
@@ -223,7 +223,7 @@ def names_match(gold: str | None, found: str | None) -> bool:
 
 
 def _name_words(name: str) -> frozenset[str]:
-    """ "University of Bath" and "Bath University": the same words in another order."""
+    """ "University of Leeds" and "Leeds University": the same words in another order."""
     words = re.sub(r"'s\b", "", name).split()
     return frozenset(w for w in words if w not in {"of", "for", "the", "and", "&"})
 

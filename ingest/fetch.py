@@ -243,9 +243,7 @@ def _get(
         if time.monotonic() - began >= settings.deadline:
             raise FetchError(too_long) from None
         if isinstance(error, httpx.ConnectTimeout):
-            raise FetchError(
-                f"{host} took longer than {_seconds(settings.connect_timeout)} to answer"
-            ) from None
+            raise FetchError(f"{host} took longer than {_seconds(settings.connect_timeout)} to answer") from None
         raise FetchError(slow) from None
     except httpx.ConnectError as error:
         if "CERTIFICATE" in str(error).upper() or "SSL" in str(error).upper():
@@ -316,9 +314,7 @@ def _read_capped(response: httpx.Response, settings: FetchSettings, began: float
         raise FetchError("that page's compressed data is damaged") from None
     except httpx.TimeoutException:
         if time.monotonic() - began >= settings.deadline:
-            raise FetchError(
-                f"that page took longer than {_seconds(settings.deadline)} to download"
-            ) from None
+            raise FetchError(f"that page took longer than {_seconds(settings.deadline)} to download") from None
         raise FetchError(slow) from None
     except httpx.HTTPError:
         raise FetchError("the connection broke while reading that page") from None

@@ -95,7 +95,7 @@ def _data_by(visible: str, position: int, discourse: Discourse) -> str | None:
 
 
 _STUDY_NOUNS = "|".join(sorted(STUDY_REFERENCES - {"researchers", "data", "figures"}, key=len, reverse=True))
-# "a new Pew Research Center survey", "the Molly Rose Foundation's analysis", "NSPCC figures"
+# "a new Harbour Institute survey", "the Lantern Trust's analysis", "NSPCC figures"
 _ORG_STUDY = re.compile(
     rf"(?P<org>(?:[A-Z][\w&.’'-]*\s+)*[A-Z][\w&.’'-]*?)(?:['’]s)?\s+(?:new\s+|latest\s+|own\s+)?"
     rf"(?:{_STUDY_NOUNS}|data|figures)\b"
@@ -279,12 +279,12 @@ def find_measure(sentence: str, start: int, end: int, unit: str) -> str | None:
     return phrase or None
 
 
-# "another Cost of Living Payment this month worth £324": the money is what the thing before is worth
+# "a Winter Heating Grant worth £150": the money is what the thing before is worth
 _WORTH = re.compile(
     r"(?:^|,(?!\d{3})\s|[;:]\s|\s[–—-]\s|[“”\"(])(?P<thing>[^,;:“”\"()]{3,80}?)\s+(?:worth|valued at|totalling|totaling|costing)\s+$",
     re.IGNORECASE,
 )
-# "almost half said that their eco-anxiety affects their lives": the share who said it
+# "nearly a third said that money worries kept them awake": the share who said it
 _SAID = re.compile(
     r"^\s*\)?\s*(?P<who>(?:of\s+)?[^,;:()“”\"]{0,60}?)\s*\b(?P<verb>said|say|says|reported|agreed|admitted|told)\s+"
     r"(?:that\s+)?(?P<what>.+)$",
@@ -304,7 +304,7 @@ def _answered(after: str) -> str | None:
     return phrase if len(measure_tokens(phrase)) >= _MIN_MEASURE_WORDS + 1 else None
 
 
-# "the IWF has seen a 6% increase in ...", "TikTok has received a £12.7m fine": the figure is the object
+# "the agency has seen a 9% increase in ...", "AppCo has received a £2m fine": the figure is the object
 # of a verb, and who did what is part of what it measures.
 _OBJECT_OF = re.compile(
     r"\b((?:an?|the)\s+(?:record\s+|further\s+|total\s+of\s+)?|(?:to\s+)?(?:pay|refund|spend|invest|raise|repay)\s+|\w+\s+for\s+)(?:(?:more than|over|around|about|almost|nearly|up to|at least|some)\s+)?$",
@@ -382,7 +382,7 @@ _RANGE = re.compile(
 def with_hedge(measure: str | None, sentence: str, start: int, unit: str, value_text: str) -> str | None:
     """The annotation convention: a hedge before the number stays in the measure, in brackets ("(more
     than)"), and so does a fraction or multiplier written in words ("(almost half)", "(one in eight)")
-    and a range whose upper bound is the value ("(range 59% to 63%; upper bound recorded)")."""
+    and a range whose upper bound is the value ("(range 41% to 44%; upper bound recorded)")."""
     if measure is None:
         return None
     ranged = _RANGE.search(sentence[:start])
@@ -407,7 +407,7 @@ _REPORTING = re.compile(
 
 
 def without_reporting(clause: str) -> str:
-    """ "Its analysis found almost all videos were harmful": what was found, not who found it."""
+    """ "Its analysis found most clips were violent": what was found, not who found it."""
     stripped = _REPORTING.sub("", clause, count=1)
     return stripped if len(measure_tokens(stripped)) >= _MIN_MEASURE_WORDS else clause
 
@@ -416,7 +416,7 @@ _CLAUSE_START = re.compile(r",(?!\d{3})\s|[;:]\s|\s[–—-]\s|\band\s+(?!(?:the
 
 
 def bracketed_measure(sentence: str, start: int, end: int) -> str | None:
-    """ "servers in Russia (36%)", "one in four (26%) did not report": a figure in brackets measures the
+    """ "servers in France (40%)", "one in three (33%) did not reply": a figure in brackets measures the
     words before the bracket (back to the clause start) and the predicate after it."""
     before = sentence[:start]
     if not re.search(r"\(\s*$", before) or not re.match(r"\s*\)", sentence[end:]):

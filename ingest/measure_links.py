@@ -1,8 +1,8 @@
 """Measures a figure borrows from the figure it is listed with, compared with or derived from.
 
-A sentence often gives one measure and then a run of figures that lean on it: "40 per cent took place on
-Snapchat, 9 per cent on WhatsApp", "servers in Russia (36%) and the United States (22%)", "1,499 centres
-nationally, including 15 in Sheffield", "That's up from 3,000 the year before", "an increase of 2% since
+A sentence often gives one measure and then a run of figures that lean on it: "31 per cent were sent on
+AppOne, 12 per cent on AppTwo", "stored on servers in France (40%) and Canada (25%)", "820 clubs across
+the country, including 12 in Leeds", "That's up from 1,500 the year before", "an increase of 3% since
 last year". Read alone, such a figure's own words say where or when, not what; the measure is the one it
 leans on, with its own place put in.
 """
@@ -39,18 +39,18 @@ class Measured(Protocol):
 
 _NAMES = r"(?:the\s+)?[A-Z][\w.’'-]*(?:\s+(?:and\s+(?:the\s+)?|of\s+)?[A-Z][\w.’'-]*)*"
 _PREPOSITION = r"(?:on|in|at|for|from|across|via|through)"
-# "9 per cent on WhatsApp", "15 in Sheffield": nothing but where
+# "12 per cent on AppTwo", "12 in Leeds": nothing but where
 _PLACE_ONLY = re.compile(rf"^\s*{_PREPOSITION}\s+{_NAMES}\s*(?=$|[,.;]|\s+and\s+[\d£$€])")
-# "servers in Russia (36%) and the United States (22%)": a name in brackets' place
+# "servers in France (40%) and Canada (25%)": a name in brackets' place
 _NAME_BEFORE_BRACKET = re.compile(rf"(?:\band|,)\s+(?P<name>{_NAMES})\s*\(\s*$")
-# "with TikTok close behind at 96%", "with Japan and the Netherlands following at 11% and 8% respectively"
+# "with AppTwo close behind at 88%", "with Spain and Italy following at 9% and 7% respectively"
 _FOLLOWING = re.compile(
     rf"\bwith\s+(?P<names>{_NAMES})\s+(?:[a-z]+\s+){{0,2}}at\s+(?P<first>[\d.,]+\s?(?:%|per\s?cent)\s+and\s+)?$"
 )
 _TRAILING_PLACE = re.compile(rf"\s+(?P<prep>{_PREPOSITION})\s+(?P<name>{_NAMES})(?:\s+nationally)?\s*$")
 _INNER_PLACE = re.compile(rf"\b{_PREPOSITION}\s+(?P<name>{_NAMES})")
 _HEDGE_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
-# "up from 3,000", "compared with only 30", "equivalent to 764,000"
+# "up from 1,500", "compared with only 40", "equivalent to 310,000"
 _BASELINE = re.compile(
     r"\b(?:up from|down from|compared with|compared to|against|versus|equivalent to|equating to)"
     r"(?:\s+(?:only|just|about|around|some))?\s+$",
@@ -61,7 +61,7 @@ _CHANGE_WORD = re.compile(
     r"trebled|tripled|quadrupled)\b",
     re.IGNORECASE,
 )
-# "an increase of 2%", "That was a rise of 24 per cent": a change in a measure named before
+# "an increase of 3%", "That was a rise of 18 per cent": a change in a measure named before
 _CHANGE_OF = re.compile(
     r"\b(?:an?|the)\s+(?P<change>increase|rise|fall|drop|decrease|reduction|jump)\s+of\s+$", re.IGNORECASE
 )
@@ -86,8 +86,8 @@ def _earlier(
 def _compared_with(
     sentence: str, position: int, start: int, unit: str, value: Decimal, figures: Sequence[Measured]
 ) -> Measured | None:
-    """The figure a baseline restates or is compared with: "up from 3,000" follows a larger number and
-    "down from" a smaller one; "from 1,061" after "surged by" belongs to this sentence's change."""
+    """The figure a baseline restates or is compared with: "up from 1,500" follows a larger number and
+    "down from" a smaller one; "from 640" after "jumped by" belongs to this sentence's change."""
     before = sentence[:position]
     if not _BASELINE.search(before):
         after_change = re.search(r"\bfrom\s+$", before) and _CHANGE_WORD.search(before)
@@ -144,14 +144,14 @@ def linked_measure(
 
 
 def _with_place(measure: str, prep: str | None, name: str) -> str | None:
-    """ "took place on Snapchat" given WhatsApp's place: "took place on WhatsApp"."""
+    """ "were sent on AppOne" given AppTwo's place: "were sent on AppTwo"."""
     trailing = _TRAILING_PLACE.search(measure)
     if trailing:
         measure = measure[: trailing.start()]
         prep = prep or trailing.group("prep")
     elif prep is None:
         inner = list(_INNER_PLACE.finditer(measure))
-        if inner:  # "videos on Instagram Reels were harmful" -> "videos on TikTok were harmful"
+        if inner:  # "clips on AppOne were violent" -> "clips on AppTwo were violent"
             last = inner[-1]
             return f"{measure[: last.start('name')]}{name}{measure[last.end('name') :]}"
     if not measure_tokens(measure):

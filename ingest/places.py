@@ -86,7 +86,7 @@ def nearest_place(sentence: str, position: int) -> str | None:
     return _PLACES[name.lower()] if name.lower() in _PLACES else _PLACES.get(f"the {name.lower()}", name)
 
 
-# Anywhere in the text: "U.S. teens", "UK regulators", "in England and Wales"
+# Anywhere in the text: "U.S. students", "UK councils", "in England and Wales"
 # ("the UK's agency", "U.K-based" describe an organisation, not what a figure covers)
 _ANY_PLACE = re.compile(rf"(?<![\w.-])(?P<place>{_NAMES})(?![\w-]|['’]s\b)", re.IGNORECASE)
 
