@@ -10,8 +10,9 @@ Matching rules (kept deliberately simple so the numbers are easy to audit):
   and only for fields the gold item has (the real corpus has no `value_text` or `reported_by`):
   - period_start / period_end: exact string equality (None == None counts as correct); `period` is
     both at once;
-  - geography, producer: equal after normalisation (case, dots, a leading "the"); a producer also
-    matches its acronym ("National Society for the Prevention of Cruelty to Children" == "NSPCC");
+  - geography, producer: equal after normalisation (case, dots, a leading "the"), or the same words in
+    another order ("Leeds University" == "University of Leeds"); a producer also matches its acronym
+    ("National Society for the Prevention of Cruelty to Children" == "NSPCC");
   - measure: Dice overlap of content words >= 0.5, i.e. 2|G∩P| / (|G|+|P|) >= 0.5, where content
     words are lowercased alphanumeric tokens minus stopwords, with a plural "s" removed.
 
@@ -216,9 +217,15 @@ def names_match(gold: str | None, found: str | None) -> bool:
         return gold is found
     a, b = _tidy_name(gold), _tidy_name(found)
     a, b = _PLACE_ALIASES.get(a, a), _PLACE_ALIASES.get(b, b)
-    if a == b:
+    if a == b or _name_words(a) == _name_words(b):
         return True
     return acronym(found).lower() == a.replace(" ", "") or acronym(gold).lower() == b.replace(" ", "")
+
+
+def _name_words(name: str) -> frozenset[str]:
+    """ "University of Leeds" and "Leeds University": the same words in another order."""
+    words = re.sub(r"'s\b", "", name).split()
+    return frozenset(w for w in words if w not in {"of", "for", "the", "and", "&"})
 
 
 def measures_match(gold: str | None, found: str | None) -> bool:

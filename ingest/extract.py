@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from ingest.discourse import Discourse
-from ingest.figure_context import find_measure, find_producer, is_comparison, widened_measure
+from ingest.figure_context import (
+    find_measure,
+    find_producer,
+    is_comparison,
+    named_source,
+    widened_measure,
+    with_hedge,
+)
 from ingest.figures import FigureMention, find_figures, restatements_removed, sentence_key
+from ingest.measure_links import linked_measure
 from ingest.numbers import parse_number
 from ingest.periods import nearest_period
-from ingest.places import nearest_place
+from ingest.places import main_place, nearest_place
 from ingest.quotes import (
     AttributedQuote,
     attribute_sentence,
@@ -33,8 +42,8 @@ class FigureCandidate:
     measure: str | None  # what was counted; None if unknown (never guessed)
     period_start: str | None  # "YYYY", "YYYY-MM" or "YYYY-MM-DD" (the precision the text gives)
     period_end: str | None
-    geography: str | None  # "UK", "England and Wales", ... None if not stated
-    producer: str | None  # who produced the figure ("NSPCC"), None if not stated
+    geography: str | None  # "UK", "England and Wales", ...: its sentence's, else the article's; or None
+    producer: str | None  # who produced the figure ("NSPCC"): its sentence's, else the article's; or None
     evidence: str  # the whole sentence it came from
     start: int  # character offsets of value_text in the input text
     end: int
@@ -72,6 +81,7 @@ def extract(text: str, *, title: str | None = None) -> Extraction:
     attributed: list[AttributedQuote] = []
     figures: list[FigureCandidate] = []
     seen_sentences: set[str] = set()
+    sources: list[str] = []  # producers named in sentences without figures
     for sentence in sentences:
         if headline is not None and sentence.index == headline.index:
             continue
@@ -85,13 +95,23 @@ def extract(text: str, *, title: str | None = None) -> Extraction:
             continue  # a caption or standfirst repeating a sentence: its figures are already listed
         seen_sentences.add(sentence_key(sentence.text))
         mentions = restatements_removed(sentence.text, find_figures(sentence.text))
+        if not mentions:
+            named = named_source(visible, discourse)
+            if named:
+                sources.append(named)
         for mention in mentions:
             start = sentence.start + mention.start
             quoted = any(q.span.start <= start < q.span.end for q in attributed)
             if quoted and any(_same_value(f, mention) for f in figures):
                 continue  # a number repeated inside a quotation is the figure already listed
             figures.append(_figure(sentence, visible, mention, discourse, attributed, figures))
-    figures = _once(figures)
+    speakers = [q.speaker for q in attributed if q.speaker]
+    sources += [s.org or s.name for s in speakers if s.org or s.kind == "org"]
+    if headline is not None:
+        named = named_source(headline.text, discourse)
+        sources += [named] if named else []
+    figures = _with_article_producer(_once(figures), sources)
+    figures = _with_article_place(figures, text)
     attributed = crosshead_speakers(attribution_lines(paragraphs, attributed, discourse), text)
     kept = [q for q in attributed if not is_term(q, text, attributed)]
     if headline is not None:
@@ -131,6 +151,32 @@ def _once(figures: list[FigureCandidate]) -> list[FigureCandidate]:
         elif _BULLET.match(twin.evidence) and not _BULLET.match(figure.evidence):
             kept[kept.index(twin)] = figure
     return kept
+
+
+def _with_article_producer(figures: list[FigureCandidate], sources: list[str]) -> list[FigureCandidate]:
+    """A figure whose sentence names no producer takes the article's main one: the organisation named as
+    a source at least twice as often as any other."""
+    counts = Counter([*sources, *(f.producer for f in figures if f.producer)]).most_common(2)
+    if not counts or (len(counts) > 1 and counts[1][1] * 2 > counts[0][1]):
+        return figures
+    main = counts[0][0]
+    return [f if f.producer else replace(f, producer=main) for f in figures]
+
+
+_NATIONALLY = re.compile(r"\b(?:nationally|across the country|nationwide)\b", re.IGNORECASE)
+
+
+def _with_article_place(figures: list[FigureCandidate], text: str) -> list[FigureCandidate]:
+    """A figure whose sentence names no place takes the article's: its country for "Nationally, ...",
+    otherwise the place the article is about, when one stands out (places.main_place)."""
+    place, country = main_place(text), main_place(text, countries_only=True)
+    placed = []
+    for figure in figures:
+        if figure.geography is None:
+            nationally = _NATIONALLY.search(figure.evidence) is not None
+            figure = replace(figure, geography=country if nationally and country else place)
+        placed.append(figure)
+    return placed
 
 
 def _same_value(figure: FigureCandidate, mention: FigureMention) -> bool:
@@ -198,6 +244,11 @@ def _figure(
         measure = earlier[-1].measure if earlier else None
         period_start, period_end = nearest_period(sentence.text[mention.end : mention.end + 12], 0)
     measure = widened_measure(sentence.text, mention.start, mention.end, measure)
+    linked = linked_measure(
+        sentence.text, mention.start, mention.end, mention.unit, mention.value, previous, start
+    )
+    measure = linked or measure
+    measure = with_hedge(measure, sentence.text, mention.start, mention.unit, mention.value_text)
     return FigureCandidate(
         value_text=mention.value_text,
         value=mention.value,

@@ -31,9 +31,19 @@ _DESCRIPTOR = re.compile(
 
 def find_producer(visible: str, position: int, discourse: Discourse) -> str | None:
     """The organisation that produced the figure at `position`, from this sentence only; None if unstated."""
-    for finder in (_according_to, _data_by, _org_verb, _reference, _speaker_org, _org_subject):
+    for finder in (_according_to, _data_by, _org_study, _org_verb, _reference, _speaker_org, _org_subject):
         producer = finder(visible, position, discourse)
         if producer:
+            return discourse.canonical_org(tidy_org(producer))
+    return None
+
+
+def named_source(visible: str, discourse: Discourse) -> str | None:
+    """An organisation a sentence without figures names as a source ("according to X", "a survey by X",
+    "X's analysis", "X found"), for telling which organisation an article's figures come from."""
+    for finder in (_according_to, _data_by, _org_study, _org_verb):
+        producer = finder(visible, 0, discourse)
+        if producer and (is_org_like(producer) or producer in discourse.orgs or producer.isupper()):
             return discourse.canonical_org(tidy_org(producer))
     return None
 
@@ -81,6 +91,27 @@ def _data_by(visible: str, position: int, discourse: Discourse) -> str | None:
         org = _org_from(match.group(1), discourse)
         if org:
             return org
+    return None
+
+
+_STUDY_NOUNS = "|".join(sorted(STUDY_REFERENCES - {"researchers", "data", "figures"}, key=len, reverse=True))
+# "a new Harbour Institute survey", "the Lantern Trust's analysis", "NSPCC figures"
+_ORG_STUDY = re.compile(
+    rf"(?P<org>(?:[A-Z][\w&.’'-]*\s+)*[A-Z][\w&.’'-]*?)(?:['’]s)?\s+(?:new\s+|latest\s+|own\s+)?"
+    rf"(?:{_STUDY_NOUNS}|data|figures)\b"
+)
+
+
+def _org_study(visible: str, position: int, discourse: Discourse) -> str | None:
+    for match in _ORG_STUDY.finditer(visible):
+        runs = name_runs(match.group("org"))
+        if not runs:
+            continue
+        name = tidy_name(runs[-1].text)
+        if is_outlet(name) or is_place(name) or looks_like_person(strip_honorific(name)):
+            continue
+        if is_org_like(name) or name in discourse.orgs or name.isupper():
+            return name
     return None
 
 
@@ -171,13 +202,16 @@ _STOP_WORDS = (
 )
 _STOP = frozenset(_STOP_WORDS.split())
 _CLAUSE_END = re.compile(
-    r"\s*(?:,(?!\d{3})|[;:()“”\"]|\.(?:\s|$)|\baccording to\b|\bcompared with\b|\bup from\b|\bdown from\b|\bwhich\b|"
+    r"\s*(?:,(?!\d{3})|[;:()“”\"]|\s[–—-]\s|(?<!\b[A-Z])\.(?:\s|$)|\b(?:despite|because|although|whereas)\b|\band\s+(?=(?:another|a\s+further)\b|[£$€]?\d)|\baccording to\b|\bcompared with\b|\bup from\b|\bdown from\b|\bwhich\b|"
     r"\band that\b|\b(?:found|showed|shows|said|says|estimated)\s+that\b|"
     r"\b(?:the|a)\s+\w+\s+(?:said|found|estimated)\b|\b(?:it|she|he|they)\s+(?:said|estimated|found)\b)"
 )
 _PERIODISH = re.compile(
-    r"\b(?:from\s+)?(?:between|since|during|in|on|from|over)\s+(?:the\s+)?(?:year|\d+|january|february|march|april|may|june|"
-    r"july|august|september|october|november|december|past|last|previous|same)\b.*$",
+    r"\b(?:in\s+(?:just|only)\s+(?:a|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(?:years?|months?)|"
+    r"(?:in|during)\s+the\s+(?:two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:years?|months?)|"
+    r"(?:in|during)\s+the\s+(?:first|second|latter)\s+(?:half|quarter)\b|"
+    r"(?:from\s+)?(?:between|since|during|in|on|from|over)\s+(?:the\s+)?(?:year|\d+|january|february|march|april|may|june|"
+    r"july|august|september|october|november|december|past|last|previous|same))\b.*$",
     re.IGNORECASE,
 )
 
@@ -209,6 +243,17 @@ def find_measure(sentence: str, start: int, end: int, unit: str) -> str | None:
             return _tidy(f"rise in {subject}")
     if is_comparison(sentence, start):
         return None
+    bracketed = bracketed_measure(sentence, start, end)
+    if bracketed:
+        return bracketed
+    worth = _WORTH.search(sentence[:start])
+    if worth and unit in {"gbp", "usd", "eur"}:
+        thing = re.sub(r"^(?:including|includes|such as)\s+(?:\w+ing\s+)?", "", worth.group("thing").strip())
+        if len(measure_tokens(thing)) >= _MIN_MEASURE_WORDS:
+            return _tidy(thing)
+    answered = _answered(sentence[end:])
+    if answered and unit in {"percent", "ratio", "count"}:
+        return answered
     after = sentence[end:]
     after = re.sub(r"^\s*\)", "", after)  # "Almost half (47%) of parents": the figure sits in brackets
     clause = _CLAUSE_END.split(after, maxsplit=1)[0]
@@ -221,15 +266,70 @@ def find_measure(sentence: str, start: int, end: int, unit: str) -> str | None:
     )
     words = [w for w in re.findall(r"[\w’'-]+", counted.lower()) if w not in _STOP]
     if len(words) >= 2 or (words and unit in {"count", "percent", "ratio"}):
-        return _tidy(trimmed)
+        return _tidy(f"{_doer(sentence[:start])} {trimmed}")
     # Nothing after the number ("rose to 83,840", "would cost £3.4bn a year"): use the clause before it.
     before = re.split(r"[,;:]\s", sentence[:start])[-1]
     before = re.sub(
         r"\b(?:rose|risen|increased|fell|dropped|jumped|grew|up|down)\s+(?:by|to)?\s*$", "rise ", before
     )
-    before = re.sub(r"^(?:the number of|the total of)\s+", "", before.strip(), flags=re.IGNORECASE)
+    before = re.sub(
+        r"^(?:the number of|the total of)\s+", "", without_reporting(before.strip()), flags=re.IGNORECASE
+    )
     phrase = _tidy(f"{before} {trimmed}")
     return phrase or None
+
+
+# "a Winter Heating Grant worth £150": the money is what the thing before is worth
+_WORTH = re.compile(
+    r"(?:^|,(?!\d{3})\s|[;:]\s|\s[–—-]\s|[“”\"(])(?P<thing>[^,;:“”\"()]{3,80}?)\s+(?:worth|valued at|totalling|totaling|costing)\s+$",
+    re.IGNORECASE,
+)
+# "nearly a third said that money worries kept them awake": the share who said it
+_SAID = re.compile(
+    r"^\s*\)?\s*(?P<who>(?:of\s+)?[^,;:()“”\"]{0,60}?)\s*\b(?P<verb>said|say|says|reported|agreed|admitted|told)\s+"
+    r"(?:that\s+)?(?P<what>.+)$",
+    re.IGNORECASE,
+)
+
+
+def _answered(after: str) -> str | None:
+    said = _SAID.match(after)
+    if not said or re.search(r"\b(?:it|he|she|they|the\s+\w+)$", said.group("who").strip(), re.IGNORECASE):
+        return None  # "... 25,000, the charity said": an attribution, not the people counted
+    what = re.split(
+        r"[;()“”\"]|\s[–—-]\s|(?<!\b[A-Z])\.(?:\s|$)|,(?!\d{3})\s", said.group("what"), maxsplit=1
+    )[0]
+    who = re.sub(r"^of\s+", "", said.group("who").strip())
+    phrase = _tidy(f"{who} {said.group('verb')} {what}")
+    return phrase if len(measure_tokens(phrase)) >= _MIN_MEASURE_WORDS + 1 else None
+
+
+# "the agency has seen a 9% increase in ...", "AppCo has received a £2m fine": the figure is the object
+# of a verb, and who did what is part of what it measures.
+_OBJECT_OF = re.compile(
+    r"\b((?:an?|the)\s+(?:record\s+|further\s+|total\s+of\s+)?|(?:to\s+)?(?:pay|refund|spend|invest|raise|repay)\s+|\w+\s+for\s+)(?:(?:more than|over|around|about|almost|nearly|up to|at least|some)\s+)?$",
+    re.IGNORECASE,
+)
+_VERB_BEFORE = re.compile(r"\b(?:has|have|had|was|were|is|are|will|would)\b|\w+ed\b", re.IGNORECASE)
+
+
+def _doer(before: str) -> str:
+    article = _OBJECT_OF.search(before)
+    if not article:
+        return ""
+    verb_kept = article.group(1).strip().split()[-1].lower() not in {
+        "a",
+        "an",
+        "the",
+        "record",
+        "further",
+        "of",
+    }
+    clause = re.split(
+        r",(?!\d{3})\s|[;:]\s|\s[–—-]\s|[“”\"(]", before[: article.end(1) if verb_kept else article.start()]
+    )[-1]
+    clause = without_reporting(clause.strip())
+    return clause if _VERB_BEFORE.search(clause) and len(clause.split()) <= 12 else ""
 
 
 def _tidy(text: str) -> str:
@@ -265,3 +365,67 @@ def widened_measure(sentence: str, start: int, end: int, measure: str | None) ->
         return clause
     window = " ".join(sentence[:start].split()[-8:] + sentence[end:].split()[:8])
     return _tidy(window) or measure
+
+
+_HEDGE = re.compile(
+    r"(?:\b(?P<hedge>more than|over|around|about|almost|nearly|up to|at least|close to|some|only|just over|"
+    r"just under|under|fewer than|less than)\s+)?(?:(?:an?|the)\s+)?$",
+    re.IGNORECASE,
+)
+_WORDED_RATIO = re.compile(r"[a-z]", re.IGNORECASE)
+# "between 59% and 63%": the upper bound is the value, and the measure says so
+_RANGE = re.compile(
+    r"\bbetween\s+(?P<low>[£$€]?[\d.,]+\s?(?:%|per\s?cent|percent)?)\s+and\s+$", re.IGNORECASE
+)
+
+
+def with_hedge(measure: str | None, sentence: str, start: int, unit: str, value_text: str) -> str | None:
+    """The annotation convention: a hedge before the number stays in the measure, in brackets ("(more
+    than)"), and so does a fraction or multiplier written in words ("(almost half)", "(one in eight)")
+    and a range whose upper bound is the value ("(range 41% to 44%; upper bound recorded)")."""
+    if measure is None:
+        return None
+    ranged = _RANGE.search(sentence[:start])
+    if ranged:
+        note = f"range {ranged.group('low')} to {value_text}; upper bound recorded"
+        return measure if note.lower() in measure.lower() else f"{measure} ({note})"
+    hedge = _HEDGE.search(sentence[:start])
+    words = hedge.group("hedge") if hedge and hedge.group("hedge") else None
+    worded = unit == "ratio" and _WORDED_RATIO.search(value_text) is not None
+    note = " ".join(w for w in (words, value_text if worded else None) if w)
+    if words:  # "has quadrupled to more than": the hedge moves into the brackets
+        measure = re.sub(rf"\s+(?:to\s+)?{re.escape(words)}$", "", measure, flags=re.IGNORECASE)
+    if not note or f"({note.lower()})" in measure.lower():
+        return measure
+    return f"{measure} ({note.lower()})"
+
+
+_REPORTING = re.compile(
+    r"^.*?\b(?:found|finds|shows?|showed|revealed|reveals|said|says|suggests?|indicates?)\s+(?:that\s+)?",
+    re.IGNORECASE,
+)
+
+
+def without_reporting(clause: str) -> str:
+    """ "Its analysis found most clips were violent": what was found, not who found it."""
+    stripped = _REPORTING.sub("", clause, count=1)
+    return stripped if len(measure_tokens(stripped)) >= _MIN_MEASURE_WORDS else clause
+
+
+_CLAUSE_START = re.compile(r",(?!\d{3})\s|[;:]\s|\s[–—-]\s|\band\s+(?!(?:the\s+)?[A-Z])|\bbut\s+|^")
+
+
+def bracketed_measure(sentence: str, start: int, end: int) -> str | None:
+    """ "servers in France (40%)", "one in three (33%) did not reply": a figure in brackets measures the
+    words before the bracket (back to the clause start) and the predicate after it."""
+    before = sentence[:start]
+    if not re.search(r"\(\s*$", before) or not re.match(r"\s*\)", sentence[end:]):
+        return None
+    lead = before.rstrip()[:-1].rstrip()
+    starts = [m.end() for m in _CLAUSE_START.finditer(lead)]
+    lead = without_reporting(lead[max(starts) :]) if starts else lead
+    after = re.sub(r"^\s*\)", "", sentence[end:])
+    after = re.split(r"\s+and\s+|\s+but\s+", _CLAUSE_END.split(after, maxsplit=1)[0], maxsplit=1)[0]
+    after = _PERIODISH.sub("", after)
+    phrase = _tidy(f"{lead} {after}")
+    return phrase if len(measure_tokens(phrase)) >= _MIN_MEASURE_WORDS else None
