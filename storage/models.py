@@ -331,6 +331,9 @@ Index("ix_statistics_value", Statistic.workspace_id, Statistic.value)
 # The write path finds a batch's figures already stored by their sources, and quotes by their speakers.
 Index("ix_statistics_source_id", Statistic.source_id)
 Index("ix_quotes_speaker", Quote.workspace_id, Quote.speaker)
+# Every answer reads when the workspace's next embargo lifts (storage.embargo), beside the library version.
+Index("ix_statistics_embargo_until", Statistic.workspace_id, Statistic.embargo_until)
+Index("ix_quotes_embargo_until", Quote.workspace_id, Quote.embargo_until)
 Index(
     "ix_quotes_newest",
     Quote.workspace_id,

@@ -23,6 +23,8 @@ def upgrade() -> None:
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("embargo_until", sa.DateTime(timezone=True), nullable=True))
             batch.add_column(sa.Column("embargo_zone", sa.String(64), nullable=False, server_default=""))
+    op.create_index("ix_statistics_embargo_until", "statistics", ["workspace_id", "embargo_until"])
+    op.create_index("ix_quotes_embargo_until", "quotes", ["workspace_id", "embargo_until"])
     with op.batch_alter_table("weekly_notes") as batch:
         batch.add_column(sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("sent_to", sa.Text(), nullable=False, server_default=""))
@@ -55,6 +57,8 @@ def downgrade() -> None:
     with op.batch_alter_table("weekly_notes") as batch:
         batch.drop_column("sent_to")
         batch.drop_column("finished_at")
+    op.drop_index("ix_quotes_embargo_until", table_name="quotes")
+    op.drop_index("ix_statistics_embargo_until", table_name="statistics")
     for table in ("quotes", "statistics"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("embargo_zone")
