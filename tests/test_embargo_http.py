@@ -1,0 +1,207 @@
+"""Embargoes on both databases, through signed requests to the real app and with time driven explicitly: an
+embargoed item is seen only by editors and whoever added it, the answer cache never gives it to anyone else,
+and it appears by itself (and in the next digest) once the moment passes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.local_slack import SlackStandIn
+from bot.web import create_wsgi
+from commands import home
+from digests import deliver
+from intake.validate import FigureInput, validate_figure, validate_quote
+from storage import changes, embargo, roles, sheets
+from storage.db import make_sessions
+from storage.models import AuditEntry, Statistic
+from commands.reply import SHARE_ACTION
+from tests.conftest import SIGNING_SECRET, slack_settings
+from tests.slackapi.signing import block_action_payload, interactive_body, post, signed_headers
+from tests.http_server import serving
+from tests.test_digest_deliver import SUBSCRIBED, client, posts, publish, subscribe, text_of  # noqa: F401
+from tests.test_manage_http import ask
+
+EDITOR = "U0EDITOR"
+READER = "U0READER"
+AUTHOR = "U0AUTHOR"
+LONDON_NINE = datetime(2027, 7, 15, 8, 0, tzinfo=UTC)  # 09:00 in London, on summer time
+
+
+class Clock:
+    """The moment the app takes it to be; a test moves it."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def today(self) -> date:
+        return self.moment.date()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2027, 7, 1, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def server(engine: Engine, standin: SlackStandIn, home_id: int, clock: Clock) -> Iterator[str]:
+    with make_sessions(engine)() as session:
+        roles.add_editor(session, home_id, EDITOR)
+        session.commit()
+    settings: Settings = slack_settings(engine, standin, today=clock.today, now=clock.now)
+    assert settings.answer_cache_mb > 0  # the cache is on: what it keeps is part of what is tested
+    with serving(create_wsgi(settings)) as url:
+        yield url
+
+
+def share_id(engine: Engine) -> int:
+    """The sample's 52% share, which `/stats facebook` shows."""
+    with make_sessions(engine)() as session:
+        found = session.scalar(select(Statistic.id).where(Statistic.unit == "percent"))
+    assert found is not None
+    return found
+
+
+def test_an_embargoed_figure_is_seen_by_editors_only_and_appears_when_it_lifts(
+    server: str, standin: SlackStandIn, engine: Engine, clock: Clock
+) -> None:
+    stat = share_id(engine)
+    assert "*52%*" in ask(server, standin, "facebook", user=READER)  # kept in the cache, before the embargo
+    said = ask(server, standin, f"embargo {stat} 2027-07-15 09:00 Europe/London")
+    assert "under embargo until 15 Jul 2027 09:00 Europe/London" in said, said
+    # The editor sees it, marked; the reader asking the same words right after is not given the editor's answer.
+    for _ in range(2):
+        mine = ask(server, standin, "facebook")
+        assert "*52%*" in mine and "Embargoed until 15 Jul 2027 09:00 Europe/London" in mine
+        for _ in range(2):  # the second time from the cache, if anywhere
+            theirs = ask(server, standin, "facebook", user=READER)
+            assert "52%" not in theirs and "Embargoed" not in theirs, theirs
+    # No write happens between now and the moment it lifts: time alone must bring it back.
+    clock.moment = LONDON_NINE - timedelta(minutes=1)
+    assert "*52%*" not in ask(server, standin, "facebook", user=READER)
+    clock.moment = LONDON_NINE
+    lifted = ask(server, standin, "facebook", user=READER)
+    assert "*52%*" in lifted and "Embargoed" not in lifted
+    assert "Embargoed" not in ask(server, standin, "facebook")
+
+
+def test_only_editors_set_embargoes_and_bad_ones_are_refused_with_the_way_to_write_them(
+    server: str, standin: SlackStandIn, engine: Engine
+) -> None:
+    stat = share_id(engine)
+    assert "Only editors" in ask(server, standin, f"embargo {stat} 2027-07-15 09:00", user=READER)
+    for typed, reason in (
+        ("2027-07-15 09:00 Mars/Olympus", "is not a time zone"),
+        ("15/07/2027", "an embargo is written like"),
+        ("2027-02-30 09:00", "not a real date"),
+        ("2027-06-30 09:00 UTC", "has already passed"),
+    ):
+        said = ask(server, standin, f"embargo {stat} {typed}")
+        assert reason in said, (typed, said)
+    assert "is not embargoed" in ask(server, standin, f"embargo {stat} lift")
+
+
+def test_lifting_early_shows_it_at_once_and_the_history_says_who(
+    server: str, standin: SlackStandIn, engine: Engine, clock: Clock
+) -> None:
+    stat = share_id(engine)
+    ask(server, standin, f"embargo {stat} 2027-07-15 09:00 Europe/London")
+    assert "*52%*" not in ask(server, standin, "facebook", user=READER)
+    assert "lifted" in ask(server, standin, f"embargo {stat} lift")
+    assert "*52%*" in ask(server, standin, "facebook", user=READER)
+    with make_sessions(engine)() as session:
+        actions = session.scalars(
+            select(AuditEntry.action).where(AuditEntry.item_id == stat, AuditEntry.item_kind == "statistic")
+        ).all()
+    assert actions[-2:] == ["embargo", "lift_embargo"]
+
+
+def test_whoever_added_an_item_sees_it_and_a_shared_answer_never_holds_it(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    raw = {
+        "text": "We will publish the figures next week.", "speaker": "Jo Bloggs", "speaker_org": "NSPCC",
+        "source_publisher": "NSPCC", "embargo": "2027-07-15 09:00 Europe/London",
+    }  # fmt: skip
+    typed = validate_quote(raw)
+    assert not isinstance(typed, list), typed
+    assert typed.embargo == embargo.Embargo(LONDON_NINE, "Europe/London")
+    with make_sessions(engine)() as session:
+        changes.add_quote(session, home_id, typed, actor=AUTHOR, publish=True)
+        session.commit()
+    assert "Jo Bloggs" in ask(server, standin, "nspcc", user=AUTHOR, command="/quote")
+    assert "Jo Bloggs" in ask(server, standin, "nspcc", user=EDITOR, command="/quote")
+    assert "Jo Bloggs" not in ask(server, standin, "nspcc", user=READER, command="/quote")
+    # Share in channel, pressed under the editor's answer: the channel is everyone, so the share holds none.
+    shared = share(server, standin, "/quote", "nspcc", EDITOR)
+    assert "Andy Burrows" in shared and "Jo Bloggs" not in shared
+
+
+def share(server: str, standin: SlackStandIn, command: str, text: str, user: str) -> str:
+    value = json.dumps({"command": command, "text": text})
+    payload = block_action_payload(
+        SHARE_ACTION, value, user_id=user, response_url=standin.response_url("share")
+    )
+    body = interactive_body(payload)
+    assert post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))[0] == 200
+    standin.wait_for("response_url", count=2)
+    return json.dumps(standin.response_posts("share")[0])
+
+
+def test_exports_digests_and_the_home_tab_leave_it_out_until_it_lifts(
+    engine: Engine,
+    home_id: int,
+    standin: SlackStandIn,
+    client: WebClient,  # noqa: F811
+) -> None:
+    """Digests select what was published since the last one: an item published before the last digest but
+    lifted after it goes in the next."""
+    sessions: sessionmaker[Session] = make_sessions(engine)
+    subscribe(sessions, home_id)
+    figure = publish(sessions, home_id, SUBSCRIBED + timedelta(days=1))
+    first_run = datetime(2027, 3, 29, 8, 0, tzinfo=UTC)  # Monday 09:00 in London
+    lifts = first_run + timedelta(days=2)
+    with sessions.begin() as session:
+        stat = session.get(Statistic, figure)
+        assert stat is not None
+        changes.set_embargo(session, stat, embargo.Embargo(lifts, "Europe/London"), actor=EDITOR,
+                            now=SUBSCRIBED + timedelta(days=1))  # fmt: skip
+    # The first digest runs while it is embargoed: nothing to post.
+    assert [o.state for o in deliver.run_due(sessions, client, now=first_run)] == ["empty"]
+    with sessions() as session:
+        reader = home.read(session, home_id, READER, is_editor=False, now=first_run)
+        editor = home.read(session, home_id, EDITOR, is_editor=True, now=first_run)
+        assert figure not in [f.id for f in reader.figures] and figure in [f.id for f in editor.figures]
+        exported = sheets.published(session, home_id, "figures")
+        assert all(row.value != Decimal("61") for row in exported if isinstance(row, FigureInput))
+    # A week on, lifted in between: the next digest has it, though it was published before the last one.
+    [outcome] = deliver.run_due(sessions, client, now=first_run + timedelta(days=7))
+    assert outcome.state == "posted" and "61%" in text_of(posts(standin)[-1])
+    with sessions() as session:
+        assert figure in [
+            f.id for f in home.read(session, home_id, READER, is_editor=False, now=lifts).figures
+        ]
+
+
+def test_an_import_row_carries_its_embargo_and_a_bad_one_is_refused() -> None:
+    row = {
+        "value": "61", "unit": "percent", "measure": "of grooming offences on Meta's apps",
+        "source_publisher": "NSPCC", "embargo": "2099-01-15 09:00 America/New_York",
+    }  # fmt: skip
+    checked = validate_figure(row)
+    assert isinstance(checked, FigureInput) and checked.embargo is not None
+    assert checked.embargo.until == datetime(2099, 1, 15, 14, 0, tzinfo=UTC)
+    refused = validate_figure(row | {"embargo": "next tuesday"})
+    assert isinstance(refused, list) and [e.field for e in refused] == ["embargo"]
+    assert json.dumps([e.message for e in refused]).count("2027-01-15 09:00 Europe/London") == 1
