@@ -18,15 +18,15 @@ from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from commands import home
+from commands.reply import SHARE_ACTION
 from digests import deliver
 from intake.validate import FigureInput, validate_figure, validate_quote
 from storage import changes, embargo, roles, sheets
 from storage.db import make_sessions
 from storage.models import AuditEntry, Statistic
-from commands.reply import SHARE_ACTION
 from tests.conftest import SIGNING_SECRET, slack_settings
-from tests.slackapi.signing import block_action_payload, interactive_body, post, signed_headers
 from tests.http_server import serving
+from tests.slackapi.signing import block_action_payload, interactive_body, post, signed_headers
 from tests.test_digest_deliver import SUBSCRIBED, client, posts, publish, subscribe, text_of  # noqa: F401
 from tests.test_manage_http import ask
 
