@@ -61,7 +61,9 @@ def answer(
     ):
         return pointer
     releases = freshness.releases(session, workspace_id, found.items, today)
-    disagreeing = conflicts.by_figure(conflicts.for_figures(session, workspace_id, found.items))
+    disagreeing = conflicts.by_figure(
+        conflicts.for_figures(session, workspace_id, found.items, viewer=viewer or embargo.Viewer())
+    )
     found.items = disagreements.house_first(found.items, disagreeing)
     return render(
         question, found, today=today, shared_by=shared_by, releases=releases, disagreeing=disagreeing,

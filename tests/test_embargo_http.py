@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
-from commands import home
+from commands import home, review
 from commands.reply import SHARE_ACTION
 from digests import deliver
 from intake.validate import FigureInput, validate_figure, validate_quote
@@ -28,7 +28,10 @@ from tests.conftest import SIGNING_SECRET, slack_settings
 from tests.http_server import serving
 from tests.slackapi.signing import block_action_payload, interactive_body, post, signed_headers
 from tests.test_digest_deliver import SUBSCRIBED, client, posts, publish, subscribe, text_of  # noqa: F401
+from tests.test_forms_http import CHANNEL, GOOD, WRITER, submit
+from tests.test_http import message_text
 from tests.test_manage_http import ask
+from tests.test_review_http import press
 
 EDITOR = "U0EDITOR"
 READER = "U0READER"
@@ -59,7 +62,9 @@ def server(engine: Engine, standin: SlackStandIn, home_id: int, clock: Clock) ->
     with make_sessions(engine)() as session:
         roles.add_editor(session, home_id, EDITOR)
         session.commit()
-    settings: Settings = slack_settings(engine, standin, today=clock.today, now=clock.now)
+    settings: Settings = slack_settings(
+        engine, standin, today=clock.today, now=clock.now, review_channel=CHANNEL
+    )
     assert settings.answer_cache_mb > 0  # the cache is on: what it keeps is part of what is tested
     with serving(create_wsgi(settings)) as url:
         yield url
@@ -205,3 +210,60 @@ def test_an_import_row_carries_its_embargo_and_a_bad_one_is_refused() -> None:
     refused = validate_figure(row | {"embargo": "next tuesday"})
     assert isinstance(refused, list) and [e.field for e in refused] == ["embargo"]
     assert json.dumps([e.message for e in refused]).count("2027-01-15 09:00 Europe/London") == 1
+
+
+def test_the_form_and_the_review_card_carry_the_embargo(
+    server: str, standin: SlackStandIn, engine: Engine, clock: Clock
+) -> None:
+    status, raw = submit(server, GOOD | {"embargo": "20 July"}, WRITER)
+    assert "an embargo is written like" in json.loads(raw)["errors"]["embargo"]
+    status, raw = submit(server, GOOD | {"embargo": "2027-07-20 09:00 Europe/London"}, WRITER)
+    assert status == 200 and "errors" not in raw
+    posted = standin.wait_for("chat.postMessage")[0]
+    card = {"ts": posted.response["ts"] if posted.response else "1.1", "blocks": posted.params["blocks"]}
+    assert "Embargoed until* 20 Jul 2027 09:00 Europe/London" in message_text(posted.params)
+    with make_sessions(engine)() as session:
+        item_id = session.scalars(select(Statistic.id).where(Statistic.created_by == WRITER)).one()
+    # Edit from the review card: the form shows the embargo in force, and the editor moves it.
+    ref = review.ItemRef("statistic", item_id).value()
+    edit = block_action_payload(review.EDIT, ref, user_id=EDITOR, channel_id=CHANNEL, message=card,
+                                response_url=standin.response_url("e"))  # fmt: skip
+    body = interactive_body(edit)
+    assert post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))[0] == 200
+    view = standin.wait_for("views.open")[0].params["view"]
+    filled = {b["block_id"]: b["element"] for b in view["blocks"]}
+    assert filled["embargo"]["initial_value"] == "2027-07-20 09:00 Europe/London"
+    moved = GOOD | {"embargo": "2027-07-22 09:00 Europe/London"}
+    status, raw = submit(server, moved, EDITOR, metadata=view["private_metadata"])
+    assert status == 200 and "errors" not in raw
+    press(server, standin, review.APPROVE, item_id, card, EDITOR)
+    standin.wait_for("chat.update", count=2)
+    # Published, and still under embargo: its author and editors see it, nobody else.
+    assert "Embargoed until 22 Jul 2027 09:00 Europe/London" in ask(
+        server, standin, "snapchat grooming", user=WRITER
+    )
+    assert "*34%*" not in ask(server, standin, "snapchat grooming", user=READER)
+    clock.moment = datetime(2027, 7, 22, 8, 0, tzinfo=UTC)
+    assert "*34%*" in ask(server, standin, "snapchat grooming", user=READER)
+
+
+def test_a_figure_under_embargo_is_not_named_as_disagreeing_to_readers(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    base = {
+        "unit": "count", "measure": "online grooming crimes recorded by police", "period_start": "2023",
+        "period_end": "2023", "geography": "England and Wales", "source_publisher": "Home Office",
+    }  # fmt: skip
+    with make_sessions(engine)() as session:
+        for value, publisher, until in (("6350", "Home Office", None), ("7062", "NSPCC", "2027-07-15 09:00")):
+            typed = validate_figure(base | {"value": value, "source_publisher": publisher}
+                                    | ({"embargo": until} if until else {}))  # fmt: skip
+            assert isinstance(typed, FigureInput), typed
+            changes.add_figure(session, home_id, typed, actor=EDITOR, publish=True)
+        session.commit()
+    listing = ask(server, standin, "conflicts", user=READER)
+    assert "7,062" not in listing
+    answer = ask(server, standin, "grooming crimes", user=READER)
+    assert "6,350" in answer and "7,062" not in answer and "disagree" not in answer.casefold()
+    mine = ask(server, standin, "grooming crimes", user=EDITOR)
+    assert "7,062" in mine and "disagree" in mine.casefold()
