@@ -5,6 +5,7 @@ and it appears by itself (and in the next digest) once the moment passes."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from commands import home, review
+from commands.item_menu import ITEM_MENU
 from commands.reply import SHARE_ACTION
 from digests import deliver
 from intake.validate import FigureInput, validate_figure, validate_quote
@@ -27,6 +29,7 @@ from storage.models import AuditEntry, Statistic
 from tests.conftest import SIGNING_SECRET, slack_settings
 from tests.http_server import serving
 from tests.slackapi.signing import block_action_payload, interactive_body, post, signed_headers
+from tests.test_asked_http import mention, send_event, shown
 from tests.test_digest_deliver import SUBSCRIBED, client, posts, publish, subscribe, text_of  # noqa: F401
 from tests.test_forms_http import CHANNEL, GOOD, WRITER, submit
 from tests.test_http import message_text
@@ -267,3 +270,32 @@ def test_a_figure_under_embargo_is_not_named_as_disagreeing_to_readers(
     assert "6,350" in answer and "7,062" not in answer and "disagree" not in answer.casefold()
     mine = ask(server, standin, "grooming crimes", user=EDITOR)
     assert "7,062" in mine and "disagree" in mine.casefold()
+
+
+def test_mentions_and_item_menus_keep_the_embargo(server: str, standin: SlackStandIn, engine: Engine) -> None:
+    stat = share_id(engine)
+    ask(server, standin, f"embargo {stat} 2027-07-15 09:00 Europe/London")
+    # A mention by a reader in a thread: answered without it; by an editor: with it.
+    for user, count in ((READER, 1), (EDITOR, 2)):
+        send_event(server, mention("<@U0BOT> facebook") | {"user": user})
+        answer = standin.wait_for("chat.postEphemeral", count=count)[-1].params
+        assert ("52%" in shown(answer)) is (user == EDITOR), (user, shown(answer))
+    # Its menu, pressed by someone who may not see it (a value from an old message, say): gone for them.
+    for what, user, expected in (
+        ("cite", READER, "no longer stored"),
+        ("share", EDITOR, "cannot be shared in a channel before then"),
+        ("cite", EDITOR, "52%"),
+    ):
+        payload = block_action_payload(
+            ITEM_MENU, "", user_id=user, response_url=standin.response_url(what + user)
+        )
+        payload["actions"][0] |= {
+            "type": "overflow",
+            "selected_option": {"value": f"{what}:statistic:{stat}"},
+        }
+        body = interactive_body(payload)
+        assert post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))[0] == 200
+        deadline = time.monotonic() + 30
+        while not standin.response_posts(what + user) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert expected in json.dumps(standin.response_posts(what + user)[-1]), (what, user)
