@@ -4,17 +4,20 @@ and it appears by itself (and in the next digest) once the moment passes."""
 
 from __future__ import annotations
 
+import csv
 import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import cli
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
@@ -22,6 +25,7 @@ from commands import home, review
 from commands.item_menu import ITEM_MENU
 from commands.reply import SHARE_ACTION
 from digests import deliver
+from intake.columns import all_columns
 from intake.validate import FigureInput, validate_figure, validate_quote
 from storage import changes, embargo, roles, sheets
 from storage.db import make_sessions
@@ -33,6 +37,7 @@ from tests.test_asked_http import mention, send_event, shown
 from tests.test_digest_deliver import SUBSCRIBED, client, posts, publish, subscribe, text_of  # noqa: F401
 from tests.test_forms_http import CHANNEL, GOOD, WRITER, submit
 from tests.test_http import message_text
+from tests.test_import_cli import figure_row
 from tests.test_manage_http import ask
 from tests.test_review_http import press
 
@@ -299,3 +304,28 @@ def test_mentions_and_item_menus_keep_the_embargo(server: str, standin: SlackSta
         while not standin.response_posts(what + user) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert expected in json.dumps(standin.response_posts(what + user)[-1]), (what, user)
+
+
+def test_statbot_import_reads_the_embargo_column_and_export_leaves_the_row_out(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.chdir(tmp_path)
+    rows = [
+        figure_row(1, embargo="2099-01-15 09:00 Europe/London"),  # hidden for a long while yet
+        figure_row(2, embargo=""),
+    ]
+    path = tmp_path / "figures.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=[*all_columns("figures"), "embargo"])
+        writer.writeheader()
+        writer.writerows(rows)
+    assert cli.main(["import", str(path)]) == 0
+    assert "Imported 2 figures" in capsys.readouterr().out
+    with make_sessions(engine)() as session:
+        held = {s.value: embargo.of(s) for s in session.scalars(select(Statistic))}
+    assert held[Decimal(1001)] == embargo.Embargo(datetime(2099, 1, 15, 9, 0, tzinfo=UTC), "Europe/London")
+    assert held[Decimal(1002)] is None
+    assert cli.main(["export", "--kind", "figures", "--output", str(tmp_path / "out.csv")]) == 0
+    exported = (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+    assert "1002" in exported and "1001" not in exported and "embargo" not in exported.splitlines()[0]
