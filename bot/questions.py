@@ -64,30 +64,26 @@ def answer(
     def read() -> dict[str, Any]:
         moment = now or utcnow()
         with engine.connect() as connection:
-            with Session(connection) as session:
-                # One read: the library version and when its next embargo lifts (a kept answer's validity).
-                version, lifts = (
-                    embargo.version_and_next_lift(session, workspace_id, moment)
-                    if caching
-                    else (None, embargo.next_lift(session, workspace_id, moment))
-                )
-                # Nothing under embargo: everyone sees the same, and no editor lookup is needed.
-                viewer = (
-                    embargo.Viewer(now=moment)
-                    if shared_by or not user_id
-                    else embargo.Viewer(user_id, now=moment)
-                    if lifts is None
-                    else embargo.viewer(session, workspace_id, user_id, moment)
-                )
-                if lifts is not None and embargo.sees_more(session, viewer, workspace_id):
+            # One read: the library version and when its next embargo lifts (a kept answer's validity).
+            version, lifts = (
+                embargo.version_and_next_lift(connection, workspace_id, moment)
+                if caching
+                else (None, embargo.next_lift(connection, workspace_id, moment))
+            )
+            # Nothing under embargo: everyone sees the same, and no editor lookup is needed.
+            viewer = (
+                embargo.Viewer(user_id or "", now=moment) if not shared_by else embargo.Viewer(now=moment)
+            )
+            if lifts is not None and viewer.user_id:
+                viewer = embargo.viewer(connection, workspace_id, viewer.user_id, moment)
+                if embargo.sees_more(connection, viewer, workspace_id):
                     version = None  # their own answer: never kept, never served from what others were given
-                kept = (
-                    cache.get(asked, version, now=moment)
-                    if cache is not None and version is not None
-                    else None
-                )
-                if kept is not None:
-                    return kept
+            kept = (
+                cache.get(asked, version, now=moment) if cache is not None and version is not None else None
+            )
+            if kept is not None:
+                return kept
+            with Session(connection) as session:
                 if command == quote.COMMAND:
                     reply = quote.answer(
                         session, workspace_id, text, today=asked.today, shared_by=shared_by, dense=dense,

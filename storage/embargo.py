@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from storage import roles
@@ -59,8 +59,10 @@ class Viewer:
 def viewer(session: Session | Connection, workspace_id: int, user_id: str | None, now: datetime) -> Viewer:
     if not user_id:
         return Viewer(now=now)
-    bound = session if isinstance(session, Session) else Session(session)
-    return Viewer(user_id, roles.is_editor(bound, workspace_id, user_id), now)
+    if isinstance(session, Session):
+        return Viewer(user_id, roles.is_editor(session, workspace_id, user_id), now)
+    with Session(session) as bound:
+        return Viewer(user_id, roles.is_editor(bound, workspace_id, user_id), now)
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -136,12 +138,12 @@ def visible_from(model: type[Statistic] | type[Quote]) -> ColumnElement[Any]:
     )
 
 
-def _soonest(workspace_id: int, now: datetime) -> list[Any]:
+def _soonest() -> list[Any]:
     return [
         select(func.min(model.embargo_until))
         .where(
-            model.workspace_id == workspace_id,
-            model.embargo_until > now,
+            model.workspace_id == bindparam("workspace_id"),
+            model.embargo_until > bindparam("now"),
             model.status.in_(ANSWERABLE),
         )
         .scalar_subquery()
@@ -149,25 +151,25 @@ def _soonest(workspace_id: int, now: datetime) -> list[Any]:
     ]
 
 
+# Built once, at import: they run before every answer (beside the library version), so are not built anew.
+_NEXT_LIFT = select(*_soonest())
+_VERSION_AND_NEXT_LIFT = select(LibraryVersion.version, *_soonest()).where(LibraryVersion.id == 1)
+
+
 def next_lift(connection: Session | Connection, workspace_id: int, now: datetime) -> datetime | None:
     """The next instant an answerable item of the workspace stops being embargoed, if any is."""
-    found = [
-        _aware(t) for t in connection.execute(select(*_soonest(workspace_id, now))).one() if t is not None
-    ]
-    return min(found, default=None)
+    row = connection.execute(_NEXT_LIFT, {"workspace_id": workspace_id, "now": now}).one()
+    return min((_aware(t) for t in row if t is not None), default=None)
 
 
 def version_and_next_lift(
     connection: Session | Connection, workspace_id: int, now: datetime
 ) -> tuple[int | None, datetime | None]:
     """The library version and the next embargo's lift, in one read: what a kept answer is valid for."""
-    row = connection.execute(
-        select(LibraryVersion.version, *_soonest(workspace_id, now)).where(LibraryVersion.id == 1)
-    ).one_or_none()
+    row = connection.execute(_VERSION_AND_NEXT_LIFT, {"workspace_id": workspace_id, "now": now}).one_or_none()
     if row is None:
         return None, next_lift(connection, workspace_id, now)
-    lifts = [_aware(t) for t in row[1:] if t is not None]
-    return row[0], min(lifts, default=None)
+    return row[0], min((_aware(t) for t in row[1:] if t is not None), default=None)
 
 
 def sees_more(connection: Session | Connection, seen_by: Viewer, workspace_id: int) -> bool:
