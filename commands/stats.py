@@ -60,7 +60,7 @@ def answer(
         and (pointer := quotes_instead(session, workspace_id, question.text, viewer))
     ):
         return pointer
-    releases = freshness.releases(session, workspace_id, found.items, today)
+    releases = freshness.releases(session, workspace_id, found.items, today, viewer or embargo.Viewer())
     disagreeing = conflicts.by_figure(
         conflicts.for_figures(session, workspace_id, found.items, viewer=viewer or embargo.Viewer())
     )
