@@ -281,8 +281,10 @@ def register(
     confirmations.register(app, sessions, settings)  # retract and supersede typed ask first
     item_actions.register(app, sessions, settings)  # what an answer offers: item menus, more, export, chart
 
-    def ask(workspace_id: int, command: str, text: str) -> dict[str, Any]:
-        return answer(reading, workspace_id, command, text, cache=wiring.cache)
+    def ask(workspace_id: int, user_id: str, command: str, text: str) -> dict[str, Any]:
+        return answer(
+            reading, workspace_id, command, text, cache=wiring.cache, user_id=user_id, now=settings.now()
+        )
 
     home.register(app, sessions, settings, ask=ask)  # the App Home tab and its search box
     mentions.register(app, sessions, settings, ask=ask)  # after the DM file importers: plain text only
@@ -293,7 +295,7 @@ def register(
         asked = json.loads(body["actions"][0]["value"])
         reply = answer(
             reading, context["workspace_id"], asked["command"], asked["text"], shared_by=body["user"]["id"],
-            dense=wiring.dense, today=settings.today(),
+            dense=wiring.dense, today=settings.today(), now=settings.now(),
         )
         # An answer given in a thread (a mention, the message shortcut) is shared into that thread.
         respond(**reply, replace_original=False, thread_ts=asked.get("thread_ts"))

@@ -12,6 +12,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
@@ -498,6 +499,7 @@ def digest_preview(settings: Settings, subscription_id: int) -> int:
 def clock(settings: Settings) -> int:
     from bot import clock as clock_process
     from bot.feeds import poll_feeds
+    from ingest import link_check
 
     warn_if_xml_unsafe()
     engine = make_engine(settings.database_url)
@@ -509,6 +511,7 @@ def clock(settings: Settings) -> int:
         slack,
         timedelta(hours=settings.digest_grace_hours),
         poll_feeds=lambda: poll_feeds(sessions, slack, settings),
+        fetching=replace(link_check.SETTINGS, allow_loopback=settings.fetch_allow_loopback),
     )
     return 0
 

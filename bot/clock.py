@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
@@ -25,6 +25,8 @@ from digests import deliver, subscriptions, weekly_note
 from digests.build import schedule_of
 from digests.deliver import ClientFor
 from digests.trigger import ScheduleTrigger
+from ingest import link_check
+from ingest.fetch import FetchSettings
 from storage.models import utcnow
 
 log = logging.getLogger("statbot.clock")
@@ -33,6 +35,7 @@ JOB_PREFIX = "digest-"
 RESYNC_SECONDS = 60
 FEED_POLL_MINUTES = 10
 WEEKLY_NOTE_MINUTES = 15
+LINK_CHECK_MINUTES = 60
 
 
 @dataclass(frozen=True)
@@ -132,17 +135,56 @@ def add_weekly_note(
     )  # fmt: skip
 
 
+def check_links_and_tell(
+    sessions: sessionmaker[Session],
+    client: WebClient | ClientFor,
+    *,
+    now: datetime,
+    settings: FetchSettings = link_check.SETTINGS,
+    pause: float = link_check.PAUSE,
+) -> list[weekly_note.Outcome]:
+    """Check the links due (each a week after its last check), then send this week's link note to editors if
+    it is not claimed yet: exactly once a week, as the freshness note is, each problem reported once."""
+    checked = link_check.run(sessions, now=now, settings=settings, pause=pause)
+    if checked:
+        log.info("checked %s source links", len(checked))
+    return weekly_note.send_weekly(
+        sessions, client, link_check.KIND, link_check.note_text, now=now, on_sent=link_check.mark_reported
+    )
+
+
+def add_link_checks(
+    scheduler: BaseScheduler,
+    sessions: sessionmaker[Session],
+    client: WebClient | ClientFor,
+    settings: FetchSettings = link_check.SETTINGS,
+) -> None:
+    """Every hour, check the links whose last check is a week old, and send the week's link note once."""
+
+    def check() -> None:
+        for outcome in check_links_and_tell(sessions, client, now=utcnow(), settings=settings):
+            if outcome.state != "busy":
+                log.info("link note for workspace %s: %s", outcome.workspace_id, outcome.state)
+
+    scheduler.add_job(
+        check, "interval", minutes=LINK_CHECK_MINUTES, id="link-checks", jobstore="local",
+        next_run_time=utcnow(), coalesce=True, max_instances=1,
+    )  # fmt: skip
+
+
 def run(
     engine: Engine,
     sessions: sessionmaker[Session],
     client: WebClient | ClientFor,
     grace: timedelta,
     poll_feeds: Callable[[], int] | None = None,
+    fetching: FetchSettings | None = None,
 ) -> None:
     scheduler = configure(BlockingScheduler(), engine, sessions, client, grace)
     if poll_feeds is not None:
         add_feed_polling(scheduler, poll_feeds)
     add_weekly_note(scheduler, sessions, client)
+    add_link_checks(scheduler, sessions, client, fetching or link_check.SETTINGS)
     log.info("clock started; missed runs are sent within %s", grace)
     try:
         scheduler.start()

@@ -40,7 +40,8 @@ LISTENERS: dict[tuple[str, str | None], Listener] = {
     **{
         (command, name): MANAGE
         for command in (table.STATS, table.QUOTE)
-        for name in ("pending", "history", "editors", "review-channel", "retract", "supersede", "expected-update")
+        for name in ("pending", "history", "editors", "review-channel", "retract", "supersede", "expected-update",
+                     "embargo")
     },
     **{(table.STATS, name): MANAGE for name in ("conflicts", "house")},
     **{(command, "citation-style"): CITATION_STYLE for command in (table.STATS, table.QUOTE)},

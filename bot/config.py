@@ -6,11 +6,12 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from dotenv import dotenv_values
 
+from storage.models import utcnow
 from storage.token_cipher import BadEncryptionKey, TokenCipher
 
 DEFAULT_DATABASE_URL = "sqlite:///statbot.db"
@@ -52,6 +53,8 @@ class Settings:
     ingest_queue: int = 16
     # What day answers take it to be (how old data is, whether a release is due); tests drive it, never the env.
     today: Callable[[], date] = date.today
+    # The moment it is (embargoes lift at an instant); tests drive it too.
+    now: Callable[[], datetime] = utcnow
 
     @classmethod
     def from_env(
@@ -143,7 +146,6 @@ class Settings:
                 )
         elif bool(self.client_id) != bool(self.client_secret):
             raise ConfigError("Multi-workspace mode needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.")
-
 
     def _check_token_kinds(self) -> None:
         """A bot token where the app-level token goes (or the reverse) fails deep inside Slack's clients."""

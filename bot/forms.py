@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -18,7 +19,7 @@ from bot.slash import Call
 from commands import forms, review
 from intake.errors import FieldError
 from intake.validate import FigureInput, QuoteInput, to_raw, validate_figure, validate_quote
-from storage import changes, names, roles, sheets, write
+from storage import changes, embargo, names, roles, sheets, write
 from storage.models import Quote, Statistic
 
 log = logging.getLogger("statbot.forms")
@@ -69,6 +70,8 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
             values = to_raw(
                 sheets.as_quote_input(item) if isinstance(item, Quote) else sheets.as_figure_input(item)
             )
+            if (held := embargo.active(item, settings.now())) is not None:
+                values["embargo"] = held.typed()
         form: forms.Form = "quotes" if ref.kind == "quote" else "figures"
         editing = {"kind": ref.kind, "id": ref.id, "channel": channel, "ts": ts}
         client.views_open(trigger_id=body["trigger_id"], view=forms.form_view(form, values, editing=editing))
@@ -97,7 +100,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                     ack(response_action="errors", errors={forms.fields(form)[0].name: "It no longer exists."})
                     return
                 try:
-                    _edit(session, item, checked, user)
+                    _edit(session, item, checked, user, settings.now())
                 except write.Conflicts as found:
                     ack(response_action="errors", errors=_conflicts(form, found))
                     return
@@ -158,8 +161,16 @@ def _add(
     return changes.add_figure(session, workspace_id, item, actor=user, publish=True)
 
 
-def _edit(session: Session, item: Statistic | Quote, typed: FigureInput | QuoteInput, user: str) -> None:
+def _edit(
+    session: Session, item: Statistic | Quote, typed: FigureInput | QuoteInput, user: str, now: datetime
+) -> None:
     if isinstance(item, Quote) and isinstance(typed, QuoteInput):
         changes.edit_quote(session, item, typed, actor=user)
     elif isinstance(item, Statistic) and isinstance(typed, FigureInput):
         changes.edit_figure(session, item, typed, actor=user)
+    # The form shows the embargo in force: a new one replaces it, an emptied field lifts it.
+    held = embargo.active(item, now)
+    if typed.embargo is not None and typed.embargo != held:
+        changes.set_embargo(session, item, typed.embargo, actor=user, now=now)
+    elif typed.embargo is None and held is not None:
+        changes.set_embargo(session, item, None, actor=user, now=now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -15,19 +15,27 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from commands import home, quote, stats
 from storage import roles
+from storage.models import utcnow
 
 log = logging.getLogger("statbot.home")
 
-# (workspace id, command, text) -> the answer message, as bot.app.answer gives it (cached, read-only).
-Ask = Callable[[int, str, str], dict[str, Any]]
+# (workspace id, who asks, command, text) -> the answer message, as bot.app.answer gives it (cached, read-only).
+Ask = Callable[[int, str, str, str], dict[str, Any]]
 
 
-def publish(client: WebClient, sessions: sessionmaker[Session], workspace_id: int, user_id: str) -> None:
-    """Build this person's tab and publish it."""
+def publish(
+    client: WebClient,
+    sessions: sessionmaker[Session],
+    workspace_id: int,
+    user_id: str,
+    now: datetime | None = None,
+) -> None:
+    """Build this person's tab (at `now`: what is under embargo then) and publish it."""
     with sessions() as session:
         data = home.read(
-            session, workspace_id, user_id, is_editor=roles.is_editor(session, workspace_id, user_id)
-        )
+            session, workspace_id, user_id, is_editor=roles.is_editor(session, workspace_id, user_id),
+            now=now or utcnow(),
+        )  # fmt: skip
         view = home.home_view(data, today=date.today())
     client.views_publish(user_id=user_id, view=view)
 
@@ -56,12 +64,16 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings, *, a
     def opened(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
             return  # the Messages tab: nothing to publish
-        publish(client, sessions, context["workspace_id"], event["user"])
+        publish(client, sessions, context["workspace_id"], event["user"], settings.now())
 
     @app.action(home.SEARCH_ACTION)
     def search(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
         ack()
         asked = (body["actions"][0].get("value") or "").strip()
         workspace_id = context["workspace_id"]
-        answers = [ask(workspace_id, stats.COMMAND, asked), ask(workspace_id, quote.COMMAND, asked)]
+        user = body["user"]["id"]
+        answers = [
+            ask(workspace_id, user, stats.COMMAND, asked),
+            ask(workspace_id, user, quote.COMMAND, asked),
+        ]
         client.views_open(trigger_id=body["trigger_id"], view=home.answer_modal(asked, answers))

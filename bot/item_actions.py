@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from commands import item_actions, manage, quote, review, stats
 from commands.item_menu import CHART, EXPORT_THESE, ITEM_MENU, SHOW_MORE, Pressed
 from commands.series import chart_png
 from commands.text import plural
-from storage import changes, citation_styles, sheets
+from storage import changes, citation_styles, embargo, sheets
 from storage.db import read_only
 from storage.models import Statistic
 from storage.retry import read_retrying
@@ -45,10 +45,15 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         ack()
         pressed = Pressed.parse(body["actions"][0]["selected_option"]["value"])
         user, workspace_id, today = body["user"]["id"], context["workspace_id"], date.today()
+        now = settings.now()
         with Session(reading) as session:
             item = changes.find_item(session, workspace_id, pressed.kind, pressed.id)
-            if item is None:
+            if item is None or embargo.hidden(item, embargo.viewer(session, workspace_id, user, now)):
                 respond(**item_actions.gone(pressed.kind, pressed.id).as_slack(), replace_original=False)
+                return
+            held = embargo.active(item, now)
+            if pressed.what == "share" and held is not None:
+                respond(**item_actions.embargoed(item, held.human()).as_slack(), replace_original=False)
                 return
             if pressed.what == "cite":
                 reply = item_actions.citation_of(
@@ -98,7 +103,10 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
     def show_more(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
         ack()
         asked = json.loads(body["actions"][0]["value"])
-        respond(**next_page(reading, context["workspace_id"], asked), replace_original=False)
+        respond(
+            **next_page(reading, context["workspace_id"], asked, body["user"]["id"], settings.now()),
+            replace_original=False,
+        )
 
     def export_pressed(ack: Ack) -> None:
         ack()
@@ -121,8 +129,10 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
     def chart(body: dict[str, Any], client: WebClient, respond: Respond, context: dict[str, Any]) -> None:
         ids = [int(i) for i in json.loads(body["actions"][0]["value"])["ids"]]
         with Session(reading) as session:
+            viewer = embargo.viewer(session, context["workspace_id"], body["user"]["id"], settings.now())
             figures = [f for i in ids if isinstance(f := changes.find_item(session, context["workspace_id"],
-                                                                            "statistic", i), Statistic)]  # fmt: skip
+                                                                            "statistic", i), Statistic)
+                       and not embargo.hidden(f, viewer)]  # fmt: skip
             png = chart_png(figures)
             title = figures[-1].measure if figures else ""
         if png is None:
@@ -145,15 +155,18 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
     app.action(CHART)(ack=export_pressed, lazy=[chart])
 
 
-def next_page(reading: Engine, workspace_id: int, asked: dict[str, Any]) -> dict[str, Any]:
+def next_page(
+    reading: Engine, workspace_id: int, asked: dict[str, Any], user_id: str, now: datetime
+) -> dict[str, Any]:
     command, text, offset = str(asked["command"]), str(asked["text"]), int(asked["offset"])
 
     def read() -> dict[str, Any]:
         with Session(reading) as session:
+            viewer = embargo.viewer(session, workspace_id, user_id, now)
             if command == quote.COMMAND:
-                reply = quote.answer(session, workspace_id, text, offset=offset)
+                reply = quote.answer(session, workspace_id, text, offset=offset, viewer=viewer)
             else:
-                reply = stats.answer(session, workspace_id, text, offset=offset)
+                reply = stats.answer(session, workspace_id, text, offset=offset, viewer=viewer)
             return reply.as_slack()
 
     payload = read_retrying(read, command)

@@ -55,6 +55,7 @@ def manage_library(call: Call) -> None:
             may_name_first_editor=first_editor_check(
                 call.client, call.wiring.installation_store, call.context.get("team_id")
             ),
+            now=call.wiring.settings.now(),
         )
         session.commit()
     call.ack(**reply.as_slack())

@@ -20,8 +20,8 @@ NOTHING_TO_FIND = (
     "There are no words in that message to search for. Ask with `/stats <subject>`, e.g. `/stats facebook`."
 )
 
-# (workspace id, command, text) -> the answer message, as bot.app.answer gives it (cached, read-only).
-Ask = Callable[[int, str, str], dict[str, Any]]
+# (workspace id, who asks, command, text) -> the answer message, as bot.app.answer gives it (cached, read-only).
+Ask = Callable[[int, str, str, str], dict[str, Any]]
 
 
 def register(app: App, sessions: sessionmaker[Session], settings: Settings, *, ask: Ask) -> None:
@@ -31,7 +31,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings, *, a
         client: WebClient, workspace_id: int, channel: str, user: str, thread_ts: str, question: asked.Asked
     ) -> None:
         """Only the asker sees it, in the thread; its Share button shares it into the same thread."""
-        reply = asked.in_thread(ask(workspace_id, question.command, question.text), thread_ts)
+        reply = asked.in_thread(ask(workspace_id, user, question.command, question.text), thread_ts)
         client.chat_postEphemeral(
             channel=channel, user=user, thread_ts=thread_ts, text=reply["text"], blocks=reply["blocks"]
         )
@@ -47,7 +47,9 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings, *, a
     @app.event("message", matchers=[asked.is_question_in_dm])
     def direct_message(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
         question = asked.from_text(event.get("text", ""))
-        reply = asked.without_share(ask(context["workspace_id"], question.command, question.text))
+        reply = asked.without_share(
+            ask(context["workspace_id"], event.get("user", ""), question.command, question.text)
+        )
         client.chat_postMessage(channel=event["channel"], text=reply["text"], blocks=reply["blocks"])
 
     @app.shortcut(FIND_SHORTCUT)
@@ -70,7 +72,9 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings, *, a
             if error.response.get("error") not in NOT_A_MEMBER:
                 raise
             # The shortcut works in channels statbot is not in; its response URL still reaches the asker.
-            reply = ask(context["workspace_id"], question.command, question.text) if question.text else None
+            reply = (
+                ask(context["workspace_id"], user, question.command, question.text) if question.text else None
+            )
             respond(**(reply or {"text": NOTHING_TO_FIND}) | {"response_type": "ephemeral"})
 
     @app.event("message")

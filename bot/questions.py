@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from bot.answer_cache import AnswerCache, Question
 from bot.slash import Call
 from commands import quote, stats
-from storage import library_version
+from storage import embargo
 from storage.hybrid import Dense
+from storage.models import utcnow
 from storage.retry import read_retrying
 
 
@@ -28,6 +29,8 @@ def answer_question(call: Call) -> None:
             cache=wiring.cache,
             dense=wiring.dense,
             today=wiring.settings.today(),
+            user_id=call.command.get("user_id"),
+            now=wiring.settings.now(),
         )
     )
 
@@ -42,33 +45,58 @@ def answer(
     shared_by: str | None = None,
     dense: Dense | None = None,
     today: date | None = None,
+    user_id: str | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Run one of the answering commands and return the message; the same path serves Slack, the console
     and Share in channel. Answering only reads (`engine` is `storage.db.read_only`'s), so a connection lost
     under it is retried once (storage.retry).
 
     With a cache, the library version is read first: an answer built after that read is at least as new
-    as the version it is kept under, and is reused only while the version has not moved."""
+    as the version it is kept under, and is reused only while the version has not moved.
+
+    Embargoed items are shown only to editors and whoever added them (`user_id`; a shared answer is for
+    everyone, so shows none). While the workspace holds an embargo, the answers of those who see it are
+    neither kept nor reused, and everyone else's are kept only until the next embargo lifts."""
     asked = Question(workspace_id, command, text, today or date.today())
     caching = cache is not None and cache.enabled and shared_by is None  # a shared answer names who shared it
 
     def read() -> dict[str, Any]:
+        moment = now or utcnow()
         with engine.connect() as connection:
-            version = library_version.current(connection) if caching else None
-            if cache is not None and version is not None and (kept := cache.get(asked, version)) is not None:
+            # One read: the library version and when its next embargo lifts (a kept answer's validity).
+            version, lifts = (
+                embargo.version_and_next_lift(connection, workspace_id, moment)
+                if caching
+                else (None, embargo.next_lift(connection, workspace_id, moment))
+            )
+            # Nothing under embargo: everyone sees the same, and no editor lookup is needed.
+            viewer = (
+                embargo.Viewer(user_id or "", now=moment) if not shared_by else embargo.Viewer(now=moment)
+            )
+            if lifts is not None and viewer.user_id:
+                viewer = embargo.viewer(connection, workspace_id, viewer.user_id, moment)
+                if embargo.sees_more(connection, viewer, workspace_id):
+                    version = None  # their own answer: never kept, never served from what others were given
+            kept = (
+                cache.get(asked, version, now=moment) if cache is not None and version is not None else None
+            )
+            if kept is not None:
                 return kept
             with Session(connection) as session:
                 if command == quote.COMMAND:
                     reply = quote.answer(
-                        session, workspace_id, text, today=asked.today, shared_by=shared_by, dense=dense
-                    )
+                        session, workspace_id, text, today=asked.today, shared_by=shared_by, dense=dense,
+                        viewer=viewer,
+                    )  # fmt: skip
                 else:
                     reply = stats.answer(
-                        session, workspace_id, text, today=asked.today, shared_by=shared_by, dense=dense
-                    )
+                        session, workspace_id, text, today=asked.today, shared_by=shared_by, dense=dense,
+                        viewer=viewer,
+                    )  # fmt: skip
             payload = reply.as_slack()
         if cache is not None and version is not None:
-            cache.put(asked, version, payload)
+            cache.put(asked, version, payload, valid_until=lifts)
         return payload
 
     return read_retrying(read, command)

@@ -30,6 +30,12 @@ QUOTE_SHORTCUT = "add_quote"
 Form = Literal["figures", "quotes"]
 
 
+EMBARGO_HINT = (
+    "Until then only editors and you see it (not in answers, exports or digests for anyone else). "
+    "A date, a 24-hour time and a time zone; leave empty for none."
+)
+
+
 @dataclass(frozen=True)
 class Field:
     name: str  # the intake field, used as block_id and action_id so errors land beside it
@@ -61,6 +67,7 @@ FIGURE_FIELDS = (
     Field("evidence", "Evidence sentence", "The sentence the figure is taken from, word for word.", multiline=True),
     Field("primary_source_url", "Primary source link", "The producer's own release, if you have it.",
           placeholder="https://"),
+    Field("embargo", "Embargo until", EMBARGO_HINT, placeholder="2027-01-15 09:00 Europe/London"),
 )  # fmt: skip
 QUOTE_FIELDS = (
     Field("text", "Quote, word for word", optional=False, multiline=True),
@@ -72,6 +79,7 @@ QUOTE_FIELDS = (
     Field("source_publisher", "Reported by (publisher)", "Publisher or title is needed."),
     Field("source_title", "Reported by (title)"),
     Field("source_url", "Link", "A link (or a date) lets others find it.", placeholder="https://"),
+    Field("embargo", "Embargo until", EMBARGO_HINT, placeholder="2027-01-15 09:00 Europe/London"),
 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -31,8 +31,8 @@ from commands import review, stats
 from commands.reply import SHARE_ACTION, context, section
 from commands.text import clip, escape, plural
 from digests import subscriptions
-from storage import recent
-from storage.models import Quote, Statistic, Subscription
+from storage import embargo, recent
+from storage.models import Quote, Statistic, Subscription, utcnow
 
 SEARCH_ACTION = "home_search"
 SEARCH_BLOCK = "home_search"
@@ -59,13 +59,17 @@ class HomeData:
     digests: list[Subscription]
 
 
-def read(session: Session, workspace_id: int, user_id: str, *, is_editor: bool) -> HomeData:
+def read(
+    session: Session, workspace_id: int, user_id: str, *, is_editor: bool, now: datetime | None = None
+) -> HomeData:
+    """The tab's contents; the newest items are those this person may see at `now` (storage.embargo)."""
     queue = recent.pending(session, workspace_id) if is_editor else []
+    viewer = embargo.Viewer(user_id, is_editor, now or utcnow())
     return HomeData(
         user_id=user_id,
         is_editor=is_editor,
-        figures=recent.newest_published(session, workspace_id, Statistic, NEWEST),
-        quotes=recent.newest_published(session, workspace_id, Quote, NEWEST),
+        figures=recent.newest_published(session, workspace_id, Statistic, NEWEST, viewer),
+        quotes=recent.newest_published(session, workspace_id, Quote, NEWEST, viewer),
         queue=queue[:QUEUE_SHOWN],
         queue_total=len(queue),
         own_pending=recent.pending(session, workspace_id, user_id),

@@ -48,6 +48,15 @@ def citation_of(item: Statistic | Quote, templates: dict[str, str], today: date)
     return citation.citation_reply(citation.cite(item, templates, today))
 
 
+def embargoed(item: Statistic | Quote, until: str) -> Reply:
+    """Share this one on an item under embargo: a channel is everyone, and the embargo holds for everyone."""
+    message = (
+        f"#{item.id} is under embargo until {until}: it cannot be shared in a channel before then. "
+        "You see it because you are an editor or added it."
+    )
+    return Reply(text=message, blocks=[section(message)])
+
+
 def gone(kind: Kind, item_id: int) -> Reply:
     message = f"{noun(kind).capitalize()} #{item_id} is no longer stored."
     return Reply(text=message, blocks=[section(message)])

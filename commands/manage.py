@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
@@ -11,8 +12,8 @@ from sqlalchemy.orm import Session
 from commands import disagreements, table
 from commands.reply import Reply, context, section
 from commands.text import escape, format_value, plural
-from storage import changes, conflicts, freshness, mentions, roles, workspaces
-from storage.models import Quote, Statistic, Status
+from storage import changes, conflicts, embargo, freshness, mentions, roles, workspaces
+from storage.models import Quote, Statistic, Status, utcnow
 
 _ID = re.compile(r"^#?(\d{1,9})$")
 EDITORS_ONLY = "Only editors can do that. `/stats editors` lists who they are."
@@ -43,6 +44,7 @@ def answer(
     *,
     default_review_channel: str | None = None,
     may_name_first_editor: FirstEditorCheck | None = None,
+    now: datetime | None = None,
 ) -> Reply:
     """Run one management subcommand for `user_id`; the caller commits the session.
 
@@ -71,6 +73,8 @@ def answer(
         return expected_update(session, workspace_id, user_id, sub.args)
     if sub.name == "house":
         return house(session, workspace_id, user_id, sub.args)
+    if sub.name == "embargo":
+        return embargo_item(session, workspace_id, user_id, kind, sub.args, now or utcnow())
     raise ValueError(f"not a management subcommand: {text!r}")
 
 
@@ -276,6 +280,43 @@ def expected_update(session: Session, workspace_id: int, user_id: str, args: lis
         f"The next release of figure #{stat.id}'s series ({escape(stat.measure)}"
         f"{', ' + escape(stat.geography) if stat.geography else ''}) is expected {when.human()}. "
         "Answers warn when it is due or overdue, and editors get it in the weekly note."
+    )
+
+
+def embargo_item(
+    session: Session,
+    workspace_id: int,
+    user_id: str,
+    kind: type[Statistic] | type[Quote],
+    args: list[str],
+    now: datetime,
+) -> Reply:
+    """`/stats embargo 12 2027-01-15 09:00 Europe/London` (or `lift`): hide #12 from all but editors and
+    whoever added it until then."""
+    command = "/quote" if kind is Quote else "/stats"
+    usage = (
+        f"Say which and until when, e.g. `{command} embargo 12 2027-01-15 09:00 Europe/London` "
+        f"(a date, a 24-hour time and a time zone), or `{command} embargo 12 lift` to end it now."
+    )
+    item = _item(session, workspace_id, kind, args[0] if args else None)
+    if item is None or len(args) < 2:
+        return say(usage)
+    lifting = len(args) == 2 and args[1].casefold() == "lift"
+    try:
+        until = None if lifting else embargo.parse(" ".join(args[1:]), now)
+        changes.set_embargo(session, item, until, actor=user_id, now=now)
+    except embargo.Invalid as problem:
+        return say(f"{escape(str(problem))}. {usage}")
+    except changes.NotAllowed as refusal:
+        return say(f"Cannot do that: {escape(str(refusal))}.")
+    if until is None:
+        return say(
+            f"{_noun(kind)} #{item.id}'s embargo is lifted: everyone sees it from now, and it goes in the next digests."
+        )
+    return say(
+        f"{_noun(kind)} #{item.id} ({describe(item)}) is under embargo until {escape(until.human())}: until then only "
+        "editors and whoever added it see it; it is left out of answers, exports and digests for everyone else, "
+        "and goes in the next digests once it lifts."
     )
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
 from commands.question import Question, parse
 from commands.reply import Reply, context, found_reply, quote_provenance, section, slack_date
-from commands.stats import help_reply
+from commands.stats import embargo_notes, help_reply
 from commands.text import clip, escape
-from storage import hybrid
+from storage import embargo, hybrid
 from storage.hybrid import Dense
 from storage.models import Quote
 from storage.queries import Found
@@ -30,28 +31,42 @@ def answer(
     shared_by: str | None = None,
     dense: Dense | None = None,
     offset: int = 0,
+    viewer: embargo.Viewer | None = None,
 ) -> Reply:
+    """The answer for `viewer` (None: anyone, as a shared answer is; embargoed quotes only for those who may)."""
     question = parse(text)
     if question.is_help:
         return help_reply()
     if question.problem:
         return Reply(text=question.problem, blocks=[section(question.problem)])
     found = hybrid.find(
-        session, workspace_id, Quote, question.text, limit=offset + SHOWN, today=today or date.today(), dense=dense
-    )
+        session, workspace_id, Quote, question.text, limit=offset + SHOWN, today=today or date.today(),
+        dense=dense, viewer=viewer,
+    )  # fmt: skip
     found.items = found.items[offset:]
-    return render(question, found, shared_by=shared_by, offset=offset)
+    return render(
+        question, found, shared_by=shared_by, offset=offset, embargoed=embargo_notes(found.items, viewer)
+    )
 
 
 def render(
-    question: Question, found: Found[Quote], *, shared_by: str | None = None, offset: int = 0
+    question: Question,
+    found: Found[Quote],
+    *,
+    shared_by: str | None = None,
+    offset: int = 0,
+    embargoed: dict[int, str] | None = None,
 ) -> Reply:
+    def blocks(quote: Quote) -> list[Block]:
+        held = [context(embargoed[quote.id])] if embargoed and quote.id in embargoed else []
+        return [section(quote_text(quote)), *held, context(*quote_context(quote))]
+
     return found_reply(
         found,
         noun="quotes",
         command=COMMAND,
         asked=question.text,
-        item_blocks=lambda quote: [section(quote_text(quote)), context(*quote_context(quote))],
+        item_blocks=blocks,
         lead_text=lambda quote: f"“{escape(clip(quote.text, 200))}” ({escape(quote.speaker)})",
         shared_by=shared_by,
         offset=offset,

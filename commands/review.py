@@ -14,8 +14,8 @@ from commands.item_menu import confirm
 from commands.reply import Reply, context, section
 from commands.text import clip, escape, format_value
 from intake import consistency
-from storage import conflicts
-from storage.models import Quote, Statistic
+from storage import conflicts, embargo
+from storage.models import Quote, Statistic, utcnow
 
 APPROVE = "review_approve"
 EDIT = "review_edit"
@@ -122,6 +122,7 @@ def review_message(item: Statistic | Quote, submitted_by: str, *, today: date | 
         DividerBlock(),
         *_body(item, today or date.today()),
         *([context(f":warning: *Missing:* {', '.join(gaps)}")] if gaps else []),
+        *([context(f":lock: *Embargoed until* {escape(held.human())}")] if (held := embargo.active(item, utcnow())) else []),
         buttons,
     ]
     return Reply(text=f"New {noun} for review: {summary(item)}", blocks=blocks, response_type="in_channel")

@@ -14,7 +14,7 @@ from commands.question import Question, parse
 from commands.reply import Reply, context, found_reply, provenance, section
 from commands.series import largest_series
 from commands.text import escape, format_value, plural
-from storage import conflicts, freshness, hybrid, queries
+from storage import conflicts, embargo, freshness, hybrid, queries
 from storage.hybrid import Dense
 from storage.models import Quote, Statistic, Status
 from storage.partial_date import human_period
@@ -40,7 +40,9 @@ def answer(
     shared_by: str | None = None,
     dense: Dense | None = None,
     offset: int = 0,
+    viewer: embargo.Viewer | None = None,
 ) -> Reply:
+    """The answer for `viewer` (None: anyone, as a shared answer is; embargoed items only for those who may)."""
     question = parse(text)
     if question.is_help:
         return help_reply()
@@ -48,23 +50,39 @@ def answer(
         return Reply(text=question.problem, blocks=[section(question.problem)])
     today = today or date.today()
     found = hybrid.find(
-        session, workspace_id, Statistic, question.text, limit=offset + SHOWN, today=today, dense=dense
-    )
+        session, workspace_id, Statistic, question.text, limit=offset + SHOWN, today=today, dense=dense,
+        viewer=viewer,
+    )  # fmt: skip
     found.items = found.items[offset:]
-    if not offset and not found.items and (pointer := quotes_instead(session, workspace_id, question.text)):
+    if (
+        not offset
+        and not found.items
+        and (pointer := quotes_instead(session, workspace_id, question.text, viewer))
+    ):
         return pointer
-    releases = freshness.releases(session, workspace_id, found.items, today)
-    disagreeing = conflicts.by_figure(conflicts.for_figures(session, workspace_id, found.items))
+    releases = freshness.releases(session, workspace_id, found.items, today, viewer or embargo.Viewer())
+    disagreeing = conflicts.by_figure(
+        conflicts.for_figures(session, workspace_id, found.items, viewer=viewer or embargo.Viewer())
+    )
     found.items = disagreements.house_first(found.items, disagreeing)
     return render(
         question, found, today=today, shared_by=shared_by, releases=releases, disagreeing=disagreeing,
-        offset=offset,
+        offset=offset, embargoed=embargo_notes(found.items, viewer),
     )  # fmt: skip
 
 
-def quotes_instead(session: Session, workspace_id: int, asked: str) -> Reply | None:
+def embargo_notes(items: Sequence[Statistic | Quote], viewer: embargo.Viewer | None) -> dict[int, str]:
+    """The embargo line of each embargoed item this viewer sees (an editor, or whoever added it)."""
+    if viewer is None:
+        return {}
+    return {item.id: line for item in items if (line := embargo.note(item, viewer.now))}
+
+
+def quotes_instead(
+    session: Session, workspace_id: int, asked: str, viewer: embargo.Viewer | None = None
+) -> Reply | None:
     """With no figures on a subject but quotes on it, say so: `/stats encryption` -> `/quote encryption`."""
-    quotes = queries.find(session, workspace_id, Quote, asked, limit=1)
+    quotes = queries.find(session, workspace_id, Quote, asked, limit=1, viewer=viewer)
     if not quotes.items:
         return None
     count = plural(quotes.total, "quote")
@@ -84,12 +102,15 @@ def render(
     releases: dict[str, freshness.Release] | None = None,
     disagreeing: dict[int, list[conflicts.Conflict]] | None = None,
     offset: int = 0,
+    embargoed: dict[int, str] | None = None,
 ) -> Reply:
     series = largest_series(found.items)
 
     def blocks(stat: Statistic) -> list[Block]:
         release = (releases or {}).get(freshness.key_of(stat))
         notes = disagreements.answer_lines(stat, (disagreeing or {}).get(stat.id, []))
+        if embargoed and stat.id in embargoed:
+            notes = [embargoed[stat.id], *notes]
         return [
             section(figure_text(stat, today, release=release, notes=notes)),
             context(*figure_context(stat)),

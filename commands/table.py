@@ -31,7 +31,7 @@ def nothing(args: list[str]) -> bool:
 
 
 def an_id_or_nothing(args: list[str]) -> bool:
-    """history, retract, supersede, expected-update: a bare word after them is a search ("history of abuse")."""
+    """history, retract, supersede, expected-update, embargo: a bare word after them is a search ("history of abuse")."""
     return not args or bool(_ID.match(args[0]))
 
 
@@ -94,6 +94,9 @@ ROWS: tuple[Row, ...] = (
         who="editors", fits=an_id_or_nothing),
     Row((STATS, QUOTE), "expected-update", "`/stats expected-update 12 2027-03`",
         "figure #12's series is next expected in March 2027 (or `12`: 12 months after its period; `none`)",
+        who="editors", fits=an_id_or_nothing),
+    Row((STATS, QUOTE), "embargo", "`/stats embargo 12 2027-01-15 09:00 Europe/London`",
+        "until then only editors and whoever added #12 see it: not in answers, exports or digests (`lift` ends it now)",
         who="editors", fits=an_id_or_nothing),
     Row((STATS,), "conflicts", "`/stats conflicts`",
         "figures that disagree, side by side, with their sources and the likely reason", fits=nothing),

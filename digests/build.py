@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from digests.model import Digest, DigestCorrection, DigestFigure, DigestQuote, SeriesPoint
 from digests.schedule import Schedule
-from storage import queries
+from storage import embargo, queries
 from storage.models import ANSWERABLE, Quote, Statistic, Subscription
 from storage.partial_date import human_period
 from storage.text import format_value
@@ -70,7 +70,7 @@ def build(session: Session, subscription: Subscription, after: datetime, until: 
         quotes=[_quote(q) for q in quotes],
         corrections=[_correction(item) for item in corrections],
     )
-    history, charts, titles = _series(session, ws, figures)
+    history, charts, titles = _series(session, ws, figures, until)
     return Built(digest, history, charts, titles)
 
 
@@ -132,7 +132,7 @@ def _correction(item: Statistic | Quote) -> DigestCorrection:
 
 
 def _series(
-    session: Session, workspace_id: int, figures: list[Statistic]
+    session: Session, workspace_id: int, figures: list[Statistic], until: datetime
 ) -> tuple[list[SeriesPoint], dict[str, list[tuple[date, Decimal]]], dict[str, tuple[str, str]]]:
     """Earlier answerable points of the new figures' series (one query), and each series' points to chart."""
     keyed = {key: f for f in figures if (key := series_key(f))}
@@ -147,6 +147,7 @@ def _series(
             Statistic.measure.in_(sorted({measure for measure, _, _ in identities})),
             Statistic.status.in_(ANSWERABLE),
             Statistic.period_end.is_not(None),
+            embargo.visible(Statistic, embargo.Viewer(now=until)),  # a channel sees what anyone may
         )
     ).unique()
     history: list[SeriesPoint] = []

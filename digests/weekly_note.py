@@ -2,23 +2,27 @@
 
 Sent once per workspace and week from Monday 09:00 UTC, by whichever clock (or `statbot digest run`) gets
 there first: the week is claimed by a unique row before anything is sent, as digest runs are, so two clocks
-never send it twice. A process that dies between the claim and the messages loses that week's note (it is
-a reminder; the answers warn all the same).
+never send it twice. A process that dies between the claim and the messages does not lose it, as a digest
+is not lost: a claim left unfinished past its lease is taken over by a later run, the editors already sent
+to are recorded one by one, and each message carries metadata naming its note, so one Slack took before the
+process could record it is found in that DM's history and not sent again. The link-check note
+(ingest.link_check) is sent the same way, as another kind.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from digests.deliver import ClientFor, aware, client_for
+from digests.deliver import CLAIM_LEASE, HISTORY_LOOKBACK, ClientFor, aware, client_for
 from storage import freshness, roles
 from storage.models import ANSWERABLE, Editor, Statistic, WeeklyNote
 from storage.text import escape, format_value
@@ -29,6 +33,12 @@ KIND = "freshness"
 STARTS = timedelta(hours=9)  # Monday 09:00 UTC
 SHOWN = 30
 DUE = (freshness.State.SOON, freshness.State.DUE, freshness.State.OVERDUE)
+EVENT_TYPE = "statbot_weekly_note"
+__all__ = ["CLAIM_LEASE", "Outcome", "run", "send_weekly", "week_of"]
+
+# A note's text for a workspace on a day (None: nothing to say this week), and what to do once it is sent.
+TextFor = Callable[[Session, int, date], str | None]
+OnSent = Callable[[Session, int, datetime], None]
 
 
 @dataclass(frozen=True)
@@ -90,64 +100,143 @@ def note_text(session: Session, workspace_id: int, today: date) -> str | None:
     return "\n".join(lines)
 
 
-def _claim(sessions: sessionmaker[Session], workspace_id: int, week: date, now: datetime) -> bool:
+def _claim(
+    sessions: sessionmaker[Session], workspace_id: int, kind: str, week: date, now: datetime
+) -> tuple[int, bool] | None:
+    """(note id, whether a dead process's claim is being taken over), or None when the week is not ours."""
     with sessions() as session:
-        session.add(WeeklyNote(workspace_id=workspace_id, kind=KIND, week_of=week, claimed_at=now))
+        note = WeeklyNote(workspace_id=workspace_id, kind=kind, week_of=week, claimed_at=now)
+        session.add(note)
         try:
             session.commit()
+            return note.id, False
         except IntegrityError:
             session.rollback()
-            return False
-    return True
-
-
-def _record(sessions: sessionmaker[Session], workspace_id: int, week: date, detail: str) -> None:
-    with sessions() as session:
-        note = session.scalar(
-            select(WeeklyNote).where(
-                WeeklyNote.workspace_id == workspace_id, WeeklyNote.kind == KIND, WeeklyNote.week_of == week
+    with sessions.begin() as session:
+        # Only a claim left unfinished past its lease is taken over; the UPDATE's WHERE makes one taker win.
+        taken = session.execute(
+            update(WeeklyNote)
+            .where(
+                WeeklyNote.workspace_id == workspace_id,
+                WeeklyNote.kind == kind,
+                WeeklyNote.week_of == week,
+                WeeklyNote.finished_at.is_(None),
+                WeeklyNote.claimed_at <= now - CLAIM_LEASE,
             )
-        )
-        if note is not None:
-            note.detail = detail
-            session.commit()
+            .values(claimed_at=now)
+            .returning(WeeklyNote.id)
+        ).scalar_one_or_none()
+    return (taken, True) if taken is not None else None
+
+
+def _finish(
+    sessions: sessionmaker[Session], note_id: int, detail: str, now: datetime, on_sent: OnSent | None = None
+) -> None:
+    with sessions.begin() as session:
+        note = session.get(WeeklyNote, note_id)
+        if note is None:
+            return
+        note.detail, note.finished_at = detail, now
+        if on_sent is not None and detail.startswith("sent"):
+            on_sent(session, note.workspace_id, now)
+
+
+def _record_sent(sessions: sessionmaker[Session], note_id: int, sent_to: list[str]) -> None:
+    with sessions.begin() as session:
+        session.execute(update(WeeklyNote).where(WeeklyNote.id == note_id).values(sent_to=" ".join(sent_to)))
 
 
 def run(sessions: sessionmaker[Session], client: WebClient | ClientFor, *, now: datetime) -> list[Outcome]:
     """Send this week's note to every workspace's editors that has not had it; each workspace at most once."""
+    return send_weekly(sessions, client, KIND, note_text, now=now)
+
+
+def send_weekly(
+    sessions: sessionmaker[Session],
+    client: WebClient | ClientFor,
+    kind: str,
+    text_for: TextFor,
+    *,
+    now: datetime,
+    on_sent: OnSent | None = None,
+) -> list[Outcome]:
+    """Send one kind of weekly note to each workspace's editors, exactly once a week: claimed first, each
+    editor recorded as they are sent, a dead process's claim taken over after the lease. `on_sent` runs in
+    the transaction that records a sent note (to mark what it reported as reported)."""
     week = week_of(now)
     with sessions() as session:
         workspace_ids = list(session.scalars(select(Editor.workspace_id).distinct()))
     clients = client_for(client)
     outcomes = []
     for workspace_id in workspace_ids:
-        if not _claim(sessions, workspace_id, week, now):
+        claim = _claim(sessions, workspace_id, kind, week, now)
+        if claim is None:
             outcomes.append(Outcome(workspace_id, week, "busy"))
             continue
-        outcomes.append(_send(sessions, clients, workspace_id, week, now))
+        note_id, recovering = claim
+        outcomes.append(
+            _send(sessions, clients, workspace_id, week, now, note_id, recovering, text_for, kind, on_sent)
+        )
     return outcomes
 
 
 def _send(
-    sessions: sessionmaker[Session], clients: ClientFor, workspace_id: int, week: date, now: datetime
+    sessions: sessionmaker[Session],
+    clients: ClientFor,
+    workspace_id: int,
+    week: date,
+    now: datetime,
+    note_id: int,
+    recovering: bool,
+    text_for: TextFor,
+    kind: str,
+    on_sent: OnSent | None,
 ) -> Outcome:
     with sessions() as session:
-        text = note_text(session, workspace_id, aware(now).date())
+        text = text_for(session, workspace_id, aware(now).date())
         editors = roles.editors(session, workspace_id)
+        note = session.get(WeeklyNote, note_id)
+        sent_to = note.sent_to.split() if note is not None else []
     if text is None:
-        _record(sessions, workspace_id, week, "nothing due")
+        _finish(sessions, note_id, "nothing due", now)
         return Outcome(workspace_id, week, "nothing due")
     client = clients(workspace_id)
     if client is None:
-        _record(sessions, workspace_id, week, "not installed")
+        _finish(sessions, note_id, "not installed", now)
         return Outcome(workspace_id, week, "not installed")
-    sent = 0
+    metadata = {"event_type": EVENT_TYPE, "event_payload": {"note": note_id, "kind": kind}}
+    failed = 0
     for editor in editors:
+        if editor in sent_to:
+            continue
         try:
-            opened = client.conversations_open(users=[editor])
-            client.chat_postMessage(channel=opened["channel"]["id"], text=text)
-            sent += 1
+            channel = str(client.conversations_open(users=[editor])["channel"]["id"])
+            if not (recovering and _already_sent(client, channel, note_id)):
+                client.chat_postMessage(channel=channel, text=text, metadata=metadata)
         except (SlackApiError, SlackClientError, OSError) as error:
-            log.error("could not send the weekly note to %s: %s", editor, error)
-    _record(sessions, workspace_id, week, f"sent to {sent} of {len(editors)} editors")
+            log.error("could not send the weekly %s note to %s: %s", kind, editor, error)
+            failed += 1
+            continue
+        sent_to.append(editor)
+        _record_sent(sessions, note_id, sent_to)
+    sent = sum(1 for e in editors if e in sent_to)
+    _finish(sessions, note_id, f"sent to {sent} of {len(editors)} editors", now, on_sent if sent else None)
     return Outcome(workspace_id, week, "sent" if sent else "error", sent)
+
+
+def _already_sent(client: WebClient, channel: str, note_id: int) -> bool:
+    """Whether a dead process posted this note in this DM before recording it, found by its metadata."""
+    try:
+        history = client.conversations_history(
+            channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
+        )
+    except (SlackApiError, SlackClientError, OSError) as error:
+        # Without the history we cannot tell: a note sent twice beats a note lost.
+        log.warning("could not read %s's history to check weekly note %s: %s", channel, note_id, error)
+        return False
+    for message in history.get("messages") or []:
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == EVENT_TYPE and str(payload.get("note")) == str(note_id):
+            return True
+    return False

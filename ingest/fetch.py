@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Literal
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 import httpx
@@ -85,8 +86,10 @@ def fetch(
     settings: FetchSettings | None = None,
     etag: str | None = None,
     last_modified: str | None = None,
+    method: Literal["GET", "HEAD"] = "GET",
 ) -> Fetched:
-    """GET `url`, following up to `max_redirects` redirects, each checked like the first link."""
+    """GET `url`, following up to `max_redirects` redirects, each checked like the first link. With
+    `method="HEAD"` (whether a link still answers: link checks) nothing is read and any kind of file is fine."""
     settings = settings or FetchSettings()
     began = time.monotonic()
     headers = {
@@ -105,9 +108,9 @@ def fetch(
         # Every socket wait is cut to what is left of the deadline, so a server dripping bytes can't outlast it.
         transport = transport_until(began + settings.deadline, verify=settings.verify)
         with httpx.Client(follow_redirects=False, trust_env=False, transport=transport) as client:
-            response = _get(client, url, headers, accept, settings, began)
+            response = _get(client, url, headers, accept, settings, began, method)
         if isinstance(response, Fetched):
-            return _check_type(response, accept)
+            return response if method == "HEAD" else _check_type(response, accept)
         url = response
         if time.monotonic() - began > settings.deadline:
             raise FetchError(f"that link took longer than {_seconds(settings.deadline)} to open")
@@ -189,6 +192,7 @@ def _get(
     accept: Collection[str],
     settings: FetchSettings,
     began: float,
+    method: Literal["GET", "HEAD"] = "GET",
 ) -> Fetched | str:
     """One hop: the final response, or the next URL to try when this one redirects."""
     try:
@@ -229,7 +233,7 @@ def _get(
     )
     too_long = f"that link took longer than {_seconds(settings.deadline)} to open"
     request = client.build_request(
-        "GET",
+        method,
         pinned,
         headers={**headers, "Host": host_header},
         extensions={"sni_hostname": host},
@@ -268,6 +272,8 @@ def _get(
             return _response(url, response, b"")
         if not 200 <= response.status_code < 300:
             raise FetchError(f"that link gave {_status(response.status_code)}", status=response.status_code)
+        if method == "HEAD":
+            return _response(url, response, b"")
         declared = _media_type(response.headers.get("Content-Type", ""))
         if declared:
             _check_kind(declared, accept)  # before reading: a refused file isn't downloaded

@@ -15,6 +15,8 @@ FIGURE_COLUMNS = (
     "source_title", "source_publisher", "source_url", "source_date", "evidence",
 )  # fmt: skip
 FIGURE_OPTIONAL_COLUMNS = ("producer", "primary_source_url", "notes")
+# Read on import, never written by exports or templates: an export holds no embargoed item (storage.embargo).
+IMPORT_ONLY_COLUMNS = ("embargo",)
 QUOTE_COLUMNS = (
     "text", "speaker", "speaker_role", "speaker_org", "said_on", "topics",
     "source_title", "source_publisher", "source_url",
@@ -47,7 +49,7 @@ def suggest(name: str, choices: tuple[str, ...]) -> str | None:
 
 def match_header(header: list[str], kind: Kind) -> list[str | None]:
     """The column each header cell names (None for ignored ones); SheetError listing every problem."""
-    known = all_columns(kind)
+    known = all_columns(kind) + IMPORT_ONLY_COLUMNS
     names: list[str | None] = []
     unknown: list[str] = []
     seen: dict[str, int] = {}

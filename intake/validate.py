@@ -11,11 +11,20 @@ from decimal import Decimal
 from typing import TypeVar
 
 from intake.cleaning import Invalid, clean_text
-from intake.columns import FIGURE_COLUMNS, FIGURE_OPTIONAL_COLUMNS, QUOTE_COLUMNS, suggest
+from intake.columns import (
+    FIGURE_COLUMNS,
+    FIGURE_OPTIONAL_COLUMNS,
+    IMPORT_ONLY_COLUMNS,
+    QUOTE_COLUMNS,
+    suggest,
+)
 from intake.dates import parse_date
 from intake.errors import FieldError
 from intake.numbers import UNIT_WORDS, parse_value
 from intake.urls import check_url, url_key
+from storage import embargo
+from storage.embargo import Embargo
+from storage.models import utcnow
 from storage.partial_date import PartialDate
 from storage.text import UNITS
 
@@ -68,6 +77,7 @@ class FigureInput:
     producer: str | None = None
     primary_source_url: str | None = None
     notes: str | None = None
+    embargo: Embargo | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,7 @@ class QuoteInput:
     source_title: str | None
     source_publisher: str | None
     source_url: str | None
+    embargo: Embargo | None = None
 
 
 def validate_figure(raw: Mapping[str, str], *, today: date | None = None) -> FigureInput | list[FieldError]:
@@ -101,7 +112,7 @@ def validate_figure(raw: Mapping[str, str], *, today: date | None = None) -> Fig
     may exceed 100 and go down to -100, since nothing falls by more than all of it.
     `today` (default: the real today) is the latest allowed `source_date`.
     """
-    read = _Reader(raw, FIGURE_COLUMNS + FIGURE_OPTIONAL_COLUMNS)
+    read = _Reader(raw, FIGURE_COLUMNS + FIGURE_OPTIONAL_COLUMNS + IMPORT_ONLY_COLUMNS)
     unit = read.field("unit", _unit, required=True)
     # Read even when empty, so "", "n/a" and "-" all get the same "value is missing".
     value = read.field("value", lambda typed: parse_value(typed, unit), empty_ok=False)
@@ -117,6 +128,7 @@ def validate_figure(raw: Mapping[str, str], *, today: date | None = None) -> Fig
     found = _source(read, "source_date", today or date.today())
     evidence, producer, notes = read.text("evidence"), read.text("producer"), read.text("notes")
     primary_source_url = read.field("primary_source_url", check_url)
+    embargoed = read.field("embargo", _embargo)
     if value is not None and unit is not None:
         _check_range(read, value, unit, measure)
     if read.errors or value is None or unit is None or measure is None:
@@ -138,6 +150,7 @@ def validate_figure(raw: Mapping[str, str], *, today: date | None = None) -> Fig
         producer=producer,
         primary_source_url=primary_source_url,
         notes=notes,
+        embargo=embargoed,
     )
 
 
@@ -146,12 +159,13 @@ def validate_quote(raw: Mapping[str, str], *, today: date | None = None) -> Quot
 
     Required: `text`, `speaker`, and `source_title` or `source_publisher`.
     """
-    read = _Reader(raw, QUOTE_COLUMNS)
+    read = _Reader(raw, QUOTE_COLUMNS + IMPORT_ONLY_COLUMNS)
     text = read.text("text", required=True)
     speaker = read.text("speaker", required=True)
     speaker_role, speaker_org = read.text("speaker_role"), read.text("speaker_org")
     topics = read.items("topics")
     found = _source(read, "said_on", today or date.today())
+    embargoed = read.field("embargo", _embargo)
     if read.errors or text is None or speaker is None:
         return read.in_column_order()
     return QuoteInput(
@@ -164,7 +178,16 @@ def validate_quote(raw: Mapping[str, str], *, today: date | None = None) -> Quot
         source_title=found.title,
         source_publisher=found.publisher,
         source_url=found.url,
+        embargo=embargoed,
     )
+
+
+def _embargo(typed: str) -> Embargo:
+    """An embargo in the future (a past one would hide nothing and is more likely a typo)."""
+    try:
+        return embargo.parse(typed, utcnow())
+    except embargo.Invalid as problem:
+        raise Invalid(str(problem)) from problem
 
 
 def natural_key(item: FigureInput | QuoteInput) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.validate import FigureInput, QuoteInput
-from storage import search, write
+from storage import embargo, search, write
 from storage.models import AuditEntry, Quote, Statistic, Status, utcnow
 
 Item = Statistic | Quote
@@ -77,6 +77,8 @@ def new_figure(figure: FigureInput, row: int | None = None) -> write.NewFigure:
         notes=figure.notes or "",
         source=source_spec(figure.source_title, figure.source_publisher, figure.source_url, figure.source_date),
         producer=producer, entities=figure.entities, topics=figure.topics, row=row,
+        embargo_until=figure.embargo.until if figure.embargo else None,
+        embargo_zone=figure.embargo.zone if figure.embargo else "",
     )  # fmt: skip
 
 
@@ -86,6 +88,8 @@ def new_quote(quote: QuoteInput, row: int | None = None) -> write.NewQuote:
         speaker_org=quote.speaker_org or "", said=quote.said_on,
         source=source_spec(quote.source_title, quote.source_publisher, quote.source_url),
         topics=quote.topics, row=row,
+        embargo_until=quote.embargo.until if quote.embargo else None,
+        embargo_zone=quote.embargo.zone if quote.embargo else "",
     )  # fmt: skip
 
 
@@ -191,6 +195,24 @@ def supersede(
         status=Status.SUPERSEDED.value, superseded_by=new, status_changed_at=now,
     )  # fmt: skip
     return old
+
+
+def set_embargo(
+    session: Session, item: Item, until: embargo.Embargo | None, *, actor: str, now: datetime | None = None
+) -> Item:
+    """Embargo an item until an instant, or lift its embargo now (`until` None): lifting sets the instant to
+    now, so the item enters the next digest as if published then."""
+    _require(item, Status.PENDING, Status.PUBLISHED, Status.SUPERSEDED)
+    now = now or utcnow()
+    if until is None:
+        if embargo.active(item, now) is None:
+            raise NotAllowed(f"{kind_of(item)} #{item.id} is not embargoed")
+        _record(session, item, "lift_embargo", actor, now, embargo_until=now)
+        return item
+    if until.until <= now:
+        raise NotAllowed(f"{until.human()} has already passed")
+    _record(session, item, "embargo", actor, now, embargo_until=until.until, embargo_zone=until.zone)
+    return item
 
 
 def submit_for_review(

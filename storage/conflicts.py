@@ -18,9 +18,10 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session, lazyload, object_session
 
+from storage import embargo
 from storage.models import ANSWERABLE, HouseFigure, Statistic, Status, utcnow
 from storage.word_forms import root
 
@@ -214,7 +215,9 @@ def likely_reason(a: Statistic, b: Statistic) -> Reason:
     return Reason.DEFINITION
 
 
-def _candidates(session: Session, workspace_id: int, stats: Sequence[Statistic]) -> list[Statistic]:
+def _candidates(
+    session: Session, workspace_id: int, stats: Sequence[Statistic], viewer: embargo.Viewer | None = None
+) -> list[Statistic]:
     """Figures that might disagree with any of `stats`: the same measure, or the same value and unit.
 
     One query, each side on an index (ix_statistics_measure, ix_statistics_value), at most CANDIDATE_LIMIT
@@ -230,6 +233,7 @@ def _candidates(session: Session, workspace_id: int, stats: Sequence[Statistic])
             Statistic.workspace_id == workspace_id,
             Statistic.status.in_(LIVE),
             or_(Statistic.measure.in_(measures), Statistic.value.in_({value for value, _ in pairs})),
+            embargo.visible(Statistic, viewer) if viewer is not None else true(),
         )
         .options(lazyload(Statistic.entities), lazyload(Statistic.topics))
         .limit(CANDIDATE_LIMIT)
@@ -313,19 +317,25 @@ def _settle(conflicts: list[Conflict], houses: Sequence[HouseFigure]) -> list[Co
 
 
 def for_figures(
-    session: Session, workspace_id: int, stats: Sequence[Statistic], *, whole: bool = False
+    session: Session,
+    workspace_id: int,
+    stats: Sequence[Statistic],
+    *,
+    whole: bool = False,
+    viewer: embargo.Viewer | None = None,
 ) -> list[Conflict]:
     """Every conflict any of these figures is in (pending ones included, for review).
 
     Answers look one step out (what disagrees with a figure shown); `whole` looks a step further, so a
-    group is whole when a house figure is chosen for it."""
+    group is whole when a house figure is chosen for it. Answers say who is asking (`viewer`): a figure
+    under embargo they may not see is not named to them as disagreeing; review and import look at all."""
     stats = [s for s in stats if s.id is not None]
     if not stats:
         return []
-    pool = _candidates(session, workspace_id, stats)
+    pool = _candidates(session, workspace_id, stats, viewer)
     if whole:
         shown = {s.id for s in stats}
-        pool = [*pool, *_candidates(session, workspace_id, [p for p in pool if p.id not in shown])]
+        pool = [*pool, *_candidates(session, workspace_id, [p for p in pool if p.id not in shown], viewer)]
     groups = _groups(stats, pool)
     return _settle(groups, _houses(session, workspace_id)) if groups else []
 
@@ -347,7 +357,8 @@ def by_figure(conflicts: Iterable[Conflict]) -> dict[int, list[Conflict]]:
 
 
 def all_conflicts(session: Session, workspace_id: int) -> list[Conflict]:
-    """Every conflict among published figures: candidates are measures or values that occur more than once."""
+    """Every conflict among published figures anyone may see (`/stats conflicts` is for everyone: nothing
+    under embargo); candidates are measures or values that occur more than once."""
     repeated_measure = (
         select(func.lower(Statistic.measure))
         .where(Statistic.workspace_id == workspace_id, Statistic.status.in_(ANSWERABLE))
@@ -366,6 +377,7 @@ def all_conflicts(session: Session, workspace_id: int) -> list[Conflict]:
             .where(
                 Statistic.workspace_id == workspace_id,
                 Statistic.status.in_(ANSWERABLE),
+                embargo.visible(Statistic, None),
                 or_(
                     func.lower(Statistic.measure).in_(repeated_measure),
                     Statistic.value.in_(repeated_value),

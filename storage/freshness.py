@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
-from storage import write
+from storage import embargo, write
 from storage.models import ANSWERABLE, AuditEntry, SeriesRelease, Statistic, Status, utcnow
 from storage.partial_date import PartialDate, Precision, human_period
 
@@ -108,8 +108,11 @@ def state(expected: PartialDate, after_end: date | None, latest_end: date | None
     return State.EXPECTED
 
 
-def _latest_ends(session: Session, workspace_id: int, keys: set[str]) -> dict[str, date]:
-    """Each series' latest period end among answerable figures (one query for all of them)."""
+def _latest_ends(
+    session: Session, workspace_id: int, keys: set[str], viewer: embargo.Viewer | None = None
+) -> dict[str, date]:
+    """Each series' latest period end among answerable figures (one query for all of them); answers count
+    only what their reader may see (a newer release under embargo has not arrived for them)."""
     measures = {key.split("|", 1)[0] for key in keys}
     rows = session.execute(
         select(Statistic.measure, Statistic.geography, Statistic.unit, func.max(Statistic.period_end))
@@ -117,6 +120,7 @@ def _latest_ends(session: Session, workspace_id: int, keys: set[str]) -> dict[st
             Statistic.workspace_id == workspace_id,
             Statistic.status.in_(ANSWERABLE),
             func.lower(Statistic.measure).in_(measures),
+            embargo.visible(Statistic, viewer) if viewer is not None else true(),
         )
         .group_by(Statistic.measure, Statistic.geography, Statistic.unit)
     )
@@ -129,7 +133,11 @@ def _latest_ends(session: Session, workspace_id: int, keys: set[str]) -> dict[st
 
 
 def releases(
-    session: Session, workspace_id: int, stats: Iterable[Statistic], today: date
+    session: Session,
+    workspace_id: int,
+    stats: Iterable[Statistic],
+    today: date,
+    viewer: embargo.Viewer | None = None,
 ) -> dict[str, Release]:
     """The expected releases of these figures' series, by series key; series with no date are left out."""
     keys = {key_of(stat) for stat in stats}
@@ -142,13 +150,17 @@ def releases(
             )
         )
     )
-    return _as_releases(session, workspace_id, rows, today)
+    return _as_releases(session, workspace_id, rows, today, viewer)
 
 
 def _as_releases(
-    session: Session, workspace_id: int, rows: Sequence[SeriesRelease], today: date
+    session: Session,
+    workspace_id: int,
+    rows: Sequence[SeriesRelease],
+    today: date,
+    viewer: embargo.Viewer | None = None,
 ) -> dict[str, Release]:
-    latest = _latest_ends(session, workspace_id, {row.series_key for row in rows}) if rows else {}
+    latest = _latest_ends(session, workspace_id, {row.series_key for row in rows}, viewer) if rows else {}
     return {
         row.series_key: Release(
             row.series_key,

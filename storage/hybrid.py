@@ -22,7 +22,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage import library_version, queries, question
+from storage import embargo, library_version, queries, question
 from storage.embeddings import Embedder
 from storage.models import ANSWERABLE, Quote, Statistic
 from storage.queries import Found
@@ -60,7 +60,9 @@ class Dense:
     embedder: Embedder
     indexes: VectorIndexes
 
-    def nearest(self, session: Session, workspace_id: int, kind: str, text: str, k: int) -> list[tuple[int, float]]:
+    def nearest(
+        self, session: Session, workspace_id: int, kind: str, text: str, k: int
+    ) -> list[tuple[int, float]]:
         version = library_version.current(session)
 
         def build() -> VectorIndex:
@@ -87,11 +89,13 @@ def find(
     limit: int,
     today: date,
     dense: Dense | None,
+    viewer: embargo.Viewer | None = None,
 ) -> Found[Item]:
-    """The answer's items: the word search for keywords (or without the model), else the fused ranking."""
+    """The answer's items: the word search for keywords (or without the model), else the fused ranking;
+    only what `viewer` may see (storage.embargo)."""
     if dense is None or not reads_as_question(text):
-        return queries.find(session, workspace_id, model, text, limit=limit)
-    words = queries.find(session, workspace_id, model, text, limit=queries.CANDIDATES)
+        return queries.find(session, workspace_id, model, text, limit=limit, viewer=viewer)
+    words = queries.find(session, workspace_id, model, text, limit=queries.CANDIDATES, viewer=viewer)
     kind = "figures" if model is Statistic else "quotes"
     near = dense.nearest(session, workspace_id, kind, text, NEAREST)
     parsed = question.parse(text, today)
@@ -105,7 +109,12 @@ def find(
     extra = [i for i in fused if i not in loaded]
     if extra:
         rows = session.scalars(
-            select(model).where(model.id.in_(extra), model.workspace_id == workspace_id, model.status.in_(ANSWERABLE))
+            select(model).where(
+                model.id.in_(extra),
+                model.workspace_id == workspace_id,
+                model.status.in_(ANSWERABLE),
+                embargo.visible(model, viewer),
+            )
         ).unique()
         loaded.update({row.id: row for row in rows})
     scored = [(fused[i] * _boost(parsed, loaded[i]), loaded[i]) for i in fused if i in loaded]

@@ -237,6 +237,10 @@ class Statistic(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     # When `status` last changed after publication (retracted, superseded): digests list these as corrections.
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # An embargo: until this instant (UTC) only editors and whoever added the item see it; the zone it was
+    # given in is kept for display. Lifting early sets it to the moment of lifting, so the next digest has it.
+    embargo_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    embargo_zone: Mapped[str] = mapped_column(String(64), default="")
     # Sentence vector (float16 bytes) and the model that made it, for questions in plain words
     # (storage/embeddings.py, storage/vectors.py); filled by `statbot migrate`. Deferred: answers never read it.
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
@@ -289,6 +293,10 @@ class Quote(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     # When `status` last changed after publication (retracted, superseded): digests list these as corrections.
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # An embargo: until this instant (UTC) only editors and whoever added the item see it; the zone it was
+    # given in is kept for display. Lifting early sets it to the moment of lifting, so the next digest has it.
+    embargo_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    embargo_zone: Mapped[str] = mapped_column(String(64), default="")
 
     source: Mapped[Source] = relationship(foreign_keys=[source_id], lazy="joined")
     via_source: Mapped[Source | None] = relationship(foreign_keys=[via_source_id], lazy="joined")
@@ -323,6 +331,9 @@ Index("ix_statistics_value", Statistic.workspace_id, Statistic.value)
 # The write path finds a batch's figures already stored by their sources, and quotes by their speakers.
 Index("ix_statistics_source_id", Statistic.source_id)
 Index("ix_quotes_speaker", Quote.workspace_id, Quote.speaker)
+# Every answer reads when the workspace's next embargo lifts (storage.embargo), beside the library version.
+Index("ix_statistics_embargo_until", Statistic.workspace_id, Statistic.embargo_until)
+Index("ix_quotes_embargo_until", Quote.workspace_id, Quote.embargo_until)
 Index(
     "ix_quotes_newest",
     Quote.workspace_id,
@@ -407,7 +418,8 @@ class HouseFigure(Base):
 
 
 class WeeklyNote(Base):
-    """A weekly note to a workspace's editors, claimed before it is sent so two clocks send it once."""
+    """A weekly note to a workspace's editors, claimed before it is sent so two clocks send it once; a claim
+    never finished (its process died) is taken over after a lease, and `sent_to` says who already has it."""
 
     __tablename__ = "weekly_notes"
     __table_args__ = (UniqueConstraint("workspace_id", "kind", "week_of", name="uq_weekly_notes_week"),)
@@ -418,6 +430,24 @@ class WeeklyNote(Base):
     week_of: Mapped[date] = mapped_column(Date)  # the Monday (UTC) of the week
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     detail: Mapped[str] = mapped_column(Text, default="")
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_to: Mapped[str] = mapped_column(Text, default="")  # editors' user ids, space-separated
+
+
+class LinkCheck(Base):
+    """The last weekly check of a source's link: whether it is gone or no longer holds its figures' evidence
+    sentences, and the problem editors were last told about (so one problem is flagged once)."""
+
+    __tablename__ = "link_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), unique=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(20))  # ok, gone, evidence missing, unreachable
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    problem: Mapped[str] = mapped_column(Text, default="")  # what the note says; "" when all is well
+    notified: Mapped[str] = mapped_column(Text, default="")  # the problem editors were last told about
 
 
 class Editor(Base):

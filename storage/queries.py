@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from storage import embargo
 from storage.models import (
     ANSWERABLE,
     Entity,
@@ -219,15 +220,23 @@ def family_ids(session: Session, entities: Iterable[Entity]) -> set[int]:
 
 
 def find(
-    session: Session, workspace_id: int, model: type[Item], question: str, *, limit: int = 20
+    session: Session,
+    workspace_id: int,
+    model: type[Item],
+    question: str,
+    *,
+    limit: int = 20,
+    viewer: embargo.Viewer | None = None,
 ) -> Found[Item]:
-    """Answer a question with the most relevant, newest answerable items of this workspace only."""
-    found = _find_once(session, workspace_id, model, question, limit)
+    """Answer a question with the most relevant, newest answerable items of this workspace only, that
+    `viewer` may see (with none, what anyone may see: nothing under embargo)."""
+    seen = [embargo.visible(model, viewer)]
+    found = _find_once(session, workspace_id, model, question, limit, where=seen)
     if found.total:
         return found
     corrected, suggestions = correct(session, workspace_id, model, question)
     if corrected:
-        retry = _find_once(session, workspace_id, model, corrected, limit)
+        retry = _find_once(session, workspace_id, model, corrected, limit, where=seen)
         if retry.total:
             retry.corrected_to = corrected
             return retry
@@ -449,10 +458,11 @@ def _count(session: Session, query: Select[Any]) -> int:
 def published_between(
     session: Session, workspace_id: int, model: type[Item], topic: str, after: datetime, until: datetime
 ) -> list[Item]:
-    """Published items matching every word of a digest's topic (all items for an empty topic), approved
-    after `after` and at or before `until`, best first. No spelling correction and no partial matches:
-    a digest that guesses is worse than a short one."""
-    window = [model.published_at > after, model.published_at <= until]
+    """Published items matching every word of a digest's topic (all items for an empty topic), approved (or
+    their embargo lifted, whichever came later) after `after` and at or before `until`, best first. No
+    spelling correction and no partial matches: a digest that guesses is worse than a short one."""
+    shown_from = embargo.visible_from(model)
+    window = [shown_from > after, shown_from <= until]
     found = _find_once(
         session, workspace_id, model, topic, DIGEST_LIMIT,
         statuses=(Status.PUBLISHED.value,), where=window, allow_partial=False,
@@ -468,6 +478,8 @@ def corrected_between(
         model.published_at.is_not(None),
         model.status_changed_at > after,
         model.status_changed_at <= until,
+        # Withdrawn while still under embargo: nobody outside saw it, so there is nothing to correct.
+        or_(model.embargo_until.is_(None), model.embargo_until <= model.status_changed_at),
     ]
     found = _find_once(
         session, workspace_id, model, topic, DIGEST_LIMIT,
@@ -494,7 +506,11 @@ def vocabulary(session: Session, workspace_id: int, model: type[Item]) -> dict[s
     if model is Quote:
         shown += session.scalars(
             select(Quote.speaker)
-            .where(Quote.workspace_id == workspace_id, Quote.status.in_(ANSWERABLE))
+            .where(
+                Quote.workspace_id == workspace_id,
+                Quote.status.in_(ANSWERABLE),
+                embargo.visible(Quote, None),  # a suggestion must not name an embargoed speaker
+            )
             .distinct()
         )
     names.update((phrase_key(n), n) for n in shown)

@@ -7,17 +7,24 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage import embargo
 from storage.models import Quote, Statistic, Status
 
 Item = TypeVar("Item", Statistic, Quote)
 
 
-def newest_published(session: Session, workspace_id: int, kind: type[Item], limit: int) -> list[Item]:
-    """The most recently published items of one kind, newest first."""
+def newest_published(
+    session: Session, workspace_id: int, kind: type[Item], limit: int, viewer: embargo.Viewer | None = None
+) -> list[Item]:
+    """The most recently published items of one kind that `viewer` may see, newest first."""
     return list(
         session.scalars(
             select(kind)
-            .where(kind.workspace_id == workspace_id, kind.status == Status.PUBLISHED.value)
+            .where(
+                kind.workspace_id == workspace_id,
+                kind.status == Status.PUBLISHED.value,
+                embargo.visible(kind, viewer),
+            )
             .order_by(kind.published_at.desc().nulls_last(), kind.id.desc())
             .limit(limit)
         )

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.validate import FigureInput, QuoteInput
-from storage import changes, search, write
+from storage import changes, embargo, search, write
 from storage.models import Quote, Statistic, Status
 
 Kind = Literal["figures", "quotes"]
@@ -50,9 +50,14 @@ def import_items(
 def published(
     session: Session, workspace_id: int, kind: Kind, words: str = ""
 ) -> list[FigureInput] | list[QuoteInput]:
-    """Published items (optionally only those matching `words`) as the rows an import reads back."""
+    """Published items (optionally only those matching `words`) as the rows an import reads back. Nothing under
+    embargo, whoever asks: an export is a file that travels, and its columns carry no embargo."""
     model: type[Statistic] | type[Quote] = Quote if kind == "quotes" else Statistic
-    query = select(model).where(model.workspace_id == workspace_id, model.status == Status.PUBLISHED.value)
+    query = select(model).where(
+        model.workspace_id == workspace_id,
+        model.status == Status.PUBLISHED.value,
+        embargo.visible(model, None),
+    )
     terms = search.search_terms(words)
     if terms:
         hits = search.matches(session, workspace_id, "quote" if kind == "quotes" else "statistic", terms)

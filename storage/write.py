@@ -118,6 +118,8 @@ class NewFigure:
     status: Status | None = None  # only bench seeding sets these three: everyone else gets the call's
     published_at: datetime | None = None
     status_changed_at: datetime | None = None
+    embargo_until: datetime | None = None  # hidden from all but editors and its author until then (UTC)
+    embargo_zone: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ class NewQuote:
     entities: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     row: int | None = None
+    embargo_until: datetime | None = None
+    embargo_zone: str = ""
 
 
 New = NewFigure | NewQuote
@@ -451,12 +455,12 @@ FIGURE_COLUMNS = (
     "workspace_id", "value", "unit", "value_text", "measure", "period_start", "period_end", "period_precision",
     "geography", "evidence", "notes", "base_id", "source_id", "via_source_id", "producer_id", "status",
     "status_reason", "superseded_by_id", "created_by", "created_at", "published_at",
-    "status_changed_at",
+    "status_changed_at", "embargo_until", "embargo_zone",
 )  # fmt: skip
 QUOTE_COLUMNS = (
     "workspace_id", "text", "speaker", "speaker_role", "speaker_org", "context", "said_on", "said_precision",
     "source_id", "via_source_id", "status", "status_reason", "created_by", "created_at", "published_at",
-    "status_changed_at",
+    "status_changed_at", "embargo_until", "embargo_zone",
 )  # fmt: skip
 DOCUMENT_COLUMNS = ("workspace_id", "kind", "item_id", "body")
 AUDIT_COLUMNS = ("workspace_id", "item_kind", "item_id", "action", "actor", "at", "before", "after")
@@ -936,6 +940,7 @@ def figure_row(
         "status": state.value, "status_reason": "", "superseded_by_id": None,
         "created_by": actor, "created_at": now, "published_at": published_at,
         "status_changed_at": figure.status_changed_at,
+        "embargo_until": figure.embargo_until, "embargo_zone": figure.embargo_zone,
     }  # fmt: skip
 
 
@@ -949,7 +954,7 @@ def quote_row(
         "said_precision": quote.said.precision.value if quote.said else None,
         "source_id": source_id, "via_source_id": None, "status": status.value, "status_reason": "",
         "created_by": actor, "created_at": now, "published_at": now if status is Status.PUBLISHED else None,
-        "status_changed_at": None,
+        "status_changed_at": None, "embargo_until": quote.embargo_until, "embargo_zone": quote.embargo_zone,
     }  # fmt: skip
 
 
