@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from commands import disagreements, table
 from commands.reply import Reply, context, section
 from commands.text import escape, format_value, plural
-from storage import changes, conflicts, freshness, mentions, roles, workspaces
+from storage import changes, conflicts, edits, freshness, mentions, roles, workspaces
 from storage.models import Quote, Statistic, Status
 
 _ID = re.compile(r"^#?(\d{1,9})$")
@@ -128,6 +128,8 @@ def history(
         if entry.action == "edit" and entry.before and entry.after:
             changed = sorted(k for k in entry.after if entry.before.get(k) != entry.after[k])
             detail = f" ({', '.join(changed) or 'nothing changed'})"
+            if isinstance(item, Statistic) and (was := edits.was(entry.before, item, entry.after)):
+                detail += f"; it was {escape(was)}"
         lines.append(f"• {when}: {entry.action}{detail} by {who}")
     return Reply(text=f"History of {_noun(kind).lower()} #{item.id}", blocks=[section("\n".join(lines))])
 
