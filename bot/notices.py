@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session, sessionmaker
 
 from commands import item_actions, notices
+from commands.item_menu import items_shown
 from commands.reply import MESSAGE_BLOCK_LIMIT, Reply
 from storage import shares
 from storage.models import Quote, Share, Statistic, utcnow
@@ -98,6 +99,9 @@ def _noted(
     note = notices.note(items)
     if share.how == shares.ANSWER and share.command:
         payload = answer(session, workspace_id, share.command, share.asked, share.shared_by, today)
+        if not items_shown(payload.get("blocks") or []):
+            left = notices.nothing_left(share.shared_by, share.command, share.asked)
+            return notices.plain(note), [note.to_dict(), left.to_dict()]
         return str(payload.get("text", "")), [note.to_dict(), *payload.get("blocks", [])][:MESSAGE_BLOCK_LIMIT]
     shown = item_actions.shared_item(items[0], share.shared_by, today).as_slack()
     return str(shown["text"]), [note.to_dict(), *shown["blocks"]]

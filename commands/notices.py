@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import Block, SectionBlock
 
-from commands.reply import Reply, section, slack_moment
+from commands.reply import Reply, context, section, slack_moment
 from commands.review import summary
 from commands.text import escape, format_value
 from storage.models import Quote, Share, Statistic, Status
@@ -57,10 +57,20 @@ def direct_message(item: Statistic | Quote, places: Sequence[Share]) -> Reply:
     return Reply(text=text.replace("*", ""), blocks=[section(text)])
 
 
-def note(items: Sequence[Statistic | Quote]) -> Block:
+def plain(block: SectionBlock) -> str:
+    """A note's words for the message's fallback text (notifications, screen readers)."""
+    return (block.text.text if block.text is not None else "").replace("*", "")
+
+
+def note(items: Sequence[Statistic | Quote]) -> SectionBlock:
     """The note put at the top of a message statbot posted with these items in it."""
     lines = [
         f":warning: *{_noun(item)} #{item.id}* in this message ({summary(item)}) {what_happened(item)}."
         for item in items
     ]
     return section("\n".join(lines))
+
+
+def nothing_left(shared_by: str, command: str, asked: str) -> Block:
+    """Under the note, when the shared answer holds nothing citable any more."""
+    return context(f"Shared by <@{shared_by}> with `{command} {escape(asked)}`: nothing it showed stands now.")
