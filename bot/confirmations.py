@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -13,17 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import notices
 from bot.config import Settings
-from commands import confirm, manage, quote, stats
+from commands import confirm, manage
 from commands.reply import Reply
 from storage import changes, roles
 
 log = logging.getLogger("statbot.confirmations")
-
-
-def shared_answer(session: Session, workspace_id: int, command: str, text: str, shared_by: str, today: date) -> dict[str, Any]:
-    """A shared answer as it reads now (to note a retraction on its message)."""
-    answering = quote.answer if command == quote.COMMAND else stats.answer
-    return answering(session, workspace_id, text, today=today, shared_by=shared_by).as_slack()
 
 
 def _number(word: str) -> int:
@@ -67,7 +60,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
 
     def tell_sharers(client: WebClient, context: dict[str, Any]) -> None:
         """After the answer: whoever shared what was just retracted or superseded is told (bot.notices)."""
-        told = notices.tell(sessions, client, context["workspace_id"], answer=shared_answer, today=settings.today())
+        told = notices.tell(sessions, client, context["workspace_id"], today=settings.today())
         if told.messages or told.updates or told.failed:
             log.info("retraction notices: %s sent, %s messages noted, failed: %s", told.messages, told.updates,
                      told.failed)  # fmt: skip

@@ -19,11 +19,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session, sessionmaker
 
-from commands import item_actions, notices
+from commands import item_actions, notices, quote, stats
 from commands.item_menu import items_shown
 from commands.reply import MESSAGE_BLOCK_LIMIT, Reply
+from digests.deliver import ClientFor, client_for
 from storage import shares
 from storage.models import Quote, Share, Statistic, utcnow
+from storage.token_cipher import UndecryptableToken
 
 log = logging.getLogger("statbot.notices")
 
@@ -40,13 +42,21 @@ class Told:
     failed: dict[int, str] | None = None
 
 
+def shared_answer(
+    session: Session, workspace_id: int, command: str, text: str, shared_by: str, today: date
+) -> dict[str, Any]:
+    """A shared answer as it reads now (to note a retraction on its message)."""
+    answering = quote.answer if command == quote.COMMAND else stats.answer
+    return answering(session, workspace_id, text, today=today, shared_by=shared_by).as_slack()
+
+
 def tell(
     sessions: sessionmaker[Session],
     client: WebClient,
     workspace_id: int,
     *,
-    answer: Answer,
     today: date,
+    answer: Answer = shared_answer,
     now: datetime | None = None,
 ) -> Told:
     """Send every notice owed in the workspace; each share is told once whatever Slack answers."""
@@ -133,3 +143,19 @@ def _update(client: WebClient, channel: str, ts: str, message: tuple[str, list[d
         log.warning("could not note a retraction on message %s in %s: %s", ts, channel, _error(error))
         return _error(error)
     return None
+
+
+def tell_everywhere(sessions: sessionmaker[Session], client: WebClient | ClientFor, *, now: datetime) -> int:
+    """The clock's pass: notices still owed in any workspace (a process died mid-way); how many were sent."""
+    with sessions() as session:
+        workspace_ids = shares.workspaces_owed(session, now)
+    clients, sent = client_for(client), 0
+    for workspace_id in workspace_ids:
+        try:
+            slack = clients(workspace_id)
+        except UndecryptableToken:
+            continue  # logged where it was read; the notices wait for the key to be fixed
+        if slack is not None:
+            told = tell(sessions, slack, workspace_id, today=now.date(), now=now)
+            sent += told.messages + told.updates
+    return sent

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Quote, Share, Statistic, Status, utcnow
@@ -15,6 +15,8 @@ ANSWER, ITEM, CITATION = "answer", "item", "citation"
 # What a notice is owed for: the item no longer stands as it was shared.
 WITHDRAWN = (Status.RETRACTED.value, Status.SUPERSEDED.value)
 SENDING = "sending"
+# A claim this old whose outcome was never recorded is a process that died mid-way: its shares are owed again.
+LEASE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,12 @@ def record(
     return rows
 
 
-def owed(session: Session, workspace_id: int) -> list[tuple[Share, Statistic | Quote]]:
+def _untold(now: datetime) -> ColumnElement[bool]:
+    """Not told yet: never claimed, or claimed by a process that died before recording what came of it."""
+    return or_(Share.noticed_at.is_(None), and_(Share.notice == SENDING, Share.noticed_at <= now - LEASE))
+
+
+def owed(session: Session, workspace_id: int, now: datetime) -> list[tuple[Share, Statistic | Quote]]:
     """Shares of items since retracted or superseded that have not been told yet, oldest first."""
     found: list[tuple[Share, Statistic | Quote]] = []
     models: tuple[tuple[type[Statistic] | type[Quote], str], ...] = ((Statistic, "statistic"), (Quote, "quote"))
@@ -63,7 +70,7 @@ def owed(session: Session, workspace_id: int) -> list[tuple[Share, Statistic | Q
             .join(model, (model.id == Share.item_id) & (Share.item_kind == kind))
             .where(
                 Share.workspace_id == workspace_id,
-                Share.noticed_at.is_(None),
+                _untold(now),
                 model.status.in_(WITHDRAWN),
             )
             .order_by(Share.shared_at, Share.id)
@@ -72,15 +79,20 @@ def owed(session: Session, workspace_id: int) -> list[tuple[Share, Statistic | Q
     return sorted(found, key=lambda pair: pair[0].id)
 
 
+def workspaces_owed(session: Session, now: datetime) -> list[int]:
+    """Workspaces with shares owed a notice (the clock's pass looks no further than these)."""
+    return list(session.scalars(select(Share.workspace_id).where(_untold(now)).distinct()))
+
+
 def claim(session: Session, workspace_id: int, now: datetime) -> list[int]:
     """Take the shares owed a notice; the UPDATE's WHERE makes one process the taker of each."""
-    owed_ids = [share.id for share, _ in owed(session, workspace_id)]
+    owed_ids = [share.id for share, _ in owed(session, workspace_id, now)]
     if not owed_ids:
         return []
     return list(
         session.scalars(
             update(Share)
-            .where(Share.id.in_(owed_ids), Share.noticed_at.is_(None))
+            .where(Share.id.in_(owed_ids), _untold(now))
             .values(noticed_at=now, notice=SENDING)
             .returning(Share.id)
         )

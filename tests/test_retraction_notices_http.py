@@ -9,21 +9,25 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import notices
+from bot.app import make_client
+from bot.config import Settings
 from bot.local_slack import Call, SlackStandIn
 from bot.web import create_wsgi
 from commands import item_menu
 from commands.reply import SHARE_ACTION
 from intake.validate import FigureInput, validate_figure
-from storage import changes, roles
+from storage import changes, roles, shares
 from storage.db import make_sessions
-from storage.models import Share
-from tests.conftest import SIGNING_SECRET, slack_settings
+from storage.models import Share, Statistic
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, slack_settings
 from tests.http_server import serving
 from tests.slackapi.signing import block_action_payload, interactive_body, post, signed_headers
 from tests.test_http import message_text
@@ -220,3 +224,28 @@ def _settled(engine: Engine, figure: int) -> dict[str, str]:
             return {s.shared_by: s.notice for s in shares}
         assert time.monotonic() < deadline, [(s.shared_by, s.notice) for s in shares]
         time.sleep(0.05)
+
+
+def test_notices_a_dead_process_left_claimed_are_sent_by_the_clock_after_the_lease(
+    server: str, standin: SlackStandIn, engine: Engine, sessions: sessionmaker[Session], home_id: int
+) -> None:
+    figure = add(sessions, home_id)
+    menu(server, standin, f"share:statistic:{figure}", "U0ITEM", "C0TWO")
+    with sessions.begin() as session:
+        stat = session.get(Statistic, figure)
+        assert stat is not None
+        changes.retract(session, stat, actor=EDITOR, reason="BBC corrected the share")
+    # A process claims the notice and dies before sending it.
+    claimed_at = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    with sessions.begin() as session:
+        assert len(shares.claim(session, home_id, claimed_at)) == 1
+    standin.clear()
+    client = make_client(Settings(bot_token=BOT_TOKEN, api_url=standin.api_url))
+
+    assert notices.tell_everywhere(sessions, client, now=claimed_at + timedelta(minutes=5)) == 0  # within the lease
+    assert standin.calls("chat.postMessage") == []
+    assert notices.tell_everywhere(sessions, client, now=claimed_at + shares.LEASE + timedelta(minutes=1)) == 2
+    assert "was retracted" in dms(standin)["U0ITEM"]
+    assert [c.params["channel"] for c in standin.calls("chat.update", ok=True)] == ["C0TWO"]
+    assert notices.tell_everywhere(sessions, client, now=claimed_at + timedelta(hours=1)) == 0  # told once
+    assert _settled(engine, figure) == {"U0ITEM": "dm sent; update done"}
