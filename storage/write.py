@@ -1054,7 +1054,8 @@ def _mark_edited(item: Statistic | Quote, before: dict[str, Any] | None, now: da
     """A published figure whose value, unit, period or place changed says so, and when (storage.edits)."""
     if before is None or not isinstance(item, Statistic):
         return
-    changed = sorted({label for name, label in _SHOWN_FIELDS if getattr(item, name) != before[name]})
+    labels = {label for name, label in _SHOWN_FIELDS if getattr(item, name) != before[name]}
+    changed = [label for label in ("value", "period", "place") if label in labels]
     if changed:
         item.edited_at, item.edited_fields = now, " ".join(changed)
 

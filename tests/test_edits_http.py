@@ -105,7 +105,7 @@ def test_a_changed_value_is_said_in_answers_and_citations_for_30_days_then_the_l
     [
         ({"period_end": "2024-04"}, "*Period changed on"),
         ({"geography": "England"}, "*Place changed on"),
-        ({"value": "36%", "geography": "England"}, "*Place and value changed on"),
+        ({"value": "36%", "geography": "England"}, "*Value and place changed on"),
     ],
 )
 def test_the_line_names_what_changed(

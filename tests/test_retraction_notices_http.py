@@ -192,12 +192,13 @@ def test_slack_errors_cost_only_their_own_notice(
 ) -> None:
     figure = add(sessions, home_id)
     everyone_shares(server, standin, figure)
+    [answer] = posted_in(standin, "C0ONE")
+    client = make_client(Settings(bot_token=BOT_TOKEN, api_url=standin.api_url))
+    client.chat_delete(channel="C0ONE", ts=(answer.response or {})["ts"])  # someone deleted the first share
     standin.clear()
-    # The first DM is refused for good, the second is rate limited once (and retried), and the first
-    # message statbot posted has been deleted since.
+    # The first DM is refused for good and the second is rate limited once (and retried).
     standin.fail_next("conversations.open", error="user_not_found")
     standin.fail_next("conversations.open", status=429, retry_after=1)
-    standin.fail_next("chat.update", error="message_not_found")
     ask_and_confirm(server, standin, f"retract {figure} BBC corrected the share")
 
     notices = _settled(engine, figure)

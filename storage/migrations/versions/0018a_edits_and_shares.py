@@ -72,7 +72,8 @@ def _edits_from_the_audit_log() -> None:
         old, new = _json(before), _json(after)
         if old.get("status") not in ("published", "superseded"):
             continue
-        fields = sorted({label for name, label in SHOWN if old.get(name) != new.get(name)})
+        labels = {label for name, label in SHOWN if old.get(name) != new.get(name)}
+        fields = [label for label in ("value", "period", "place") if label in labels]
         if fields:
             latest[item_id] = (at, fields)
     for item_id, (at, fields) in latest.items():
