@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -39,7 +39,7 @@ class Told:
 
     messages: int = 0
     updates: int = 0
-    failed: dict[int, str] | None = None
+    failed: dict[int, str] = field(default_factory=dict)
 
 
 def shared_answer(
