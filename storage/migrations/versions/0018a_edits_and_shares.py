@@ -73,13 +73,13 @@ def _edits_from_the_audit_log() -> None:
         if old.get("status") not in ("published", "superseded"):
             continue
         labels = {label for name, label in SHOWN if old.get(name) != new.get(name)}
-        fields = [label for label in ("value", "period", "place") if label in labels]
+        fields: list[str] = [label for label in ("value", "period", "place") if label in labels]
         if fields:
             latest[item_id] = (at, fields)
-    for item_id, (at, fields) in latest.items():
+    for item_id, (at, changed) in latest.items():
         bind.execute(
             sa.text("UPDATE statistics SET edited_at = :at, edited_fields = :fields WHERE id = :id"),
-            {"at": at, "fields": " ".join(fields), "id": item_id},
+            {"at": at, "fields": " ".join(changed), "id": item_id},
         )
 
 
