@@ -34,6 +34,7 @@ from bot import (
     mentions,
     oauth,
     review,
+    sharing,
 )
 from bot.answer_cache import AnswerCache
 from bot.config import Settings
@@ -45,7 +46,7 @@ from bot.slash import Wiring
 from bot.verified import signed_by_slack
 from commands.reply import SHARE_ACTION
 from ingest.fetch import FetchSettings
-from storage import embeddings, workspaces
+from storage import embeddings, shares, workspaces
 from storage.db import read_only
 from storage.hybrid import Dense
 from storage.vectors import VectorIndexes
@@ -290,16 +291,21 @@ def register(
     mentions.register(app, sessions, settings, ask=ask)  # after the DM file importers: plain text only
 
     @app.action(SHARE_ACTION)
-    def share_in_channel(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
+    def share_in_channel(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient,
+                         context: dict[str, Any]) -> None:  # fmt: skip
         ack()
         asked = json.loads(body["actions"][0]["value"])
+        user, channel = body["user"]["id"], sharing.channel_of(body)
         reply = answer(
-            reading, context["workspace_id"], asked["command"], asked["text"], shared_by=body["user"]["id"],
+            reading, context["workspace_id"], asked["command"], asked["text"], shared_by=user,
             dense=wiring.dense, today=settings.today(), now=settings.now(),
         )
         # An answer given in a thread (a mention, the message shortcut) is shared into that thread.
-        respond(**reply, replace_original=False, thread_ts=asked.get("thread_ts"))
+        thread = asked.get("thread_ts")
+        ts = sharing.post(client, respond, channel, thread, reply)
         respond(delete_original=True)
+        place = shares.Place(shares.ANSWER, channel, user, ts, thread, asked["command"], asked["text"])
+        sharing.remember(sessions, context["workspace_id"], reply, place)
 
     @app.error
     def on_error(

@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import notices
 from digests import deliver, subscriptions, weekly_note
 from digests.build import schedule_of
 from digests.deliver import ClientFor
@@ -36,6 +37,8 @@ RESYNC_SECONDS = 60
 FEED_POLL_MINUTES = 10
 WEEKLY_NOTE_MINUTES = 15
 LINK_CHECK_MINUTES = 60
+# Retraction notices are sent at once by the process that retracts; this pass finishes what one left undone.
+NOTICE_MINUTES = 5
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,21 @@ def add_link_checks(
     )  # fmt: skip
 
 
+def add_retraction_notices(
+    scheduler: BaseScheduler, sessions: sessionmaker[Session], client: WebClient | ClientFor
+) -> None:
+    """Every few minutes, send retraction notices a process left untold (bot.notices)."""
+
+    def send() -> None:
+        if sent := notices.tell_everywhere(sessions, client, now=utcnow()):
+            log.info("retraction notices left over: %s sent", sent)
+
+    scheduler.add_job(
+        send, "interval", minutes=NOTICE_MINUTES, id="retraction-notices", jobstore="local",
+        next_run_time=utcnow(), coalesce=True, max_instances=1,
+    )  # fmt: skip
+
+
 def run(
     engine: Engine,
     sessions: sessionmaker[Session],
@@ -185,6 +203,7 @@ def run(
         add_feed_polling(scheduler, poll_feeds)
     add_weekly_note(scheduler, sessions, client)
     add_link_checks(scheduler, sessions, client, fetching or link_check.SETTINGS)
+    add_retraction_notices(scheduler, sessions, client)
     log.info("clock started; missed runs are sent within %s", grace)
     try:
         scheduler.start()

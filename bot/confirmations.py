@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import notices
 from bot.config import Settings
 from commands import confirm, manage
 from commands.reply import Reply
 from storage import changes, roles
+
+log = logging.getLogger("statbot.confirmations")
 
 
 def _number(word: str) -> int:
@@ -42,7 +47,6 @@ def confirmation(session: Session, workspace_id: int, user_id: str, command: str
 
 
 def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> None:
-    @app.action(confirm.CONFIRM)
     def confirmed(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
         ack()
         asked = json.loads(body["actions"][0]["value"])
@@ -53,6 +57,15 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
             )  # fmt: skip
             session.commit()
         respond(**reply.as_slack(), replace_original=True)
+
+    def tell_sharers(client: WebClient, context: dict[str, Any]) -> None:
+        """After the answer: whoever shared what was just retracted or superseded is told (bot.notices)."""
+        told = notices.tell(sessions, client, context["workspace_id"], today=settings.today())
+        if told.messages or told.updates or told.failed:
+            log.info("retraction notices: %s sent, %s messages noted, failed: %s", told.messages, told.updates,
+                     told.failed)  # fmt: skip
+
+    app.action(confirm.CONFIRM)(ack=confirmed, lazy=[tell_sharers])
 
     @app.action(confirm.CANCEL)
     def cancelled(ack: Ack, respond: Respond) -> None:

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import sharing
 from bot.config import Settings
 from bot.exports import export_file
 from bot.review import review_channel
@@ -23,7 +24,7 @@ from commands import item_actions, manage, quote, review, stats
 from commands.item_menu import CHART, EXPORT_THESE, ITEM_MENU, SHOW_MORE, Pressed
 from commands.series import chart_png
 from commands.text import plural
-from storage import changes, citation_styles, embargo, sheets
+from storage import changes, citation_styles, embargo, shares, sheets
 from storage.db import read_only
 from storage.models import Statistic
 from storage.retry import read_retrying
@@ -44,8 +45,9 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                   context: dict[str, Any]) -> None:  # fmt: skip
         ack()
         pressed = Pressed.parse(body["actions"][0]["selected_option"]["value"])
-        user, workspace_id, today = body["user"]["id"], context["workspace_id"], date.today()
+        user, workspace_id, today = body["user"]["id"], context["workspace_id"], settings.today()
         now = settings.now()
+        channel = sharing.channel_of(body)
         with Session(reading) as session:
             item = changes.find_item(session, workspace_id, pressed.kind, pressed.id)
             if item is None or embargo.hidden(item, embargo.viewer(session, workspace_id, user, now)):
@@ -59,8 +61,16 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 reply = item_actions.citation_of(
                     item, citation_styles.templates(session, workspace_id), today
                 )
+                # A copied citation is a share too: a retraction tells whoever copied it.
+                with sessions.begin() as writing:
+                    shares.record(writing, workspace_id, [(pressed.kind, item.id)],
+                                  shares.Place(shares.CITATION, channel, user))  # fmt: skip
             elif pressed.what == "share":
-                reply = item_actions.shared_item(item, user, today)
+                shown = item_actions.shared_item(item, user, today).as_slack()
+                thread = (body.get("container") or {}).get("thread_ts")
+                ts = sharing.post(client, respond, channel, thread, shown)
+                sharing.remember(sessions, workspace_id, shown, shares.Place(shares.ITEM, channel, user, ts, thread))
+                return
             elif pressed.what == "history":
                 reply = manage.history(session, workspace_id, type(item), [str(item.id)])
             else:

@@ -146,6 +146,7 @@ class SlackStandIn:
         self._faults: dict[str, list[_Fault]] = {}
         self._uploads: dict[str, Upload] = {}
         self._history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted, oldest first
+        self._deleted: set[tuple[str, str]] = set()  # (channel, ts) of messages deleted: chat.update refuses them
         self._serial = 0
         self._grants: dict[str, Grant] = {}  # OAuth code -> what it installs
         self.tokens: dict[str, str] = {}  # bot token -> team id, for tokens the stand-in issued
@@ -609,14 +610,25 @@ class SlackStandIn:
         return {"ok": True, "message_ts": self._next_ts()}
 
     def _update(self, params: dict[str, Any]) -> dict[str, Any]:
-        # Message existence is not tracked: tests often update messages they never posted here.
+        # Only deletion is tracked: tests often update messages they never posted here. A message posted
+        # here is changed in the channel's history, as Slack shows it.
         self._require(params, "channel", "ts")
         self._postable(params["channel"])
+        with self._lock:
+            if (params["channel"], params["ts"]) in self._deleted:
+                raise _Refusal("message_not_found")
+            for message in self._history.get(params["channel"], []):
+                if message["ts"] == params["ts"]:
+                    message.update({k: params[k] for k in ("text", "blocks", "attachments") if k in params})
         return {"ok": True, "channel": params["channel"], "ts": params["ts"], "text": params.get("text", ""),
                 "message": self._message(params, params["ts"])}  # fmt: skip
 
     def _delete(self, params: dict[str, Any]) -> dict[str, Any]:
         self._require(params, "channel", "ts")
+        with self._lock:
+            self._deleted.add((params["channel"], params["ts"]))
+            kept = [m for m in self._history.get(params["channel"], []) if m["ts"] != params["ts"]]
+            self._history[params["channel"]] = kept
         return {"ok": True, "channel": params["channel"], "ts": params["ts"]}
 
     def _view_method(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -227,13 +227,15 @@ def _code(text: str) -> str:
     return f"```{escape(text.replace('```', 'ʼʼʼ'))}```"
 
 
-def citation_reply(citation: Citation) -> Reply:
-    """The citation to copy, shown only to the person who asked."""
+def citation_reply(citation: Citation, changed: str = "") -> Reply:
+    """The citation to copy, shown only to the person who asked; `changed` says the figure changed lately."""
     blocks: list[Block] = [
         section(f"*Citation for {citation.noun}*, ready to paste"),
         section(f"*Short*, for social posts ({len(citation.short)} characters)\n{_code(citation.short)}"),
         section(f"*Long*, for briefings and footnotes\n{_code(citation.long)}"),
     ]
+    if changed:
+        blocks.append(section(f"{changed}. If you copied it before then, copy it again."))
     if citation.reporter_only:
         blocks.append(
             section(

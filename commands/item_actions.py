@@ -45,7 +45,8 @@ def shared_item(item: Statistic | Quote, shared_by: str, today: date) -> Reply:
 
 
 def citation_of(item: Statistic | Quote, templates: dict[str, str], today: date) -> Reply:
-    return citation.citation_reply(citation.cite(item, templates, today))
+    changed = stats.changed_line(item, today) if isinstance(item, Statistic) else ""
+    return citation.citation_reply(citation.cite(item, templates, today), changed)
 
 
 def embargoed(item: Statistic | Quote, until: str) -> Reply:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from slack_sdk.models.blocks import ButtonElement, ConfirmObject, Option, OverflowMenuElement
 
@@ -45,6 +45,17 @@ def item_menu(kind: Kind, item_id: int) -> OverflowMenuElement:
         action_id=ITEM_MENU,
         options=[Option(value=f"{what}:{kind}:{item_id}", label=label) for what, label in MENU],
     )
+
+
+def items_shown(blocks: list[dict[str, Any]]) -> list[tuple[Kind, int]]:
+    """The items a message holds, by their menus ("cite:statistic:12"), in the order shown."""
+    found: list[tuple[Kind, int]] = []
+    for block in blocks:
+        options = (block.get("accessory") or {}).get("options") or []
+        if (block.get("accessory") or {}).get("action_id") == ITEM_MENU and options:
+            pressed = Pressed.parse(str(options[0]["value"]))
+            found.append((pressed.kind, pressed.id))
+    return found
 
 
 def show_more_button(command: str, asked: str, offset: int) -> ButtonElement:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from commands import disagreements, table
 from commands.reply import Reply, context, section
 from commands.text import escape, format_value, plural
-from storage import changes, conflicts, embargo, freshness, mentions, roles, workspaces
+from storage import changes, conflicts, edits, embargo, freshness, mentions, roles, workspaces
 from storage.models import Quote, Statistic, Status, utcnow
 
 _ID = re.compile(r"^#?(\d{1,9})$")
@@ -132,6 +132,8 @@ def history(
         if entry.action == "edit" and entry.before and entry.after:
             changed = sorted(k for k in entry.after if entry.before.get(k) != entry.after[k])
             detail = f" ({', '.join(changed) or 'nothing changed'})"
+            if isinstance(item, Statistic) and (was := edits.was(entry.before, item, entry.after)):
+                detail += f"; it was {escape(was)}"
         lines.append(f"• {when}: {entry.action}{detail} by {who}")
     return Reply(text=f"History of {_noun(kind).lower()} #{item.id}", blocks=[section("\n".join(lines))])
 

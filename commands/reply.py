@@ -99,6 +99,13 @@ def slack_date(partial: PartialDate | None, missing: str = "date not given") -> 
     return f"<!date^{int(noon.timestamp())}^{{date_short}}|{escape(partial.human())}>"
 
 
+def slack_moment(at: datetime) -> str:
+    """A moment (an edit, a retraction) as a date each reader sees in their own locale and time zone."""
+    moment = at if at.tzinfo else at.replace(tzinfo=UTC)
+    words = escape(PartialDate(moment.astimezone(UTC).date(), Precision.DAY).human())
+    return f"<!date^{int(moment.timestamp())}^{{date_short}}|{words}>"
+
+
 def cite(source: Source) -> str:
     """A source as a reader cites it: title (linked), publisher, date, saying plainly what is missing."""
     name = source.title or source.publisher or "Unnamed source"

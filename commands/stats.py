@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from commands import disagreements, table
 from commands.item_menu import chart_button
 from commands.question import Question, parse
-from commands.reply import Reply, context, found_reply, provenance, section
+from commands.reply import Reply, context, found_reply, provenance, section, slack_moment
 from commands.series import largest_series
 from commands.text import escape, format_value, plural
-from storage import conflicts, embargo, freshness, hybrid, queries
+from storage import conflicts, edits, embargo, freshness, hybrid, queries
 from storage.hybrid import Dense
 from storage.models import Quote, Statistic, Status
 from storage.partial_date import human_period
@@ -164,7 +164,19 @@ def warnings(stat: Statistic, today: date, release: freshness.Release | None = N
         )
     if release is not None and stat.status != Status.SUPERSEDED.value and (line := release.line()):
         notes.append(line)
+    if line := changed_line(stat, today):
+        notes.append(line)
     return notes
+
+
+def changed_line(stat: Statistic, today: date) -> str:
+    """ ":pencil2: Value changed on 14 Nov 2026": for 30 days after an editor changed what a citation copies;
+    the earlier version is under History in the item's menu."""
+    edit = edits.recent(stat, today)
+    if edit is None:
+        return ""
+    what = edit.what[:1].upper() + edit.what[1:]
+    return f":pencil2: *{what} changed on {slack_moment(edit.at)}*: the earlier version is under *History* in ⋯"
 
 
 def figure_context(stat: Statistic) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Literal
 
@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from digests.model import Digest, DigestCorrection, DigestFigure, DigestQuote, SeriesPoint
 from digests.schedule import Schedule
-from storage import embargo, queries
-from storage.models import ANSWERABLE, Quote, Statistic, Subscription
+from storage import edits, embargo, queries
+from storage.models import ANSWERABLE, DeliveryState, DigestDelivery, Quote, Statistic, Subscription
 from storage.partial_date import human_period
 from storage.text import format_value
 
@@ -59,6 +59,7 @@ def build(session: Session, subscription: Subscription, after: datetime, until: 
         *(queries.corrected_between(session, ws, Statistic, topic, after, until) if with_figures else []),
         *(queries.corrected_between(session, ws, Quote, topic, after, until) if with_quotes else []),
     ]
+    changed = _changed_since_delivered(session, subscription, after, until) if with_figures else []
     start, end = schedule_of(subscription).period(until, after)
     digest = Digest(
         subscription_id=subscription.id,
@@ -68,7 +69,10 @@ def build(session: Session, subscription: Subscription, after: datetime, until: 
         period_end=end,
         figures=[_figure(f) for f in figures],
         quotes=[_quote(q) for q in quotes],
-        corrections=[_correction(item) for item in corrections],
+        corrections=[
+            *(_correction(item) for item in corrections),
+            *(_change(session, figure, after) for figure in changed),
+        ],
     )
     history, charts, titles = _series(session, ws, figures, until)
     return Built(digest, history, charts, titles)
@@ -129,6 +133,47 @@ def _correction(item: Statistic | Quote) -> DigestCorrection:
         description = f"“{item.text}” — {item.speaker}"
     kind: Literal["retracted", "superseded"] = "retracted" if item.status == "retracted" else "superseded"
     return DigestCorrection(id=item.id, description=description, kind=kind, reason=item.status_reason or None)
+
+
+def _changed_since_delivered(
+    session: Session, subscription: Subscription, after: datetime, until: datetime
+) -> list[Statistic]:
+    """Figures this channel was sent in an earlier digest whose value, unit, period or place changed since.
+
+    A digest's items are the topic's figures published in its window (rebuilt from the window, as charts
+    are), so a figure was sent here when its publication falls in the window of a digest that was posted."""
+    edited = queries.edited_between(
+        session, subscription.workspace_id, subscription.topic, after, after, until
+    )
+    if not edited:
+        return []
+    windows = session.execute(
+        select(DigestDelivery.window_start, DigestDelivery.window_end).where(
+            DigestDelivery.subscription_id == subscription.id,
+            DigestDelivery.state == DeliveryState.POSTED.value,
+            DigestDelivery.window_end <= after,
+        )
+    ).all()
+    return [
+        figure
+        for figure in edited
+        if figure.published_at is not None
+        and any(_utc(start) < _utc(figure.published_at) <= _utc(end) for start, end in windows)
+    ]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _change(session: Session, figure: Statistic, since: datetime) -> DigestCorrection:
+    """ "52% share of ... (Oct 2019 - Sep 2020); was 50%" (what the channel was sent, from the audit log)."""
+    where = ", ".join(p for p in (human_period(*figure.period), figure.geography) if p)
+    description = f"{format_value(figure.value, figure.unit)} {figure.measure}" + (f" ({where})" if where else "")
+    snapshot = edits.before(session, figure, since)
+    if snapshot is not None and (was := edits.was(snapshot, figure)):
+        description += f"; was {was}"
+    return DigestCorrection(id=figure.id, description=description, kind="changed")
 
 
 def _series(

@@ -44,11 +44,12 @@ class DigestQuote:
 
 @dataclass(frozen=True)
 class DigestCorrection:
-    """A figure or quote the channel may have cited that has since been retracted or superseded."""
+    """A figure or quote the channel may have cited that has since been retracted or superseded, or a figure
+    it was sent whose value, unit, period or place has changed."""
 
     id: int
     description: str
-    kind: Literal["retracted", "superseded"]
+    kind: Literal["retracted", "superseded", "changed"]
     reason: str | None = None
 
 

@@ -241,6 +241,10 @@ class Statistic(Base):
     # given in is kept for display. Lifting early sets it to the moment of lifting, so the next digest has it.
     embargo_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     embargo_zone: Mapped[str] = mapped_column(String(64), default="")
+    # When its value, unit, period or place last changed after publication, and which of those ("period
+    # value"): answers say "changed on" for 30 days and digests list it under Corrections (storage.edits).
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    edited_fields: Mapped[str] = mapped_column(String(40), default="", server_default="")
     # Sentence vector (float16 bytes) and the model that made it, for questions in plain words
     # (storage/embeddings.py, storage/vectors.py); filled by `statbot migrate`. Deferred: answers never read it.
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
@@ -448,6 +452,31 @@ class LinkCheck(Base):
     http_status: Mapped[int | None] = mapped_column(Integer)
     problem: Mapped[str] = mapped_column(Text, default="")  # what the note says; "" when all is well
     notified: Mapped[str] = mapped_column(Text, default="")  # the problem editors were last told about
+
+
+class Share(Base):
+    """One place a figure or quote was shared or copied: the channel, the bot's message there if it posted
+    one (`message_ts`), who and when. A retraction tells `shared_by` and notes it on that message."""
+
+    __tablename__ = "shares"
+    __table_args__ = (Index("ix_shares_item", "workspace_id", "item_kind", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    item_kind: Mapped[str] = mapped_column(String(10))  # "statistic" or "quote"
+    item_id: Mapped[int] = mapped_column(Integer)
+    how: Mapped[str] = mapped_column(String(12))  # "answer" (Share in channel), "item" (Share this one), "citation"
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    # The question of a shared answer, so its message can be shown again with a note.
+    command: Mapped[str] = mapped_column(String(10), default="")
+    asked: Mapped[str] = mapped_column(Text, default="")
+    shared_by: Mapped[str] = mapped_column(String(32))
+    shared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # When the retraction or supersession was told, and what came of it ("sent", or Slack's error).
+    noticed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    notice: Mapped[str] = mapped_column(String(60), default="")
 
 
 class Editor(Base):

@@ -488,6 +488,23 @@ def corrected_between(
     return found.items
 
 
+def edited_between(
+    session: Session, workspace_id: int, topic: str, published_by: datetime, after: datetime, until: datetime
+) -> list[Statistic]:
+    """Figures matching a digest's topic, published at or before `published_by` (so an earlier digest could
+    have listed them), whose value, unit, period or place changed in the window (storage.edits)."""
+    window = [
+        Statistic.published_at <= published_by,
+        Statistic.edited_at > after,
+        Statistic.edited_at <= until,
+    ]
+    found = _find_once(
+        session, workspace_id, Statistic, topic, DIGEST_LIMIT,
+        statuses=(Status.PUBLISHED.value,), where=window, allow_partial=False,
+    )  # fmt: skip
+    return found.items
+
+
 def vocabulary(session: Session, workspace_id: int, model: type[Item]) -> dict[str, str]:
     """Names a person might be reaching for, key -> shown name: an alias is shown as the words of the entity's
     own name it is ("meta" -> "Meta" of "Meta Platforms"), else as that name (an alias such as "facebook

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage import audit, embedding_backfill, embeddings, search
 from storage.models import (
+    ANSWERABLE,
     AuditEntry,
     Entity,
     EntityAlias,
@@ -1011,10 +1012,12 @@ def update(
     log it with the item before and after."""
     with _writing(session):
         before = audit.snapshot(item)
+        shown_before = _shown(item)
         for name, value in (changes or {}).items():
             setattr(item, name, value)
         if replace is not None:
             _replace(session, item, replace)
+        _mark_edited(item, shown_before, now)
         session.flush()
         related = ["entities", "topics", "source", "via_source"]
         session.expire(item, [*related, "producer"] if isinstance(item, Statistic) else related)
@@ -1036,6 +1039,30 @@ def update(
         session.add(entry)
         session.flush()
     return entry
+
+
+# What a person citing a figure would have copied, by the word the answers use for it.
+_SHOWN_FIELDS = (
+    ("value", "value"), ("unit", "value"), ("period_start", "period"), ("period_end", "period"),
+    ("period_precision", "period"), ("geography", "place"),
+)  # fmt: skip
+
+
+def _shown(item: Statistic | Quote) -> dict[str, Any] | None:
+    """A published figure's value, unit, period and place, before a change; None for anything else."""
+    if not isinstance(item, Statistic) or item.published_at is None or item.status not in ANSWERABLE:
+        return None
+    return {name: getattr(item, name) for name, _ in _SHOWN_FIELDS}
+
+
+def _mark_edited(item: Statistic | Quote, before: dict[str, Any] | None, now: datetime) -> None:
+    """A published figure whose value, unit, period or place changed says so, and when (storage.edits)."""
+    if before is None or not isinstance(item, Statistic):
+        return
+    labels = {label for name, label in _SHOWN_FIELDS if getattr(item, name) != before[name]}
+    changed = [label for label in ("value", "period", "place") if label in labels]
+    if changed:
+        item.edited_at, item.edited_fields = now, " ".join(changed)
 
 
 def set_embeddings(

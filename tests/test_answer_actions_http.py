@@ -200,8 +200,9 @@ def test_share_this_one_posts_only_that_item_credited_to_who_shared_it(
                         entities="Facebook")  # fmt: skip
     answer = ask(server, standin, "facebook")
     assert len(menus(answer)) >= 2
-    shared = choose(server, standin, f"share:statistic:{figure}")
-    assert shared["response_type"] == "in_channel" and shared["replace_original"] is False
+    assert choose(server, standin, f"share:statistic:{figure}") == {}  # posted by statbot, not as a reply
+    shared = standin.wait_for("chat.postMessage")[0].params
+    assert shared["channel"] == "C0CHAN"
     text = message_text(shared)
     assert f"Shared by <@{READER}>" in text and "*34%*" in text and "52%" not in text
     assert menus(shared) == [[f"{w}:statistic:{figure}" for w in ("cite", "share", "history", "report")]]

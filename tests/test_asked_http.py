@@ -97,8 +97,9 @@ def test_sharing_an_answer_from_a_thread_posts_it_into_that_thread_credited(
     body = interactive_body(payload)
     status, _, _ = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
     assert status == 200
-    shared, deleted = standin.wait_for("response_url", 2)
-    assert shared.params["response_type"] == "in_channel" and shared.params["thread_ts"] == THREAD
+    [shared] = standin.wait_for("chat.postMessage")
+    [deleted] = standin.wait_for("response_url")
+    assert shared.params["channel"] == CHANNEL and shared.params["thread_ts"] == THREAD
     assert f"Shared by <@{ASKER}>" in shown(shared.params) and "9,477" in shown(shared.params)
     assert deleted.params["delete_original"] is True
 

@@ -93,3 +93,58 @@ def test_0011_merges_sources_that_share_a_link_into_the_oldest(tmp_path: object)
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_0018a_fills_in_when_published_figures_changed_from_the_audit_log(tmp_path: object) -> None:
+    """A published figure edited before 0018a says "changed on" afterwards; a pending one's edits do not count."""
+    import json
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from storage.db import make_engine, normalise_url
+    from tests.conftest import PG_SERVER
+
+    name = f"statbot_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(PG_SERVER), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    urls = [f"sqlite:///{tmp_path}/edits.db", normalise_url(PG_SERVER).rsplit("/", 1)[0] + f"/{name}"]
+    published = {"value": "34", "unit": "percent", "period_start": "2023-04-01", "geography": "UK", "status": "published"}
+    try:
+        for url in urls:
+            engine = make_engine(url)
+            migrate.upgrade(engine, "0016")
+            as_json = "CAST(:{} AS JSON)" if engine.dialect.name == "postgresql" else ":{}"
+            with engine.begin() as connection:
+                connection.execute(text(
+                    "INSERT INTO workspaces (id, name, is_home, created_at) VALUES (1, '', true, CURRENT_TIMESTAMP)"))
+                connection.execute(text(
+                    "INSERT INTO sources (id, workspace_id, title, publisher, url, notes) VALUES (1, 1, 'A', 'P', '', '')"))
+                for figure in (1, 2, 3):
+                    connection.execute(text(
+                        "INSERT INTO statistics (id, workspace_id, value, unit, value_text, measure, geography, evidence,"
+                        " notes, source_id, status, status_reason, created_by, created_at) VALUES"
+                        f" ({figure}, 1, 36, 'percent', '', 'm', 'England', '', '', 1, 'published', '', '', CURRENT_TIMESTAMP)"))
+                edits = [
+                    (1, "2026-11-20 10:00:00+00:00", published, published | {"value": "36", "geography": "England"}),
+                    (2, "2026-11-20 10:00:00+00:00", published | {"status": "pending"}, published | {"value": "36"}),
+                    (3, "2026-11-20 10:00:00+00:00", published, published | {"evidence": "checked"}),
+                ]
+                for item_id, at, before, after in edits:
+                    connection.execute(
+                        text("INSERT INTO audit_entries (workspace_id, item_kind, item_id, action, actor, at, before, after)"
+                             f" VALUES (1, 'statistic', :id, 'edit', 'U0E', :at, {as_json.format('b')}, {as_json.format('a')})"),
+                        {"id": item_id, "at": at, "b": json.dumps(before), "a": json.dumps(after)},
+                    )  # fmt: skip
+            migrate.upgrade(engine)
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    text("SELECT id, edited_at IS NOT NULL, edited_fields FROM statistics ORDER BY id")
+                ).all()
+                assert [tuple(r) for r in rows] == [(1, True, "value place"), (2, False, ""), (3, False, "")]
+            engine.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

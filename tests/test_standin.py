@@ -389,3 +389,19 @@ def test_post_returns_error_statuses_instead_of_raising(slack: SlackStandIn) -> 
     status, headers, text = post(slack.response_url(), body, {"Content-Type": "application/json"})
     assert status == 400 and headers["Content-Type"].startswith("application/json")
     assert json.loads(text)["error"] == "invalid_blocks"
+
+
+def test_chat_update_changes_the_posted_message_and_refuses_a_deleted_one(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    ts = str(client.chat_postMessage(channel="C0NEWS", text="first", blocks=[section("first")])["ts"])
+    client.chat_update(channel="C0NEWS", ts=ts, text="noted", blocks=[section("noted")])
+    [shown] = client.conversations_history(channel="C0NEWS")["messages"]
+    assert shown["text"] == "noted" and shown["blocks"] == [section("noted")]
+    assert [c.params["text"] for c in slack.calls("chat.update")] == ["noted"]
+
+    client.chat_delete(channel="C0NEWS", ts=ts)
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_update(channel="C0NEWS", ts=ts, text="again")
+    assert refused.value.response["error"] == "message_not_found"
+    assert client.conversations_history(channel="C0NEWS")["messages"] == []
