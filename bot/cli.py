@@ -33,9 +33,9 @@ from ingest import cli as ingest_cli
 from ingest import xml_safety
 from intake.columns import Kind
 from intake.spreadsheet import SheetError, stream_sheet, write_bad_rows, write_sheet
-from intake.validate import FigureInput, QuoteInput
 from storage import changes, conflicts, embeddings, migrate, roles, sample, sheets, workspaces, write
 from storage.db import make_engine, make_sessions
+from storage.inputs import FigureInput, QuoteInput
 from storage.models import Subscription, Workspace, utcnow
 from storage.token_cipher import BadEncryptionKey, new_key
 

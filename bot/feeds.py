@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -22,6 +21,7 @@ from digests.deliver import ClientFor, client_for
 from ingest.feeds import read_feed
 from ingest.fetch import FetchError, FetchSettings
 from ingest.pipeline import candidates
+from storage import feeds as stored
 from storage import roles
 from storage.models import Feed, utcnow
 
@@ -78,7 +78,7 @@ def add(
         respond(**replies.say(f":warning: I couldn't follow that feed: {error.message}").as_slack())
         return
     with sessions() as session:
-        exists = session.scalar(select(Feed).where(Feed.workspace_id == workspace_id, Feed.url == result.url))
+        exists = stored.by_url(session, workspace_id, result.url)
         if exists is not None:
             respond(**replies.say(f"This workspace already follows that feed (#{exists.id}).").as_slack())
             return
@@ -107,14 +107,7 @@ def poll_feeds(
     """Read every feed not read in the last hour; each new entry is ingested for review. Returns articles read."""
     now = now or utcnow()
     with sessions() as session:
-        due = list(
-            session.scalars(
-                select(Feed.id).where(
-                    Feed.disabled_reason == "",
-                    or_(Feed.last_polled_at.is_(None), Feed.last_polled_at <= now - POLL_EVERY),
-                )
-            )
-        )
+        due = stored.due(session, now, POLL_EVERY)
     clients = client_for(client)  # a workspace's token is looked up once, not once per feed
     read = 0
     for feed_id in due:

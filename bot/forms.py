@@ -17,8 +17,9 @@ from bot.review import post_for_review
 from bot.slash import Call
 from commands import forms, review
 from intake.errors import FieldError
-from intake.validate import FigureInput, QuoteInput, to_raw, validate_figure, validate_quote
+from intake.validate import to_raw, validate_figure, validate_quote
 from storage import changes, names, roles, sheets, write
+from storage.inputs import FigureInput, QuoteInput
 from storage.models import Quote, Statistic
 
 log = logging.getLogger("statbot.forms")

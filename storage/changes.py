@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.validate import FigureInput, QuoteInput
 from storage import search, write
+from storage.inputs import FigureInput, QuoteInput
 from storage.models import AuditEntry, Quote, Statistic, Status, utcnow
 
 Item = Statistic | Quote

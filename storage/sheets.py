@@ -10,8 +10,8 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.validate import FigureInput, QuoteInput
 from storage import changes, search, write
+from storage.inputs import FigureInput, QuoteInput
 from storage.models import Quote, Statistic, Status
 
 Kind = Literal["figures", "quotes"]

@@ -19,9 +19,10 @@ from bot.local_slack import SlackStandIn
 from bot.slack_limits import message_problem
 from bot.web import create_wsgi
 from commands import citation, confirm, item_actions, item_menu, review
-from intake.validate import FigureInput, validate_figure
+from intake.validate import validate_figure
 from storage import changes, roles
 from storage.db import make_sessions
+from storage.inputs import FigureInput
 from storage.models import Quote, Statistic, Status
 from tests.conftest import SIGNING_SECRET, slack_settings
 from tests.http_server import serving

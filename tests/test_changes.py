@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from intake.validate import FigureInput, QuoteInput, validate_figure, validate_quote
+from intake.validate import validate_figure, validate_quote
 from storage import changes, freshness, queries
+from storage.inputs import FigureInput, QuoteInput
 from storage.models import AuditEntry, Quote, Source, Statistic, Status
 from storage.partial_date import PartialDate
 

@@ -22,9 +22,10 @@ from bot.search_eval import CORPUS, corpus_missing, read_rows
 from bot.web import create_wsgi
 from ingest.extract import extract
 from intake.spreadsheet import read_sheet
-from intake.validate import FigureInput, validate_figure
+from intake.validate import validate_figure
 from storage import changes, conflicts, roles, workspaces
 from storage.db import make_sessions
+from storage.inputs import FigureInput
 from storage.models import Statistic, Workspace
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, slack_settings
 from tests.http_server import serving, static_site

@@ -17,9 +17,9 @@ from bot.local_slack import SlackStandIn
 from bot.search_eval import CORPUS, corpus_missing, read_rows
 from intake.consistency import Check, Facts, checks
 from intake.spreadsheet import read_sheet
-from intake.validate import FigureInput
 from storage import changes, workspaces
 from storage.db import make_sessions
+from storage.inputs import FigureInput
 from storage.models import Statistic, Status, Workspace
 from tests.conftest import BOT_TOKEN
 from tests.test_conflicts import write

@@ -33,8 +33,9 @@ from bot.web import create_wsgi
 from bot.workspace_clients import WorkspaceClients
 from commands import forms, review
 from digests.deliver import aware, run_due
-from intake.validate import FigureInput, QuoteInput, validate_figure, validate_quote
+from intake.validate import validate_figure, validate_quote
 from storage import changes, roles, sample, slack_tables, workspaces
+from storage.inputs import FigureInput, QuoteInput
 from storage.models import Base, Quote, Statistic, Status, Subscription, Workspace, utcnow
 from storage.partial_date import PartialDate
 from tests import items

@@ -20,16 +20,7 @@ COMMANDS_MAY_IMPORT_FROM_SQLALCHEMY = {"Session"}
 QUERYING = {"get", "scalar", "scalars", "execute", "query", "delete", "add", "merge"}
 
 # Today's exceptions, as (file, what it imports or calls). Remove a line when its cause is fixed; never add one.
-ALLOWED = {
-    # Input types (FigureInput, QuoteInput) belong in storage; they still live in intake/validate.py.
-    ("storage/changes.py", "intake.validate"),
-    ("storage/sheets.py", "intake.validate"),
-    # /stats feeds lists and removes feeds with its own queries (issue 12's feeds work owns this module).
-    ("commands/feeds.py", "sqlalchemy.select"),
-    ("commands/feeds.py", "session.scalars"),
-    ("commands/feeds.py", "session.scalar"),
-    ("commands/feeds.py", "session.delete"),
-}
+ALLOWED: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from commands import review
-from intake.validate import FigureInput, validate_figure
+from intake.validate import validate_figure
 from storage import changes, roles, workspaces
 from storage.db import make_sessions
+from storage.inputs import FigureInput
 from storage.models import Statistic, Status, Workspace
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.http_server import serving
