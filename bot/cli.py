@@ -497,7 +497,6 @@ def digest_preview(settings: Settings, subscription_id: int) -> int:
 
 def clock(settings: Settings) -> int:
     from bot import clock as clock_process
-    from bot.feeds import poll_feeds
 
     warn_if_xml_unsafe()
     engine = make_engine(settings.database_url)
@@ -508,7 +507,7 @@ def clock(settings: Settings) -> int:
         sessions,
         slack,
         timedelta(hours=settings.digest_grace_hours),
-        poll_feeds=lambda: poll_feeds(sessions, slack, settings),
+        poll_feeds=lambda: clock_process.poll_feeds(sessions, slack, settings),
     )
     return 0
 
@@ -522,7 +521,7 @@ def _instant(text: str) -> datetime:
 
 def submit_article(settings: Settings, source: str, team: str | None = None) -> int:
     """`statbot ingest --submit`: the candidates go to review as from Slack, sent by the command line."""
-    from bot.ingest import publish
+    from bot.posting import publish
     from ingest.fetch import FetchError, FetchSettings
     from ingest.pipeline import candidates
 

@@ -7,7 +7,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import home
+from bot import home_tab
 from bot.slash import Call
 from commands import digest
 from digests import deliver
@@ -50,7 +50,8 @@ def after_ack(call: Call) -> None:
                 session, workspace_id, request, channel, user_id=user_id, user_tz=user_tz, now=utcnow()
             )
         respond(**reply.as_slack())
-        home.republish(client, sessions, workspace_id, [user_id])  # their tab lists the digests they manage
+        # their tab lists the digests they manage
+        home_tab.republish(client, sessions, workspace_id, [user_id])
     elif isinstance(request, digest.SendNow):
         with sessions() as session:
             refusal = digest.send_now_refusal(session, workspace_id, user_id, command["channel_id"], request)

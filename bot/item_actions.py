@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.exports import export_file
-from bot.review import review_channel
+from bot.posting import review_channel
 from commands import item_actions, manage, quote, review, stats
 from commands.item_menu import CHART, EXPORT_THESE, ITEM_MENU, SHOW_MORE, Pressed
 from commands.series import chart_png

@@ -210,6 +210,18 @@ def submit_for_review(
     return add_figure(session, workspace_id, item, actor=submitted_by, publish=False, now=now)
 
 
+def add_by_hand(
+    session: Session, workspace_id: int, item: FigureInput | QuoteInput, actor: str, *, editor: bool
+) -> tuple[Item, bool]:
+    """What a person adds with the form: an editor's is published at once; anyone else's waits for review.
+    (existing item, False) if already stored."""
+    if not editor:
+        return submit_for_review(session, workspace_id, item, actor)
+    if isinstance(item, QuoteInput):
+        return add_quote(session, workspace_id, item, actor=actor, publish=True)
+    return add_figure(session, workspace_id, item, actor=actor, publish=True)
+
+
 def find_item(
     session: Session, workspace_id: int, kind: str, item_id: int, *, for_update: bool = False
 ) -> Item | None:

@@ -12,7 +12,7 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine, select
 
-from bot import review as review_listeners
+from bot import posting
 from bot.local_slack import SlackStandIn
 from bot.search_eval import CORPUS, corpus_missing, read_rows
 from intake.consistency import Check, Facts, checks
@@ -116,7 +116,7 @@ def post_card(engine: Engine, standin: SlackStandIn, home_id: int, stat_id: int)
         session.commit()
         item = session.get(Statistic, stat_id)
         assert item is not None
-        assert review_listeners.post_for_review(client, session, home_id, item) is not None
+        assert posting.post_for_review(client, session, home_id, item) is not None
     return html.unescape(str(standin.last("chat.postMessage").params["blocks"]))
 
 

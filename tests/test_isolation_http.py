@@ -25,8 +25,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import poll_feeds
 from bot.config import Settings
-from bot.feeds import poll_feeds
 from bot.local_slack import RESPONSE_URL, UPLOAD, SlackStandIn
 from bot.oauth import stores
 from bot.web import create_wsgi

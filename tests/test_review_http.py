@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bot import review as review_listeners
+from bot import posting
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
@@ -57,7 +57,7 @@ def submitted(engine: Engine, standin: SlackStandIn, home_id: int) -> tuple[int,
         item, created = changes.submit_for_review(session, home_id, a_figure(), WRITER)
         session.commit()
         assert created and item.status == Status.PENDING
-        ts = review_listeners.post_for_review(client, session, home_id, item)
+        ts = posting.post_for_review(client, session, home_id, item)
     assert ts is not None
     posted = standin.last("chat.postMessage").params
     return item.id, {"ts": ts, "text": posted["text"], "blocks": posted["blocks"]}
@@ -160,9 +160,7 @@ def test_without_a_review_channel_the_item_waits_in_pending(
 ) -> None:
     item, _ = changes.submit_for_review(db, home_id, a_figure(), WRITER)
     client = WebClient(base_url=standin.api_url, token=BOT_TOKEN)
-    assert review_listeners.post_for_review(client, db, home_id, item) is None
+    assert posting.post_for_review(client, db, home_id, item) is None
     assert standin.calls("chat.postMessage") == []
-    thread = review_listeners.post_for_review(
-        client, db, home_id, item, default_channel=CHANNEL, thread_ts="1.2"
-    )
+    thread = posting.post_for_review(client, db, home_id, item, default_channel=CHANNEL, thread_ts="1.2")
     assert thread is not None and standin.last("chat.postMessage").params["thread_ts"] == "1.2"
