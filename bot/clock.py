@@ -27,6 +27,7 @@ from bot.config import Settings, fetch_settings
 from digests import deliver, subscriptions, weekly_note
 from digests.build import schedule_of
 from digests.deliver import ClientFor, client_for
+from digests.dm import send_dm
 from digests.trigger import ScheduleTrigger
 from ingest import feed_poll
 from ingest.pipeline import Candidates
@@ -156,8 +157,7 @@ class _FeedSlack:
         if client is None:
             return
         try:
-            channel = client.conversations_open(users=user)["channel"]["id"]
-            client.chat_postMessage(channel=channel, text=text)
+            send_dm(client, user, text)
         except SlackApiError as error:
             feed_log.warning("could not tell %s: %s", user, error.response.get("error"))
 

@@ -11,6 +11,7 @@ from bot import home_tab
 from bot.slash import Call
 from commands import digest
 from digests import deliver
+from digests.dm import open_dm
 from storage.models import utcnow
 
 log = logging.getLogger("statbot")
@@ -40,7 +41,7 @@ def after_ack(call: Call) -> None:
     workspace_id, user_id = call.workspace_id, command["user_id"]
     if isinstance(request, digest.Subscribe):
         if request.personal:  # their own digest goes to their DM with statbot, wherever they typed it
-            dm = str(client.conversations_open(users=user_id)["channel"]["id"])
+            dm = open_dm(client, user_id)
             channel = digest.Channel(dm, is_dm=True)
         else:
             channel = _channel(client, command["channel_id"])

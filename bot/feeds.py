@@ -11,6 +11,7 @@ from bot.config import Settings, fetch_settings
 from bot.slash import Call
 from commands import feeds as replies
 from commands import ingest as ingest_replies
+from commands.reply import say
 from ingest.feed_poll import SEEN_KEPT
 from ingest.feeds import read_feed
 from ingest.fetch import FetchError
@@ -27,7 +28,7 @@ def acknowledge(call: Call) -> None:
         if asked.action in ("add", "remove") and not roles.is_editor(
             session, call.workspace_id, call.command["user_id"]
         ):
-            call.ack(**replies.say(replies.EDITORS_ONLY).as_slack())
+            call.ack(**say(replies.EDITORS_ONLY).as_slack())
             return
         if asked.action == "add" and asked.url is not None:
             url = asked.url
@@ -36,7 +37,7 @@ def acknowledge(call: Call) -> None:
                 sessions=call.wiring.sessions, settings=call.wiring.settings,
             )  # fmt: skip
             if call.wiring.ingest_pool.submit(work):
-                call.ack(**replies.say(f"Checking <{url}|that feed>…").as_slack())
+                call.ack(**say(f"Checking <{url}|that feed>…").as_slack())
             else:
                 call.ack(**ingest_replies.busy().as_slack())
             return
@@ -46,7 +47,7 @@ def acknowledge(call: Call) -> None:
         elif asked.action == "list":
             reply = replies.listing(session, call.workspace_id)
         else:
-            reply = replies.say(replies.USAGE)
+            reply = say(replies.USAGE)
     call.ack(**reply.as_slack())
 
 
@@ -62,12 +63,12 @@ def add(
     try:
         result = read_feed(url, settings=fetch_settings(settings))
     except FetchError as error:
-        respond(**replies.say(f":warning: I couldn't follow that feed: {error.message}").as_slack())
+        respond(**say(f":warning: I couldn't follow that feed: {error.message}").as_slack())
         return
     with sessions() as session:
         exists = stored.by_url(session, workspace_id, result.url)
         if exists is not None:
-            respond(**replies.say(f"This workspace already follows that feed (#{exists.id}).").as_slack())
+            respond(**say(f"This workspace already follows that feed (#{exists.id}).").as_slack())
             return
         # What the feed lists today counts as seen: following a feed brings what is new from now on.
         feed = Feed(
@@ -81,4 +82,4 @@ def add(
             f"Following feed #{feed.id} ({len(result.entries)} entries listed now). "
             "New articles will be read at most hourly and their figures posted for review."
         )
-    respond(**replies.say(message).as_slack())
+    respond(**say(message).as_slack())

@@ -15,15 +15,11 @@ from commands import review
 from commands.reply import Reply
 from ingest.pipeline import Candidates
 from ingest.stage import stage
-from storage.models import Quote, Statistic, Workspace
+from storage import workspaces
+from storage.models import Quote, Statistic
 
 log = logging.getLogger("statbot.review")
 ingest_log = logging.getLogger("statbot.ingest")
-
-
-def review_channel(session: Session, workspace_id: int, default: str | None) -> str | None:
-    workspace = session.get(Workspace, workspace_id)
-    return (workspace.review_channel if workspace else None) or default
 
 
 def post_for_review(
@@ -36,7 +32,7 @@ def post_for_review(
     thread_ts: str | None = None,
 ) -> str | None:
     """Post a pending item to the review channel (in a thread when given); its message ts, or None if no channel."""
-    channel = review_channel(session, workspace_id, default_channel)
+    channel = workspaces.review_channel(session, workspace_id, default_channel)
     if channel is None:
         log.warning("no review channel set: %s #%s waits in /stats pending", type(item).__name__, item.id)
         return None
@@ -67,7 +63,7 @@ def publish(
     with sessions() as session:
         staged = stage(session, workspace_id, found.article, found.extraction, submitted_by=user)
         session.commit()
-        channel = review_channel(session, workspace_id, settings.review_channel) if client else None
+        channel = workspaces.review_channel(session, workspace_id, settings.review_channel) if client else None
         items: list[Statistic | Quote] = [*staged.figures, *staged.quotes]
         if client and channel and items:
             header = replies.thread_header(found.article, staged, user)

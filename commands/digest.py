@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
 from commands import table
-from commands.reply import Reply, section
+from commands.reply import Reply, say, section
 from commands.text import escape
 from digests import subscriptions
 from digests.build import schedule_of
@@ -432,10 +432,6 @@ class Channel:
     is_archived: bool = False
 
 
-def _reply(mrkdwn: str) -> Reply:
-    return Reply(text=mrkdwn, blocks=[section(mrkdwn)])
-
-
 def answer(
     session: Session,
     workspace_id: int,
@@ -447,7 +443,7 @@ def answer(
 ) -> Reply:
     """The commands that need nothing from Slack: help, list, unsubscribe, preview, and parse errors."""
     if isinstance(request, CommandError):
-        return _reply(request.message)
+        return say(request.message)
     if isinstance(request, ListSubscriptions):
         return listing(session, workspace_id, channel_id, user_id=user_id)
     if isinstance(request, Unsubscribe):
@@ -455,7 +451,7 @@ def answer(
     if isinstance(request, Preview):
         return preview_reply(session, workspace_id, channel_id, request.subscription_id, now)
     if isinstance(request, Help):
-        return _reply(table.help_text((table.DIGEST,)))
+        return say(table.help_text((table.DIGEST,)))
     raise ValueError(f"{type(request).__name__} needs Slack; see subscribe() and send_now_refusal()")
 
 
@@ -476,16 +472,16 @@ def subscribe(
             session, workspace_id, request, channel, user_id=user_id, user_tz=user_tz, now=now
         )
     if channel.is_dm:
-        return _reply(
+        return say(
             "Digests go to channels, not direct messages. Run `/digest subscribe` in a channel, or "
             "`/digest subscribe me <topic>` for a digest of your own by direct message."
         )
     if not roles.is_editor(session, workspace_id, user_id):
-        return _reply(NOT_EDITOR_SUBSCRIBE)
+        return say(NOT_EDITOR_SUBSCRIBE)
     if channel.is_archived:
-        return _reply("This channel is archived, so a digest could not be posted here.")
+        return say("This channel is archived, so a digest could not be posted here.")
     if not channel.bot_is_member:
-        return _reply(
+        return say(
             f"statbot is not in this channel, so it could not post digests here: {INVITE}, then try again."
         )
     schedule = schedule_for(request, user_tz)
@@ -503,7 +499,7 @@ def subscribe(
             response_type="in_channel",
         )
     if same is not None:
-        return _reply(f"This channel is already subscribed: {_line(same)}")
+        return say(f"This channel is already subscribed: {_line(same)}")
     made = subscriptions.subscribe(
         session, workspace_id, channel.id, request.topic, schedule, user_id=user_id, now=now,
         content=request.content, attach_csv=request.attach_csv,
@@ -516,21 +512,21 @@ def subscribe(
         message += (
             f"\n_Nothing stored matches *{escape(request.topic)}* yet; digests will include it when it does._"
         )
-    return Reply(text=message, blocks=[section(message)], response_type="in_channel")
+    return say(message, response_type="in_channel")
 
 
 def listing(session: Session, workspace_id: int, channel_id: str, *, user_id: str = "") -> Reply:
     found = [s for s in subscriptions.in_channel(session, workspace_id, channel_id) if not _personal(s)]
     own = subscriptions.personal(session, workspace_id, user_id) if user_id else []
     if not found and not own:
-        return _reply(
+        return say(
             "This channel has no digests. Start one with `/digest subscribe <topic>`, "
             "or one of your own with `/digest subscribe me <topic>`."
         )
     lines = ["*Digests in this channel*", *(f"• {_line(s)}" for s in found)] if found else []
     if own:
         lines += ["*Your own, by direct message*", *(f"• {_line(s)}" for s in own)]
-    return _reply("\n".join(lines))
+    return say("\n".join(lines))
 
 
 def unsubscribe(
@@ -542,17 +538,17 @@ def unsubscribe(
     if found is not None and _personal(found) and found.created_by != user_id:
         found = None  # someone else's DM digest: not theirs to see
     if found is None:
-        return _reply(f"There is no subscription {subscription_id}. `/digest list` shows this channel's.")
+        return say(f"There is no subscription {subscription_id}. `/digest list` shows this channel's.")
     topic = _topic(found)
     if _personal(found):
         subscriptions.unsubscribe(session, found)
-        return _reply(
+        return say(
             f"Unsubscribed: no more digests of {topic} by direct message (subscription {subscription_id})."
         )
     if found.channel_id != channel_id:
-        return _reply(f"Subscription {subscription_id} is for <#{found.channel_id}>; unsubscribe it there.")
+        return say(f"Subscription {subscription_id} is for <#{found.channel_id}>; unsubscribe it there.")
     if not roles.is_editor(session, workspace_id, user_id):
-        return _reply(NOT_EDITOR_UNSUBSCRIBE)
+        return say(NOT_EDITOR_UNSUBSCRIBE)
     subscriptions.unsubscribe(session, found)
     said = f"<@{user_id}> unsubscribed this channel: no more digests of {topic} here"
     return Reply(
@@ -578,13 +574,13 @@ def _subscribe_person(
     if same is not None:
         if same.paused:
             subscriptions.resume(same, now)
-            return _reply(f"Resumed your digest: {_line(same)}")
-        return _reply(f"You already have this digest: {_line(same)}")
+            return say(f"Resumed your digest: {_line(same)}")
+        return say(f"You already have this digest: {_line(same)}")
     made = subscriptions.subscribe(
         session, workspace_id, channel.id, request.topic, schedule, user_id=user_id, now=now,
         content=request.content, attach_csv=request.attach_csv,
     )  # fmt: skip
-    return _reply(
+    return say(
         f"Subscribed you: {_line(made)}\nIt comes to you in a direct message from statbot; "
         f"`/digest unsubscribe {made.id}` stops it."
     )
@@ -604,7 +600,7 @@ def preview_reply(
         return found
     message = preview(session, found, now)
     if message is None:
-        return _reply(
+        return say(
             f"Nothing new for subscription {found.id} since its last digest, so nothing would be posted now."
         )
     return Reply(text=message["text"], blocks=[_block(b) for b in message["blocks"]])
@@ -615,7 +611,7 @@ def send_now_refusal(
 ) -> Reply | None:
     """Why this person may not send that digest now, or None when they may."""
     if not roles.is_editor(session, workspace_id, user_id):
-        return _reply("Only editors can send a digest early. Ask an editor, or wait for its next run.")
+        return say("Only editors can send a digest early. Ask an editor, or wait for its next run.")
     found = _pick(session, workspace_id, channel_id, request.subscription_id)
     return found if isinstance(found, Reply) else None
 
@@ -623,21 +619,21 @@ def send_now_refusal(
 def sent(outcome: Outcome) -> Reply:
     """What the editor who sent a digest now is told."""
     if outcome.state == "posted":
-        return _reply(
+        return say(
             f"Digest {outcome.subscription_id} posted. The next one covers what is published from now."
         )
     if outcome.state == "empty":
-        return _reply(
+        return say(
             f"Nothing new for subscription {outcome.subscription_id} since its last digest; nothing posted."
         )
     if outcome.state == "failed":
-        return _reply(
+        return say(
             f"Slack would not post here ({escape(outcome.detail)}), so subscription {outcome.subscription_id} "
             f"is paused. If statbot was removed, {INVITE} and subscribe again."
         )
     if outcome.state == "busy":
-        return _reply("That digest is being sent right now; it will appear shortly.")
-    return _reply(f"The digest could not be posted ({escape(outcome.detail)}). Please try again in a minute.")
+        return say("That digest is being sent right now; it will appear shortly.")
+    return say(f"The digest could not be posted ({escape(outcome.detail)}). Please try again in a minute.")
 
 
 def _pick(
@@ -648,13 +644,13 @@ def _pick(
         if len(found) == 1:
             return found[0]
         if not found:
-            return _reply("This channel has no digests. Start one with `/digest subscribe <topic>`.")
-        return _reply(
+            return say("This channel has no digests. Start one with `/digest subscribe <topic>`.")
+        return say(
             "This channel has several digests; say which, e.g. `/digest preview 12` (`/digest list`)."
         )
     subscription = subscriptions.get(session, workspace_id, subscription_id)
     if subscription is None:
-        return _reply(f"There is no subscription {subscription_id}. `/digest list` shows this channel's.")
+        return say(f"There is no subscription {subscription_id}. `/digest list` shows this channel's.")
     return subscription
 
 

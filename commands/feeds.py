@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from commands.ingest import link_in
-from commands.reply import Reply, section
+from commands.reply import Reply, say
 from commands.text import escape, plural
 from storage import feeds as stored
 
@@ -42,10 +42,6 @@ def parse(text: str) -> FeedsCommand:
     if action == "remove" and len(words) == 2 and words[1].lstrip("#").isdigit():
         return FeedsCommand("remove", feed_id=int(words[1].lstrip("#")))
     return FeedsCommand("help")
-
-
-def say(text: str) -> Reply:
-    return Reply(text=text, blocks=[section(text)])
 
 
 def listing(session: Session, workspace_id: int) -> Reply:

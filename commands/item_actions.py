@@ -12,7 +12,7 @@ from slack_sdk.models.views import View
 from commands import citation, review, stats
 from commands import quote as quote_command
 from commands.item_menu import Kind
-from commands.reply import Reply, context, section, with_menu
+from commands.reply import Reply, context, say, section, with_menu
 from commands.text import escape
 from storage.models import Quote, Statistic
 
@@ -50,7 +50,7 @@ def citation_of(item: Statistic | Quote, templates: dict[str, str], today: date)
 
 def gone(kind: Kind, item_id: int) -> Reply:
     message = f"{noun(kind).capitalize()} #{item_id} is no longer stored."
-    return Reply(text=message, blocks=[section(message)])
+    return say(message)
 
 
 def report_view(kind: Kind, item_id: int, summary: str) -> View:

@@ -6,11 +6,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from commands.question import Question, parse
+from commands.question import Question, page
 from commands.reply import Reply, context, found_reply, quote_provenance, section, slack_date
-from commands.stats import help_reply
 from commands.text import clip, escape
-from storage import hybrid
 from storage.hybrid import Dense
 from storage.models import Quote
 from storage.queries import Found
@@ -31,16 +29,11 @@ def answer(
     dense: Dense | None = None,
     offset: int = 0,
 ) -> Reply:
-    question = parse(text)
-    if question.is_help:
-        return help_reply()
-    if question.problem:
-        return Reply(text=question.problem, blocks=[section(question.problem)])
-    found = hybrid.find(
-        session, workspace_id, Quote, question.text, limit=offset + SHOWN, today=today or date.today(), dense=dense
-    )
-    found.items = found.items[offset:]
-    return render(question, found, shared_by=shared_by, offset=offset)
+    today = today or date.today()
+    asked = page(session, workspace_id, Quote, text, today=today, dense=dense, offset=offset, shown=SHOWN)
+    if isinstance(asked, Reply):
+        return asked
+    return render(asked.question, asked.found, shared_by=shared_by, offset=offset)
 
 
 def render(

@@ -58,6 +58,16 @@ def section(mrkdwn: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=clip(mrkdwn, SECTION_LIMIT), verbatim=True))
 
 
+def say(mrkdwn: str, *, response_type: Literal["ephemeral", "in_channel"] = "ephemeral") -> Reply:
+    """A reply of one section; Slack's notification text is the same words."""
+    return Reply(text=mrkdwn, blocks=[section(mrkdwn)], response_type=response_type)
+
+
+def say_plainly(mrkdwn: str) -> Reply:
+    """A reply of one section; the notification text leaves out the bold stars."""
+    return Reply(text=mrkdwn.replace("*", ""), blocks=[section(mrkdwn)])
+
+
 def context(*mrkdwn: str) -> ContextBlock:
     shown = [MarkdownTextObject(text=clip(m, SECTION_LIMIT), verbatim=True) for m in mrkdwn if m]
     return ContextBlock(elements=shown[:10])
@@ -155,7 +165,7 @@ def no_match(noun: str, command: str, asked: str, suggestions: list[str]) -> Rep
     if suggestions:
         message += " Did you mean " + " or ".join(f"*{escape(s)}*" for s in suggestions) + "?"
     message += f" Try fewer words, or `{command} help` for examples."
-    return Reply(text=message.replace("*", ""), blocks=[section(message)])  # already escaped
+    return say_plainly(message)  # already escaped
 
 
 def found_reply(

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from digests.deliver import ClientFor, aware, client_for
+from digests.dm import send_dm
 from storage import freshness, roles
 from storage.models import ANSWERABLE, Editor, Statistic, WeeklyNote
 from storage.text import escape, format_value
@@ -144,8 +145,7 @@ def _send(
     sent = 0
     for editor in editors:
         try:
-            opened = client.conversations_open(users=[editor])
-            client.chat_postMessage(channel=opened["channel"]["id"], text=text)
+            send_dm(client, editor, text)
             sent += 1
         except (SlackApiError, SlackClientError, OSError) as error:
             log.error("could not send the weekly note to %s: %s", editor, error)
