@@ -122,7 +122,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         ids = [int(i) for i in json.loads(body["actions"][0]["value"])["ids"]]
         with Session(reading) as session:
             figures = [f for i in ids if isinstance(f := changes.find_item(session, context["workspace_id"],
-                                                                            "statistic", i), Statistic)]  # fmt: skip
+                                                                            "figure", i), Statistic)]  # fmt: skip
             png = chart_png(figures)
             title = figures[-1].measure if figures else ""
         if png is None:

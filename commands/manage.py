@@ -77,7 +77,7 @@ def _item(
     if match is None:
         return None
     return changes.find_item(
-        session, workspace_id, "quote" if kind is Quote else "statistic", int(match.group(1))
+        session, workspace_id, "quote" if kind is Quote else "figure", int(match.group(1))
     )
 
 

@@ -19,11 +19,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from commands.item_menu import Kind, export_button, item_menu, show_more_button
+from commands.item_menu import export_button, item_menu, show_more_button
 from commands.text import clip, escape, plural
 from storage.models import Quote, Source, Statistic
 from storage.partial_date import PartialDate, Precision
 from storage.queries import Found
+from storage.search import Kind
 
 Item = TypeVar("Item", Statistic, Quote)
 
@@ -216,7 +217,7 @@ def found_reply(
     if shared_by:
         blocks.append(context(f"Shared by <@{shared_by}> with `{command} {shown}`"))
     blocks.append(section(intro))
-    kind: Kind = "quote" if noun == "quotes" else "statistic"
+    kind: Kind = "quote" if noun == "quotes" else "figure"
     for shown_item in found.items:
         blocks.append(DividerBlock())
         blocks.extend(with_menu(item_blocks(shown_item), kind, shown_item.id))

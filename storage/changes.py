@@ -33,7 +33,7 @@ def missing(item: Item) -> list[str]:
 
 
 def kind_of(item: Item) -> search.Kind:
-    return "statistic" if isinstance(item, Statistic) else "quote"
+    return "figure" if isinstance(item, Statistic) else "quote"
 
 
 def _record(

@@ -348,7 +348,7 @@ class SearchDocument(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
-    kind: Mapped[str] = mapped_column(String(10))  # "statistic" or "quote"
+    kind: Mapped[str] = mapped_column(String(10))  # "figure" or "quote"
     item_id: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
 
@@ -441,7 +441,7 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
-    item_kind: Mapped[str] = mapped_column(String(10))  # "statistic" or "quote"
+    item_kind: Mapped[str] = mapped_column(String(10))  # "figure" or "quote"
     item_id: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(32), default="")

@@ -55,7 +55,7 @@ def published(
     query = select(model).where(model.workspace_id == workspace_id, model.status == Status.PUBLISHED.value)
     terms = search.search_terms(words)
     if terms:
-        hits = search.matches(session, workspace_id, "quote" if kind == "quotes" else "statistic", terms)
+        hits = search.matches(session, workspace_id, "quote" if kind == "quotes" else "figure", terms)
         query = query.where(model.id.in_(select(hits.c.item_id)))
     query = query.order_by(model.id)
     if kind == "quotes":

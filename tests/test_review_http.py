@@ -66,7 +66,7 @@ def submitted(engine: Engine, standin: SlackStandIn, home_id: int) -> tuple[int,
 def press(
     server: str, standin: SlackStandIn, action: str, item_id: int, message: dict[str, Any], user: str
 ) -> None:
-    value = review.ItemRef("statistic", item_id).value()
+    value = review.ItemRef("figure", item_id).value()
     payload = block_action_payload(
         action,
         value,
@@ -149,7 +149,7 @@ def test_reject_asks_nothing_marks_it_rejected_and_a_second_press_changes_nothin
     press(server, standin, review.APPROVE, item_id, message, EDITOR)
     assert "already rejected" in standin.wait_for("chat.postEphemeral")[0].params["text"]
     assert status_of(engine, item_id).status == Status.REJECTED
-    assert [e.action for e in changes.history(make_sessions(engine)(), home_id, "statistic", item_id)] == [
+    assert [e.action for e in changes.history(make_sessions(engine)(), home_id, "figure", item_id)] == [
         "create",
         "reject",
     ]
