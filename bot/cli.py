@@ -34,9 +34,9 @@ from ingest import cli as ingest_cli
 from ingest import xml_safety
 from intake.columns import Kind
 from intake.spreadsheet import SheetError, stream_sheet, write_bad_rows, write_sheet
-from intake.validate import FigureInput, QuoteInput
 from storage import changes, conflicts, embeddings, migrate, roles, sample, sheets, workspaces, write
 from storage.db import make_engine, make_sessions
+from storage.inputs import FigureInput, QuoteInput
 from storage.models import Subscription, Workspace, utcnow
 from storage.token_cipher import BadEncryptionKey, new_key
 
@@ -498,7 +498,6 @@ def digest_preview(settings: Settings, subscription_id: int) -> int:
 
 def clock(settings: Settings) -> int:
     from bot import clock as clock_process
-    from bot.feeds import poll_feeds
     from ingest import link_check
 
     warn_if_xml_unsafe()
@@ -510,7 +509,7 @@ def clock(settings: Settings) -> int:
         sessions,
         slack,
         timedelta(hours=settings.digest_grace_hours),
-        poll_feeds=lambda: poll_feeds(sessions, slack, settings),
+        poll_feeds=lambda: clock_process.poll_feeds(sessions, slack, settings),
         fetching=replace(link_check.SETTINGS, allow_loopback=settings.fetch_allow_loopback),
     )
     return 0
@@ -525,7 +524,7 @@ def _instant(text: str) -> datetime:
 
 def submit_article(settings: Settings, source: str, team: str | None = None) -> int:
     """`statbot ingest --submit`: the candidates go to review as from Slack, sent by the command line."""
-    from bot.ingest import publish
+    from bot.posting import publish
     from ingest.fetch import FetchError, FetchSettings
     from ingest.pipeline import candidates
 

@@ -18,19 +18,24 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import notices
+from bot import notices, posting
+from bot.config import Settings, fetch_settings
 from digests import deliver, subscriptions, weekly_note
 from digests.build import schedule_of
-from digests.deliver import ClientFor
+from digests.deliver import ClientFor, client_for
+from digests.dm import send_dm
 from digests.trigger import ScheduleTrigger
-from ingest import link_check
+from ingest import feed_poll, link_check
 from ingest.fetch import FetchSettings
+from ingest.pipeline import Candidates
 from storage.models import utcnow
 
 log = logging.getLogger("statbot.clock")
+feed_log = logging.getLogger("statbot.feeds")
 
 JOB_PREFIX = "digest-"
 RESYNC_SECONDS = 60
@@ -115,11 +120,50 @@ def configure(
 
 
 def add_feed_polling(scheduler: BaseScheduler, poll: Callable[[], int]) -> None:
-    """Read followed feeds every few minutes; each feed itself is read at most hourly (bot.feeds)."""
+    """Read followed feeds every few minutes; each feed itself is read at most hourly (`poll_feeds`)."""
     scheduler.add_job(
         poll, "interval", minutes=FEED_POLL_MINUTES, id="feeds", jobstore="local",
         next_run_time=utcnow(), coalesce=True, max_instances=1,
     )  # fmt: skip
+
+
+def poll_feeds(
+    sessions: sessionmaker[Session],
+    client: WebClient | ClientFor,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Read every feed not read in the last hour (ingest/feed_poll.py); new articles are posted for review."""
+    slack = _FeedSlack(sessions, settings, client_for(client))  # a token is looked up once a workspace
+    return feed_poll.poll_feeds(sessions, slack, fetch_settings(settings), settings.feed_budget, now=now)
+
+
+@dataclass(frozen=True)
+class _FeedSlack:
+    """What the feed poll asks of Slack, through each workspace's client."""
+
+    sessions: sessionmaker[Session]
+    settings: Settings
+    clients: ClientFor
+
+    def installed(self, workspace_id: int) -> bool:
+        return self.clients(workspace_id) is not None
+
+    def publish(self, found: Candidates, workspace_id: int, user: str) -> None:
+        posting.publish(
+            found, sessions=self.sessions, settings=self.settings, client=self.clients(workspace_id),
+            workspace_id=workspace_id, user=user,
+        )  # fmt: skip
+
+    def tell(self, workspace_id: int, user: str, text: str) -> None:
+        client = self.clients(workspace_id)
+        if client is None:
+            return
+        try:
+            send_dm(client, user, text)
+        except SlackApiError as error:
+            feed_log.warning("could not tell %s: %s", user, error.response.get("error"))
 
 
 def add_weekly_note(

@@ -14,7 +14,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import citations, digest_command, exports, feeds, forms, ingest, manage, questions
+from bot import citations, digest, exports, feeds, forms, ingest, manage, questions
 from bot.slash import Call, Handler, Wiring
 from commands import table
 
@@ -47,8 +47,8 @@ LISTENERS: dict[tuple[str, str | None], Listener] = {
     **{(command, "citation-style"): CITATION_STYLE for command in (table.STATS, table.QUOTE)},
     (table.STATS, "ingest"): Listener(ingest.acknowledge),  # reads on the ingest pool, not Bolt's lazy threads
     (table.STATS, "feeds"): Listener(feeds.acknowledge),
-    **{(table.DIGEST, name): Listener(digest_command.acknowledge) for name in (None, "list", "preview", "unsubscribe", "help")},
-    **{(table.DIGEST, name): Listener(digest_command.acknowledge, digest_command.after_ack) for name in ("subscribe", "send-now")},
+    **{(table.DIGEST, name): Listener(digest.acknowledge) for name in (None, "list", "preview", "unsubscribe", "help")},
+    **{(table.DIGEST, name): Listener(digest.acknowledge, digest.after_ack) for name in ("subscribe", "send-now")},
 }  # fmt: skip
 
 

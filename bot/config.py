@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from ingest.fetch import FetchSettings
 from storage.models import utcnow
 from storage.token_cipher import BadEncryptionKey, TokenCipher
 
@@ -170,3 +171,15 @@ class Settings:
 
 class ConfigError(Exception):
     """The settings cannot work; the message says which variable to set."""
+
+
+def fetch_settings(settings: Settings, *, deadline: float | None = None) -> FetchSettings:
+    """How links are fetched under these settings; `deadline` shortens the configured one (a feed's budget)."""
+    limit = settings.fetch_deadline if deadline is None else min(deadline, settings.fetch_deadline)
+    defaults = FetchSettings()
+    return FetchSettings(
+        connect_timeout=min(defaults.connect_timeout, limit),
+        read_timeout=min(defaults.read_timeout, limit),
+        deadline=limit,
+        allow_loopback=settings.fetch_allow_loopback,
+    )

@@ -33,7 +33,7 @@ def confirmation(session: Session, workspace_id: int, user_id: str, command: str
         return None
     if name == "supersede" and len(args) != 2:
         return None
-    kind = "quote" if command == "/quote" and name == "retract" else "statistic"
+    kind = "quote" if command == "/quote" and name == "retract" else "figure"
     items = [
         changes.find_item(session, workspace_id, kind, _number(w))
         for w in args[: 2 if name == "supersede" else 1]

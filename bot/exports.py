@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.slash import Call
 from commands.text import plural
+from digests.dm import open_dm
 from intake.spreadsheet import write_sheet
 from storage import sheets
 
@@ -32,7 +33,7 @@ def send(call: Call) -> None:
     words = call.routed.rest
     kind: sheets.Kind = "quotes" if call.command["command"] == "/quote" else "figures"
     client = call.client
-    dm = client.conversations_open(users=call.command["user_id"])["channel"]["id"]
+    dm = open_dm(client, call.command["user_id"])
     with tempfile.TemporaryDirectory() as folder, call.wiring.sessions() as session:
         path, count = export_file(session, call.workspace_id, kind, words, Path(folder))
         about = f" matching “{words}”" if words else ""

@@ -12,14 +12,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import home
+from bot import home_tab
 from bot.config import Settings
-from bot.review import post_for_review
+from bot.posting import post_for_review
 from bot.slash import Call
 from commands import forms, review
 from intake.errors import FieldError
-from intake.validate import FigureInput, QuoteInput, to_raw, validate_figure, validate_quote
+from intake.validate import to_raw, validate_figure, validate_quote
 from storage import changes, embargo, names, roles, sheets, write
+from storage.inputs import FigureInput, QuoteInput
 from storage.models import Quote, Statistic
 
 log = logging.getLogger("statbot.forms")
@@ -107,30 +108,29 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 session.commit()
                 ack()
                 if item.status == "pending":  # its line in the editors' queues reads differently now
-                    home.republish(client, sessions, workspace_id, home.concerned(sessions, workspace_id))
+                    home_tab.republish(
+                        client, sessions, workspace_id, home_tab.concerned(sessions, workspace_id)
+                    )
                 if editing.get("channel") and editing.get("ts") and item.status == "pending":
                     message = review.review_message(item, item.created_by)
                     client.chat_update(channel=editing["channel"], ts=editing["ts"], text=message.text,
                                        blocks=[b.to_dict() for b in message.blocks])  # fmt: skip
                 return
             try:
-                if editor:
-                    item, created = _add(session, workspace_id, checked, user)
-                else:
-                    item, created = changes.submit_for_review(session, workspace_id, checked, user)
+                item, created = changes.add_by_hand(session, workspace_id, checked, user, editor=editor)
             except write.Conflicts as found:
                 ack(response_action="errors", errors=_conflicts(form, found))
                 return
             if not created:
-                noun = "quote" if form == "quotes" else "figure"
-                ack(response_action="errors",
-                    errors={forms.fields(form)[0].name: f"This {noun} is already stored as #{item.id} ({item.status})."})  # fmt: skip
+                ack(
+                    response_action="errors",
+                    errors={forms.fields(form)[0].name: forms.already_stored(form, item)},
+                )
                 return
             session.commit()
             ack()
-            if editor:
-                note = f"Published #{item.id}: {review.summary(item)}"
-            else:
+            posted = None
+            if not editor:
                 try:
                     posted = post_for_review(
                         client, session, workspace_id, item, default_channel=settings.review_channel
@@ -138,27 +138,20 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 except SlackApiError as error:
                     # Saved all the same: it waits in /stats pending until the channel is fixed.
                     log.warning("could not post #%s for review: %s", item.id, error.response.get("error"))
-                    posted = None
-                where = "an editor will review it" if posted else "it waits for an editor (`/stats pending`)"
-                note = f"Thank you: #{item.id} ({review.summary(item)}) is saved and {where}."
+            note = forms.saved_note(item, published=editor, posted_for_review=bool(posted))
         client.chat_postMessage(channel=user, text=note)
         # Their own tab lists it (or the newest figures do); a pending one joins every editor's queue.
-        home.republish(
-            client, sessions, workspace_id, [user] if editor else home.concerned(sessions, workspace_id, user)
+        home_tab.republish(
+            client,
+            sessions,
+            workspace_id,
+            [user] if editor else home_tab.concerned(sessions, workspace_id, user),
         )
 
 
 def _conflicts(form: forms.Form, found: write.Conflicts) -> dict[str, str]:
     """Source details that disagree with the source stored under the same link, beside their fields."""
     return forms.errors_by_block(form, [FieldError(c.column, c.message) for c in found.conflicts])
-
-
-def _add(
-    session: Session, workspace_id: int, item: FigureInput | QuoteInput, user: str
-) -> tuple[Statistic | Quote, bool]:
-    if isinstance(item, QuoteInput):
-        return changes.add_quote(session, workspace_id, item, actor=user, publish=True)
-    return changes.add_figure(session, workspace_id, item, actor=user, publish=True)
 
 
 def _edit(

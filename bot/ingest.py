@@ -18,69 +18,18 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import dm_import, home, review
-from bot.config import Settings
+from bot import dm_import, posting
+from bot.config import Settings, fetch_settings
 from bot.ingest_pool import IngestPool
 from bot.slash import Call
 from commands import ingest as replies
 from commands.reply import Reply
 from ingest.article import MAX_PAGE_BYTES
-from ingest.fetch import FetchError, FetchSettings
-from ingest.pipeline import Candidates, candidates, candidates_from_text
-from ingest.stage import stage
-from storage.models import Quote, Statistic
+from ingest.fetch import FetchError
+from ingest.pipeline import candidates, candidates_from_text
 
 log = logging.getLogger("statbot.ingest")
 SHORTCUT = "extract_figures"
-
-
-def publish(
-    found: Candidates,
-    *,
-    sessions: sessionmaker[Session],
-    settings: Settings,
-    client: WebClient | None,
-    workspace_id: int,
-    user: str,
-) -> Reply:
-    """Store the candidates (all or nothing), then thread them under one review message per article.
-
-    Without a Slack client (the command line with no bot token) they are stored and wait in `/stats pending`.
-    """
-    with sessions() as session:
-        staged = stage(session, workspace_id, found.article, found.extraction, submitted_by=user)
-        session.commit()
-        channel = review.review_channel(session, workspace_id, settings.review_channel) if client else None
-        items: list[Statistic | Quote] = [*staged.figures, *staged.quotes]
-        if client and channel and items:
-            header = replies.thread_header(found.article, staged, user)
-            posted = client.chat_postMessage(
-                channel=channel,
-                text=header.text,
-                blocks=[b.to_dict() for b in header.blocks],
-                unfurl_links=False,
-            )
-            for item in items:
-                review.post_for_review(
-                    client, session, workspace_id, item,
-                    default_channel=channel, thread_ts=str(posted["ts"]),
-                )  # fmt: skip
-    if client and items:  # new candidates join the editors' queues and the submitter's own list
-        home.republish(client, sessions, workspace_id, home.concerned(sessions, workspace_id, user))
-    log.info("ingested an article", extra={"figures": len(staged.figures), "quotes": len(staged.quotes)})
-    return replies.finished(found.article, staged, channel)
-
-
-def fetch_settings(settings: Settings, *, deadline: float | None = None) -> FetchSettings:
-    """How links are fetched under these settings; `deadline` shortens the configured one (a feed's budget)."""
-    limit = settings.fetch_deadline if deadline is None else min(deadline, settings.fetch_deadline)
-    defaults = FetchSettings()
-    return FetchSettings(
-        connect_timeout=min(defaults.connect_timeout, limit),
-        read_timeout=min(defaults.read_timeout, limit),
-        deadline=limit,
-        allow_loopback=settings.fetch_allow_loopback,
-    )
 
 
 def read(
@@ -103,7 +52,7 @@ def read(
     except Exception:
         respond(**replies.failed("something went wrong on statbot's side; it has been logged").as_slack())
         raise
-    reply = publish(
+    reply = posting.publish(
         found, sessions=sessions, settings=settings, client=client, workspace_id=workspace_id, user=user
     )
     respond(**reply.as_slack())
@@ -168,7 +117,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings, pool
                 channel=event["channel"], text="I could not read that file; please send it again."
             )
             return
-        reply = publish(
+        reply = posting.publish(
             found, sessions=sessions, settings=settings, client=client,
             workspace_id=context["workspace_id"], user=event["user"],
         )  # fmt: skip

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import sharing
 from bot.config import Settings
 from bot.exports import export_file
-from bot.review import review_channel
 from commands import item_actions, manage, quote, review, stats
 from commands.item_menu import CHART, EXPORT_THESE, ITEM_MENU, SHOW_MORE, Pressed
 from commands.series import chart_png
 from commands.text import plural
-from storage import changes, citation_styles, embargo, shares, sheets
+from digests.dm import open_dm
+from storage import changes, citation_styles, embargo, shares, sheets, workspaces
 from storage.db import read_only
 from storage.models import Statistic
 from storage.retry import read_retrying
@@ -93,7 +93,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         user, workspace_id = body["user"]["id"], context["workspace_id"]
         with sessions() as session:
             item = changes.find_item(session, workspace_id, about.get("kind", ""), int(about.get("id", 0)))
-            channel = review_channel(session, workspace_id, settings.review_channel)
+            channel = workspaces.review_channel(session, workspace_id, settings.review_channel)
             if item is None or channel is None:
                 problem = item_actions.NO_REVIEW_CHANNEL if item is not None else "It is no longer stored."
                 ack(response_action="errors", errors={item_actions.REPORT_WHY: problem})
@@ -125,7 +125,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         asked = json.loads(body["actions"][0]["value"])
         kind: sheets.Kind = "quotes" if asked["command"] == quote.COMMAND else "figures"
         words = str(asked["text"])
-        dm = client.conversations_open(users=body["user"]["id"])["channel"]["id"]
+        dm = open_dm(client, body["user"]["id"])
         with tempfile.TemporaryDirectory() as folder, sessions() as session:
             path, count = export_file(session, context["workspace_id"], kind, words, Path(folder))
             client.files_upload_v2(
@@ -141,7 +141,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         with Session(reading) as session:
             viewer = embargo.viewer(session, context["workspace_id"], body["user"]["id"], settings.now())
             figures = [f for i in ids if isinstance(f := changes.find_item(session, context["workspace_id"],
-                                                                            "statistic", i), Statistic)
+                                                                            "figure", i), Statistic)
                        and not embargo.hidden(f, viewer)]  # fmt: skip
             png = chart_png(figures)
             title = figures[-1].measure if figures else ""
@@ -151,7 +151,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         user = body["user"]["id"]
         container = body.get("container", {})
         if container.get("is_ephemeral", True):  # shown only to them: the chart goes to them only
-            channel, thread = client.conversations_open(users=user)["channel"]["id"], None
+            channel, thread = open_dm(client, user), None
         else:  # a shared answer: the chart goes in its thread
             channel, thread = (
                 container.get("channel_id") or body["channel"]["id"],

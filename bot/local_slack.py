@@ -347,6 +347,15 @@ class SlackStandIn:
         suffix = f"/response/{key}"
         return [c.params for c in self.calls(RESPONSE_URL) if key is None or c.path == suffix]
 
+    def wait_for_response(self, key: str, count: int = 1, timeout: float = 30.0) -> list[dict[str, Any]]:
+        """Poll until ``count`` payloads were POSTed to response_url(key); a reply can follow the work it reports."""
+        deadline = time.monotonic() + timeout
+        while len(posts := self.response_posts(key)) < count:
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"wanted {count} post(s) to response_url({key!r}) in {timeout}s, got {len(posts)}")
+            time.sleep(0.01)
+        return posts
+
     def uploads(self) -> list[Upload]:
         with self._lock:
             return list(self._uploads.values())

@@ -2,50 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import home
+from bot import home_tab
 from bot.config import Settings
 from commands import review
 from storage import changes, roles
-from storage.models import Quote, Statistic, Workspace, utcnow
-
-log = logging.getLogger("statbot.review")
-
-
-def review_channel(session: Session, workspace_id: int, default: str | None) -> str | None:
-    workspace = session.get(Workspace, workspace_id)
-    return (workspace.review_channel if workspace else None) or default
-
-
-def post_for_review(
-    client: WebClient,
-    session: Session,
-    workspace_id: int,
-    item: Statistic | Quote,
-    *,
-    default_channel: str | None = None,
-    thread_ts: str | None = None,
-) -> str | None:
-    """Post a pending item to the review channel (in a thread when given); its message ts, or None if no channel."""
-    channel = review_channel(session, workspace_id, default_channel)
-    if channel is None:
-        log.warning("no review channel set: %s #%s waits in /stats pending", type(item).__name__, item.id)
-        return None
-    message = review.review_message(item, item.created_by)
-    response = client.chat_postMessage(
-        channel=channel,
-        text=message.text,
-        blocks=[block.to_dict() for block in message.blocks],
-        thread_ts=thread_ts,
-        unfurl_links=False,
-    )
-    return str(response["ts"])
+from storage.models import utcnow
 
 
 def from_home(body: dict[str, Any]) -> bool:
@@ -103,11 +70,11 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 channel=channel, ts=ts, text=message.text, blocks=[b.to_dict() for b in message.blocks]
             )
         # The queue changed for every editor, and the submitter's own list too.
-        home.republish(
+        home_tab.republish(
             client,
             sessions,
             context["workspace_id"],
-            home.concerned(sessions, context["workspace_id"], user, submitter),
+            home_tab.concerned(sessions, context["workspace_id"], user, submitter),
         )
 
     @app.action(review.APPROVE)

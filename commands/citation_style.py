@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from commands.citation import DEFAULTS, FORMS, TemplateError, check_template, fields_of
-from commands.reply import Reply, section
+from commands.reply import Reply, say_plainly
 from commands.text import escape
 from storage import citation_styles, roles
 
@@ -16,10 +16,6 @@ USAGE = (
     "Use `/stats citation-style short <template>` (or `long`, `quote-short`, `quote-long`), "
     "`/stats citation-style reset [form]`, or `/stats citation-style` to see them."
 )
-
-
-def _say(message: str) -> Reply:
-    return Reply(text=message.replace("*", ""), blocks=[section(message)])
 
 
 def show(templates: dict[str, str]) -> Reply:
@@ -34,7 +30,7 @@ def show(templates: dict[str, str]) -> Reply:
         "*Quote fields:* " + ", ".join(f"`{{{n}}}` {w}" for n, w in fields_of("quote-short").items())
     )
     lines.append("A field with nothing stored is left out with the punctuation before it.")
-    return _say("\n".join(lines))
+    return say_plainly("\n".join(lines))
 
 
 def answer(session: Session, workspace_id: int, user_id: str, rest: str) -> Reply:
@@ -44,15 +40,15 @@ def answer(session: Session, workspace_id: int, user_id: str, rest: str) -> Repl
         return show(citation_styles.templates(session, workspace_id))
     first = words[0].casefold()
     if first not in (*FORMS, "reset"):
-        return _say(f"There is no citation form called *{escape(words[0])}*. {USAGE}")
+        return say_plainly(f"There is no citation form called *{escape(words[0])}*. {USAGE}")
     if not roles.is_editor(session, workspace_id, user_id):
-        return _say(EDITORS_ONLY)
+        return say_plainly(EDITORS_ONLY)
     if first == "reset":
         form = words[1].strip().casefold() if len(words) > 1 else None
         if form is not None and form not in FORMS:
-            return _say(f"There is no citation form called *{escape(form)}*. {USAGE}")
+            return say_plainly(f"There is no citation form called *{escape(form)}*. {USAGE}")
         citation_styles.reset(session, workspace_id, form)
-        return _say(
+        return say_plainly(
             f"The {form or 'citation'} form{'' if form else 's'} are back to the default.".replace(
                 "form are", "form is"
             )
@@ -60,6 +56,6 @@ def answer(session: Session, workspace_id: int, user_id: str, rest: str) -> Repl
     try:
         template = check_template(first, words[1] if len(words) > 1 else "")
     except TemplateError as problem:
-        return _say(str(problem))
+        return say_plainly(str(problem))
     citation_styles.set_template(session, workspace_id, first, template, user_id)
-    return _say(f"The *{first}* citation form is now `{escape(template)}`.")
+    return say_plainly(f"The *{first}* citation form is now `{escape(template)}`.")

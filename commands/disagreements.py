@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block, DividerBlock
 from sqlalchemy.orm import Session
 
-from commands.reply import MESSAGE_BLOCK_LIMIT, Reply, context, provenance, section
+from commands.reply import MESSAGE_BLOCK_LIMIT, Reply, context, provenance, say, section
 from commands.text import clip, escape, format_value, plural
 from storage import conflicts
 from storage.conflicts import Conflict, Kind
@@ -126,7 +126,7 @@ def listing(session: Session, workspace_id: int) -> Reply:
         message = (
             "No figures disagree." if not found else f"No open conflicts ({plural(settled, 'settled')})."
         )
-        return Reply(text=message, blocks=[section(message)])
+        return say(message)
     blocks: list[Block] = [
         section(f"*{plural(len(open_), 'open conflict')}* between stored figures. {CHOOSE_HINT}")
     ]
@@ -150,4 +150,4 @@ def listing(session: Session, workspace_id: int) -> Reply:
 def chosen(stat: Statistic, conflict: Conflict) -> Reply:
     others = ", ".join(f"#{o.id}" for o in conflict.others(stat))
     message = f"Figure #{stat.id} is now the house figure over {others}. Answers show it first and say that others exist."
-    return Reply(text=message, blocks=[section(message)])
+    return say(message)

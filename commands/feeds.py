@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from commands.ingest import link_in
-from commands.reply import Reply, section
+from commands.reply import Reply, say
 from commands.text import escape, plural
-from storage.models import Feed
+from storage import feeds as stored
 
 USAGE = (
     "`/stats feeds` lists the feeds this workspace follows; `/stats feeds add <rss or atom link>` follows one "
@@ -45,12 +44,8 @@ def parse(text: str) -> FeedsCommand:
     return FeedsCommand("help")
 
 
-def say(text: str) -> Reply:
-    return Reply(text=text, blocks=[section(text)])
-
-
 def listing(session: Session, workspace_id: int) -> Reply:
-    feeds = list(session.scalars(select(Feed).where(Feed.workspace_id == workspace_id).order_by(Feed.id)))
+    feeds = stored.followed(session, workspace_id)
     if not feeds:
         return say("This workspace follows no feeds yet. " + USAGE)
     lines = [f"This workspace follows {plural(len(feeds), 'feed')}:"]
@@ -62,8 +57,8 @@ def listing(session: Session, workspace_id: int) -> Reply:
 
 
 def remove(session: Session, workspace_id: int, feed_id: int) -> Reply:
-    feed = session.scalar(select(Feed).where(Feed.workspace_id == workspace_id, Feed.id == feed_id))
+    feed = stored.by_id(session, workspace_id, feed_id)
     if feed is None:
         return say(f"There is no feed #{feed_id} here; `/stats feeds` lists them.")
-    session.delete(feed)
+    stored.remove(session, feed)
     return say(f"Stopped following {escape(feed.title or feed.url)}.")

@@ -19,9 +19,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from commands import review
 from commands.text import UNITS
 from intake.errors import FieldError
 from intake.validate import LIMITS
+from storage.models import Quote, Statistic
 
 FIGURE_FORM = "add_figure_form"
 QUOTE_FORM = "add_quote_form"
@@ -196,3 +198,16 @@ def errors_by_block(form: Form, errors: list[FieldError]) -> dict[str, str]:
         block = error.field if error.field in names else fields(form)[0].name
         keyed[block] = f"{keyed[block]} {error.message}" if block in keyed else error.message
     return {block: message[:2000] for block, message in keyed.items()}
+
+
+def already_stored(form: Form, item: Statistic | Quote) -> str:
+    noun = "quote" if form == "quotes" else "figure"
+    return f"This {noun} is already stored as #{item.id} ({item.status})."
+
+
+def saved_note(item: Statistic | Quote, *, published: bool, posted_for_review: bool) -> str:
+    """What the person who sent the form is told: published (an editor's), or saved and where it waits."""
+    if published:
+        return f"Published #{item.id}: {review.summary(item)}"
+    where = "an editor will review it" if posted_for_review else "it waits for an editor (`/stats pending`)"
+    return f"Thank you: #{item.id} ({review.summary(item)}) is saved and {where}."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from commands.reply import Reply, section
+from commands.reply import Reply, say
 from commands.text import escape, plural
 from ingest.article import Article
 from ingest.stage import Staged
@@ -32,7 +32,7 @@ def link_in(text: str) -> str | None:
 def working(link: str | None) -> Reply:
     what = f"<{link}|that article>" if link else "that message"
     message = f"Reading {what} now; I'll tell you here when its figures and quotes are in the review channel."
-    return Reply(text=message, blocks=[section(message)])
+    return say(message)
 
 
 def article_label(article: Article) -> str:
@@ -69,7 +69,7 @@ def thread_header(article: Article, staged: Staged, submitted_by: str) -> Reply:
         "Each is in this thread with the sentence it came from. Blank fields were not in the article."
     )
     text = "\n".join(lines)
-    return Reply(text=text, blocks=[section(text)], response_type="in_channel")
+    return say(text, response_type="in_channel")
 
 
 def finished(article: Article, staged: Staged, channel: str | None) -> Reply:
@@ -88,14 +88,14 @@ def finished(article: Article, staged: Staged, channel: str | None) -> Reply:
     duplicates = duplicates_line(staged)
     if duplicates and duplicates not in message:
         message += " " + duplicates
-    return Reply(text=message, blocks=[section(message)])
+    return say(message)
 
 
 def busy() -> Reply:
     text = "statbot is reading as many articles as it can at the moment; please try again in a few minutes."
-    return Reply(text=text, blocks=[section(text)])
+    return say(text)
 
 
 def failed(message: str) -> Reply:
     text = f":warning: I couldn't read that: {escape(message)}"
-    return Reply(text=text, blocks=[section(text)])
+    return say(text)

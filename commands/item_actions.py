@@ -11,10 +11,10 @@ from slack_sdk.models.views import View
 
 from commands import citation, review, stats
 from commands import quote as quote_command
-from commands.item_menu import Kind
-from commands.reply import Reply, context, section, with_menu
+from commands.reply import Reply, context, say, section, with_menu
 from commands.text import escape
 from storage.models import Quote, Statistic
+from storage.search import Kind
 
 REPORT_FORM = "report_problem_form"
 REPORT_WHY = "why"
@@ -37,7 +37,7 @@ def item_blocks(item: Statistic | Quote, today: date) -> list[Block]:
 
 def shared_item(item: Statistic | Quote, shared_by: str, today: date) -> Reply:
     """Just this item, for everyone in the channel, credited to whoever shared it (with its own menu)."""
-    kind: Kind = "quote" if isinstance(item, Quote) else "statistic"
+    kind: Kind = "quote" if isinstance(item, Quote) else "figure"
     blocks = [context(f"Shared by <@{shared_by}>"), *with_menu(item_blocks(item, today), kind, item.id)]
     return Reply(
         text=f"Shared by <@{shared_by}>: {review.summary(item)}", blocks=blocks, response_type="in_channel"
@@ -55,12 +55,12 @@ def embargoed(item: Statistic | Quote, until: str) -> Reply:
         f"#{item.id} is under embargo until {until}: it cannot be shared in a channel before then. "
         "You see it because you are an editor or added it."
     )
-    return Reply(text=message, blocks=[section(message)])
+    return say(message)
 
 
 def gone(kind: Kind, item_id: int) -> Reply:
     message = f"{noun(kind).capitalize()} #{item_id} is no longer stored."
-    return Reply(text=message, blocks=[section(message)])
+    return say(message)
 
 
 def report_view(kind: Kind, item_id: int, summary: str) -> View:

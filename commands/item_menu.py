@@ -1,6 +1,6 @@
 """The controls an answer carries: each item's overflow menu, and Show more / Export these / Chart under it.
 
-Values name what was pressed in a few characters ("cite:statistic:12"), since Slack sends back only
+Values name what was pressed in a few characters ("cite:figure:12"), since Slack sends back only
 the value; a button that needs the question carries it as JSON.
 """
 
@@ -12,11 +12,12 @@ from typing import Any, Literal
 
 from slack_sdk.models.blocks import ButtonElement, ConfirmObject, Option, OverflowMenuElement
 
+from storage.search import Kind
+
 ITEM_MENU = "item_menu"
 SHOW_MORE = "answer_show_more"
 EXPORT_THESE = "answer_export"
 CHART = "answer_chart"
-Kind = Literal["statistic", "quote"]
 What = Literal["cite", "share", "history", "report"]
 MENU: tuple[tuple[What, str], ...] = (
     ("cite", "Citation"),
@@ -35,7 +36,8 @@ class Pressed:
     @classmethod
     def parse(cls, value: str) -> Pressed:
         what, kind, number = value.split(":")
-        if what not in {w for w, _ in MENU} or kind not in ("statistic", "quote"):
+        kind = "figure" if kind == "statistic" else kind  # menus posted before figures had one name
+        if what not in {w for w, _ in MENU} or kind not in ("figure", "quote"):
             raise ValueError(f"not an item action: {value!r}")
         return cls(what, kind, int(number))  # type: ignore[arg-type]
 

@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
 from commands import disagreements, table
-from commands.reply import Reply, context, section
+from commands.reply import Reply, context, say_plainly, section
 from commands.text import escape, format_value, plural
 from storage import changes, conflicts, edits, embargo, freshness, mentions, roles, workspaces
 from storage.models import Quote, Statistic, Status, utcnow
@@ -29,10 +29,6 @@ FIRST_EDITOR_UNCHECKED = (
 # Whether a user may name a workspace's first editor: True, False, or None when Slack could not say.
 FirstEditorCheck = Callable[[str], bool | None]
 PENDING_SHOWN = 20
-
-
-def say(message: str) -> Reply:
-    return Reply(text=message.replace("*", ""), blocks=[section(message)])
 
 
 def answer(
@@ -64,7 +60,7 @@ def answer(
     if sub.row.who != "editors":
         raise ValueError(f"not a management subcommand: {text!r}")
     if not roles.is_editor(session, workspace_id, user_id):
-        return say(EDITORS_ONLY)
+        return say_plainly(EDITORS_ONLY)
     if sub.name == "retract":
         return retract(session, workspace_id, user_id, kind, sub.args)
     if sub.name == "supersede":
@@ -85,7 +81,7 @@ def _item(
     if match is None:
         return None
     return changes.find_item(
-        session, workspace_id, "quote" if kind is Quote else "statistic", int(match.group(1))
+        session, workspace_id, "quote" if kind is Quote else "figure", int(match.group(1))
     )
 
 
@@ -108,11 +104,11 @@ def history(
         number = _ID.match(args[0]) if args else None
         if number is not None:
             # The same words whether #N never existed or is another workspace's: nothing leaks.
-            return say(
+            return say_plainly(
                 f"There is no {_noun(kind).lower()} #{number.group(1)} here. Say which {_noun(kind).lower()} "
                 f"by its number, as shown under each answer, e.g. `{command} history 12`."
             )
-        return say(f"Say which {_noun(kind).lower()} by its number, e.g. `{command} history 12`.")
+        return say_plainly(f"Say which {_noun(kind).lower()} by its number, e.g. `{command} history 12`.")
     entries = changes.history(session, workspace_id, changes.kind_of(item), item.id)
     lines = [f"*{_noun(kind)} #{item.id}*: {describe(item)} (now {item.status})"]
     if not entries:
@@ -148,29 +144,29 @@ def editors(
     current = roles.editors(session, workspace_id)
     if not args or args[0].casefold() == "list":
         if not current:
-            return say(
+            return say_plainly(
                 "There are no editors yet, so anyone's submissions wait for review. "
                 "The person who installed statbot, or a workspace admin or owner, can name the first with "
                 "`/stats editors add @name`."
             )
-        return say("*Editors:* " + ", ".join(f"<@{u}>" for u in current))
+        return say_plainly("*Editors:* " + ", ".join(f"<@{u}>" for u in current))
     action = args[0].casefold()
     people = [p for p in (mentions.user_id(a) for a in args[1:]) if p]
     if action in ("add", "remove") and (hint := mentions.plain_person_hint(args[1:])):
-        return say(hint)
+        return say_plainly(hint)
     if action not in ("add", "remove") or not people or len(people) != len(args) - 1:
-        return say("Use `/stats editors`, `/stats editors add @name` or `/stats editors remove @name`.")
+        return say_plainly("Use `/stats editors`, `/stats editors add @name` or `/stats editors remove @name`.")
     if current and user_id not in current:
-        return say(EDITORS_ONLY)
+        return say_plainly(EDITORS_ONLY)
     if not current and action == "add":
         allowed = may_name_first_editor(user_id) if may_name_first_editor is not None else False
         if allowed is None:
-            return say(FIRST_EDITOR_UNCHECKED)
+            return say_plainly(FIRST_EDITOR_UNCHECKED)
         if not allowed:
-            return say(FIRST_EDITOR_ONLY)
+            return say_plainly(FIRST_EDITOR_ONLY)
     if action == "remove" and current and set(current) <= set(people):
         # With no editors left anyone could make themselves one; the operator can still, on the CLI.
-        return say("That would leave no editors. Add another editor first (or use `statbot editors remove`).")
+        return say_plainly("That would leave no editors. Add another editor first (or use `statbot editors remove`).")
     done = []
     for person in people:
         if action == "add" and roles.add_editor(session, workspace_id, person, added_by=user_id):
@@ -179,11 +175,11 @@ def editors(
             done.append(person)
     names = ", ".join(f"<@{p}>" for p in people)
     if not done:
-        return say(f"Nothing to change: {names} {'already are' if action == 'add' else 'are not'} editors.")
+        return say_plainly(f"Nothing to change: {names} {'already are' if action == 'add' else 'are not'} editors.")
     done_names = ", ".join(f"<@{p}>" for p in done)
     if action == "add":
-        return say(f"{done_names} can now publish, approve and correct.")
-    return say(
+        return say_plainly(f"{done_names} can now publish, approve and correct.")
+    return say_plainly(
         f"{done_names} {'are' if len(done) > 1 else 'is'} no longer {'editors' if len(done) > 1 else 'an editor'}."
     )
 
@@ -191,21 +187,20 @@ def editors(
 def review_channel(
     session: Session, workspace_id: int, user_id: str, args: list[str], default: str | None
 ) -> Reply:
-    workspace = workspaces.get(session, workspace_id)
     if not args:
-        channel = workspace.review_channel or default
+        channel = workspaces.review_channel(session, workspace_id, default)
         if channel is None:
-            return say("No review channel is set. An editor can set one with `/stats review-channel #name`.")
-        return say(f"Submissions are reviewed in <#{channel}>.")
+            return say_plainly("No review channel is set. An editor can set one with `/stats review-channel #name`.")
+        return say_plainly(f"Submissions are reviewed in <#{channel}>.")
     channel = mentions.channel_id(args[0])
     if channel is None and (hint := mentions.plain_channel_hint(args)):
-        return say(hint)
+        return say_plainly(hint)
     if channel is None or len(args) > 1:
-        return say("Name one channel, e.g. `/stats review-channel #statbot-review`.")
+        return say_plainly("Name one channel, e.g. `/stats review-channel #statbot-review`.")
     if not roles.is_editor(session, workspace_id, user_id):
-        return say(EDITORS_ONLY)
-    workspaces.set_review_channel(session, workspace, channel)
-    return say(f"Submissions will be posted for review in <#{channel}>. Invite me there if I am not in it.")
+        return say_plainly(EDITORS_ONLY)
+    workspaces.set_review_channel(session, workspaces.get(session, workspace_id), channel)
+    return say_plainly(f"Submissions will be posted for review in <#{channel}>. Invite me there if I am not in it.")
 
 
 def pending(session: Session, workspace_id: int) -> Reply:
@@ -214,7 +209,7 @@ def pending(session: Session, workspace_id: int) -> Reply:
         *changes.pending(session, workspace_id, Quote),
     ]
     if not waiting:
-        return say("Nothing is waiting for review.")
+        return say_plainly("Nothing is waiting for review.")
     lines = [
         f"• {_noun(type(item))} #{item.id}: {describe(item)}, from <@{item.created_by}>"
         if item.created_by.startswith(("U", "W"))
@@ -237,12 +232,12 @@ def retract(
     reason = " ".join(args[1:])
     command = "/quote" if kind is Quote else "/stats"
     if item is None or not reason:
-        return say(f"Say which and why, e.g. `{command} retract 12 the source corrected the year`.")
+        return say_plainly(f"Say which and why, e.g. `{command} retract 12 the source corrected the year`.")
     try:
         changes.retract(session, item, actor=user_id, reason=reason)
     except changes.NotAllowed as refusal:
-        return say(f"Cannot retract that: {escape(str(refusal))}.")
-    return say(
+        return say_plainly(f"Cannot retract that: {escape(str(refusal))}.")
+    return say_plainly(
         f"{_noun(kind)} #{item.id} is retracted and will not be given again. Reason kept: {escape(reason)}"
     )
 
@@ -251,12 +246,12 @@ def supersede(session: Session, workspace_id: int, user_id: str, args: list[str]
     old = _item(session, workspace_id, Statistic, args[0] if args else None)
     new = _item(session, workspace_id, Statistic, args[1] if len(args) > 1 else None)
     if not isinstance(old, Statistic) or not isinstance(new, Statistic) or len(args) != 2:
-        return say("Say the old figure and the one replacing it, e.g. `/stats supersede 12 40`.")
+        return say_plainly("Say the old figure and the one replacing it, e.g. `/stats supersede 12 40`.")
     try:
         changes.supersede(session, old, new, actor=user_id)
     except changes.NotAllowed as refusal:
-        return say(f"Cannot do that: {escape(str(refusal))}.")
-    return say(f"Figure #{old.id} is now shown as superseded by #{new.id}: {describe(new)}.")
+        return say_plainly(f"Cannot do that: {escape(str(refusal))}.")
+    return say_plainly(f"Figure #{old.id} is now shown as superseded by #{new.id}: {describe(new)}.")
 
 
 def expected_update(session: Session, workspace_id: int, user_id: str, args: list[str]) -> Reply:
@@ -267,18 +262,18 @@ def expected_update(session: Session, workspace_id: int, user_id: str, args: lis
         "e.g. `/stats expected-update 12 12` or `/stats expected-update 12 2027-03` (or `none`)."
     )
     if not isinstance(stat, Statistic) or len(args) != 2:
-        return say(usage)
+        return say_plainly(usage)
     if stat.status not in (Status.PUBLISHED.value, Status.SUPERSEDED.value, Status.PENDING.value):
-        return say(f"Cannot do that: figure #{stat.id} is {stat.status}.")
+        return say_plainly(f"Cannot do that: figure #{stat.id} is {stat.status}.")
     if args[1].casefold() == "none":
         freshness.set_next_release(session, stat, None, actor=user_id)
-        return say(f"The series of figure #{stat.id} no longer has an expected release date.")
+        return say_plainly(f"The series of figure #{stat.id} no longer has an expected release date.")
     try:
         when = freshness.parse_when(args[1], stat)
     except freshness.BadWhen as problem:
-        return say(f"{escape(str(problem))}. {usage}")
+        return say_plainly(f"{escape(str(problem))}. {usage}")
     freshness.set_next_release(session, stat, when, actor=user_id)
-    return say(
+    return say_plainly(
         f"The next release of figure #{stat.id}'s series ({escape(stat.measure)}"
         f"{', ' + escape(stat.geography) if stat.geography else ''}) is expected {when.human()}. "
         "Answers warn when it is due or overdue, and editors get it in the weekly note."
@@ -302,20 +297,20 @@ def embargo_item(
     )
     item = _item(session, workspace_id, kind, args[0] if args else None)
     if item is None or len(args) < 2:
-        return say(usage)
+        return say_plainly(usage)
     lifting = len(args) == 2 and args[1].casefold() == "lift"
     try:
         until = None if lifting else embargo.parse(" ".join(args[1:]), now)
         changes.set_embargo(session, item, until, actor=user_id, now=now)
     except embargo.Invalid as problem:
-        return say(f"{escape(str(problem))}. {usage}")
+        return say_plainly(f"{escape(str(problem))}. {usage}")
     except changes.NotAllowed as refusal:
-        return say(f"Cannot do that: {escape(str(refusal))}.")
+        return say_plainly(f"Cannot do that: {escape(str(refusal))}.")
     if until is None:
-        return say(
+        return say_plainly(
             f"{_noun(kind)} #{item.id}'s embargo is lifted: everyone sees it from now, and it goes in the next digests."
         )
-    return say(
+    return say_plainly(
         f"{_noun(kind)} #{item.id} ({describe(item)}) is under embargo until {escape(until.human())}: until then only "
         "editors and whoever added it see it; it is left out of answers, exports and digests for everyone else, "
         "and goes in the next digests once it lifts."
@@ -327,12 +322,12 @@ def house(session: Session, workspace_id: int, user_id: str, args: list[str]) ->
     stat = _item(session, workspace_id, Statistic, args[0] if args else None)
     reason = " ".join(args[1:]).strip()
     if not isinstance(stat, Statistic) or not reason:
-        return say(
+        return say_plainly(
             "Say which figure to cite and why, e.g. `/stats house 12 the producer's own report gives this period`. "
             "`/stats conflicts` lists figures that disagree."
         )
     try:
         _, conflict = conflicts.choose_house(session, stat, reason, actor=user_id)
     except conflicts.NotInConflict as refusal:
-        return say(f"Cannot do that: {escape(str(refusal))}.")
+        return say_plainly(f"Cannot do that: {escape(str(refusal))}.")
     return disagreements.chosen(stat, conflict)

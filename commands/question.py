@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
+from typing import Generic
 
+from sqlalchemy.orm import Session
+
+from commands import table
+from commands.reply import Reply, say, section
+from storage import embargo, hybrid
+from storage.hybrid import Dense
+from storage.queries import Found, Item
 from storage.search import search_terms
 
 MAX_QUESTION = 300
@@ -39,3 +48,45 @@ def parse(text: str) -> Question:
             problem="There is nothing to search for in that: use words, for example `/stats facebook`.",
         )
     return Question(cleaned)
+
+
+def help_reply() -> Reply:
+    """Generated from the command table, so it lists every subcommand there is."""
+    return Reply(
+        text="How to use /stats and /quote", blocks=[section(table.help_text((table.STATS, table.QUOTE)))]
+    )
+
+
+@dataclass
+class Page(Generic[Item]):
+    """A question and one page of the items that answer it."""
+
+    question: Question
+    found: Found[Item]
+
+
+def page(
+    session: Session,
+    workspace_id: int,
+    model: type[Item],
+    text: str,
+    *,
+    today: date,
+    dense: Dense | None,
+    offset: int,
+    shown: int,
+    viewer: embargo.Viewer | None = None,
+) -> Page[Item] | Reply:
+    """What `/stats` and `/quote` share: the `shown` items from `offset` that answer `text` (hybrid retrieval),
+    or the reply that ends the answer here: the help, or why the question cannot be asked."""
+    question = parse(text)
+    if question.is_help:
+        return help_reply()
+    if question.problem:
+        return say(question.problem)
+    found = hybrid.find(
+        session, workspace_id, model, question.text, limit=offset + shown, today=today, dense=dense,
+        viewer=viewer,
+    )  # fmt: skip
+    found.items = found.items[offset:]
+    return Page(question, found)

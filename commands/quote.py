@@ -7,11 +7,11 @@ from datetime import date
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
-from commands.question import Question, parse
+from commands.question import Question, page
 from commands.reply import Reply, context, found_reply, quote_provenance, section, slack_date
-from commands.stats import embargo_notes, help_reply
+from commands.stats import embargo_notes
 from commands.text import clip, escape
-from storage import embargo, hybrid
+from storage import embargo
 from storage.hybrid import Dense
 from storage.models import Quote
 from storage.queries import Found
@@ -34,19 +34,16 @@ def answer(
     viewer: embargo.Viewer | None = None,
 ) -> Reply:
     """The answer for `viewer` (None: anyone, as a shared answer is; embargoed quotes only for those who may)."""
-    question = parse(text)
-    if question.is_help:
-        return help_reply()
-    if question.problem:
-        return Reply(text=question.problem, blocks=[section(question.problem)])
-    found = hybrid.find(
-        session, workspace_id, Quote, question.text, limit=offset + SHOWN, today=today or date.today(),
-        dense=dense, viewer=viewer,
-    )  # fmt: skip
-    found.items = found.items[offset:]
-    return render(
-        question, found, shared_by=shared_by, offset=offset, embargoed=embargo_notes(found.items, viewer)
+    today = today or date.today()
+    asked = page(
+        session, workspace_id, Quote, text, today=today, dense=dense, offset=offset, shown=SHOWN, viewer=viewer
     )
+    if isinstance(asked, Reply):
+        return asked
+    return render(
+        asked.question, asked.found, shared_by=shared_by, offset=offset,
+        embargoed=embargo_notes(asked.found.items, viewer),
+    )  # fmt: skip
 
 
 def render(

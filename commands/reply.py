@@ -19,11 +19,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from commands.item_menu import Kind, export_button, item_menu, show_more_button
+from commands.item_menu import export_button, item_menu, show_more_button
 from commands.text import clip, escape, plural
 from storage.models import Quote, Source, Statistic
 from storage.partial_date import PartialDate, Precision
 from storage.queries import Found
+from storage.search import Kind
 
 Item = TypeVar("Item", Statistic, Quote)
 
@@ -56,6 +57,16 @@ class Reply:
 # mention; the <@U…>, <#C…> and <url|label> we write ourselves still work, and stored text is escaped besides.
 def section(mrkdwn: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=clip(mrkdwn, SECTION_LIMIT), verbatim=True))
+
+
+def say(mrkdwn: str, *, response_type: Literal["ephemeral", "in_channel"] = "ephemeral") -> Reply:
+    """A reply of one section; Slack's notification text is the same words."""
+    return Reply(text=mrkdwn, blocks=[section(mrkdwn)], response_type=response_type)
+
+
+def say_plainly(mrkdwn: str) -> Reply:
+    """A reply of one section; the notification text leaves out the bold stars."""
+    return Reply(text=mrkdwn.replace("*", ""), blocks=[section(mrkdwn)])
 
 
 def context(*mrkdwn: str) -> ContextBlock:
@@ -162,7 +173,7 @@ def no_match(noun: str, command: str, asked: str, suggestions: list[str]) -> Rep
     if suggestions:
         message += " Did you mean " + " or ".join(f"*{escape(s)}*" for s in suggestions) + "?"
     message += f" Try fewer words, or `{command} help` for examples."
-    return Reply(text=message.replace("*", ""), blocks=[section(message)])  # already escaped
+    return say_plainly(message)  # already escaped
 
 
 def found_reply(
@@ -213,7 +224,7 @@ def found_reply(
     if shared_by:
         blocks.append(context(f"Shared by <@{shared_by}> with `{command} {shown}`"))
     blocks.append(section(intro))
-    kind: Kind = "quote" if noun == "quotes" else "statistic"
+    kind: Kind = "quote" if noun == "quotes" else "figure"
     for shown_item in found.items:
         blocks.append(DividerBlock())
         blocks.extend(with_menu(item_blocks(shown_item), kind, shown_item.id))

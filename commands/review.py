@@ -31,7 +31,7 @@ NOT_AN_EDITOR = (
 class ItemRef:
     """Which item a review button is about, carried in the button's value."""
 
-    kind: str  # "statistic" or "quote"
+    kind: str  # "figure" or "quote"
     id: int
 
     def value(self) -> str:
@@ -40,12 +40,12 @@ class ItemRef:
     @classmethod
     def parse(cls, value: str) -> ItemRef:
         data = json.loads(value)
-        kind = "quote" if data["kind"] == "quote" else "statistic"
+        kind = "quote" if data["kind"] == "quote" else "figure"
         return cls(kind, int(data["id"]))
 
     @classmethod
     def of(cls, item: Statistic | Quote) -> ItemRef:
-        return cls("quote" if isinstance(item, Quote) else "statistic", item.id)
+        return cls("quote" if isinstance(item, Quote) else "figure", item.id)
 
 
 def summary(item: Statistic | Quote) -> str:

@@ -8,13 +8,13 @@ from datetime import date
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
-from commands import disagreements, table
+from commands import disagreements
 from commands.item_menu import chart_button
-from commands.question import Question, parse
-from commands.reply import Reply, context, found_reply, provenance, section, slack_moment
+from commands.question import Question, page
+from commands.reply import Reply, context, found_reply, provenance, say_plainly, section, slack_moment
 from commands.series import largest_series
 from commands.text import escape, format_value, plural
-from storage import conflicts, edits, embargo, freshness, hybrid, queries
+from storage import conflicts, edits, embargo, freshness, queries
 from storage.hybrid import Dense
 from storage.models import Quote, Statistic, Status
 from storage.partial_date import human_period
@@ -22,13 +22,6 @@ from storage.queries import Found
 
 COMMAND = "/stats"
 SHOWN = 10
-
-
-def help_reply() -> Reply:
-    """Generated from the command table, so it lists every subcommand there is."""
-    return Reply(
-        text="How to use /stats and /quote", blocks=[section(table.help_text((table.STATS, table.QUOTE)))]
-    )
 
 
 def answer(
@@ -43,17 +36,13 @@ def answer(
     viewer: embargo.Viewer | None = None,
 ) -> Reply:
     """The answer for `viewer` (None: anyone, as a shared answer is; embargoed items only for those who may)."""
-    question = parse(text)
-    if question.is_help:
-        return help_reply()
-    if question.problem:
-        return Reply(text=question.problem, blocks=[section(question.problem)])
     today = today or date.today()
-    found = hybrid.find(
-        session, workspace_id, Statistic, question.text, limit=offset + SHOWN, today=today, dense=dense,
-        viewer=viewer,
-    )  # fmt: skip
-    found.items = found.items[offset:]
+    asked = page(
+        session, workspace_id, Statistic, text, today=today, dense=dense, offset=offset, shown=SHOWN, viewer=viewer
+    )
+    if isinstance(asked, Reply):
+        return asked
+    question, found = asked.question, asked.found
     if (
         not offset
         and not found.items
@@ -90,7 +79,7 @@ def quotes_instead(
         count = f"more than {count}"
     verb = "does" if quotes.total == 1 and not quotes.more_than_total else "do"
     message = f"No figures match *{escape(asked)}*, but {count} {verb}: try `/quote {escape(asked)}`."
-    return Reply(text=message.replace("*", ""), blocks=[section(message)])
+    return say_plainly(message)
 
 
 def render(

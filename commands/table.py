@@ -107,7 +107,7 @@ ROWS: tuple[Row, ...] = (
         "read an article; its figures and quotes go to the review channel"),
     Row((STATS,), "feeds", "`/stats feeds [add <link> | remove <id>]`",
         "the RSS or Atom feeds whose new articles are read for review; editors add and remove them"),
-    # /digest: its own parser reads the words after the name (digests/command.py).
+    # /digest: its own parser reads the words after the name (commands/digest.py).
     Row((DIGEST,), None, "`/digest`", "how to use /digest"),
     Row((DIGEST,), "subscribe",
         "`/digest subscribe [me] <topic> [weekly|daily|monthly] [day] [time] [zone] [figures-only|quotes-only] [csv]`",

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from digests.build import Built, build, schedule_of
 from digests.chart import series_to_chart
+from digests.dm import send_dm
 from digests.render import render
 from intake.spreadsheet import to_frame
 from storage.models import ChartState, DeliveryState, DigestDelivery, Statistic, Subscription
@@ -360,8 +361,7 @@ def _tell_subscriber(client: WebClient, user_id: str, channel: str, subscription
         f"Once that is fixed, subscribe again with `/digest subscribe` in the channel."
     )
     try:
-        opened = client.conversations_open(users=[user_id])
-        client.chat_postMessage(channel=opened["channel"]["id"], text=text)
+        send_dm(client, user_id, text)
     except (SlackApiError, SlackClientError, OSError) as error:
         log.error("could not tell %s that subscription %s is paused: %s", user_id, subscription_id, error)
 

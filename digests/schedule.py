@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import get_args
+from typing import Literal, Protocol, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from digests.command import WEEKDAYS, Frequency, Subscribe
-
+Frequency = Literal["weekly", "daily", "monthly"]
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_FREQUENCY: Frequency = "weekly"
 DEFAULT_WEEKDAY = 0  # Monday
 DEFAULT_TIME = time(9, 0)
@@ -113,7 +113,20 @@ class Schedule:
         }
 
 
-def schedule_for(request: Subscribe, subscriber_tz: str | None) -> Schedule:
+class Asked(Protocol):
+    """The schedule words of a `/digest subscribe` (commands.digest.Subscribe); None means "use the default"."""
+
+    @property
+    def frequency(self) -> Frequency | None: ...
+    @property
+    def weekday(self) -> int | None: ...
+    @property
+    def at(self) -> time | None: ...
+    @property
+    def tz(self) -> str | None: ...
+
+
+def schedule_for(request: Asked, subscriber_tz: str | None) -> Schedule:
     """The schedule a `/digest subscribe` asks for, with defaults filled in.
 
     `subscriber_tz` is the `tz` from Slack's users.info for the person who typed the command; it can be

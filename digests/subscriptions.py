@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from digests.build import schedule_of
@@ -70,36 +70,27 @@ def resume(subscription: Subscription, now: datetime) -> None:
 
 
 def in_channel(session: Session, workspace_id: int, channel_id: str) -> list[Subscription]:
-    return list(
-        session.scalars(
-            select(Subscription)
-            .where(Subscription.workspace_id == workspace_id, Subscription.channel_id == channel_id)
-            .order_by(Subscription.id)
-        )
-    )
+    return _where(session, workspace_id, Subscription.channel_id == channel_id)
 
 
 def created_by(session: Session, workspace_id: int, user_id: str) -> list[Subscription]:
     """The digests this person started: the channels' they manage and their own by DM."""
-    return list(
-        session.scalars(
-            select(Subscription)
-            .where(Subscription.workspace_id == workspace_id, Subscription.created_by == user_id)
-            .order_by(Subscription.id)
-        )
-    )
+    return _where(session, workspace_id, Subscription.created_by == user_id)
 
 
 def personal(session: Session, workspace_id: int, user_id: str) -> list[Subscription]:
     """The digests this person gets by direct message (their DM with statbot is the channel)."""
+    return _where(
+        session, workspace_id, Subscription.created_by == user_id, Subscription.channel_id.like("D%")
+    )
+
+
+def _where(session: Session, workspace_id: int, *conditions: ColumnElement[bool]) -> list[Subscription]:
+    """The workspace's subscriptions that meet every condition, oldest first."""
     return list(
         session.scalars(
             select(Subscription)
-            .where(
-                Subscription.workspace_id == workspace_id,
-                Subscription.created_by == user_id,
-                Subscription.channel_id.like("D%"),
-            )
+            .where(Subscription.workspace_id == workspace_id, *conditions)
             .order_by(Subscription.id)
         )
     )

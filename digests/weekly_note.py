@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from digests.deliver import CLAIM_LEASE, HISTORY_LOOKBACK, ClientFor, aware, client_for
+from digests.dm import open_dm
 from storage import freshness, roles
 from storage.models import ANSWERABLE, Editor, Statistic, WeeklyNote
 from storage.text import escape, format_value
@@ -210,7 +211,7 @@ def _send(
         if editor in sent_to:
             continue
         try:
-            channel = str(client.conversations_open(users=[editor])["channel"]["id"])
+            channel = str(open_dm(client, editor))
             if not (recovering and _already_sent(client, channel, note_id)):
                 client.chat_postMessage(channel=channel, text=text, metadata=metadata)
         except (SlackApiError, SlackClientError, OSError) as error:

@@ -203,7 +203,7 @@ def stage(
         keep=True,
     )
     for written in outcome.written:
-        if written.kind == "statistic":
+        if written.kind == "figure":
             staged.figures.append(session.get_one(Statistic, written.id))
         else:
             staged.quotes.append(session.get_one(Quote, written.id))

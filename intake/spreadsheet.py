@@ -18,8 +18,9 @@ from intake.columns import Kind, all_columns, match_header
 from intake.errors import RowError, SheetError
 from intake.formulas import guard, unguard
 from intake.sniff import decode_text, detect_format
-from intake.validate import FigureInput, QuoteInput, natural_key, to_raw, validate_figure, validate_quote
+from intake.validate import natural_key, to_raw, validate_figure, validate_quote
 from intake.xlsx_cells import CellProblems, Grid, read_workbook
+from storage.inputs import FigureInput, QuoteInput
 
 __all__ = [
     "BadRow",

@@ -24,14 +24,13 @@ from intake.numbers import UNIT_WORDS, parse_value
 from intake.urls import check_url, url_key
 from storage import embargo
 from storage.embargo import Embargo
+from storage.inputs import FigureInput, QuoteInput
 from storage.models import utcnow
 from storage.partial_date import PartialDate
 from storage.text import UNITS
 
 __all__ = [
     "FieldError",
-    "FigureInput",
-    "QuoteInput",
     "natural_key",
     "to_raw",
     "validate_figure",
@@ -55,45 +54,6 @@ _CHANGE_WORDS = re.compile(
     r"reduction|reduced|more|fewer|less|higher|lower|up|down|uplift)\b",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class FigureInput:
-    """A figure that passed validation: every text trimmed, every date at the precision typed."""
-
-    value: Decimal
-    unit: str
-    measure: str
-    period_start: PartialDate | None
-    period_end: PartialDate | None
-    geography: str | None
-    entities: tuple[str, ...]
-    topics: tuple[str, ...]
-    source_title: str | None
-    source_publisher: str | None
-    source_url: str | None
-    source_date: PartialDate | None
-    evidence: str | None
-    producer: str | None = None
-    primary_source_url: str | None = None
-    notes: str | None = None
-    embargo: Embargo | None = None
-
-
-@dataclass(frozen=True)
-class QuoteInput:
-    """A quote that passed validation."""
-
-    text: str
-    speaker: str
-    speaker_role: str | None
-    speaker_org: str | None
-    said_on: PartialDate | None
-    topics: tuple[str, ...]
-    source_title: str | None
-    source_publisher: str | None
-    source_url: str | None
-    embargo: Embargo | None = None
 
 
 def validate_figure(raw: Mapping[str, str], *, today: date | None = None) -> FigureInput | list[FieldError]:

@@ -35,7 +35,7 @@ def values(kind: str, fields: Mapping[str, Any], topics: list[str], entities: li
 
 def snapshot(item: Item) -> dict[str, Any]:
     """The item as plain JSON values: what the audit log keeps before and after a change."""
-    kind = "quote" if isinstance(item, Quote) else "statistic"
+    kind = "quote" if isinstance(item, Quote) else "figure"
     names = (
         *(QUOTE_FIELDS if kind == "quote" else FIGURE_FIELDS),
         "status",

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.validate import FigureInput, QuoteInput
 from storage import embargo, search, write
+from storage.inputs import FigureInput, QuoteInput
 from storage.models import AuditEntry, Quote, Statistic, Status, utcnow
 
 Item = Statistic | Quote
@@ -33,7 +33,7 @@ def missing(item: Item) -> list[str]:
 
 
 def kind_of(item: Item) -> search.Kind:
-    return "statistic" if isinstance(item, Statistic) else "quote"
+    return "figure" if isinstance(item, Statistic) else "quote"
 
 
 def _record(
@@ -230,6 +230,18 @@ def submit_for_review(
     if isinstance(item, QuoteInput):
         return add_quote(session, workspace_id, item, actor=submitted_by, publish=False, now=now)
     return add_figure(session, workspace_id, item, actor=submitted_by, publish=False, now=now)
+
+
+def add_by_hand(
+    session: Session, workspace_id: int, item: FigureInput | QuoteInput, actor: str, *, editor: bool
+) -> tuple[Item, bool]:
+    """What a person adds with the form: an editor's is published at once; anyone else's waits for review.
+    (existing item, False) if already stored."""
+    if not editor:
+        return submit_for_review(session, workspace_id, item, actor)
+    if isinstance(item, QuoteInput):
+        return add_quote(session, workspace_id, item, actor=actor, publish=True)
+    return add_figure(session, workspace_id, item, actor=actor, publish=True)
 
 
 def find_item(

@@ -51,7 +51,7 @@ def before(session: Session, stat: Statistic, since: datetime) -> dict[str, Any]
         select(AuditEntry)
         .where(
             AuditEntry.workspace_id == stat.workspace_id,
-            AuditEntry.item_kind == "statistic",
+            AuditEntry.item_kind == "figure",
             AuditEntry.item_id == stat.id,
             AuditEntry.action == "edit",
             AuditEntry.at > since,

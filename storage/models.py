@@ -363,7 +363,7 @@ class SearchDocument(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
-    kind: Mapped[str] = mapped_column(String(10))  # "statistic" or "quote"
+    kind: Mapped[str] = mapped_column(String(10))  # "figure" or "quote"
     item_id: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
 
@@ -463,7 +463,7 @@ class Share(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
-    item_kind: Mapped[str] = mapped_column(String(10))  # "statistic" or "quote"
+    item_kind: Mapped[str] = mapped_column(String(10))  # "figure" or "quote"
     item_id: Mapped[int] = mapped_column(Integer)
     how: Mapped[str] = mapped_column(String(12))  # "answer" (Share in channel), "item" (Share this one), "citation"
     channel_id: Mapped[str] = mapped_column(String(32))
@@ -500,7 +500,7 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
-    item_kind: Mapped[str] = mapped_column(String(10))  # "statistic" or "quote"
+    item_kind: Mapped[str] = mapped_column(String(10))  # "figure" or "quote"
     item_id: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(32), default="")

@@ -255,7 +255,7 @@ def _find_once(
     where: Sequence[ColumnElement[bool]] = (),
     allow_partial: bool = True,
 ) -> Found[Item]:
-    kind: Kind = "statistic" if model is Statistic else "quote"
+    kind: Kind = "figure" if model is Statistic else "quote"
     reading = read(session, workspace_id, question)
     # An empty digest topic means every new item; an empty question (or only stop words) finds nothing.
     if not reading.concepts and reading.period is None and (question.strip() or allow_partial):

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Entity, Quote, SearchDocument, Source, Statistic
 
-Kind = Literal["statistic", "quote"]
+Kind = Literal["figure", "quote"]
 
 _WORD = re.compile(r"\w+")
 MAX_TERMS = 12
@@ -58,7 +58,7 @@ STOPWORDS = frozenset(
         "or",
         "show",
         "stats",
-        "statistic",
+        "figure",
         "statistics",
         "figure",
         "figures",
@@ -137,7 +137,7 @@ def body(
     """The text an item is found by: its own words, topics, entities (with owners and aliases), the
     titles and publishers along its source's and producer's chains, and where we read it (the
     publisher only: its headline is about everything it reports)."""
-    own = ("measure", "value_text", "geography", "evidence", "notes") if kind == "statistic" else (
+    own = ("measure", "value_text", "geography", "evidence", "notes") if kind == "figure" else (
         "text", "speaker", "speaker_role", "speaker_org", "context")  # fmt: skip
     parts = [fields[name] for name in own] + topics + entities + sources + [via_publisher]
     return "\n".join(p for p in parts if p)
@@ -145,9 +145,9 @@ def body(
 
 def item_body(item: Statistic | Quote) -> str:
     """`body` of a stored figure or quote, read through its relationships."""
-    kind: Kind = "statistic" if isinstance(item, Statistic) else "quote"
+    kind: Kind = "figure" if isinstance(item, Statistic) else "quote"
     fields = {name: getattr(item, name) for name in (
-        ("measure", "value_text", "geography", "evidence", "notes") if kind == "statistic" else
+        ("measure", "value_text", "geography", "evidence", "notes") if kind == "figure" else
         ("text", "speaker", "speaker_role", "speaker_org", "context"))}  # fmt: skip
     if isinstance(item, Statistic):
         sources = source_words(item.source) + source_words(item.producer)

@@ -63,7 +63,7 @@ def _untold(now: datetime) -> ColumnElement[bool]:
 def owed(session: Session, workspace_id: int, now: datetime) -> list[tuple[Share, Statistic | Quote]]:
     """Shares of items since retracted or superseded that have not been told yet, oldest first."""
     found: list[tuple[Share, Statistic | Quote]] = []
-    models: tuple[tuple[type[Statistic] | type[Quote], str], ...] = ((Statistic, "statistic"), (Quote, "quote"))
+    models: tuple[tuple[type[Statistic] | type[Quote], str], ...] = ((Statistic, "figure"), (Quote, "quote"))
     for model, kind in models:
         rows = session.execute(
             select(Share, model)

@@ -10,8 +10,8 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.validate import FigureInput, QuoteInput
 from storage import changes, embargo, search, write
+from storage.inputs import FigureInput, QuoteInput
 from storage.models import Quote, Statistic, Status
 
 Kind = Literal["figures", "quotes"]
@@ -60,7 +60,7 @@ def published(
     )
     terms = search.search_terms(words)
     if terms:
-        hits = search.matches(session, workspace_id, "quote" if kind == "quotes" else "statistic", terms)
+        hits = search.matches(session, workspace_id, "quote" if kind == "quotes" else "figure", terms)
         query = query.where(model.id.in_(select(hits.c.item_id)))
     query = query.order_by(model.id)
     if kind == "quotes":

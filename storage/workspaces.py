@@ -50,6 +50,12 @@ def for_team(session: Session, team_id: str) -> Workspace | None:
     return session.scalar(select(Workspace).where(Workspace.team_id == team_id))
 
 
+def review_channel(session: Session, workspace_id: int, default: str | None) -> str | None:
+    """Where the workspace's submissions are reviewed: its own choice, else `default` (STATBOT_REVIEW_CHANNEL)."""
+    workspace = session.get(Workspace, workspace_id)
+    return (workspace.review_channel if workspace else None) or default
+
+
 def set_review_channel(session: Session, workspace: Workspace, channel_id: str | None) -> None:
     workspace.review_channel = channel_id
     session.flush()

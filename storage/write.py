@@ -243,7 +243,7 @@ def add(
     with _writing(session):
         session.flush()
         while chunk := list(islice(iterator, batch)):
-            created: dict[str, list[int]] = {"statistic": [], "quote": []}
+            created: dict[str, list[int]] = {"figure": [], "quote": []}
             for written in writer.write(chunk):
                 outcome.added += written.created
                 outcome.already_stored += not written.created
@@ -273,7 +273,7 @@ def _embed_written(session: Session, ids: dict[str, list[int]]) -> None:
     embedder = embeddings.shared()
     if embedder is None:
         return
-    for kind, model in (("statistic", Statistic), ("quote", Quote)):
+    for kind, model in (("figure", Statistic), ("quote", Quote)):
         if ids.get(kind):
             embedding_backfill.embed_rows(session, model, ids[kind], embedder)
 
@@ -296,7 +296,7 @@ def add_one(
         session, workspace_id, [item], actor=actor, status=status, now=now, on_conflict=on_conflict, keep=True
     ).written
     stored: Statistic | Quote | None = (
-        session.get(Statistic, written.id) if written.kind == "statistic" else session.get(Quote, written.id)
+        session.get(Statistic, written.id) if written.kind == "figure" else session.get(Quote, written.id)
     )
     assert stored is not None
     return stored, written.created
@@ -768,20 +768,20 @@ class _Writer:
             # An extracted candidate without a measure cannot be matched, so is always new.
             key = _row_key(row) if figure.measure else None
             if key is not None and key in stored:
-                out.append((i, Written("statistic", stored[key], False)))
+                out.append((i, Written("figure", stored[key], False)))
             elif key is not None and key in first:
                 repeats.append((i, first[key]))
             else:
                 if key is not None:
                     first[key] = len(new)
                 new.append((figure, row))
-                out.append((i, Written("statistic", len(new) - 1, True)))
+                out.append((i, Written("figure", len(new) - 1, True)))
         ids = self._insert(Statistic, [row for _, row in new])
         for (_, row), new_id in zip(new, ids, strict=True):
             row["id"] = new_id
-        out = [(i, Written("statistic", ids[w.id], True)) if w.created else (i, w) for i, w in out]
-        out += [(i, Written("statistic", ids[n], False)) for i, n in repeats]
-        self._links_documents_audit("statistic", new)
+        out = [(i, Written("figure", ids[w.id], True)) if w.created else (i, w) for i, w in out]
+        out += [(i, Written("figure", ids[n], False)) for i, n in repeats]
+        self._links_documents_audit("figure", new)
         return out
 
     def _stored_figure_keys(self, source_ids: set[int]) -> dict[tuple[Any, ...], int]:
@@ -857,7 +857,7 @@ class _Writer:
             return
         entity_table, topic_table, key = (
             (statistic_entities, statistic_topics, "statistic_id")
-            if kind == "statistic"
+            if kind == "figure"
             else (quote_entities, quote_topics, "quote_id")
         )
         entity_links: list[tuple[Any, ...]] = []
@@ -1021,7 +1021,7 @@ def update(
         session.flush()
         related = ["entities", "topics", "source", "via_source"]
         session.expire(item, [*related, "producer"] if isinstance(item, Statistic) else related)
-        kind: search.Kind = "statistic" if isinstance(item, Statistic) else "quote"
+        kind: search.Kind = "figure" if isinstance(item, Statistic) else "quote"
         body = search.item_body(item)
         document = session.scalar(
             select(SearchDocument).where(SearchDocument.kind == kind, SearchDocument.item_id == item.id)
@@ -1095,7 +1095,7 @@ def note(
     """Log a change made beside the item, none of its fields (its series' next release): in its history."""
     with _writing(session):
         entry = AuditEntry(
-            workspace_id=item.workspace_id, item_kind="statistic" if isinstance(item, Statistic) else "quote",
+            workspace_id=item.workspace_id, item_kind="figure" if isinstance(item, Statistic) else "quote",
             item_id=item.id, action=action, actor=actor, at=now, before=before, after=after,
         )  # fmt: skip
         session.add(entry)

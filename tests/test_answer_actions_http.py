@@ -19,9 +19,10 @@ from bot.local_slack import SlackStandIn
 from bot.slack_limits import message_problem
 from bot.web import create_wsgi
 from commands import citation, confirm, item_actions, item_menu, review
-from intake.validate import FigureInput, validate_figure
+from intake.validate import validate_figure
 from storage import changes, roles
 from storage.db import make_sessions
+from storage.inputs import FigureInput
 from storage.models import Quote, Statistic, Status
 from tests.conftest import SIGNING_SECRET, slack_settings
 from tests.http_server import serving
@@ -142,7 +143,7 @@ def test_every_figure_and_quote_in_an_answer_has_its_menu(server: str, standin: 
     assert menus(figures) and all(
         [v.split(":")[0] for v in menu] == ["cite", "share", "history", "report"] for menu in menus(figures)
     )
-    assert all(":statistic:" in v for menu in menus(figures) for v in menu)
+    assert all(":figure:" in v for menu in menus(figures) for v in menu)
     quotes = ask(server, standin, "burrows", command="/quote")
     assert menus(quotes) and all(":quote:" in v for menu in menus(quotes) for v in menu)
     assert standin.violations == []
@@ -165,7 +166,7 @@ def test_a_figure_held_only_from_its_reporter_says_so_and_asks_for_the_producers
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:
     figure = add_figure(engine, home_id, producer="")
-    shown = choose(server, standin, f"cite:statistic:{figure}")
+    shown = choose(server, standin, f"cite:figure:{figure}")
     short, _ = code_blocks(shown)
     assert short.startswith("BBC News (as reported; producer not named): 34% share of grooming offences")
     assert "https://www.bbc.co.uk/news/example" in short and len(short) <= 280
@@ -177,7 +178,7 @@ def test_a_long_measure_is_cut_so_the_short_form_fits_a_post_with_its_link(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:
     figure = add_figure(engine, home_id, measure="share of grooming offences " + "recorded by police " * 20)
-    short, _ = code_blocks(choose(server, standin, f"cite:statistic:{figure}"))
+    short, _ = code_blocks(choose(server, standin, f"cite:figure:{figure}"))
     assert len(short) <= 280 and short.endswith("https://www.bbc.co.uk/news/example") and "…" in short
 
 
@@ -200,31 +201,31 @@ def test_share_this_one_posts_only_that_item_credited_to_who_shared_it(
                         entities="Facebook")  # fmt: skip
     answer = ask(server, standin, "facebook")
     assert len(menus(answer)) >= 2
-    assert choose(server, standin, f"share:statistic:{figure}") == {}  # posted by statbot, not as a reply
+    assert choose(server, standin, f"share:figure:{figure}") == {}  # posted by statbot, not as a reply
     shared = standin.wait_for("chat.postMessage")[0].params
     assert shared["channel"] == "C0CHAN"
     text = message_text(shared)
     assert f"Shared by <@{READER}>" in text and "*34%*" in text and "52%" not in text
-    assert menus(shared) == [[f"{w}:statistic:{figure}" for w in ("cite", "share", "history", "report")]]
+    assert menus(shared) == [[f"{w}:figure:{figure}" for w in ("cite", "share", "history", "report")]]
 
 
 def test_history_shows_every_change_to_the_item(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:
     figure = add_figure(engine, home_id)
-    shown = choose(server, standin, f"history:statistic:{figure}")
+    shown = choose(server, standin, f"history:figure:{figure}")
     assert f"Figure #{figure}" in message_text(shown) and f"by <@{EDITOR}>" in message_text(shown)
 
 
 def test_a_menu_entry_for_an_item_of_another_workspace_or_gone_says_it_is_not_stored(
     server: str, standin: SlackStandIn
 ) -> None:
-    assert "#99999 is no longer stored" in message_text(choose(server, standin, "cite:statistic:99999"))
+    assert "#99999 is no longer stored" in message_text(choose(server, standin, "cite:figure:99999"))
 
 
 # ----- Report a problem ---------------------------------------------------------------------------------
 def report(server: str, standin: SlackStandIn, figure: int, why: str) -> tuple[int, str]:
-    choose(server, standin, f"report:statistic:{figure}")
+    choose(server, standin, f"report:figure:{figure}")
     view = standin.wait_for("views.open")[-1].params["view"]
     assert view["callback_id"] == item_actions.REPORT_FORM
     values = {item_actions.REPORT_WHY: {item_actions.REPORT_WHY: why}}
@@ -289,7 +290,7 @@ def test_editors_set_a_citation_style_everyone_sees_it_and_reset_brings_back_the
     template = "{value} {measure} ({producer}, {period}) {link} #stats"
     assert "is now" in message_text(ask(server, standin, f"citation-style short {template}", user=EDITOR))
     figure = add_figure(engine, home_id)
-    short, long = code_blocks(choose(server, standin, f"cite:statistic:{figure}"))
+    short, long = code_blocks(choose(server, standin, f"cite:figure:{figure}"))
     assert short == (
         "34% share of grooming offences on Snapchat (NSPCC, Apr 2023 - Mar 2024) "
         "https://www.bbc.co.uk/news/example #stats"
@@ -297,7 +298,7 @@ def test_editors_set_a_citation_style_everyone_sees_it_and_reset_brings_back_the
     assert long.startswith("NSPCC.")  # the long form kept its default
     assert "this workspace's" in message_text(ask(server, standin, "citation-style"))
     assert "back to the default" in message_text(ask(server, standin, "citation-style reset", user=EDITOR))
-    short, _ = code_blocks(choose(server, standin, f"cite:statistic:{figure}", key="again"))
+    short, _ = code_blocks(choose(server, standin, f"cite:figure:{figure}", key="again"))
     assert short.startswith("NSPCC: 34%")
 
 
@@ -338,7 +339,7 @@ def test_a_series_gets_a_chart_with_its_title_unit_producer_and_source(
     (upload,) = standin.uploads()
     assert upload.channel_id == f"D{READER[1:]}" and upload.content is not None
     assert upload.content.startswith(b"\x89PNG")
-    assert "chart is in your direct messages" in message_text(standin.response_posts("chart")[-1])
+    assert "chart is in your direct messages" in message_text(standin.wait_for_response("chart")[-1])
     with Image.open(io.BytesIO(upload.content)) as image:  # big enough to read when Slack shrinks it
         assert image.size[0] >= 700
 

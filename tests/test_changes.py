@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from intake.validate import FigureInput, QuoteInput, validate_figure, validate_quote
+from intake.validate import validate_figure, validate_quote
 from storage import changes, freshness, queries
+from storage.inputs import FigureInput, QuoteInput
 from storage.models import AuditEntry, Quote, Source, Statistic, Status
 from storage.partial_date import PartialDate
 
@@ -56,7 +57,7 @@ def test_a_pending_figure_is_logged_and_not_answered_until_approved(db: Session,
     db.commit()
     assert stat.status == Status.PUBLISHED and stat.published_at is not None
     assert found(db, home_id, "grooming snapchat") == [stat.id]
-    log = changes.history(db, home_id, "statistic", stat.id)
+    log = changes.history(db, home_id, "figure", stat.id)
     assert [(e.action, e.actor) for e in log] == [("create", "U0WRITER"), ("approve", "U0EDITOR")]
     assert log[1].before is not None and log[1].before["status"] == "pending"
     assert log[1].after is not None and log[1].after["status"] == "published"
@@ -74,7 +75,7 @@ def test_adding_the_same_figure_again_adds_nothing(db: Session, home_id: int) ->
     again, created = changes.add_figure(db, home_id, figure(value="9"), actor="cli", publish=True)
     db.commit()
     assert not created and again.id == first.id and again.value == Decimal(1200)
-    assert len(changes.history(db, home_id, "statistic", first.id)) == 1
+    assert len(changes.history(db, home_id, "figure", first.id)) == 1
 
 
 def test_rejecting_keeps_it_out_of_answers_and_cannot_be_approved_after(db: Session, home_id: int) -> None:
@@ -92,7 +93,7 @@ def test_a_retracted_figure_keeps_its_reason_and_is_never_answered(db: Session, 
     db.commit()
     assert stat.status == Status.RETRACTED and stat.status_reason == "BBC corrected the count"
     assert found(db, home_id, "grooming") == []
-    assert changes.history(db, home_id, "statistic", stat.id)[-1].action == "retract"
+    assert changes.history(db, home_id, "figure", stat.id)[-1].action == "retract"
     with pytest.raises(changes.NotAllowed):
         changes.retract(db, stat, actor="U0EDITOR", reason="")
 
@@ -117,7 +118,7 @@ def test_an_edit_is_logged_with_before_and_after_and_re_indexed(db: Session, hom
                         actor="U0EDITOR")  # fmt: skip
     db.commit()
     assert found(db, home_id, "sextortion") == [stat.id]
-    entry = changes.history(db, home_id, "statistic", stat.id)[-1]
+    entry = changes.history(db, home_id, "figure", stat.id)[-1]
     assert entry.action == "edit" and entry.before is not None and entry.after is not None
     assert entry.before["topics"] == ["grooming"] and entry.after["topics"] == ["sextortion"]
 
@@ -126,7 +127,7 @@ def test_a_series_next_release_is_set_through_the_log(db: Session, home_id: int)
     stat, _ = changes.add_figure(db, home_id, figure(), actor="cli", publish=True)
     freshness.set_next_release(db, stat, PartialDate.parse("2027-03"), actor="U0EDITOR")
     db.commit()
-    entry = changes.history(db, home_id, "statistic", stat.id)[-1]
+    entry = changes.history(db, home_id, "figure", stat.id)[-1]
     assert entry.action == "expected_update" and entry.after == {"next_release": "2027-03"}
     with pytest.raises(freshness.BadWhen):
         freshness.parse_when("0", stat)

@@ -14,17 +14,17 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine, select
 
-from bot import cli
-from bot import review as review_listeners
+from bot import cli, posting
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.search_eval import CORPUS, corpus_missing, read_rows
 from bot.web import create_wsgi
 from ingest.extract import extract
 from intake.spreadsheet import read_sheet
-from intake.validate import FigureInput, validate_figure
+from intake.validate import validate_figure
 from storage import changes, conflicts, roles, workspaces
 from storage.db import make_sessions
+from storage.inputs import FigureInput
 from storage.models import Statistic, Workspace
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, slack_settings
 from tests.http_server import serving, static_site
@@ -186,7 +186,7 @@ def test_a_submission_that_disagrees_is_shown_so_on_its_review_card(
         workspaces.set_review_channel(session, workspace, "C0REVIEW")
         pending, _ = changes.submit_for_review(session, home_id, item, WRITER)
         session.commit()
-        assert review_listeners.post_for_review(client, session, home_id, pending) is not None
+        assert posting.post_for_review(client, session, home_id, pending) is not None
     card = html.unescape(str(standin.last("chat.postMessage").params["blocks"]))
     assert f"Conflicts with* #{stored}" in card and "the same figure with a different period" in card
 

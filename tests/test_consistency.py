@@ -12,14 +12,14 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine, select
 
-from bot import review as review_listeners
+from bot import posting
 from bot.local_slack import SlackStandIn
 from bot.search_eval import CORPUS, corpus_missing, read_rows
 from intake.consistency import Check, Facts, checks
 from intake.spreadsheet import read_sheet
-from intake.validate import FigureInput
 from storage import changes, workspaces
 from storage.db import make_sessions
+from storage.inputs import FigureInput
 from storage.models import Statistic, Status, Workspace
 from tests.conftest import BOT_TOKEN
 from tests.test_conflicts import write
@@ -116,7 +116,7 @@ def post_card(engine: Engine, standin: SlackStandIn, home_id: int, stat_id: int)
         session.commit()
         item = session.get(Statistic, stat_id)
         assert item is not None
-        assert review_listeners.post_for_review(client, session, home_id, item) is not None
+        assert posting.post_for_review(client, session, home_id, item) is not None
     return html.unescape(str(standin.last("chat.postMessage").params["blocks"]))
 
 

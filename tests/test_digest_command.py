@@ -7,7 +7,7 @@ from datetime import time
 import pytest
 
 from commands import table
-from digests.command import (
+from commands.digest import (
     CommandError,
     Help,
     ListSubscriptions,

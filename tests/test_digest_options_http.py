@@ -19,8 +19,8 @@ from bot.app import make_client
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
+from commands.digest import CommandError, Subscribe, parse
 from digests import deliver, subscriptions
-from digests.command import CommandError, Subscribe, parse
 from digests.schedule import Schedule
 from storage import roles
 from storage.models import Subscription

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from digests.command import Subscribe
+from commands.digest import Subscribe
 from digests.schedule import Schedule, schedule_for
 
 LONDON_MONDAY_9 = Schedule("weekly", 0, time(9, 0), "Europe/London")

@@ -88,15 +88,15 @@ def test_a_changed_value_is_said_in_answers_and_citations_for_30_days_then_the_l
     line = f"*Value changed on {EDITED_SLACK_DATE}*: the earlier version is under *History*"
     answer = message_text(ask(server, standin, "snapchat"))
     assert "*36%*" in answer and line in answer
-    assert line in message_text(choose(server, standin, f"cite:statistic:{figure}", key="cite"))
-    history = message_text(choose(server, standin, f"history:statistic:{figure}", key="history"))
+    assert line in message_text(choose(server, standin, f"cite:figure:{figure}", key="cite"))
+    history = message_text(choose(server, standin, f"history:figure:{figure}", key="history"))
     assert "it was 34%" in history
 
     today.day = EDITED.date() + timedelta(days=29)
     assert line in message_text(ask(server, standin, "snapchat"))
     today.day = EDITED.date() + timedelta(days=30)
     assert ":pencil2:" not in message_text(ask(server, standin, "snapchat"))
-    assert ":pencil2:" not in message_text(choose(server, standin, f"cite:statistic:{figure}", key="later"))
+    assert ":pencil2:" not in message_text(choose(server, standin, f"cite:figure:{figure}", key="later"))
     assert standin.violations == []
 
 

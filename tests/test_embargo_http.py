@@ -135,7 +135,7 @@ def test_lifting_early_shows_it_at_once_and_the_history_says_who(
     assert "*52%*" in ask(server, standin, "facebook", user=READER)
     with make_sessions(engine)() as session:
         actions = session.scalars(
-            select(AuditEntry.action).where(AuditEntry.item_id == stat, AuditEntry.item_kind == "statistic")
+            select(AuditEntry.action).where(AuditEntry.item_id == stat, AuditEntry.item_kind == "figure")
         ).all()
     assert actions[-2:] == ["embargo", "lift_embargo"]
 
@@ -235,7 +235,7 @@ def test_the_form_and_the_review_card_carry_the_embargo(
     with make_sessions(engine)() as session:
         item_id = session.scalars(select(Statistic.id).where(Statistic.created_by == WRITER)).one()
     # Edit from the review card: the form shows the embargo in force, and the editor moves it.
-    ref = review.ItemRef("statistic", item_id).value()
+    ref = review.ItemRef("figure", item_id).value()
     edit = block_action_payload(review.EDIT, ref, user_id=EDITOR, channel_id=CHANNEL, message=card,
                                 response_url=standin.response_url("e"))  # fmt: skip
     body = interactive_body(edit)
@@ -298,7 +298,7 @@ def test_mentions_and_item_menus_keep_the_embargo(server: str, standin: SlackSta
         )
         payload["actions"][0] |= {
             "type": "overflow",
-            "selected_option": {"value": f"{what}:statistic:{stat}"},
+            "selected_option": {"value": f"{what}:figure:{stat}"},
         }
         body = interactive_body(payload)
         assert post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))[0] == 200

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.app import make_client
+from bot.clock import poll_feeds
 from bot.config import Settings
-from bot.feeds import poll_feeds
 from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from storage import roles
@@ -257,7 +257,7 @@ POLL_IN_A_PROCESS = """
 import json, sys
 from bot.app import make_client
 from bot.config import Settings
-from bot.feeds import poll_feeds
+from bot.clock import poll_feeds
 from storage.db import make_engine, make_sessions
 settings = Settings(**json.loads(sys.argv[1]))
 print(poll_feeds(make_sessions(make_engine(settings.database_url)), make_client(settings), settings))

@@ -13,9 +13,10 @@ from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from commands import forms
-from intake.validate import FigureInput, validate_figure
+from intake.validate import validate_figure
 from storage import changes, roles, workspaces
 from storage.db import make_sessions
+from storage.inputs import FigureInput
 from tests.conftest import SIGNING_SECRET, TEAM
 from tests.http_server import serving
 from tests.slackapi.signing import interactive_body, post, signed_headers, slash_command_body

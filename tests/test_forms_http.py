@@ -195,7 +195,7 @@ def test_edit_from_the_review_message_opens_the_form_filled_in_and_saves_the_cha
     message = {"ts": posted.response["ts"] if posted.response else "1.1", "blocks": posted.params["blocks"]}
     with make_sessions(engine)() as session:
         item_id = session.scalars(select(Statistic.id).where(Statistic.created_by == WRITER)).one()
-    ref = review.ItemRef("statistic", item_id).value()
+    ref = review.ItemRef("figure", item_id).value()
     refused = block_action_payload(review.EDIT, ref, user_id=WRITER, channel_id=CHANNEL, message=message,
                                    response_url=standin.response_url("e"))  # fmt: skip
     send(server, refused)
@@ -216,7 +216,7 @@ def test_edit_from_the_review_message_opens_the_form_filled_in_and_saves_the_cha
     with make_sessions(engine)() as session:
         stat = session.get(Statistic, item_id)
         assert stat is not None and stat.value == 35 and stat.status == Status.PENDING
-        assert [e.action for e in changes.history(session, home_id, "statistic", item_id)] == [
+        assert [e.action for e in changes.history(session, home_id, "figure", item_id)] == [
             "create",
             "edit",
         ]

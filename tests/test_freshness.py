@@ -18,9 +18,10 @@ from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from digests import weekly_note
-from intake.validate import FigureInput, validate_figure
+from intake.validate import validate_figure
 from storage import changes, freshness, migrate, roles
 from storage.db import make_engine, make_sessions, normalise_url
+from storage.inputs import FigureInput
 from storage.models import SeriesRelease, Statistic, WeeklyNote
 from tests.conftest import BOT_TOKEN, PG_SERVER, slack_settings
 from tests.http_server import serving

@@ -109,7 +109,7 @@ def test_an_editor_sees_the_queue_with_the_review_buttons_and_the_writer_their_o
 ) -> None:
     [item_id] = pending_figures(sessions, home_id, 1)
     view = open_home(server, standin, EDITOR)
-    buttons = next(b for b in view["blocks"] if b.get("block_id") == f"home_review_statistic_{item_id}")
+    buttons = next(b for b in view["blocks"] if b.get("block_id") == f"home_review_figure_{item_id}")
     assert [e["action_id"] for e in buttons["elements"]] == [review.APPROVE, review.EDIT, review.REJECT]
     assert "Waiting for review* (1)" in texts(view)
     own = texts(open_home(server, standin, WRITER))
@@ -132,7 +132,7 @@ def test_approving_from_the_tab_publishes_the_figure_and_republishes_the_editors
     [item_id] = pending_figures(sessions, home_id, 1)
     open_home(server, standin, EDITOR)
     standin.clear()
-    body = from_home(review.APPROVE, review.ItemRef("statistic", item_id).value(), EDITOR, standin)
+    body = from_home(review.APPROVE, review.ItemRef("figure", item_id).value(), EDITOR, standin)
     status, _, _ = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
     assert status == 200
     published = {c.params["user_id"]: c.params["view"] for c in standin.wait_for("views.publish", 2)}
@@ -149,7 +149,7 @@ def test_a_non_editor_pressing_approve_from_the_tab_is_told_by_direct_message_an
     server: str, standin: SlackStandIn, sessions: sessionmaker[Session], home_id: int
 ) -> None:
     [item_id] = pending_figures(sessions, home_id, 1)
-    body = from_home(review.APPROVE, review.ItemRef("statistic", item_id).value(), READER, standin)
+    body = from_home(review.APPROVE, review.ItemRef("figure", item_id).value(), READER, standin)
     status, _, _ = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
     assert status == 200
     told = standin.wait_for("chat.postMessage")[-1]
@@ -256,7 +256,7 @@ def test_a_submission_from_the_form_and_an_edit_from_the_tab_republish_the_tabs_
         [item_id] = [s.id for s in session.query(Statistic).filter(Statistic.created_by == WRITER)]
 
     standin.clear()
-    body = from_home(review.EDIT, review.ItemRef("statistic", item_id).value(), EDITOR, standin)
+    body = from_home(review.EDIT, review.ItemRef("figure", item_id).value(), EDITOR, standin)
     post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
     form = standin.wait_for("views.open")[0].params["view"]
     status, raw = submit(server, GOOD | {"value": "35%"}, EDITOR, metadata=form["private_metadata"])

@@ -160,7 +160,7 @@ def test_extract_figures_on_a_message_reads_its_text_and_an_editor_approves_a_ca
         session.commit()
     approve = block_action_payload(
         "review_approve",
-        json.dumps({"kind": "statistic", "id": pending.id}),
+        json.dumps({"kind": "figure", "id": pending.id}),
         user_id=EDITOR,
         channel_id=REVIEW,
         response_url=standin.response_url("review"),

@@ -25,7 +25,8 @@ from intake.spreadsheet import (
     write_sheet,
 )
 from intake.templates import template_path
-from intake.validate import FigureInput, QuoteInput, validate_figure, validate_quote
+from intake.validate import validate_figure, validate_quote
+from storage.inputs import FigureInput, QuoteInput
 from storage.partial_date import PartialDate, Precision
 
 TODAY = date(2025, 6, 1)

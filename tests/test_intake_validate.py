@@ -7,15 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from intake.validate import (
-    FieldError,
-    FigureInput,
-    QuoteInput,
-    natural_key,
-    to_raw,
-    validate_figure,
-    validate_quote,
-)
+from intake.validate import FieldError, natural_key, to_raw, validate_figure, validate_quote
+from storage.inputs import FigureInput, QuoteInput
 from storage.partial_date import PartialDate, Precision
 
 TODAY = date(2025, 6, 1)

@@ -25,16 +25,17 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import poll_feeds
 from bot.config import Settings
-from bot.feeds import poll_feeds
 from bot.local_slack import RESPONSE_URL, UPLOAD, SlackStandIn
 from bot.oauth import stores
 from bot.web import create_wsgi
 from bot.workspace_clients import WorkspaceClients
 from commands import forms, review
 from digests.deliver import aware, run_due
-from intake.validate import FigureInput, QuoteInput, validate_figure, validate_quote
+from intake.validate import validate_figure, validate_quote
 from storage import changes, roles, sample, slack_tables, workspaces
+from storage.inputs import FigureInput, QuoteInput
 from storage.models import Base, Quote, Statistic, Status, Subscription, Workspace, utcnow
 from storage.partial_date import PartialDate
 from tests import items
@@ -475,7 +476,7 @@ def test_review_buttons_naming_the_other_workspaces_item_are_refused(world: Worl
     for asker, other in world.pairs():
         before = snapshot(world.engine, other)
         world.standin.clear()
-        assert press(world, asker, action, "statistic", other.pending) == 200
+        assert press(world, asker, action, "figure", other.pending) == 200
         [refusal] = world.standin.calls("chat.postEphemeral")
         assert (
             refusal.params["text"] == "That item no longer exists." and refusal.params["user"] == asker.editor
@@ -486,7 +487,7 @@ def test_review_buttons_naming_the_other_workspaces_item_are_refused(world: Worl
 
     # The same press in the item's own workspace works, with that workspace's token.
     world.standin.clear()
-    assert press(world, world.one, action, "statistic", world.one.pending) == 200
+    assert press(world, world.one, action, "figure", world.one.pending) == 200
     done = "chat.update" if action != review.EDIT else "views.open"
     assert len(world.standin.calls(done)) == 1
     only_with_token_of(world.standin, world.one)
@@ -496,7 +497,7 @@ def test_an_edit_form_naming_the_other_workspaces_item_is_refused(world: World) 
     for asker, other in world.pairs():
         before = snapshot(world.engine, other)
         editing = {
-            "kind": "statistic",
+            "kind": "figure",
             "id": other.pending,
             "channel": other.review,
             "ts": "1700000000.000200",
@@ -758,9 +759,9 @@ FORGED: dict[str, Callable[[World, str], int]] = {
     "slash command": lambda w, secret: slash(w, w.one, "/stats", f"expected-update {w.one.figures[-1]} 7", secret=secret)[0],
     "editors": lambda w, secret: slash(w, w.one, "/stats", "editors add <@U0MALLORY>", secret=secret)[0],
     "lazy command": lambda w, secret: slash(w, w.one, "/digest", "subscribe alpha", secret=secret)[0],
-    "button": lambda w, secret: press(w, w.one, review.APPROVE, "statistic", w.one.pending, secret=secret),
+    "button": lambda w, secret: press(w, w.one, review.APPROVE, "figure", w.one.pending, secret=secret),
     "edit form": lambda w, secret: submit_form(
-        w, w.one, T1_PENDING | {"value": "99%"}, editing={"kind": "statistic", "id": w.one.pending}, secret=secret
+        w, w.one, T1_PENDING | {"value": "99%"}, editing={"kind": "figure", "id": w.one.pending}, secret=secret
     )[0],
     "add form": lambda w, secret: submit_form(w, w.one, GOOD, secret=secret)[0],
     "event": lambda w, secret: event(w, w.one, {"type": "app_uninstalled"}, secret=secret),

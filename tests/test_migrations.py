@@ -148,3 +148,44 @@ def test_0018a_fills_in_when_published_figures_changed_from_the_audit_log(tmp_pa
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_0018fig_names_stored_figures_figure_and_back(tmp_path: object) -> None:
+    """Search documents and audit entries written as "statistic" read "figure" after it, as the code asks."""
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path}/kind.db")
+    migrate.upgrade(engine, "0016")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO workspaces (id, name, is_home, created_at) VALUES (1, '', true, CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO search_documents (workspace_id, kind, item_id, body)"
+                " VALUES (1, 'statistic', 1, 'a'), (1, 'quote', 1, 'b')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO audit_entries (workspace_id, item_kind, item_id, action, actor, at)"
+                " VALUES (1, 'statistic', 1, 'add', 'cli', CURRENT_TIMESTAMP)"
+            )
+        )
+
+    def kinds() -> tuple[list[str], list[str]]:
+        with engine.connect() as connection:
+            return (
+                connection.execute(text("SELECT kind FROM search_documents ORDER BY id")).scalars().all(),
+                connection.execute(text("SELECT item_kind FROM audit_entries")).scalars().all(),
+            )
+
+    migrate.upgrade(engine)
+    assert kinds() == (["figure", "quote"], ["figure"])
+    migrate.downgrade(engine, "0016")
+    assert kinds() == (["statistic", "quote"], ["statistic"])
+    engine.dispose()

@@ -95,9 +95,9 @@ def dms(standin: SlackStandIn) -> dict[str, str]:
 def everyone_shares(server: str, standin: SlackStandIn, figure: int) -> None:
     standin.add_channel("C0NOTIN", is_member=False)  # statbot is not in it: shared through the response URL
     share_answer(server, standin, "U0ANSWER", "C0ONE")
-    menu(server, standin, f"share:statistic:{figure}", "U0ITEM", "C0TWO")
+    menu(server, standin, f"share:figure:{figure}", "U0ITEM", "C0TWO")
     share_answer(server, standin, "U0MENTION", "C0FOUR", thread=THREAD)
-    menu(server, standin, f"cite:statistic:{figure}", "U0CITE", "C0THREE")
+    menu(server, standin, f"cite:figure:{figure}", "U0CITE", "C0THREE")
     share_answer(server, standin, "U0PRIVATE", "C0NOTIN")
 
 
@@ -134,7 +134,7 @@ def test_a_retraction_tells_everyone_who_shared_it_and_notes_each_message_statbo
     figure = add(sessions, home_id)
     other = add(sessions, home_id, measure="share of grooming offences on Instagram", entities="Instagram")
     everyone_shares(server, standin, figure)
-    menu(server, standin, f"share:statistic:{other}", "U0OTHER", "C0TWO")
+    menu(server, standin, f"share:figure:{other}", "U0OTHER", "C0TWO")
     shared_ts: dict[str, str] = {}  # the first post in each channel: the figure's share
     for call in standin.calls("chat.postMessage", ok=True):
         shared_ts.setdefault(call.params["channel"], str((call.response or {}).get("ts")))
@@ -175,7 +175,7 @@ def test_a_supersession_tells_them_the_replacement(
 ) -> None:
     old = add(sessions, home_id)
     new = add(sessions, home_id, value="36%", period_start="2024-04", period_end="2025-03")
-    menu(server, standin, f"share:statistic:{old}", "U0ITEM", "C0TWO")
+    menu(server, standin, f"share:figure:{old}", "U0ITEM", "C0TWO")
     standin.clear()
     ask_and_confirm(server, standin, f"supersede {old} {new}")
     [update] = standin.wait_for("chat.update", 1)
@@ -231,7 +231,7 @@ def test_notices_a_dead_process_left_claimed_are_sent_by_the_clock_after_the_lea
     server: str, standin: SlackStandIn, engine: Engine, sessions: sessionmaker[Session], home_id: int
 ) -> None:
     figure = add(sessions, home_id)
-    menu(server, standin, f"share:statistic:{figure}", "U0ITEM", "C0TWO")
+    menu(server, standin, f"share:figure:{figure}", "U0ITEM", "C0TWO")
     with sessions.begin() as session:
         stat = session.get(Statistic, figure)
         assert stat is not None

@@ -10,14 +10,15 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bot import review as review_listeners
+from bot import posting
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from commands import review
-from intake.validate import FigureInput, validate_figure
+from intake.validate import validate_figure
 from storage import changes, roles, workspaces
 from storage.db import make_sessions
+from storage.inputs import FigureInput
 from storage.models import Statistic, Status, Workspace
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.http_server import serving
@@ -56,7 +57,7 @@ def submitted(engine: Engine, standin: SlackStandIn, home_id: int) -> tuple[int,
         item, created = changes.submit_for_review(session, home_id, a_figure(), WRITER)
         session.commit()
         assert created and item.status == Status.PENDING
-        ts = review_listeners.post_for_review(client, session, home_id, item)
+        ts = posting.post_for_review(client, session, home_id, item)
     assert ts is not None
     posted = standin.last("chat.postMessage").params
     return item.id, {"ts": ts, "text": posted["text"], "blocks": posted["blocks"]}
@@ -65,7 +66,7 @@ def submitted(engine: Engine, standin: SlackStandIn, home_id: int) -> tuple[int,
 def press(
     server: str, standin: SlackStandIn, action: str, item_id: int, message: dict[str, Any], user: str
 ) -> None:
-    value = review.ItemRef("statistic", item_id).value()
+    value = review.ItemRef("figure", item_id).value()
     payload = block_action_payload(
         action,
         value,
@@ -148,7 +149,7 @@ def test_reject_asks_nothing_marks_it_rejected_and_a_second_press_changes_nothin
     press(server, standin, review.APPROVE, item_id, message, EDITOR)
     assert "already rejected" in standin.wait_for("chat.postEphemeral")[0].params["text"]
     assert status_of(engine, item_id).status == Status.REJECTED
-    assert [e.action for e in changes.history(make_sessions(engine)(), home_id, "statistic", item_id)] == [
+    assert [e.action for e in changes.history(make_sessions(engine)(), home_id, "figure", item_id)] == [
         "create",
         "reject",
     ]
@@ -159,9 +160,7 @@ def test_without_a_review_channel_the_item_waits_in_pending(
 ) -> None:
     item, _ = changes.submit_for_review(db, home_id, a_figure(), WRITER)
     client = WebClient(base_url=standin.api_url, token=BOT_TOKEN)
-    assert review_listeners.post_for_review(client, db, home_id, item) is None
+    assert posting.post_for_review(client, db, home_id, item) is None
     assert standin.calls("chat.postMessage") == []
-    thread = review_listeners.post_for_review(
-        client, db, home_id, item, default_channel=CHANNEL, thread_ts="1.2"
-    )
+    thread = posting.post_for_review(client, db, home_id, item, default_channel=CHANNEL, thread_ts="1.2")
     assert thread is not None and standin.last("chat.postMessage").params["thread_ts"] == "1.2"

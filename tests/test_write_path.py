@@ -100,7 +100,7 @@ def test_orm_writes_from_elsewhere_are_refused(db: Session, home_id: int) -> Non
     with pytest.raises(RuntimeError, match=r"only be written through storage\.write"):
         db.flush()
     db.rollback()
-    db.add(SearchDocument(workspace_id=home_id, kind="statistic", item_id=999, body="sneaked in"))
+    db.add(SearchDocument(workspace_id=home_id, kind="figure", item_id=999, body="sneaked in"))
     with pytest.raises(RuntimeError, match=r"only be written through storage\.write"):
         db.flush()
     db.rollback()
@@ -126,14 +126,14 @@ def test_a_single_item_and_a_batch_write_the_same_rows(db: Session, home_id: int
         assert [t.name for t in stat.topics] == ["grooming", "online safety"]
         document = db.scalars(
             select(SearchDocument).where(
-                SearchDocument.kind == "statistic", SearchDocument.item_id == stat.id
+                SearchDocument.kind == "figure", SearchDocument.item_id == stat.id
             )
         ).one()
         assert "Roblox" in document.body and "grooming" in document.body and "Ofcom" in document.body
-        (entry,) = changes.history(db, home_id, "statistic", stat.id)
+        (entry,) = changes.history(db, home_id, "figure", stat.id)
         assert entry.action == "create" and entry.after is not None
         assert entry.after["topics"] == ["grooming", "online safety"]
-    assert [changes.history(db, home_id, "statistic", s.id)[0].actor for s in stored] == [
+    assert [changes.history(db, home_id, "figure", s.id)[0].actor for s in stored] == [
         "U0ONE",
         "U0MANY",
         "U0MANY",

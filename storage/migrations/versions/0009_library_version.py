@@ -16,6 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from storage.migrations import library_triggers
+
 revision = "0009"
 down_revision = "0008"
 branch_labels = None
@@ -36,21 +38,6 @@ TABLES = (
     "search_documents",
 )
 
-BUMP = "UPDATE library_version SET version = version + 1 WHERE id = 1"
-
-POSTGRES_FUNCTION = f"""
-CREATE FUNCTION bump_library_version() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    -- Once per transaction: a 10,000-row import moves the counter once, not 10,000 times.
-    IF current_setting('statbot.library_bumped_in', true) IS DISTINCT FROM txid_current()::text THEN
-        PERFORM set_config('statbot.library_bumped_in', txid_current()::text, true);
-        {BUMP};
-    END IF;
-    RETURN NULL;
-END
-$$
-"""
-
 
 def upgrade() -> None:
     op.create_table(
@@ -61,32 +48,12 @@ def upgrade() -> None:
     )
     op.execute("INSERT INTO library_version (id, version) VALUES (1, 0)")
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(POSTGRES_FUNCTION)
-        for table in TABLES:
-            op.execute(
-                f"CREATE CONSTRAINT TRIGGER {table}_changed AFTER INSERT OR UPDATE OR DELETE ON {table}"
-                " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_library_version()"
-            )
-            op.execute(
-                f"CREATE TRIGGER {table}_truncated AFTER TRUNCATE ON {table}"
-                " FOR EACH STATEMENT EXECUTE FUNCTION bump_library_version()"
-            )
-        return
-    for table in TABLES:
-        for change in ("insert", "update", "delete"):
-            op.execute(
-                f"CREATE TRIGGER {table}_{change}_changed AFTER {change.upper()} ON {table} BEGIN {BUMP}; END"
-            )
+        op.execute(library_triggers.POSTGRES_FUNCTION)
+    library_triggers.create_triggers(TABLES)
 
 
 def downgrade() -> None:
+    library_triggers.drop_triggers(TABLES)
     if op.get_bind().dialect.name == "postgresql":
-        for table in TABLES:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_changed ON {table}")
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_truncated ON {table}")
         op.execute("DROP FUNCTION IF EXISTS bump_library_version()")
-    else:
-        for table in TABLES:
-            for change in ("insert", "update", "delete"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_{change}_changed")
     op.drop_table("library_version")

@@ -24,13 +24,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from storage.migrations import library_triggers
+
 revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
 
 LINKS = ("statistic_entities", "statistic_topics", "quote_entities", "quote_topics")
-BUMP = "UPDATE library_version SET version = version + 1 WHERE id = 1"
 REFERENCES = (
     ("statistics", "source_id"), ("statistics", "via_source_id"), ("quotes", "source_id"),
     ("quotes", "via_source_id"), ("sources", "cites_id"),
@@ -78,10 +79,7 @@ def upgrade() -> None:
     if sqlite:
         with op.batch_alter_table("sources", recreate="always") as batch_op:
             batch_op.drop_constraint("uq_sources_identity", type_="unique")
-        for change in ("insert", "update", "delete"):
-            op.execute(
-                f"CREATE TRIGGER sources_{change}_changed AFTER {change.upper()} ON sources BEGIN {BUMP}; END"
-            )
+        library_triggers.create_sqlite_triggers("sources")
         # Added in place: a column with a REFERENCES clause and no default is allowed by ALTER TABLE.
         op.execute(
             "ALTER TABLE statistics ADD COLUMN producer_id INTEGER"
@@ -119,20 +117,12 @@ def downgrade() -> None:
     if sqlite:
         with op.batch_alter_table("statistics") as batch_op:
             batch_op.drop_column("producer_id")
-        for change in ("insert", "update", "delete"):
-            op.execute(
-                f"CREATE TRIGGER IF NOT EXISTS statistics_{change}_changed AFTER {change.upper()} ON statistics"
-                f" BEGIN {BUMP}; END"
-            )
+        library_triggers.create_sqlite_triggers("statistics", if_not_exists=True)
         with op.batch_alter_table("sources", recreate="always") as batch_op:
             batch_op.create_unique_constraint(
                 "uq_sources_identity", ["workspace_id", "publisher", "title", "url"]
             )
-        for change in ("insert", "update", "delete"):
-            op.execute(
-                f"CREATE TRIGGER IF NOT EXISTS sources_{change}_changed AFTER {change.upper()} ON sources"
-                f" BEGIN {BUMP}; END"
-            )
+        library_triggers.create_sqlite_triggers("sources", if_not_exists=True)
     else:
         op.drop_constraint("fk_statistics_producer_id_sources", "statistics", type_="foreignkey")
         op.drop_column("statistics", "producer_id")

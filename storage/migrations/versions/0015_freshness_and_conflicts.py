@@ -18,6 +18,8 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
+from storage.migrations import library_triggers
+
 revision = "0015"
 down_revision = "0017a"
 branch_labels = None
@@ -25,8 +27,6 @@ depends_on = None
 
 # Tables answers read that this migration adds (0009's TABLES holds the rest).
 TABLES = ("series_releases", "house_figures")
-
-BUMP = "UPDATE library_version SET version = version + 1 WHERE id = 1"
 
 
 def series_key(measure: str, geography: str, unit: str) -> str:
@@ -94,7 +94,7 @@ def upgrade() -> None:
     _months_to_dates()
     # Plain ALTER TABLE on both (SQLite >= 3.35): a batch copy would drop 0009's triggers on statistics.
     op.execute("ALTER TABLE statistics DROP COLUMN expected_update_months")
-    _triggers()
+    library_triggers.create_triggers(TABLES)  # as 0009 puts on every table an answer reads
 
 
 def _months_to_dates() -> None:
@@ -128,29 +128,6 @@ def _months_to_dates() -> None:
                 expected_precision="month", after_period_end=end, set_by="migration 0015", set_at=now,
             )
         )  # fmt: skip
-
-
-POSTGRES_TRIGGER = (
-    "CREATE CONSTRAINT TRIGGER {table}_changed AFTER INSERT OR UPDATE OR DELETE ON {table}"
-    " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_library_version()"
-)
-
-
-def _triggers() -> None:
-    """The same triggers 0009 puts on every table an answer reads (its bump_library_version on PostgreSQL)."""
-    if op.get_bind().dialect.name == "postgresql":
-        for table in TABLES:
-            op.execute(POSTGRES_TRIGGER.format(table=table))
-            op.execute(
-                f"CREATE TRIGGER {table}_truncated AFTER TRUNCATE ON {table}"
-                " FOR EACH STATEMENT EXECUTE FUNCTION bump_library_version()"
-            )
-        return
-    for table in TABLES:
-        for change in ("insert", "update", "delete"):
-            op.execute(
-                f"CREATE TRIGGER {table}_{change}_changed AFTER {change.upper()} ON {table} BEGIN {BUMP}; END"
-            )
 
 
 def downgrade() -> None:

@@ -7,11 +7,11 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import home
+from bot import home_tab
 from bot.slash import Call
 from commands import digest
 from digests import deliver
-from digests.command import SendNow, Subscribe, parse
+from digests.dm import open_dm
 from storage.models import utcnow
 
 log = logging.getLogger("statbot")
@@ -19,8 +19,8 @@ log = logging.getLogger("statbot")
 
 def acknowledge(call: Call) -> None:
     """Every /digest row: the quick answers in the ack; subscribe and send-now ack now and go on in `after_ack`."""
-    request = parse(call.text)
-    if isinstance(request, Subscribe | SendNow):
+    request = digest.parse(call.text)
+    if isinstance(request, digest.Subscribe | digest.SendNow):
         call.ack()  # these ask Slack about the channel or post, which can outlast Slack's 3 seconds
         return
     with call.wiring.sessions.begin() as session:
@@ -36,12 +36,12 @@ def acknowledge(call: Call) -> None:
 
 
 def after_ack(call: Call) -> None:
-    request = parse(call.text)
+    request = digest.parse(call.text)
     sessions, client, respond, command = call.wiring.sessions, call.client, call.respond, call.command
     workspace_id, user_id = call.workspace_id, command["user_id"]
-    if isinstance(request, Subscribe):
+    if isinstance(request, digest.Subscribe):
         if request.personal:  # their own digest goes to their DM with statbot, wherever they typed it
-            dm = str(client.conversations_open(users=user_id)["channel"]["id"])
+            dm = open_dm(client, user_id)
             channel = digest.Channel(dm, is_dm=True)
         else:
             channel = _channel(client, command["channel_id"])
@@ -51,8 +51,9 @@ def after_ack(call: Call) -> None:
                 session, workspace_id, request, channel, user_id=user_id, user_tz=user_tz, now=utcnow()
             )
         respond(**reply.as_slack())
-        home.republish(client, sessions, workspace_id, [user_id])  # their tab lists the digests they manage
-    elif isinstance(request, SendNow):
+        # their tab lists the digests they manage
+        home_tab.republish(client, sessions, workspace_id, [user_id])
+    elif isinstance(request, digest.SendNow):
         with sessions() as session:
             refusal = digest.send_now_refusal(session, workspace_id, user_id, command["channel_id"], request)
         if refusal is not None:
