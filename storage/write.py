@@ -233,33 +233,35 @@ def add(
     now = now or utcnow()
     writer = _Writer(session, workspace_id, actor, status, now, on_conflict)
     outcome = Outcome()
-    done = embedded = 0
+    done = 0
+    created: dict[str, list[int]] | None = {"statistic": [], "quote": []}  # None: too many to embed here
     iterator = iter(items)
     with _writing(session):
         session.flush()
         while chunk := list(islice(iterator, batch)):
-            created: dict[str, list[int]] = {"statistic": [], "quote": []}
             for written in writer.write(chunk):
                 outcome.added += written.created
                 outcome.already_stored += not written.created
-                if written.created:
+                if written.created and created is not None:
                     created[written.kind].append(written.id)
                 if keep:
                     outcome.written.append(written)
-            for kind, ids in created.items():
-                created[kind] = ids[: max(0, EMBED_INLINE - embedded)]
-                embedded += len(created[kind])
-            _embed_written(session, created)
+            if created is not None and sum(map(len, created.values())) > EMBED_INLINE:
+                created = None
             done += len(chunk)
             if on_progress:
                 on_progress(done)
+        if created is not None:
+            _embed_written(session, created)
     if writer.conflicts:
         raise Conflicts(writer.conflicts)
     return outcome
 
 
-# Rows a single `add` embeds itself, its first batch (about 30 ms a row on one thread); a bigger import leaves the rest to
-# `statbot migrate` rather than hold its transaction for minutes. The word search finds them meanwhile.
+# The most new items one `add` embeds itself (about 30 ms a row on one thread): a form, a review, an
+# article's figures, a small sheet. A bigger import embeds none of them (30 ms a row would be most of its
+# time and hold its transaction for minutes) and leaves them all to `statbot migrate`; until then the word
+# half of a question's search finds them (storage.hybrid), as it finds everything.
 EMBED_INLINE = BATCH
 
 
