@@ -26,7 +26,19 @@ from itertools import islice
 from operator import itemgetter
 from typing import Any, Literal, cast
 
-from sqlalchemy import JSON, Connection, Date, DateTime, Table, bindparam, delete, event, insert, select
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Date,
+    DateTime,
+    Integer,
+    Table,
+    bindparam,
+    delete,
+    event,
+    insert,
+    select,
+)
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -413,6 +425,12 @@ class _Bulk:
             json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
             statement = f"COPY {table.name} ({names}) FROM STDIN"
             with self._as_sqlalchemy_errors(statement), self.driver.cursor().copy(statement) as copy:
+                if all(isinstance(table.c[c].type, Integer) and not table.c[c].nullable for c in columns):
+                    # Links are whole numbers only: COPY's text format needs no escaping, so one write
+                    # for the batch instead of one adapted row at a time.
+                    line = "\t".join(["%d"] * len(columns)) + "\n"
+                    copy.write("".join([line % row for row in rows]))
+                    return
                 for row in rows:
                     if json_at:
                         row = tuple(
