@@ -22,6 +22,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from itertools import islice
 from operator import itemgetter
 from typing import Any, Literal, cast
@@ -96,7 +97,7 @@ class SourceSpec:
     notes: str = ""
     cites: SourceSpec | None = None
 
-    @property
+    @cached_property  # asked for many times per row while a batch resolves its sources
     def identity(self) -> tuple[Any, ...]:
         if self.url:
             return ("url", self.url)
