@@ -274,7 +274,7 @@ def add(
 
 
 # Migration 0018: while row 2 of library_version exists, SQLite's insert triggers skip.
-_MARK = "INSERT INTO library_version (id, version) VALUES (2, 0)"
+_MARK = "INSERT OR IGNORE INTO library_version (id, version) VALUES (2, 0)"
 _UNMARK = "DELETE FROM library_version WHERE id = 2"
 _BUMP = "UPDATE library_version SET version = version + 1 WHERE id = 1"
 
@@ -289,7 +289,9 @@ def _version_moves_once(connection: Connection) -> Iterator[None]:
         yield
         return
     driver: Any = connection.connection.driver_connection
-    connection.exec_driver_sql(_MARK)
+    if connection.exec_driver_sql(_MARK).rowcount != 1:  # an outer `add` in this transaction marked it
+        yield
+        return
     before = driver.total_changes
     try:
         yield
