@@ -295,7 +295,7 @@ def _check_csv_limits(path: Path, separator: str) -> None:
                     raise limits.too_many_rows()
                 if len(row) > limits.MAX_COLUMNS:
                     raise limits.too_many_columns(f"line {number + 1}")
-                if any(len(cell) > limits.MAX_CELL_CHARACTERS for cell in row):
+                if max(map(len, row), default=0) > limits.MAX_CELL_CHARACTERS:
                     raise limits.cell_too_long(f"a cell on line {number + 1}")
     except csv.Error as error:
         if "field larger than field limit" in str(error):
