@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from bot import cli
 from bot.config import Settings
+from intake.columns import all_columns
 from storage import embeddings, hybrid, write
 from storage.models import Quote, Statistic
 from tests.items import quote, source, statistic
@@ -110,3 +113,26 @@ def test_a_big_import_embeds_nothing_itself_and_leaves_its_rows_to_statbot_migra
     assert db.scalar(missing) == write.EMBED_INLINE + 1
     assert cli.migrate_only(Settings(database_url=engine.url.render_as_string(hide_password=False))) == 0
     assert f"Embedded {write.EMBED_INLINE + 1} items " in capsys.readouterr().out
+
+
+def test_statbot_import_says_when_its_rows_wait_for_statbot_migrate(
+    engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False))
+    for rows in (1, write.EMBED_INLINE + 1):
+        path = tmp_path / f"figures-{rows}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            sheet = csv.DictWriter(handle, fieldnames=list(all_columns("figures")))
+            sheet.writeheader()
+            for n in range(rows):
+                sheet.writerow(
+                    dict.fromkeys(all_columns("figures"), "") | {
+                        "value": n, "unit": "count", "measure": f"children bullied online {rows}",
+                        "source_title": "Report", "source_publisher": "Example Trust",
+                        "source_url": f"https://example.org/{rows}/{n}",
+                    }
+                )  # fmt: skip
+        assert cli.import_sheet(settings, path, "figures", skip_bad=False) == 0
+        said = capsys.readouterr().out
+        assert f"Imported {rows:,} figure" in said
+        assert ("`statbot migrate` embeds them" in said) is (rows > write.EMBED_INLINE)
