@@ -315,6 +315,11 @@ def import_sheet(
     finally:
         engine.dispose()
     print(f"Imported {plural(result.added, kind[:-1])}; {result.already_stored:,} already stored.")
+    if result.added > write.EMBED_INLINE and embeddings.shared() is not None:
+        print(
+            f"Questions in plain words find the new {kind} by their words alone until `statbot migrate` "
+            "embeds them (about 30 ms each)."
+        )
     for disagreement in disagreeing:
         ids = " and ".join(f"#{f.id}" for f in disagreement.figures)
         print(

@@ -39,6 +39,7 @@ UNIT_WORDS = {
 CURRENCY_UNITS = {"£": "gbp", "$": "usd", "€": "eur"}
 _MULTIPLIERS = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "million": 6, "bn": 9, "b": 9, "billion": 9}
 
+_ODD_SPACES = re.compile("[\u00a0\u2007\u2009\u202f]")
 _PLAIN = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _COMMA_GROUPED = re.compile(r"[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")
 _SPACE_GROUPED = re.compile(r"[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?")
@@ -55,7 +56,7 @@ _WORDS_THEN_NUMBER = re.compile(rf"(\D*?)\s*[£$€]?({_NUMBER_PART})%?")
 
 def parse_value(typed: str, unit: str | None) -> Decimal:
     """The number in `typed`; `unit` (if already valid) decides what a % or currency sign may mean."""
-    text = re.sub("[\u00a0\u2007\u2009\u202f]", " ", typed).strip().replace("\u2212", "-")
+    text = typed.strip() if typed.isascii() else _ODD_SPACES.sub(" ", typed).strip().replace("\u2212", "-")
     if text.casefold() in MISSING_WORDS:
         raise Invalid("is missing")
     if len(text) > 40:

@@ -16,7 +16,7 @@ import pandas as pd
 from intake import limits
 from intake.columns import Kind, all_columns, match_header
 from intake.errors import RowError, SheetError
-from intake.formulas import guard, unguard
+from intake.formulas import GUARD, guard, unguard
 from intake.sniff import decode_text, detect_format
 from intake.validate import natural_key, to_raw, validate_figure, validate_quote
 from intake.xlsx_cells import CellProblems, Grid, read_workbook
@@ -117,12 +117,17 @@ class SheetStream:
                     continue
                 any_rows = True
                 row_number = index + 1
-                values = {name: cells[i] if i < len(cells) else "" for i, name in columns}
-                row_errors = [
-                    RowError(row_number, name, f"{name} {self._problems[(index, i)]}")
-                    for i, name in columns
-                    if (index, i) in self._problems
-                ]
+                width = len(cells)
+                values = {name: cells[i] if i < width else "" for i, name in columns}
+                row_errors = (
+                    [
+                        RowError(row_number, name, f"{name} {self._problems[(index, i)]}")
+                        for i, name in columns
+                        if (index, i) in self._problems
+                    ]
+                    if self._problems  # a workbook's refused cells; a CSV has none
+                    else []
+                )
                 broken = {error.column for error in row_errors}
                 result = validate(values, today=self._today)
                 if isinstance(result, list):
@@ -270,9 +275,12 @@ def _read_csv_chunks(path: Path) -> tuple[list[str], Iterator[Grid], int]:
 
 def _grid(frame: pd.DataFrame) -> Grid:
     # The apostrophe an export put before formula-like text comes off (intake.formulas), nothing else.
-    return [
-        [unguard(cell.strip()) for cell in row] for row in frame.fillna("").to_numpy(dtype=object).tolist()
-    ]
+    rows: Grid = frame.fillna("").to_numpy(dtype=object).tolist()
+    for row in rows:
+        for i, cell in enumerate(row):
+            cell = cell.strip()
+            row[i] = unguard(cell) if cell[:1] == GUARD else cell
+    return rows
 
 
 def _check_csv_limits(path: Path, separator: str) -> None:
@@ -288,7 +296,7 @@ def _check_csv_limits(path: Path, separator: str) -> None:
                     raise limits.too_many_rows()
                 if len(row) > limits.MAX_COLUMNS:
                     raise limits.too_many_columns(f"line {number + 1}")
-                if any(len(cell) > limits.MAX_CELL_CHARACTERS for cell in row):
+                if max(map(len, row), default=0) > limits.MAX_CELL_CHARACTERS:
                     raise limits.cell_too_long(f"a cell on line {number + 1}")
     except csv.Error as error:
         if "field larger than field limit" in str(error):

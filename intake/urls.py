@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from intake.cleaning import Invalid
@@ -11,6 +12,7 @@ _SPACE = re.compile(r"\s")
 _HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z][a-z0-9\-]*[a-z0-9]|\d{1,3}(?:\.\d{1,3}){3}")
 
 
+@lru_cache(maxsize=16_384)  # a sheet names each article on many rows; Invalid is not remembered
 def check_url(text: str) -> str:
     """`text` if it is an http(s) address with a real-looking host; Invalid saying what's wrong otherwise."""
     if _SPACE.search(text):
@@ -43,6 +45,7 @@ def _ascii_host(host: str) -> str:
         return ""
 
 
+@lru_cache(maxsize=16_384)
 def url_key(url: str) -> str:
     """The address with what doesn't change the page dropped: scheme, www., fragment, tracking, trailing /."""
     parts = urlsplit(url)

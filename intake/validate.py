@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import TypeVar
+from functools import lru_cache
+from typing import Any, TypeVar, cast
 
 from intake.cleaning import Invalid, clean_text
 from intake.columns import (
@@ -75,10 +76,10 @@ def validate_figure(raw: Mapping[str, str], *, today: date | None = None) -> Fig
     read = _Reader(raw, FIGURE_COLUMNS + FIGURE_OPTIONAL_COLUMNS + IMPORT_ONLY_COLUMNS)
     unit = read.field("unit", _unit, required=True)
     # Read even when empty, so "", "n/a" and "-" all get the same "value is missing".
-    value = read.field("value", lambda typed: parse_value(typed, unit), empty_ok=False)
+    value = read.field("value", parse_value, unit, empty_ok=False)
     measure = read.text("measure", required=True)
-    period_start = read.field("period_start", parse_date)
-    period_end = read.field("period_end", parse_date)
+    period_start = read.field("period_start", _date)
+    period_end = read.field("period_end", _date)
     if period_start and period_end and period_end.last_day < period_start.day:
         read.fail(
             "period_end", f"period_end ({period_end.iso()}) is before period_start ({period_start.iso()})"
@@ -87,8 +88,8 @@ def validate_figure(raw: Mapping[str, str], *, today: date | None = None) -> Fig
     entities, topics = read.items("entities"), read.items("topics")
     found = _source(read, "source_date", today or date.today())
     evidence, producer, notes = read.text("evidence"), read.text("producer"), read.text("notes")
-    primary_source_url = read.field("primary_source_url", check_url)
-    embargoed = read.field("embargo", _embargo)
+    primary_source_url = read.field("primary_source_url", _url)
+    embargoed = read.field("embargo", _embargo, utcnow())
     if value is not None and unit is not None:
         _check_range(read, value, unit, measure)
     if read.errors or value is None or unit is None or measure is None:
@@ -125,7 +126,7 @@ def validate_quote(raw: Mapping[str, str], *, today: date | None = None) -> Quot
     speaker_role, speaker_org = read.text("speaker_role"), read.text("speaker_org")
     topics = read.items("topics")
     found = _source(read, "said_on", today or date.today())
-    embargoed = read.field("embargo", _embargo)
+    embargoed = read.field("embargo", _embargo, utcnow())
     if read.errors or text is None or speaker is None:
         return read.in_column_order()
     return QuoteInput(
@@ -142,10 +143,11 @@ def validate_quote(raw: Mapping[str, str], *, today: date | None = None) -> Quot
     )
 
 
-def _embargo(typed: str) -> Embargo:
-    """An embargo in the future (a past one would hide nothing and is more likely a typo)."""
+def _embargo(typed: str, now: datetime) -> Embargo:
+    """An embargo in the future (a past one would hide nothing and is more likely a typo). `now` is passed in,
+    not read here, so the remembered parse of one typed text (`_parsed`) is never reused at a later moment."""
     try:
-        return embargo.parse(typed, utcnow())
+        return embargo.parse(typed, now)
     except embargo.Invalid as problem:
         raise Invalid(str(problem)) from problem
 
@@ -214,8 +216,8 @@ def _source(read: _Reader, date_field: str, today: date) -> _Source:
     found = _Source(
         title=read.text("source_title"),
         publisher=read.text("source_publisher"),
-        url=read.field("source_url", check_url),
-        dated=read.field(date_field, lambda typed: parse_date(typed, not_after=today)),
+        url=read.field("source_url", _url),
+        dated=read.field(date_field, _date, today),
     )
     if not (found.title or found.publisher or read.failed("source_title", "source_publisher")):
         read.fail(
@@ -225,7 +227,7 @@ def _source(read: _Reader, date_field: str, today: date) -> _Source:
     return found
 
 
-def _unit(typed: str) -> str:
+def _unit(typed: str, _context: None = None) -> str:
     unit = typed.strip().casefold()
     if unit in UNITS:
         return unit
@@ -257,13 +259,57 @@ def _iso(day: PartialDate | None) -> str:
     return day.iso() if day else ""
 
 
+@lru_cache(maxsize=16_384)  # publishers, titles and places repeat row after row
 def _loose(text: str) -> str:
     """Text reduced to its words for matching: case, accents' forms, quote marks and spacing ignored."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(re.findall(r"[\w%£$€]+", folded))
 
 
+def _date(typed: str, not_after: date | None = None) -> PartialDate:
+    return parse_date(typed, not_after=not_after)
+
+
+def _url(typed: str, _context: None = None) -> str:
+    return check_url(typed)
+
+
 _T = TypeVar("_T")
+
+
+# A spreadsheet repeats units, dates, links and lists row after row: each typed text is read once per
+# field, its problem (worded as shown) remembered as well as its value. The parsers are pure functions.
+@lru_cache(maxsize=16_384)
+def _parsed(
+    field: str, typed: str, parse: Callable[[str, Any], Any], context: Hashable
+) -> tuple[Any, str | None]:
+    try:
+        return parse(clean_text(typed, limit=LIMITS.get(field, 200)), context), None
+    except Invalid as problem:
+        return None, f"{field} {problem}"
+
+
+@lru_cache(maxsize=4_096)
+def _listed(field: str, typed: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A `;`-separated list as `_Reader.items` reads it: (items, problems)."""
+    kept: dict[str, str] = {}
+    problems: list[str] = []
+    for piece in typed.split(";"):
+        try:
+            item = clean_text(piece, limit=ITEM_LIMIT)
+        except Invalid as problem:
+            problems.append(f"{field} item {piece.strip()[:40]!r} {problem}")
+            continue
+        if item:
+            kept.setdefault(item.casefold(), item)
+    if len(kept) > MAX_ITEMS:
+        problems.append(f"{field} has {len(kept)} items; the limit is {MAX_ITEMS}")
+    return tuple(kept.values()), tuple(problems)
+
+
+@lru_cache(maxsize=16)
+def _known(fields: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(fields)
 
 
 class _Reader:
@@ -273,8 +319,9 @@ class _Reader:
         self.raw = raw
         self.known = known
         self.errors: list[FieldError] = []
+        known_names = _known(known)
         for name in raw:
-            if name not in known:
+            if name not in known_names:
                 guess = suggest(name, known)
                 hint = f" (did you mean {guess}?)" if guess else ""
                 self.fail(name, f"{name} is not a field we know{hint}")
@@ -293,6 +340,8 @@ class _Reader:
     def typed(self, field: str) -> str:
         """The raw string, "" when absent; anything not a string is refused rather than str()-ed."""
         typed = self.raw.get(field, "")
+        if type(typed) is str:
+            return typed
         if typed is None:  # a JSON null from the API means "not given"
             return ""
         if not isinstance(typed, str):
@@ -301,19 +350,19 @@ class _Reader:
         return typed
 
     def field(
-        self, field: str, parse: Callable[[str], _T], *, required: bool = False, empty_ok: bool = True
-    ) -> _T | None:
-        """`parse` applied to the trimmed text, with its Invalid turned into an error naming the field."""
+        self, field: str, parse: Callable[[str, Any], _T], context: Hashable = None, *, required: bool = False,
+        empty_ok: bool = True,
+    ) -> _T | None:  # fmt: skip
+        """`parse(text, context)` applied to the trimmed text, its Invalid turned into an error naming the field."""
         typed = self.typed(field).strip()
         if not typed and empty_ok:
             if required:
                 self.fail(field, f"{field} is missing")
             return None
-        try:
-            return parse(clean_text(typed, limit=LIMITS.get(field, 200)))
-        except Invalid as problem:
-            self.fail(field, f"{field} {problem}")
-            return None
+        value, problem = _parsed(field, typed, parse, context)
+        if problem is not None:
+            self.fail(field, problem)
+        return cast("_T | None", value)
 
     def text(self, field: str, *, required: bool = False) -> str | None:
         """A trimmed, checked text; None when empty."""
@@ -329,15 +378,7 @@ class _Reader:
 
     def items(self, field: str) -> tuple[str, ...]:
         """A `;`-separated list: pieces trimmed, empty ones dropped, repeats (any case) kept once."""
-        kept: dict[str, str] = {}
-        for piece in self.typed(field).split(";"):
-            try:
-                item = clean_text(piece, limit=ITEM_LIMIT)
-            except Invalid as problem:
-                self.fail(field, f"{field} item {piece.strip()[:40]!r} {problem}")
-                continue
-            if item:
-                kept.setdefault(item.casefold(), item)
-        if len(kept) > MAX_ITEMS:
-            self.fail(field, f"{field} has {len(kept)} items; the limit is {MAX_ITEMS}")
-        return tuple(kept.values())
+        kept, problems = _listed(field, self.typed(field))
+        for problem in problems:
+            self.fail(field, problem)
+        return kept

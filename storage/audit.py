@@ -50,6 +50,9 @@ def snapshot(item: Item) -> dict[str, Any]:
 
 
 def _json(value: Any) -> Any:
+    kind = type(value)
+    if value is None or kind is str or kind is int:  # most fields: nothing to convert
+        return value
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
     if isinstance(value, date | datetime):

@@ -18,14 +18,28 @@ source, entity and topic), so memory stays flat as files grow.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from itertools import islice
+from operator import itemgetter
 from typing import Any, Literal, cast
 
-from sqlalchemy import JSON, Connection, Table, bindparam, delete, event, insert, select
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Date,
+    DateTime,
+    Integer,
+    Table,
+    bindparam,
+    delete,
+    event,
+    insert,
+    select,
+)
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -84,7 +98,7 @@ class SourceSpec:
     notes: str = ""
     cites: SourceSpec | None = None
 
-    @property
+    @cached_property  # asked for many times per row while a batch resolves its sources
     def identity(self) -> tuple[Any, ...]:
         if self.url:
             return ("url", self.url)
@@ -238,33 +252,72 @@ def add(
     now = now or utcnow()
     writer = _Writer(session, workspace_id, actor, status, now, on_conflict)
     outcome = Outcome()
-    done = embedded = 0
+    done = 0
+    created: dict[str, list[int]] | None = {"figure": [], "quote": []}  # None: too many to embed here
     iterator = iter(items)
     with _writing(session):
         session.flush()
-        while chunk := list(islice(iterator, batch)):
-            created: dict[str, list[int]] = {"figure": [], "quote": []}
-            for written in writer.write(chunk):
-                outcome.added += written.created
-                outcome.already_stored += not written.created
-                if written.created:
-                    created[written.kind].append(written.id)
-                if keep:
-                    outcome.written.append(written)
-            for kind, ids in created.items():
-                created[kind] = ids[: max(0, EMBED_INLINE - embedded)]
-                embedded += len(created[kind])
+        with _version_moves_once(writer.connection):
+            while chunk := list(islice(iterator, batch)):
+                for written in writer.write(chunk):
+                    outcome.added += written.created
+                    outcome.already_stored += not written.created
+                    if written.created and created is not None:
+                        created[written.kind].append(written.id)
+                    if keep:
+                        outcome.written.append(written)
+                if created is not None and sum(map(len, created.values())) > EMBED_INLINE:
+                    created = None
+                done += len(chunk)
+                if on_progress:
+                    on_progress(done)
+        if created is not None:
             _embed_written(session, created)
-            done += len(chunk)
-            if on_progress:
-                on_progress(done)
     if writer.conflicts:
         raise Conflicts(writer.conflicts)
     return outcome
 
 
-# Rows a single `add` embeds itself, its first batch (about 30 ms a row on one thread); a bigger import leaves the rest to
-# `statbot migrate` rather than hold its transaction for minutes. The word search finds them meanwhile.
+# Migration 0018: while row 2 of library_version exists, SQLite's insert triggers skip.
+_MARK = "INSERT OR IGNORE INTO library_version (id, version) VALUES (2, 0)"
+_UNMARK = "DELETE FROM library_version WHERE id = 2"
+_BUMP = "UPDATE library_version SET version = version + 1 WHERE id = 1"
+
+
+@contextmanager
+def _version_moves_once(connection: Connection) -> Iterator[None]:
+    """On SQLite, the library version moves once for all of an `add`, not once per row inserted: the
+    marker row (migration 0018) exists only in this transaction, which holds SQLite's one write lock, so
+    every other writer's changes still move it row by row. PostgreSQL's triggers move it once per
+    transaction already (migration 0009)."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver: Any = connection.connection.driver_connection
+    if connection.exec_driver_sql(_MARK).rowcount != 1:  # an outer `add` in this transaction marked it
+        yield
+        return
+    before = driver.total_changes
+    try:
+        yield
+    except BaseException:
+        # The caller rolls back; should it commit what was written, the version still moves.
+        with suppress(DBAPIError):
+            changed = driver.total_changes != before
+            connection.exec_driver_sql(_UNMARK)
+            if changed:
+                connection.exec_driver_sql(_BUMP)
+        raise
+    changed = driver.total_changes != before
+    connection.exec_driver_sql(_UNMARK)
+    if changed:
+        connection.exec_driver_sql(_BUMP)
+
+
+# The most new items one `add` embeds itself (about 30 ms a row on one thread): a form, a review, an
+# article's figures, a small sheet. A bigger import embeds none of them (30 ms a row would be most of its
+# time and hold its transaction for minutes) and leaves them all to `statbot migrate`; until then the word
+# half of a question's search finds them (storage.hybrid), as it finds everything.
 EMBED_INLINE = BATCH
 
 
@@ -380,6 +433,12 @@ class _Bulk:
             json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
             statement = f"COPY {table.name} ({names}) FROM STDIN"
             with self._as_sqlalchemy_errors(statement), self.driver.cursor().copy(statement) as copy:
+                if all(isinstance(table.c[c].type, Integer) and not table.c[c].nullable for c in columns):
+                    # Links are whole numbers only: COPY's text format needs no escaping, so one write
+                    # for the batch instead of one adapted row at a time.
+                    line = "\t".join(["%d"] * len(columns)) + "\n"
+                    copy.write("".join([line % row for row in rows]))
+                    return
                 for row in rows:
                     if json_at:
                         row = tuple(
@@ -435,7 +494,11 @@ class _Bulk:
         if key not in self.processors:
             dialect = self.connection.dialect
             found = [(i, table.c[c].type._cached_bind_processor(dialect)) for i, c in enumerate(columns)]
-            self.processors[key] = [(i, p) for i, p in found if p is not None]
+            self.processors[key] = [
+                (i, _remembered(p) if isinstance(table.c[columns[i]].type, Date | DateTime) else p)
+                for i, p in found
+                if p is not None
+            ]
         active = self.processors[key]
         if not active:
             return rows
@@ -447,6 +510,22 @@ class _Bulk:
                     values[i] = process(values[i])
             converted.append(values)
         return converted
+
+
+def _remembered(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A date or time converter that converts each value once: an import's rows share a few periods and
+    one `now` (the memo is emptied as it grows, so a seeding of many distinct times stays small)."""
+    memo: dict[Any, Any] = {}
+
+    def converted(value: Any) -> Any:
+        found = memo.get(value)
+        if found is None:
+            if len(memo) > 4096:
+                memo.clear()
+            found = memo[value] = process(value)
+        return found
+
+    return converted
 
 
 SOURCE_COLUMNS = (
@@ -491,6 +570,7 @@ class _Writer:
         self.entity_chains: dict[int, search.EntityChain] = {}  # each entity, then its owners
         self.topic_ids: dict[str, int] = {}
         self.topic_names: dict[int, str] = {}
+        self.lists: dict[tuple[str, tuple[str, ...]], list[int]] = {}  # names as typed -> ids, in order
 
     # -- resolving what items refer to, one query per kind per batch --
 
@@ -742,12 +822,18 @@ class _Writer:
         return [r for r in results if r is not None]
 
     def _entity_list(self, names: tuple[str, ...]) -> list[int]:
-        ids = [self.entity_ids[self.key(n)] for n in names if self.key(n)]
-        return list(dict.fromkeys(ids))
+        found = self.lists.get(("entities", names))
+        if found is None:  # the same few lists of names repeat row after row
+            ids = [self.entity_ids[self.key(n)] for n in names if self.key(n)]
+            found = self.lists[("entities", names)] = list(dict.fromkeys(ids))
+        return found
 
     def _topic_list(self, names: tuple[str, ...]) -> list[int]:
-        ids = [self.topic_ids[" ".join(n.split())] for n in names if n.split()]
-        return list(dict.fromkeys(ids))
+        found = self.lists.get(("topics", names))
+        if found is None:
+            ids = [self.topic_ids[" ".join(n.split())] for n in names if n.split()]
+            found = self.lists[("topics", names)] = list(dict.fromkeys(ids))
+        return found
 
     def _figures(self, figures: list[tuple[int, NewFigure]]) -> list[tuple[int, Written]]:
         if not figures:
@@ -848,7 +934,8 @@ class _Writer:
 
     def _insert(self, model: type[Statistic] | type[Quote], rows: list[dict[str, Any]]) -> list[int]:
         table, columns = (_STATISTICS, FIGURE_COLUMNS) if model is Statistic else (_QUOTES, QUOTE_COLUMNS)
-        return self.bulk.insert_new(table, columns, [tuple(row[c] for c in columns) for row in rows])
+        values = itemgetter(*columns)
+        return self.bulk.insert_new(table, columns, [values(row) for row in rows])
 
     def _links_documents_audit(
         self, kind: search.Kind, written: Sequence[tuple[New, dict[str, Any]]]

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from bot import cli
 from bot.config import Settings
+from intake.columns import all_columns
 from storage import embeddings, hybrid, write
 from storage.models import Quote, Statistic
 from tests.items import quote, source, statistic
@@ -89,19 +92,47 @@ def test_a_text_reads_as_a_question_or_as_keywords(text: str, question: bool) ->
     assert hybrid.reads_as_question(text) is question
 
 
-def test_a_big_import_embeds_its_first_rows_and_leaves_the_rest_to_statbot_migrate(
+def test_a_big_import_embeds_nothing_itself_and_leaves_its_rows_to_statbot_migrate(
     engine: Engine, db: Session, home_id: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A small add embeds its items in its transaction; one of more than EMBED_INLINE embeds none (30 ms a
+    row would be most of a bulk import's time), and `statbot migrate` embeds them all."""
     rows = [  # one text to embed (the model remembers it): only the reports differ
         write.NewFigure(
             value=Decimal(n), unit="count", measure="children bullied online",
             source=write.SourceSpec(title="Report", publisher="Example Trust", url=f"https://example.org/r/{n}"),
         )
-        for n in range(write.EMBED_INLINE + 1)
+        for n in range(write.EMBED_INLINE + 2)
     ]
-    assert write.add(db, home_id, rows, actor="import").added == len(rows)
+    missing = sa.select(sa.func.count()).select_from(Statistic).where(Statistic.embedding_model.is_(None))
+    assert write.add(db, home_id, rows[:1], actor="form").added == 1
     db.commit()
-    missing = db.scalar(sa.select(sa.func.count()).select_from(Statistic).where(Statistic.embedding_model.is_(None)))
-    assert missing == 1
+    assert db.scalar(missing) == 0
+    assert write.add(db, home_id, rows[1:], actor="import").added == write.EMBED_INLINE + 1
+    db.commit()
+    assert db.scalar(missing) == write.EMBED_INLINE + 1
     assert cli.migrate_only(Settings(database_url=engine.url.render_as_string(hide_password=False))) == 0
-    assert "Embedded 1 item " in capsys.readouterr().out
+    assert f"Embedded {write.EMBED_INLINE + 1} items " in capsys.readouterr().out
+
+
+def test_statbot_import_says_when_its_rows_wait_for_statbot_migrate(
+    engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False))
+    for rows in (1, write.EMBED_INLINE + 1):
+        path = tmp_path / f"figures-{rows}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            sheet = csv.DictWriter(handle, fieldnames=list(all_columns("figures")))
+            sheet.writeheader()
+            for n in range(rows):
+                sheet.writerow(
+                    dict.fromkeys(all_columns("figures"), "") | {
+                        "value": n, "unit": "count", "measure": f"children bullied online {rows}",
+                        "source_title": "Report", "source_publisher": "Example Trust",
+                        "source_url": f"https://example.org/{rows}/{n}",
+                    }
+                )  # fmt: skip
+        assert cli.import_sheet(settings, path, "figures", skip_bad=False) == 0
+        said = capsys.readouterr().out
+        assert f"Imported {rows:,} figure" in said
+        assert ("`statbot migrate` embeds them" in said) is (rows > write.EMBED_INLINE)
