@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import home
 from bot.config import Settings
-from bot.review import post_for_review
+from bot.review import card_of, post_for_review, update_card
 from bot.slash import Call
 from commands import forms, review
 from intake.errors import FieldError
@@ -103,12 +103,15 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                     return
                 session.commit()
                 ack()
-                if item.status == "pending":  # its line in the editors' queues reads differently now
+                if item.status == "pending":
+                    # Its card in the review channel shows the edit wherever Edit was pressed (the card, the
+                    # App Home tab, a problem report); a card posted before cards were recorded, if pressed.
+                    card = card_of(session, workspace_id, review.ItemRef.of(item))
+                    if card is None and editing.get("channel") and editing.get("ts"):
+                        card = (str(editing["channel"]), str(editing["ts"]))
+                    update_card(client, card, review.review_message(item, item.created_by))
+                    # Its line in the editors' queues reads differently now.
                     home.republish(client, sessions, workspace_id, home.concerned(sessions, workspace_id))
-                if editing.get("channel") and editing.get("ts") and item.status == "pending":
-                    message = review.review_message(item, item.created_by)
-                    client.chat_update(channel=editing["channel"], ts=editing["ts"], text=message.text,
-                                       blocks=[b.to_dict() for b in message.blocks])  # fmt: skip
                 return
             try:
                 if editor:

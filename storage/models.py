@@ -571,6 +571,24 @@ class CitationStyle(Base):
     set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class ReviewMessage(Base):
+    """Where a pending item's review card was posted, so a decision taken anywhere (the card's own buttons,
+    the App Home tab, an edit) updates that card; one per item, the latest posted."""
+
+    __tablename__ = "review_messages"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "item_kind", "item_id", name="uq_review_messages_item"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    item_kind: Mapped[str] = mapped_column(String(10))  # "statistic" or "quote"
+    item_id: Mapped[int] = mapped_column(Integer)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class LibraryVersion(Base):
     """One counter that database triggers (migration 0009) move whenever anything an answer shows changes."""
 

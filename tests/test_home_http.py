@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -274,3 +275,37 @@ def test_subscribing_to_a_digest_republishes_the_subscribers_tab(server: str, st
     [republished] = standin.wait_for("views.publish")
     assert republished.params["user_id"] == READER
     assert "*facebook* in your direct messages, weekly" in texts(republished.params["view"])
+
+
+@pytest.mark.parametrize(("action", "said"), [(review.APPROVE, "approved"), (review.REJECT, "rejected")])
+def test_deciding_from_the_tab_updates_the_items_card_in_the_review_channel(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int, action: str, said: str
+) -> None:
+    from tests.test_review_http import CHANNEL, submitted
+
+    item_id, card = submitted(engine, standin, home_id)
+    body = from_home(action, review.ItemRef("statistic", item_id).value(), EDITOR, standin)
+    status, _, _ = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    assert status == 200
+    [update] = standin.wait_for("chat.update")
+    assert (update.params["channel"], update.params["ts"]) == (CHANNEL, card["ts"])
+    assert f"{said}* by <@{EDITOR}>" in texts(update.params)
+    assert not any(b["type"] == "actions" for b in update.params["blocks"]) and not update.failed
+    assert standin.violations == []
+
+
+def test_an_edit_from_the_tab_updates_the_items_card_in_the_review_channel(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    from tests.test_forms_http import GOOD, submit
+    from tests.test_review_http import CHANNEL, submitted
+
+    item_id, card = submitted(engine, standin, home_id)
+    body = from_home(review.EDIT, review.ItemRef("statistic", item_id).value(), EDITOR, standin)
+    post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    form = standin.wait_for("views.open")[0].params["view"]
+    status, raw = submit(server, GOOD | {"value": "35%"}, EDITOR, metadata=form["private_metadata"])
+    assert status == 200 and "errors" not in raw
+    [update] = standin.wait_for("chat.update")
+    assert (update.params["channel"], update.params["ts"]) == (CHANNEL, card["ts"])
+    assert "*35%*" in texts(update.params) and review.APPROVE in texts(update.params)  # still to decide
