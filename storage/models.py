@@ -459,7 +459,8 @@ class DeliveryState(StrEnum):
 
 
 class ChartState(StrEnum):
-    """A posted digest's charts, uploaded into its thread after the post is recorded."""
+    """A posted digest's charts (and, as csv_state, its CSV), uploaded into its thread after the post is
+    recorded."""
 
     NONE = "none"  # no series to chart
     PENDING = "pending"  # charts still to upload (charts_uploaded of them are done)
@@ -520,7 +521,10 @@ class DigestDelivery(Base):
     # Charts are recorded as pending with the post, so a run that dies before uploading them is finished later.
     chart_state: Mapped[str] = mapped_column(String(10), default=ChartState.NONE.value, server_default="none")
     charts_uploaded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # Who is uploading them: a lease, like the delivery's own claim, so two processes never upload twice.
+    # The CSV of its figures (a subscription's attach_csv), uploaded first, in the same ChartState terms.
+    csv_state: Mapped[str] = mapped_column(String(10), default=ChartState.NONE.value, server_default="none")
+    # Who is uploading its files (CSV and charts): a lease, like the delivery's own claim, so two processes
+    # never upload twice.
     charts_claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     subscription: Mapped[Subscription] = relationship(back_populates="deliveries")
