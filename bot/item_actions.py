@@ -55,7 +55,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                     item, citation_styles.templates(session, workspace_id), today
                 )
             elif pressed.what == "share":
-                reply = item_actions.shared_item(item, user, today)
+                reply = item_actions.shared_item(session, workspace_id, item, user, today)
             elif pressed.what == "history":
                 reply = manage.history(session, workspace_id, type(item), [str(item.id)])
             else:

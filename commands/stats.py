@@ -88,12 +88,7 @@ def render(
     series = largest_series(found.items)
 
     def blocks(stat: Statistic) -> list[Block]:
-        release = (releases or {}).get(freshness.key_of(stat))
-        notes = disagreements.answer_lines(stat, (disagreeing or {}).get(stat.id, []))
-        return [
-            section(figure_text(stat, today, release=release, notes=notes)),
-            context(*figure_context(stat)),
-        ]
+        return figure_blocks(stat, today, releases or {}, disagreeing or {})
 
     return found_reply(
         found,
@@ -106,6 +101,25 @@ def render(
         offset=offset,
         buttons=[chart_button([f.id for f in series])] if series else [],
     )
+
+
+def figure_blocks(
+    stat: Statistic,
+    today: date,
+    releases: dict[str, freshness.Release],
+    disagreeing: dict[int, list[conflicts.Conflict]],
+) -> list[Block]:
+    """A figure in an answer: its text with the warnings (a release due, figures that disagree), its context."""
+    release = releases.get(freshness.key_of(stat))
+    notes = disagreements.answer_lines(stat, disagreeing.get(stat.id, []))
+    return [section(figure_text(stat, today, release=release, notes=notes)), context(*figure_context(stat))]
+
+
+def one_figure_blocks(session: Session, workspace_id: int, stat: Statistic, today: date) -> list[Block]:
+    """One figure as an answer shows it, warnings included (Share this one): read as `answer` reads them."""
+    releases = freshness.releases(session, workspace_id, [stat], today)
+    disagreeing = conflicts.by_figure(conflicts.for_figures(session, workspace_id, [stat]))
+    return figure_blocks(stat, today, releases, disagreeing)
 
 
 def figure_text(

@@ -438,3 +438,23 @@ def test_show_more_past_the_end_says_that_is_everything(server: str, standin: Sl
     value = json.dumps({"command": "/quote", "text": "burrows", "offset": 50})
     press(server, standin, item_menu.SHOW_MORE, value, key="past")
     assert message_text(standin.response_posts("past")[-1]) == "That is everything this question found."
+
+
+def test_share_this_one_carries_the_freshness_and_conflict_warnings_the_answer_shows(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    figure = add_figure(engine, home_id)
+    add_figure(engine, home_id, value="36%", source_url="https://www.bbc.co.uk/news/another")  # disagrees
+    assert "is expected" in message_text(
+        ask(server, standin, f"expected-update {figure} 2025-01", user=EDITOR)
+    )
+
+    def item_text(message: dict[str, Any]) -> str:
+        [block] = [b for b in message["blocks"]
+                   if f"share:statistic:{figure}" in json.dumps(b.get("accessory", {}))]  # fmt: skip
+        return str(block["text"]["text"])
+
+    answered = item_text(ask(server, standin, "snapchat"))
+    assert "A newer release was due Jan 2025" in answered and "*Sources disagree*" in answered
+    shared = choose(server, standin, f"share:statistic:{figure}")
+    assert shared["response_type"] == "in_channel" and item_text(shared) == answered
