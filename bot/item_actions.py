@@ -21,9 +21,9 @@ from bot.exports import export_file
 from bot.review import review_channel
 from commands import item_actions, manage, quote, review, stats
 from commands.item_menu import CHART, EXPORT_THESE, ITEM_MENU, SHOW_MORE, Pressed
-from commands.series import chart_png
+from commands.series import chart_png, span
 from commands.text import plural
-from storage import changes, citation_styles, sheets
+from storage import changes, citation_styles, series, sheets
 from storage.db import read_only
 from storage.models import Statistic
 from storage.retry import read_retrying
@@ -123,8 +123,11 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         with Session(reading) as session:
             figures = [f for i in ids if isinstance(f := changes.find_item(session, context["workspace_id"],
                                                                             "statistic", i), Statistic)]  # fmt: skip
-            png = chart_png(figures)
-            title = figures[-1].measure if figures else ""
+            # The whole series held (the button names figures of it on the answer's page), not only those.
+            points = series.held(session, context["workspace_id"], figures[0]) if figures else []
+            png = chart_png(points)
+            title = points[-1].measure if points else ""
+            drawn = span(points)
         if png is None:
             _say(respond, "Those figures no longer make a series of two dates or more, so there is no chart.")
             return
@@ -138,7 +141,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 container.get("message_ts"),
             )
         client.files_upload_v2(channel=channel, thread_ts=thread, content=png, filename="statbot-chart.png",
-                               title=title[:250], initial_comment=f"Chart asked for by <@{user}>")  # fmt: skip
+                               title=title[:250], initial_comment=f"Chart asked for by <@{user}>: {drawn}")  # fmt: skip
         if thread is None:
             _say(respond, "Sent: the chart is in your direct messages with statbot.")
 

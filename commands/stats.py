@@ -14,7 +14,7 @@ from commands.question import Question, parse
 from commands.reply import Reply, context, found_reply, provenance, section
 from commands.series import largest_series
 from commands.text import escape, format_value, plural
-from storage import conflicts, freshness, hybrid, queries
+from storage import conflicts, freshness, hybrid, queries, series
 from storage.hybrid import Dense
 from storage.models import Quote, Statistic, Status
 from storage.partial_date import human_period
@@ -56,9 +56,10 @@ def answer(
     releases = freshness.releases(session, workspace_id, found.items, today)
     disagreeing = conflicts.by_figure(conflicts.for_figures(session, workspace_id, found.items))
     found.items = disagreements.house_first(found.items, disagreeing)
+    held = series.dates_held(session, workspace_id, found.items)
     return render(
         question, found, today=today, shared_by=shared_by, releases=releases, disagreeing=disagreeing,
-        offset=offset,
+        offset=offset, held=held,
     )  # fmt: skip
 
 
@@ -84,8 +85,10 @@ def render(
     releases: dict[str, freshness.Release] | None = None,
     disagreeing: dict[int, list[conflicts.Conflict]] | None = None,
     offset: int = 0,
+    held: dict[str, int] | None = None,
 ) -> Reply:
-    series = largest_series(found.items)
+    """`held` counts the dates each series holds (storage.series.dates_held): Chart draws the whole series."""
+    charted = largest_series(found.items, held)
 
     def blocks(stat: Statistic) -> list[Block]:
         return figure_blocks(stat, today, releases or {}, disagreeing or {})
@@ -99,7 +102,7 @@ def render(
         lead_text=lambda stat: f"{format_value(stat.value, stat.unit)} {escape(stat.measure)}",
         shared_by=shared_by,
         offset=offset,
-        buttons=[chart_button([f.id for f in series])] if series else [],
+        buttons=[chart_button([f.id for f in charted])] if charted else [],
     )
 
 

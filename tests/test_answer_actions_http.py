@@ -458,3 +458,24 @@ def test_share_this_one_carries_the_freshness_and_conflict_warnings_the_answer_s
     assert "A newer release was due Jan 2025" in answered and "*Sources disagree*" in answered
     shared = choose(server, standin, f"share:statistic:{figure}")
     assert shared["response_type"] == "in_channel" and item_text(shared) == answered
+
+
+def test_chart_draws_the_whole_series_held_not_only_the_points_on_the_page(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    for year in range(2010, 2022):  # twelve points: ten fit on the answer's first page
+        add_figure(engine, home_id, value=str(year - 1000), unit="count", measure="online grooming crimes",
+                   geography="England and Wales", period_start=str(year), period_end=str(year),
+                   source_url=f"https://www.bbc.co.uk/news/grooming-{year}")  # fmt: skip
+    answer = ask(server, standin, "online grooming crimes")
+    assert len(menus(answer)) == 10 and item_menu.CHART in buttons(answer)
+    press(server, standin, item_menu.CHART, buttons(answer)[item_menu.CHART], key="chart")
+    complete = standin.wait_for("files.completeUploadExternal")[-1].params
+    assert "12 points, 2010 to 2021" in complete["initial_comment"]
+
+    # One point on the page (a year asked for) still charts the series it belongs to.
+    one = ask(server, standin, "online grooming crimes 2015", user=EDITOR)
+    assert len(menus(one)) == 1 and item_menu.CHART in buttons(one)
+    press(server, standin, item_menu.CHART, buttons(one)[item_menu.CHART], key="one", user=EDITOR)
+    complete = standin.wait_for("files.completeUploadExternal", 2)[-1].params
+    assert "12 points, 2010 to 2021" in complete["initial_comment"]
