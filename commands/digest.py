@@ -298,7 +298,8 @@ def _topic(subscription: Subscription) -> str:
 
 
 def _line(subscription: Subscription) -> str:
-    """ "*facebook* · weekly on Monday at 09:00 (Europe/London) · next Mon 30 Mar 2027 09:00 BST · id 3"."""
+    """ "*facebook* · weekly on Monday at 09:00 (Europe/London) · next Mon 30 Mar 2027 09:00 BST · id 3", the
+    next run written with Slack's date formatting."""
     schedule = schedule_of(subscription)
     parts = [_topic(subscription), escape(schedule.describe())]
     if subscription.content != "all":
@@ -308,8 +309,11 @@ def _line(subscription: Subscription) -> str:
     if subscription.paused:
         parts.append(f"paused: {escape(subscription.paused_reason)}")
     else:
-        local = aware(subscription.next_run_at).astimezone(ZoneInfo(subscription.tz))
-        parts.append(f"next {local:%a} {local.day} {local:%b %Y %H:%M %Z}")
+        # In each reader's own time zone; the subscription's zone where Slack cannot format dates.
+        moment = aware(subscription.next_run_at)
+        local = moment.astimezone(ZoneInfo(subscription.tz))
+        shown = f"next {local:%a} {local.day} {local:%b %Y %H:%M %Z}"
+        parts.append(f"<!date^{int(moment.timestamp())}^next {{date_short_pretty}} at {{time}}|{shown}>")
     parts.append(f"id {subscription.id}")
     return " · ".join(parts)
 

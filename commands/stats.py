@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from commands import disagreements, table
 from commands.item_menu import chart_button
 from commands.question import Question, parse
-from commands.reply import Reply, context, found_reply, provenance, section
+from commands.reply import Reply, context, found_reply, provenance, section, slack_date
 from commands.series import largest_series
 from commands.text import escape, format_value, plural
 from storage import conflicts, freshness, hybrid, queries, series
@@ -158,7 +158,7 @@ def warnings(stat: Statistic, today: date, release: freshness.Release | None = N
             f":warning: *Superseded by* {format_value(newer.value, newer.unit)} {escape(newer.measure)}"
             + (f" ({escape(period)})" if period else "")
         )
-    if release is not None and stat.status != Status.SUPERSEDED.value and (line := release.line()):
+    if release is not None and stat.status != Status.SUPERSEDED.value and (line := release.line(slack_date)):
         notes.append(line)
     return notes
 

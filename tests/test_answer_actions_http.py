@@ -479,3 +479,29 @@ def test_chart_draws_the_whole_series_held_not_only_the_points_on_the_page(
     press(server, standin, item_menu.CHART, buttons(one)[item_menu.CHART], key="one", user=EDITOR)
     complete = standin.wait_for("files.completeUploadExternal", 2)[-1].params
     assert "12 points, 2010 to 2021" in complete["initial_comment"]
+
+
+def test_the_times_in_an_items_history_are_shown_in_each_readers_time_zone(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    figure = add_figure(engine, home_id)
+    shown = message_text(choose(server, standin, f"history:statistic:{figure}"))
+    stamp = re.search(
+        r"<!date\^(\d+)\^\{date_short_pretty\} at \{time\}\|(\d{4}-\d\d-\d\d \d\d:\d\d) UTC>", shown
+    )
+    assert stamp is not None, shown
+    from datetime import UTC, datetime
+
+    assert datetime.fromtimestamp(int(stamp.group(1)), UTC).strftime("%Y-%m-%d %H:%M") == stamp.group(2)
+
+
+def test_a_release_expected_on_a_day_is_shown_in_each_readers_locale_and_one_expected_in_a_month_in_words(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    figure = add_figure(engine, home_id)
+    said = message_text(ask(server, standin, f"expected-update {figure} 2025-01-15", user=EDITOR))
+    on_the_day = "<!date^1736942400^{date_short}|15 Jan 2025>"  # noon UTC on the day
+    assert f"is expected {on_the_day}" in said
+    assert f"A newer release was due {on_the_day}*" in message_text(ask(server, standin, "snapchat"))
+    ask(server, standin, f"expected-update {figure} 2025-01", user=EDITOR)
+    assert "A newer release was due Jan 2025*" in message_text(ask(server, standin, "snapchat"))

@@ -238,3 +238,13 @@ def test_only_editors_send_a_channels_digest_now(
     assert "Nothing new" in text(
         digest(server, standin, f"send-now {channels.id}", channel=ROOM, user=EDITOR)
     )
+
+
+def test_a_digests_next_run_is_shown_in_each_readers_time_zone(
+    server: str, standin: SlackStandIn, sessions: sessionmaker[Session]
+) -> None:
+    digest(server, standin, "subscribe me facebook daily 8am Europe/London", channel=ROOM, user=WRITER)
+    [mine] = stored(sessions)
+    moment = int(deliver.aware(mine.next_run_at).timestamp())
+    listed = text(digest(server, standin, "list", channel=ROOM, user=WRITER))
+    assert f"<!date^{moment}^next {{date_short_pretty}} at {{time}}|next " in listed

@@ -289,7 +289,7 @@ def test_deciding_from_the_tab_updates_the_items_card_in_the_review_channel(
     assert status == 200
     [update] = standin.wait_for("chat.update")
     assert (update.params["channel"], update.params["ts"]) == (CHANNEL, card["ts"])
-    assert f"{said}* by <@{EDITOR}>" in texts(update.params)
+    assert f"{said}* by <@{EDITOR}> on <!date^" in texts(update.params)  # in each reader's time zone
     assert not any(b["type"] == "actions" for b in update.params["blocks"]) and not update.failed
     assert standin.violations == []
 
