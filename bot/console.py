@@ -130,12 +130,16 @@ def _mrkdwn_to_text(text: str) -> str:
 
 
 def to_text(message: dict[str, Any]) -> str:
-    """A Slack message as readable terminal text: sections, context lines and buttons in order."""
+    """A Slack message as readable terminal text: sections (with an item's menu), context lines and buttons
+    in order."""
     lines: list[str] = []
     for block in message.get("blocks") or []:
         kind = block.get("type")
         if kind in ("section", "header") and block.get("text"):
             lines.append(_mrkdwn_to_text(block["text"]["text"]))
+            menu = block.get("accessory") or {}
+            if menu.get("type") == "overflow":  # an item's menu (Citation, Share this one, ...), shown, not used
+                lines.append("  [⋯ " + " · ".join(o["text"]["text"] for o in menu.get("options", [])) + "]")
         elif kind == "context":
             lines.append("  " + " · ".join(_mrkdwn_to_text(e.get("text", "")) for e in block["elements"]))
         elif kind == "divider":

@@ -180,3 +180,10 @@ def test_an_unknown_command_is_answered_without_bolts_advice_to_developers(tmp_p
     result = run([STATBOT, "ask", "/nope"], tmp_path)
     assert "Unknown command '/nope'" in result.stdout
     assert "Unhandled request" not in result.stderr, result.stderr
+
+
+def test_each_item_of_an_answer_shows_its_menu_in_the_console(tmp_path: Path) -> None:
+    assert run([STATBOT, "init"], tmp_path).returncode == 0
+    result = run([STATBOT, "ask", "/stats facebook"], tmp_path)
+    assert "52%" in result.stdout and "Traceback" not in result.stderr, result.stderr
+    assert "[⋯ Citation · Share this one · History · Report a problem]" in result.stdout, result.stdout
