@@ -187,3 +187,10 @@ def test_each_item_of_an_answer_shows_its_menu_in_the_console(tmp_path: Path) ->
     result = run([STATBOT, "ask", "/stats facebook"], tmp_path)
     assert "52%" in result.stdout and "Traceback" not in result.stderr, result.stderr
     assert "[⋯ Citation · Share this one · History · Report a problem]" in result.stdout, result.stdout
+
+
+def test_slack_dates_are_shown_as_their_fallback_text_in_the_console(tmp_path: Path) -> None:
+    assert run([STATBOT, "init"], tmp_path).returncode == 0
+    result = run([STATBOT, "ask", "/stats history 2"], tmp_path)
+    assert re.search(r"• \d{4}-\d\d-\d\d \d\d:\d\d UTC: create by ", result.stdout), result.stdout
+    assert "<!date" not in result.stdout
