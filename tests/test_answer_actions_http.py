@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -123,6 +124,14 @@ def press(server: str, standin: SlackStandIn, action: str, value: str, *, key: s
         action, value, user_id=user, response_url=standin.response_url(key), message=message
     )
     assert send(server, payload)[0] == 200
+
+
+def lazy_reply(standin: SlackStandIn, key: str, timeout: float = 30.0) -> dict[str, Any]:
+    """The last reply to `key`'s response URL from a lazy listener, which may come after the ack returned."""
+    deadline = time.monotonic() + timeout
+    while not standin.response_posts(key) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return standin.response_posts(key)[-1]
 
 
 def code_blocks(message: dict[str, Any]) -> list[str]:
@@ -337,7 +346,7 @@ def test_a_series_gets_a_chart_with_its_title_unit_producer_and_source(
     (upload,) = standin.uploads()
     assert upload.channel_id == f"D{READER[1:]}" and upload.content is not None
     assert upload.content.startswith(b"\x89PNG")
-    assert "chart is in your direct messages" in message_text(standin.response_posts("chart")[-1])
+    assert "chart is in your direct messages" in message_text(lazy_reply(standin, "chart"))
     with Image.open(io.BytesIO(upload.content)) as image:  # big enough to read when Slack shrinks it
         assert image.size[0] >= 700
 
