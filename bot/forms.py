@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import home
 from bot.config import Settings
-from bot.review import card_of, post_for_review, update_card
+from bot.review import card_of, post_for_review, tell, update_card
 from bot.slash import Call
 from commands import forms, review
 from intake.errors import FieldError
@@ -59,12 +59,13 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         ts = body.get("message", {}).get("ts") or body.get("container", {}).get("message_ts")
         ref = review.ItemRef.parse(body["actions"][0]["value"])
         with sessions() as session:
+            # Told beside the card, or by DM when pressed on the App Home tab (which has no channel).
             if not roles.is_editor(session, context["workspace_id"], user):
-                client.chat_postEphemeral(channel=channel, user=user, text=review.NOT_AN_EDITOR)
+                tell(client, body, review.NOT_AN_EDITOR)
                 return
             item = changes.find_item(session, context["workspace_id"], ref.kind, ref.id)
             if item is None:
-                client.chat_postEphemeral(channel=channel, user=user, text="That item no longer exists.")
+                tell(client, body, "That item no longer exists.")
                 return
             values = to_raw(
                 sheets.as_quote_input(item) if isinstance(item, Quote) else sheets.as_figure_input(item)

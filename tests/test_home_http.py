@@ -309,3 +309,15 @@ def test_an_edit_from_the_tab_updates_the_items_card_in_the_review_channel(
     [update] = standin.wait_for("chat.update")
     assert (update.params["channel"], update.params["ts"]) == (CHANNEL, card["ts"])
     assert "*35%*" in texts(update.params) and review.APPROVE in texts(update.params)  # still to decide
+
+
+def test_a_non_editor_pressing_edit_from_the_tab_is_told_by_direct_message_and_no_form_opens(
+    server: str, standin: SlackStandIn, sessions: sessionmaker[Session], home_id: int
+) -> None:
+    [item_id] = pending_figures(sessions, home_id, 1)  # a tab published before they stopped being an editor
+    body = from_home(review.EDIT, review.ItemRef("statistic", item_id).value(), READER, standin)
+    status, _, _ = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    assert status == 200
+    told = standin.wait_for("chat.postMessage")[-1]
+    assert told.params["channel"] == READER and told.params["text"] == review.NOT_AN_EDITOR
+    assert standin.calls("views.open") == [] and standin.calls("chat.postEphemeral") == []
