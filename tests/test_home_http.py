@@ -17,8 +17,10 @@ from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from commands import home, review
-from storage import changes, roles
+from storage import changes, freshness, roles
+from storage.db import make_sessions
 from storage.models import Statistic, Status, Subscription, utcnow
+from storage.partial_date import PartialDate
 from tests.conftest import SIGNING_SECRET, TEAM
 from tests.http_server import serving
 from tests.slackapi.signing import block_action_payload, event_body, interactive_body, post, signed_headers
@@ -321,3 +323,19 @@ def test_a_non_editor_pressing_edit_from_the_tab_is_told_by_direct_message_and_n
     told = standin.wait_for("chat.postMessage")[-1]
     assert told.params["channel"] == READER and told.params["text"] == review.NOT_AN_EDITOR
     assert standin.calls("views.open") == [] and standin.calls("chat.postEphemeral") == []
+
+
+def test_the_newest_figures_on_the_tab_carry_the_warnings_an_answer_shows(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    from tests.test_answer_actions_http import add_figure
+
+    figure = add_figure(engine, home_id)
+    add_figure(engine, home_id, value="36%", source_url="https://www.bbc.co.uk/news/another")  # disagrees
+    with make_sessions(engine)() as session:
+        stat = session.get(Statistic, figure)
+        assert stat is not None
+        freshness.set_next_release(session, stat, PartialDate.parse("2025-01"), actor=EDITOR)
+        session.commit()
+    shown = texts(open_home(server, standin, READER))
+    assert "A newer release was due Jan 2025" in shown and "*Sources disagree*" in shown
