@@ -1,6 +1,6 @@
 """review messages: where each pending item's review card was posted
 
-Revision ID: 0018a
+Revision ID: 0019r
 Revises: 0016
 Create Date: 2026-12-01 07:30:00
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018a"
+revision = "0019r"
 down_revision = "0016"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """digest CSV state: a digest's CSV attachment is part of its delivery's recorded state, like its charts
 
-Revision ID: 0018b
-Revises: 0018a
+Revision ID: 0019c
+Revises: 0019r
 Create Date: 2026-12-01 07:40:00
 
 A CSV upload that failed (or a process that died before it) was lost for good: the CSV was best effort.
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018b"
-down_revision = "0018a"
+revision = "0019c"
+down_revision = "0019r"
 branch_labels = None
 depends_on = None
 
