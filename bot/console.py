@@ -40,6 +40,8 @@ CONSOLE_TOKEN = "xoxb-local-console"  # noqa: S105 (not a secret: only the stand
 DEADLINE = 120.0
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _MENTION = re.compile(r"<([@#])([A-Z0-9]+)(?:\|([^>]*))?>")
+# Slack's date formatting (`<!date^1723636800^{date_short}|14 Aug 2024>`): a terminal shows the fallback text.
+_DATE = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
 # Methods whose calls are bookkeeping, not something a person in Slack would see.
 _QUIET = frozenset({"auth.test", "users.info", "conversations.info", "conversations.open", "conversations.history",
                     "files.getUploadURLExternal", "upload", "chat.delete", "views.update"})  # fmt: skip
@@ -123,6 +125,7 @@ def slack_text(line: str) -> str:
 
 
 def _mrkdwn_to_text(text: str) -> str:
+    text = _DATE.sub(lambda m: m.group(1), text)
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
     named = {CONSOLE_CHANNEL: "console", CONSOLE_USER: "console"}
     text = _MENTION.sub(lambda m: f"{m.group(1)}{m.group(3) or named.get(m.group(2), m.group(2))}", text)
@@ -130,12 +133,16 @@ def _mrkdwn_to_text(text: str) -> str:
 
 
 def to_text(message: dict[str, Any]) -> str:
-    """A Slack message as readable terminal text: sections, context lines and buttons in order."""
+    """A Slack message as readable terminal text: sections (with an item's menu), context lines and buttons
+    in order."""
     lines: list[str] = []
     for block in message.get("blocks") or []:
         kind = block.get("type")
         if kind in ("section", "header") and block.get("text"):
             lines.append(_mrkdwn_to_text(block["text"]["text"]))
+            menu = block.get("accessory") or {}
+            if menu.get("type") == "overflow":  # an item's menu (Citation, Share this one, ...), shown, not used
+                lines.append("  [⋯ " + " · ".join(o["text"]["text"] for o in menu.get("options", [])) + "]")
         elif kind == "context":
             lines.append("  " + " · ".join(_mrkdwn_to_text(e.get("text", "")) for e in block["elements"]))
         elif kind == "divider":

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import home_tab
 from bot.config import Settings
 from bot.posting import post_for_review
+from bot.review import card_of, tell, update_card
 from bot.slash import Call
 from commands import forms, review
 from intake.errors import FieldError
@@ -61,12 +62,13 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         ts = body.get("message", {}).get("ts") or body.get("container", {}).get("message_ts")
         ref = review.ItemRef.parse(body["actions"][0]["value"])
         with sessions() as session:
+            # Told beside the card, or by DM when pressed on the App Home tab (which has no channel).
             if not roles.is_editor(session, context["workspace_id"], user):
-                client.chat_postEphemeral(channel=channel, user=user, text=review.NOT_AN_EDITOR)
+                tell(client, body, review.NOT_AN_EDITOR)
                 return
             item = changes.find_item(session, context["workspace_id"], ref.kind, ref.id)
             if item is None:
-                client.chat_postEphemeral(channel=channel, user=user, text="That item no longer exists.")
+                tell(client, body, "That item no longer exists.")
                 return
             values = to_raw(
                 sheets.as_quote_input(item) if isinstance(item, Quote) else sheets.as_figure_input(item)
@@ -107,14 +109,15 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                     return
                 session.commit()
                 ack()
-                if item.status == "pending":  # its line in the editors' queues reads differently now
-                    home_tab.republish(
-                        client, sessions, workspace_id, home_tab.concerned(sessions, workspace_id)
-                    )
-                if editing.get("channel") and editing.get("ts") and item.status == "pending":
-                    message = review.review_message(item, item.created_by)
-                    client.chat_update(channel=editing["channel"], ts=editing["ts"], text=message.text,
-                                       blocks=[b.to_dict() for b in message.blocks])  # fmt: skip
+                if item.status == "pending":
+                    # Its card in the review channel shows the edit wherever Edit was pressed (the card, the
+                    # App Home tab, a problem report); a card posted before cards were recorded, if pressed.
+                    card = card_of(session, workspace_id, review.ItemRef.of(item))
+                    if card is None and editing.get("channel") and editing.get("ts"):
+                        card = (str(editing["channel"]), str(editing["ts"]))
+                    update_card(client, card, review.review_message(item, item.created_by))
+                    # Its line in the editors' queues reads differently now.
+                    home_tab.republish(client, sessions, workspace_id, home_tab.concerned(sessions, workspace_id))
                 return
             try:
                 item, created = changes.add_by_hand(session, workspace_id, checked, user, editor=editor)

@@ -21,10 +21,10 @@ from bot.config import Settings
 from bot.exports import export_file
 from commands import item_actions, manage, quote, review, stats
 from commands.item_menu import CHART, EXPORT_THESE, ITEM_MENU, SHOW_MORE, Pressed
-from commands.series import chart_png
+from commands.series import chart_png, span
 from commands.text import plural
 from digests.dm import open_dm
-from storage import changes, citation_styles, embargo, shares, sheets, workspaces
+from storage import changes, citation_styles, embargo, series, shares, sheets, workspaces
 from storage.db import read_only
 from storage.models import Statistic
 from storage.retry import read_retrying
@@ -66,7 +66,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                     shares.record(writing, workspace_id, [(pressed.kind, item.id)],
                                   shares.Place(shares.CITATION, channel, user))  # fmt: skip
             elif pressed.what == "share":
-                shown = item_actions.shared_item(item, user, today).as_slack()
+                shown = item_actions.shared_item(session, workspace_id, item, user, today).as_slack()
                 thread = (body.get("container") or {}).get("thread_ts")
                 ts = sharing.post(client, respond, channel, thread, shown)
                 sharing.remember(sessions, workspace_id, shown, shares.Place(shares.ITEM, channel, user, ts, thread))
@@ -143,8 +143,11 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
             figures = [f for i in ids if isinstance(f := changes.find_item(session, context["workspace_id"],
                                                                             "figure", i), Statistic)
                        and not embargo.hidden(f, viewer)]  # fmt: skip
-            png = chart_png(figures)
-            title = figures[-1].measure if figures else ""
+            # The whole series held (the button names figures of it on the answer's page), not only those.
+            points = series.held(session, context["workspace_id"], figures[0], viewer) if figures else []
+            png = chart_png(points)
+            title = points[-1].measure if points else ""
+            drawn = span(points)
         if png is None:
             _say(respond, "Those figures no longer make a series of two dates or more, so there is no chart.")
             return
@@ -158,7 +161,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 container.get("message_ts"),
             )
         client.files_upload_v2(channel=channel, thread_ts=thread, content=png, filename="statbot-chart.png",
-                               title=title[:250], initial_comment=f"Chart asked for by <@{user}>")  # fmt: skip
+                               title=title[:250], initial_comment=f"Chart asked for by <@{user}>: {drawn}")  # fmt: skip
         if thread is None:
             _say(respond, "Sent: the chart is in your direct messages with statbot.")
 

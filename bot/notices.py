@@ -114,7 +114,7 @@ def _noted(
             left = notices.nothing_left(share.shared_by, share.command, share.asked)
             return notices.plain(note), [note.to_dict(), left.to_dict()]
         return str(payload.get("text", "")), [note.to_dict(), *payload.get("blocks", [])][:MESSAGE_BLOCK_LIMIT]
-    shown = item_actions.shared_item(items[0], share.shared_by, today).as_slack()
+    shown = item_actions.shared_item(session, workspace_id, items[0], share.shared_by, today).as_slack()
     return str(shown["text"]), [note.to_dict(), *shown["blocks"]]
 
 

@@ -15,7 +15,7 @@ from commands import review
 from commands.reply import Reply
 from ingest.pipeline import Candidates
 from ingest.stage import stage
-from storage import workspaces
+from storage import review_messages, workspaces
 from storage.models import Quote, Statistic
 
 log = logging.getLogger("statbot.review")
@@ -31,7 +31,10 @@ def post_for_review(
     default_channel: str | None = None,
     thread_ts: str | None = None,
 ) -> str | None:
-    """Post a pending item to the review channel (in a thread when given); its message ts, or None if no channel."""
+    """Post a pending item to the review channel (in a thread when given); its message ts, or None if no channel.
+
+    Where the card went is recorded and committed at once (the post cannot be taken back), so a decision
+    taken from the App Home tab or an edit can update it later (bot.review.update_card)."""
     channel = workspaces.review_channel(session, workspace_id, default_channel)
     if channel is None:
         log.warning("no review channel set: %s #%s waits in /stats pending", type(item).__name__, item.id)
@@ -44,7 +47,11 @@ def post_for_review(
         thread_ts=thread_ts,
         unfurl_links=False,
     )
-    return str(response["ts"])
+    ts = str(response["ts"])
+    ref = review.ItemRef.of(item)
+    review_messages.record(session, workspace_id, ref.kind, ref.id, channel, ts)
+    session.commit()
+    return ts
 
 
 def publish(

@@ -2,17 +2,49 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import home_tab
 from bot.config import Settings
 from commands import review
-from storage import changes, roles
+from commands.reply import Reply
+from storage import changes, review_messages, roles
 from storage.models import utcnow
+
+log = logging.getLogger("statbot.review")
+
+
+def card_of(
+    session: Session, workspace_id: int, ref: review.ItemRef, body: dict[str, Any] | None = None
+) -> tuple[str, str] | None:
+    """The (channel, ts) of the item's review card: the one recorded when it was posted, else (a card posted
+    before cards were recorded) the message pressed, when the press came from a message at all."""
+    found = review_messages.find(session, workspace_id, ref.kind, ref.id)
+    if found is not None:
+        return found.channel_id, found.ts
+    if body is None or from_home(body) or not body.get("message"):
+        return None
+    return _where(body)
+
+
+def update_card(client: WebClient, card: tuple[str, str] | None, message: Reply) -> None:
+    """Show the card as it now reads; a card Slack will not update (deleted, say) is logged, not raised:
+    the change it reports has been made."""
+    if card is None:
+        return
+    channel, ts = card
+    try:
+        client.chat_update(
+            channel=channel, ts=ts, text=message.text, blocks=[b.to_dict() for b in message.blocks]
+        )
+    except SlackApiError as error:
+        log.warning("could not update the review card %s in %s: %s", ts, channel, error.response.get("error"))
 
 
 def from_home(body: dict[str, Any]) -> bool:
@@ -64,11 +96,9 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
             session.commit()
             message = review.decided_message(item, decision, user, now)
             submitter = item.created_by
-        if not from_home(body):
-            channel, ts = _where(body)
-            client.chat_update(
-                channel=channel, ts=ts, text=message.text, blocks=[b.to_dict() for b in message.blocks]
-            )
+            card = card_of(session, context["workspace_id"], ref, body)
+        # The card reads the same whichever surface decided: its buttons or the App Home tab's.
+        update_card(client, card, message)
         # The queue changed for every editor, and the submitter's own list too.
         home_tab.republish(
             client,

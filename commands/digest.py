@@ -417,6 +417,10 @@ NOT_EDITOR_SUBSCRIBE = (
     "Only editors can subscribe a channel to a digest (`/stats editors` lists them). "
     "For a digest of your own by direct message: `/digest subscribe me <topic>`."
 )
+NOT_EDITOR_SEND_NOW = (
+    "Only editors can send a channel's digest early. Ask an editor, or wait for its next run; "
+    "your own digest (`/digest subscribe me <topic>`) you can send whenever you like."
+)
 NOT_EDITOR_UNSUBSCRIBE = (
     "Only editors can unsubscribe a channel from a digest (`/stats editors` lists them); nothing has changed."
 )
@@ -449,7 +453,7 @@ def answer(
     if isinstance(request, Unsubscribe):
         return unsubscribe(session, workspace_id, channel_id, request.subscription_id, user_id=user_id)
     if isinstance(request, Preview):
-        return preview_reply(session, workspace_id, channel_id, request.subscription_id, now)
+        return preview_reply(session, workspace_id, channel_id, request.subscription_id, now, user_id=user_id)
     if isinstance(request, Help):
         return say(table.help_text((table.DIGEST,)))
     raise ValueError(f"{type(request).__name__} needs Slack; see subscribe() and send_now_refusal()")
@@ -592,10 +596,16 @@ def _personal(subscription: Subscription) -> bool:
 
 
 def preview_reply(
-    session: Session, workspace_id: int, channel_id: str, subscription_id: int | None, now: datetime
+    session: Session,
+    workspace_id: int,
+    channel_id: str,
+    subscription_id: int | None,
+    now: datetime,
+    *,
+    user_id: str = "",
 ) -> Reply:
     """Exactly what the digest would post now, shown only to the asker."""
-    found = _pick(session, workspace_id, channel_id, subscription_id)
+    found = _pick(session, workspace_id, channel_id, subscription_id, user_id=user_id)
     if isinstance(found, Reply):
         return found
     message = preview(session, found, now)
@@ -609,11 +619,14 @@ def preview_reply(
 def send_now_refusal(
     session: Session, workspace_id: int, user_id: str, channel_id: str, request: SendNow
 ) -> Reply | None:
-    """Why this person may not send that digest now, or None when they may."""
-    if not roles.is_editor(session, workspace_id, user_id):
-        return say("Only editors can send a digest early. Ask an editor, or wait for its next run.")
-    found = _pick(session, workspace_id, channel_id, request.subscription_id)
-    return found if isinstance(found, Reply) else None
+    """Why this person may not send that digest now, or None when they may: a personal digest only its owner
+    (anyone's own), a channel's only editors."""
+    found = _pick(session, workspace_id, channel_id, request.subscription_id, user_id=user_id)
+    if isinstance(found, Reply):
+        return found
+    if not _personal(found) and not roles.is_editor(session, workspace_id, user_id):
+        return say(NOT_EDITOR_SEND_NOW)
+    return None
 
 
 def sent(outcome: Outcome) -> Reply:
@@ -637,8 +650,9 @@ def sent(outcome: Outcome) -> Reply:
 
 
 def _pick(
-    session: Session, workspace_id: int, channel_id: str, subscription_id: int | None
+    session: Session, workspace_id: int, channel_id: str, subscription_id: int | None, *, user_id: str
 ) -> Subscription | Reply:
+    """The subscription named, or the channel's only one; someone else's personal digest is not shown."""
     if subscription_id is None:
         found = subscriptions.in_channel(session, workspace_id, channel_id)
         if len(found) == 1:
@@ -649,6 +663,8 @@ def _pick(
             "This channel has several digests; say which, e.g. `/digest preview 12` (`/digest list`)."
         )
     subscription = subscriptions.get(session, workspace_id, subscription_id)
+    if subscription is not None and _personal(subscription) and subscription.created_by != user_id:
+        subscription = None  # someone else's DM digest: not theirs to see, as in unsubscribe
     if subscription is None:
         return say(f"There is no subscription {subscription_id}. `/digest list` shows this channel's.")
     return subscription
@@ -659,7 +675,8 @@ def _topic(subscription: Subscription) -> str:
 
 
 def _line(subscription: Subscription) -> str:
-    """ "*facebook* · weekly on Monday at 09:00 (Europe/London) · next Mon 30 Mar 2027 09:00 BST · id 3"."""
+    """ "*facebook* · weekly on Monday at 09:00 (Europe/London) · next Mon 30 Mar 2027 09:00 BST · id 3", the
+    next run written with Slack's date formatting."""
     schedule = schedule_of(subscription)
     parts = [_topic(subscription), escape(schedule.describe())]
     if subscription.content != "all":
@@ -669,8 +686,11 @@ def _line(subscription: Subscription) -> str:
     if subscription.paused:
         parts.append(f"paused: {escape(subscription.paused_reason)}")
     else:
-        local = aware(subscription.next_run_at).astimezone(ZoneInfo(subscription.tz))
-        parts.append(f"next {local:%a} {local.day} {local:%b %Y %H:%M %Z}")
+        # In each reader's own time zone; the subscription's zone where Slack cannot format dates.
+        moment = aware(subscription.next_run_at)
+        local = moment.astimezone(ZoneInfo(subscription.tz))
+        shown = f"next {local:%a} {local.day} {local:%b %Y %H:%M %Z}"
+        parts.append(f"<!date^{int(moment.timestamp())}^next {{date_short_pretty}} at {{time}}|{shown}>")
     parts.append(f"id {subscription.id}")
     return " · ".join(parts)
 

@@ -9,7 +9,7 @@ each part has a fixed share and says how many more there are.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -31,7 +31,7 @@ from commands import review, stats
 from commands.reply import SHARE_ACTION, context, section
 from commands.text import clip, escape, plural
 from digests import subscriptions
-from storage import embargo, recent
+from storage import conflicts, embargo, freshness, recent
 from storage.models import Quote, Statistic, Subscription, utcnow
 
 SEARCH_ACTION = "home_search"
@@ -57,23 +57,35 @@ class HomeData:
     queue_total: int
     own_pending: list[Statistic | Quote]
     digests: list[Subscription]
+    # What answers warn of for the newest figures: their series' expected releases, and figures that disagree.
+    releases: dict[str, freshness.Release] = field(default_factory=dict)
+    disagreeing: dict[int, list[conflicts.Conflict]] = field(default_factory=dict)
 
 
 def read(
-    session: Session, workspace_id: int, user_id: str, *, is_editor: bool, now: datetime | None = None
+    session: Session,
+    workspace_id: int,
+    user_id: str,
+    *,
+    is_editor: bool,
+    today: date | None = None,
+    now: datetime | None = None,
 ) -> HomeData:
     """The tab's contents; the newest items are those this person may see at `now` (storage.embargo)."""
     queue = recent.pending(session, workspace_id) if is_editor else []
     viewer = embargo.Viewer(user_id, is_editor, now or utcnow())
+    figures = recent.newest_published(session, workspace_id, Statistic, NEWEST, viewer)
     return HomeData(
         user_id=user_id,
         is_editor=is_editor,
-        figures=recent.newest_published(session, workspace_id, Statistic, NEWEST, viewer),
+        figures=figures,
         quotes=recent.newest_published(session, workspace_id, Quote, NEWEST, viewer),
         queue=queue[:QUEUE_SHOWN],
         queue_total=len(queue),
         own_pending=recent.pending(session, workspace_id, user_id),
         digests=subscriptions.created_by(session, workspace_id, user_id),
+        releases=freshness.releases(session, workspace_id, figures, today or date.today(), viewer),
+        disagreeing=conflicts.by_figure(conflicts.for_figures(session, workspace_id, figures, viewer=viewer)),
     )
 
 
@@ -152,7 +164,7 @@ def home_blocks(data: HomeData, *, today: date) -> list[Block]:
         )
     blocks += [DividerBlock(), section("*Newest figures*")]
     for stat in data.figures:
-        blocks += [section(stats.figure_text(stat, today)), context(*stats.figure_context(stat))]
+        blocks += stats.figure_blocks(stat, today, data.releases, data.disagreeing)
     if not data.figures:
         blocks.append(context("No figures are published yet."))
     blocks += [DividerBlock(), section("*Newest quotes*")]

@@ -8,6 +8,7 @@ from datetime import date
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, InputBlock, PlainTextInputElement
 from slack_sdk.models.views import View
+from sqlalchemy.orm import Session
 
 from commands import citation, review, stats
 from commands import quote as quote_command
@@ -35,10 +36,18 @@ def item_blocks(item: Statistic | Quote, today: date) -> list[Block]:
     return [section(stats.figure_text(item, today)), context(*stats.figure_context(item))]
 
 
-def shared_item(item: Statistic | Quote, shared_by: str, today: date) -> Reply:
-    """Just this item, for everyone in the channel, credited to whoever shared it (with its own menu)."""
+def shared_item(
+    session: Session, workspace_id: int, item: Statistic | Quote, shared_by: str, today: date
+) -> Reply:
+    """Just this item, for everyone in the channel, credited to whoever shared it (with its own menu); a
+    figure carries the warnings the answer showed (a newer release due, figures that disagree)."""
     kind: Kind = "quote" if isinstance(item, Quote) else "figure"
-    blocks = [context(f"Shared by <@{shared_by}>"), *with_menu(item_blocks(item, today), kind, item.id)]
+    shown = (
+        item_blocks(item, today)
+        if isinstance(item, Quote)
+        else stats.one_figure_blocks(session, workspace_id, item, today)
+    )
+    blocks = [context(f"Shared by <@{shared_by}>"), *with_menu(shown, kind, item.id)]
     return Reply(
         text=f"Shared by <@{shared_by}>: {review.summary(item)}", blocks=blocks, response_type="in_channel"
     )

@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
 from commands import disagreements, table
-from commands.reply import Reply, context, say_plainly, section
+from commands.reply import Reply, context, say_plainly, section, slack_date, slack_time
 from commands.text import escape, format_value, plural
 from storage import changes, conflicts, edits, embargo, freshness, mentions, roles, workspaces
 from storage.models import Quote, Statistic, Status, utcnow
@@ -114,7 +114,7 @@ def history(
     if not entries:
         lines.append("No changes recorded (it was stored before the audit log existed).")
     for entry in entries:
-        when = entry.at.strftime("%Y-%m-%d %H:%M UTC")
+        when = slack_time(entry.at)
         who = (
             f"<@{entry.actor}>" if mentions.user_id(f"<@{entry.actor}>") else escape(entry.actor or "unknown")
         )
@@ -275,7 +275,7 @@ def expected_update(session: Session, workspace_id: int, user_id: str, args: lis
     freshness.set_next_release(session, stat, when, actor=user_id)
     return say_plainly(
         f"The next release of figure #{stat.id}'s series ({escape(stat.measure)}"
-        f"{', ' + escape(stat.geography) if stat.geography else ''}) is expected {when.human()}. "
+        f"{', ' + escape(stat.geography) if stat.geography else ''}) is expected {slack_date(when)}. "
         "Answers warn when it is due or overdue, and editors get it in the weekly note."
     )
 

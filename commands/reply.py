@@ -117,6 +117,13 @@ def slack_moment(at: datetime) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short}}|{words}>"
 
 
+def slack_time(moment: datetime) -> str:
+    """An instant (when something was changed or decided) in each reader's own time zone (`<!date^...>`); the
+    text after `|` (UTC) is what clients that cannot format dates show."""
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
+
+
 def cite(source: Source) -> str:
     """A source as a reader cites it: title (linked), publisher, date, saying plainly what is missing."""
     name = source.title or source.publisher or "Unnamed source"

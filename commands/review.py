@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerB
 from commands import disagreements, stats
 from commands import quote as quote_command
 from commands.item_menu import confirm
-from commands.reply import Reply, context, section
+from commands.reply import Reply, context, section, slack_time
 from commands.text import clip, escape, format_value
 from intake import consistency
 from storage import conflicts, embargo
@@ -134,7 +134,7 @@ def decided_message(
     """The review message after the decision: the item, and who decided what and when; no buttons."""
     noun = "Quote" if isinstance(item, Quote) else "Figure"
     mark = {"approved": ":white_check_mark:", "rejected": ":x:"}.get(decision, ":pencil2:")
-    when = at.strftime("%Y-%m-%d %H:%M UTC")
+    when = slack_time(at)
     blocks: list[Block] = [
         section(f"{mark} *{noun} #{item.id} {decision}* by <@{by}> on {when}"),
         DividerBlock(),

@@ -11,12 +11,21 @@ from sqlalchemy.orm import Session
 from commands import disagreements
 from commands.item_menu import chart_button
 from commands.question import Question, page
-from commands.reply import Reply, context, found_reply, provenance, say_plainly, section, slack_moment
+from commands.reply import (
+    Reply,
+    context,
+    found_reply,
+    provenance,
+    say_plainly,
+    section,
+    slack_date,
+    slack_moment,
+)
 from commands.series import largest_series
 from commands.text import escape, format_value, plural
-from storage import conflicts, edits, embargo, freshness, queries
+from storage import conflicts, edits, embargo, freshness, queries, series
 from storage.hybrid import Dense
-from storage.models import Quote, Statistic, Status
+from storage.models import Quote, Statistic, Status, utcnow
 from storage.partial_date import human_period
 from storage.queries import Found
 
@@ -54,9 +63,10 @@ def answer(
         conflicts.for_figures(session, workspace_id, found.items, viewer=viewer or embargo.Viewer())
     )
     found.items = disagreements.house_first(found.items, disagreeing)
+    held = series.dates_held(session, workspace_id, found.items, viewer)
     return render(
         question, found, today=today, shared_by=shared_by, releases=releases, disagreeing=disagreeing,
-        offset=offset, embargoed=embargo_notes(found.items, viewer),
+        offset=offset, embargoed=embargo_notes(found.items, viewer), held=held,
     )  # fmt: skip
 
 
@@ -92,18 +102,14 @@ def render(
     disagreeing: dict[int, list[conflicts.Conflict]] | None = None,
     offset: int = 0,
     embargoed: dict[int, str] | None = None,
+    held: dict[str, int] | None = None,
 ) -> Reply:
-    series = largest_series(found.items)
+    """`held` counts the dates each series holds (storage.series.dates_held): Chart draws the whole series."""
+    charted = largest_series(found.items, held)
 
     def blocks(stat: Statistic) -> list[Block]:
-        release = (releases or {}).get(freshness.key_of(stat))
-        notes = disagreements.answer_lines(stat, (disagreeing or {}).get(stat.id, []))
-        if embargoed and stat.id in embargoed:
-            notes = [embargoed[stat.id], *notes]
-        return [
-            section(figure_text(stat, today, release=release, notes=notes)),
-            context(*figure_context(stat)),
-        ]
+        first = [embargoed[stat.id]] if embargoed and stat.id in embargoed else []
+        return figure_blocks(stat, today, releases or {}, disagreeing or {}, first)
 
     return found_reply(
         found,
@@ -114,8 +120,31 @@ def render(
         lead_text=lambda stat: f"{format_value(stat.value, stat.unit)} {escape(stat.measure)}",
         shared_by=shared_by,
         offset=offset,
-        buttons=[chart_button([f.id for f in series])] if series else [],
+        buttons=[chart_button([f.id for f in charted])] if charted else [],
     )
+
+
+def figure_blocks(
+    stat: Statistic,
+    today: date,
+    releases: dict[str, freshness.Release],
+    disagreeing: dict[int, list[conflicts.Conflict]],
+    first: Sequence[str] = (),
+) -> list[Block]:
+    """A figure in an answer: its text with the warnings (`first`, such as its embargo; a release due, figures
+    that disagree), its context."""
+    release = releases.get(freshness.key_of(stat))
+    notes = [*first, *disagreements.answer_lines(stat, disagreeing.get(stat.id, []))]
+    return [section(figure_text(stat, today, release=release, notes=notes)), context(*figure_context(stat))]
+
+
+def one_figure_blocks(session: Session, workspace_id: int, stat: Statistic, today: date) -> list[Block]:
+    """One figure as an answer shows it, warnings included (Share this one): read as `answer` reads them, for
+    anyone (the channel), so nothing under embargo counts."""
+    anyone = embargo.Viewer()
+    releases = freshness.releases(session, workspace_id, [stat], today, anyone)
+    disagreeing = conflicts.by_figure(conflicts.for_figures(session, workspace_id, [stat], viewer=anyone))
+    return figure_blocks(stat, today, releases, disagreeing)
 
 
 def figure_text(
@@ -147,11 +176,15 @@ def warnings(stat: Statistic, today: date, release: freshness.Release | None = N
     if stat.status == Status.SUPERSEDED.value and stat.superseded_by is not None:
         newer = stat.superseded_by
         period = human_period(*newer.period)
+        if embargo.active(newer, utcnow()) is not None:
+            # Not named until it is public: an answer can reach anyone (shared, cached, cited).
+            notes.append(":warning: *Superseded* by a newer figure that is not public yet")
+            return notes
         notes.append(
             f":warning: *Superseded by* {format_value(newer.value, newer.unit)} {escape(newer.measure)}"
             + (f" ({escape(period)})" if period else "")
         )
-    if release is not None and stat.status != Status.SUPERSEDED.value and (line := release.line()):
+    if release is not None and stat.status != Status.SUPERSEDED.value and (line := release.line(slack_date)):
         notes.append(line)
     if line := changed_line(stat, today):
         notes.append(line)

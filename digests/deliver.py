@@ -4,8 +4,9 @@ The claim is a row with UNIQUE(subscription_id, run_at), committed before anythi
 clock process (or a second `statbot digest run`) hits the unique key and leaves that run alone. Each posted
 message carries metadata naming its delivery; a process that died after posting but before recording the
 post is recognised on a later run, which finds that message in the channel's history instead of posting
-again. Charts go into the digest's thread after the post is recorded; the record says they are pending
-(and how many are done), so charts a dead or failed process left are uploaded by a later run.
+again. Files go into the digest's thread after the post is recorded, the CSV of its figures (when the
+subscription asks for one) and then its charts; the record says they are pending (and how many charts are
+done), so files a dead or failed process left are uploaded by a later run, each once.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -175,10 +176,9 @@ def deliver(
         ts = _already_posted(client, channel, delivery_id)
         if ts is not None:
             log.info("digest delivery %s was posted before a crash (ts %s); recording it", delivery_id, ts)
-            _finish(
-                sessions, delivery_id, DeliveryState.POSTED, ts=ts, now=now, advance=scheduled, built=built
-            )
-            _upload_charts(sessions, client, delivery_id, channel, ts, built)
+            _finish(sessions, delivery_id, DeliveryState.POSTED, ts=ts, now=now, advance=scheduled,
+                    built=built, attach_csv=attach_csv)  # fmt: skip
+            _upload_files(sessions, client, delivery_id, channel, ts, built)
             return Outcome(subscription_id, run_at, "recovered", ts)
 
     message = render(built.digest, series_history=built.history)
@@ -201,10 +201,9 @@ def deliver(
         return Outcome(subscription_id, run_at, "error", detail=str(error))
 
     ts = str(response["ts"])
-    _finish(sessions, delivery_id, DeliveryState.POSTED, ts=ts, now=now, advance=scheduled, built=built)
-    if attach_csv:
-        _attach_csv(sessions, client, channel, ts, built)
-    _upload_charts(sessions, client, delivery_id, channel, ts, built)
+    _finish(sessions, delivery_id, DeliveryState.POSTED, ts=ts, now=now, advance=scheduled, built=built,
+            attach_csv=attach_csv)  # fmt: skip
+    _upload_files(sessions, client, delivery_id, channel, ts, built)
     return Outcome(subscription_id, run_at, "posted", ts)
 
 
@@ -217,21 +216,69 @@ def figures_csv(session: Session, figure_ids: list[int]) -> bytes:
     )  # with a BOM, for Excel, as exports
 
 
-def _attach_csv(
-    sessions: sessionmaker[Session], client: WebClient, channel: str, ts: str, built: Built
-) -> None:
-    """Upload the digest's figures as a CSV into its thread. Best effort: a failed upload is logged and not
-    retried (unlike charts, it is not part of the delivery's recorded state); the digest itself is posted."""
-    ids = [f.id for f in built.digest.figures]
-    if not ids:
-        return
+def _csv_name(built: Built) -> str:
+    return f"statbot-digest-{built.digest.subscription_id}-{built.digest.period_end:%Y-%m-%d}.csv"
+
+
+def _upload_files(
+    sessions: sessionmaker[Session], client: WebClient, delivery_id: int, channel: str, ts: str, built: Built
+) -> bool:
+    """Upload the delivery's pending files into the digest's thread, the CSV first and then the charts; True
+    when all are done. A failed upload leaves the rest pending for the next run."""
+    return _upload_csv(sessions, client, delivery_id, channel, ts, built) and _upload_charts(
+        sessions, client, delivery_id, channel, ts, built
+    )
+
+
+def _upload_csv(
+    sessions: sessionmaker[Session], client: WebClient, delivery_id: int, channel: str, ts: str, built: Built
+) -> bool:
+    """Upload the digest's figures as a CSV when it is pending, and record it; False when it failed and waits
+    for the next run (the claim given up). Slack refusing for good marks it failed and lets the charts go on.
+
+    (Dying between Slack taking the CSV and it being recorded would upload it again: as with charts, a
+    duplicate file is the lesser harm, and that window is one statement wide.)"""
     with sessions() as session:
-        content = figures_csv(session, ids)
-    name = f"statbot-digest-{built.digest.subscription_id}-{built.digest.period_end:%Y-%m-%d}.csv"
+        delivery = session.get(DigestDelivery, delivery_id)
+        if delivery is None or delivery.csv_state != ChartState.PENDING.value:
+            return True
+        ids = [f.id for f in built.digest.figures]
+        content = figures_csv(session, ids) if ids else None
+    if content is None:  # its figures are no longer listed (retracted since): nothing to attach
+        _record_csv(sessions, delivery_id, state=ChartState.DONE)
+        return True
+    name = _csv_name(built)
     try:
         client.files_upload_v2(channel=channel, thread_ts=ts, content=content, filename=name, title=name)
     except (SlackApiError, SlackClientError, OSError) as error:
-        log.error("CSV of digest %s not uploaded: %s", built.digest.subscription_id, error)
+        code = str(error.response.get("error", "")) if isinstance(error, SlackApiError) else ""
+        if code in PERMANENT_ERRORS:
+            log.error("CSV of digest delivery %s given up: Slack said %s", delivery_id, code)
+            _record_csv(sessions, delivery_id, state=ChartState.FAILED)
+            return True
+        log.error("CSV of digest delivery %s not uploaded (%s); retried later", delivery_id, error)
+        _record_csv(sessions, delivery_id, release=True)
+        return False
+    _record_csv(sessions, delivery_id, state=ChartState.DONE)
+    return True
+
+
+def _record_csv(
+    sessions: sessionmaker[Session],
+    delivery_id: int,
+    *,
+    state: ChartState | None = None,
+    release: bool = False,
+) -> None:
+    """Record the CSV's final state; the claim is given up when asked (`release`) or when no charts follow."""
+    with sessions.begin() as session:
+        delivery = session.get(DigestDelivery, delivery_id)
+        if delivery is None:
+            return
+        if state is not None:
+            delivery.csv_state = state.value
+        if release or delivery.chart_state != ChartState.PENDING.value:
+            delivery.charts_claimed_at = None
 
 
 def preview(session: Session, subscription: Subscription, now: datetime) -> dict[str, Any] | None:
@@ -317,9 +364,11 @@ def _finish(
     now: datetime,
     advance: bool,
     built: Built | None = None,
+    attach_csv: bool = False,
 ) -> None:
     """Record the outcome and move the marker (and the schedule) in one transaction; a posted digest's
-    charts are recorded as pending in it, claimed by this process for their upload."""
+    files (a CSV of its figures when asked for, its charts) are recorded as pending in it, claimed by this
+    process for their upload."""
     with sessions.begin() as session:
         delivery = session.get(DigestDelivery, delivery_id)
         if delivery is None:
@@ -327,6 +376,9 @@ def _finish(
         subscription = delivery.subscription
         delivery.state, delivery.slack_ts = state.value, ts
         delivery.posted_at = now if ts else None
+        if ts and built is not None and attach_csv and built.digest.figures:
+            delivery.csv_state = ChartState.PENDING.value
+            delivery.charts_claimed_at = now
         if ts and built is not None and built.charts:
             delivery.chart_state, delivery.charts_uploaded = ChartState.PENDING.value, 0
             delivery.charts_claimed_at = now
@@ -448,15 +500,15 @@ def _record_charts(
 
 
 def finish_charts(sessions: sessionmaker[Session], client: WebClient | ClientFor, *, now: datetime) -> int:
-    """Upload the charts of posted digests whose process died or failed before uploading them all; returns how
-    many deliveries were finished. A delivery whose charts another process holds (within the lease) waits."""
+    """Upload the files (CSV, charts) of posted digests whose process died or failed before uploading them all;
+    returns how many deliveries were finished. A delivery whose files another process holds (within the
+    lease) waits."""
     clients = client_for(client)
     with sessions() as session:
         pending = list(
             session.scalars(
                 select(DigestDelivery.id).where(
-                    DigestDelivery.chart_state == ChartState.PENDING.value,
-                    DigestDelivery.state == DeliveryState.POSTED.value,
+                    _files_pending(), DigestDelivery.state == DeliveryState.POSTED.value
                 )
             )
         )
@@ -468,7 +520,7 @@ def finish_charts(sessions: sessionmaker[Session], client: WebClient | ClientFor
             delivery = session.get(DigestDelivery, delivery_id)
             if delivery is None or delivery.slack_ts is None:
                 continue
-            subscription, uploaded = delivery.subscription, delivery.charts_uploaded
+            subscription = delivery.subscription
             try:
                 slack = clients(subscription.workspace_id)
             except UndecryptableToken:
@@ -476,21 +528,40 @@ def finish_charts(sessions: sessionmaker[Session], client: WebClient | ClientFor
             channel, ts = subscription.channel_id, delivery.slack_ts
             built = build(session, subscription, aware(delivery.window_start), aware(delivery.window_end))
         if slack is None:  # uninstalled: nothing can be uploaded there any more
-            _record_charts(sessions, delivery_id, uploaded=uploaded, state=ChartState.FAILED)
+            _give_up_files(sessions, delivery_id)
             continue
-        log.info("finishing the charts of digest delivery %s", delivery_id)
-        finished += _upload_charts(sessions, slack, delivery_id, channel, ts, built)
+        log.info("finishing the files of digest delivery %s", delivery_id)
+        finished += _upload_files(sessions, slack, delivery_id, channel, ts, built)
     return finished
 
 
+def _files_pending() -> ColumnElement[bool]:
+    return or_(
+        DigestDelivery.chart_state == ChartState.PENDING.value,
+        DigestDelivery.csv_state == ChartState.PENDING.value,
+    )
+
+
+def _give_up_files(sessions: sessionmaker[Session], delivery_id: int) -> None:
+    """Every file still pending is failed for good, and the claim given up."""
+    with sessions.begin() as session:
+        delivery = session.get(DigestDelivery, delivery_id)
+        if delivery is None:
+            return
+        for column in ("chart_state", "csv_state"):
+            if getattr(delivery, column) == ChartState.PENDING.value:
+                setattr(delivery, column, ChartState.FAILED.value)
+        delivery.charts_claimed_at = None
+
+
 def _claim_charts(sessions: sessionmaker[Session], delivery_id: int, now: datetime) -> bool:
-    """Take a delivery's pending charts: unclaimed, or claimed longer ago than the lease (a dead process)."""
+    """Take a delivery's pending files: unclaimed, or claimed longer ago than the lease (a dead process)."""
     with sessions.begin() as session:
         taken = session.execute(
             update(DigestDelivery)
             .where(
                 DigestDelivery.id == delivery_id,
-                DigestDelivery.chart_state == ChartState.PENDING.value,
+                _files_pending(),
                 (DigestDelivery.charts_claimed_at.is_(None))
                 | (DigestDelivery.charts_claimed_at <= now - CLAIM_LEASE),
             )

@@ -8,7 +8,7 @@ stops warning once a figure of the series with a later period is stored: that re
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -82,9 +82,10 @@ class Release:
     state: State
     latest_end: date | None
 
-    def line(self) -> str | None:
-        """The warning an answer shows, or None when there is nothing to say."""
-        when = self.expected.human()
+    def line(self, shown: Callable[[PartialDate], str] = PartialDate.human) -> str | None:
+        """The warning an answer shows, or None when there is nothing to say; `shown` writes the date
+        (answers pass Slack's date formatting, so a day is read in each reader's own locale)."""
+        when = shown(self.expected)
         if self.state is State.OVERDUE:
             return f":warning: *A newer release was due {when}* and is not stored yet: check for it before citing"
         if self.state is State.DUE:

@@ -518,7 +518,8 @@ class DeliveryState(StrEnum):
 
 
 class ChartState(StrEnum):
-    """A posted digest's charts, uploaded into its thread after the post is recorded."""
+    """A posted digest's charts (and, as csv_state, its CSV), uploaded into its thread after the post is
+    recorded."""
 
     NONE = "none"  # no series to chart
     PENDING = "pending"  # charts still to upload (charts_uploaded of them are done)
@@ -579,7 +580,10 @@ class DigestDelivery(Base):
     # Charts are recorded as pending with the post, so a run that dies before uploading them is finished later.
     chart_state: Mapped[str] = mapped_column(String(10), default=ChartState.NONE.value, server_default="none")
     charts_uploaded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # Who is uploading them: a lease, like the delivery's own claim, so two processes never upload twice.
+    # The CSV of its figures (a subscription's attach_csv), uploaded first, in the same ChartState terms.
+    csv_state: Mapped[str] = mapped_column(String(10), default=ChartState.NONE.value, server_default="none")
+    # Who is uploading its files (CSV and charts): a lease, like the delivery's own claim, so two processes
+    # never upload twice.
     charts_claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     subscription: Mapped[Subscription] = relationship(back_populates="deliveries")
@@ -628,6 +632,24 @@ class CitationStyle(Base):
     template: Mapped[str] = mapped_column(Text)
     set_by: Mapped[str] = mapped_column(String(32), default="")
     set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewMessage(Base):
+    """Where a pending item's review card was posted, so a decision taken anywhere (the card's own buttons,
+    the App Home tab, an edit) updates that card; one per item, the latest posted."""
+
+    __tablename__ = "review_messages"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "item_kind", "item_id", name="uq_review_messages_item"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    item_kind: Mapped[str] = mapped_column(String(10))  # "figure" or "quote"
+    item_id: Mapped[int] = mapped_column(Integer)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class LibraryVersion(Base):

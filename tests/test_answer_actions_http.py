@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -124,6 +125,14 @@ def press(server: str, standin: SlackStandIn, action: str, value: str, *, key: s
         action, value, user_id=user, response_url=standin.response_url(key), message=message
     )
     assert send(server, payload)[0] == 200
+
+
+def lazy_reply(standin: SlackStandIn, key: str, timeout: float = 30.0) -> dict[str, Any]:
+    """The last reply to `key`'s response URL from a lazy listener, which may come after the ack returned."""
+    deadline = time.monotonic() + timeout
+    while not standin.response_posts(key) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return standin.response_posts(key)[-1]
 
 
 def code_blocks(message: dict[str, Any]) -> list[str]:
@@ -440,3 +449,71 @@ def test_show_more_past_the_end_says_that_is_everything(server: str, standin: Sl
     value = json.dumps({"command": "/quote", "text": "burrows", "offset": 50})
     press(server, standin, item_menu.SHOW_MORE, value, key="past")
     assert message_text(standin.response_posts("past")[-1]) == "That is everything this question found."
+
+
+def test_share_this_one_carries_the_freshness_and_conflict_warnings_the_answer_shows(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    figure = add_figure(engine, home_id)
+    add_figure(engine, home_id, value="36%", source_url="https://www.bbc.co.uk/news/another")  # disagrees
+    assert "is expected" in message_text(
+        ask(server, standin, f"expected-update {figure} 2025-01", user=EDITOR)
+    )
+
+    def item_text(message: dict[str, Any]) -> str:
+        [block] = [b for b in message["blocks"]
+                   if f"share:figure:{figure}" in json.dumps(b.get("accessory", {}))]  # fmt: skip
+        return str(block["text"]["text"])
+
+    answered = item_text(ask(server, standin, "snapchat"))
+    assert "A newer release was due Jan 2025" in answered and "*Sources disagree*" in answered
+    assert choose(server, standin, f"share:figure:{figure}") == {}  # posted by statbot, not as a reply
+    shared = standin.wait_for("chat.postMessage")[0].params
+    assert shared["channel"] == "C0CHAN" and item_text(shared) == answered
+
+
+def test_chart_draws_the_whole_series_held_not_only_the_points_on_the_page(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    for year in range(2010, 2022):  # twelve points: ten fit on the answer's first page
+        add_figure(engine, home_id, value=str(year - 1000), unit="count", measure="online grooming crimes",
+                   geography="England and Wales", period_start=str(year), period_end=str(year),
+                   source_url=f"https://www.bbc.co.uk/news/grooming-{year}")  # fmt: skip
+    answer = ask(server, standin, "online grooming crimes")
+    assert len(menus(answer)) == 10 and item_menu.CHART in buttons(answer)
+    press(server, standin, item_menu.CHART, buttons(answer)[item_menu.CHART], key="chart")
+    complete = standin.wait_for("files.completeUploadExternal")[-1].params
+    assert "12 points, 2010 to 2021" in complete["initial_comment"]
+
+    # One point on the page (a year asked for) still charts the series it belongs to.
+    one = ask(server, standin, "online grooming crimes 2015", user=EDITOR)
+    assert len(menus(one)) == 1 and item_menu.CHART in buttons(one)
+    press(server, standin, item_menu.CHART, buttons(one)[item_menu.CHART], key="one", user=EDITOR)
+    complete = standin.wait_for("files.completeUploadExternal", 2)[-1].params
+    assert "12 points, 2010 to 2021" in complete["initial_comment"]
+
+
+def test_the_times_in_an_items_history_are_shown_in_each_readers_time_zone(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    figure = add_figure(engine, home_id)
+    shown = message_text(choose(server, standin, f"history:figure:{figure}"))
+    stamp = re.search(
+        r"<!date\^(\d+)\^\{date_short_pretty\} at \{time\}\|(\d{4}-\d\d-\d\d \d\d:\d\d) UTC>", shown
+    )
+    assert stamp is not None, shown
+    from datetime import UTC, datetime
+
+    assert datetime.fromtimestamp(int(stamp.group(1)), UTC).strftime("%Y-%m-%d %H:%M") == stamp.group(2)
+
+
+def test_a_release_expected_on_a_day_is_shown_in_each_readers_locale_and_one_expected_in_a_month_in_words(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    figure = add_figure(engine, home_id)
+    said = message_text(ask(server, standin, f"expected-update {figure} 2025-01-15", user=EDITOR))
+    on_the_day = "<!date^1736942400^{date_short}|15 Jan 2025>"  # noon UTC on the day
+    assert f"is expected {on_the_day}" in said
+    assert f"A newer release was due {on_the_day}*" in message_text(ask(server, standin, "snapchat"))
+    ask(server, standin, f"expected-update {figure} 2025-01", user=EDITOR)
+    assert "A newer release was due Jan 2025*" in message_text(ask(server, standin, "snapchat"))

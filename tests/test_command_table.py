@@ -157,6 +157,39 @@ def test_the_manifest_declares_exactly_what_the_code_registers(registered: dict[
     assert bot_events == registered["event"]
 
 
+def _what_the_manifest_asks_for() -> list[tuple[str, str]]:
+    manifest = _manifest()
+    return [
+        *(("event", e) for e in manifest["settings"]["event_subscriptions"]["bot_events"]),
+        *(("scope", s) for s in manifest["oauth_config"]["scopes"]["bot"]),
+        *(("shortcut", s["callback_id"]) for s in manifest["features"]["shortcuts"]),
+    ]
+
+
+def _readme_section(title: str) -> str:
+    readme = _readme()
+    start = readme.index(f"## {title}\n")
+    end = readme.find("\n## ", start + 1)
+    return readme[start : end if end != -1 else None]
+
+
+@pytest.mark.parametrize(("kind", "name"), _what_the_manifest_asks_for(), ids=lambda v: str(v))
+def test_every_event_scope_and_shortcut_in_the_manifest_is_in_the_readmes_table(kind: str, name: str) -> None:
+    table_ = _readme_section("What statbot asks Slack for")
+    assert f"| {kind} | `{name}` |" in table_
+
+
+def test_the_readmes_table_lists_nothing_the_manifest_does_not_ask_for() -> None:
+    listed = set(
+        re.findall(
+            r"^\| (event|scope|shortcut) \| `([^`]+)` \|",
+            _readme_section("What statbot asks Slack for"),
+            re.M,
+        )
+    )
+    assert listed == set(_what_the_manifest_asks_for())
+
+
 def test_the_manifest_hint_for_each_command_names_its_subcommands() -> None:
     hints = {c["command"]: c["usage_hint"] for c in _manifest()["features"]["slash_commands"]}
     for row in table.rows_of(table.DIGEST):

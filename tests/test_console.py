@@ -122,10 +122,10 @@ def test_every_readme_command_gets_a_reply_in_the_console(tmp_path: Path, repo_r
 def test_a_form_is_asked_field_by_field_from_the_input(tmp_path: Path) -> None:
     assert run([STATBOT, "init"], tmp_path).returncode == 0
     # value, unit, measure, period start and end, place, organisations, topics, producer, publisher, title,
-    # link, date, evidence, primary source link. The value is left blank first: the form comes back asking
+    # link, date, evidence, primary source link, embargo. The value is left blank first: the form comes back asking
     # for it alone.
     first = ["", "9", "percent", "share of grooming offences recorded on Snapchat", "2021", "", "UK", "", "",
-             "", "NSPCC", "", "", "2022-08-01", "", ""]  # fmt: skip
+             "", "NSPCC", "", "", "2022-08-01", "", "", ""]  # fmt: skip
     result = run([STATBOT, "console"], tmp_path, stdin="/stats add\n" + "\n".join(first) + "\n34%\n")
     assert "Traceback" not in result.stdout + result.stderr, result.stderr
     assert "Value" in result.stdout and "What was counted" in result.stdout
@@ -168,8 +168,8 @@ def test_make_run_piped_runs_a_command_answered_after_the_acknowledgement(
 
 def test_ask_reads_a_form_from_standard_input(tmp_path: Path) -> None:
     assert run([STATBOT, "init"], tmp_path).returncode == 0
-    # text, speaker, role, organisation, when, topics, publisher, title, link
-    fields = ["Children deserve to be safe online.", "A Spokesperson", "", "", "2022", "", "Example News", "", ""]
+    # text, speaker, role, organisation, when, topics, publisher, title, link, embargo
+    fields = ["Children deserve to be safe online.", "A Spokesperson", "", "", "2022", "", "Example News", "", "", ""]
     result = run([STATBOT, "ask", "/quote add"], tmp_path, stdin="\n".join(fields) + "\n")
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert "Thank you: #" in result.stdout, result.stdout
@@ -180,3 +180,17 @@ def test_an_unknown_command_is_answered_without_bolts_advice_to_developers(tmp_p
     result = run([STATBOT, "ask", "/nope"], tmp_path)
     assert "Unknown command '/nope'" in result.stdout
     assert "Unhandled request" not in result.stderr, result.stderr
+
+
+def test_each_item_of_an_answer_shows_its_menu_in_the_console(tmp_path: Path) -> None:
+    assert run([STATBOT, "init"], tmp_path).returncode == 0
+    result = run([STATBOT, "ask", "/stats facebook"], tmp_path)
+    assert "52%" in result.stdout and "Traceback" not in result.stderr, result.stderr
+    assert "[⋯ Citation · Share this one · History · Report a problem]" in result.stdout, result.stdout
+
+
+def test_slack_dates_are_shown_as_their_fallback_text_in_the_console(tmp_path: Path) -> None:
+    assert run([STATBOT, "init"], tmp_path).returncode == 0
+    result = run([STATBOT, "ask", "/stats history 2"], tmp_path)
+    assert re.search(r"• \d{4}-\d\d-\d\d \d\d:\d\d UTC: create by ", result.stdout), result.stdout
+    assert "<!date" not in result.stdout

@@ -204,3 +204,47 @@ def test_a_personal_digest_is_delivered_to_the_subscribers_direct_messages(
     assert outcome.state == "posted"
     [message] = posts(standin, "D0WRITER")
     assert "*61%* of grooming offences" in text_of(message) and standin.violations == []
+
+
+def test_the_owner_of_a_personal_digest_may_send_it_now_and_no_one_else_may_send_or_preview_it(
+    server: str, standin: SlackStandIn, sessions: sessionmaker[Session], home_id: int
+) -> None:
+    from storage.models import utcnow
+
+    digest(server, standin, "subscribe me facebook", channel=ROOM, user=WRITER)
+    [mine] = stored(sessions)
+    publish(sessions, home_id, utcnow())
+    for other in (EDITOR, "U0SOMEONE"):  # not theirs, whether editors or not: it is not even shown to them
+        refused = digest(server, standin, f"send-now {mine.id}", channel=ROOM, user=other)
+        assert f"There is no subscription {mine.id}" in text(refused)
+        assert f"There is no subscription {mine.id}" in text(digest(server, standin, f"preview {mine.id}",
+                                                                    channel=ROOM, user=other))  # fmt: skip
+    assert posts(standin, mine.channel_id) == []
+
+    sent = digest(server, standin, f"send-now {mine.id}", channel="C0ELSEWHERE", user=WRITER)
+    assert f"Digest {mine.id} posted" in text(sent)
+    [message] = posts(standin, mine.channel_id)
+    assert "*61%* of grooming offences" in text_of(message)
+
+
+def test_only_editors_send_a_channels_digest_now(
+    server: str, standin: SlackStandIn, sessions: sessionmaker[Session]
+) -> None:
+    digest(server, standin, "subscribe facebook", channel=ROOM, user=EDITOR)
+    [channels] = stored(sessions)
+    refused = digest(server, standin, f"send-now {channels.id}", channel=ROOM, user=WRITER)
+    assert "Only editors can send a channel's digest early" in text(refused)
+    assert posts(standin, ROOM) == []
+    assert "Nothing new" in text(
+        digest(server, standin, f"send-now {channels.id}", channel=ROOM, user=EDITOR)
+    )
+
+
+def test_a_digests_next_run_is_shown_in_each_readers_time_zone(
+    server: str, standin: SlackStandIn, sessions: sessionmaker[Session]
+) -> None:
+    digest(server, standin, "subscribe me facebook daily 8am Europe/London", channel=ROOM, user=WRITER)
+    [mine] = stored(sessions)
+    moment = int(deliver.aware(mine.next_run_at).timestamp())
+    listed = text(digest(server, standin, "list", channel=ROOM, user=WRITER))
+    assert f"<!date^{moment}^next {{date_short_pretty}} at {{time}}|next " in listed

@@ -331,3 +331,24 @@ def test_statbot_import_reads_the_embargo_column_and_export_leaves_the_row_out(
     assert cli.main(["export", "--kind", "figures", "--output", str(tmp_path / "out.csv")]) == 0
     exported = (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
     assert "1002" in exported and "1001" not in exported and "embargo" not in exported.splitlines()[0]
+
+
+def test_a_figure_superseded_by_one_under_embargo_does_not_name_its_replacement(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    """The old figure stays in answers marked superseded; the new value is not given until it is public."""
+    base = {
+        "unit": "count", "measure": "online grooming crimes recorded by police", "period_start": "2023",
+        "period_end": "2023", "geography": "England and Wales", "source_publisher": "Home Office",
+    }  # fmt: skip
+    with make_sessions(engine)() as session:
+        added = []
+        for value, publisher, until in (("6350", "Home Office", None), ("7062", "NSPCC", "2099-01-01 09:00")):
+            typed = validate_figure(base | {"value": value, "source_publisher": publisher}
+                                    | ({"embargo": until} if until else {}))  # fmt: skip
+            assert isinstance(typed, FigureInput), typed
+            added.append(changes.add_figure(session, home_id, typed, actor=EDITOR, publish=True)[0])
+        changes.supersede(session, added[0], added[1], actor=EDITOR)
+        session.commit()
+    answer = ask(server, standin, "grooming crimes", user=READER)
+    assert "6,350" in answer and "not public yet" in answer and "7,062" not in answer, answer

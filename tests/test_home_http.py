@@ -10,14 +10,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from commands import home, review
-from storage import changes, roles
+from storage import changes, freshness, roles
+from storage.db import make_sessions
 from storage.models import Statistic, Status, Subscription, utcnow
+from storage.partial_date import PartialDate
 from tests.conftest import SIGNING_SECRET, TEAM
 from tests.http_server import serving
 from tests.slackapi.signing import block_action_payload, event_body, interactive_body, post, signed_headers
@@ -274,3 +277,65 @@ def test_subscribing_to_a_digest_republishes_the_subscribers_tab(server: str, st
     [republished] = standin.wait_for("views.publish")
     assert republished.params["user_id"] == READER
     assert "*facebook* in your direct messages, weekly" in texts(republished.params["view"])
+
+
+@pytest.mark.parametrize(("action", "said"), [(review.APPROVE, "approved"), (review.REJECT, "rejected")])
+def test_deciding_from_the_tab_updates_the_items_card_in_the_review_channel(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int, action: str, said: str
+) -> None:
+    from tests.test_review_http import CHANNEL, submitted
+
+    item_id, card = submitted(engine, standin, home_id)
+    body = from_home(action, review.ItemRef("figure", item_id).value(), EDITOR, standin)
+    status, _, _ = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    assert status == 200
+    [update] = standin.wait_for("chat.update")
+    assert (update.params["channel"], update.params["ts"]) == (CHANNEL, card["ts"])
+    assert f"{said}* by <@{EDITOR}> on <!date^" in texts(update.params)  # in each reader's time zone
+    assert not any(b["type"] == "actions" for b in update.params["blocks"]) and not update.failed
+    assert standin.violations == []
+
+
+def test_an_edit_from_the_tab_updates_the_items_card_in_the_review_channel(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    from tests.test_forms_http import GOOD, submit
+    from tests.test_review_http import CHANNEL, submitted
+
+    item_id, card = submitted(engine, standin, home_id)
+    body = from_home(review.EDIT, review.ItemRef("figure", item_id).value(), EDITOR, standin)
+    post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    form = standin.wait_for("views.open")[0].params["view"]
+    status, raw = submit(server, GOOD | {"value": "35%"}, EDITOR, metadata=form["private_metadata"])
+    assert status == 200 and "errors" not in raw
+    [update] = standin.wait_for("chat.update")
+    assert (update.params["channel"], update.params["ts"]) == (CHANNEL, card["ts"])
+    assert "*35%*" in texts(update.params) and review.APPROVE in texts(update.params)  # still to decide
+
+
+def test_a_non_editor_pressing_edit_from_the_tab_is_told_by_direct_message_and_no_form_opens(
+    server: str, standin: SlackStandIn, sessions: sessionmaker[Session], home_id: int
+) -> None:
+    [item_id] = pending_figures(sessions, home_id, 1)  # a tab published before they stopped being an editor
+    body = from_home(review.EDIT, review.ItemRef("figure", item_id).value(), READER, standin)
+    status, _, _ = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    assert status == 200
+    told = standin.wait_for("chat.postMessage")[-1]
+    assert told.params["channel"] == READER and told.params["text"] == review.NOT_AN_EDITOR
+    assert standin.calls("views.open") == [] and standin.calls("chat.postEphemeral") == []
+
+
+def test_the_newest_figures_on_the_tab_carry_the_warnings_an_answer_shows(
+    server: str, standin: SlackStandIn, engine: Engine, home_id: int
+) -> None:
+    from tests.test_answer_actions_http import add_figure
+
+    figure = add_figure(engine, home_id)
+    add_figure(engine, home_id, value="36%", source_url="https://www.bbc.co.uk/news/another")  # disagrees
+    with make_sessions(engine)() as session:
+        stat = session.get(Statistic, figure)
+        assert stat is not None
+        freshness.set_next_release(session, stat, PartialDate.parse("2025-01"), actor=EDITOR)
+        session.commit()
+    shown = texts(open_home(server, standin, READER))
+    assert "A newer release was due Jan 2025" in shown and "*Sources disagree*" in shown
