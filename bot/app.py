@@ -33,13 +33,13 @@ from bot import (
     item_actions,
     mentions,
     oauth,
+    questions,
     review,
 )
 from bot.answer_cache import AnswerCache
 from bot.config import Settings
 from bot.ingest_pool import IngestPool
 from bot.installations import EncryptedInstallationStore
-from bot.questions import answer
 from bot.response_urls import is_slacks, refuse_others
 from bot.slash import Wiring
 from bot.verified import signed_by_slack
@@ -268,7 +268,6 @@ def register(
         ingest_pool=IngestPool(settings.ingest_workers, settings.ingest_queue, listener_executor),
         dense=_dense(settings),
     )
-    reading = wiring.reading
     app.use(refuse_others(settings))  # replies go to Slack's hooks only
     dedupe.register(app, sessions)  # Slack's retries of an event act once
     commands_table.register(app, wiring)  # /stats, /quote and /digest, from the one table
@@ -282,7 +281,7 @@ def register(
     item_actions.register(app, sessions, settings)  # what an answer offers: item menus, more, export, chart
 
     def ask(workspace_id: int, command: str, text: str) -> dict[str, Any]:
-        return answer(reading, workspace_id, command, text, cache=wiring.cache)
+        return questions.ask(wiring, workspace_id, command, text)
 
     home.register(app, sessions, settings, ask=ask)  # the App Home tab and its search box
     mentions.register(app, sessions, settings, ask=ask)  # after the DM file importers: plain text only
@@ -291,9 +290,8 @@ def register(
     def share_in_channel(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
         ack()
         asked = json.loads(body["actions"][0]["value"])
-        reply = answer(
-            reading, context["workspace_id"], asked["command"], asked["text"], shared_by=body["user"]["id"],
-            dense=wiring.dense, today=settings.today(),
+        reply = questions.ask(
+            wiring, context["workspace_id"], asked["command"], asked["text"], shared_by=body["user"]["id"]
         )
         # An answer given in a thread (a mention, the message shortcut) is shared into that thread.
         respond(**reply, replace_original=False, thread_ts=asked.get("thread_ts"))
