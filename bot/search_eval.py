@@ -13,6 +13,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,17 @@ class Query:
     command: str
     text: str
     relevant: frozenset[str]  # "figures:N" / "quotes:N", N the 1-based data row
+    today: date | None = None  # the day it is asked on ("last year" depends on it); None: the real today
+
+
+@dataclass
+class AsOf:
+    """The app's clock during an evaluation (`Settings.today`): each question is answered as of its own day."""
+
+    day: date | None = None
+
+    def __call__(self) -> date:
+        return self.day or date.today()
 
 
 @dataclass
@@ -174,19 +186,24 @@ def load_questions(path: Path) -> tuple[list[Query], list[Query]]:
     dev: list[Query] = []
     held: list[Query] = []
     for q in raw:
-        (held if q.get("held_out") else dev).append(Query(q["command"], q["text"], frozenset(q["relevant"])))
+        today = date.fromisoformat(q["today"]) if q.get("today") else None
+        (held if q.get("held_out") else dev).append(
+            Query(q["command"], q["text"], frozenset(q["relevant"]), today)
+        )
     return dev, held
 
 
 def evaluate(
-    ask: Callable[[str], dict[str, Any] | None], corpus: Path = CORPUS, queries: list[Query] | None = None
+    ask: Callable[[str, date | None], dict[str, Any] | None],
+    corpus: Path = CORPUS,
+    queries: list[Query] | None = None,
 ) -> Report:
-    """Ask every query (`ask` sends "/stats words" through the app and returns the payload) and score it;
-    the real set's queries.json unless `queries` are given."""
+    """Ask every query (`ask` sends "/stats words" through the app as of the query's day, None for the real
+    today, and returns the payload) and score it; the real set's queries.json unless `queries` are given."""
     rows = matchers(corpus)
     report = Report()
     for query in load_queries(corpus) if queries is None else queries:
-        payload = ask(f"{query.command} {query.text}")
+        payload = ask(f"{query.command} {query.text}", query.today)
         report.scored.append(score(query, payload, rows[query.command]))
     return report
 
