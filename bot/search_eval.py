@@ -24,6 +24,7 @@ K = 10
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "real"
 # How much of a quote's words an item must show: long quotes are clipped in answers.
 QUOTE_PREFIX = 150
+LOW_CONFIDENCE = ":warning: No stored"  # how commands.reply begins the low-confidence notice
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,11 @@ class Scored:
     query: Query
     shown: list[str | None]  # the gold row each shown item is, in order (None: not a gold row)
     intro: str  # the answer's first line, as a person reads it
+
+    @property
+    def warned(self) -> bool:
+        """The answer said nothing stored answers it well (storage.hybrid's low-confidence notice)."""
+        return self.intro.startswith(LOW_CONFIDENCE)
 
     @property
     def found(self) -> set[str]:
@@ -89,8 +95,17 @@ class Report:
 
     @property
     def unwanted(self) -> list[Scored]:
-        """Queries that should find nothing but found something."""
-        return [s for s in self.scored if not s.query.relevant and s.shown]
+        """Queries that should find nothing but found something, without saying it matched nothing well."""
+        return [s for s in self.scored if not s.query.relevant and s.shown and not s.warned]
+
+    @property
+    def negatives(self) -> list[Scored]:
+        return [s for s in self.scored if not s.query.relevant]
+
+    @property
+    def false_alarms(self) -> list[Scored]:
+        """Answerable queries whose answer said nothing matched well."""
+        return [s for s in self.judged if s.warned]
 
 
 def corpus_missing(corpus: Path = CORPUS) -> str | None:
@@ -223,9 +238,15 @@ def describe(report: Report, what: str = "queries") -> str:
                 f"({len(s.found)}/{wanted}; {len(s.shown)} shown)"
             )
         else:
-            answer = s.intro if s.shown else "nothing"
+            answer = "nothing" if not s.shown else "nothing well, it said" if s.warned else s.intro
             lines.append(f"  {asked:<40} should find nothing; found {answer}")
     lines.append(totals(report))
     if report.unwanted:
         lines.append(f"{len(report.unwanted)} {what} that should find nothing found something")
+    if report.negatives:
+        said = len(report.negatives) - len(report.unwanted)
+        lines.append(
+            f"nothing-to-find {what}: {said} of {len(report.negatives)} found nothing or said so; "
+            f"answerable {what} that said nothing matched well: {len(report.false_alarms)} of {len(report.judged)}"
+        )
     return "\n".join(lines)
