@@ -27,9 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import text as sql
+
 from bench import common
 from bench.vector_index import fill_vectors
 from bot.local_slack import SlackStandIn
+from storage.db import make_engine
 
 SECRET = "bench-signing-secret"
 HERE = Path(__file__).resolve().parent
@@ -73,6 +76,28 @@ def load(server: common.Server, text: str, requests: int, warmup: int, response_
     return latencies
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used (/proc/PID/stat), seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def backends(url: str) -> list[int]:
+    """PostgreSQL's server processes for the workers' connections to the bench database (same machine)."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        pids = list(connection.scalars(sql(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )))  # fmt: skip
+    engine.dispose()
+    return pids
+
+
 def memory(server: common.Server) -> list[tuple[float, float]]:
     """(VmRSS, VmHWM) of each worker, MB."""
     found = []
@@ -111,20 +136,30 @@ def main() -> None:
         seeded = common.seed(engine, workspace_id, args.figures - 2)
         engine.dispose()
         vectors = fill_vectors(url)
+        with make_engine(url).connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sql("VACUUM ANALYZE"))  # as autovacuum would after the vectors' updates
         print(f"{seeded.figures:,} figures seeded in {seeded.seconds:.0f} s, {vectors:,} vectors", flush=True)
         print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
         for code in checkouts:
             server = start(url, Path(tmp), args.workers, slack.api_url, code)
             try:
                 print(f"\n## {code or 'this checkout'}: {args.workers} workers, cache off", flush=True)
-                print("| text | kind | round | p50 ms | p99 ms | max ms |")
-                print("|---|---|---:|---:|---:|---:|")
+                print(
+                    "| text | kind | round | p50 ms | p99 ms | max ms | CPU ms per answer: app / database |"
+                )
+                print("|---|---|---:|---:|---:|---:|---:|")
                 for kind, texts in TEXTS.items():
                     for text in texts:
                         for round_ in range(1, args.rounds + 1):
+                            app, db = server.worker_pids(), backends(url)
+                            before = cpu_seconds(app), cpu_seconds(db)
                             times = load(server, text, args.requests, args.warmup, slack.response_url())
+                            db = sorted(set(db) | set(backends(url)))  # connections opened during the load
+                            per = [1000 * (cpu_seconds(pids) - was) / (args.requests + args.warmup)
+                                   for pids, was in ((app, before[0]), (db, before[1]))]  # fmt: skip
                             print(f"| {text} | {kind} | {round_} | {common.percentile(times, 0.5):.1f} | "
-                                  f"{common.percentile(times, 0.99):.1f} | {max(times):.1f} |", flush=True)  # fmt: skip
+                                  f"{common.percentile(times, 0.99):.1f} | {max(times):.1f} | "
+                                  f"{per[0]:.0f} / {per[1]:.0f} |", flush=True)  # fmt: skip
                 held = memory(server)
                 print("worker VmRSS / VmHWM MB: " + ", ".join(f"{rss:.0f} / {hwm:.0f}" for rss, hwm in held))
                 print(f"load average after: {os.getloadavg()[0]:.2f}", flush=True)

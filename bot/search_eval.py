@@ -238,15 +238,21 @@ def describe(report: Report, what: str = "queries") -> str:
                 f"({len(s.found)}/{wanted}; {len(s.shown)} shown)"
             )
         else:
-            answer = "nothing" if not s.shown else "nothing well, it said" if s.warned else s.intro
-            lines.append(f"  {asked:<40} should find nothing; found {answer}")
-    lines.append(totals(report))
-    if report.unwanted:
-        lines.append(f"{len(report.unwanted)} {what} that should find nothing found something")
+            answer = (
+                "found nothing"
+                if not s.shown
+                else "said nothing matched well"
+                if s.warned
+                else f"found {s.intro}"
+            )
+            lines.append(f"  {asked:<40} should find nothing; {answer}")
     if report.negatives:
         said = len(report.negatives) - len(report.unwanted)
         lines.append(
             f"nothing-to-find {what}: {said} of {len(report.negatives)} found nothing or said so; "
             f"answerable {what} that said nothing matched well: {len(report.false_alarms)} of {len(report.judged)}"
         )
+    lines.append(totals(report))
+    if report.unwanted:
+        lines.append(f"{len(report.unwanted)} {what} that should find nothing found something")
     return "\n".join(lines)
