@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from intake.xlsx_cells import CellProblems, Grid
 
 # pandas and openpyxl (through intake.xlsx_cells' reader) are imported where a sheet is read or written, not
-# with this module: a web worker that is sent no spreadsheet does without them (tests/test_lazy_imports.py).
+# with this module: a web worker that is sent no spreadsheet does without them (tests/test_worker_memory.py).
 
 __all__ = [
     "BadRow",
