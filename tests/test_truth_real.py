@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import date
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -338,7 +338,8 @@ def test_statbot_eval_search_asks_each_question_as_of_the_day_it_gives(engine: E
     assert "about grooming offences recorded, 2019, counts" in scored.intro, scored.intro
     dev, _ = search_eval.load_questions(QUESTIONS)
     given = {q.text: q.today for q in dev}
-    assert given["how many online grooming crimes did police record in the UK last year?"] == date(2025, 12, 1)
+    dated = "how many online grooming crimes did police record in the UK last year?"
+    assert given[dated] == date(2025, 12, 1)
 
 
 def test_statbot_eval_search_refuses_a_question_file_it_cannot_read(
