@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import io
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -158,22 +155,6 @@ def create_wsgi(settings: Settings) -> WSGIApp:
     return application
 
 
-M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
-MALLOC_ARENAS = 2
-
-
-def limit_malloc_arenas(_server: object = None, _worker: object = None) -> bool:
-    """gunicorn's post_fork hook: at most two malloc arenas in a worker. glibc gives each thread that
-    allocates its own heap and keeps what is freed there, so a worker's four threads each hold on to memory
-    that another has freed: about 50 MB more resident at 100,000 figures with the model and its index
-    (bench/RESULTS.md). An operator's own MALLOC_ARENA_MAX is left to glibc. Elsewhere this does nothing."""
-    if os.environ.get("MALLOC_ARENA_MAX"):
-        return False
-    with contextlib.suppress(OSError, AttributeError):  # not glibc
-        return bool(ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, MALLOC_ARENAS))
-    return False
-
-
 def serve(
     settings: Settings,
     *,
@@ -209,7 +190,6 @@ def serve(
             self.cfg.set("limit_request_fields", 50)
             self.cfg.set("limit_request_field_size", 8190)
             self.cfg.set("accesslog", "-")
-            self.cfg.set("post_fork", limit_malloc_arenas)
 
         def load(self) -> WSGIApp:
             return create_wsgi(settings)

@@ -5,7 +5,6 @@ imported `bot.cli` and build `bot.web`'s app, so both are imported here, in a fr
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -42,17 +41,3 @@ def test_building_the_app_loads_none_of_them_either(settings: Settings, home_id:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     loaded = set(json.loads(out.stdout.splitlines()[-1]))
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
-@pytest.mark.parametrize(("operator_set", "limited"), [(None, "True"), ("4", "False")])
-def test_a_worker_limits_its_malloc_arenas_unless_the_operator_chose(
-    operator_set: str | None, limited: str
-) -> None:
-    """gunicorn runs bot.web.limit_malloc_arenas after each fork (bot.web.serve); MALLOC_ARENA_MAX wins."""
-    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
-    if operator_set:
-        env["MALLOC_ARENA_MAX"] = operator_set
-    script = "from bot.web import limit_malloc_arenas; print(limit_malloc_arenas())"
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == limited
