@@ -33,6 +33,7 @@ from bot import (
     item_actions,
     mentions,
     oauth,
+    questions,
     review,
     sharing,
 )
@@ -40,7 +41,6 @@ from bot.answer_cache import AnswerCache
 from bot.config import Settings
 from bot.ingest_pool import IngestPool
 from bot.installations import EncryptedInstallationStore
-from bot.questions import answer
 from bot.response_urls import is_slacks, refuse_others
 from bot.slash import Wiring
 from bot.verified import signed_by_slack
@@ -269,7 +269,6 @@ def register(
         ingest_pool=IngestPool(settings.ingest_workers, settings.ingest_queue, listener_executor),
         dense=_dense(settings),
     )
-    reading = wiring.reading
     app.use(refuse_others(settings))  # replies go to Slack's hooks only
     dedupe.register(app, sessions)  # Slack's retries of an event act once
     commands_table.register(app, wiring)  # /stats, /quote and /digest, from the one table
@@ -283,9 +282,7 @@ def register(
     item_actions.register(app, sessions, settings)  # what an answer offers: item menus, more, export, chart
 
     def ask(workspace_id: int, user_id: str, command: str, text: str) -> dict[str, Any]:
-        return answer(
-            reading, workspace_id, command, text, cache=wiring.cache, user_id=user_id, now=settings.now()
-        )
+        return questions.ask(wiring, workspace_id, command, text, user_id=user_id)
 
     home.register(app, sessions, settings, ask=ask)  # the App Home tab and its search box
     mentions.register(app, sessions, settings, ask=ask)  # after the DM file importers: plain text only
@@ -296,10 +293,7 @@ def register(
         ack()
         asked = json.loads(body["actions"][0]["value"])
         user, channel = body["user"]["id"], sharing.channel_of(body)
-        reply = answer(
-            reading, context["workspace_id"], asked["command"], asked["text"], shared_by=user,
-            dense=wiring.dense, today=settings.today(), now=settings.now(),
-        )
+        reply = questions.ask(wiring, context["workspace_id"], asked["command"], asked["text"], shared_by=user)
         # An answer given in a thread (a mention, the message shortcut) is shared into that thread.
         thread = asked.get("thread_ts")
         ts = sharing.post(client, respond, channel, thread, reply)

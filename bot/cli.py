@@ -13,9 +13,9 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -377,7 +377,8 @@ def search_reports(
 ) -> dict[str, search_eval.Report]:
     """The real set's queries scored (as "queries"), and each further named list of questions, on one library."""
     with tempfile.TemporaryDirectory() as scratch:
-        settings = Settings(database_url=database_url or f"sqlite:///{scratch}/search-eval.db")
+        as_of = search_eval.AsOf()
+        settings = Settings(database_url=database_url or f"sqlite:///{scratch}/search-eval.db", today=as_of)
         with contextlib.redirect_stdout(sys.stderr):
             init(settings)
             for kind in ("figures", "quotes"):
@@ -385,7 +386,11 @@ def search_reports(
                     raise RuntimeError(f"the real set's {kind} did not import")
         local = _console(settings)
         try:
-            ask = lambda line: local.ask(line)[1]  # noqa: E731
+
+            def ask(line: str, today: date | None) -> dict[str, Any] | None:
+                as_of.day = today
+                return local.ask(line)[1]
+
             reports = {"queries": search_eval.evaluate(ask)}
             for what, queries in (more or {}).items():
                 reports[what] = search_eval.evaluate(ask, queries=queries)

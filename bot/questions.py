@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot.answer_cache import AnswerCache, Question
-from bot.slash import Call
+from bot.slash import Call, Wiring
 from commands import quote, stats
 from storage import embargo
 from storage.hybrid import Dense
@@ -19,20 +19,28 @@ from storage.retry import read_retrying
 
 def answer_question(call: Call) -> None:
     """The default row of /stats and /quote (and their `help`): answered within the ack."""
-    wiring = call.wiring
     call.ack(
-        **answer(
-            wiring.reading,
-            call.workspace_id,
-            call.command["command"],
-            call.text,
-            cache=wiring.cache,
-            dense=wiring.dense,
-            today=wiring.settings.today(),
-            user_id=call.command.get("user_id"),
-            now=wiring.settings.now(),
-        )
+        **ask(call.wiring, call.workspace_id, call.command["command"], call.text, user_id=call.command.get("user_id"))
     )
+
+
+def ask(
+    wiring: Wiring,
+    workspace_id: int,
+    command: str,
+    text: str,
+    *,
+    shared_by: str | None = None,
+    user_id: str | None = None,
+) -> dict[str, Any]:
+    """The one way the app answers a question, wherever it was asked (/stats and /quote, a mention, a direct
+    message, the App Home search box, Share): keywords by the word search, a question in plain words by the
+    hybrid retrieval, with what it understood and the low-confidence notice; periods read as of today, and
+    embargoed items shown only to `user_id` if they may see them (a shared answer: to no one)."""
+    return answer(
+        wiring.reading, workspace_id, command, text, cache=wiring.cache, shared_by=shared_by,
+        dense=wiring.dense, today=wiring.settings.today(), user_id=user_id, now=wiring.settings.now(),
+    )  # fmt: skip
 
 
 def answer(

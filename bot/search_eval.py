@@ -13,6 +13,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ K = 10
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "real"
 # How much of a quote's words an item must show: long quotes are clipped in answers.
 QUOTE_PREFIX = 150
+LOW_CONFIDENCE = ":warning: No stored"  # how commands.reply begins the low-confidence notice
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,17 @@ class Query:
     command: str
     text: str
     relevant: frozenset[str]  # "figures:N" / "quotes:N", N the 1-based data row
+    today: date | None = None  # the day it is asked on ("last year" depends on it); None: the real today
+
+
+@dataclass
+class AsOf:
+    """The app's clock during an evaluation (`Settings.today`): each question is answered as of its own day."""
+
+    day: date | None = None
+
+    def __call__(self) -> date:
+        return self.day or date.today()
 
 
 @dataclass
@@ -37,6 +50,11 @@ class Scored:
     query: Query
     shown: list[str | None]  # the gold row each shown item is, in order (None: not a gold row)
     intro: str  # the answer's first line, as a person reads it
+
+    @property
+    def warned(self) -> bool:
+        """The answer said nothing stored answers it well (storage.hybrid's low-confidence notice)."""
+        return self.intro.startswith(LOW_CONFIDENCE)
 
     @property
     def found(self) -> set[str]:
@@ -77,8 +95,17 @@ class Report:
 
     @property
     def unwanted(self) -> list[Scored]:
-        """Queries that should find nothing but found something."""
-        return [s for s in self.scored if not s.query.relevant and s.shown]
+        """Queries that should find nothing but found something, without saying it matched nothing well."""
+        return [s for s in self.scored if not s.query.relevant and s.shown and not s.warned]
+
+    @property
+    def negatives(self) -> list[Scored]:
+        return [s for s in self.scored if not s.query.relevant]
+
+    @property
+    def false_alarms(self) -> list[Scored]:
+        """Answerable queries whose answer said nothing matched well."""
+        return [s for s in self.judged if s.warned]
 
 
 def corpus_missing(corpus: Path = CORPUS) -> str | None:
@@ -174,19 +201,24 @@ def load_questions(path: Path) -> tuple[list[Query], list[Query]]:
     dev: list[Query] = []
     held: list[Query] = []
     for q in raw:
-        (held if q.get("held_out") else dev).append(Query(q["command"], q["text"], frozenset(q["relevant"])))
+        today = date.fromisoformat(q["today"]) if q.get("today") else None
+        (held if q.get("held_out") else dev).append(
+            Query(q["command"], q["text"], frozenset(q["relevant"]), today)
+        )
     return dev, held
 
 
 def evaluate(
-    ask: Callable[[str], dict[str, Any] | None], corpus: Path = CORPUS, queries: list[Query] | None = None
+    ask: Callable[[str, date | None], dict[str, Any] | None],
+    corpus: Path = CORPUS,
+    queries: list[Query] | None = None,
 ) -> Report:
-    """Ask every query (`ask` sends "/stats words" through the app and returns the payload) and score it;
-    the real set's queries.json unless `queries` are given."""
+    """Ask every query (`ask` sends "/stats words" through the app as of the query's day, None for the real
+    today, and returns the payload) and score it; the real set's queries.json unless `queries` are given."""
     rows = matchers(corpus)
     report = Report()
     for query in load_queries(corpus) if queries is None else queries:
-        payload = ask(f"{query.command} {query.text}")
+        payload = ask(f"{query.command} {query.text}", query.today)
         report.scored.append(score(query, payload, rows[query.command]))
     return report
 
@@ -206,8 +238,20 @@ def describe(report: Report, what: str = "queries") -> str:
                 f"({len(s.found)}/{wanted}; {len(s.shown)} shown)"
             )
         else:
-            answer = s.intro if s.shown else "nothing"
-            lines.append(f"  {asked:<40} should find nothing; found {answer}")
+            answer = (
+                "found nothing"
+                if not s.shown
+                else "said nothing matched well"
+                if s.warned
+                else f"found {s.intro}"
+            )
+            lines.append(f"  {asked:<40} should find nothing; {answer}")
+    if report.negatives:
+        said = len(report.negatives) - len(report.unwanted)
+        lines.append(
+            f"nothing-to-find {what}: {said} of {len(report.negatives)} found nothing or said so; "
+            f"answerable {what} that said nothing matched well: {len(report.false_alarms)} of {len(report.judged)}"
+        )
     lines.append(totals(report))
     if report.unwanted:
         lines.append(f"{len(report.unwanted)} {what} that should find nothing found something")

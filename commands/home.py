@@ -97,7 +97,7 @@ def search_box() -> InputBlock:
         dispatch_action=True,
         element=PlainTextInputElement(
             action_id=SEARCH_ACTION,
-            placeholder="e.g. facebook, burrows, grooming 2020 — then press Enter",
+            placeholder="e.g. facebook, burrows, or how many grooming crimes were recorded in 2020? Then press Enter",
             max_length=300,
             dispatch_action_config=DispatchActionConfig(trigger_actions_on=["on_enter_pressed"]),
         ),

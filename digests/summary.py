@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-import pandas as pd
-
 from digests.model import Digest, DigestFigure, DigestQuote, SeriesPoint
 from storage.partial_date import PartialDate, Precision
 from storage.text import format_value, plural
@@ -49,6 +47,8 @@ def most_common_labels(digest: Digest, limit: int = 2) -> tuple[list[str], bool]
     ]
     if not rows:
         return [], False
+    import pandas as pd  # here, not at import: a web worker that sends no digest never loads it
+
     labels = pd.DataFrame(rows, columns=["item", "label"])
     labels["key"] = labels["label"].str.casefold()
     counts = (
@@ -71,6 +71,8 @@ def series_changes(figures: Sequence[DigestFigure], history: Sequence[SeriesPoin
     in_series = [f for f in figures if f.series_key and f.period_end]
     if not in_series:
         return {}
+    import pandas as pd  # here, not at import: a web worker that sends no digest never loads it
+
     new = pd.DataFrame(
         [
             {

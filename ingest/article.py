@@ -7,9 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import trafilatura
-from trafilatura.settings import Document
-
 from ingest.fetch import FetchError, FetchSettings, decode, fetch
 
 # Extraction time grows faster than the text (about 0.8 s at 100,000 characters, 48 s at 1 MB),
@@ -30,6 +27,10 @@ class Article:
 
 def from_html(html: str, url: str | None = None) -> Article:
     """The main text of a web page (no navigation, scripts or styles) and its title, site and date."""
+    # Imported here, not with the module: a web worker that reads no article never loads trafilatura and lxml.
+    import trafilatura
+    from trafilatura.settings import Document
+
     document = trafilatura.bare_extraction(
         html,
         url=url,

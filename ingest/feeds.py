@@ -9,7 +9,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-import feedparser
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as defused_fromstring
@@ -93,6 +92,8 @@ def refuse_declarations(body: bytes) -> None:
 def parse_feed(body: bytes, *, url: str, content_type: str = "application/xml") -> list[FeedEntry]:
     """Entries with a link, from feed bytes already fetched (feedparser is never given a URL to open)."""
     refuse_declarations(body)
+    import feedparser  # here, not at import: a web worker that reads no feed never loads it
+
     parsed = feedparser.parse(
         io.BytesIO(body), response_headers={"content-location": url, "content-type": content_type}
     )

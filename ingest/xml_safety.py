@@ -8,11 +8,19 @@ openpyxl), so the crash can't be reached through it; an old expat is still worth
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import pyexpat
 
-import openpyxl
-
 SAFE_EXPAT = (2, 7, 0)
+
+
+def openpyxl_uses_defusedxml() -> bool:
+    """`openpyxl.DEFUSEDXML` without importing openpyxl (with lxml and Pillow, about 20 MB that `statbot serve`
+    would hand every web worker): openpyxl's own rule (openpyxl/xml/__init__.py), which
+    tests/test_xml_safety.py checks against openpyxl's answer."""
+    installed = importlib.util.find_spec("defusedxml") is not None
+    return installed and os.environ.get("OPENPYXL_DEFUSEDXML", "True") == "True"
 
 
 def problems() -> list[str]:
@@ -25,7 +33,7 @@ def problems() -> list[str]:
             "but upgrade: to a Python release whose bundled expat is 2.7.0 or later, or, where Python "
             "uses the system's libexpat (most Linux distributions' builds), to that package's fixed version."
         )
-    if not openpyxl.DEFUSEDXML:
+    if not openpyxl_uses_defusedxml():
         found.append(
             "openpyxl is not using defusedxml (not installed, or OPENPYXL_DEFUSEDXML is not True), so "
             "statbot refuses Excel imports; reinstall statbot's dependencies and unset OPENPYXL_DEFUSEDXML."

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from intake import limits
 from intake.columns import Kind, all_columns, match_header
@@ -19,8 +18,15 @@ from intake.errors import RowError, SheetError
 from intake.formulas import GUARD, guard, unguard
 from intake.sniff import decode_text, detect_format
 from intake.validate import natural_key, to_raw, validate_figure, validate_quote
-from intake.xlsx_cells import CellProblems, Grid, read_workbook
 from storage.inputs import FigureInput, QuoteInput
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from intake.xlsx_cells import CellProblems, Grid
+
+# pandas and openpyxl (through intake.xlsx_cells' reader) are imported where a sheet is read or written, not
+# with this module: a web worker that is sent no spreadsheet does without them (tests/test_worker_memory.py).
 
 __all__ = [
     "BadRow",
@@ -164,6 +170,8 @@ def stream_sheet(
     if kind not in ("figures", "quotes"):
         raise ValueError(f"kind must be 'figures' or 'quotes', not {kind!r}")
     if detect_format(path) == "xlsx":
+        from intake.xlsx_cells import read_workbook
+
         grid, problems = read_workbook(path, kind)
         grid = [[unguard(cell.strip()) for cell in row] for row in grid]
         while grid and not any(grid[-1]):
@@ -189,6 +197,8 @@ def write_bad_rows(sheet_path: Path, bad: Sequence[BadRow]) -> Path:
          "error": f"row {row.row}: " + "; ".join(error.message for error in row.errors)}
         for row in bad
     ]  # fmt: skip
+    import pandas as pd
+
     pd.DataFrame(records, columns=[*columns, "error"], dtype=str).to_csv(
         out, index=False, encoding="utf-8-sig", lineterminator="\n"
     )
@@ -201,6 +211,8 @@ def to_frame(items: Sequence[Item], kind: Kind | None = None) -> pd.DataFrame:
     Text that a spreadsheet would run as a formula gets the export's apostrophe (intake.formulas);
     `value` is a number, so -12 stays -12.
     """
+    import pandas as pd
+
     kind = kind or _kind_of(items)
     rows = [
         {name: text if name == "value" else guard(text) for name, text in to_raw(item).items()}
@@ -217,6 +229,8 @@ def write_sheet(items: Sequence[Item], path: Path, kind: Kind | None = None) -> 
     if suffix == ".csv":
         frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     elif suffix == ".xlsx":
+        import pandas as pd
+
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             frame.to_excel(writer, sheet_name=kind, index=False)
             sheet = writer.sheets[kind]
@@ -246,6 +260,8 @@ def _read_csv_chunks(path: Path) -> tuple[list[str], Iterator[Grid], int]:
     total = max(data.count(b"\n") - (1 if data.endswith(b"\n") else 0), 0)
     del data  # pandas reads the file itself, a chunk at a time
     _check_csv_limits(path, separator)
+    import pandas as pd
+
     try:
         reader = pd.read_csv(
             path, sep=separator, header=None, dtype=str, keep_default_na=False, na_filter=False,

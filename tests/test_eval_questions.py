@@ -75,5 +75,17 @@ def test_questions_and_notes_copy_no_run_of_corpus_text(questions: list[dict[str
     for item in questions:
         for field in ("text", "note"):
             w = words(str(item[field]))
-            copied = [" ".join(run) for run in (tuple(w[i : i + 6]) for i in range(len(w) - 5)) if run in runs]
+            copied = [
+                " ".join(run) for run in (tuple(w[i : i + 6]) for i in range(len(w) - 5)) if run in runs
+            ]
             assert not copied, (item["text"], copied)
+
+
+def test_enough_questions_have_nothing_to_find_to_choose_the_low_confidence_threshold_on(
+    questions: list[dict[str, object]],
+) -> None:
+    """The threshold is chosen on the development questions' negatives and checked on the held-out ones."""
+    negatives = [item for item in questions if not item["relevant"]]
+    dev = [item for item in negatives if item["held_out"] is False]
+    assert len(dev) >= 10 and len(negatives) - len(dev) >= 3
+    assert {item["command"] for item in dev} == {"/stats", "/quote"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -173,7 +174,7 @@ def test_the_samples_figures_are_about_what_they_count_not_who_produced_them(
 def test_search_on_the_real_queries_reaches_the_goal_and_finds_nothing_where_nothing_is_relevant(
     real_server: str, standin: SlackStandIn
 ) -> None:
-    report = search_eval.evaluate(lambda line: ask(real_server, standin, line))
+    report = search_eval.evaluate(lambda line, _: ask(real_server, standin, line))
     summary = search_eval.describe(report)
     assert report.recall >= 0.95, summary
     assert report.ndcg >= 0.85, summary
@@ -326,6 +327,19 @@ def test_statbot_eval_search_scores_questions_apart_from_keyword_queries_and_hol
     assert float(keywords[3]) >= 0.95 and float(keywords[5]) >= 0.85, out
     asked = totals["questions (dev)"]  # the goals of issue 19 on the development questions
     assert float(asked[3]) >= 0.90 and float(asked[5]) >= 0.80, out
+
+
+def test_statbot_eval_search_asks_each_question_as_of_the_day_it_gives(engine: Engine) -> None:
+    """questions.json gives a question's day ("today"): "last year" is read from it, not from the real date."""
+    url = engine.url.render_as_string(hide_password=False)
+    on_the_day = [search_eval.Query("/stats", "how many grooming offences were recorded last year?",
+                                    frozenset(), date(2020, 6, 1))]  # fmt: skip
+    [scored] = cli.search_reports(url, {"questions": on_the_day})["questions"].scored
+    assert "about grooming offences recorded, 2019, counts" in scored.intro, scored.intro
+    dev, _ = search_eval.load_questions(QUESTIONS)
+    given = {q.text: q.today for q in dev}
+    dated = "how many online grooming crimes did police record in the UK last year?"
+    assert given[dated] == date(2025, 12, 1)
 
 
 def test_statbot_eval_search_refuses_a_question_file_it_cannot_read(

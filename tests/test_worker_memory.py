@@ -1,0 +1,43 @@
+"""A web worker does not load what only spreadsheets, digests, articles and feeds need (issue 19: a worker with
+the model and 100,000 vectors must stay under 200 MB). `statbot serve`'s workers are forked from a process that
+imported `bot.cli` and build `bot.web`'s app, so both are imported here, in a fresh interpreter."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bot.config import Settings
+
+HEAVY = ("pandas", "openpyxl", "trafilatura", "feedparser", "lxml", "PIL")
+
+
+@pytest.mark.parametrize("entry", ["bot.web", "bot.cli"])
+def test_importing_the_web_app_loads_none_of_the_heavy_modules(entry: str) -> None:
+    script = (
+        f"import json, sys; import {entry}; "
+        "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(out.stdout))
+    assert "slack_bolt" in loaded  # the app itself was imported
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_building_the_app_loads_none_of_them_either(settings: Settings, home_id: int) -> None:
+    """Building the app (listeners registered, the model found, Slack asked who it is) is what a worker does
+    after the fork: against this test's database and the Web API stand-in."""
+    script = (
+        "import json, sys\n"
+        "from bot.config import Settings\n"
+        "from bot.web import create_wsgi\n"
+        f"create_wsgi(Settings(database_url={settings.database_url!r}, bot_token={settings.bot_token!r}, "
+        f"signing_secret={settings.signing_secret!r}, api_url={settings.api_url!r}))\n"
+        "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(out.stdout.splitlines()[-1]))
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
