@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ from bot.slack_limits import message_problem
 from bot.web import create_wsgi
 from commands import citation, confirm, item_actions, item_menu, review
 from intake.validate import FigureInput, validate_figure
-from storage import changes, roles
+from storage import changes
 from storage.db import make_sessions
 from storage.models import Quote, Statistic, Status
 from tests.conftest import SIGNING_SECRET, slack_settings
@@ -46,13 +45,8 @@ def settings(engine: Engine, standin: SlackStandIn) -> Settings:
 
 
 @pytest.fixture
-def server(settings: Settings, home_id: int, engine: Engine) -> Iterator[str]:
-    with make_sessions(engine)() as session:
-        roles.add_editor(session, home_id, EDITOR)
-        session.commit()
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
+def editors() -> tuple[str, ...]:
+    return (EDITOR,)
 
 def add_figure(engine: Engine, workspace_id: int, **typed: str) -> int:
     raw = {"value": "34%", "unit": "percent", "measure": "share of grooming offences on Snapchat",

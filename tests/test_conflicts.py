@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import html
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,14 +16,13 @@ from sqlalchemy import Engine, select
 
 from bot import cli
 from bot import review as review_listeners
-from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.search_eval import CORPUS, corpus_missing, read_rows
 from bot.web import create_wsgi
 from ingest.extract import extract
 from intake.spreadsheet import read_sheet
 from intake.validate import FigureInput, validate_figure
-from storage import changes, conflicts, roles, workspaces
+from storage import changes, conflicts, workspaces
 from storage.db import make_sessions
 from storage.models import Statistic, Workspace
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, slack_settings
@@ -74,13 +73,8 @@ def run(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Run:
 
 
 @pytest.fixture
-def server(settings: Settings, engine: Engine, home_id: int) -> Iterator[str]:
-    with make_sessions(engine)() as session:
-        roles.add_editor(session, home_id, EDITOR)
-        session.commit()
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
+def editors() -> tuple[str, ...]:
+    return (EDITOR,)
 
 def figure_from(engine: Engine, row: Row) -> int:
     """The stored figure of a row: same value, period and reporter's link."""

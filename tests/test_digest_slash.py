@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.slack_limits import message_problem
-from bot.web import create_wsgi
-from storage import roles
-from storage.db import make_sessions
 from storage.models import DigestDelivery, Subscription, utcnow
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.http_server import serving
+from tests.conftest import SIGNING_SECRET
 from tests.slackapi.signing import post, signed_headers, slash_command_body
 from tests.test_digest_deliver import publish
 
@@ -29,21 +23,16 @@ USER = "U0ASKER"
 
 
 @pytest.fixture
-def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]:
-    settings = Settings(
-        database_url=engine.url.render_as_string(hide_password=False),
-        bot_token=BOT_TOKEN,
-        signing_secret=SIGNING_SECRET,
-        api_url=standin.api_url,
-        response_url_allow_loopback=True,
-    )
+def editors() -> tuple[str, ...]:
+    return (USER,)  # only editors subscribe a channel (issue 17)
+
+
+@pytest.fixture
+def standin(standin: SlackStandIn) -> SlackStandIn:
+    """The stand-in with this module's asker (in New York) and channel."""
     standin.add_user(USER, tz="America/New_York")
     standin.add_channel(CHANNEL)
-    with make_sessions(engine).begin() as session:  # only editors subscribe a channel (issue 17)
-        roles.add_editor(session, home_id, USER)
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
+    return standin
 
 def digest(
     server: str, standin: SlackStandIn, text: str, *, channel: str = CHANNEL, user: str = USER

@@ -62,14 +62,13 @@ def app_settings(engine: Engine, standin: SlackStandIn, *, allow_loopback: bool 
 
 
 @pytest.fixture
-def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]:
-    settings = app_settings(engine, standin)
-    with make_sessions(engine)() as session:
-        roles.add_editor(session, home_id, EDITOR)
-        session.commit()
-    with serving(create_wsgi(settings)) as url:
-        yield url
+def settings(engine: Engine, standin: SlackStandIn) -> Settings:
+    return app_settings(engine, standin)
 
+
+@pytest.fixture
+def editors() -> tuple[str, ...]:
+    return (EDITOR,)
 
 def send_file(server: str, url: str, name: str, user: str = EDITOR) -> None:
     event = {

@@ -65,13 +65,8 @@ def settings(engine: Engine, standin: SlackStandIn) -> Settings:
 
 
 @pytest.fixture
-def server(settings: Settings, home_id: int, engine: Engine) -> Iterator[str]:
-    with make_sessions(engine)() as session:  # feeds are a library change: editors add them
-        roles.add_editor(session, home_id, EDITOR)
-        session.commit()
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
+def editors() -> tuple[str, ...]:
+    return (EDITOR,)  # feeds are a library change: editors add them
 
 def feeds(server: str, standin: SlackStandIn, text: str, user: str = EDITOR) -> dict[str, Any]:
     body = slash_command_body("/stats", text, user_id=user, response_url=standin.response_url("feeds"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,13 +10,11 @@ from sqlalchemy import Engine, func, select
 
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
-from bot.web import create_wsgi
 from commands import forms, review
-from storage import changes, roles, workspaces
+from storage import changes, workspaces
 from storage.db import make_sessions
 from storage.models import Quote, Statistic, Status, Workspace
 from tests.conftest import SIGNING_SECRET, TEAM, slack_settings
-from tests.http_server import serving
 from tests.slackapi.signing import (
     TRIGGER_ID,
     block_action_payload,
@@ -47,13 +44,8 @@ def settings(engine: Engine, standin: SlackStandIn) -> Settings:
 
 
 @pytest.fixture
-def server(settings: Settings, home_id: int, engine: Engine) -> Iterator[str]:
-    with make_sessions(engine)() as session:
-        roles.add_editor(session, home_id, EDITOR)
-        session.commit()
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
+def editors() -> tuple[str, ...]:
+    return (EDITOR,)
 
 def send(server: str, payload: dict[str, Any]) -> tuple[int, str]:
     body = interactive_body(payload)

@@ -6,20 +6,16 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
 from bot.local_slack import SlackStandIn
-from bot.web import create_wsgi
 from commands import home, review
-from storage import changes, roles
+from storage import changes
 from storage.models import Statistic, Status, Subscription, utcnow
 from tests.conftest import SIGNING_SECRET, TEAM
-from tests.http_server import serving
 from tests.slackapi.signing import block_action_payload, event_body, interactive_body, post, signed_headers
 from tests.test_review_http import a_figure
 
@@ -30,13 +26,8 @@ _serial = itertools.count(1)
 
 
 @pytest.fixture
-def server(settings: Settings, home_id: int, sessions: sessionmaker[Session]) -> Iterator[str]:
-    with sessions() as session:
-        roles.add_editor(session, home_id, EDITOR)
-        session.commit()
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
+def editors() -> tuple[str, ...]:
+    return (EDITOR,)
 
 def send_event(server: str, event: dict[str, Any], event_id: str | None = None) -> None:
     body = event_body(event, team_id=TEAM, event_id=event_id or f"EvHOME{next(_serial):06d}")

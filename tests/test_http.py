@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +17,6 @@ from bot.app import Home, create_app
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.slack_limits import message_problem
-from bot.web import create_wsgi
 from storage.db import make_engine, make_sessions
 from storage.models import SearchDocument, Statistic
 from tests import items
@@ -31,12 +29,6 @@ from tests.slackapi.signing import (
     signed_headers,
     slash_command_body,
 )
-
-
-@pytest.fixture
-def server(settings: Settings, home_id: int) -> Iterator[str]:
-    with serving(create_wsgi(settings)) as url:
-        yield url
 
 
 def slash(

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.slack_limits import message_problem
-from bot.web import create_wsgi
 from commands import confirm
 from storage import roles
 from storage.db import make_sessions
 from storage.models import SeriesRelease, Statistic, Status, Workspace
 from tests.conftest import SIGNING_SECRET
-from tests.http_server import serving
 from tests.slackapi.signing import (
     block_action_payload,
     interactive_body,
@@ -31,12 +27,6 @@ from tests.test_http import message_text
 
 EDITOR = "U0EDITOR"
 WRITER = "U0WRITER"
-
-
-@pytest.fixture
-def server(settings: Settings, home_id: int) -> Iterator[str]:
-    with serving(create_wsgi(settings)) as url:
-        yield url
 
 
 def ask(server: str, standin: SlackStandIn, text: str, user: str = EDITOR, command: str = "/stats") -> str:
