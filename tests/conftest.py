@@ -5,6 +5,7 @@ real app served over HTTP (`server`, the one app-server fixture: a module change
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,9 @@ from storage import migrate, roles, sample, workspaces
 from storage.db import make_engine, make_sessions, normalise_url
 from storage.models import Base
 from tests.http_server import serving
+
+# Fixtures shared by several modules that live beside their helpers.
+pytest_plugins = ("tests.commandline", "tests.digests", "tests.spreadsheets")
 
 PG_SERVER = os.environ.get("STATBOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEAM = "T0TEST"
@@ -56,9 +60,27 @@ def migrated_engines(
         engine.dispose()
 
 
+BUSY = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    " AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')"
+)
+
+
+def wait_until_idle(engine: Engine) -> None:
+    """Wait until no other session on this PostgreSQL database is mid-query or mid-transaction (work an app
+    started after its ack in the previous test may still be finishing), so TRUNCATE cannot deadlock with it."""
+    deadline = time.monotonic() + 30
+    with engine.connect() as connection:
+        while connection.scalar(BUSY) and time.monotonic() < deadline:
+            connection.rollback()
+            time.sleep(0.05)
+
+
 def empty(engine: Engine) -> None:
     # The library version's one row is made by its migration and never deleted by the app.
     tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name != "library_version"]
+    if engine.dialect.name == "postgresql":
+        wait_until_idle(engine)
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

@@ -24,6 +24,7 @@ from storage.db import make_sessions
 from storage.models import Quote, Statistic, Status
 from tests.conftest import SIGNING_SECRET, slack_settings
 from tests.http_server import serving
+from tests.slackapi.replies import message_text
 from tests.slackapi.signing import (
     block_action_payload,
     interactive_body,
@@ -32,7 +33,6 @@ from tests.slackapi.signing import (
     slash_command_body,
     view_submission_payload,
 )
-from tests.test_http import message_text
 
 EDITOR = "U0EDITOR"
 READER = "U0READER"

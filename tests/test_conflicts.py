@@ -4,7 +4,6 @@ reason, settled by an editor's house figure, which answers then show first."""
 
 from __future__ import annotations
 
-import csv
 import html
 from collections.abc import Callable
 from decimal import Decimal
@@ -27,8 +26,9 @@ from storage.db import make_sessions
 from storage.models import Statistic, Workspace
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, slack_settings
 from tests.http_server import serving, static_site
+from tests.slackapi.replies import ask
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.test_manage_http import ask
+from tests.spreadsheets import write_rows as write
 
 real_rows = pytest.mark.skipif(corpus_missing() is not None, reason=f"real corpus absent: {corpus_missing()}")
 
@@ -55,14 +55,6 @@ def one_release_twice() -> tuple[Row, Row]:
 def later_month(period: str) -> str:
     year, month = (int(p) for p in period.split("-")[:2])
     return f"{year + month // 12}-{month % 12 + 1:02d}"
-
-
-def write(path: Path, *rows: Row) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 @pytest.fixture
@@ -245,6 +237,7 @@ def test_many_large_conflicts_are_listed_within_slacks_limits(
     assert "12 open conflicts" in listed and "more" in listed
 
 
+@pytest.mark.slow
 def test_one_producers_many_figures_of_one_value_still_show_the_same_figure_with_two_periods(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:

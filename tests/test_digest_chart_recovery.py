@@ -17,19 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.local_slack import SlackStandIn
 from digests import deliver
+from tests.commandline import STATBOT, environment
 from tests.conftest import BOT_TOKEN
-from tests.test_cli import STATBOT, environment
-from tests.test_digest_deliver import (
-    CHANNEL,
-    MONDAY_BEFORE_DST,
-    SUBSCRIBED,
-    client,  # noqa: F401 (fixture)
-    database_fails_on_recording_the_post,  # noqa: F401 (fixture)
-    deliveries,
-    posts,
-    publish,
-    subscribe,
-)
+from tests.digests import CHANNEL, MONDAY_BEFORE_DST, SUBSCRIBED, deliveries, posts, publish, subscribe
 
 AFTER_THE_LEASE = MONDAY_BEFORE_DST + deliver.CLAIM_LEASE + timedelta(minutes=1)
 
@@ -53,7 +43,7 @@ def test_a_chart_whose_upload_failed_is_uploaded_once_by_the_next_run(
     sessions: sessionmaker[Session],
     home_id: int,
     standin: SlackStandIn,
-    client: WebClient,  # noqa: F811
+    client: WebClient,
 ) -> None:
     a_series(sessions, home_id)
     standin.drop_connection_next("files.getUploadURLExternal", times=10)  # outlasts the client's retries
@@ -78,8 +68,8 @@ def test_a_digest_recovered_from_channel_history_gets_its_chart(
     sessions: sessionmaker[Session],
     home_id: int,
     standin: SlackStandIn,
-    client: WebClient,  # noqa: F811
-    database_fails_on_recording_the_post: list[int],  # noqa: F811
+    client: WebClient,
+    database_fails_on_recording_the_post: list[int],
 ) -> None:
     a_series(sessions, home_id)
     with pytest.raises(OperationalError):
@@ -97,6 +87,7 @@ def test_a_digest_recovered_from_channel_history_gets_its_chart(
     assert delivery.chart_state == "done"
 
 
+@pytest.mark.slow
 def test_a_clock_killed_between_recording_the_digest_and_uploading_its_chart_leaves_it_to_the_next_run(
     tmp_path: Path, engine: Engine, sessions: sessionmaker[Session], home_id: int, standin: SlackStandIn
 ) -> None:

@@ -23,8 +23,8 @@ from digests.schedule import Schedule
 from storage.models import Subscription
 from tests import items
 from tests.conftest import BOT_TOKEN
-from tests.test_digest_deliver import CHANNEL, SUBSCRIBED, SUBSCRIBER, posts, publish, text_of
-from tests.test_digest_slash import digest, text
+from tests.digests import CHANNEL, SUBSCRIBED, SUBSCRIBER, posts, publish, text_of
+from tests.slackapi.replies import digest, text
 
 EDITOR = "U0EDITOR"
 WRITER = "U0WRITER"

@@ -24,8 +24,7 @@ from storage.models import SlackEventReceipt, Statistic
 from tests.conftest import SIGNING_SECRET, TEAM, slack_settings
 from tests.http_server import serving
 from tests.slackapi.signing import post, signed_headers
-from tests.test_dm_import_http import as_csv
-from tests.test_import_cli import figure_row
+from tests.spreadsheets import as_csv, figure_row
 
 EDITOR = "U0EDITOR"
 

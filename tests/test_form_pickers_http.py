@@ -14,9 +14,9 @@ from intake.validate import FigureInput, validate_figure
 from storage import changes, workspaces
 from storage.db import make_sessions
 from tests.conftest import SIGNING_SECRET, TEAM
+from tests.slackapi.forms import GOOD, submit
+from tests.slackapi.replies import ask
 from tests.slackapi.signing import interactive_body, post, signed_headers, slash_command_body
-from tests.test_forms_http import GOOD, submit
-from tests.test_manage_http import ask
 
 EDITOR = "U0EDITOR"
 

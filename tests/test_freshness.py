@@ -22,7 +22,7 @@ from storage import changes, freshness, migrate, roles
 from storage.db import make_engine, make_sessions, normalise_url
 from storage.models import SeriesRelease, Statistic, WeeklyNote
 from tests.conftest import BOT_TOKEN, PG_SERVER, slack_settings
-from tests.test_manage_http import ask
+from tests.slackapi.replies import ask
 
 EDITOR = "U0EDITOR"
 WRITER = "U0WRITER"

@@ -16,8 +16,8 @@ from commands import home, review
 from storage import changes
 from storage.models import Statistic, Status, Subscription, utcnow
 from tests.conftest import SIGNING_SECRET, TEAM
+from tests.items import a_figure
 from tests.slackapi.signing import block_action_payload, event_body, interactive_body, post, signed_headers
-from tests.test_review_http import a_figure
 
 EDITOR = "U0EDITOR"
 WRITER = "U0WRITER"
@@ -235,7 +235,7 @@ def test_the_standin_refuses_views_slack_would_refuse_with_its_error_code(
 def test_a_submission_from_the_form_and_an_edit_from_the_tab_republish_the_tabs_they_change(
     server: str, standin: SlackStandIn, sessions: sessionmaker[Session], home_id: int
 ) -> None:
-    from tests.test_forms_http import GOOD, submit
+    from tests.slackapi.forms import GOOD, submit
 
     status, _ = submit(server, GOOD, WRITER)
     assert status == 200
@@ -258,7 +258,7 @@ def test_a_submission_from_the_form_and_an_edit_from_the_tab_republish_the_tabs_
 
 
 def test_subscribing_to_a_digest_republishes_the_subscribers_tab(server: str, standin: SlackStandIn) -> None:
-    from tests.test_digest_slash import digest
+    from tests.slackapi.replies import digest
 
     reply = digest(server, standin, "subscribe me facebook", channel="C0PRESS", user=READER)
     assert "Subscribed you" in json.dumps(reply)

@@ -17,8 +17,9 @@ from bot.local_slack import SlackStandIn
 from storage import roles
 from storage.models import Subscription, Workspace
 from tests.conftest import SIGNING_SECRET
+from tests.slackapi.replies import DIGEST_CHANNEL as CHANNEL
+from tests.slackapi.replies import digest, text
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.test_digest_slash import CHANNEL, digest, text
 
 EDITOR = "U0EDITOR"
 

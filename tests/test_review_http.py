@@ -11,27 +11,17 @@ from sqlalchemy.orm import Session
 from bot import review as review_listeners
 from bot.local_slack import SlackStandIn
 from commands import review
-from intake.validate import FigureInput, validate_figure
 from storage import changes, roles, workspaces
 from storage.db import make_sessions
 from storage.models import Statistic, Status, Workspace
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.items import a_figure
+from tests.slackapi.replies import ask, message_text
 from tests.slackapi.signing import block_action_payload, interactive_body, post, signed_headers
-from tests.test_http import message_text
-from tests.test_manage_http import ask
 
 EDITOR = "U0EDITOR"
 WRITER = "U0WRITER"
 CHANNEL = "C0REVIEW"
-
-
-def a_figure() -> FigureInput:
-    result = validate_figure(
-        {"value": "34%", "unit": "percent", "measure": "share of grooming offences on Snapchat",
-         "source_publisher": "NSPCC", "source_date": "2024-08", "entities": "Snapchat", "topics": "grooming"}
-    )  # fmt: skip
-    assert isinstance(result, FigureInput)
-    return result
 
 
 def submitted(engine: Engine, standin: SlackStandIn, home_id: int) -> tuple[int, dict[str, Any]]:
