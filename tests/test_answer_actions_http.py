@@ -24,7 +24,7 @@ from storage.db import make_sessions
 from storage.models import Quote, Statistic, Status
 from tests.conftest import SIGNING_SECRET, slack_settings
 from tests.http_server import serving
-from tests.slackapi.replies import message_text
+from tests.slackapi.replies import message_text, wait_for_response
 from tests.slackapi.signing import (
     block_action_payload,
     interactive_body,
@@ -331,7 +331,8 @@ def test_a_series_gets_a_chart_with_its_title_unit_producer_and_source(
     (upload,) = standin.uploads()
     assert upload.channel_id == f"D{READER[1:]}" and upload.content is not None
     assert upload.content.startswith(b"\x89PNG")
-    assert "chart is in your direct messages" in message_text(standin.response_posts("chart")[-1])
+    # The reply comes after the upload, from the same work after the ack: wait for it too.
+    assert "chart is in your direct messages" in message_text(wait_for_response(standin, "chart")[-1])
     with Image.open(io.BytesIO(upload.content)) as image:  # big enough to read when Slack shrinks it
         assert image.size[0] >= 700
 

@@ -66,11 +66,18 @@ def digest(
     if raw:
         reply: dict[str, Any] = json.loads(raw)
         return reply
-    deadline = time.monotonic() + 30
-    while not standin.response_posts(key) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    [reply] = standin.response_posts(key)
+    [reply] = wait_for_response(standin, key)
     return reply
+
+
+def wait_for_response(standin: SlackStandIn, key: str, count: int = 1) -> list[dict[str, Any]]:
+    """What was POSTed to the stand-in's response_url(key), once `count` replies have come (work after the ack
+    replies from another thread); fails after 30 s."""
+    deadline = time.monotonic() + 30
+    while len(posted := standin.response_posts(key)) < count:
+        assert time.monotonic() < deadline, f"wanted {count} replies to response_url({key!r}) in 30 s, got {posted}"
+        time.sleep(0.01)
+    return posted
 
 
 def text(reply: dict[str, Any]) -> str:
