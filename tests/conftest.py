@@ -1,8 +1,11 @@
-"""Shared fixtures: a migrated database on SQLite and on PostgreSQL, the sample data, and Slack stand-ins."""
+"""Shared fixtures: a migrated database on SQLite and on PostgreSQL, the sample data, Slack stand-ins, and the
+real app served over HTTP (`server`, the one app-server fixture: a module changes what it serves by overriding
+`settings` or `editors`)."""
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,14 +17,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
-from storage import migrate, sample, workspaces
+from bot.web import create_wsgi
+from storage import migrate, roles, sample, workspaces
 from storage.db import make_engine, make_sessions, normalise_url
 from storage.models import Base
+from tests.http_server import serving
+
+# Fixtures shared by several modules that live beside their helpers.
+pytest_plugins = ("tests.commandline", "tests.digests", "tests.spreadsheets")
 
 PG_SERVER = os.environ.get("STATBOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEAM = "T0TEST"
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
+EDITOR = "U0EDITOR"
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +60,27 @@ def migrated_engines(
         engine.dispose()
 
 
+BUSY = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    " AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')"
+)
+
+
+def wait_until_idle(engine: Engine) -> None:
+    """Wait until no other session on this PostgreSQL database is mid-query or mid-transaction (work an app
+    started after its ack in the previous test may still be finishing), so TRUNCATE cannot deadlock with it."""
+    deadline = time.monotonic() + 30
+    with engine.connect() as connection:
+        while connection.scalar(BUSY) and time.monotonic() < deadline:
+            connection.rollback()
+            time.sleep(0.05)
+
+
 def empty(engine: Engine) -> None:
     # The library version's one row is made by its migration and never deleted by the app.
     tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name != "library_version"]
+    if engine.dialect.name == "postgresql":
+        wait_until_idle(engine)
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
@@ -111,6 +138,31 @@ def slack_settings(engine: Engine, standin: SlackStandIn, **overrides: Any) -> S
 @pytest.fixture
 def settings(engine: Engine, standin: SlackStandIn) -> Settings:
     return slack_settings(engine, standin)
+
+
+@pytest.fixture
+def editors() -> tuple[str, ...]:
+    """Slack users made editors of the home workspace before `server` starts; a module overrides it."""
+    return ()
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest, settings: Settings, editors: tuple[str, ...]) -> Iterator[str]:
+    """The real app (bot.web: Bolt behind the WSGI entry) on 127.0.0.1 port 0; yields its base URL.
+
+    It serves `settings` (override that fixture for other settings). With a bot token (single-workspace mode)
+    the home workspace is bound first, with the sample data (`home_id`), and `editors` are its editors; in
+    Add-to-Slack mode (`multi_settings`) no workspace exists until a test installs one.
+    """
+    if settings.bot_token:
+        home_id: int = request.getfixturevalue("home_id")
+        if editors:
+            engine: Engine = request.getfixturevalue("engine")
+            with make_sessions(engine).begin() as session:
+                for user in editors:
+                    roles.add_editor(session, home_id, user)
+    with serving(create_wsgi(settings)) as url:
+        yield url
 
 
 @pytest.fixture

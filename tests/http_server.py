@@ -45,3 +45,10 @@ def serving(application: WSGIApp) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def rss(base: str, paths: list[str]) -> bytes:
+    items = "".join(
+        f"<item><title>{p}</title><link>{base}{p}</link><guid>{base}{p}</guid></item>" for p in paths
+    )
+    return f"<?xml version='1.0'?><rss version='2.0'><channel><title>News</title>{items}</channel></rss>".encode()

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from intake.validate import FigureInput, validate_figure
 from storage import write
 from storage.models import Entity, Quote, Source, Statistic, Status, Topic
 from storage.partial_date import PartialDate
@@ -87,3 +88,12 @@ def quote(
     )  # fmt: skip
     assert isinstance(stored, Quote)
     return stored
+
+
+def a_figure() -> FigureInput:
+    result = validate_figure(
+        {"value": "34%", "unit": "percent", "measure": "share of grooming offences on Snapchat",
+         "source_publisher": "NSPCC", "source_date": "2024-08", "entities": "Snapchat", "topics": "grooming"}
+    )  # fmt: skip
+    assert isinstance(result, FigureInput)
+    return result

@@ -8,7 +8,6 @@ import io
 import json
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,12 +20,13 @@ from bot.slack_limits import message_problem
 from bot.web import create_wsgi
 from commands import citation, confirm, item_actions, item_menu, review
 from intake.validate import validate_figure
-from storage import changes, roles
+from storage import changes
 from storage.db import make_sessions
 from storage.inputs import FigureInput
 from storage.models import Quote, Statistic, Status
 from tests.conftest import SIGNING_SECRET, slack_settings
 from tests.http_server import serving
+from tests.slackapi.replies import message_text
 from tests.slackapi.signing import (
     block_action_payload,
     interactive_body,
@@ -35,7 +35,6 @@ from tests.slackapi.signing import (
     slash_command_body,
     view_submission_payload,
 )
-from tests.test_http import message_text
 
 EDITOR = "U0EDITOR"
 READER = "U0READER"
@@ -48,13 +47,8 @@ def settings(engine: Engine, standin: SlackStandIn) -> Settings:
 
 
 @pytest.fixture
-def server(settings: Settings, home_id: int, engine: Engine) -> Iterator[str]:
-    with make_sessions(engine)() as session:
-        roles.add_editor(session, home_id, EDITOR)
-        session.commit()
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
+def editors() -> tuple[str, ...]:
+    return (EDITOR,)
 
 def add_figure(engine: Engine, workspace_id: int, **typed: str) -> int:
     raw = {"value": "34%", "unit": "percent", "measure": "share of grooming offences on Snapchat",

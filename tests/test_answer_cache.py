@@ -23,7 +23,7 @@ from storage.models import Base, HouseFigure, Statistic
 from storage.partial_date import PartialDate
 from tests.conftest import slack_settings
 from tests.http_server import serving
-from tests.test_http import message_text, slash
+from tests.slackapi.replies import message_text, slash
 
 migration = runpy.run_path(str(Path(migrate.MIGRATIONS, "versions", "0009_library_version.py")))
 # Later migrations that add tables answers read put the same triggers on them and name them in TABLES.

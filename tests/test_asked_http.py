@@ -6,32 +6,22 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.mentions import FIND_SHORTCUT, NOTHING_TO_FIND
-from bot.web import create_wsgi
 from commands import asked
 from tests.conftest import SIGNING_SECRET, TEAM
-from tests.http_server import serving
 from tests.slackapi.signing import block_action_payload, event_body, interactive_body, post, signed_headers
 
 ASKER = "U0ASKER"
 CHANNEL = "C0PRESS"
 THREAD = "1700000000.000050"
 _serial = itertools.count(1)
-
-
-@pytest.fixture
-def server(settings: Settings, home_id: int) -> Iterator[str]:
-    with serving(create_wsgi(settings)) as url:
-        yield url
 
 
 def send_event(server: str, event: dict[str, Any], *, event_id: str | None = None, retry: int = 0) -> None:

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,29 +12,11 @@ import yaml
 from bot.local_slack import SlackStandIn
 from bot.oauth import BOT_SCOPES
 from storage.token_cipher import TokenCipher
+from tests.commandline import STATBOT, environment, free_port, run, wait_until_up
 from tests.conftest import SIGNING_SECRET, TEAM
 from tests.slackapi.signing import post, signed_headers, slash_command_body
 
-STATBOT = str(Path(sys.executable).with_name("statbot"))
-
-
-def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path}/statbot.db"
-    env.update(extra)
-    return env
-
-
-def run(args: list[str], tmp_path: Path, stdin: str = "", **extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        args,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=environment(tmp_path, **extra),
-        timeout=120,
-    )
+pytestmark = pytest.mark.slow  # each test starts `statbot` processes (or a server) of its own
 
 
 def test_make_run_with_piped_input_prints_the_52_percent_figure_with_nspcc_as_its_source(
@@ -68,8 +45,8 @@ def test_init_twice_loads_the_sample_once_and_ask_answers_through_the_bolt_app(t
     assert payload["response_type"] == "ephemeral" and "52%" in payload["text"]
 
 
+@pytest.mark.usefixtures("initialised")  # a copy of one `statbot init` in tmp_path
 def test_the_console_answers_each_line_until_input_ends_and_explains_mistakes(tmp_path: Path) -> None:
-    run([STATBOT, "init"], tmp_path)
     lines = "/stats\n/stats facebok\n\n/nope x\nfacebook\n/quote nca\n"
     result = run([STATBOT, "console"], tmp_path, stdin=lines)
     assert result.returncode == 0
@@ -82,14 +59,8 @@ def test_the_console_answers_each_line_until_input_ends_and_explains_mistakes(tm
     assert "Traceback" not in out + result.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
+@pytest.mark.usefixtures("initialised")  # a copy of one `statbot init` in tmp_path
 def test_serve_runs_gunicorn_and_answers_signed_slash_commands(tmp_path: Path, standin: SlackStandIn) -> None:
-    run([STATBOT, "init"], tmp_path)
     port = free_port()
     secrets = {
         "SLACK_BOT_TOKEN": "xoxb-serve",
@@ -106,16 +77,7 @@ def test_serve_runs_gunicorn_and_answers_signed_slash_commands(tmp_path: Path, s
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 (loopback)
-                    assert json.load(response)["database"] == "reachable"
-                    break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail("statbot serve did not come up")
-                time.sleep(0.2)
+        assert wait_until_up(base, server)["database"] == "reachable"
         body = slash_command_body("/stats", "whatsapp", team_id=TEAM, response_url=standin.response_url())
         status, _, raw = post(f"{base}/slack/events", body, signed_headers(body, SIGNING_SECRET))
         assert status == 200 and "*52%*" in raw
@@ -150,8 +112,8 @@ def test_a_setting_that_is_not_a_number_is_named_at_start(tmp_path: Path, given:
     assert f"STATBOT_ANSWER_CACHE_MB must be a number, 0 or more; it is '{given}'" in result.stderr
 
 
+@pytest.mark.usefixtures("initialised")  # a copy of one `statbot init` in tmp_path
 def test_ingest_submit_stores_candidates_for_review_once(tmp_path: Path, repo_root: Path) -> None:
-    run([STATBOT, "init"], tmp_path)
     article = str(repo_root / "tests" / "gold" / "articles" / "child-poverty-two-child-limit.txt")
     first = run([STATBOT, "ingest", article, "--submit"], tmp_path)
     assert first.returncode == 0 and "waiting in `/stats pending`" in first.stdout

@@ -19,13 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import commands_table
 from bot.app import create_app
-from bot.config import Settings
 from bot.local_slack import SlackStandIn
-from bot.web import create_wsgi
 from commands import table
 from commands.manage import EDITORS_ONLY
 from tests.conftest import SIGNING_SECRET, TEAM, slack_settings
-from tests.http_server import serving
 from tests.installs import multi_settings
 from tests.slackapi.signing import post, signed_headers, slash_command_body
 
@@ -198,12 +195,6 @@ def test_the_manifest_hint_for_each_command_names_its_subcommands() -> None:
 
 
 # ----- over HTTP --------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def server(settings: Settings, home_id: int) -> Iterator[str]:
-    with serving(create_wsgi(settings)) as url:
-        yield url
 
 
 def _ask(server: str, standin: SlackStandIn, command: str, text: str, user: str = "U0NOTEDITOR") -> str:

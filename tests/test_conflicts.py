@@ -4,9 +4,8 @@ reason, settled by an editor's house figure, which answers then show first."""
 
 from __future__ import annotations
 
-import csv
 import html
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,21 +14,21 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, select
 
 from bot import cli, posting
-from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.search_eval import CORPUS, corpus_missing, read_rows
 from bot.web import create_wsgi
 from ingest.extract import extract
 from intake.spreadsheet import read_sheet
 from intake.validate import validate_figure
-from storage import changes, conflicts, roles, workspaces
+from storage import changes, conflicts, workspaces
 from storage.db import make_sessions
 from storage.inputs import FigureInput
 from storage.models import Statistic, Workspace
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, slack_settings
 from tests.http_server import serving, static_site
+from tests.slackapi.replies import ask
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.test_manage_http import ask
+from tests.spreadsheets import write_rows as write
 
 real_rows = pytest.mark.skipif(corpus_missing() is not None, reason=f"real corpus absent: {corpus_missing()}")
 
@@ -58,14 +57,6 @@ def later_month(period: str) -> str:
     return f"{year + month // 12}-{month % 12 + 1:02d}"
 
 
-def write(path: Path, *rows: Row) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
 @pytest.fixture
 def run(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Run:
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
@@ -74,13 +65,8 @@ def run(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Run:
 
 
 @pytest.fixture
-def server(settings: Settings, engine: Engine, home_id: int) -> Iterator[str]:
-    with make_sessions(engine)() as session:
-        roles.add_editor(session, home_id, EDITOR)
-        session.commit()
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
+def editors() -> tuple[str, ...]:
+    return (EDITOR,)
 
 def figure_from(engine: Engine, row: Row) -> int:
     """The stored figure of a row: same value, period and reporter's link."""
@@ -251,6 +237,7 @@ def test_many_large_conflicts_are_listed_within_slacks_limits(
     assert "12 open conflicts" in listed and "more" in listed
 
 
+@pytest.mark.slow
 def test_one_producers_many_figures_of_one_value_still_show_the_same_figure_with_two_periods(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:

@@ -22,7 +22,7 @@ from storage.db import make_sessions
 from storage.inputs import FigureInput
 from storage.models import Statistic, Status, Workspace
 from tests.conftest import BOT_TOKEN
-from tests.test_conflicts import write
+from tests.spreadsheets import write_rows as write
 
 OFFENCES = Facts(1, Decimal("9477"), "count", "offences")
 

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.http_server import serving, static_site
-from tests.test_cli import STATBOT, environment, run
-from tests.test_feeds_http import rss
+from tests.commandline import STATBOT, environment, run
+from tests.http_server import rss, serving, static_site
+
+pytestmark = pytest.mark.slow  # each test starts `statbot` processes (or a server) of its own
 
 GOLD = Path(__file__).parent / "gold" / "articles"
 # A README command's placeholders, filled in with something the sample data (or the local site) answers.
@@ -86,12 +87,12 @@ def transcript(output: str) -> dict[str, str]:
     return replies
 
 
+@pytest.mark.usefixtures("initialised")  # a copy of one `statbot init` in tmp_path
 def test_every_readme_command_gets_a_reply_in_the_console(tmp_path: Path, repo_root: Path, site: str) -> None:
     commands = [c.replace("{site}", site) for c in readme_commands((repo_root / "README.md").read_text())]
     assert len(commands) >= 20 and "/stats add" in commands and "/digest list" in commands
     form = tmp_path / "form.json"
     form.write_text(json.dumps({**FIGURE_FORM, **QUOTE_FORM}))
-    assert run([STATBOT, "init"], tmp_path).returncode == 0
     # Only editors subscribe a channel to a digest, as the README's /digest lines do.
     assert run([STATBOT, "editors", "add", "U0CONSOLE"], tmp_path).returncode == 0
     result = run(
@@ -119,8 +120,8 @@ def test_every_readme_command_gets_a_reply_in_the_console(tmp_path: Path, repo_r
     assert "figure" in ingest and "review" in ingest.lower(), ingest
 
 
+@pytest.mark.usefixtures("initialised")  # a copy of one `statbot init` in tmp_path
 def test_a_form_is_asked_field_by_field_from_the_input(tmp_path: Path) -> None:
-    assert run([STATBOT, "init"], tmp_path).returncode == 0
     # value, unit, measure, period start and end, place, organisations, topics, producer, publisher, title,
     # link, date, evidence, primary source link, embargo. The value is left blank first: the form comes back asking
     # for it alone.
@@ -134,15 +135,15 @@ def test_a_form_is_asked_field_by_field_from_the_input(tmp_path: Path) -> None:
     assert "Thank you: #" in result.stdout and "34% share of grooming" in result.stdout, result.stdout
 
 
+@pytest.mark.usefixtures("initialised")  # a copy of one `statbot init` in tmp_path
 def test_a_form_cut_short_by_the_end_of_input_is_cancelled_not_a_traceback(tmp_path: Path) -> None:
-    assert run([STATBOT, "init"], tmp_path).returncode == 0
     result = run([STATBOT, "console"], tmp_path, stdin="/quote add\nsome words\n")
     assert result.returncode == 0
     assert "cancelled" in result.stdout and "Traceback" not in result.stdout + result.stderr
 
 
+@pytest.mark.usefixtures("initialised")  # a copy of one `statbot init` in tmp_path
 def test_ask_waits_for_the_reply_that_comes_after_the_acknowledgement(tmp_path: Path) -> None:
-    assert run([STATBOT, "init"], tmp_path).returncode == 0
     result = run([STATBOT, "ask", "/digest subscribe me online safety"], tmp_path)  # anyone may, by DM
     assert "cannot schedule new futures" not in result.stderr and "Traceback" not in result.stderr
     assert "online safety" in result.stdout and "(no reply" not in result.stdout, result.stdout
@@ -166,8 +167,8 @@ def test_make_run_piped_runs_a_command_answered_after_the_acknowledgement(
     assert "52%" in replies["/stats facebook"]
 
 
+@pytest.mark.usefixtures("initialised")  # a copy of one `statbot init` in tmp_path
 def test_ask_reads_a_form_from_standard_input(tmp_path: Path) -> None:
-    assert run([STATBOT, "init"], tmp_path).returncode == 0
     # text, speaker, role, organisation, when, topics, publisher, title, link, embargo
     fields = ["Children deserve to be safe online.", "A Spokesperson", "", "", "2022", "", "Example News", "", "", ""]
     result = run([STATBOT, "ask", "/quote add"], tmp_path, stdin="\n".join(fields) + "\n")
@@ -175,8 +176,8 @@ def test_ask_reads_a_form_from_standard_input(tmp_path: Path) -> None:
     assert "Thank you: #" in result.stdout, result.stdout
 
 
+@pytest.mark.usefixtures("initialised")  # a copy of one `statbot init` in tmp_path
 def test_an_unknown_command_is_answered_without_bolts_advice_to_developers(tmp_path: Path) -> None:
-    assert run([STATBOT, "init"], tmp_path).returncode == 0
     result = run([STATBOT, "ask", "/nope"], tmp_path)
     assert "Unknown command '/nope'" in result.stdout
     assert "Unhandled request" not in result.stderr, result.stderr

@@ -17,16 +17,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.local_slack import SlackStandIn
 from digests import deliver, subscriptions
+from tests.commandline import STATBOT, environment
 from tests.conftest import BOT_TOKEN
-from tests.test_cli import STATBOT, environment
-from tests.test_digest_deliver import (
+from tests.digests import (
     CHANNEL,
     MONDAY_BEFORE_DST,
     SUBSCRIBED,
     SUBSCRIBER,
     WEEKLY_LONDON,
-    client,  # noqa: F401 (fixture)
-    database_fails_on_recording_the_post,  # noqa: F401 (fixture)
     deliveries,
     posts,
     publish,
@@ -72,7 +70,7 @@ def test_a_chart_whose_upload_failed_is_uploaded_once_by_the_next_run(
     sessions: sessionmaker[Session],
     home_id: int,
     standin: SlackStandIn,
-    client: WebClient,  # noqa: F811
+    client: WebClient,
 ) -> None:
     a_series(sessions, home_id)
     standin.drop_connection_next("files.getUploadURLExternal", times=10)  # outlasts the client's retries
@@ -97,8 +95,8 @@ def test_a_digest_recovered_from_channel_history_gets_its_chart(
     sessions: sessionmaker[Session],
     home_id: int,
     standin: SlackStandIn,
-    client: WebClient,  # noqa: F811
-    database_fails_on_recording_the_post: list[int],  # noqa: F811
+    client: WebClient,
+    database_fails_on_recording_the_post: list[int],
 ) -> None:
     a_series(sessions, home_id)
     with pytest.raises(OperationalError):
@@ -116,6 +114,7 @@ def test_a_digest_recovered_from_channel_history_gets_its_chart(
     assert delivery.chart_state == "done"
 
 
+@pytest.mark.slow
 def test_a_clock_killed_between_recording_the_digest_and_uploading_its_chart_leaves_it_to_the_next_run(
     tmp_path: Path, engine: Engine, sessions: sessionmaker[Session], home_id: int, standin: SlackStandIn
 ) -> None:
@@ -159,7 +158,7 @@ def test_a_csv_and_chart_whose_uploads_failed_are_uploaded_once_each_by_the_next
     sessions: sessionmaker[Session],
     home_id: int,
     standin: SlackStandIn,
-    client: WebClient,  # noqa: F811
+    client: WebClient,
 ) -> None:
     a_series_with_csv(sessions, home_id)
     standin.drop_connection_next("files.getUploadURLExternal", times=10)  # outlasts the client's retries
@@ -184,8 +183,8 @@ def test_a_digest_recovered_from_channel_history_gets_its_csv(
     sessions: sessionmaker[Session],
     home_id: int,
     standin: SlackStandIn,
-    client: WebClient,  # noqa: F811
-    database_fails_on_recording_the_post: list[int],  # noqa: F811
+    client: WebClient,
+    database_fails_on_recording_the_post: list[int],
 ) -> None:
     a_series_with_csv(sessions, home_id)
     with pytest.raises(OperationalError):
@@ -205,7 +204,7 @@ def test_a_csv_slack_refuses_for_good_is_not_tried_again(
     sessions: sessionmaker[Session],
     home_id: int,
     standin: SlackStandIn,
-    client: WebClient,  # noqa: F811
+    client: WebClient,
 ) -> None:
     a_series_with_csv(sessions, home_id)
     standin.fail_next("files.completeUploadExternal", error="not_in_channel")

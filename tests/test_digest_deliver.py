@@ -2,91 +2,35 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from slack_sdk import WebClient
-from sqlalchemy import Engine, event, select
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import make_client
-from bot.config import Settings
 from bot.local_slack import SlackStandIn
-from digests import deliver, subscriptions
-from digests.schedule import Schedule
+from digests import deliver
 from storage import changes
-from storage.models import DigestDelivery, Statistic, Subscription
-from storage.partial_date import PartialDate
-from tests import items
-from tests.conftest import BOT_TOKEN
+from storage.models import Statistic, Subscription
+from tests.digests import (
+    CHANNEL,
+    MONDAY_BEFORE_DST,
+    SUBSCRIBED,
+    SUBSCRIBER,
+    deliveries,
+    posts,
+    publish,
+    subscribe,
+    text_of,
+)
 
-CHANNEL = "C0DIGEST"
-SUBSCRIBER = "U0SUBSCRIBER"
-# Tuesday 23 March 2027, London on GMT; the clocks go forward on Sunday 28 March.
-SUBSCRIBED = datetime(2027, 3, 23, 12, 0, tzinfo=UTC)
-MONDAY_BEFORE_DST = datetime(2027, 3, 29, 8, 0, tzinfo=UTC)  # 09:00 BST
-WEEKLY_LONDON = Schedule("weekly", 0, time(9, 0), "Europe/London")
-
-
-@pytest.fixture
-def client(standin: SlackStandIn) -> WebClient:
-    return make_client(Settings(bot_token=BOT_TOKEN, api_url=standin.api_url))
-
-
-def subscribe(
-    sessions: sessionmaker[Session], workspace_id: int, topic: str = "facebook", now: datetime = SUBSCRIBED
-) -> int:
-    with sessions.begin() as session:
-        made = subscriptions.subscribe(
-            session, workspace_id, CHANNEL, topic, WEEKLY_LONDON, user_id=SUBSCRIBER, now=now
-        )
-        return made.id
-
-
-def publish(
-    sessions: sessionmaker[Session],
-    workspace_id: int,
-    at: datetime,
-    *,
-    value: str = "61",
-    measure: str = "of grooming offences on Meta's apps",
-    year: str = "2026",
-) -> int:
-    with sessions.begin() as session:
-        meta = items.entity(session, workspace_id, "Meta Platforms")
-        source = items.source(session, workspace_id, publisher="NSPCC", url="https://www.nspcc.org.uk/")
-        figure = items.statistic(
-            session,
-            workspace_id,
-            value=Decimal(value),
-            unit="percent",
-            measure=measure,
-            source=source,
-            period_end=PartialDate.parse(year),
-            geography="UK",
-            entities=[meta],
-            now=at,
-        )
-        session.flush()
-        return figure.id
-
-
-def posts(standin: SlackStandIn, channel: str = CHANNEL) -> list[dict[str, Any]]:
-    return [c.params for c in standin.calls("chat.postMessage", ok=True) if c.params["channel"] == channel]
-
-
-def text_of(message: dict[str, Any]) -> str:
-    return json.dumps(message, ensure_ascii=False)
-
-
-def deliveries(sessions: sessionmaker[Session]) -> list[DigestDelivery]:
-    with sessions() as session:
-        return list(session.scalars(select(DigestDelivery).order_by(DigestDelivery.run_at)))
+# Importable from here as before (the fixtures come from tests/digests.py, a plugin of tests/conftest.py).
+from tests.digests import WEEKLY_LONDON as WEEKLY_LONDON
+from tests.digests import client as client
+from tests.digests import database_fails_on_recording_the_post as database_fails_on_recording_the_post
 
 
 def test_a_weekly_digest_posts_what_was_published_since_subscribing_once(
@@ -142,23 +86,6 @@ def test_nothing_is_posted_for_an_empty_week_and_the_marker_moves_on(
         assert subscription is not None
         assert deliver.aware(subscription.last_delivered_at) == MONDAY_BEFORE_DST
     assert [d.state for d in deliveries(sessions)] == ["empty"]
-
-
-@pytest.fixture
-def database_fails_on_recording_the_post(engine: Engine) -> Iterator[list[int]]:
-    """The database connection dies just after the digest was posted, before the post is recorded."""
-    armed = [1]
-
-    def fail(
-        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
-    ) -> None:
-        if armed[0] and statement.lstrip().upper().startswith("UPDATE DIGEST_DELIVERIES SET STATE"):
-            armed[0] = 0
-            raise OperationalError(statement, parameters, Exception("server closed the connection"))
-
-    event.listen(engine, "before_cursor_execute", fail)
-    yield armed
-    event.remove(engine, "before_cursor_execute", fail)
 
 
 def test_a_crash_between_posting_and_recording_is_recognised_and_not_posted_again(

@@ -6,29 +6,25 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import make_client
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
-from bot.web import create_wsgi
 from commands.digest import CommandError, Subscribe, parse
 from digests import deliver, subscriptions
 from digests.schedule import Schedule
-from storage import roles
 from storage.models import Subscription
 from tests import items
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.http_server import serving
-from tests.test_digest_deliver import CHANNEL, SUBSCRIBED, SUBSCRIBER, posts, publish, text_of
-from tests.test_digest_slash import digest, text
+from tests.conftest import BOT_TOKEN
+from tests.digests import CHANNEL, SUBSCRIBED, SUBSCRIBER, posts, publish, text_of
+from tests.slackapi.replies import digest, text
 
 EDITOR = "U0EDITOR"
 WRITER = "U0WRITER"
@@ -68,19 +64,15 @@ def test_a_monthly_digest_runs_on_the_first_chosen_weekday_of_each_month_as_the_
 
 
 @pytest.fixture
-def server(
-    engine: Engine, standin: SlackStandIn, home_id: int, sessions: sessionmaker[Session]
-) -> Iterator[str]:
-    with sessions() as session:
-        roles.add_editor(session, home_id, EDITOR)
-        session.commit()
-    settings = Settings(database_url=engine.url.render_as_string(hide_password=False), bot_token=BOT_TOKEN,
-                        signing_secret=SIGNING_SECRET, api_url=standin.api_url,
-                        response_url_allow_loopback=True)  # fmt: skip
-    standin.add_channel(ROOM)
-    with serving(create_wsgi(settings)) as url:
-        yield url
+def editors() -> tuple[str, ...]:
+    return (EDITOR,)
 
+
+@pytest.fixture
+def standin(standin: SlackStandIn) -> SlackStandIn:
+    """The stand-in with this module's channel."""
+    standin.add_channel(ROOM)
+    return standin
 
 def stored(sessions: sessionmaker[Session]) -> list[Subscription]:
     with sessions() as session:

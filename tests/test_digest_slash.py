@@ -2,71 +2,35 @@
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.slack_limits import message_problem
-from bot.web import create_wsgi
-from storage import roles
-from storage.db import make_sessions
 from storage.models import DigestDelivery, Subscription, utcnow
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.http_server import serving
-from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.test_digest_deliver import publish
+from tests.digests import publish
+from tests.slackapi.replies import digest, text
 
 CHANNEL = "C0TEAM"
 USER = "U0ASKER"
 
 
 @pytest.fixture
-def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]:
-    settings = Settings(
-        database_url=engine.url.render_as_string(hide_password=False),
-        bot_token=BOT_TOKEN,
-        signing_secret=SIGNING_SECRET,
-        api_url=standin.api_url,
-        response_url_allow_loopback=True,
-    )
+def editors() -> tuple[str, ...]:
+    return (USER,)  # only editors subscribe a channel (issue 17)
+
+
+@pytest.fixture
+def standin(standin: SlackStandIn) -> SlackStandIn:
+    """The stand-in with this module's asker (in New York) and channel."""
     standin.add_user(USER, tz="America/New_York")
     standin.add_channel(CHANNEL)
-    with make_sessions(engine).begin() as session:  # only editors subscribe a channel (issue 17)
-        roles.add_editor(session, home_id, USER)
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
-
-def digest(
-    server: str, standin: SlackStandIn, text: str, *, channel: str = CHANNEL, user: str = USER
-) -> dict[str, Any]:
-    """The reply: the ack's body, or for the commands answered after the ack, what went to response_url."""
-    key = f"r{len(standin.calls())}"
-    body = slash_command_body(
-        "/digest", text, user_id=user, channel_id=channel, response_url=standin.response_url(key)
-    )
-    status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
-    assert status == 200
-    if raw:
-        reply: dict[str, Any] = json.loads(raw)
-        return reply
-    deadline = time.monotonic() + 30
-    while not standin.response_posts(key) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    [reply] = standin.response_posts(key)
-    return reply
-
-
-def text(reply: dict[str, Any]) -> str:
-    return json.dumps(reply, ensure_ascii=False)
+    return standin
 
 
 def count(sessions: sessionmaker[Session]) -> int:
@@ -147,9 +111,10 @@ def test_preview_shows_only_the_asker_exactly_what_would_be_posted(
     digest(server, standin, "subscribe facebook")
     publish(sessions, home_id, utcnow() + timedelta(seconds=1))
     assert "Nothing new" in text(digest(server, standin, "preview"))
-    # Published a second from now: wait it out rather than reach into the clock.
-    time.sleep(1.1)
-    reply = digest(server, standin, "preview")
+    # Published a second from now: ask again until that second has passed rather than reach into the clock.
+    deadline = time.monotonic() + 30
+    while "Nothing new" in text(reply := digest(server, standin, "preview")) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert reply["response_type"] == "ephemeral"
     assert "*61%* of grooming offences" in text(reply) and message_problem(reply) is None
     assert standin.calls("chat.postMessage") == []

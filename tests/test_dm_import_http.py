@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -22,7 +20,7 @@ from storage.models import Statistic
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.http_server import serving
 from tests.slackapi.signing import post, signed_headers
-from tests.test_import_cli import figure_row
+from tests.spreadsheets import as_csv, figure_row
 
 EDITOR = "U0EDITOR"
 TEMPLATES = Path(__file__).resolve().parent.parent / "intake" / "templates"
@@ -62,14 +60,13 @@ def app_settings(engine: Engine, standin: SlackStandIn, *, allow_loopback: bool 
 
 
 @pytest.fixture
-def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]:
-    settings = app_settings(engine, standin)
-    with make_sessions(engine)() as session:
-        roles.add_editor(session, home_id, EDITOR)
-        session.commit()
-    with serving(create_wsgi(settings)) as url:
-        yield url
+def settings(engine: Engine, standin: SlackStandIn) -> Settings:
+    return app_settings(engine, standin)
 
+
+@pytest.fixture
+def editors() -> tuple[str, ...]:
+    return (EDITOR,)
 
 def send_file(server: str, url: str, name: str, user: str = EDITOR) -> None:
     event = {
@@ -90,14 +87,6 @@ def send_file(server: str, url: str, name: str, user: str = EDITOR) -> None:
 def figures(engine: Engine) -> int:
     with make_sessions(engine)() as session:
         return session.scalar(select(func.count()).select_from(Statistic)) or 0
-
-
-def as_csv(rows: list[dict[str, str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
 
 
 def test_an_editors_good_file_is_imported_and_the_token_goes_only_to_the_file_host(

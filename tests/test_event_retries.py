@@ -19,15 +19,12 @@ from sqlalchemy import Engine, func, select
 
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
-from bot.web import create_wsgi
-from storage import roles
 from storage.db import make_sessions
 from storage.models import SlackEventReceipt, Statistic
 from tests.conftest import SIGNING_SECRET, TEAM, slack_settings
 from tests.http_server import serving
 from tests.slackapi.signing import post, signed_headers
-from tests.test_dm_import_http import as_csv
-from tests.test_import_cli import figure_row
+from tests.spreadsheets import as_csv, figure_row
 
 EDITOR = "U0EDITOR"
 
@@ -61,14 +58,13 @@ def file_host() -> Iterator[FileHost]:
 
 
 @pytest.fixture
-def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]:
-    settings: Settings = slack_settings(engine, standin, fetch_allow_loopback=True)  # files on 127.0.0.1
-    with make_sessions(engine)() as session:
-        roles.add_editor(session, home_id, EDITOR)
-        session.commit()
-    with serving(create_wsgi(settings)) as url:
-        yield url
+def settings(engine: Engine, standin: SlackStandIn) -> Settings:
+    return slack_settings(engine, standin, fetch_allow_loopback=True)  # files on 127.0.0.1
 
+
+@pytest.fixture
+def editors() -> tuple[str, ...]:
+    return (EDITOR,)
 
 def send_file_event(
     server: str, host: FileHost, event_id: str, *, user: str = EDITOR, retry: int = 0

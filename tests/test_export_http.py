@@ -5,32 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine
 
-from bot.config import Settings
 from bot.exports import PREPARING
 from bot.local_slack import SlackStandIn
-from bot.web import create_wsgi
 from intake.columns import all_columns
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.http_server import serving
+from tests.conftest import SIGNING_SECRET
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-
-
-@pytest.fixture
-def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]:
-    settings = Settings(
-        database_url=engine.url.render_as_string(hide_password=False),
-        bot_token=BOT_TOKEN,
-        signing_secret=SIGNING_SECRET,
-        api_url=standin.api_url,
-        response_url_allow_loopback=True,
-    )
-    with serving(create_wsgi(settings)) as url:
-        yield url
 
 
 @pytest.mark.parametrize(("command", "words", "kind", "rows"), [

@@ -24,19 +24,12 @@ from storage import roles
 from storage.db import make_sessions
 from storage.models import Feed, Quote, Statistic, Status, utcnow
 from tests.conftest import SIGNING_SECRET, slack_settings
-from tests.http_server import serving, static_site
+from tests.http_server import rss, serving, static_site
 from tests.slackapi.signing import post, signed_headers, slash_command_body
 
 GOLD = Path(__file__).parent / "gold" / "articles"
 REVIEW = "C0REVIEW"
 EDITOR = "U0USER"
-
-
-def rss(base: str, paths: list[str]) -> bytes:
-    items = "".join(
-        f"<item><title>{p}</title><link>{base}{p}</link><guid>{base}{p}</guid></item>" for p in paths
-    )
-    return f"<?xml version='1.0'?><rss version='2.0'><channel><title>News</title>{items}</channel></rss>".encode()
 
 
 class Site:
@@ -65,13 +58,8 @@ def settings(engine: Engine, standin: SlackStandIn) -> Settings:
 
 
 @pytest.fixture
-def server(settings: Settings, home_id: int, engine: Engine) -> Iterator[str]:
-    with make_sessions(engine)() as session:  # feeds are a library change: editors add them
-        roles.add_editor(session, home_id, EDITOR)
-        session.commit()
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
+def editors() -> tuple[str, ...]:
+    return (EDITOR,)  # feeds are a library change: editors add them
 
 def feeds(server: str, standin: SlackStandIn, text: str, user: str = EDITOR) -> dict[str, Any]:
     body = slash_command_body("/stats", text, user_id=user, response_url=standin.response_url("feeds"))
@@ -264,6 +252,7 @@ print(poll_feeds(make_sessions(make_engine(settings.database_url)), make_client(
 """
 
 
+@pytest.mark.slow
 def test_a_feed_that_crashes_expat_is_refused_and_the_other_feeds_are_still_read(
     settings: Settings, home_id: int, engine: Engine, standin: SlackStandIn, site: Site
 ) -> None:

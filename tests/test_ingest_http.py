@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from storage import roles
@@ -42,11 +43,8 @@ def articles() -> Iterator[str]:
 
 
 @pytest.fixture
-def server(engine: Engine, standin: SlackStandIn, home_id: int) -> Iterator[str]:
-    settings = slack_settings(engine, standin, review_channel=REVIEW, fetch_allow_loopback=True)
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
+def settings(engine: Engine, standin: SlackStandIn) -> Settings:
+    return slack_settings(engine, standin, review_channel=REVIEW, fetch_allow_loopback=True)
 
 def ingest(server: str, standin: SlackStandIn, text: str) -> dict[str, Any]:
     body = slash_command_body("/stats", text, user_id="U0WRITER", response_url=standin.response_url("ingest"))

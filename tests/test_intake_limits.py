@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,8 +13,10 @@ import pytest
 
 from intake import limits
 from tests import hostile_files
+from tests.commandline import STATBOT
 
-STATBOT = Path(sys.executable).parent / "statbot"
+pytestmark = pytest.mark.slow  # each test starts `statbot` processes (or a server) of its own
+
 
 
 @pytest.fixture(scope="module")

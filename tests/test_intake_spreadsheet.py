@@ -567,6 +567,7 @@ def test_writing_needs_a_known_extension_and_a_kind_for_no_items(tmp_path: Path)
         to_frame([])
 
 
+@pytest.mark.slow
 def test_a_100000_row_csv_parses_and_reports_its_rate(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

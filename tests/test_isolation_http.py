@@ -40,8 +40,10 @@ from storage.models import Base, Quote, Statistic, Status, Subscription, Workspa
 from storage.partial_date import PartialDate
 from tests import items
 from tests.conftest import SIGNING_SECRET
-from tests.http_server import serving, static_site
+from tests.http_server import rss, serving, static_site
 from tests.installs import install, multi_settings
+from tests.slackapi.forms import GOOD, state
+from tests.slackapi.replies import message_text
 from tests.slackapi.signing import (
     TRIGGER_ID,
     block_action_payload,
@@ -52,11 +54,7 @@ from tests.slackapi.signing import (
     slash_command_body,
     view_submission_payload,
 )
-from tests.test_dm_import_http import as_csv
-from tests.test_feeds_http import rss
-from tests.test_forms_http import GOOD, state
-from tests.test_http import message_text
-from tests.test_import_cli import figure_row
+from tests.spreadsheets import as_csv, figure_row
 
 T1, T2 = "T0ONE", "T0TWO"
 GOLD = Path(__file__).parent / "gold" / "articles"

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from bot.config import Settings
 from bot.local_slack import SlackStandIn
-from bot.slack_limits import message_problem
-from bot.web import create_wsgi
 from commands import confirm
 from storage import roles
 from storage.db import make_sessions
 from storage.models import SeriesRelease, Statistic, Status, Workspace
 from tests.conftest import SIGNING_SECRET
-from tests.http_server import serving
+from tests.slackapi.replies import ask, message_text
 from tests.slackapi.signing import (
     block_action_payload,
     interactive_body,
@@ -27,25 +22,9 @@ from tests.slackapi.signing import (
     signed_headers,
     slash_command_body,
 )
-from tests.test_http import message_text
 
 EDITOR = "U0EDITOR"
 WRITER = "U0WRITER"
-
-
-@pytest.fixture
-def server(settings: Settings, home_id: int) -> Iterator[str]:
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
-
-def ask(server: str, standin: SlackStandIn, text: str, user: str = EDITOR, command: str = "/stats") -> str:
-    body = slash_command_body(command, text, user_id=user, response_url=standin.response_url("cmd"))
-    status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
-    assert status == 200
-    reply: dict[str, Any] = json.loads(raw)
-    assert message_problem(reply) is None
-    return message_text(reply)
 
 
 def ask_and_confirm(server: str, standin: SlackStandIn, text: str, user: str = EDITOR) -> str:

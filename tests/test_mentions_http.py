@@ -5,7 +5,6 @@ hint rather than the usage line. Signed requests to the real app over HTTP."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,27 +13,20 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
 from bot.local_slack import SlackStandIn
-from bot.web import create_wsgi
 from storage import roles
 from storage.models import Subscription, Workspace
 from tests.conftest import SIGNING_SECRET
-from tests.http_server import serving
+from tests.slackapi.replies import DIGEST_CHANNEL as CHANNEL
+from tests.slackapi.replies import digest, text
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-from tests.test_digest_slash import CHANNEL, digest, text
 
 EDITOR = "U0EDITOR"
 
 
 @pytest.fixture
-def server(settings: Settings, home_id: int, sessions: sessionmaker[Session]) -> Iterator[str]:
-    with sessions() as session:
-        roles.add_editor(session, home_id, EDITOR)
-        session.commit()
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
+def editors() -> tuple[str, ...]:
+    return (EDITOR,)
 
 def ask(server: str, text: str, command: str = "/stats", user: str = EDITOR) -> str:
     body = slash_command_body(command, text, user_id=user, response_url="http://127.0.0.1:9/unused")

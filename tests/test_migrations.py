@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
@@ -37,6 +38,7 @@ def test_downgrade_to_nothing_and_back_up_again(tmp_path: object) -> None:
     assert "statistics" in inspect(engine).get_table_names()
 
 
+@pytest.mark.slow
 def test_0011_merges_sources_that_share_a_link_into_the_oldest(tmp_path: object) -> None:
     """Before 0011 one link could be several sources; after it, one: references move to the oldest."""
     import uuid

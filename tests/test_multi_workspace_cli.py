@@ -3,7 +3,6 @@ runs it: real `statbot` subprocesses on a SQLite file, the Web API stand-in on 1
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 import urllib.request
@@ -14,9 +13,12 @@ from pathlib import Path
 import pytest
 
 from bot.local_slack import CLIENT_ID, CLIENT_SECRET, SlackStandIn
+from tests import commandline
+from tests.commandline import STATBOT, environment, free_port, run
 from tests.conftest import SIGNING_SECRET
 from tests.installs import ENCRYPTION_KEY
-from tests.test_cli import STATBOT, environment, free_port, run
+
+pytestmark = pytest.mark.slow  # each test starts `statbot` processes (or a server) of its own
 
 
 def oauth_env(standin: SlackStandIn, **extra: str) -> dict[str, str]:
@@ -42,24 +44,12 @@ def running(args: list[str], tmp_path: Path, env: dict[str, str]) -> Iterator[su
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.wait(timeout=10)
+            process.wait(timeout=30)
         log.close()
 
 
 def wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"statbot serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 (loopback)
-                assert response.status == 200 and json.load(response)["database"] == "reachable"
-                return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"statbot serve did not come up:\n{log.read_text()}")
-        time.sleep(0.2)
+    assert commandline.wait_until_up(base, process, log)["database"] == "reachable"
 
 
 def test_serve_starts_in_add_to_slack_mode_without_a_bot_token_and_shows_the_install_link(
@@ -72,7 +62,7 @@ def test_serve_starts_in_add_to_slack_mode_without_a_bot_token_and_shows_the_ins
         [STATBOT, "serve", "--port", str(port), "--workers", "1"], tmp_path, oauth_env(standin)
     ) as server:
         wait_until_up(base, server, tmp_path / "process.log")
-        with urllib.request.urlopen(f"{base}/slack/install", timeout=10) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(f"{base}/slack/install", timeout=30) as response:  # noqa: S310 (loopback)
             page = response.read().decode()
     assert response.status == 200
     assert "https://slack.com/oauth/v2/authorize?" in page and f"client_id={CLIENT_ID}" in page

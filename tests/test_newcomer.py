@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,23 +13,9 @@ import pytest
 from bot import cli
 from bot.local_slack import SlackStandIn
 from intake.columns import all_columns
-from tests.test_cli import STATBOT, environment, run
+from tests.commandline import STATBOT, environment, run
 
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One `statbot init` for the module; tests start from copies of its database."""
-    folder = tmp_path_factory.mktemp("template")
-    assert run([STATBOT, "init"], folder).returncode == 0
-    return folder / "statbot.db"
-
-
-@pytest.fixture
-def initialised(template: Path, tmp_path: Path) -> Path:
-    """tmp_path holding an initialised statbot.db, where tests.test_cli.environment points DATABASE_URL."""
-    for source in template.parent.glob("statbot.db*"):
-        shutil.copy(source, tmp_path / source.name)
-    return tmp_path
+pytestmark = pytest.mark.slow  # each test starts `statbot` processes (or a server) of its own
 
 
 def one_clear_line(result: subprocess.CompletedProcess[str]) -> str:

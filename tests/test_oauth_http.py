@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -16,12 +15,10 @@ from bot.config import ConfigError, Settings
 from bot.local_slack import SlackStandIn
 from bot.logs import JsonFormatter
 from bot.oauth import ENTERPRISE_REFUSED, NOT_INSTALLED, stores
-from bot.web import create_wsgi
 from bot.workspace_clients import WorkspaceClients
 from storage import sample, slack_tables, workspaces
 from storage.models import Subscription
 from tests.conftest import SIGNING_SECRET
-from tests.http_server import serving
 from tests.installs import finish_install, install, multi_settings, start_install
 from tests.slackapi.signing import event_body, post, signed_headers, slash_command_body
 
@@ -31,12 +28,6 @@ T1, T2 = "T0ONE", "T0TWO"
 @pytest.fixture
 def settings(engine: Engine, standin: SlackStandIn) -> Settings:
     return multi_settings(engine, standin)
-
-
-@pytest.fixture
-def server(settings: Settings) -> Iterator[str]:
-    with serving(create_wsgi(settings)) as url:
-        yield url
 
 
 def ask(

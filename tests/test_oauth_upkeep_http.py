@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import Settings
 from bot.installations import EncryptedInstallationStore
 from bot.local_slack import SlackStandIn
 from bot.oauth import NOT_INSTALLED, stores
@@ -34,10 +34,8 @@ WEEKLY = Schedule("weekly", 0, time(9, 0), "Europe/London")
 
 
 @pytest.fixture
-def server(engine: Engine, standin: SlackStandIn) -> Iterator[str]:
-    with serving(create_wsgi(multi_settings(engine, standin))) as url:
-        yield url
-
+def settings(engine: Engine, standin: SlackStandIn) -> Settings:
+    return multi_settings(engine, standin)
 
 def states(engine: Engine) -> list[str]:
     table = Base.metadata.tables[slack_tables.OAUTH_STATES]

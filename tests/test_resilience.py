@@ -33,6 +33,7 @@ from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
 from storage import migrate, sample, workspaces
 from storage.db import make_engine, make_sessions
+from tests.commandline import free_port
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.http_server import serving
 from tests.slackapi.signing import post, signed_headers, slash_command_body
@@ -43,12 +44,6 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 # A reply that never gives up on the database would hit the client's 30 s timeout instead. Whether the reply also
 # beats Slack's 3 s depends on the machine (the connect timeout is 2 s): the times are printed, not asserted.
 GIVES_UP_WITHIN = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class PrivatePostgres:
@@ -229,7 +224,7 @@ def silent_server() -> Iterator[int]:
         yield int(listener.getsockname()[1])
     finally:
         stop.set()
-        thread.join(timeout=5)
+        thread.join(timeout=30)
         for connection in held:
             connection.close()
         listener.close()

@@ -2,48 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot import posting
-from bot.config import Settings
 from bot.local_slack import SlackStandIn
-from bot.web import create_wsgi
 from commands import review
-from intake.validate import validate_figure
 from storage import changes, roles, workspaces
 from storage.db import make_sessions
-from storage.inputs import FigureInput
 from storage.models import Statistic, Status, Workspace
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.http_server import serving
+from tests.items import a_figure
+from tests.slackapi.replies import ask, message_text
 from tests.slackapi.signing import block_action_payload, interactive_body, post, signed_headers
-from tests.test_http import message_text
-from tests.test_manage_http import ask
 
 EDITOR = "U0EDITOR"
 WRITER = "U0WRITER"
 CHANNEL = "C0REVIEW"
-
-
-@pytest.fixture
-def server(settings: Settings, home_id: int) -> Iterator[str]:
-    with serving(create_wsgi(settings)) as url:
-        yield url
-
-
-def a_figure() -> FigureInput:
-    result = validate_figure(
-        {"value": "34%", "unit": "percent", "measure": "share of grooming offences on Snapchat",
-         "source_publisher": "NSPCC", "source_date": "2024-08", "entities": "Snapchat", "topics": "grooming"}
-    )  # fmt: skip
-    assert isinstance(result, FigureInput)
-    return result
 
 
 def submitted(engine: Engine, standin: SlackStandIn, home_id: int) -> tuple[int, dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import Engine, text
 
@@ -11,7 +12,9 @@ from bot.installations import EncryptedInstallationStore
 from bot.local_slack import CLIENT_ID
 from storage import slack_tables
 from storage.token_cipher import TokenCipher, new_key
-from tests.test_cli import STATBOT, run
+from tests.commandline import STATBOT, run
+
+pytestmark = pytest.mark.slow  # each test starts `statbot` processes (or a server) of its own
 
 
 def save(engine: Engine, key: str, team_id: str) -> None:

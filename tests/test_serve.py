@@ -10,7 +10,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -23,13 +22,15 @@ from typing import Any
 import pytest
 
 from bot.local_slack import SlackStandIn
+from tests.commandline import STATBOT, free_port, wait_until_up
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.slackapi.signing import post, signed_headers, slash_command_body
+
+pytestmark = pytest.mark.slow  # each test starts `statbot` processes (or a server) of its own
 
 CLIENT_TIMEOUT = 2.0
 REQUEST_TIMEOUT = 3.0
 THREADS = 2
-STATBOT = Path(sys.executable).parent / "statbot"
 
 
 @dataclass
@@ -38,12 +39,6 @@ class Served:
     port: int
     log: Path
     standin: SlackStandIn
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -71,19 +66,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             )  # fmt: skip
         try:
             url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                if server.poll() is not None:
-                    pytest.fail(f"statbot serve exited with {server.returncode}:\n{log.read_text()}")
-                try:
-                    with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"statbot serve did not come up:\n{log.read_text()}")
-                time.sleep(0.2)
+            wait_until_up(url, server, log)
             yield Served(url, port, log, standin)
         finally:
             server.send_signal(signal.SIGTERM)
@@ -91,7 +74,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
-                server.wait(timeout=10)
+                server.wait(timeout=30)
 
 
 def signed_stats(text: str = "facebook") -> tuple[bytes, dict[str, str]]:

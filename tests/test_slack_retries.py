@@ -7,23 +7,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from bot.app import SOMETHING_WRONG
-from bot.config import Settings
 from bot.local_slack import SlackStandIn
-from bot.web import create_wsgi
 from tests.conftest import SIGNING_SECRET
-from tests.http_server import serving
 from tests.slackapi.signing import post, signed_headers, slash_command_body
-
-
-@pytest.fixture
-def server(settings: Settings, home_id: int) -> Iterator[str]:
-    with serving(create_wsgi(settings)) as url:
-        yield url
 
 
 def add(server: str, standin: SlackStandIn) -> tuple[float, str]:

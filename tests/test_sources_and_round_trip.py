@@ -75,6 +75,7 @@ def exported(run: Run, path: Path, kind: str, url: str | None = None) -> list[di
         return list(csv.DictReader(handle))
 
 
+@pytest.mark.slow
 def test_each_figure_keeps_its_own_producer_though_one_article_reports_them(run: Run, tmp_path: Path) -> None:
     rows = real_rows("figures.csv")
     by_article: dict[str, set[str]] = {}
@@ -159,6 +160,7 @@ def test_a_dated_source_without_a_link_keeps_its_date_beside_the_undated_sample_
     assert exported_row["source_date"] == "2021-03"
 
 
+@pytest.mark.slow
 def test_export_import_export_gives_the_same_bytes_sample_included(
     run: Run, other_database: str, tmp_path: Path
 ) -> None:
@@ -185,6 +187,7 @@ def test_init_without_the_sample_loads_nothing(run: Run, other_database: str, tm
     assert exported(run, tmp_path / "none.csv", "figures", url=other_database) == []
 
 
+@pytest.mark.slow
 def test_sqlite_and_postgresql_export_the_same_bytes(
     migrated_engines: dict[str, Engine], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

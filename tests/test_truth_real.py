@@ -28,10 +28,7 @@ from storage import queries, roles, sheets
 from storage.db import make_sessions
 from storage.models import Entity, EntityAlias, Quote, Statistic
 from tests.http_server import serving
-from tests.test_digest_slash import CHANNEL as DIGEST_CHANNEL
-from tests.test_digest_slash import USER as DIGEST_USER
-from tests.test_digest_slash import digest
-from tests.test_http import slash
+from tests.slackapi.replies import DIGEST_CHANNEL, DIGEST_USER, digest, slash
 
 pytestmark = pytest.mark.skipif(
     corpus_missing() is not None, reason=f"real corpus absent: {corpus_missing()}"
@@ -290,6 +287,7 @@ def test_a_digest_line_names_the_producer_and_headings_use_the_topics_display_na
 # ----- statbot eval --search --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_statbot_eval_search_prints_recall_and_ndcg_overall_and_per_query(
     engine: Engine, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -309,6 +307,7 @@ def test_statbot_eval_search_prints_recall_and_ndcg_overall_and_per_query(
 QUESTIONS = Path(__file__).resolve().parent / "eval" / "questions.json"
 
 
+@pytest.mark.slow
 def test_statbot_eval_search_scores_questions_apart_from_keyword_queries_and_holds_some_back(
     engine: Engine, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -42,12 +41,6 @@ MALFORMED_TIMESTAMPS = [
     "99999999999999999999999",
     "0x10",
 ]
-
-
-@pytest.fixture
-def server(settings: Settings, home_id: int) -> Iterator[str]:
-    with serving(create_wsgi(settings)) as url:
-        yield url
 
 
 @pytest.fixture

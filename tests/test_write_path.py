@@ -146,6 +146,7 @@ def test_the_same_item_twice_in_one_batch_is_stored_once(db: Session, home_id: i
     assert outcome.written[0].id == outcome.written[1].id
 
 
+@pytest.mark.slow
 def test_a_batch_failing_part_way_leaves_nothing(engine: Engine, home_id: int) -> None:
     from storage.db import make_sessions
 

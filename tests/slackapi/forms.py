@@ -1,0 +1,50 @@
+"""The add and edit modals as a person fills them in: Slack's view state for a form, and its submission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commands import forms
+from tests.conftest import SIGNING_SECRET
+from tests.slackapi.signing import interactive_body, post, signed_headers, view_submission_payload
+
+GOOD = {
+    "value": "34%", "unit": "percent", "measure": "share of grooming offences on Snapchat",
+    "period_start": "2023-04", "period_end": "2024-03", "geography": "UK", "entities": "Snapchat",
+    "topics": "grooming", "producer": "NSPCC", "source_publisher": "BBC News", "source_title": "",
+    "source_url": "https://www.bbc.co.uk/news/example", "source_date": "2024-08", "evidence": "",
+}  # fmt: skip
+
+
+def send(server: str, payload: dict[str, Any]) -> tuple[int, str]:
+    body = interactive_body(payload)
+    status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
+    return status, raw
+
+
+def state(values: dict[str, str], form: forms.Form = "figures") -> dict[str, dict[str, Any]]:
+    """What Slack sends for the form as a person filled it in."""
+    result: dict[str, dict[str, Any]] = {}
+    for field in forms.fields(form):
+        typed = values.get(field.name, "")
+        if field.name == "unit":
+            option = {"value": typed, "text": {"type": "plain_text", "text": typed}} if typed else None
+            result[field.name] = {field.name: {"type": "static_select", "selected_option": option}}
+        elif field.name in forms.NAME_PICKERS:
+            chosen = [{"value": n.strip(), "text": {"type": "plain_text", "text": n.strip()}}
+                      for n in typed.split(";") if n.strip()]  # fmt: skip
+            result[field.name] = {field.name: {"type": "multi_external_select", "selected_options": chosen}}
+        elif field.name in forms.LINKS:
+            result[field.name] = {field.name: {"type": "url_text_input", "value": typed or None}}
+        else:
+            result[field.name] = {field.name: {"type": "plain_text_input", "value": typed or None}}
+    return result
+
+
+def submit(server: str, values: dict[str, str], user: str, *, form: forms.Form = "figures",
+           metadata: str = "") -> tuple[int, str]:  # fmt: skip
+    callback = forms.QUOTE_FORM if form == "quotes" else forms.FIGURE_FORM
+    return send(
+        server,
+        view_submission_payload(callback, state(values, form), user_id=user, private_metadata=metadata),
+    )
