@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -23,10 +23,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
-from bot import console, logs, oauth, search_eval
-from bot.app import make_client, resolve_home
+from bot import logs, search_eval
 from bot.config import ConfigError, Settings
+from bot.installations import stores
 from bot.preflight import DatabaseProblem, check_database
+from bot.slack_client import make_client, resolve_home
 from bot.workspace_clients import WorkspaceClients
 from commands.text import plural
 from digests import deliver, weekly_note
@@ -39,6 +40,9 @@ from storage.db import make_engine, make_sessions
 from storage.inputs import FigureInput, QuoteInput
 from storage.models import Subscription, Workspace, utcnow
 from storage.token_cipher import BadEncryptionKey, new_key
+
+if TYPE_CHECKING:
+    from bot import console
 
 TEAM_HELP = "the Slack team whose workspace this is for (multi-workspace installs); default: the only one"
 # Smaller files are done before a progress bar would help.
@@ -97,7 +101,7 @@ def clients(settings: Settings, engine: Engine, sessions: sessionmaker[Session])
     """Each workspace's Web API client for the clock and `statbot digest run`."""
     if not settings.multi_workspace:
         return WorkspaceClients(settings, sessions)
-    installation_store, _ = oauth.stores(settings, engine)
+    installation_store, _ = stores(settings, engine)
     return WorkspaceClients(settings, sessions, installation_store)
 
 
@@ -106,6 +110,8 @@ def _console(
 ) -> console.Console:
     """The real Bolt app on the single-workspace install's data, with Slack played by a local stand-in;
     form fields are read from standard input (the console's commands come from there too)."""
+    from bot import console  # the Bolt app, only for the commands that answer through it
+
     return console.open_console(
         settings,
         make_sessions(make_engine(settings.database_url)),
@@ -502,7 +508,9 @@ def digest_preview(settings: Settings, subscription_id: int) -> int:
             f"Nothing new for subscription {subscription_id} since its last digest: nothing would be posted."
         )
     else:
-        print(console.to_text(message))
+        from bot.console import to_text
+
+        print(to_text(message))
     return 0
 
 
@@ -561,7 +569,9 @@ def submit_article(settings: Settings, source: str, team: str | None = None) -> 
         workspace_id=workspace_id,
         user="statbot",
     )
-    print(console.to_text(reply.as_slack()))
+    from bot.console import to_text
+
+    print(to_text(reply.as_slack()))
     return 0
 
 
@@ -711,7 +721,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in NEEDS_TABLES or args.command in ("init", "migrate"):
             check_database(settings.database_url, needs_tables=args.command in NEEDS_TABLES)
         return dispatch(args, settings)
-    except (ConfigError, BadEncryptionKey, NoSuchTeam, console.FormFileError, DatabaseProblem) as error:
+    except (ConfigError, BadEncryptionKey, NoSuchTeam, DatabaseProblem) as error:  # a bad --form file too
         print(f"statbot: {error}", file=sys.stderr)
         return 2
 

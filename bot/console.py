@@ -28,9 +28,10 @@ from urllib.parse import urlencode
 from slack_bolt import App, BoltRequest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import CONSOLE_TEAM, Home, create_app
-from bot.config import Settings
+from bot.app import CONSOLE_TEAM, create_app
+from bot.config import ConfigError, Settings
 from bot.local_slack import RESPONSE_URL, Call, SlackStandIn
+from bot.slack_client import Home
 from storage import workspaces
 
 CONSOLE_USER = "U0CONSOLE"
@@ -172,8 +173,8 @@ def _payload(status: int, body: str) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
-class FormFileError(Exception):
-    """`--form FILE` is not a JSON object of field names (or labels) and values."""
+class FormFileError(ConfigError):
+    """`--form FILE` is not a JSON object of field names (or labels) and values (said as a bad setting is)."""
 
 
 def form_file(path: Path) -> dict[str, str]:

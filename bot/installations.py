@@ -13,6 +13,7 @@ from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Column, Engine, MetaData, Table
 
+from bot.config import Settings
 from storage import slack_tables
 from storage.token_cipher import EncryptedText, TokenCipher, UndecryptableToken
 
@@ -128,3 +129,9 @@ def rotate_tokens(engine: Engine, cipher: TokenCipher) -> Rotation:
 
 def _token_columns(table: Table) -> list[Column[Any]]:
     return [column for column in table.columns if column.name.endswith("_token")]
+
+
+def stores(settings: Settings, engine: Engine) -> tuple[EncryptedInstallationStore, OneTimeStateStore]:
+    """The installation store (tokens encrypted with STATBOT_ENCRYPTION_KEY) and the OAuth state store."""
+    cipher = TokenCipher(settings.encryption_key or "")
+    return EncryptedInstallationStore(settings.client_id or "", engine, cipher), OneTimeStateStore(engine)

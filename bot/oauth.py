@@ -15,14 +15,14 @@ from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import Installation
-from sqlalchemy import Engine, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.installations import EncryptedInstallationStore, OneTimeStateStore
 from storage import workspaces
 from storage.models import Feed, Subscription
-from storage.token_cipher import TokenCipher, UndecryptableToken
+from storage.token_cipher import UndecryptableToken
 
 log = logging.getLogger("statbot.oauth")
 
@@ -94,11 +94,6 @@ def _revoke(client: WebClient, token: str | None) -> None:
         client.auth_revoke(token=token)
     except SlackApiError as error:
         log.warning("could not revoke a refused install's token: %s", error.response.get("error"))
-
-
-def stores(settings: Settings, engine: Engine) -> tuple[EncryptedInstallationStore, OneTimeStateStore]:
-    cipher = TokenCipher(settings.encryption_key or "")
-    return EncryptedInstallationStore(settings.client_id or "", engine, cipher), OneTimeStateStore(engine)
 
 
 def oauth_flow(

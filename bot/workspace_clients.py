@@ -14,8 +14,8 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import make_client
 from bot.config import Settings
+from bot.slack_client import make_client
 from storage.models import Workspace
 
 log = logging.getLogger("statbot.clients")

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import poll_feeds
 from bot.config import Settings
+from bot.installations import stores
 from bot.local_slack import RESPONSE_URL, UPLOAD, SlackStandIn
-from bot.oauth import stores
 from bot.web import create_wsgi
 from bot.workspace_clients import WorkspaceClients
 from commands import forms, review

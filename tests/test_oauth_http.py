@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
 from bot.config import ConfigError, Settings
+from bot.installations import stores
 from bot.local_slack import SlackStandIn
 from bot.logs import JsonFormatter
-from bot.oauth import ENTERPRISE_REFUSED, NOT_INSTALLED, stores
+from bot.oauth import ENTERPRISE_REFUSED, NOT_INSTALLED
 from bot.workspace_clients import WorkspaceClients
 from storage import sample, slack_tables, workspaces
 from storage.models import Subscription

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.installations import EncryptedInstallationStore
+from bot.installations import EncryptedInstallationStore, stores
 from bot.local_slack import SlackStandIn
-from bot.oauth import NOT_INSTALLED, stores
+from bot.oauth import NOT_INSTALLED
 from bot.web import create_wsgi
 from bot.workspace_clients import WorkspaceClients
 from digests import deliver, subscriptions

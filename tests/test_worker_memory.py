@@ -23,8 +23,27 @@ def test_importing_the_web_app_loads_none_of_the_heavy_modules(entry: str) -> No
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     loaded = set(json.loads(out.stdout))
-    assert "slack_bolt" in loaded  # the app itself was imported
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_the_clock_process_loads_no_listener_module_and_not_bolt() -> None:
+    """`statbot clock` is `bot.cli` running `bot.clock`: what it imports, in a fresh interpreter, holds no module
+    of the Bolt app (those import slack_bolt) and not Bolt itself; `bot.web` does, as the check's other side."""
+    script = (
+        "import json, sys; import {}; "
+        "print(json.dumps(sorted(name for name in sys.modules if name.split('.')[0] in ('bot', 'slack_bolt'))))"
+    )
+
+    def loaded(*entries: str) -> set[str]:
+        out = subprocess.run(
+            [sys.executable, "-c", script.format(", ".join(entries))], capture_output=True, text=True, check=True
+        )
+        return set(json.loads(out.stdout))
+
+    clock = loaded("bot.cli", "bot.clock")
+    assert "bot.clock" in clock and "slack_bolt" not in clock
+    assert clock.isdisjoint({"bot.app", "bot.slash", "bot.console", "bot.oauth"}), sorted(clock)
+    assert {"slack_bolt", "bot.app"} <= loaded("bot.web")
 
 
 def test_building_the_app_loads_none_of_them_either(settings: Settings, home_id: int) -> None:
