@@ -119,12 +119,18 @@ def configure(
     return scheduler
 
 
-def add_feed_polling(scheduler: BaseScheduler, poll: Callable[[], int]) -> None:
-    """Read followed feeds every few minutes; each feed itself is read at most hourly (`poll_feeds`)."""
+def _every(scheduler: BaseScheduler, job: Callable[[], object], minutes: int, job_id: str) -> None:
+    """A housekeeping job of this process (the local store): run now, then every `minutes`; runs missed while
+    one was still going are folded into one, never run side by side."""
     scheduler.add_job(
-        poll, "interval", minutes=FEED_POLL_MINUTES, id="feeds", jobstore="local",
+        job, "interval", minutes=minutes, id=job_id, jobstore="local",
         next_run_time=utcnow(), coalesce=True, max_instances=1,
     )  # fmt: skip
+
+
+def add_feed_polling(scheduler: BaseScheduler, poll: Callable[[], int]) -> None:
+    """Read followed feeds every few minutes; each feed itself is read at most hourly (`poll_feeds`)."""
+    _every(scheduler, poll, FEED_POLL_MINUTES, "feeds")
 
 
 def poll_feeds(
@@ -176,10 +182,7 @@ def add_weekly_note(
             if outcome.state != "busy":
                 log.info("weekly note for workspace %s: %s", outcome.workspace_id, outcome.state)
 
-    scheduler.add_job(
-        send, "interval", minutes=WEEKLY_NOTE_MINUTES, id="weekly-note", jobstore="local",
-        next_run_time=utcnow(), coalesce=True, max_instances=1,
-    )  # fmt: skip
+    _every(scheduler, send, WEEKLY_NOTE_MINUTES, "weekly-note")
 
 
 def check_links_and_tell(
@@ -213,10 +216,7 @@ def add_link_checks(
             if outcome.state != "busy":
                 log.info("link note for workspace %s: %s", outcome.workspace_id, outcome.state)
 
-    scheduler.add_job(
-        check, "interval", minutes=LINK_CHECK_MINUTES, id="link-checks", jobstore="local",
-        next_run_time=utcnow(), coalesce=True, max_instances=1,
-    )  # fmt: skip
+    _every(scheduler, check, LINK_CHECK_MINUTES, "link-checks")
 
 
 def add_retraction_notices(
@@ -228,10 +228,7 @@ def add_retraction_notices(
         if sent := notices.tell_everywhere(sessions, client, now=utcnow()):
             log.info("retraction notices left over: %s sent", sent)
 
-    scheduler.add_job(
-        send, "interval", minutes=NOTICE_MINUTES, id="retraction-notices", jobstore="local",
-        next_run_time=utcnow(), coalesce=True, max_instances=1,
-    )  # fmt: skip
+    _every(scheduler, send, NOTICE_MINUTES, "retraction-notices")
 
 
 def run(

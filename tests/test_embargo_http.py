@@ -44,6 +44,11 @@ from tests.test_review_http import press
 EDITOR = "U0EDITOR"
 READER = "U0READER"
 AUTHOR = "U0AUTHOR"
+# One series, as two sources report it (the embargo and supersession tests add the second).
+GROOMING = {
+    "unit": "count", "measure": "online grooming crimes recorded by police", "period_start": "2023",
+    "period_end": "2023", "geography": "England and Wales", "source_publisher": "Home Office",
+}  # fmt: skip
 LONDON_NINE = datetime(2027, 7, 15, 8, 0, tzinfo=UTC)  # 09:00 in London, on summer time
 
 
@@ -260,13 +265,9 @@ def test_the_form_and_the_review_card_carry_the_embargo(
 def test_a_figure_under_embargo_is_not_named_as_disagreeing_to_readers(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:
-    base = {
-        "unit": "count", "measure": "online grooming crimes recorded by police", "period_start": "2023",
-        "period_end": "2023", "geography": "England and Wales", "source_publisher": "Home Office",
-    }  # fmt: skip
     with make_sessions(engine)() as session:
         for value, publisher, until in (("6350", "Home Office", None), ("7062", "NSPCC", "2027-07-15 09:00")):
-            typed = validate_figure(base | {"value": value, "source_publisher": publisher}
+            typed = validate_figure(GROOMING | {"value": value, "source_publisher": publisher}
                                     | ({"embargo": until} if until else {}))  # fmt: skip
             assert isinstance(typed, FigureInput), typed
             changes.add_figure(session, home_id, typed, actor=EDITOR, publish=True)
@@ -337,14 +338,10 @@ def test_a_figure_superseded_by_one_under_embargo_does_not_name_its_replacement(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:
     """The old figure stays in answers marked superseded; the new value is not given until it is public."""
-    base = {
-        "unit": "count", "measure": "online grooming crimes recorded by police", "period_start": "2023",
-        "period_end": "2023", "geography": "England and Wales", "source_publisher": "Home Office",
-    }  # fmt: skip
     with make_sessions(engine)() as session:
         added = []
         for value, publisher, until in (("6350", "Home Office", None), ("7062", "NSPCC", "2099-01-01 09:00")):
-            typed = validate_figure(base | {"value": value, "source_publisher": publisher}
+            typed = validate_figure(GROOMING | {"value": value, "source_publisher": publisher}
                                     | ({"embargo": until} if until else {}))  # fmt: skip
             assert isinstance(typed, FigureInput), typed
             added.append(changes.add_figure(session, home_id, typed, actor=EDITOR, publish=True)[0])
