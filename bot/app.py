@@ -37,7 +37,6 @@ from bot.slack_client import Home, make_client, resolve_home
 from bot.slash import Wiring
 from bot.verified import signed_by_slack
 from commands.reply import SHARE_ACTION
-from ingest.fetch import FetchSettings
 from storage import embeddings, shares, workspaces
 from storage.db import read_only
 from storage.hybrid import Dense
@@ -193,7 +192,6 @@ def register(
         settings=settings,
         reading=read_only(sessions.kw["bind"]),
         cache=AnswerCache(int(settings.answer_cache_mb * 1024 * 1024)),
-        fetching=FetchSettings(allow_loopback=settings.fetch_allow_loopback),
         installation_store=app.installation_store,
         ingest_pool=IngestPool(settings.ingest_workers, settings.ingest_queue, listener_executor),
         dense=_dense(settings),

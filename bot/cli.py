@@ -12,7 +12,6 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from bot import logs, search_eval
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, fetch_settings
 from bot.installations import stores
 from bot.preflight import DatabaseProblem, check_database
 from bot.slack_client import make_client, resolve_home
@@ -528,7 +527,7 @@ def clock(settings: Settings) -> int:
         slack,
         timedelta(hours=settings.digest_grace_hours),
         poll_feeds=lambda: clock_process.poll_feeds(sessions, slack, settings),
-        fetching=replace(link_check.SETTINGS, allow_loopback=settings.fetch_allow_loopback),
+        fetching=fetch_settings(settings, deadline=link_check.SETTINGS.deadline),
     )
     return 0
 
@@ -543,11 +542,11 @@ def _instant(text: str) -> datetime:
 def submit_article(settings: Settings, source: str, team: str | None = None) -> int:
     """`statbot ingest --submit`: the candidates go to review as from Slack, sent by the command line."""
     from bot.posting import publish
-    from ingest.fetch import FetchError, FetchSettings
+    from ingest.fetch import FetchError
     from ingest.pipeline import candidates
 
     try:
-        found = candidates(source, settings=FetchSettings(allow_loopback=settings.fetch_allow_loopback))
+        found = candidates(source, settings=fetch_settings(settings))
     except FetchError as error:
         print(f"statbot couldn't read {source}: {error.message}", file=sys.stderr)
         return 2
@@ -705,7 +704,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "eval" and args.search:
         return eval_search(args.database_url, args.questions, args.held_out)
-    if args.command == "eval" or (args.command == "ingest" and not args.submit):
+    if args.command == "eval":
         return ingest_cli.run(args)
     if args.command == "keygen":
         print(new_key())
@@ -715,6 +714,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"statbot: {error}", file=sys.stderr)
         return 2
+    if args.command == "ingest" and not args.submit:  # no database or Slack: only the fetch settings
+        return ingest_cli.run(args, fetch_settings(settings))
     logs.configure(settings.log_level, settings.secrets)
     try:
         settings.check()

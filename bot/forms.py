@@ -18,6 +18,7 @@ from bot.posting import post_for_review
 from bot.review import card_of, tell, update_card
 from bot.slash import Call
 from commands import forms, review
+from digests.dm import send_dm
 from intake.errors import FieldError
 from intake.validate import to_raw, validate_figure, validate_quote
 from storage import changes, embargo, names, roles, sheets, write
@@ -142,7 +143,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                     # Saved all the same: it waits in /stats pending until the channel is fixed.
                     log.warning("could not post #%s for review: %s", item.id, error.response.get("error"))
             note = forms.saved_note(item, published=editor, posted_for_review=bool(posted))
-        client.chat_postMessage(channel=user, text=note)
+        send_dm(client, user, note)
         # Their own tab lists it (or the newest figures do); a pending one joins every editor's queue.
         home_tab.republish(
             client,

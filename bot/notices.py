@@ -23,7 +23,7 @@ from commands import item_actions, notices, quote, stats
 from commands.item_menu import items_shown
 from commands.reply import MESSAGE_BLOCK_LIMIT, Reply
 from digests.deliver import ClientFor, client_for
-from digests.dm import open_dm
+from digests.dm import send_dm
 from storage import shares
 from storage.models import Quote, Share, Statistic, utcnow
 from storage.token_cipher import UndecryptableToken
@@ -127,8 +127,7 @@ def _error(error: Exception) -> str:
 def _direct_message(client: WebClient, user: str, message: Reply) -> str | None:
     """None when sent, else Slack's error (logged)."""
     try:
-        channel = open_dm(client, user)
-        client.chat_postMessage(channel=channel, text=message.text, blocks=message.as_slack()["blocks"])
+        send_dm(client, user, message.text, message.as_slack()["blocks"])
     except (SlackApiError, SlackClientError, OSError) as error:
         log.error("could not tell %s of a retraction: %s", user, _error(error))
         return _error(error)

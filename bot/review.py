@@ -14,6 +14,7 @@ from bot import home_tab
 from bot.config import Settings
 from commands import review
 from commands.reply import Reply
+from digests.dm import send_dm
 from storage import changes, review_messages, roles
 from storage.models import utcnow
 
@@ -56,7 +57,7 @@ def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
     """Say something to the person who pressed: only to them beside the message, or by DM from the tab."""
     user = body["user"]["id"]
     if from_home(body):
-        client.chat_postMessage(channel=user, text=text)
+        send_dm(client, user, text)
         return
     channel, _ = _where(body)
     client.chat_postEphemeral(channel=channel, user=user, text=text)

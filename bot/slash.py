@@ -16,7 +16,6 @@ from bot.answer_cache import AnswerCache
 from bot.config import Settings
 from bot.ingest_pool import IngestPool
 from commands.table import Routed
-from ingest.fetch import FetchSettings
 from storage.hybrid import Dense
 
 
@@ -28,7 +27,6 @@ class Wiring:
     settings: Settings
     reading: Engine  # storage.db.read_only's: answering only reads
     cache: AnswerCache
-    fetching: FetchSettings
     installation_store: InstallationStore | None  # multi-workspace installs: who installed statbot where
     ingest_pool: IngestPool  # reading links and feeds people ask for, apart from Bolt's listener threads
     dense: Dense | None = None  # the model for plain-language questions; None where it is missing

@@ -5,6 +5,9 @@ to Slack for work no request started, so they share it from here."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from slack_sdk import WebClient
 
 
@@ -13,8 +16,9 @@ def open_dm(client: WebClient, user: str) -> str:
     return str(client.conversations_open(users=user)["channel"]["id"])
 
 
-def send_dm(client: WebClient, user: str, text: str) -> str:
-    """Post `text` to `user` by direct message; the channel it went to. Slack's errors are the caller's."""
+def send_dm(client: WebClient, user: str, text: str, blocks: Sequence[dict[str, Any]] | None = None) -> str:
+    """Post `text` (shown as `blocks` when given) to `user` by direct message; the channel it went to.
+    Slack's errors are the caller's."""
     channel = open_dm(client, user)
-    client.chat_postMessage(channel=channel, text=text)
+    client.chat_postMessage(channel=channel, text=text, blocks=blocks)
     return channel

@@ -11,7 +11,7 @@ from typing import Any
 from ingest.article import Article
 from ingest.evaluate import GoldError, evaluate, goals_missed, report
 from ingest.extract import Extraction, FigureCandidate, QuoteCandidate, value_display
-from ingest.fetch import FetchError
+from ingest.fetch import FetchError, FetchSettings
 from ingest.pipeline import candidates
 
 FIGURE_LABELS = (
@@ -77,7 +77,8 @@ def add_parsers(commands: Any) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, fetching: FetchSettings | None = None) -> int:
+    """`eval`, or `ingest` of a file or a link (fetched as `fetching` says: the configured deadline)."""
     if args.command == "eval":
         if args.gold is None:
             print("statbot eval: give --gold DIR (extraction) or --search (search)", file=sys.stderr)
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         print(report(evaluation, repeats=args.repeats, verbose=args.verbose))
         return 1 if args.check and goals_missed(evaluation.overall) else 0
     try:
-        found = candidates(args.source)
+        found = candidates(args.source, settings=fetching)
     except FetchError as error:
         print(f"statbot couldn't read {args.source}: {error.message}", file=sys.stderr)
         return 2

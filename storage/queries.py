@@ -552,7 +552,10 @@ def correct(
     keys = difflib.get_close_matches(" ".join(asked), list(known), n=3, cutoff=SUGGESTION_CUTOFF)
     for word in asked:
         keys += difflib.get_close_matches(word, list(known), n=2, cutoff=SUGGESTION_CUTOFF)
-    # Suggesting what was typed ("No quotes match apple. Did you mean Apple?") helps nobody.
-    typed = phrase_key(question)
-    suggestions = [known[key] for key in keys if phrase_key(known[key]) != typed and key != typed]
+    # Suggesting what was typed helps nobody ("No quotes match apple. Did you mean Apple?", "No figures match
+    # encryption zebra. Did you mean encryption?"), nor the name of an alias typed ("nca" -> National Crime Agency).
+    typed = f" {phrase_key(question)} "
+    suggestions = [
+        known[key] for key in keys if f" {phrase_key(known[key])} " not in typed and f" {key} " not in typed
+    ]
     return corrected, list(dict.fromkeys(suggestions))[:3]

@@ -16,7 +16,7 @@ from storage.models import Quote, Statistic, Status, Workspace
 from tests.conftest import SIGNING_SECRET, TEAM, slack_settings
 from tests.slackapi.actions import send
 from tests.slackapi.forms import GOOD, submit
-from tests.slackapi.replies import ask, message_text
+from tests.slackapi.replies import ask, dm_to, message_text
 from tests.slackapi.review import CHANNEL, WRITER
 from tests.slackapi.signing import (
     TRIGGER_ID,
@@ -93,7 +93,8 @@ def test_an_editors_figure_is_published_at_once(server: str, standin: SlackStand
     status, raw = submit(server, GOOD, EDITOR)
     assert status == 200 and "errors" not in raw
     assert "*34%*" in ask(server, standin, "snapchat grooming")
-    assert "Published #" in standin.wait_for("chat.postMessage")[0].params["text"]
+    told = standin.wait_for("chat.postMessage")[0]
+    assert dm_to(standin, told) == EDITOR and "Published #" in told.params["text"]
     status, raw = submit(server, GOOD, EDITOR)
     assert "already stored as #" in json.loads(raw)["errors"]["value"]
 
@@ -118,7 +119,7 @@ def test_a_writers_figure_waits_for_review_in_the_review_channel(
     assert "34%" not in ask(server, standin, "snapchat grooming")
     posts = standin.wait_for("chat.postMessage", count=2)
     assert posts[0].params["channel"] == CHANNEL and "for review" in posts[0].params["text"]
-    assert posts[1].params["channel"] == WRITER and "an editor will review it" in posts[1].params["text"]
+    assert dm_to(standin, posts[1]) == WRITER and "an editor will review it" in posts[1].params["text"]
     with make_sessions(engine)() as session:
         assert (
             session.scalars(select(Statistic.status).where(Statistic.created_by == WRITER)).one() == "pending"
@@ -191,8 +192,8 @@ def test_a_review_channel_the_bot_is_not_in_leaves_the_figure_pending_and_says_s
     standin.add_channel(CHANNEL, is_member=False)
     status, raw = submit(server, GOOD, WRITER)
     assert status == 200 and "errors" not in raw
-    dm = standin.wait_for("chat.postMessage", ok=True)[0].params
-    assert dm["channel"] == WRITER and "waits for an editor" in dm["text"]
+    dm = standin.wait_for("chat.postMessage", ok=True)[0]
+    assert dm_to(standin, dm) == WRITER and "waits for an editor" in dm.params["text"]
     with make_sessions(engine)() as session:
         assert (
             session.scalars(select(Statistic.status).where(Statistic.created_by == WRITER)).one() == "pending"

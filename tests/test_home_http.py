@@ -22,6 +22,7 @@ from tests.items import a_figure, add_figure
 from tests.slackapi.events import send_event
 from tests.slackapi.forms import GOOD, submit
 from tests.slackapi.home import from_home, searched_from_home
+from tests.slackapi.replies import dm_to
 from tests.slackapi.review import CHANNEL, submitted
 from tests.slackapi.signing import post, signed_headers
 
@@ -131,7 +132,7 @@ def test_a_non_editor_pressing_approve_from_the_tab_is_told_by_direct_message_an
     status, _, _ = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
     assert status == 200
     told = standin.wait_for("chat.postMessage")[-1]
-    assert told.params["channel"] == READER and told.params["text"] == review.NOT_AN_EDITOR
+    assert dm_to(standin, told) == READER and told.params["text"] == review.NOT_AN_EDITOR
     with sessions() as session:
         item = session.get(Statistic, item_id)
         assert item is not None and item.status == Status.PENDING.value
@@ -282,7 +283,7 @@ def test_a_non_editor_pressing_edit_from_the_tab_is_told_by_direct_message_and_n
     status, _, _ = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
     assert status == 200
     told = standin.wait_for("chat.postMessage")[-1]
-    assert told.params["channel"] == READER and told.params["text"] == review.NOT_AN_EDITOR
+    assert dm_to(standin, told) == READER and told.params["text"] == review.NOT_AN_EDITOR
     assert standin.calls("views.open") == [] and standin.calls("chat.postEphemeral") == []
 
 

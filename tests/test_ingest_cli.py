@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from bot.cli import main
 from ingest.extract import value_display
 from ingest.pipeline import candidates_from_text
+from tests import ingest_site
 from tests.ingest_site import GOLD
 
 NSPCC = str(GOLD / "nspcc-facebook-apps-2021.txt")
@@ -63,6 +65,25 @@ def test_ingest_exits_2_with_the_plain_message_when_it_cannot_read(
     assert captured.out == ""
     assert captured.err.startswith(f"statbot couldn't read {source}: ")
     assert message in captured.err
+
+
+@pytest.mark.parametrize("submit", [[], ["--submit"]])
+def test_ingest_gives_up_on_a_slow_link_at_the_fetch_deadline_setting(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    migrated_engines: dict[str, Engine],
+    submit: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env but the environment below
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", migrated_engines["sqlite"].url.render_as_string(hide_password=False))
+    monkeypatch.setenv("STATBOT_FETCH_ALLOW_LOOPBACK", "1")
+    monkeypatch.setenv("STATBOT_FETCH_DEADLINE", "1")
+    with ingest_site.serving() as site:  # its /slow page answers after 2 s: the deadline ends the wait first
+        assert main(["ingest", f"{site.url}/slow", *submit]) == 2
+    assert "took longer than 1 second" in capsys.readouterr().err
 
 
 def test_eval_prints_the_precision_recall_table_and_timing(capsys: pytest.CaptureFixture[str]) -> None:

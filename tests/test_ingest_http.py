@@ -175,6 +175,15 @@ def slow_server(engine: Engine, standin: SlackStandIn, **overrides: Any) -> Any:
     return serving(create_wsgi(settings))
 
 
+def test_a_link_is_given_up_at_the_fetch_deadline_setting(
+    engine: Engine, standin: SlackStandIn, home_id: int
+) -> None:
+    # The page answers after 2 s: with a one-second STATBOT_FETCH_DEADLINE the wait ends first.
+    with ingest_site.serving() as site, slow_server(engine, standin, fetch_deadline=1.0) as server:
+        assert "Reading" in ingest(server, standin, f"ingest {site.url}/slow")["text"]
+        assert "took longer than 1 second" in last_response(standin)
+
+
 def test_links_to_dripping_servers_do_not_hold_up_other_replies(
     engine: Engine, standin: SlackStandIn, home_id: int
 ) -> None:

@@ -43,7 +43,7 @@ from tests.conftest import SIGNING_SECRET
 from tests.http_server import rss, serving, static_site
 from tests.installs import install, multi_settings
 from tests.slackapi.forms import GOOD, state
-from tests.slackapi.replies import message_text
+from tests.slackapi.replies import dm_to, message_text
 from tests.slackapi.signing import (
     TRIGGER_ID,
     block_action_payload,
@@ -532,8 +532,8 @@ def test_added_figures_and_quotes_land_in_the_submitters_workspace_only(world: W
     assert count(world, two, Statistic, Status.PENDING) == pending + 1
     [posted] = posted_to(world.standin, two.review)
     assert "Snapchat" in posted["text"] and posted_to(world.standin, one.review) == []
-    thanks = world.standin.wait_for("chat.postMessage", 2)[-1].params
-    assert thanks["channel"] == two.writer and "saved and an editor will review it" in thanks["text"]
+    thanks = world.standin.wait_for("chat.postMessage", 2)[-1]
+    assert dm_to(world.standin, thanks) == two.writer and "saved and an editor will review it" in thanks.params["text"]
     only_with_token_of(world.standin, two)
 
     # Items the other workspace already holds are new here, not "already stored as #…" there.

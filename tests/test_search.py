@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from storage import changes, queries, sample, workspaces
 from storage.models import Quote, SearchDocument, Statistic, Status, Workspace
+from storage.search import phrase_key
 from tests import items
 
 
@@ -133,6 +134,32 @@ def test_a_near_miss_too_far_to_correct_is_offered_as_a_suggestion(
 ) -> None:
     found = queries.find(db, home_id, Statistic, question)
     assert found.total == 0 and suggested in found.suggestions
+
+
+# The sample's aliases that are neither a name statbot shows nor words of one ("Meta" of "Meta Platforms").
+HIDDEN_ALIASES = ("Facebook Inc", "Facebook-owned apps", "Meta Platforms Inc", "Whats App", "Facebook Messenger",
+                  "NCA", "National Society for the Prevention of Cruelty to Children")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["meat", "meta", "facebok inc", "facebook ownd aps", "meta platfroms inx", "whats ap", "facebook messengr",
+     "nspc", "encryption zebra", "zebra National Crime Agency", "nca zebra"],
+)  # fmt: skip
+def test_did_you_mean_never_offers_an_alias_or_words_the_person_typed(
+    db: Session, home_id: int, question: str
+) -> None:
+    typed = f" {phrase_key(question)} "
+    for model in (Statistic, Quote):
+        _, suggestions = queries.correct(db, home_id, model, question)
+        assert not [s for s in suggestions if s in HIDDEN_ALIASES or f" {phrase_key(s)} " in typed], suggestions
+
+
+@pytest.mark.parametrize("question", ["encryption zebra", "zebra national crime agency", "nca zebra"])
+def test_a_name_typed_beside_an_unknown_word_is_not_offered_back(db: Session, home_id: int, question: str) -> None:
+    # "No figures match encryption zebra. Did you mean encryption?" (or the NCA's own name for "nca") tells
+    # them nothing: they asked for it, and no figure is about it.
+    assert queries.find(db, home_id, Statistic, question).suggestions == []
 
 
 def test_another_workspace_never_sees_the_first_ones_data(db: Session, home_id: int) -> None:

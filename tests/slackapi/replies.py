@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.local_slack import SlackStandIn
+from bot.local_slack import Call, SlackStandIn
 from bot.slack_limits import message_problem
 from commands import confirm
 from tests.conftest import EDITOR, SIGNING_SECRET, TEAM
@@ -106,3 +106,10 @@ def digest(
 
 def text(reply: dict[str, Any]) -> str:
     return json.dumps(reply, ensure_ascii=False)
+
+
+def dm_to(standin: SlackStandIn, posted: Call) -> str | None:
+    """Whom a chat.postMessage went to by direct message: the user of the IM it was posted in (statbot opens
+    DMs with conversations.open, digests/dm.py), None when it went to a channel or straight to a user id."""
+    channel = standin.channels.get(str(posted.params["channel"]), {})
+    return channel.get("user") if channel.get("is_im") else None
