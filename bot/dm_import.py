@@ -18,6 +18,7 @@ from bot.config import Settings
 from commands.text import plural
 from intake.spreadsheet import Sheet, SheetError, read_sheet, write_bad_rows
 from storage import conflicts, roles, sheets, write
+from storage.kinds import Kind
 
 log = logging.getLogger("statbot.import")
 MAX_BYTES = 20 * 1024 * 1024
@@ -70,13 +71,13 @@ def download(
     return path
 
 
-def read_either(path: Path) -> tuple[sheets.Kind, Sheet]:
+def read_either(path: Path) -> tuple[Kind, Sheet]:
     """Read the file as figures, or as quotes when its columns are those of quotes."""
     try:
-        return "figures", read_sheet(path, "figures")
+        return "figure", read_sheet(path, "figure")
     except SheetError as as_figures:
         try:
-            return "quotes", read_sheet(path, "quotes")
+            return "quote", read_sheet(path, "quote")
         except SheetError:
             raise as_figures from None
 
@@ -138,7 +139,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 say("Nothing imported: the database refused the import. It has been logged.")
                 return
         say(
-            f"Imported {plural(result.added, kind[:-1])}; {result.already_stored:,} already stored."
+            f"Imported {plural(result.added, kind)}; {result.already_stored:,} already stored."
             + (
                 f" {plural(len(disagreeing), 'conflict')} with stored figures: `/stats conflicts` shows them."
                 if disagreeing

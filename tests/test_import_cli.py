@@ -118,7 +118,7 @@ def test_export_by_topic_words_and_only_published(
     assert run("export", "grooming", "-o", out) == 0  # type: ignore[operator]
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert [r["measure"] for r in rows] == ["reports of grooming number 1"]
-    assert list(rows[0]) == list(all_columns("figures"))
+    assert list(rows[0]) == list(all_columns("figure"))
 
 
 def _refuse_poison(session: Session) -> None:

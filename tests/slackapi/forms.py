@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from commands import forms
+from storage.kinds import Kind
 from tests.conftest import SIGNING_SECRET
 from tests.slackapi.signing import interactive_body, post, signed_headers, view_submission_payload
 
@@ -22,7 +23,7 @@ def send(server: str, payload: dict[str, Any]) -> tuple[int, str]:
     return status, raw
 
 
-def state(values: dict[str, str], form: forms.Form = "figures") -> dict[str, dict[str, Any]]:
+def state(values: dict[str, str], form: Kind = "figure") -> dict[str, dict[str, Any]]:
     """What Slack sends for the form as a person filled it in."""
     result: dict[str, dict[str, Any]] = {}
     for field in forms.fields(form):
@@ -41,9 +42,9 @@ def state(values: dict[str, str], form: forms.Form = "figures") -> dict[str, dic
     return result
 
 
-def submit(server: str, values: dict[str, str], user: str, *, form: forms.Form = "figures",
+def submit(server: str, values: dict[str, str], user: str, *, form: Kind = "figure",
            metadata: str = "") -> tuple[int, str]:  # fmt: skip
-    callback = forms.QUOTE_FORM if form == "quotes" else forms.FIGURE_FORM
+    callback = forms.QUOTE_FORM if form == "quote" else forms.FIGURE_FORM
     return send(
         server,
         view_submission_payload(callback, state(values, form), user_id=user, private_metadata=metadata),
