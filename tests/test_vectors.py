@@ -158,7 +158,7 @@ def test_a_failed_background_rebuild_keeps_the_old_index(caplog: pytest.LogCaptu
         if "rebuilding the vector index" in caplog.text:
             break
         threading.Event().wait(0.1)
-    assert "rebuilding the vector index of workspace 1 (figures) failed" in caplog.text
+    assert "rebuilding the vector index of workspace 1 (figure) failed" in caplog.text
     assert indexes.get(1, "figure", 2, lambda: index_of(5)).ids.tolist() == [5]
 
 
