@@ -444,10 +444,11 @@ def test_xlsx_row_numbers_count_blank_rows_as_excel_shows_them(tmp_path: Path) -
     assert [(error.row, error.column) for error in sheet.errors] == [(5, "value")]
 
 
-def test_a_workbook_sheet_named_like_the_import_is_preferred(tmp_path: Path) -> None:
+@pytest.mark.parametrize("title", ["Figures", "figure"])  # the name exports write, or the kind itself
+def test_a_workbook_sheet_named_like_the_import_is_preferred(tmp_path: Path, title: str) -> None:
     path = _xlsx(tmp_path / "two.xlsx", ["notes"], [["read me first"]], sheet_title="About")
     book = openpyxl.load_workbook(path)
-    figures = book.create_sheet("Figures")
+    figures = book.create_sheet(title)
     figures.append(list(FIGURE_COLUMNS))
     figures.append(_excel_row())
     book.save(path)
