@@ -1,4 +1,5 @@
-"""Test set-up through the one write path (storage.write): a source, an entity, a figure or a quote."""
+"""Test set-up through the one write path (storage.write): a source, an entity, a figure or a quote; and a
+figure as an editor types it, added through storage.changes as the form adds it."""
 
 from __future__ import annotations
 
@@ -6,12 +7,22 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from intake.validate import FigureInput, validate_figure
-from storage import write
+from intake.validate import validate_figure
+from storage import changes, write
+from storage.db import make_sessions
+from storage.inputs import FigureInput
 from storage.models import Entity, Quote, Source, Statistic, Status, Topic
 from storage.partial_date import PartialDate
+from tests.conftest import EDITOR
+
+# A figure as an editor types it into the form.
+SNAPCHAT = {"value": "34%", "unit": "percent", "measure": "share of grooming offences on Snapchat",
+            "period_start": "2023-04", "period_end": "2024-03", "geography": "UK", "entities": "Snapchat",
+            "topics": "grooming", "producer": "NSPCC", "source_publisher": "BBC News",
+            "source_url": "https://www.bbc.co.uk/news/example", "source_date": "2024-08-14"}  # fmt: skip
 
 
 def spec(source: Source | None) -> write.SourceSpec | None:
@@ -97,3 +108,14 @@ def a_figure() -> FigureInput:
     )  # fmt: skip
     assert isinstance(result, FigureInput)
     return result
+
+
+def add_figure(engine: Engine, workspace_id: int, **typed: str) -> int:
+    """SNAPCHAT with `typed` changed, added and published by EDITOR; its id."""
+    checked = validate_figure(SNAPCHAT | typed)
+    assert isinstance(checked, FigureInput), checked
+    with make_sessions(engine)() as session:
+        item, created = changes.add_figure(session, workspace_id, checked, actor=EDITOR, publish=True)
+        session.commit()
+        assert created
+        return item.id

@@ -16,28 +16,23 @@ from sqlalchemy import Engine, select
 
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
-from bot.slack_limits import message_problem
 from bot.web import create_wsgi
 from commands import citation, confirm, item_actions, item_menu, review
 from intake.validate import validate_figure
 from storage import changes
 from storage.db import make_sessions
-from storage.inputs import FigureInput
 from storage.models import Quote, Statistic, Status
-from tests.conftest import SIGNING_SECRET, slack_settings
+from tests.conftest import slack_settings
 from tests.http_server import serving
-from tests.slackapi.replies import message_text
+from tests.items import add_figure
+from tests.slackapi.actions import choose, send
+from tests.slackapi.replies import READER, message_text, slash_reply
 from tests.slackapi.signing import (
     block_action_payload,
-    interactive_body,
-    post,
-    signed_headers,
-    slash_command_body,
     view_submission_payload,
 )
 
 EDITOR = "U0EDITOR"
-READER = "U0READER"
 REVIEW = "C0REVIEW"
 
 
@@ -49,36 +44,6 @@ def settings(engine: Engine, standin: SlackStandIn) -> Settings:
 @pytest.fixture
 def editors() -> tuple[str, ...]:
     return (EDITOR,)
-
-def add_figure(engine: Engine, workspace_id: int, **typed: str) -> int:
-    raw = {"value": "34%", "unit": "percent", "measure": "share of grooming offences on Snapchat",
-           "period_start": "2023-04", "period_end": "2024-03", "geography": "UK", "entities": "Snapchat",
-           "topics": "grooming", "producer": "NSPCC", "source_publisher": "BBC News",
-           "source_url": "https://www.bbc.co.uk/news/example", "source_date": "2024-08-14"} | typed  # fmt: skip
-    checked = validate_figure(raw)
-    assert isinstance(checked, FigureInput), checked
-    with make_sessions(engine)() as session:
-        item, created = changes.add_figure(session, workspace_id, checked, actor=EDITOR, publish=True)
-        session.commit()
-        assert created
-        return item.id
-
-
-def ask(
-    server: str, standin: SlackStandIn, text: str, command: str = "/stats", user: str = READER
-) -> dict[str, Any]:
-    body = slash_command_body(command, text, user_id=user, response_url=standin.response_url("cmd"))
-    status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
-    assert status == 200
-    reply: dict[str, Any] = json.loads(raw)
-    assert message_problem(reply) is None
-    return reply
-
-
-def send(server: str, payload: dict[str, Any]) -> tuple[int, str]:
-    body = interactive_body(payload)
-    status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
-    return status, raw
 
 
 def menus(reply: dict[str, Any]) -> list[list[str]]:
@@ -98,19 +63,6 @@ def buttons(reply: dict[str, Any]) -> dict[str, str]:
         if block["type"] == "actions"
         for element in block["elements"]
     }
-
-
-def choose(
-    server: str, standin: SlackStandIn, value: str, *, user: str = READER, key: str = "menu"
-) -> dict[str, Any]:
-    """Pick an entry of an item's menu in an answer shown only to `user`; what came back to the response URL."""
-    payload = block_action_payload(item_menu.ITEM_MENU, value, user_id=user, response_url=standin.response_url(key),
-                                   action_type="static_select")  # fmt: skip
-    payload["actions"][0]["type"] = "overflow"
-    status, _ = send(server, payload)
-    assert status == 200
-    posted = standin.response_posts(key)
-    return posted[-1] if posted else {}
 
 
 def press(server: str, standin: SlackStandIn, action: str, value: str, *, key: str, user: str = READER,
@@ -142,12 +94,12 @@ def first_figure(engine: Engine) -> Statistic:
 
 # ----- the menu --------------------------------------------------------------------------------------------
 def test_every_figure_and_quote_in_an_answer_has_its_menu(server: str, standin: SlackStandIn) -> None:
-    figures = ask(server, standin, "facebook")
+    figures = slash_reply(server, standin, "facebook")
     assert menus(figures) and all(
         [v.split(":")[0] for v in menu] == ["cite", "share", "history", "report"] for menu in menus(figures)
     )
     assert all(":figure:" in v for menu in menus(figures) for v in menu)
-    quotes = ask(server, standin, "burrows", command="/quote")
+    quotes = slash_reply(server, standin, "burrows", command="/quote")
     assert menus(quotes) and all(":quote:" in v for menu in menus(quotes) for v in menu)
     assert standin.violations == []
 
@@ -155,7 +107,7 @@ def test_every_figure_and_quote_in_an_answer_has_its_menu(server: str, standin: 
 def test_the_citation_of_the_sample_share_puts_the_producer_first_in_both_forms(
     server: str, standin: SlackStandIn
 ) -> None:
-    value = next(v for menu in menus(ask(server, standin, "facebook")) for v in menu if v.startswith("cite:"))
+    value = next(v for menu in menus(slash_reply(server, standin, "facebook")) for v in menu if v.startswith("cite:"))
     shown = choose(server, standin, value)
     assert shown["response_type"] == "ephemeral" and shown["replace_original"] is False
     short, long = code_blocks(shown)
@@ -188,7 +140,7 @@ def test_a_long_measure_is_cut_so_the_short_form_fits_a_post_with_its_link(
 def test_a_quotes_citation_names_speaker_role_organisation_and_reporter(
     server: str, standin: SlackStandIn
 ) -> None:
-    value = next(v for menu in menus(ask(server, standin, "burrows", command="/quote")) for v in menu
+    value = next(v for menu in menus(slash_reply(server, standin, "burrows", command="/quote")) for v in menu
                  if v.startswith("cite:"))  # fmt: skip
     short, long = code_blocks(choose(server, standin, value))
     assert short.startswith("Andy Burrows (head of child safety online policy, NSPCC)") and len(short) <= 280
@@ -202,7 +154,7 @@ def test_share_this_one_posts_only_that_item_credited_to_who_shared_it(
 ) -> None:
     figure = add_figure(engine, home_id, measure="share of grooming offences on Snapchat and Facebook",
                         entities="Facebook")  # fmt: skip
-    answer = ask(server, standin, "facebook")
+    answer = slash_reply(server, standin, "facebook")
     assert len(menus(answer)) >= 2
     assert choose(server, standin, f"share:figure:{figure}") == {}  # posted by statbot, not as a reply
     shared = standin.wait_for("chat.postMessage")[0].params
@@ -281,17 +233,17 @@ def test_report_a_problem_with_no_review_channel_says_so_in_the_form(
 def test_a_template_that_cannot_work_is_refused_with_the_reason(
     server: str, standin: SlackStandIn, engine: Engine, typed: str, expected: str
 ) -> None:
-    assert expected in message_text(ask(server, standin, f"citation-style {typed}", user=EDITOR))
+    assert expected in message_text(slash_reply(server, standin, f"citation-style {typed}", user=EDITOR))
 
 
 def test_editors_set_a_citation_style_everyone_sees_it_and_reset_brings_back_the_default(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:
-    shown = message_text(ask(server, standin, "citation-style"))
+    shown = message_text(slash_reply(server, standin, "citation-style"))
     assert "{producer}" in shown and citation.DEFAULTS["short"] in shown
-    assert "Only editors" in message_text(ask(server, standin, "citation-style short {value} ({producer})"))
+    assert "Only editors" in message_text(slash_reply(server, standin, "citation-style short {value} ({producer})"))
     template = "{value} {measure} ({producer}, {period}) {link} #stats"
-    assert "is now" in message_text(ask(server, standin, f"citation-style short {template}", user=EDITOR))
+    assert "is now" in message_text(slash_reply(server, standin, f"citation-style short {template}", user=EDITOR))
     figure = add_figure(engine, home_id)
     short, long = code_blocks(choose(server, standin, f"cite:figure:{figure}"))
     assert short == (
@@ -299,8 +251,8 @@ def test_editors_set_a_citation_style_everyone_sees_it_and_reset_brings_back_the
         "https://www.bbc.co.uk/news/example #stats"
     )
     assert long.startswith("NSPCC.")  # the long form kept its default
-    assert "this workspace's" in message_text(ask(server, standin, "citation-style"))
-    assert "back to the default" in message_text(ask(server, standin, "citation-style reset", user=EDITOR))
+    assert "this workspace's" in message_text(slash_reply(server, standin, "citation-style"))
+    assert "back to the default" in message_text(slash_reply(server, standin, "citation-style reset", user=EDITOR))
     short, _ = code_blocks(choose(server, standin, f"cite:figure:{figure}", key="again"))
     assert short.startswith("NSPCC: 34%")
 
@@ -312,7 +264,7 @@ def test_show_more_gives_the_next_page_and_export_these_sends_them_all(
     for number in range(12):
         add_figure(engine, home_id, value=str(100 + number), unit="count", measure=f"grooming reports {number}",
                    period_start="", period_end="")  # fmt: skip
-    first = ask(server, standin, "snapchat")
+    first = slash_reply(server, standin, "snapchat")
     assert "…and 2 more" in message_text(first)
     pressed = buttons(first)
     assert {item_menu.SHOW_MORE, item_menu.EXPORT_THESE} <= set(pressed)
@@ -334,9 +286,9 @@ def test_a_series_gets_a_chart_with_its_title_unit_producer_and_source(
         add_figure(engine, home_id, value=value, unit="count", measure="online grooming crimes recorded by police",
                    geography="England and Wales", period_start=year, period_end=year,
                    source_url=f"https://www.bbc.co.uk/news/grooming-{year}")  # fmt: skip
-    answer = ask(server, standin, "grooming crimes")
+    answer = slash_reply(server, standin, "grooming crimes")
     assert item_menu.CHART in buttons(answer)
-    assert item_menu.CHART not in buttons(ask(server, standin, "facebook"))  # two measures are not a series
+    assert item_menu.CHART not in buttons(slash_reply(server, standin, "facebook"))  # two measures are not a series
     press(server, standin, item_menu.CHART, buttons(answer)[item_menu.CHART], key="chart")
     standin.wait_for("files.completeUploadExternal")
     (upload,) = standin.uploads()
@@ -353,7 +305,7 @@ def test_a_chart_from_a_shared_answer_goes_in_its_thread(
     for year in ("2021", "2022"):
         add_figure(engine, home_id, unit="count", value=year[-1], measure="grooming crimes", period_start=year,
                    period_end=year)  # fmt: skip
-    value = buttons(ask(server, standin, "grooming crimes"))[item_menu.CHART]
+    value = buttons(slash_reply(server, standin, "grooming crimes"))[item_menu.CHART]
     shared = {"type": "message", "ts": "1700000000.000200", "text": "shared", "blocks": []}
     press(server, standin, item_menu.CHART, value, key="chart", message=shared)
     complete = standin.wait_for("files.completeUploadExternal")[-1].params
@@ -367,7 +319,7 @@ def test_a_date_with_a_day_is_shown_in_each_readers_locale_and_a_month_stays_wor
     add_figure(engine, home_id)  # published 2024-08-14
     add_figure(engine, home_id, measure="grooming offences on Snapchat", value="7062", unit="count",
                source_date="2024-08", source_url="https://www.bbc.co.uk/news/other")  # fmt: skip
-    text = message_text(ask(server, standin, "snapchat"))
+    text = message_text(slash_reply(server, standin, "snapchat"))
     assert "<!date^1723636800^{date_short}|14 Aug 2024>" in text  # noon UTC on the day
     assert "*<https://www.bbc.co.uk/news/other|BBC News>* (Aug 2024)" in text
 
@@ -400,7 +352,7 @@ def test_retract_waits_for_its_confirm_button_and_cancel_changes_nothing(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:
     figure = add_figure(engine, home_id)
-    asked = ask(server, standin, f"retract {figure} wrong year", user=EDITOR)
+    asked = slash_reply(server, standin, f"retract {figure} wrong year", user=EDITOR)
     assert f"figure #{figure}" in message_text(asked) and set(buttons(asked)) == {
         confirm.CONFIRM,
         confirm.CANCEL,
@@ -419,7 +371,7 @@ def test_a_reader_who_presses_an_editors_confirm_button_is_refused(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:
     figure = add_figure(engine, home_id)
-    value = buttons(ask(server, standin, f"retract {figure} wrong year", user=EDITOR))[confirm.CONFIRM]
+    value = buttons(slash_reply(server, standin, f"retract {figure} wrong year", user=EDITOR))[confirm.CONFIRM]
     press(server, standin, confirm.CONFIRM, value, key="sneak", user=READER)
     assert "Only editors" in message_text(standin.response_posts("sneak")[-1])
     with make_sessions(engine)() as session:
@@ -431,7 +383,7 @@ def test_retracting_a_quote_names_the_quote_before_it_acts(
 ) -> None:
     with make_sessions(engine)() as session:
         quote_id = session.scalars(select(Quote.id).order_by(Quote.id)).first()
-    asked = ask(server, standin, f"retract {quote_id} never said", command="/quote", user=EDITOR)
+    asked = slash_reply(server, standin, f"retract {quote_id} never said", command="/quote", user=EDITOR)
     assert f"*Retract* quote #{quote_id}" in message_text(asked)
     press(server, standin, confirm.CONFIRM, buttons(asked)[confirm.CONFIRM], key="yes", user=EDITOR)
     assert "retracted" in message_text(standin.response_posts("yes")[-1])
@@ -451,7 +403,7 @@ def test_share_this_one_carries_the_freshness_and_conflict_warnings_the_answer_s
     figure = add_figure(engine, home_id)
     add_figure(engine, home_id, value="36%", source_url="https://www.bbc.co.uk/news/another")  # disagrees
     assert "is expected" in message_text(
-        ask(server, standin, f"expected-update {figure} 2025-01", user=EDITOR)
+        slash_reply(server, standin, f"expected-update {figure} 2025-01", user=EDITOR)
     )
 
     def item_text(message: dict[str, Any]) -> str:
@@ -459,7 +411,7 @@ def test_share_this_one_carries_the_freshness_and_conflict_warnings_the_answer_s
                    if f"share:figure:{figure}" in json.dumps(b.get("accessory", {}))]  # fmt: skip
         return str(block["text"]["text"])
 
-    answered = item_text(ask(server, standin, "snapchat"))
+    answered = item_text(slash_reply(server, standin, "snapchat"))
     assert "A newer release was due Jan 2025" in answered and "*Sources disagree*" in answered
     assert choose(server, standin, f"share:figure:{figure}") == {}  # posted by statbot, not as a reply
     shared = standin.wait_for("chat.postMessage")[0].params
@@ -473,14 +425,14 @@ def test_chart_draws_the_whole_series_held_not_only_the_points_on_the_page(
         add_figure(engine, home_id, value=str(year - 1000), unit="count", measure="online grooming crimes",
                    geography="England and Wales", period_start=str(year), period_end=str(year),
                    source_url=f"https://www.bbc.co.uk/news/grooming-{year}")  # fmt: skip
-    answer = ask(server, standin, "online grooming crimes")
+    answer = slash_reply(server, standin, "online grooming crimes")
     assert len(menus(answer)) == 10 and item_menu.CHART in buttons(answer)
     press(server, standin, item_menu.CHART, buttons(answer)[item_menu.CHART], key="chart")
     complete = standin.wait_for("files.completeUploadExternal")[-1].params
     assert "12 points, 2010 to 2021" in complete["initial_comment"]
 
     # One point on the page (a year asked for) still charts the series it belongs to.
-    one = ask(server, standin, "online grooming crimes 2015", user=EDITOR)
+    one = slash_reply(server, standin, "online grooming crimes 2015", user=EDITOR)
     assert len(menus(one)) == 1 and item_menu.CHART in buttons(one)
     press(server, standin, item_menu.CHART, buttons(one)[item_menu.CHART], key="one", user=EDITOR)
     complete = standin.wait_for("files.completeUploadExternal", 2)[-1].params
@@ -505,9 +457,9 @@ def test_a_release_expected_on_a_day_is_shown_in_each_readers_locale_and_one_exp
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:
     figure = add_figure(engine, home_id)
-    said = message_text(ask(server, standin, f"expected-update {figure} 2025-01-15", user=EDITOR))
+    said = message_text(slash_reply(server, standin, f"expected-update {figure} 2025-01-15", user=EDITOR))
     on_the_day = "<!date^1736942400^{date_short}|15 Jan 2025>"  # noon UTC on the day
     assert f"is expected {on_the_day}" in said
-    assert f"A newer release was due {on_the_day}*" in message_text(ask(server, standin, "snapchat"))
-    ask(server, standin, f"expected-update {figure} 2025-01", user=EDITOR)
-    assert "A newer release was due Jan 2025*" in message_text(ask(server, standin, "snapchat"))
+    assert f"A newer release was due {on_the_day}*" in message_text(slash_reply(server, standin, "snapchat"))
+    slash_reply(server, standin, f"expected-update {figure} 2025-01", user=EDITOR)
+    assert "A newer release was due Jan 2025*" in message_text(slash_reply(server, standin, "snapchat"))

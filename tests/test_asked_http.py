@@ -4,7 +4,6 @@ payloads to the real app, the Web API stand-in recording what it posts."""
 
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -16,31 +15,8 @@ from bot.local_slack import SlackStandIn
 from bot.mentions import FIND_SHORTCUT, NOTHING_TO_FIND
 from commands import asked
 from tests.conftest import SIGNING_SECRET, TEAM
-from tests.slackapi.signing import block_action_payload, event_body, interactive_body, post, signed_headers
-
-ASKER = "U0ASKER"
-CHANNEL = "C0PRESS"
-THREAD = "1700000000.000050"
-_serial = itertools.count(1)
-
-
-def send_event(server: str, event: dict[str, Any], *, event_id: str | None = None, retry: int = 0) -> None:
-    body = event_body(event, team_id=TEAM, event_id=event_id or f"EvASK{next(_serial):06d}")
-    headers = signed_headers(body, SIGNING_SECRET, content_type="application/json")
-    if retry:
-        headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
-    status, _, raw = post(f"{server}/slack/events", body, headers)
-    assert status == 200, raw
-
-
-def mention(text: str, *, thread_ts: str | None = THREAD, ts: str = "1700000000.000090") -> dict[str, Any]:
-    event = {"type": "app_mention", "user": ASKER, "text": text, "ts": ts, "channel": CHANNEL,
-             "event_ts": ts}  # fmt: skip
-    return event | ({"thread_ts": thread_ts} if thread_ts else {})
-
-
-def shown(call_params: dict[str, Any]) -> str:
-    return json.dumps(call_params.get("blocks", []), ensure_ascii=False) + call_params.get("text", "")
+from tests.slackapi.events import ASKER, CHANNEL, THREAD, mention, send_event, shown
+from tests.slackapi.signing import block_action_payload, interactive_body, post, signed_headers
 
 
 def test_a_mention_in_a_thread_answers_in_that_thread_only_to_the_asker(

@@ -27,11 +27,6 @@ from tests.digests import (
     text_of,
 )
 
-# Importable from here as before (the fixtures come from tests/digests.py, a plugin of tests/conftest.py).
-from tests.digests import WEEKLY_LONDON as WEEKLY_LONDON
-from tests.digests import client as client
-from tests.digests import database_fails_on_recording_the_post as database_fails_on_recording_the_post
-
 
 def test_a_weekly_digest_posts_what_was_published_since_subscribing_once(
     sessions: sessionmaker[Session], home_id: int, standin: SlackStandIn, client: WebClient

@@ -23,20 +23,17 @@ from intake.validate import FigureInput, validate_figure
 from storage import changes, roles
 from storage.db import make_sessions
 from storage.models import Statistic
+from tests.clock import Today
 from tests.conftest import BOT_TOKEN, slack_settings
 from tests.http_server import serving
-from tests.test_answer_actions_http import ask, choose
-from tests.test_freshness import Today
-from tests.test_http import message_text
+from tests.items import SNAPCHAT
+from tests.slackapi.actions import choose
+from tests.slackapi.replies import message_text, slash_reply
 
 EDITOR = "U0EDITOR"
 PUBLISHED = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 EDITED = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # a Tuesday
 EDITED_SLACK_DATE = f"<!date^{int(EDITED.timestamp())}^{{date_short}}|1 Dec 2026>"
-SNAPCHAT = {"value": "34%", "unit": "percent", "measure": "share of grooming offences on Snapchat",
-            "period_start": "2023-04", "period_end": "2024-03", "geography": "UK", "entities": "Snapchat",
-            "topics": "grooming", "producer": "NSPCC", "source_publisher": "BBC News",
-            "source_url": "https://www.bbc.co.uk/news/example", "source_date": "2024-08-14"}  # fmt: skip
 
 
 def checked(**typed: str) -> FigureInput:
@@ -82,20 +79,20 @@ def test_a_changed_value_is_said_in_answers_and_citations_for_30_days_then_the_l
     server: str, standin: SlackStandIn, sessions: sessionmaker[Session], home_id: int, today: Today
 ) -> None:
     figure = add(sessions, home_id)
-    assert ":pencil2:" not in message_text(ask(server, standin, "snapchat"))
+    assert ":pencil2:" not in message_text(slash_reply(server, standin, "snapchat"))
     edit(sessions, figure, value="36%")
 
     line = f"*Value changed on {EDITED_SLACK_DATE}*: the earlier version is under *History*"
-    answer = message_text(ask(server, standin, "snapchat"))
+    answer = message_text(slash_reply(server, standin, "snapchat"))
     assert "*36%*" in answer and line in answer
     assert line in message_text(choose(server, standin, f"cite:figure:{figure}", key="cite"))
     history = message_text(choose(server, standin, f"history:figure:{figure}", key="history"))
     assert "it was 34%" in history
 
     today.day = EDITED.date() + timedelta(days=29)
-    assert line in message_text(ask(server, standin, "snapchat"))
+    assert line in message_text(slash_reply(server, standin, "snapchat"))
     today.day = EDITED.date() + timedelta(days=30)
-    assert ":pencil2:" not in message_text(ask(server, standin, "snapchat"))
+    assert ":pencil2:" not in message_text(slash_reply(server, standin, "snapchat"))
     assert ":pencil2:" not in message_text(choose(server, standin, f"cite:figure:{figure}", key="later"))
     assert standin.violations == []
 
@@ -113,7 +110,7 @@ def test_the_line_names_what_changed(
     said: str,
 ) -> None:  # fmt: skip
     edit(sessions, add(sessions, home_id), **typed)
-    assert said in message_text(ask(server, standin, "snapchat"))
+    assert said in message_text(slash_reply(server, standin, "snapchat"))
 
 
 def test_edits_before_publication_or_of_other_details_are_not_flagged(
@@ -127,7 +124,7 @@ def test_edits_before_publication_or_of_other_details_are_not_flagged(
         changes.approve(session, stat, actor=EDITOR, now=EDITED)
     published = add(sessions, home_id)
     edit(sessions, published, notes="checked against the release")
-    assert ":pencil2:" not in message_text(ask(server, standin, "snapchat"))
+    assert ":pencil2:" not in message_text(slash_reply(server, standin, "snapchat"))
 
 
 # ----- digests ---------------------------------------------------------------------------------------------

@@ -31,15 +31,15 @@ from storage import changes, embargo, roles, sheets
 from storage.db import make_sessions
 from storage.models import AuditEntry, Statistic
 from tests.conftest import SIGNING_SECRET, slack_settings
+from tests.digests import SUBSCRIBED, posts, publish, subscribe, text_of
 from tests.http_server import serving
+from tests.samples import share_id
+from tests.slackapi.events import mention, send_event, shown
+from tests.slackapi.forms import GOOD, submit
+from tests.slackapi.replies import ask, message_text
+from tests.slackapi.review import CHANNEL, WRITER, press
 from tests.slackapi.signing import block_action_payload, interactive_body, post, signed_headers
-from tests.test_asked_http import mention, send_event, shown
-from tests.test_digest_deliver import SUBSCRIBED, client, posts, publish, subscribe, text_of  # noqa: F401
-from tests.test_forms_http import CHANNEL, GOOD, WRITER, submit
-from tests.test_http import message_text
-from tests.test_import_cli import figure_row
-from tests.test_manage_http import ask
-from tests.test_review_http import press
+from tests.spreadsheets import figure_row
 
 EDITOR = "U0EDITOR"
 READER = "U0READER"
@@ -81,14 +81,6 @@ def server(engine: Engine, standin: SlackStandIn, home_id: int, clock: Clock) ->
     assert settings.answer_cache_mb > 0  # the cache is on: what it keeps is part of what is tested
     with serving(create_wsgi(settings)) as url:
         yield url
-
-
-def share_id(engine: Engine) -> int:
-    """The sample's 52% share, which `/stats facebook` shows."""
-    with make_sessions(engine)() as session:
-        found = session.scalar(select(Statistic.id).where(Statistic.unit == "percent"))
-    assert found is not None
-    return found
 
 
 def test_an_embargoed_figure_is_seen_by_editors_only_and_appears_when_it_lifts(
@@ -183,7 +175,7 @@ def test_exports_digests_and_the_home_tab_leave_it_out_until_it_lifts(
     engine: Engine,
     home_id: int,
     standin: SlackStandIn,
-    client: WebClient,  # noqa: F811
+    client: WebClient,
 ) -> None:
     """Digests select what was published since the last one: an item published before the last digest but
     lifted after it goes in the next."""

@@ -14,9 +14,10 @@ from storage import changes, workspaces
 from storage.db import make_sessions
 from storage.models import Quote, Statistic, Status, Workspace
 from tests.conftest import SIGNING_SECRET, TEAM, slack_settings
-from tests.slackapi.forms import GOOD, send, submit
-from tests.slackapi.forms import state as state  # importable from here as before
+from tests.slackapi.actions import send
+from tests.slackapi.forms import GOOD, submit
 from tests.slackapi.replies import ask, message_text
+from tests.slackapi.review import CHANNEL, WRITER
 from tests.slackapi.signing import (
     TRIGGER_ID,
     block_action_payload,
@@ -26,8 +27,6 @@ from tests.slackapi.signing import (
 )
 
 EDITOR = "U0EDITOR"
-WRITER = "U0WRITER"
-CHANNEL = "C0REVIEW"
 
 
 @pytest.fixture

@@ -22,21 +22,13 @@ from storage import changes, freshness, migrate, roles
 from storage.db import make_engine, make_sessions, normalise_url
 from storage.inputs import FigureInput
 from storage.models import SeriesRelease, Statistic, WeeklyNote
+from tests.clock import Today, at
 from tests.conftest import BOT_TOKEN, PG_SERVER, slack_settings
-from tests.slackapi.replies import ask
+from tests.samples import share_id
+from tests.slackapi.replies import ask, dms
 
 EDITOR = "U0EDITOR"
 WRITER = "U0WRITER"
-
-
-class Today:
-    """The day the app takes it to be; a test moves it."""
-
-    def __init__(self, day: date) -> None:
-        self.day = day
-
-    def __call__(self) -> date:
-        return self.day
 
 
 @pytest.fixture
@@ -52,13 +44,6 @@ def settings(engine: Engine, standin: SlackStandIn, today: Today) -> Settings:
 @pytest.fixture
 def editors() -> tuple[str, ...]:
     return (EDITOR,)
-
-def share_id(engine: Engine) -> int:
-    """The sample's 52% share (Oct 2019 - Sep 2020), which `/stats facebook` shows."""
-    with make_sessions(engine)() as session:
-        found = session.scalar(select(Statistic.id).where(Statistic.unit == "percent"))
-    assert found is not None
-    return found
 
 
 @pytest.mark.parametrize(
@@ -145,15 +130,6 @@ def test_only_editors_set_release_dates(server: str, standin: SlackStandIn, engi
 
 
 # ----- the weekly note -------------------------------------------------------------------------------
-def at(text_: str) -> datetime:
-    return datetime.fromisoformat(text_).replace(tzinfo=UTC)
-
-
-def dms(standin: SlackStandIn) -> list[str]:
-    opened = {c.response["channel"]["id"] for c in standin.calls("conversations.open") if c.response}
-    return [c.params["text"] for c in standin.calls("chat.postMessage") if c.params.get("channel") in opened]
-
-
 def test_the_weekly_note_lists_what_is_due_once_a_week_even_with_two_clocks(
     engine: Engine, standin: SlackStandIn, home_id: int
 ) -> None:

@@ -4,7 +4,6 @@ stand-in (which refuses views over Slack's limits) recording what statbot publis
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
 from typing import Any
 
@@ -18,27 +17,22 @@ from storage import changes, freshness
 from storage.db import make_sessions
 from storage.models import Statistic, Status, Subscription, utcnow
 from storage.partial_date import PartialDate
-from tests.conftest import SIGNING_SECRET, TEAM
-from tests.items import a_figure
-from tests.slackapi.signing import block_action_payload, event_body, interactive_body, post, signed_headers
+from tests.conftest import SIGNING_SECRET
+from tests.items import a_figure, add_figure
+from tests.slackapi.events import send_event
+from tests.slackapi.forms import GOOD, submit
+from tests.slackapi.home import from_home, searched_from_home
+from tests.slackapi.review import CHANNEL, submitted
+from tests.slackapi.signing import post, signed_headers
 
 EDITOR = "U0EDITOR"
 WRITER = "U0WRITER"
 READER = "U0READER"
-_serial = itertools.count(1)
 
 
 @pytest.fixture
 def editors() -> tuple[str, ...]:
     return (EDITOR,)
-
-def send_event(server: str, event: dict[str, Any], event_id: str | None = None) -> None:
-    body = event_body(event, team_id=TEAM, event_id=event_id or f"EvHOME{next(_serial):06d}")
-    status, _, raw = post(
-        f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET, content_type="application/json")
-    )
-    assert status == 200, raw
-
 
 def open_home(server: str, standin: SlackStandIn, user: str) -> dict[str, Any]:
     before = len(standin.calls("views.publish"))
@@ -49,16 +43,6 @@ def open_home(server: str, standin: SlackStandIn, user: str) -> dict[str, Any]:
     assert call.params["user_id"] == user
     view: dict[str, Any] = call.params["view"]
     return view
-
-
-def from_home(action: str, value: str, user: str, standin: SlackStandIn) -> str:
-    """A press on the Home tab: the container is the view, there is no channel or message."""
-    payload = block_action_payload(action, value, user_id=user, response_url=standin.response_url("home"),
-                                   container={"type": "view", "view_id": "V0HOME"})  # fmt: skip
-    payload.pop("channel")
-    payload.pop("response_url")
-    payload["view"] = {"id": "V0HOME", "type": "home", "blocks": [], "state": {"values": {}}}
-    return interactive_body(payload)
 
 
 def texts(view: dict[str, Any]) -> str:
@@ -156,10 +140,7 @@ def test_a_non_editor_pressing_approve_from_the_tab_is_told_by_direct_message_an
 def test_the_search_box_opens_the_answer_in_a_modal_without_a_share_button(
     server: str, standin: SlackStandIn
 ) -> None:
-    body = from_home(home.SEARCH_ACTION, "facebook", READER, standin)
-    body = interactive_body(json.loads(_payload(body)) | {"actions": [{
-        "action_id": home.SEARCH_ACTION, "block_id": home.SEARCH_BLOCK, "type": "plain_text_input",
-        "value": "facebook", "action_ts": "1700000000.000001"}]})  # fmt: skip
+    body = searched_from_home("facebook", READER, standin)
     status, _, _ = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
     assert status == 200
     opened = standin.wait_for("views.open")[-1]
@@ -198,12 +179,6 @@ def test_the_standin_refuses_a_home_view_over_100_blocks_as_slack_does(standin: 
     with pytest.raises(SlackApiError) as too_many:
         client.chat_postMessage(channel="C0CHAN", text="x", blocks=blocks[:51])
     assert too_many.value.response["error"] == "invalid_blocks"
-
-
-def _payload(body: str) -> str:
-    from urllib.parse import parse_qs
-
-    return parse_qs(body)["payload"][0]
 
 
 @pytest.mark.parametrize(
@@ -274,8 +249,6 @@ def test_subscribing_to_a_digest_republishes_the_subscribers_tab(server: str, st
 def test_deciding_from_the_tab_updates_the_items_card_in_the_review_channel(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int, action: str, said: str
 ) -> None:
-    from tests.test_review_http import CHANNEL, submitted
-
     item_id, card = submitted(engine, standin, home_id)
     body = from_home(action, review.ItemRef("figure", item_id).value(), EDITOR, standin)
     status, _, _ = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
@@ -290,9 +263,6 @@ def test_deciding_from_the_tab_updates_the_items_card_in_the_review_channel(
 def test_an_edit_from_the_tab_updates_the_items_card_in_the_review_channel(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:
-    from tests.test_forms_http import GOOD, submit
-    from tests.test_review_http import CHANNEL, submitted
-
     item_id, card = submitted(engine, standin, home_id)
     body = from_home(review.EDIT, review.ItemRef("figure", item_id).value(), EDITOR, standin)
     post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
@@ -319,8 +289,6 @@ def test_a_non_editor_pressing_edit_from_the_tab_is_told_by_direct_message_and_n
 def test_the_newest_figures_on_the_tab_carry_the_warnings_an_answer_shows(
     server: str, standin: SlackStandIn, engine: Engine, home_id: int
 ) -> None:
-    from tests.test_answer_actions_http import add_figure
-
     figure = add_figure(engine, home_id)
     add_figure(engine, home_id, value="36%", source_url="https://www.bbc.co.uk/news/another")  # disagrees
     with make_sessions(engine)() as session:

@@ -14,15 +14,8 @@ from storage import changes, workspaces
 from storage.db import make_sessions
 from storage.models import AuditEntry, Statistic, Status
 
-# Importable from here as before (`run` is a fixture of tests/spreadsheets.py, a plugin of tests/conftest.py).
-from tests.spreadsheets import COUNTED as COUNTED
-from tests.spreadsheets import (
-    TEMPLATES,
-    counts,
-    figure_row,
-    write_csv,
-)
-from tests.spreadsheets import run as run
+# `run` is a fixture of tests/spreadsheets.py, a plugin of tests/conftest.py.
+from tests.spreadsheets import TEMPLATES, counts, figure_row, write_csv
 
 
 def test_a_good_file_is_imported_published_and_logged_once(

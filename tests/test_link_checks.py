@@ -22,9 +22,9 @@ from intake.validate import validate_figure
 from storage import changes, roles
 from storage.db import make_sessions
 from storage.models import LinkCheck
-from tests.conftest import BOT_TOKEN
+from tests.conftest import BOT_TOKEN, EDITOR
 from tests.http_server import serving
-from tests.test_freshness import EDITOR, dms
+from tests.slackapi.replies import dms
 
 MONDAY = datetime(2027, 3, 1, 9, 5, tzinfo=UTC)
 EVIDENCE = "Police recorded 9,477 offences in the year to September 2020, the charity said."

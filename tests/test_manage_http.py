@@ -2,44 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.local_slack import SlackStandIn
-from commands import confirm
 from storage import roles
 from storage.db import make_sessions
 from storage.models import SeriesRelease, Statistic, Status, Workspace
-from tests.conftest import SIGNING_SECRET
-from tests.slackapi.replies import ask, message_text
-from tests.slackapi.signing import (
-    block_action_payload,
-    interactive_body,
-    post,
-    signed_headers,
-    slash_command_body,
-)
+from tests.slackapi.replies import ask, ask_and_confirm
 
 EDITOR = "U0EDITOR"
 WRITER = "U0WRITER"
-
-
-def ask_and_confirm(server: str, standin: SlackStandIn, text: str, user: str = EDITOR) -> str:
-    """A destructive subcommand asks first: nothing changes until its confirm button is pressed."""
-    body = slash_command_body("/stats", text, user_id=user, response_url=standin.response_url("cmd"))
-    status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
-    assert status == 200
-    asked = json.loads(raw)
-    buttons = [e for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [b["action_id"] for b in buttons] == [confirm.CONFIRM, confirm.CANCEL], message_text(asked)
-    payload = block_action_payload(confirm.CONFIRM, buttons[0]["value"], user_id=user,
-                                   response_url=standin.response_url("confirm"))  # fmt: skip
-    press = interactive_body(payload)
-    assert post(f"{server}/slack/events", press, signed_headers(press, SIGNING_SECRET))[0] == 200
-    return message_text(standin.response_posts("confirm")[-1])
 
 
 def figure_ids(sessions: Session) -> list[int]:

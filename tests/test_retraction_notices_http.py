@@ -29,15 +29,11 @@ from storage.db import make_sessions
 from storage.models import Share, Statistic
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, slack_settings
 from tests.http_server import serving
+from tests.items import SNAPCHAT
+from tests.slackapi.replies import ask_and_confirm, message_text
 from tests.slackapi.signing import block_action_payload, interactive_body, post, signed_headers
-from tests.test_http import message_text
-from tests.test_manage_http import ask_and_confirm
 
 EDITOR = "U0EDITOR"
-SNAPCHAT = {"value": "34%", "unit": "percent", "measure": "share of grooming offences on Snapchat",
-            "period_start": "2023-04", "period_end": "2024-03", "geography": "UK", "entities": "Snapchat",
-            "topics": "grooming", "producer": "NSPCC", "source_publisher": "BBC News",
-            "source_url": "https://www.bbc.co.uk/news/example", "source_date": "2024-08-14"}  # fmt: skip
 THREAD = "1700000000.000900"
 
 

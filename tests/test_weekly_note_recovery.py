@@ -18,8 +18,10 @@ from digests import weekly_note
 from storage import freshness, roles
 from storage.db import make_sessions
 from storage.models import Statistic
-from tests.conftest import BOT_TOKEN
-from tests.test_freshness import EDITOR, at, dms, share_id
+from tests.clock import at
+from tests.conftest import BOT_TOKEN, EDITOR
+from tests.samples import share_id
+from tests.slackapi.replies import dms
 
 SECOND = "U0SECOND"
 MONDAY = at("2027-03-01T09:05")

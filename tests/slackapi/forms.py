@@ -6,8 +6,8 @@ from typing import Any
 
 from commands import forms
 from storage.kinds import Kind
-from tests.conftest import SIGNING_SECRET
-from tests.slackapi.signing import interactive_body, post, signed_headers, view_submission_payload
+from tests.slackapi.actions import send
+from tests.slackapi.signing import view_submission_payload
 
 GOOD = {
     "value": "34%", "unit": "percent", "measure": "share of grooming offences on Snapchat",
@@ -15,12 +15,6 @@ GOOD = {
     "topics": "grooming", "producer": "NSPCC", "source_publisher": "BBC News", "source_title": "",
     "source_url": "https://www.bbc.co.uk/news/example", "source_date": "2024-08", "evidence": "",
 }  # fmt: skip
-
-
-def send(server: str, payload: dict[str, Any]) -> tuple[int, str]:
-    body = interactive_body(payload)
-    status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
-    return status, raw
 
 
 def state(values: dict[str, str], form: Kind = "figure") -> dict[str, dict[str, Any]]:

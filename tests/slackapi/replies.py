@@ -1,4 +1,5 @@
-"""Slash commands sent to the served app as Slack sends them, and the replies read back as text."""
+"""Slash commands sent to the served app as Slack sends them, the replies read back as text, and the direct
+messages statbot sent."""
 
 from __future__ import annotations
 
@@ -7,11 +8,19 @@ from typing import Any
 
 from bot.local_slack import SlackStandIn
 from bot.slack_limits import message_problem
+from commands import confirm
 from tests.conftest import EDITOR, SIGNING_SECRET, TEAM
-from tests.slackapi.signing import post, signed_headers, slash_command_body
+from tests.slackapi.signing import (
+    block_action_payload,
+    interactive_body,
+    post,
+    signed_headers,
+    slash_command_body,
+)
 
 DIGEST_CHANNEL = "C0TEAM"
 DIGEST_USER = "U0ASKER"
+READER = "U0READER"
 
 
 def slash(
@@ -43,13 +52,39 @@ def message_text(message: dict[str, Any]) -> str:
     return "\n".join(p if isinstance(p, str) else json.dumps(p) for p in parts)
 
 
-def ask(server: str, standin: SlackStandIn, text: str, user: str = EDITOR, command: str = "/stats") -> str:
+def slash_reply(
+    server: str, standin: SlackStandIn, text: str, command: str = "/stats", user: str = READER
+) -> dict[str, Any]:
+    """The ack's reply to a slash command, which Slack would accept as a message."""
     body = slash_command_body(command, text, user_id=user, response_url=standin.response_url("cmd"))
     status, _, raw = post(f"{server}/slack/events", body, signed_headers(body, SIGNING_SECRET))
     assert status == 200
     reply: dict[str, Any] = json.loads(raw)
     assert message_problem(reply) is None
-    return message_text(reply)
+    return reply
+
+
+def ask(server: str, standin: SlackStandIn, text: str, user: str = EDITOR, command: str = "/stats") -> str:
+    """The ack's reply to a slash command (an editor's by default), as text."""
+    return message_text(slash_reply(server, standin, text, command=command, user=user))
+
+
+def ask_and_confirm(server: str, standin: SlackStandIn, text: str, user: str = EDITOR) -> str:
+    """A destructive subcommand asks first: nothing changes until its confirm button is pressed."""
+    asked = slash_reply(server, standin, text, user=user)
+    buttons = [e for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["action_id"] for b in buttons] == [confirm.CONFIRM, confirm.CANCEL], message_text(asked)
+    payload = block_action_payload(confirm.CONFIRM, buttons[0]["value"], user_id=user,
+                                   response_url=standin.response_url("confirm"))  # fmt: skip
+    press = interactive_body(payload)
+    assert post(f"{server}/slack/events", press, signed_headers(press, SIGNING_SECRET))[0] == 200
+    return message_text(standin.response_posts("confirm")[-1])
+
+
+def dms(standin: SlackStandIn) -> list[str]:
+    """The texts posted to direct-message channels statbot opened, in order."""
+    opened = {c.response["channel"]["id"] for c in standin.calls("conversations.open") if c.response}
+    return [c.params["text"] for c in standin.calls("chat.postMessage") if c.params.get("channel") in opened]
 
 
 def digest(
