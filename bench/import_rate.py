@@ -52,7 +52,7 @@ ROWS_PER_SOURCE = 10
 def generate(path: Path, rows: int) -> None:
     """A figures CSV of `rows` rows; every tenth article is cited without a link (publisher and date)."""
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(all_columns("figures")))
+        writer = csv.DictWriter(handle, fieldnames=list(all_columns("figure")))
         writer.writeheader()
         for n in range(rows):
             article = n // ROWS_PER_SOURCE
@@ -61,7 +61,7 @@ def generate(path: Path, rows: int) -> None:
             linked = article % 10 != 0
             entities = dict.fromkeys([ENTITIES[n % 40], ENTITIES[(n * 7) % 40]])
             topics = dict.fromkeys(TOPICS[(n * k) % 12] for k in range(1, 2 + n % 3))
-            row = dict.fromkeys(all_columns("figures"), "") | {
+            row = dict.fromkeys(all_columns("figure"), "") | {
                 "value": f"{(n * 37) % 90_000 + 10:,}", "unit": "count",
                 "measure": f"offences of kind {n} recorded by police",
                 "period_start": f"{year}-04", "period_end": f"{year + 1}-03",
@@ -99,7 +99,7 @@ def import_rate(url: str, path: Path) -> tuple[int, float, float, float]:
     engine = make_engine(url)
     migrate.upgrade(engine)
     started = time.perf_counter()
-    checking = stream_sheet(path, "figures")
+    checking = stream_sheet(path, "figure")
     for _ in checking.rows():
         pass
     checked = time.perf_counter() - started
@@ -107,7 +107,7 @@ def import_rate(url: str, path: Path) -> tuple[int, float, float, float]:
     started, cpu = time.perf_counter(), time.process_time()
     with make_sessions(engine)() as session:
         workspace = workspaces.home(session)
-        stream = stream_sheet(path, "figures")
+        stream = stream_sheet(path, "figure")
         result = sheets.import_items(session, workspace.id, stream.rows(), actor=changes.CLI_ACTOR)
         session.commit()
     imported, cpu = time.perf_counter() - started, time.process_time() - cpu

@@ -87,13 +87,13 @@ def worker(url: str, workspace_id: int, questions: int) -> None:
     for _ in range(3):
         with sessions() as session:
             started = time.perf_counter()
-            load_index(session, workspace_id, "figures", MODEL_NAME, DIMENSIONS)
+            load_index(session, workspace_id, "figure", MODEL_NAME, DIMENSIONS)
             builds.append((time.perf_counter() - started) * 1000)
     with sessions() as session:
         version = library_version.current(session) or 0
         indexes.get(
-            workspace_id, "figures", version,
-            lambda: load_index(session, workspace_id, "figures", MODEL_NAME, DIMENSIONS),
+            workspace_id, "figure", version,
+            lambda: load_index(session, workspace_id, "figure", MODEL_NAME, DIMENSIONS),
         )
     import gc
 
@@ -106,7 +106,7 @@ def worker(url: str, workspace_id: int, questions: int) -> None:
         started, started_cpu = time.perf_counter(), time.process_time()
         with sessions() as session:  # as a request does: read the version, take the held index
             version = library_version.current(session) or 0
-        held = indexes.get(workspace_id, "figures", version, lambda: None)  # type: ignore[arg-type, return-value]
+        held = indexes.get(workspace_id, "figure", version, lambda: None)  # type: ignore[arg-type, return-value]
         held.search(model.embed_query(text), 100)
         dense.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - started_cpu) * 1000)

@@ -32,9 +32,8 @@ from commands.text import plural
 from digests import deliver, weekly_note
 from ingest import cli as ingest_cli
 from ingest import xml_safety
-from intake.columns import Kind
 from intake.spreadsheet import SheetError, stream_sheet, write_bad_rows, write_sheet
-from storage import changes, conflicts, embeddings, migrate, roles, sample, sheets, workspaces, write
+from storage import changes, conflicts, embeddings, kinds, migrate, roles, sample, sheets, workspaces, write
 from storage.db import make_engine, make_sessions
 from storage.inputs import FigureInput, QuoteInput
 from storage.models import Subscription, Workspace, utcnow
@@ -232,27 +231,27 @@ def run(settings: Settings) -> int:
     return run_console(settings)
 
 
-def _sheet_kind(path: Path, kind: Kind | None) -> Kind:
+def _sheet_kind(path: Path, kind: kinds.Kind | None) -> kinds.Kind:
     """The kind asked for; without one, figures, or quotes when the file's columns are those of quotes.
     SheetError if the header doesn't fit (saying so when its columns are the other kind's)."""
     try:
-        stream_sheet(path, kind or "figures")
-        return kind or "figures"
+        stream_sheet(path, kind or "figure")
+        return kind or "figure"
     except SheetError as error:
-        other: Kind = "quotes" if kind in (None, "figures") else "figures"
+        instead = kinds.other(kind or "figure")
         try:
-            stream_sheet(path, other)
+            stream_sheet(path, instead)
         except SheetError:
             raise error from None
         if kind is None:
-            return other
+            return instead
         raise SheetError(
-            f"{error.message} Its columns are those of {other}: run again with --kind {other}."
+            f"{error.message} Its columns are those of {kinds.plural(instead)}: run again with --kind {instead}."
         ) from None
 
 
 def import_sheet(
-    settings: Settings, path: Path, kind: Kind | None, skip_bad: bool, team: str | None = None
+    settings: Settings, path: Path, kind: kinds.Kind | None, skip_bad: bool, team: str | None = None
 ) -> int:
     """Check and store the rows as they are read, in one transaction: all good rows, or nothing at all.
 
@@ -299,7 +298,7 @@ def import_sheet(
                 )
                 return 1  # the session closes without a commit: what was written is rolled back
             session.commit()
-            disagreeing = conflicts.involving_after(session, workspace.id, before) if kind != "quotes" else []
+            disagreeing = conflicts.involving_after(session, workspace.id, before) if kind != "quote" else []
     except SheetError as error:
         print(f"Nothing imported: {error.message}", file=sys.stderr)
         return 1
@@ -319,10 +318,10 @@ def import_sheet(
         return 1
     finally:
         engine.dispose()
-    print(f"Imported {plural(result.added, kind[:-1])}; {result.already_stored:,} already stored.")
+    print(f"Imported {plural(result.added, kind)}; {result.already_stored:,} already stored.")
     if result.added > write.EMBED_INLINE and embeddings.shared() is not None:
         print(
-            f"Questions in plain words find the new {kind} by their words alone until `statbot migrate` "
+            f"Questions in plain words find the new {kinds.plural(kind)} by their words alone until `statbot migrate` "
             "embeds them (about 30 ms each)."
         )
     for disagreement in disagreeing:
@@ -386,9 +385,10 @@ def search_reports(
         settings = Settings(database_url=database_url or f"sqlite:///{scratch}/search-eval.db", today=as_of)
         with contextlib.redirect_stdout(sys.stderr):
             init(settings)
-            for kind in ("figures", "quotes"):
-                if import_sheet(settings, search_eval.CORPUS / f"{kind}.csv", kind, skip_bad=False) != 0:
-                    raise RuntimeError(f"the real set's {kind} did not import")
+            for kind in kinds.KINDS:
+                sheet = search_eval.CORPUS / f"{kinds.plural(kind)}.csv"
+                if import_sheet(settings, sheet, kind, skip_bad=False) != 0:
+                    raise RuntimeError(f"the real set's {kinds.plural(kind)} did not import")
         local = _console(settings)
         try:
 
@@ -404,14 +404,14 @@ def search_reports(
             local.close()
 
 
-def export_sheet(settings: Settings, words: str, kind: Kind, out: Path, team: str | None = None) -> int:
+def export_sheet(settings: Settings, words: str, kind: kinds.Kind, out: Path, team: str | None = None) -> int:
     engine = make_engine(settings.database_url)
     with make_sessions(engine)() as session:
         workspace = _workspace(session, team)
         items = sheets.published(session, workspace.id, kind, words)
     engine.dispose()
     write_sheet(items, out, kind)
-    print(f"Wrote {plural(len(items), kind[:-1])} to {out}.")
+    print(f"Wrote {plural(len(items), kind)} to {out}.")
     return 0
 
 
@@ -574,6 +574,14 @@ def submit_article(settings: Settings, source: str, team: str | None = None) -> 
     return 0
 
 
+def _kind_option(typed: str) -> kinds.Kind:
+    """--kind quote, or the plural an older script may pass (--kind quotes)."""
+    try:
+        return kinds.kind_named(typed)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="statbot", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -618,8 +626,9 @@ def parser() -> argparse.ArgumentParser:
     import_parser.add_argument("file", type=Path)
     import_parser.add_argument("--team", metavar="T123", help=TEAM_HELP)
     import_parser.add_argument(
-        "--kind", choices=["figures", "quotes"],
-        help="what the file holds (default: figures, or quotes when the file has the quote columns)",
+        "--kind", type=_kind_option, choices=kinds.KINDS,
+        help="what the file holds (default: figure, or quote when the file has the quote columns; "
+        "the plurals figures and quotes are accepted too)",
     )  # fmt: skip
     import_parser.add_argument(
         "--skip-bad",
@@ -631,7 +640,8 @@ def parser() -> argparse.ArgumentParser:
     )
     export_parser.add_argument("words", nargs="*", help="only items matching these words (a topic, say)")
     export_parser.add_argument(
-        "--kind", choices=["figures", "quotes"], default="figures", help="what to write"
+        "--kind", type=_kind_option, choices=kinds.KINDS, default="figure",
+        help="what to write (the plurals figures and quotes are accepted too)",
     )
     export_parser.add_argument("--xlsx", action="store_true", help="write an Excel workbook (else CSV)")
     export_parser.add_argument("-o", "--output", type=Path, required=True, help="the file to write")

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from commands.text import plural
 from intake.spreadsheet import Sheet, SheetError, read_sheet, write_bad_rows
-from storage import conflicts, roles, sheets, write
+from storage import conflicts, kinds, roles, sheets, write
+from storage.kinds import Kind
 
 log = logging.getLogger("statbot.import")
 MAX_BYTES = 20 * 1024 * 1024
@@ -70,13 +71,23 @@ def download(
     return path
 
 
-def read_either(path: Path) -> tuple[sheets.Kind, Sheet]:
-    """Read the file as figures, or as quotes when its columns are those of quotes."""
+def asked_kind(text: str) -> Kind | None:
+    """The kind the file's message names when that is all it says ("quote", or "quotes" as people write)."""
     try:
-        return "figures", read_sheet(path, "figures")
+        return kinds.kind_named(text)
+    except ValueError:
+        return None
+
+
+def read_either(path: Path, asked: Kind | None = None) -> tuple[Kind, Sheet]:
+    """Read the file as the kind asked for; else as figures, or as quotes when its columns are those of quotes."""
+    if asked is not None:
+        return asked, read_sheet(path, asked)
+    try:
+        return "figure", read_sheet(path, "figure")
     except SheetError as as_figures:
         try:
-            return "quotes", read_sheet(path, "quotes")
+            return "quote", read_sheet(path, "quote")
         except SheetError:
             raise as_figures from None
 
@@ -103,7 +114,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 # The token of the workspace the file was shared in (with many installs, each has its own).
                 path = download(shared["url_private_download"], client.token, allowed, Path(folder),
                                 shared.get("name", ""), allow_loopback=settings.fetch_allow_loopback)  # fmt: skip
-                kind, sheet = read_either(path)
+                kind, sheet = read_either(path, asked_kind(event.get("text") or ""))
             except SheetError as error:
                 say(f"Nothing imported: {error.message}")
                 return
@@ -138,7 +149,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                 say("Nothing imported: the database refused the import. It has been logged.")
                 return
         say(
-            f"Imported {plural(result.added, kind[:-1])}; {result.already_stored:,} already stored."
+            f"Imported {plural(result.added, kind)}; {result.already_stored:,} already stored."
             + (
                 f" {plural(len(disagreeing), 'conflict')} with stored figures: `/stats conflicts` shows them."
                 if disagreeing

@@ -11,17 +11,19 @@ from bot.slash import Call
 from commands.text import plural
 from digests.dm import open_dm
 from intake.spreadsheet import write_sheet
-from storage import sheets
+from storage import kinds, sheets
+from storage.kinds import Kind
 
 PREPARING = "Preparing the export; I will send it to you in a direct message."
 
 
 def export_file(
-    session: Session, workspace_id: int, kind: sheets.Kind, words: str, folder: Path
+    session: Session, workspace_id: int, kind: Kind, words: str, folder: Path
 ) -> tuple[Path, int]:
     """The published items matching `words` written in the import columns; the path and how many."""
     items = sheets.published(session, workspace_id, kind, words)
-    name = "-".join(["statbot", kind, *words.split()])[:80]
+    # Named for people: statbot-figures-facebook.csv.
+    name = "-".join(["statbot", kinds.plural(kind), *words.split()])[:80]
     return write_sheet(items, folder / f"{name}.csv", kind), len(items)
 
 
@@ -31,7 +33,7 @@ def acknowledge(call: Call) -> None:
 
 def send(call: Call) -> None:
     words = call.routed.rest
-    kind: sheets.Kind = "quotes" if call.command["command"] == "/quote" else "figures"
+    kind: Kind = "quote" if call.command["command"] == "/quote" else "figure"
     client = call.client
     dm = open_dm(client, call.command["user_id"])
     with tempfile.TemporaryDirectory() as folder, call.wiring.sessions() as session:
@@ -42,6 +44,6 @@ def send(call: Call) -> None:
             file=str(path),
             filename=path.name,
             title=path.name,
-            initial_comment=f"{plural(count, kind[:-1])}{about}, in the import columns "
+            initial_comment=f"{plural(count, kind)}{about}, in the import columns "
             "(edit and send it back to me, or use `statbot import`).",
         )

@@ -23,13 +23,14 @@ from intake.errors import FieldError
 from intake.validate import to_raw, validate_figure, validate_quote
 from storage import changes, embargo, names, roles, sheets, write
 from storage.inputs import FigureInput, QuoteInput
+from storage.kinds import Kind
 from storage.models import Quote, Statistic
 
 log = logging.getLogger("statbot.forms")
 
 
-def _form_of(command_or_callback: str) -> forms.Form:
-    return "quotes" if "quote" in command_or_callback else "figures"
+def _form_of(command_or_callback: str) -> Kind:
+    return "quote" if "quote" in command_or_callback else "figure"
 
 
 def open_from_command(call: Call) -> None:
@@ -76,7 +77,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
             )
             if (held := embargo.active(item, settings.now())) is not None:
                 values["embargo"] = held.typed()
-        form: forms.Form = "quotes" if ref.kind == "quote" else "figures"
+        form: Kind = ref.kind
         editing = {"kind": ref.kind, "id": ref.id, "channel": channel, "ts": ts}
         client.views_open(trigger_id=body["trigger_id"], view=forms.form_view(form, values, editing=editing))
 
@@ -86,7 +87,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
                   context: dict[str, Any]) -> None:  # fmt: skip
         form = _form_of(view["callback_id"])
         raw = forms.submitted_values(form, view["state"]["values"])
-        checked = validate_quote(raw) if form == "quotes" else validate_figure(raw)
+        checked = validate_quote(raw) if form == "quote" else validate_figure(raw)
         if isinstance(checked, list):
             ack(response_action="errors", errors=forms.errors_by_block(form, checked))
             return
@@ -153,7 +154,7 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
         )
 
 
-def _conflicts(form: forms.Form, found: write.Conflicts) -> dict[str, str]:
+def _conflicts(form: Kind, found: write.Conflicts) -> dict[str, str]:
     """Source details that disagree with the source stored under the same link, beside their fields."""
     return forms.errors_by_block(form, [FieldError(c.column, c.message) for c in found.conflicts])
 

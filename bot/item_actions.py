@@ -24,8 +24,9 @@ from commands.item_menu import CHART, EXPORT_THESE, ITEM_MENU, SHOW_MORE, Presse
 from commands.series import chart_png, span
 from commands.text import plural
 from digests.dm import open_dm
-from storage import changes, citation_styles, embargo, series, shares, sheets, workspaces
+from storage import changes, citation_styles, embargo, series, shares, workspaces
 from storage.db import read_only
+from storage.kinds import Kind
 from storage.models import Statistic
 from storage.retry import read_retrying
 
@@ -123,14 +124,14 @@ def register(app: App, sessions: sessionmaker[Session], settings: Settings) -> N
 
     def export(body: dict[str, Any], client: WebClient, respond: Respond, context: dict[str, Any]) -> None:
         asked = json.loads(body["actions"][0]["value"])
-        kind: sheets.Kind = "quotes" if asked["command"] == quote.COMMAND else "figures"
+        kind: Kind = "quote" if asked["command"] == quote.COMMAND else "figure"
         words = str(asked["text"])
         dm = open_dm(client, body["user"]["id"])
         with tempfile.TemporaryDirectory() as folder, sessions() as session:
             path, count = export_file(session, context["workspace_id"], kind, words, Path(folder))
             client.files_upload_v2(
                 channel=dm, file=str(path), filename=path.name, title=path.name,
-                initial_comment=f"{plural(count, kind[:-1])} matching “{words}”, in the import columns.",
+                initial_comment=f"{plural(count, kind)} matching “{words}”, in the import columns.",
             )  # fmt: skip
         _say(respond, "Sent: the export is in your direct messages with statbot.")
 

@@ -13,7 +13,7 @@ import zoneinfo
 from dataclasses import dataclass, replace
 from datetime import datetime, time
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block
@@ -26,10 +26,12 @@ from digests import subscriptions
 from digests.build import schedule_of
 from digests.deliver import Outcome, aware, preview
 from digests.schedule import WEEKDAYS, Frequency, schedule_for
-from storage import mentions, queries, roles
+from storage import kinds, mentions, queries, roles
+from storage.kinds import Kind
 from storage.models import Quote, Statistic, Subscription
 
-Content = Literal["all", "figures", "quotes"]
+# What a subscription holds: every kind, or one kind only.
+Content: TypeAlias = Literal["all"] | Kind
 
 MAX_TOPIC_CHARS = 200
 # Anything longer than this cannot be a valid command (a 200-character topic plus the schedule words),
@@ -57,8 +59,8 @@ _FREQUENCIES: dict[str, Frequency] = {
 }
 # What a subscription holds and whether a CSV of its figures comes with it; written anywhere after the topic.
 _CONTENT_WORDS: dict[str, Content] = {
-    "figures-only": "figures", "figures only": "figures", "only figures": "figures",
-    "quotes-only": "quotes", "quotes only": "quotes", "only quotes": "quotes",
+    "figures-only": "figure", "figures only": "figure", "only figures": "figure",
+    "quotes-only": "quote", "quotes only": "quote", "only quotes": "quote",
 }  # fmt: skip
 _CSV_WORDS = ("csv", "with-csv", "with csv")
 # Little words people put before a schedule part ("on monday at 9am in Europe/London").
@@ -680,7 +682,7 @@ def _line(subscription: Subscription) -> str:
     schedule = schedule_of(subscription)
     parts = [_topic(subscription), escape(schedule.describe())]
     if subscription.content != "all":
-        parts.append(f"{subscription.content} only")
+        parts.append(f"{kinds.plural(kinds.kind_named(subscription.content))} only")
     if subscription.attach_csv:
         parts.append("with a CSV of the figures")
     if subscription.paused:

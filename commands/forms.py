@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
@@ -23,13 +23,13 @@ from commands import review
 from commands.text import UNITS
 from intake.errors import FieldError
 from intake.validate import LIMITS
+from storage.kinds import Kind
 from storage.models import Quote, Statistic
 
 FIGURE_FORM = "add_figure_form"
 QUOTE_FORM = "add_quote_form"
 FIGURE_SHORTCUT = "add_figure"
 QUOTE_SHORTCUT = "add_quote"
-Form = Literal["figures", "quotes"]
 
 
 EMBARGO_HINT = (
@@ -85,8 +85,8 @@ QUOTE_FIELDS = (
 )
 
 
-def fields(form: Form) -> tuple[Field, ...]:
-    return QUOTE_FIELDS if form == "quotes" else FIGURE_FIELDS
+def fields(form: Kind) -> tuple[Field, ...]:
+    return QUOTE_FIELDS if form == "quote" else FIGURE_FIELDS
 
 
 def _unit_option(unit: str) -> Option:
@@ -149,7 +149,7 @@ def _element(
 
 
 def form_view(
-    form: Form, values: dict[str, str] | None = None, *, editing: dict[str, Any] | None = None
+    form: Kind, values: dict[str, str] | None = None, *, editing: dict[str, Any] | None = None
 ) -> View:
     """The modal, pre-filled with `values` (intake's raw strings); `editing` rides along in private_metadata."""
     values = values or {}
@@ -163,12 +163,11 @@ def form_view(
         )
         for field in fields(form)
     ]
-    noun = "quote" if form == "quotes" else "figure"
     verb = "Edit" if editing else "Add"
     return View(
         type="modal",
-        callback_id=QUOTE_FORM if form == "quotes" else FIGURE_FORM,
-        title=f"{verb} a {noun}",
+        callback_id=QUOTE_FORM if form == "quote" else FIGURE_FORM,
+        title=f"{verb} a {form}",
         submit="Save" if editing else "Submit",
         close="Cancel",
         private_metadata=json.dumps(editing or {}),
@@ -176,7 +175,7 @@ def form_view(
     )
 
 
-def submitted_values(form: Form, state: dict[str, dict[str, dict[str, Any]]]) -> dict[str, str]:
+def submitted_values(form: Kind, state: dict[str, dict[str, dict[str, Any]]]) -> dict[str, str]:
     """The modal's state as the raw strings intake validates (a select's chosen value, a text's text)."""
     raw: dict[str, str] = {}
     for field in fields(form):
@@ -190,7 +189,7 @@ def submitted_values(form: Form, state: dict[str, dict[str, dict[str, Any]]]) ->
     return raw
 
 
-def errors_by_block(form: Form, errors: list[FieldError]) -> dict[str, str]:
+def errors_by_block(form: Kind, errors: list[FieldError]) -> dict[str, str]:
     """intake's errors keyed by the block they belong beside; one the form has no field for goes first."""
     names = {field.name for field in fields(form)}
     keyed: dict[str, str] = {}
@@ -200,9 +199,8 @@ def errors_by_block(form: Form, errors: list[FieldError]) -> dict[str, str]:
     return {block: message[:2000] for block, message in keyed.items()}
 
 
-def already_stored(form: Form, item: Statistic | Quote) -> str:
-    noun = "quote" if form == "quotes" else "figure"
-    return f"This {noun} is already stored as #{item.id} ({item.status})."
+def already_stored(form: Kind, item: Statistic | Quote) -> str:
+    return f"This {form} is already stored as #{item.id} ({item.status})."
 
 
 def saved_note(item: Statistic | Quote, *, published: bool, posted_for_review: bool) -> str:

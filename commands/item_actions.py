@@ -14,8 +14,8 @@ from commands import citation, review, stats
 from commands import quote as quote_command
 from commands.reply import Reply, context, say, section, with_menu
 from commands.text import escape
+from storage.kinds import Kind
 from storage.models import Quote, Statistic
-from storage.search import Kind
 
 REPORT_FORM = "report_problem_form"
 REPORT_WHY = "why"

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from slack_sdk.models.blocks import ButtonElement, ConfirmObject, Option, OverflowMenuElement
 
-from storage.search import Kind
+from storage.kinds import Kind
 
 ITEM_MENU = "item_menu"
 SHOW_MORE = "answer_show_more"

@@ -60,7 +60,7 @@ def render(
 
     return found_reply(
         found,
-        noun="quotes",
+        kind="quote",
         command=COMMAND,
         asked=question.text,
         item_blocks=blocks,

@@ -21,10 +21,11 @@ from slack_sdk.models.blocks import (
 
 from commands.item_menu import export_button, item_menu, show_more_button
 from commands.text import clip, escape, plural
+from storage import kinds
+from storage.kinds import Kind
 from storage.models import Quote, Source, Statistic
 from storage.partial_date import PartialDate, Precision
 from storage.queries import Found
-from storage.search import Kind
 
 Item = TypeVar("Item", Statistic, Quote)
 
@@ -186,7 +187,7 @@ def no_match(noun: str, command: str, asked: str, suggestions: list[str]) -> Rep
 def found_reply(
     found: Found[Item],
     *,
-    noun: str,
+    kind: Kind,
     command: str,
     asked: str,
     item_blocks: Callable[[Item], Sequence[Block]],
@@ -197,14 +198,15 @@ def found_reply(
 ) -> Reply:
     """The answer to a question: how it was read, each item with its menu, "and N more", and the buttons.
 
-    `noun` is the plural ("figures"); `lead_text` gives the escaped fallback text of the first item.
+    `lead_text` gives the escaped fallback text of the first item.
     `found.items` start at `offset` (Show more's next page). Shared answers go to the channel, credited,
     with no buttons under them; `buttons` (a Chart) go after Share, Show more and Export these.
     """
     if not found.items:
-        return no_match(noun, command, asked, found.suggestions)
+        return no_match(kinds.plural(kind), command, asked, found.suggestions)
     shown = escape(asked)
-    count = plural(found.total, noun[:-1], noun)
+    noun = kinds.plural(kind)
+    count = plural(found.total, kind, noun)
     if found.more_than_total:
         count = f"more than {count}"
     intro = f"{count} {what_matched(found, asked)}"
@@ -220,7 +222,7 @@ def found_reply(
     elif found.partial:
         intro = f"Nothing matches every word of *{shown}*; {count} match some of them"
     elif found.some_words:
-        every = plural(found.total - found.some_words, noun[:-1], noun)
+        every = plural(found.total - found.some_words, kind, noun)
         intro = (
             f"{every} {what_matched(found, asked)}, then {found.some_words:,} matching only some of the words"
         )
@@ -231,7 +233,6 @@ def found_reply(
     if shared_by:
         blocks.append(context(f"Shared by <@{shared_by}> with `{command} {shown}`"))
     blocks.append(section(intro))
-    kind: Kind = "quote" if noun == "quotes" else "figure"
     for shown_item in found.items:
         blocks.append(DividerBlock())
         blocks.extend(with_menu(item_blocks(shown_item), kind, shown_item.id))

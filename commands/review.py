@@ -15,6 +15,7 @@ from commands.reply import Reply, context, section, slack_time
 from commands.text import clip, escape, format_value
 from intake import consistency
 from storage import conflicts, embargo
+from storage.kinds import Kind
 from storage.models import Quote, Statistic, utcnow
 
 APPROVE = "review_approve"
@@ -31,7 +32,7 @@ NOT_AN_EDITOR = (
 class ItemRef:
     """Which item a review button is about, carried in the button's value."""
 
-    kind: str  # "figure" or "quote"
+    kind: Kind
     id: int
 
     def value(self) -> str:
@@ -40,7 +41,7 @@ class ItemRef:
     @classmethod
     def parse(cls, value: str) -> ItemRef:
         data = json.loads(value)
-        kind = "quote" if data["kind"] == "quote" else "figure"
+        kind: Kind = "quote" if data["kind"] == "quote" else "figure"
         return cls(kind, int(data["id"]))
 
     @classmethod

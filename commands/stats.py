@@ -113,7 +113,7 @@ def render(
 
     return found_reply(
         found,
-        noun="figures",
+        kind="figure",
         command=COMMAND,
         asked=question.text,
         item_blocks=blocks,

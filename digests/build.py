@@ -52,7 +52,7 @@ def build(session: Session, subscription: Subscription, after: datetime, until: 
     """The digest of items published after `after` and at or before `until`, with corrections in that time."""
     ws, topic = subscription.workspace_id, subscription.topic
     # A figures-only or quotes-only subscription neither lists nor corrects the other kind.
-    with_figures, with_quotes = subscription.content != "quotes", subscription.content != "figures"
+    with_figures, with_quotes = subscription.content != "quote", subscription.content != "figure"
     figures = queries.published_between(session, ws, Statistic, topic, after, until) if with_figures else []
     quotes = queries.published_between(session, ws, Quote, topic, after, until) if with_quotes else []
     corrections: list[Statistic | Quote] = [

@@ -210,7 +210,7 @@ def deliver(
 def figures_csv(session: Session, figure_ids: list[int]) -> bytes:
     """The digest's figures in the import columns (what `/stats export` writes), as CSV bytes."""
     figures = [f for i in figure_ids if (f := session.get(Statistic, i)) is not None]
-    frame = to_frame([as_figure_input(f) for f in figures], "figures")
+    frame = to_frame([as_figure_input(f) for f in figures], "figure")
     return str(frame.to_csv(index=False, lineterminator="\n")).encode(
         "utf-8-sig"
     )  # with a BOM, for Excel, as exports

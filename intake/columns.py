@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Literal
 
 from intake.errors import SheetError
-
-Kind = Literal["figures", "quotes"]
+from storage.kinds import Kind, other, plural
 
 FIGURE_COLUMNS = (
     "value", "unit", "measure", "period_start", "period_end", "geography", "entities", "topics",
@@ -28,12 +26,12 @@ IGNORED_COLUMNS = frozenset({"error"})
 
 def all_columns(kind: Kind) -> tuple[str, ...]:
     """Every column of a kind, in the order exports and templates write them."""
-    return FIGURE_COLUMNS + FIGURE_OPTIONAL_COLUMNS if kind == "figures" else QUOTE_COLUMNS
+    return FIGURE_COLUMNS + FIGURE_OPTIONAL_COLUMNS if kind == "figure" else QUOTE_COLUMNS
 
 
 def required_columns(kind: Kind) -> tuple[str, ...]:
     """Columns the header must have (their cells may still be empty where the rules allow)."""
-    return FIGURE_COLUMNS if kind == "figures" else QUOTE_COLUMNS
+    return FIGURE_COLUMNS if kind == "figure" else QUOTE_COLUMNS
 
 
 def normalise_header(name: str) -> str:
@@ -69,9 +67,10 @@ def match_header(header: list[str], kind: Kind) -> list[str | None]:
         names.append(name)
     missing = [name for name in required_columns(kind) if name not in seen]
     if unknown:
-        other: Kind = "quotes" if kind == "figures" else "figures"
-        if _distinctive(header, other) > _distinctive(header, kind):
-            raise SheetError(f"this looks like a {other} sheet, but it was imported as {kind}")
+        if _distinctive(header, other(kind)) > _distinctive(header, kind):
+            raise SheetError(
+                f"this looks like a {plural(other(kind))} sheet, but it was imported as {plural(kind)}"
+            )
         problems.insert(
             0,
             "unknown "
@@ -82,7 +81,7 @@ def match_header(header: list[str], kind: Kind) -> list[str | None]:
     if missing:
         problems.append("missing " + ("column " if len(missing) == 1 else "columns ") + ", ".join(missing))
     if problems:
-        problems.append(f"the {kind} columns are: {', '.join(known)}")
+        problems.append(f"the {plural(kind)} columns are: {', '.join(known)}")
         raise SheetError("; ".join(problems))
     return names
 

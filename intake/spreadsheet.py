@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from intake import limits
-from intake.columns import Kind, all_columns, match_header
+from intake.columns import all_columns, match_header
 from intake.errors import RowError, SheetError
 from intake.formulas import GUARD, guard, unguard
 from intake.sniff import decode_text, detect_format
 from intake.validate import natural_key, to_raw, validate_figure, validate_quote
 from storage.inputs import FigureInput, QuoteInput
+from storage.kinds import KINDS, Kind, plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -109,7 +110,7 @@ class SheetStream:
         self._first_seen: dict[bytes, tuple[int, Decimal | None, int]] = {}
 
     def rows(self) -> Iterator[tuple[int, Item]]:
-        validate = validate_figure if self._kind == "figures" else validate_quote
+        validate = validate_figure if self._kind == "figure" else validate_quote
         columns = [(index, name) for index, name in enumerate(self._names) if name]
         index = 0  # the data row's index in the whole sheet (the header is 0)
         any_rows = False
@@ -156,7 +157,7 @@ class SheetStream:
                     self.bad.append(BadRow(row_number, values, tuple(row_errors)))
         if not any_rows:
             raise SheetError(
-                f"no rows: {self._source_name} has the column names but no {self._kind} under them"
+                f"no rows: {self._source_name} has the column names but no {plural(self._kind)} under them"
             )
         if self._on_progress:
             self._on_progress(self.total, self.total)
@@ -167,8 +168,8 @@ def stream_sheet(
 ) -> SheetStream:
     """The sheet ready to be read row by row (see SheetStream); SheetError now if its header is unusable,
     and while reading if the file turns out unusable further down."""
-    if kind not in ("figures", "quotes"):
-        raise ValueError(f"kind must be 'figures' or 'quotes', not {kind!r}")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be {' or '.join(KINDS)}, not {kind!r}")
     if detect_format(path) == "xlsx":
         from intake.xlsx_cells import read_workbook
 
@@ -232,8 +233,9 @@ def write_sheet(items: Sequence[Item], path: Path, kind: Kind | None = None) -> 
         import pandas as pd
 
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            frame.to_excel(writer, sheet_name=kind, index=False)
-            sheet = writer.sheets[kind]
+            # The tab is named for people ("figures"); reading finds it by either name.
+            frame.to_excel(writer, sheet_name=plural(kind), index=False)
+            sheet = writer.sheets[plural(kind)]
             # Text format stops Excel turning a typed 2020-09 into a date or 9,477 into a number later.
             for column in sheet.iter_cols(min_row=1, max_row=max(sheet.max_row, 1000)):
                 for cell in column:
@@ -248,7 +250,7 @@ def write_sheet(items: Sequence[Item], path: Path, kind: Kind | None = None) -> 
 def _kind_of(items: Sequence[Item]) -> Kind:
     if not items:
         raise ValueError("no items: pass kind to say which columns to write")
-    return "quotes" if isinstance(items[0], QuoteInput) else "figures"
+    return "quote" if isinstance(items[0], QuoteInput) else "figure"
 
 
 def _read_csv_chunks(path: Path) -> tuple[list[str], Iterator[Grid], int]:

@@ -19,8 +19,8 @@ from openpyxl.worksheet._reader import WorkSheetParser
 
 from intake import limits
 from intake.cleaning import Invalid
-from intake.columns import Kind
 from intake.errors import SheetError
+from storage.kinds import Kind, plural
 
 Grid = list[list[str]]
 _T = TypeVar("_T")
@@ -28,7 +28,7 @@ CellProblems = dict[tuple[int, int], str]  # (row index, column index) in the gr
 
 
 def read_workbook(path: Path, kind: Kind) -> tuple[Grid, CellProblems]:
-    """The sheet named like `kind` (else the first) as rows of text, with a message for each bad cell.
+    """The sheet named for `kind` ("figures" or "figure", else the first) as rows of text, with a message for each bad cell.
 
     pandas' read_excel hands back stored values without their number formats, so a cell showing 52% arrives
     as 0.52 and "Sep-20" as a full date; openpyxl gives us the format, which decides what the person meant.
@@ -56,7 +56,8 @@ def _read_cells(book: openpyxl.Workbook, kind: Kind) -> tuple[Grid, CellProblems
     names = {name.casefold(): name for name in book.sheetnames}
     if not book.worksheets:
         raise SheetError("the workbook has no worksheets")
-    sheet = book[names[kind]] if kind in names else book.worksheets[0]
+    named = [names[name] for name in (plural(kind), kind) if name in names]
+    sheet = book[named[0]] if named else book.worksheets[0]
     if not isinstance(sheet, ReadOnlyWorksheet):
         raise SheetError("that workbook's first sheet is a chart, not a table of cells")
     grid: Grid = []

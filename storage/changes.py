@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage import embargo, search, write
+from storage import embargo, write
 from storage.inputs import FigureInput, QuoteInput
+from storage.kinds import Kind
 from storage.models import AuditEntry, Quote, Statistic, Status, utcnow
 
 Item = Statistic | Quote
@@ -32,7 +33,7 @@ def missing(item: Item) -> list[str]:
     return ["what was counted"] if not item.measure.strip() else []
 
 
-def kind_of(item: Item) -> search.Kind:
+def kind_of(item: Item) -> Kind:
     return "figure" if isinstance(item, Statistic) else "quote"
 
 
@@ -42,7 +43,7 @@ def _record(
     return write.update(session, item, action, actor=actor, now=now, changes=changed)
 
 
-def history(session: Session, workspace_id: int, kind: search.Kind, item_id: int) -> list[AuditEntry]:
+def history(session: Session, workspace_id: int, kind: Kind, item_id: int) -> list[AuditEntry]:
     return list(
         session.scalars(
             select(AuditEntry)

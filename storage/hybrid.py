@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from storage import embargo, library_version, queries, question
 from storage.embeddings import Embedder
+from storage.kinds import Kind
 from storage.models import ANSWERABLE, Quote, Statistic
 from storage.queries import Found
 from storage.vectors import VectorIndex, VectorIndexes, load_index
@@ -37,7 +38,7 @@ DENSE_FLOOR = 0.80  # cosine below which a row the words did not find is not pro
 # nine with nothing to find best at 0.816-0.859 and the answerable at 0.884 or more, so the middle of the gap;
 # quotes overlap (nothing to find 0.808-0.870, answerable from 0.836), so the middle of the widest range that
 # warns no answerable question, which catches two of the four.
-CONFIDENT = {"figures": 0.87, "quotes": 0.825}
+CONFIDENT: dict[Kind, float] = {"figure": 0.87, "quote": 0.825}
 CLOSEST = 3  # rows shown when nothing matched well
 WEIGHT_DENSE = 2.0
 WEIGHT_WORDS = 1.0
@@ -63,7 +64,7 @@ class Dense:
     indexes: VectorIndexes
 
     def nearest(
-        self, session: Session, workspace_id: int, kind: str, text: str, k: int
+        self, session: Session, workspace_id: int, kind: Kind, text: str, k: int
     ) -> list[tuple[int, float]]:
         version = library_version.current(session)
 
@@ -98,7 +99,7 @@ def find(
     if dense is None or not reads_as_question(text):
         return queries.find(session, workspace_id, model, text, limit=limit, viewer=viewer)
     words = queries.find(session, workspace_id, model, text, limit=queries.CANDIDATES, viewer=viewer)
-    kind = "figures" if model is Statistic else "quotes"
+    kind: Kind = "figure" if model is Statistic else "quote"
     near = dense.nearest(session, workspace_id, kind, text, NEAREST)
     parsed = question.parse(text, today)
     word_ids = [item.id for item in words.items]

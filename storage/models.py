@@ -545,7 +545,7 @@ class Subscription(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     paused: Mapped[bool] = mapped_column(default=False)
     paused_reason: Mapped[str] = mapped_column(Text, default="")
-    # "all", "figures" (figures only) or "quotes" (quotes only); and whether a CSV of the figures comes too.
+    # "all", "figure" (figures only) or "quote" (quotes only); and whether a CSV of the figures comes too.
     content: Mapped[str] = mapped_column(String(10), default="all", server_default="all")
     attach_csv: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Items published after this instant and up to a run's time are new for the next digest (UTC).

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage import embargo
+from storage.kinds import Kind
 from storage.models import (
     ANSWERABLE,
     Entity,
@@ -25,7 +26,7 @@ from storage.models import (
     quote_entities,
     statistic_entities,
 )
-from storage.search import Kind, matches_any, phrase_key, search_terms, words
+from storage.search import matches_any, phrase_key, search_terms, words
 from storage.word_forms import root, variants
 
 Item = TypeVar("Item", Statistic, Quote)

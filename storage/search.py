@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -19,9 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from storage.kinds import Kind
 from storage.models import Entity, Quote, SearchDocument, Source, Statistic
-
-Kind = Literal["figure", "quote"]
 
 _WORD = re.compile(r"\w+")
 MAX_TERMS = 12

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import changes, embargo, search, write
 from storage.inputs import FigureInput, QuoteInput
+from storage.kinds import Kind
 from storage.models import Quote, Statistic, Status
 
-Kind = Literal["figures", "quotes"]
 Progress = Callable[[int], None]
 
 
@@ -52,7 +51,7 @@ def published(
 ) -> list[FigureInput] | list[QuoteInput]:
     """Published items (optionally only those matching `words`) as the rows an import reads back. Nothing under
     embargo, whoever asks: an export is a file that travels, and its columns carry no embargo."""
-    model: type[Statistic] | type[Quote] = Quote if kind == "quotes" else Statistic
+    model: type[Statistic] | type[Quote] = Quote if kind == "quote" else Statistic
     query = select(model).where(
         model.workspace_id == workspace_id,
         model.status == Status.PUBLISHED.value,
@@ -60,10 +59,10 @@ def published(
     )
     terms = search.search_terms(words)
     if terms:
-        hits = search.matches(session, workspace_id, "quote" if kind == "quotes" else "figure", terms)
+        hits = search.matches(session, workspace_id, kind, terms)
         query = query.where(model.id.in_(select(hits.c.item_id)))
     query = query.order_by(model.id)
-    if kind == "quotes":
+    if kind == "quote":
         return [as_quote_input(q) for q in session.scalars(query) if isinstance(q, Quote)]
     return [as_figure_input(s) for s in session.scalars(query) if isinstance(s, Statistic)]
 

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from storage.embeddings import Vectors
+from storage.kinds import Kind
 from storage.models import ANSWERABLE, Quote, Statistic
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ CHUNK = 1_024  # rows read at a time while an index is built: 4,096 raised the p
 
 Quantised = npt.NDArray[np.int8]
 
-_MODELS: dict[str, type[Statistic] | type[Quote]] = {"figures": Statistic, "quotes": Quote}
+_MODELS: dict[Kind, type[Statistic] | type[Quote]] = {"figure": Statistic, "quote": Quote}
 
 
 def to_blob(vector: Vectors) -> bytes:
@@ -91,7 +92,7 @@ def top_k(
 
 @dataclass(frozen=True)
 class VectorIndex:
-    """One workspace's vectors of one kind ("figures" or "quotes"), int8 with a scale per row, and the
+    """One workspace's vectors of one kind ("figure" or "quote"), int8 with a scale per row, and the
     row ids they belong to."""
 
     ids: npt.NDArray[np.int64]
@@ -112,7 +113,7 @@ class VectorIndex:
         return [(int(self.ids[p]), float(s)) for p, s in zip(positions, scores, strict=True)]
 
 
-def load_index(connection: sa.Connection | Session, workspace_id: int, kind: str, model: str, dimensions: int) -> VectorIndex:
+def load_index(connection: sa.Connection | Session, workspace_id: int, kind: Kind, model: str, dimensions: int) -> VectorIndex:
     """The answerable rows (published or superseded) of one workspace with a vector from `model`, in one query."""
     table = _MODELS[kind].__table__
     if isinstance(connection, Session):
@@ -180,7 +181,7 @@ class VectorIndexes:
         self._lock = threading.Lock()
         self._building: dict[tuple[int, str], threading.Lock] = {}
 
-    def get(self, workspace_id: int, kind: str, version: int, build: Callable[[], VectorIndex]) -> VectorIndex:
+    def get(self, workspace_id: int, kind: Kind, version: int, build: Callable[[], VectorIndex]) -> VectorIndex:
         key = (workspace_id, kind)
         held = self._lookup(key, version)
         if held is not None:
@@ -196,7 +197,7 @@ class VectorIndexes:
             return index
 
     def get_or_stale(
-        self, workspace_id: int, kind: str, version: int, build: Callable[[], VectorIndex]
+        self, workspace_id: int, kind: Kind, version: int, build: Callable[[], VectorIndex]
     ) -> tuple[VectorIndex, bool]:
         """The index for `version`, or the one held for an older version while a fresh one is built;
         the flag says whether it is current. With nothing held, this builds and waits, as `get` does."""

@@ -45,6 +45,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import audit, embedding_backfill, embeddings, search
+from storage.kinds import Kind
 from storage.models import (
     ANSWERABLE,
     AuditEntry,
@@ -182,7 +183,7 @@ class Conflicts(Exception):
 
 @dataclass(frozen=True)
 class Written:
-    kind: search.Kind
+    kind: Kind
     id: int
     created: bool  # False: the same item was already stored (this is its id)
 
@@ -938,7 +939,7 @@ class _Writer:
         return self.bulk.insert_new(table, columns, [values(row) for row in rows])
 
     def _links_documents_audit(
-        self, kind: search.Kind, written: Sequence[tuple[New, dict[str, Any]]]
+        self, kind: Kind, written: Sequence[tuple[New, dict[str, Any]]]
     ) -> None:
         if not written:
             return
@@ -1108,7 +1109,7 @@ def update(
         session.flush()
         related = ["entities", "topics", "source", "via_source"]
         session.expire(item, [*related, "producer"] if isinstance(item, Statistic) else related)
-        kind: search.Kind = "figure" if isinstance(item, Statistic) else "quote"
+        kind: Kind = "figure" if isinstance(item, Statistic) else "quote"
         body = search.item_body(item)
         document = session.scalar(
             select(SearchDocument).where(SearchDocument.kind == kind, SearchDocument.item_id == item.id)

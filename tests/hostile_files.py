@@ -11,7 +11,7 @@ from pathlib import Path
 
 from intake.columns import all_columns
 
-HEADER = list(all_columns("figures"))
+HEADER = list(all_columns("figure"))
 
 _CONTENT_TYPES = b"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">

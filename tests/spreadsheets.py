@@ -35,7 +35,7 @@ def counts(engine: Engine) -> dict[str, int]:
 
 
 def figure_row(n: int, **changed: str) -> dict[str, str]:
-    row = dict.fromkeys(all_columns("figures"), "")
+    row = dict.fromkeys(all_columns("figure"), "")
     row |= {
         "value": str(1000 + n), "unit": "count", "measure": f"reports of grooming number {n}",
         "period_start": "2022-04", "period_end": "2023-03", "geography": "England",
@@ -47,7 +47,7 @@ def figure_row(n: int, **changed: str) -> dict[str, str]:
 
 def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(all_columns("figures")))
+        writer = csv.DictWriter(handle, fieldnames=list(all_columns("figure")))
         writer.writeheader()
         writer.writerows(rows)
     return path

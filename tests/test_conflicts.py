@@ -161,7 +161,7 @@ def test_a_submission_that_disagrees_is_shown_so_on_its_review_card(
     assert run("import", write(tmp_path / "one.csv", a)) == 0
     stored = figure_from(engine, a)
     slipped = read_sheet(
-        write(tmp_path / "b.csv", {**b, "period_end": later_month(b["period_end"])}), "figures"
+        write(tmp_path / "b.csv", {**b, "period_end": later_month(b["period_end"])}), "figure"
     )
     ((_, item),) = slipped.rows
     assert isinstance(item, FigureInput)

@@ -151,7 +151,7 @@ def test_a_real_articles_change_is_checked_against_its_own_two_years_on_the_card
         raise AssertionError("the real set no longer holds a rise given with both years' counts")
     given = {**row, "value": str(Decimal(row["value"]) + 6)} if tampered else row
     sheet = read_sheet(
-        write(tmp_path / "article.csv", *(given if r is row else r for r in article)), "figures"
+        write(tmp_path / "article.csv", *(given if r is row else r for r in article)), "figure"
     )
     row = given
     assert not sheet.bad

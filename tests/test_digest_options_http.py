@@ -35,12 +35,12 @@ ROOM = "C0TEAM"
     ("typed", "wanted"),
     [
         ("subscribe grooming monthly tuesday", Subscribe("grooming", "monthly", 1)),
-        ("subscribe facebook figures-only csv", Subscribe("facebook", content="figures", attach_csv=True)),
-        ("subscribe facebook quotes only weekly", Subscribe("facebook", "weekly", content="quotes")),
+        ("subscribe facebook figures-only csv", Subscribe("facebook", content="figure", attach_csv=True)),
+        ("subscribe facebook quotes only weekly", Subscribe("facebook", "weekly", content="quote")),
         ("subscribe me facebook daily 8am", Subscribe("facebook", "daily", at=time(8), personal=True)),
         (
             "subscribe me only figures online safety",
-            Subscribe("online safety", content="figures", personal=True),
+            Subscribe("online safety", content="figure", personal=True),
         ),
     ],
 )
@@ -92,7 +92,7 @@ def test_only_editors_subscribe_a_channel_and_the_channel_is_told_who_did(
     [subscription] = stored(sessions)
     assert (subscription.frequency, subscription.content, subscription.attach_csv) == (
         "monthly",
-        "figures",
+        "figure",
         True,
     )
 
@@ -114,7 +114,7 @@ def test_anyone_may_have_a_digest_of_their_own_by_dm_and_only_they_can_stop_it(
     opened = standin.last("conversations.open").params
     [subscription] = stored(sessions)
     assert subscription.channel_id == "D" + WRITER[1:] and opened["users"] == WRITER
-    assert subscription.created_by == WRITER and subscription.content == "quotes"
+    assert subscription.created_by == WRITER and subscription.content == "quote"
 
     listed = digest(server, standin, "list", channel=ROOM, user=WRITER)
     assert "*Your own, by direct message*" in text(listed) and f"id {subscription.id}" in text(listed)
@@ -155,7 +155,7 @@ def subscribed(sessions: sessionmaker[Session], workspace_id: int, **options: ob
 def test_a_figures_only_digest_leaves_quotes_out_and_attaches_its_figures_as_csv_in_the_thread(
     sessions: sessionmaker[Session], home_id: int, standin: SlackStandIn, client: WebClient
 ) -> None:
-    subscribed(sessions, home_id, content="figures", attach_csv=True)
+    subscribed(sessions, home_id, content="figure", attach_csv=True)
     publish(sessions, home_id, SUBSCRIBED + timedelta(hours=1))
     a_quote(sessions, home_id, SUBSCRIBED + timedelta(hours=2))
     [outcome] = deliver.run_due(sessions, client, now=datetime(2027, 3, 24, 9, 0, tzinfo=UTC))
@@ -176,7 +176,7 @@ def test_a_figures_only_digest_leaves_quotes_out_and_attaches_its_figures_as_csv
 def test_a_quotes_only_digest_leaves_figures_out_and_attaches_no_csv(
     sessions: sessionmaker[Session], home_id: int, standin: SlackStandIn, client: WebClient
 ) -> None:
-    subscribed(sessions, home_id, content="quotes", attach_csv=True)
+    subscribed(sessions, home_id, content="quote", attach_csv=True)
     publish(sessions, home_id, SUBSCRIBED + timedelta(hours=1))
     a_quote(sessions, home_id, SUBSCRIBED + timedelta(hours=2))
     deliver.run_due(sessions, client, now=datetime(2027, 3, 24, 9, 0, tzinfo=UTC))

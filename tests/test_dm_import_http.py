@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -68,10 +70,10 @@ def settings(engine: Engine, standin: SlackStandIn) -> Settings:
 def editors() -> tuple[str, ...]:
     return (EDITOR,)
 
-def send_file(server: str, url: str, name: str, user: str = EDITOR) -> None:
+def send_file(server: str, url: str, name: str, user: str = EDITOR, text: str = "") -> None:
     event = {
         "type": "message", "subtype": "file_share", "channel": "D0EDITOR", "channel_type": "im",
-        "user": user, "text": "", "ts": "1700000000.000200",
+        "user": user, "text": text, "ts": "1700000000.000200",
         "files": [{"id": "F0FILE", "name": name, "url_private_download": url, "filetype": "csv"}],
     }  # fmt: skip
     body = json.dumps({
@@ -198,3 +200,18 @@ def test_a_file_that_brings_a_conflict_says_so(
     send_file(server, f"{url}/two.csv", "two.csv")
     said = standin.wait_for("chat.postMessage")[0].params["text"]
     assert "Imported 2 figures" in said and "1 conflict with stored figures: `/stats conflicts`" in said
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("quote", "Imported 1 quote; 0 already stored"),
+    ("quotes", "Imported 1 quote; 0 already stored"),  # the plural people write works too
+    ("figure", "this looks like a quotes sheet, but it was imported as figures"),
+])  # fmt: skip
+def test_the_message_with_a_file_may_name_its_kind(
+    server: str, standin: SlackStandIn, files: tuple[str, dict[str, bytes], list[str]], text: str, said: str
+) -> None:
+    url, stored, _ = files
+    [row] = csv.DictReader(io.StringIO((TEMPLATES / "quotes.csv").read_text(encoding="utf-8-sig")))
+    stored["q.csv"] = as_csv([row | {"text": f"A quote sent with the word {text}"}])  # not in the sample
+    send_file(server, f"{url}/q.csv", "q.csv", text=text)
+    assert said in standin.wait_for("chat.postMessage")[0].params["text"]

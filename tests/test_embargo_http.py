@@ -195,7 +195,7 @@ def test_exports_digests_and_the_home_tab_leave_it_out_until_it_lifts(
         reader = home.read(session, home_id, READER, is_editor=False, now=first_run)
         editor = home.read(session, home_id, EDITOR, is_editor=True, now=first_run)
         assert figure not in [f.id for f in reader.figures] and figure in [f.id for f in editor.figures]
-        exported = sheets.published(session, home_id, "figures")
+        exported = sheets.published(session, home_id, "figure")
         assert all(row.value != Decimal("61") for row in exported if isinstance(row, FigureInput))
     # A week on, lifted in between: the next digest has it, though it was published before the last one.
     [outcome] = deliver.run_due(sessions, client, now=first_run + timedelta(days=7))
@@ -312,7 +312,7 @@ def test_statbot_import_reads_the_embargo_column_and_export_leaves_the_row_out(
     ]
     path = tmp_path / "figures.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=[*all_columns("figures"), "embargo"])
+        writer = csv.DictWriter(handle, fieldnames=[*all_columns("figure"), "embargo"])
         writer.writeheader()
         writer.writerows(rows)
     assert cli.main(["import", str(path)]) == 0
@@ -321,7 +321,7 @@ def test_statbot_import_reads_the_embargo_column_and_export_leaves_the_row_out(
         held = {s.value: embargo.of(s) for s in session.scalars(select(Statistic))}
     assert held[Decimal(1001)] == embargo.Embargo(datetime(2099, 1, 15, 9, 0, tzinfo=UTC), "Europe/London")
     assert held[Decimal(1002)] is None
-    assert cli.main(["export", "--kind", "figures", "--output", str(tmp_path / "out.csv")]) == 0
+    assert cli.main(["export", "--kind", "figure", "--output", str(tmp_path / "out.csv")]) == 0
     exported = (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
     assert "1002" in exported and "1001" not in exported and "embargo" not in exported.splitlines()[0]
 

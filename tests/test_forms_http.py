@@ -180,7 +180,7 @@ def test_a_quote_from_the_form_is_stored(server: str, standin: SlackStandIn, eng
     before = count(engine, Quote)
     values = {"text": "Enough is enough.", "speaker": "Sir Peter Wanless", "source_publisher": "NSPCC",
               "said_on": "2024-08"}  # fmt: skip
-    status, raw = submit(server, values, EDITOR, form="quotes")
+    status, raw = submit(server, values, EDITOR, form="quote")
     assert status == 200 and "errors" not in raw
     assert count(engine, Quote) == before + 1
     assert "Peter Wanless" in ask(server, standin, "wanless", command="/quote")

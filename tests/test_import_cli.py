@@ -34,9 +34,17 @@ def test_a_good_file_is_imported_published_and_logged_once(
     assert counts(engine)["SearchDocument"] == 1
 
 
-def test_quotes_are_imported_with_kind_quotes(run: object, engine: Engine) -> None:
-    assert run("import", TEMPLATES / "quotes.csv", "--kind", "quotes") == 0  # type: ignore[operator]
+@pytest.mark.parametrize("kind", ["quote", "quotes"])  # the documented kind, and the plural older scripts pass
+def test_quotes_are_imported_and_exported_with_kind_quote_or_quotes(
+    run: object, engine: Engine, kind: str, tmp_path: Path
+) -> None:
+    assert run("import", TEMPLATES / "quotes.csv", "--kind", kind) == 0  # type: ignore[operator]
     assert counts(engine)["Quote"] == 1
+    out = tmp_path / "out.csv"
+    assert run("export", "--kind", kind, "-o", out) == 0  # type: ignore[operator]
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == list(all_columns("quote")) and rows[0]["speaker"]
 
 
 def test_known_entities_are_matched_by_name_and_an_alias_never_renames_a_subject(
@@ -111,7 +119,7 @@ def test_export_by_topic_words_and_only_published(
     assert run("export", "grooming", "-o", out) == 0  # type: ignore[operator]
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert [r["measure"] for r in rows] == ["reports of grooming number 1"]
-    assert list(rows[0]) == list(all_columns("figures"))
+    assert list(rows[0]) == list(all_columns("figure"))
 
 
 def _refuse_poison(session: Session) -> None:

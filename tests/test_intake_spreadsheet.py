@@ -27,6 +27,7 @@ from intake.spreadsheet import (
 from intake.templates import template_path
 from intake.validate import validate_figure, validate_quote
 from storage.inputs import FigureInput, QuoteInput
+from storage.kinds import Kind
 from storage.partial_date import PartialDate, Precision
 
 TODAY = date(2025, 6, 1)
@@ -82,11 +83,11 @@ def write_csv(
     return path
 
 
-def read(path: Path, kind: str = "figures") -> Sheet:
+def read(path: Path, kind: Kind = "figure") -> Sheet:
     return read_sheet(path, kind, today=TODAY)  # type: ignore[arg-type]
 
 
-def sheet_error(path: Path, kind: str = "figures") -> str:
+def sheet_error(path: Path, kind: Kind = "figure") -> str:
     with pytest.raises(SheetError) as raised:
         read(path, kind)
     return raised.value.message
@@ -108,7 +109,7 @@ def test_a_good_csv_gives_one_figure_per_row_numbered_as_a_person_sees_them(tmp_
     assert values == [Decimal(52), Decimal(9477)]
 
 
-@pytest.mark.parametrize("kind", ["figures", "quotes"])
+@pytest.mark.parametrize("kind", ["figure", "quote"])
 def test_the_templates_import_cleanly(kind: str) -> None:
     sheet = read(template_path(kind), kind)  # type: ignore[arg-type]
     assert sheet.errors == [] and len(sheet.rows) == 1
@@ -116,7 +117,7 @@ def test_the_templates_import_cleanly(kind: str) -> None:
 
 
 def test_the_figures_template_holds_the_nspcc_example_without_a_url() -> None:
-    [(_, figure)] = read(template_path("figures")).rows
+    [(_, figure)] = read(template_path("figure")).rows
     assert isinstance(figure, FigureInput)
     assert (figure.value, figure.unit, figure.geography) == (Decimal(52), "percent", "UK")
     assert figure.producer == "NSPCC"
@@ -247,8 +248,8 @@ def test_a_column_with_values_but_no_name_is_refused(tmp_path: Path) -> None:
 
 def test_a_quotes_sheet_imported_as_figures_says_so(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "quotes.csv", [quote_row()])
-    assert sheet_error(path, "figures") == "this looks like a quotes sheet, but it was imported as figures"
-    assert len(read(path, "quotes").rows) == 1
+    assert sheet_error(path, "figure") == "this looks like a quotes sheet, but it was imported as figures"
+    assert len(read(path, "quote").rows) == 1
 
 
 def test_a_row_with_an_unquoted_comma_is_reported_with_its_line(tmp_path: Path) -> None:
@@ -311,7 +312,7 @@ def test_a_duplicate_row_is_reported_on_the_later_row_naming_the_earlier(tmp_pat
 def test_duplicate_quotes_are_caught_whatever_their_quote_marks(tmp_path: Path) -> None:
     curly = "“Facebook is willingly turning back the clock on children’s safety”"
     rows = [quote_row(), quote_row(text=curly)]
-    sheet = read(write_csv(tmp_path / "quotes.csv", rows), "quotes")
+    sheet = read(write_csv(tmp_path / "quotes.csv", rows), "quote")
     assert sheet.errors == [RowError(3, "text", "text repeats the quote by the same speaker in row 2")]
 
 
@@ -368,7 +369,7 @@ def test_progress_is_reported_as_rows_are_read(tmp_path: Path) -> None:
     rows = [figure_row(geography=f"area {n}") for n in range(2500)]
     path = write_csv(tmp_path / "many.csv", rows)
     seen: list[tuple[int, int]] = []
-    read_sheet(path, "figures", lambda done, total: seen.append((done, total)), today=TODAY)
+    read_sheet(path, "figure", lambda done, total: seen.append((done, total)), today=TODAY)
     assert seen == [(1000, 2500), (2000, 2500), (2500, 2500)]
 
 
@@ -443,10 +444,11 @@ def test_xlsx_row_numbers_count_blank_rows_as_excel_shows_them(tmp_path: Path) -
     assert [(error.row, error.column) for error in sheet.errors] == [(5, "value")]
 
 
-def test_a_workbook_sheet_named_like_the_import_is_preferred(tmp_path: Path) -> None:
+@pytest.mark.parametrize("title", ["Figures", "figure"])  # the name exports write, or the kind itself
+def test_a_workbook_sheet_named_like_the_import_is_preferred(tmp_path: Path, title: str) -> None:
     path = _xlsx(tmp_path / "two.xlsx", ["notes"], [["read me first"]], sheet_title="About")
     book = openpyxl.load_workbook(path)
-    figures = book.create_sheet("Figures")
+    figures = book.create_sheet(title)
     figures.append(list(FIGURE_COLUMNS))
     figures.append(_excel_row())
     book.save(path)
@@ -540,7 +542,7 @@ def test_figures_written_and_read_back_are_unchanged(tmp_path: Path, suffix: str
 def test_quotes_written_and_read_back_are_unchanged(tmp_path: Path, suffix: str) -> None:
     quotes = _tricky_quotes()
     path = write_sheet(quotes, tmp_path / f"export{suffix}")
-    sheet = read(path, "quotes")
+    sheet = read(path, "quote")
     assert sheet.errors == []
     assert [item for _, item in sheet.rows] == quotes
 
@@ -554,10 +556,10 @@ def test_an_xlsx_export_formats_cells_as_text_so_excel_keeps_typed_dates(tmp_pat
 
 def test_to_frame_has_exactly_the_import_columns_as_text() -> None:
     frame = to_frame(_tricky_figures())
-    assert list(frame.columns) == list(all_columns("figures"))
+    assert list(frame.columns) == list(all_columns("figure"))
     assert frame.loc[1, "value"] == "9477" and frame.loc[1, "entities"] == "Meta;Instagram;WhatsApp"
     assert frame.loc[3, "period_start"] == "" and frame.loc[5, "source_date"] == "2021-03-26"
-    assert list(to_frame([], "quotes").columns) == list(QUOTE_COLUMNS)
+    assert list(to_frame([], "quote").columns) == list(QUOTE_COLUMNS)
 
 
 def test_writing_needs_a_known_extension_and_a_kind_for_no_items(tmp_path: Path) -> None:
@@ -588,7 +590,7 @@ def test_a_100000_row_csv_parses_and_reports_its_rate(
         encoding="utf-8",
     )
     started = time.perf_counter()
-    sheet = read_sheet(big, "figures", today=TODAY)
+    sheet = read_sheet(big, "figure", today=TODAY)
     elapsed = time.perf_counter() - started
     assert len(sheet.rows) == rows and sheet.errors == []
     with capsys.disabled():

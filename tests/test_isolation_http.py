@@ -36,6 +36,7 @@ from digests.deliver import aware, run_due
 from intake.validate import validate_figure, validate_quote
 from storage import changes, roles, sample, slack_tables, workspaces
 from storage.inputs import FigureInput, QuoteInput
+from storage.kinds import Kind
 from storage.models import Base, Quote, Statistic, Status, Subscription, Workspace, utcnow
 from storage.partial_date import PartialDate
 from tests import items
@@ -315,10 +316,10 @@ def press(world: World, team: Team, action: str, kind: str, item_id: int, *, use
     return interact(world, payload, secret=secret)[0]
 
 
-def submit_form(world: World, team: Team, values: dict[str, str], *, form: forms.Form = "figures",
+def submit_form(world: World, team: Team, values: dict[str, str], *, form: Kind = "figure",
                 user: str | None = None, editing: dict[str, Any] | None = None,
                 secret: str = SIGNING_SECRET) -> tuple[int, str]:  # fmt: skip
-    callback = forms.QUOTE_FORM if form == "quotes" else forms.FIGURE_FORM
+    callback = forms.QUOTE_FORM if form == "quote" else forms.FIGURE_FORM
     payload = view_submission_payload(
         callback, state(values, form), team_id=team.id, user_id=user or team.editor,
         private_metadata=json.dumps(editing or {}),
@@ -503,7 +504,7 @@ def test_an_edit_form_naming_the_other_workspaces_item_is_refused(world: World) 
         status, raw = submit_form(world, asker, T2_PENDING | {"value": "99%"}, editing=editing)
         assert status == 200 and "no longer exists" in json.loads(raw)["errors"]["value"]
         editing = {"kind": "quote", "id": other.quotes[0]}
-        status, raw = submit_form(world, asker, T2_QUOTE, form="quotes", editing=editing)
+        status, raw = submit_form(world, asker, T2_QUOTE, form="quote", editing=editing)
         assert status == 200 and "no longer exists" in json.loads(raw)["errors"]["text"]
         assert snapshot(world.engine, other) == before
     assert world.standin.calls("chat.update") == []
@@ -539,7 +540,7 @@ def test_added_figures_and_quotes_land_in_the_submitters_workspace_only(world: W
     # Items the other workspace already holds are new here, not "already stored as #…" there.
     burrows = {"text": _quote_text(world, one, "Burrows"), "speaker": "Andy Burrows", "source_publisher": "NSPCC",
                "said_on": "2021-08-17"}  # fmt: skip
-    submissions: list[tuple[forms.Form, dict[str, str]]] = [("quotes", burrows), ("figures", T1_PENDING)]
+    submissions: list[tuple[Kind, dict[str, str]]] = [("quote", burrows), ("figure", T1_PENDING)]
     for form, values in submissions:
         world.standin.clear()
         status, raw = submit_form(world, two, values, form=form)

@@ -191,3 +191,39 @@ def test_0018fig_names_stored_figures_figure_and_back(tmp_path: object) -> None:
     migrate.downgrade(engine, "0016")
     assert kinds() == (["statistic", "quote"], ["statistic"])
     engine.dispose()
+
+
+def test_0020voc_names_digest_content_figure_or_quote_and_back(tmp_path: object) -> None:
+    """A subscription stored as "figures" (figures only) or "quotes" reads "figure" or "quote" after it."""
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path}/content.db")
+    migrate.upgrade(engine, "0019c")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO workspaces (id, name, is_home, created_at) VALUES (1, '', true, CURRENT_TIMESTAMP)"
+            )
+        )
+        for content in ("figures", "quotes", "all"):
+            connection.execute(
+                text(
+                    "INSERT INTO subscriptions (workspace_id, channel_id, topic, frequency, weekday, at, tz,"
+                    " created_by, created_at, paused, paused_reason, content, attach_csv, last_delivered_at,"
+                    " next_run_at) VALUES (1, 'C1', 'facebook', 'weekly', 0, '09:00:00', 'UTC', 'U1',"
+                    " CURRENT_TIMESTAMP, false, '', :content, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"content": content},
+            )
+
+    def contents() -> list[str]:
+        with engine.connect() as connection:
+            return list(connection.execute(text("SELECT content FROM subscriptions ORDER BY id")).scalars())
+
+    migrate.upgrade(engine)
+    assert contents() == ["figure", "quote", "all"]
+    migrate.downgrade(engine, "0019c")
+    assert contents() == ["figures", "quotes", "all"]
+    engine.dispose()

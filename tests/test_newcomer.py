@@ -150,7 +150,7 @@ def test_every_subcommand_help_has_a_description_and_shows_defaults() -> None:
 
 def quotes_file(path: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.DictWriter(out, fieldnames=list(all_columns("quotes")))
+        writer = csv.DictWriter(out, fieldnames=list(all_columns("quote")))
         writer.writeheader()
         writer.writerow({"text": "Every child deserves a safe childhood.", "speaker": "A Spokesperson",
                          "said_on": "2022-03-01", "source_publisher": "Example News"})  # fmt: skip
@@ -166,10 +166,10 @@ def test_import_without_kind_reads_a_quotes_file_as_quotes(tmp_path: Path) -> No
 
 
 @pytest.mark.usefixtures("initialised")
-def test_import_of_a_quotes_file_as_figures_offers_kind_quotes(tmp_path: Path) -> None:
-    result = run([STATBOT, "import", "--kind", "figures", str(quotes_file(tmp_path / "q.csv"))], tmp_path)
+def test_import_of_a_quotes_file_as_figures_offers_kind_quote(tmp_path: Path) -> None:
+    result = run([STATBOT, "import", "--kind", "figure", str(quotes_file(tmp_path / "q.csv"))], tmp_path)
     assert result.returncode == 1
-    assert "--kind quotes" in result.stderr, result.stderr
+    assert "--kind quote." in result.stderr, result.stderr
 
 
 @pytest.mark.usefixtures("initialised")

@@ -122,17 +122,17 @@ def test_statbot_import_says_when_its_rows_wait_for_statbot_migrate(
     for rows in (1, write.EMBED_INLINE + 1):
         path = tmp_path / f"figures-{rows}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
-            sheet = csv.DictWriter(handle, fieldnames=list(all_columns("figures")))
+            sheet = csv.DictWriter(handle, fieldnames=list(all_columns("figure")))
             sheet.writeheader()
             for n in range(rows):
                 sheet.writerow(
-                    dict.fromkeys(all_columns("figures"), "") | {
+                    dict.fromkeys(all_columns("figure"), "") | {
                         "value": n, "unit": "count", "measure": f"children bullied online {rows}",
                         "source_title": "Report", "source_publisher": "Example Trust",
                         "source_url": f"https://example.org/{rows}/{n}",
                     }
                 )  # fmt: skip
-        assert cli.import_sheet(settings, path, "figures", skip_bad=False) == 0
+        assert cli.import_sheet(settings, path, "figure", skip_bad=False) == 0
         said = capsys.readouterr().out
         assert f"Imported {rows:,} figure" in said
         assert ("`statbot migrate` embeds them" in said) is (rows > write.EMBED_INLINE)

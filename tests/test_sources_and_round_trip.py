@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from bot import cli
 from intake.columns import all_columns
 from storage.db import make_sessions, normalise_url
+from storage.kinds import KINDS, Kind
 from storage.models import Source, Statistic
 from tests.conftest import PG_SERVER, empty
 
@@ -32,9 +33,9 @@ def real_rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def write_csv(path: Path, rows: list[dict[str, str]], kind: str = "figures") -> Path:
+def write_csv(path: Path, rows: list[dict[str, str]], kind: Kind = "figure") -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(all_columns(kind)))  # type: ignore[arg-type]
+        writer = csv.DictWriter(handle, fieldnames=list(all_columns(kind)))
         writer.writeheader()
         writer.writerows(rows)
     return path
@@ -85,7 +86,7 @@ def test_each_figure_keeps_its_own_producer_though_one_article_reports_them(run:
     assert run("init") == 0
     assert run("import", REAL / "figures.csv") == 0
     out = {
-        (r["measure"], r["source_url"]): r["producer"] for r in exported(run, tmp_path / "out.csv", "figures")
+        (r["measure"], r["source_url"]): r["producer"] for r in exported(run, tmp_path / "out.csv", "figure")
     }
     assert {(r["measure"], r["source_url"]): r["producer"] for r in rows}.items() <= out.items()
 
@@ -155,7 +156,7 @@ def test_a_dated_source_without_a_link_keeps_its_date_beside_the_undated_sample_
         independents = session.scalars(select(Source).where(Source.publisher == "The Independent")).all()
         assert sorted(s.published.iso() if s.published else "" for s in independents) == ["", "2021-03"]
     exported_row = next(
-        r for r in exported(run, tmp_path / "out.csv", "figures") if r["measure"] == row["measure"]
+        r for r in exported(run, tmp_path / "out.csv", "figure") if r["measure"] == row["measure"]
     )
     assert exported_row["source_date"] == "2021-03"
 
@@ -168,8 +169,8 @@ def test_export_import_export_gives_the_same_bytes_sample_included(
     assert run("init") == 0
     assert run("import", REAL / "figures.csv") == 0
     assert run("import", REAL / "quotes.csv", "--kind", "quotes") == 0
-    first = {kind: tmp_path / f"first-{kind}.csv" for kind in ("figures", "quotes")}
-    again = {kind: tmp_path / f"again-{kind}.csv" for kind in ("figures", "quotes")}
+    first = {kind: tmp_path / f"first-{kind}.csv" for kind in KINDS}
+    again = {kind: tmp_path / f"again-{kind}.csv" for kind in KINDS}
     for kind, path in first.items():
         assert run("export", "--kind", kind, "-o", path) == 0
     assert run("init", "--no-sample", url=other_database) == 0
@@ -179,12 +180,12 @@ def test_export_import_export_gives_the_same_bytes_sample_included(
         assert run("export", "--kind", kind, "-o", path, url=other_database) == 0
     for kind in first:
         assert first[kind].read_bytes() == again[kind].read_bytes(), kind
-    assert len(first["figures"].read_bytes().splitlines()) == 1 + 2 + len(real_rows("figures.csv"))
+    assert len(first["figure"].read_bytes().splitlines()) == 1 + 2 + len(real_rows("figures.csv"))
 
 
 def test_init_without_the_sample_loads_nothing(run: Run, other_database: str, tmp_path: Path) -> None:
     assert run("init", "--no-sample", url=other_database) == 0
-    assert exported(run, tmp_path / "none.csv", "figures", url=other_database) == []
+    assert exported(run, tmp_path / "none.csv", "figure", url=other_database) == []
 
 
 @pytest.mark.slow

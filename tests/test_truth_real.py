@@ -26,6 +26,7 @@ from bot.web import create_wsgi
 from intake.spreadsheet import read_sheet
 from storage import queries, roles, sheets
 from storage.db import make_sessions
+from storage.kinds import KINDS, plural
 from storage.models import Entity, EntityAlias, Quote, Statistic
 from tests.http_server import serving
 from tests.slackapi.replies import DIGEST_CHANNEL, DIGEST_USER, digest, slash
@@ -37,8 +38,8 @@ pytestmark = pytest.mark.skipif(
 
 def import_real(session: Session, workspace_id: int, corpus: Path = CORPUS) -> None:
     """The real figures and quotes through the same reading, checking and storing as `statbot import`."""
-    for kind in ("figures", "quotes"):
-        sheet = read_sheet(corpus / f"{kind}.csv", kind)
+    for kind in KINDS:
+        sheet = read_sheet(corpus / f"{plural(kind)}.csv", kind)
         assert not sheet.bad, sheet.errors
         sheets.import_items(session, workspace_id, sheet.rows, actor="cli")
     session.commit()
@@ -118,7 +119,7 @@ def test_every_imported_figure_keeps_the_entities_its_row_names_in_the_library_a
 ) -> None:
     with make_sessions(engine)() as session:
         import_real(session, home_id)
-        exported = sheets.published(session, home_id, "figures")
+        exported = sheets.published(session, home_id, "figure")
     by_figure = {(f.measure, f.value.normalize()): sorted(f.entities) for f in exported}  # type: ignore[union-attr]
     rows = figures()
     for row in rows:

@@ -79,26 +79,26 @@ def test_an_index_is_built_once_per_library_version() -> None:
     def build(*ids: int) -> Any:
         return lambda: builds.append(1) or index_of(*ids)
 
-    first = indexes.get(1, "figures", 7, build(1, 2))
-    assert indexes.get(1, "figures", 7, build(9)) is first
-    moved = indexes.get(1, "figures", 8, build(1, 2, 3))
+    first = indexes.get(1, "figure", 7, build(1, 2))
+    assert indexes.get(1, "figure", 7, build(9)) is first
+    moved = indexes.get(1, "figure", 8, build(1, 2, 3))
     assert moved.ids.tolist() == [1, 2, 3] and len(builds) == 2
-    assert indexes.get(2, "figures", 8, build(5)).ids.tolist() == [5]  # workspaces apart
-    assert indexes.get(1, "quotes", 8, build(6)).ids.tolist() == [6]  # kinds apart
+    assert indexes.get(2, "figure", 8, build(5)).ids.tolist() == [5]  # workspaces apart
+    assert indexes.get(1, "quote", 8, build(6)).ids.tolist() == [6]  # kinds apart
     assert len(builds) == 4 and len(indexes) == 3
 
 
 def test_least_recently_used_indexes_go_first_and_one_too_big_is_not_kept() -> None:
     one = index_of(1, 2).nbytes
     indexes = VectorIndexes(max_bytes=2 * one)
-    indexes.get(1, "figures", 1, lambda: index_of(1, 2))
-    indexes.get(2, "figures", 1, lambda: index_of(3, 4))
-    indexes.get(1, "figures", 1, lambda: index_of(0, 0))  # used again: kept
-    indexes.get(3, "figures", 1, lambda: index_of(5, 6))  # workspace 2 goes
+    indexes.get(1, "figure", 1, lambda: index_of(1, 2))
+    indexes.get(2, "figure", 1, lambda: index_of(3, 4))
+    indexes.get(1, "figure", 1, lambda: index_of(0, 0))  # used again: kept
+    indexes.get(3, "figure", 1, lambda: index_of(5, 6))  # workspace 2 goes
     assert indexes.bytes <= 2 * one and len(indexes) == 2
-    assert indexes.get(2, "figures", 1, lambda: index_of(7, 8)).ids.tolist() == [7, 8]
+    assert indexes.get(2, "figure", 1, lambda: index_of(7, 8)).ids.tolist() == [7, 8]
     big = index_of(*range(1, 40))
-    assert indexes.get(4, "figures", 1, lambda: big) is big and indexes.bytes <= 2 * one
+    assert indexes.get(4, "figure", 1, lambda: big) is big and indexes.bytes <= 2 * one
 
 
 def test_threads_asking_at_once_build_the_index_once() -> None:
@@ -110,7 +110,7 @@ def test_threads_asking_at_once_build_the_index_once() -> None:
         started.wait(30)
         return index_of(1, 2)
 
-    threads = [threading.Thread(target=indexes.get, args=(1, "figures", 1, build)) for _ in range(4)]
+    threads = [threading.Thread(target=indexes.get, args=(1, "figure", 1, build)) for _ in range(4)]
     for thread in threads:
         thread.start()
     started.set()
@@ -121,7 +121,7 @@ def test_threads_asking_at_once_build_the_index_once() -> None:
 
 def test_a_stale_index_answers_while_a_fresh_one_is_built_in_the_background() -> None:
     indexes = VectorIndexes(max_bytes=10_000)
-    assert indexes.get_or_stale(1, "figures", 1, lambda: index_of(1)) == (indexes.get(1, "figures", 1, list), True)
+    assert indexes.get_or_stale(1, "figure", 1, lambda: index_of(1)) == (indexes.get(1, "figure", 1, list), True)
     release, built = threading.Event(), threading.Event()
 
     def slow_build() -> VectorIndex:
@@ -129,14 +129,14 @@ def test_a_stale_index_answers_while_a_fresh_one_is_built_in_the_background() ->
         built.set()
         return index_of(1, 2)
 
-    stale, current = indexes.get_or_stale(1, "figures", 2, slow_build)
+    stale, current = indexes.get_or_stale(1, "figure", 2, slow_build)
     assert stale.ids.tolist() == [1] and current is False
-    again, current = indexes.get_or_stale(1, "figures", 2, slow_build)  # the rebuild is not started twice
+    again, current = indexes.get_or_stale(1, "figure", 2, slow_build)  # the rebuild is not started twice
     assert again is stale and current is False
     release.set()
     assert built.wait(30)
     for _ in range(300):  # the background thread stores it just after building
-        fresh, current = indexes.get_or_stale(1, "figures", 2, list)  # type: ignore[arg-type]
+        fresh, current = indexes.get_or_stale(1, "figure", 2, list)  # type: ignore[arg-type]
         if current:
             break
         threading.Event().wait(0.1)
@@ -145,21 +145,21 @@ def test_a_stale_index_answers_while_a_fresh_one_is_built_in_the_background() ->
 
 def test_a_failed_background_rebuild_keeps_the_old_index(caplog: pytest.LogCaptureFixture) -> None:
     indexes = VectorIndexes(max_bytes=10_000)
-    indexes.get(1, "figures", 1, lambda: index_of(1))
+    indexes.get(1, "figure", 1, lambda: index_of(1))
     failed = threading.Event()
 
     def broken() -> VectorIndex:
         failed.set()
         raise RuntimeError("database gone")
 
-    stale, current = indexes.get_or_stale(1, "figures", 2, broken)
+    stale, current = indexes.get_or_stale(1, "figure", 2, broken)
     assert failed.wait(30) and stale.ids.tolist() == [1] and not current
     for _ in range(300):
         if "rebuilding the vector index" in caplog.text:
             break
         threading.Event().wait(0.1)
-    assert "rebuilding the vector index of workspace 1 (figures) failed" in caplog.text
-    assert indexes.get(1, "figures", 2, lambda: index_of(5)).ids.tolist() == [5]
+    assert "rebuilding the vector index of workspace 1 (figure) failed" in caplog.text
+    assert indexes.get(1, "figure", 2, lambda: index_of(5)).ids.tolist() == [5]
 
 
 class Letters:
@@ -230,11 +230,11 @@ def test_backfill_embeds_what_is_missing_and_the_index_reads_answerable_rows(
     ]
     assert backfill(sessions, model) == 0  # nothing left: a second run is free
     with sessions() as session:
-        index = load_index(session, workspace_id, "figures", model.name, model.dimensions)
+        index = load_index(session, workspace_id, "figure", model.name, model.dimensions)
         assert index.ids.tolist() == [zebra, apple]  # not the retracted one
         assert index.search(model.embed_query("zebra"), 1)[0][0] == zebra
-        assert load_index(session, workspace_id, "figures", "another-model", 26).ids.tolist() == []
-        assert len(load_index(session, workspace_id + 999, "figures", model.name, 26).ids) == 0
+        assert load_index(session, workspace_id, "figure", "another-model", 26).ids.tolist() == []
+        assert len(load_index(session, workspace_id + 999, "figure", model.name, 26).ids) == 0
 
 
 def test_a_new_model_re_embeds_every_row(sessions: sessionmaker[Session], db: Session, workspace_id: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from commands import forms
+from storage.kinds import Kind
 from tests.slackapi.actions import send
 from tests.slackapi.signing import view_submission_payload
 
@@ -16,7 +17,7 @@ GOOD = {
 }  # fmt: skip
 
 
-def state(values: dict[str, str], form: forms.Form = "figures") -> dict[str, dict[str, Any]]:
+def state(values: dict[str, str], form: Kind = "figure") -> dict[str, dict[str, Any]]:
     """What Slack sends for the form as a person filled it in."""
     result: dict[str, dict[str, Any]] = {}
     for field in forms.fields(form):
@@ -35,9 +36,9 @@ def state(values: dict[str, str], form: forms.Form = "figures") -> dict[str, dic
     return result
 
 
-def submit(server: str, values: dict[str, str], user: str, *, form: forms.Form = "figures",
+def submit(server: str, values: dict[str, str], user: str, *, form: Kind = "figure",
            metadata: str = "") -> tuple[int, str]:  # fmt: skip
-    callback = forms.QUOTE_FORM if form == "quotes" else forms.FIGURE_FORM
+    callback = forms.QUOTE_FORM if form == "quote" else forms.FIGURE_FORM
     return send(
         server,
         view_submission_payload(callback, state(values, form), user_id=user, private_metadata=metadata),
