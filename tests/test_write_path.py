@@ -173,7 +173,8 @@ def test_an_import_moves_the_library_version_once_and_other_writers_still_move_i
     engine: Engine, home_id: int
 ) -> None:
     """PostgreSQL: a deferred trigger, once per transaction (migration 0009). SQLite: the row triggers skip
-    while the write path has marked its bulk load, and it moves the version itself, once (migration 0018)."""
+    while the write path has marked its bulk load (migration 0018), are dropped in its transaction from the
+    second batch on (storage.write._Triggers), and it moves the version itself, once."""
     from storage.db import make_sessions
 
     sessions = make_sessions(engine)
@@ -242,3 +243,49 @@ def test_every_batch_of_a_bulk_add_is_found_by_search_and_the_triggers_come_back
         write.add_one(session, home_id, figure(6000, measure="dromedaryish reports"), actor="cli")
         session.commit()
         assert [i.value for i in queries.find(session, home_id, Statistic, "dromedaryish").items] == [6000]
+
+
+def _die_during_bulk_add(url: str, home_id: int) -> None:
+    """In a child process: an `add` whose process ends in its third batch, its triggers dropped, nothing run after."""
+    import os
+
+    from storage.db import make_engine, make_sessions
+
+    def rows():  # type: ignore[no-untyped-def]
+        for n in range(1500):
+            if n == 1100:
+                os._exit(3)
+            yield figure(n, measure=f"crashcase reports {n}")
+
+    with make_sessions(make_engine(url))() as session:
+        write.add(session, home_id, rows(), actor="cli")
+
+
+@pytest.mark.slow
+def test_a_process_dying_in_a_bulk_add_leaves_the_triggers_and_nothing_else(
+    engine: Engine, home_id: int
+) -> None:
+    """SQLite drops the triggers inside the import's transaction: a process killed before it puts them back
+    leaves the database as it was, triggers included, because the drop was never committed."""
+    import multiprocessing
+
+    from storage.db import make_sessions
+
+    sessions = make_sessions(engine)
+    with sessions() as session:
+        triggers = _triggers(session)
+        count = session.scalar(select(func.count()).select_from(Statistic))
+    child = multiprocessing.get_context("fork").Process(
+        target=_die_during_bulk_add, args=(engine.url.render_as_string(hide_password=False), home_id)
+    )
+    child.start()
+    child.join(120)
+    assert child.exitcode == 3
+    with sessions() as session:
+        assert _triggers(session) == triggers
+        assert session.scalar(select(func.count()).select_from(Statistic)) == count
+        write.add_one(session, home_id, figure(7000, measure="emuish reports"), actor="cli")
+        session.commit()
+        from storage import queries
+
+        assert [i.value for i in queries.find(session, home_id, Statistic, "emuish").items] == [7000]
