@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -94,9 +95,12 @@ def search_terms(text_: str) -> list[str]:
     return seen[:MAX_TERMS]
 
 
+@lru_cache(maxsize=16_384)  # an import keys each row's measure and place: places and names repeat
 def phrase_key(text_: str) -> str:
     """How aliases and query phrases are compared: "Meta Platforms, Inc." -> "meta platforms inc"."""
-    return " ".join(words(text_))
+    # The same as " ".join(words(text_)): case folding goes character by character, so folding the
+    # joined words folds each word.
+    return " ".join(_WORD.findall(text_)).casefold()
 
 
 EntityChain = list[tuple[str, list[str]]]  # an entity, then its owner, ...: (name, aliases) each

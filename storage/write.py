@@ -258,8 +258,10 @@ def add(
     iterator = iter(items)
     with _writing(session):
         session.flush()
-        with _version_moves_once(writer.connection):
+        with _version_moves_once(writer.connection), _suspended_triggers(writer.connection) as triggers:
             while chunk := list(islice(iterator, batch)):
+                if done:  # a bulk load: a second batch
+                    triggers.suspend()
                 for written in writer.write(chunk):
                     outcome.added += written.created
                     outcome.already_stored += not written.created
@@ -313,6 +315,70 @@ def _version_moves_once(connection: Connection) -> Iterator[None]:
     connection.exec_driver_sql(_UNMARK)
     if changed:
         connection.exec_driver_sql(_BUMP)
+
+
+# SQLite's per-row insert triggers whose work a bulk `add` does itself: the library version's (migrations
+# 0009, 0018; _version_moves_once moves it) and the search index's (0001; filled at the end).
+_SUSPENDED = (
+    *(f"{table}_insert_changed" for table in (
+        "sources", "entities", "entity_aliases", "topics", "statistics", "quotes", "statistic_entities",
+        "statistic_topics", "quote_entities", "quote_topics", "search_documents")),
+    "search_documents_ai",
+)  # fmt: skip
+_INDEX_NEW_DOCUMENTS = (
+    "INSERT INTO search_fts (rowid, body) SELECT id, body FROM search_documents WHERE id > ?"
+)
+
+
+class _Triggers:
+    """SQLite's row triggers, dropped for the rest of an `add` once it has a second batch, and put back.
+
+    A trigger per row was about half of a 20,000-row import's time on SQLite (even those that skip: their
+    WHEN clause is a query per row). SQLite's DDL is transactional and this transaction holds SQLite's one
+    write lock: no other writer can write while they are gone, readers (WAL) see the schema as committed,
+    and a rollback brings them back with everything else. Put back before commit, with the search index
+    given the new documents in one INSERT ... SELECT."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.dropped: list[tuple[str, str]] = []
+        self.documents_before = 0
+
+    def suspend(self) -> None:
+        if self.dropped or self.connection.dialect.name != "sqlite":
+            return
+        marks = ", ".join("?" * len(_SUSPENDED))
+        found = self.connection.exec_driver_sql(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",  # noqa: S608
+            _SUSPENDED,
+        ).all()
+        self.documents_before = self.connection.exec_driver_sql(
+            "SELECT coalesce(max(id), 0) FROM search_documents"
+        ).scalar_one()
+        for name, _ in found:
+            self.connection.exec_driver_sql(f"DROP TRIGGER {name}")
+        self.dropped = [(name, sql) for name, sql in found]
+
+    def restore(self) -> None:
+        if not self.dropped:
+            return
+        if any(name == "search_documents_ai" for name, _ in self.dropped):
+            self.connection.exec_driver_sql(_INDEX_NEW_DOCUMENTS, (self.documents_before,))
+        for _, sql in self.dropped:
+            self.connection.exec_driver_sql(sql)
+        self.dropped = []
+
+
+@contextmanager
+def _suspended_triggers(connection: Connection) -> Iterator[_Triggers]:
+    triggers = _Triggers(connection)
+    try:
+        yield triggers
+    except BaseException:
+        with suppress(DBAPIError):  # the caller rolls back, which restores them anyway
+            triggers.restore()
+        raise
+    triggers.restore()
 
 
 # The most new items one `add` embeds itself (about 30 ms a row on one thread): a form, a review, an

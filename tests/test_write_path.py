@@ -125,9 +125,7 @@ def test_a_single_item_and_a_batch_write_the_same_rows(db: Session, home_id: int
         assert len(stat.entities) == 2 and stat.entities[0].name == "Roblox"  # in the order named
         assert [t.name for t in stat.topics] == ["grooming", "online safety"]
         document = db.scalars(
-            select(SearchDocument).where(
-                SearchDocument.kind == "figure", SearchDocument.item_id == stat.id
-            )
+            select(SearchDocument).where(SearchDocument.kind == "figure", SearchDocument.item_id == stat.id)
         ).one()
         assert "Roblox" in document.body and "grooming" in document.body and "Ofcom" in document.body
         (entry,) = changes.history(db, home_id, "figure", stat.id)
@@ -175,7 +173,8 @@ def test_an_import_moves_the_library_version_once_and_other_writers_still_move_i
     engine: Engine, home_id: int
 ) -> None:
     """PostgreSQL: a deferred trigger, once per transaction (migration 0009). SQLite: the row triggers skip
-    while the write path has marked its bulk load, and it moves the version itself, once (migration 0018)."""
+    while the write path has marked its bulk load (migration 0018), are dropped in its transaction from the
+    second batch on (storage.write._Triggers), and it moves the version itself, once."""
     from storage.db import make_sessions
 
     sessions = make_sessions(engine)
@@ -199,3 +198,94 @@ def test_an_import_moves_the_library_version_once_and_other_writers_still_move_i
         )
         connection.execute(text(f"INSERT INTO topics (workspace_id, name) VALUES ({home_id}, 'probe')"))
     assert version() == before + (2 if engine.dialect.name == "postgresql" else 3)
+
+
+def _triggers(session: Session) -> list[tuple[str, str]]:
+    if session.get_bind().dialect.name != "sqlite":
+        return []
+    return [
+        tuple(row)
+        for row in session.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        )
+    ]  # type: ignore[misc]
+
+
+@pytest.mark.slow
+def test_every_batch_of_a_bulk_add_is_found_by_search_and_the_triggers_come_back(
+    engine: Engine, home_id: int
+) -> None:
+    """On SQLite a bulk add drops its row triggers from its second batch on and does their work itself:
+    the first, middle and last batches are all found by word search, and after it (committed or rolled
+    back) the schema is as before and an ordinary write is indexed as before."""
+    from storage import queries
+    from storage.db import make_sessions
+
+    sessions = make_sessions(engine)
+    with sessions() as session:
+        triggers = _triggers(session)
+    words = {0: "aardvarkish", 650: "bandicootish", 1199: "capybarish"}
+    with sessions() as session:
+        rows = [figure(n, measure=f"{words.get(n, 'plain')} reports {n} bulkcase") for n in range(1200)]
+        write.add(session, home_id, rows, actor="cli")
+        session.commit()
+    with sessions() as session:
+        assert _triggers(session) == triggers
+        for n, word in words.items():
+            found = queries.find(session, home_id, Statistic, word)
+            assert [item.value for item in found.items] == [Decimal(n)], word
+        with pytest.raises(write.Conflicts):  # rolled back after its triggers were dropped
+            bad = write.SourceSpec(publisher="Ofcom", title="Other", url="https://ofcom.example/0")
+            write.add(session, home_id, [*rows[:700], figure(5000, source=bad)], actor="cli")
+        session.rollback()
+    with sessions() as session:
+        assert _triggers(session) == triggers
+        write.add_one(session, home_id, figure(6000, measure="dromedaryish reports"), actor="cli")
+        session.commit()
+        assert [i.value for i in queries.find(session, home_id, Statistic, "dromedaryish").items] == [6000]
+
+
+def _die_during_bulk_add(url: str, home_id: int) -> None:
+    """In a child process: an `add` whose process ends in its third batch, its triggers dropped, nothing run after."""
+    import os
+
+    from storage.db import make_engine, make_sessions
+
+    def rows():  # type: ignore[no-untyped-def]
+        for n in range(1500):
+            if n == 1100:
+                os._exit(3)
+            yield figure(n, measure=f"crashcase reports {n}")
+
+    with make_sessions(make_engine(url))() as session:
+        write.add(session, home_id, rows(), actor="cli")
+
+
+@pytest.mark.slow
+def test_a_process_dying_in_a_bulk_add_leaves_the_triggers_and_nothing_else(
+    engine: Engine, home_id: int
+) -> None:
+    """SQLite drops the triggers inside the import's transaction: a process killed before it puts them back
+    leaves the database as it was, triggers included, because the drop was never committed."""
+    import multiprocessing
+
+    from storage.db import make_sessions
+
+    sessions = make_sessions(engine)
+    with sessions() as session:
+        triggers = _triggers(session)
+        count = session.scalar(select(func.count()).select_from(Statistic))
+    child = multiprocessing.get_context("fork").Process(
+        target=_die_during_bulk_add, args=(engine.url.render_as_string(hide_password=False), home_id)
+    )
+    child.start()
+    child.join(120)
+    assert child.exitcode == 3
+    with sessions() as session:
+        assert _triggers(session) == triggers
+        assert session.scalar(select(func.count()).select_from(Statistic)) == count
+        write.add_one(session, home_id, figure(7000, measure="emuish reports"), actor="cli")
+        session.commit()
+        from storage import queries
+
+        assert [i.value for i in queries.find(session, home_id, Statistic, "emuish").items] == [7000]
