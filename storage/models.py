@@ -204,6 +204,26 @@ quote_topics = Table(
 )
 
 
+# Each figure's and quote's sentence vector (little-endian float16 bytes) and the model that made it, for
+# questions in plain words (storage/embeddings.py, storage/vectors.py): written by storage.write.set_embeddings,
+# filled in by `statbot migrate`. In tables of their own since migration 0020vec: inline in `statistics`, 770
+# bytes a row tripled the heap every ranking query reads, and answers never read them (bench/RESULTS.md).
+statistic_vectors = Table(
+    "statistic_vectors",
+    Base.metadata,
+    Column("statistic_id", ForeignKey("statistics.id", ondelete="CASCADE"), primary_key=True),
+    Column("model", String(60), nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+)
+quote_vectors = Table(
+    "quote_vectors",
+    Base.metadata,
+    Column("quote_id", ForeignKey("quotes.id", ondelete="CASCADE"), primary_key=True),
+    Column("model", String(60), nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+)
+
+
 class Statistic(Base):
     """One citable figure: a value, what was counted, when and where, and who produced and reported it."""
 
@@ -245,10 +265,6 @@ class Statistic(Base):
     # value"): answers say "changed on" for 30 days and digests list it under Corrections (storage.edits).
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     edited_fields: Mapped[str] = mapped_column(String(40), default="", server_default="")
-    # Sentence vector (float16 bytes) and the model that made it, for questions in plain words
-    # (storage/embeddings.py, storage/vectors.py); filled by `statbot migrate`. Deferred: answers never read it.
-    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    embedding_model: Mapped[str | None] = mapped_column(String(60), deferred=True)
 
     source: Mapped[Source] = relationship(foreign_keys=[source_id], lazy="joined")
     via_source: Mapped[Source | None] = relationship(foreign_keys=[via_source_id], lazy="joined")
@@ -289,10 +305,6 @@ class Quote(Base):
     status: Mapped[str] = mapped_column(String(12), default=Status.PUBLISHED.value)
     status_reason: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(32), default="")
-    # Sentence vector (float16 bytes) and the model that made it, for questions in plain words
-    # (storage/embeddings.py, storage/vectors.py); filled by `statbot migrate`. Deferred: answers never read it.
-    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    embedding_model: Mapped[str | None] = mapped_column(String(60), deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     # When `status` last changed after publication (retracted, superseded): digests list these as corrections.
@@ -314,6 +326,13 @@ class Quote(Base):
     @property
     def said(self) -> PartialDate | None:
         return _partial(self.said_on, self.said_precision)
+
+
+def vectors_of(model: type[Statistic] | type[Quote]) -> tuple[Table, Column[int]]:
+    """The table holding the vectors of figures or quotes, and its column naming the item."""
+    if model is Statistic:
+        return statistic_vectors, statistic_vectors.c.statistic_id
+    return quote_vectors, quote_vectors.c.quote_id
 
 
 # Answers list the newest first (storage.queries): these indexes hold each workspace's items of one status
