@@ -25,6 +25,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     false,
+    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -349,6 +350,8 @@ Index(
 )
 # A digest looks up the earlier points of each new figure's series (same measure, place and unit).
 Index("ix_statistics_measure", Statistic.workspace_id, Statistic.measure)
+# Series, freshness and conflicts compare measures case-folded: every answer looks up its figures' series so.
+Index("ix_statistics_measure_folded", Statistic.workspace_id, func.lower(Statistic.measure))
 # Conflicts look up the same value reported by other sources (storage.conflicts).
 Index("ix_statistics_value", Statistic.workspace_id, Statistic.value)
 # The write path finds a batch's figures already stored by their sources, and quotes by their speakers.
