@@ -31,6 +31,8 @@ down_revision = "0019c"
 branch_labels = None
 depends_on = None
 
+# Tables answers read that this migration adds (0009's TABLES holds the rest).
+TABLES = ("statistic_vectors", "quote_vectors")
 # item table, its vectors' table, the column naming the item
 MOVES = (("statistics", "statistic_vectors", "statistic_id"), ("quotes", "quote_vectors", "quote_id"))
 BUMP = "UPDATE library_version SET version = version + 1 WHERE id = 1"
