@@ -6,11 +6,23 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, distinct, func, literal, or_, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union,
+    union_all,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storage import embargo
 from storage.models import (
@@ -270,14 +282,14 @@ def _find_once(
 
     families = [family_ids(session, c.entities) if c.entities else set() for c in reading.concepts]
     conditions: list[ColumnElement[bool]] = []
-    hits: list[Select[Any]] = []  # (item id, concept number) for each concept an item matches, by text or tag
+    hits: list[Select[Any] | CompoundSelect[Any]] = []  # (item id, concept number), by text or by tag
     for number, (concept, family) in enumerate(zip(reading.concepts, families, strict=True)):
         found_by_text = matches_any(session, workspace_id, kind, concept.phrases)
         text_match = model.id.in_(select(found_by_text.c.item_id))
         conditions.append(or_(text_match, linked(family)) if family else text_match)
-        hits.append(select(found_by_text.c.item_id.label("item_id"), literal(number).label("concept")))
-        if family:
-            hits.append(select(link_item, literal(number)).where(link.c.entity_id.in_(list(family))))
+        by_text = select(found_by_text.c.item_id.label("item_id"), literal(number).label("concept"))
+        by_tag = select(link_item, literal(number)).where(link.c.entity_id.in_(list(family)))
+        hits.append(union(by_text, by_tag) if family else by_text)  # an item once per concept it matches
 
     base = select(model.id).where(model.workspace_id == workspace_id, model.status.in_(statuses), *where)
     if reading.period is not None:
@@ -295,7 +307,7 @@ def _find_once(
     if allow_partial and len(conditions) > 1:
         # Items matching only some of the words come after those matching every one, and the answer says so.
         complete_ids, complete_count, some_ids, some_count = _every_and_some(
-            session, model, base, hits, len(conditions), recency, wanted
+            session, model, base, hits, len(conditions), newest, wanted
         )
     else:
         complete_ids = list(session.scalars(every.order_by(*recency).limit(wanted)))
@@ -460,41 +472,44 @@ def _every_and_some(
     session: Session,
     model: type[Item],
     base: Select[Any],
-    hits: list[Select[Any]],
+    hits: list[Select[Any] | CompoundSelect[Any]],
     asked: int,
-    recency: list[ColumnElement[Any]],
+    newest: InstrumentedAttribute[Any],
     wanted: int,
 ) -> tuple[list[int], int, list[int], int]:
-    """The newest `wanted` items matching every one of the `asked` concepts and how many do (up to
-    COUNT_CAP + 1), then the same for items matching only some, in one statement. Each concept's matches are
-    read once and counted per item, where one query for each list and one count for each made the database
-    build every concept's matches five times and test each of a workspace's items against all of them: a
-    question of seven words over 100,000 figures took seconds (bench/RESULTS.md)."""
+    """The newest `wanted` items matching every one of the `asked` concepts and how many do, then the same
+    for items matching only some, in one statement. Each concept's matches are read once and counted per
+    item, where one query for each list and one count for each made the database build every concept's
+    matches five times and test each of a workspace's items against all of them: a question of seven
+    words over 100,000 figures took seconds (bench/RESULTS.md). `hits` holds one select per concept, each
+    item at most once."""
     found = union_all(*hits).subquery("hits")
+    # Joined before counting, so the database sees how many rows to expect (a hash join, not a probe per item).
     matched = (
-        select(found.c.item_id, func.count(distinct(found.c.concept)).label("concepts"))
-        .group_by(found.c.item_id)
-        .subquery("matched")
+        base.join(found, found.c.item_id == model.id)
+        .group_by(model.id)
+        .add_columns(func.count().label("concepts"), newest.label("newest"), model.published_at)
+        .cte("matched")
     )
-    complete = (matched.c.concepts == asked).label("complete")
-    ranked = (
-        base.join(matched, matched.c.item_id == model.id)
-        .add_columns(
-            complete,
-            func.row_number().over(partition_by=complete, order_by=recency).label("place"),
-            func.count().over(partition_by=complete).label("total"),
-        )
-        .subquery("ranked")
-    )
-    rows = session.execute(
-        select(ranked.c.id, ranked.c.complete, ranked.c.total)
-        .where(ranked.c.place <= wanted)
-        .order_by(ranked.c.complete.desc(), ranked.c.place)
-    ).all()
-    every = [row.id for row in rows if row.complete]
-    some = [row.id for row in rows if not row.complete]
-    totals = {bool(row.complete): min(row.total, COUNT_CAP + 1) for row in rows}
-    return every, totals.get(True, 0), some, totals.get(False, 0)
+    recency = [matched.c.newest.desc().nulls_last(), matched.c.published_at.desc().nulls_last(), matched.c.id.desc()]
+    parts = []
+    for part, complete in enumerate((matched.c.concepts == asked, matched.c.concepts < asked)):
+        top = select(matched).where(complete).order_by(*recency).limit(wanted).subquery()
+        parts.append(select(top.c.id, top.c.newest, top.c.published_at, literal(part).label("part"),
+                            literal(0).label("total")))  # fmt: skip
+        parts.append(select(null(), null(), null(), literal(part + 2), func.count()).select_from(matched).where(complete))
+    rows = list(session.execute(union_all(*parts)))
+    # A union keeps no order: newest first again, as `recency` (no date last; a placeholder for a missing date
+    # is only ever compared with another, since the tuples differ before it).
+    rows.sort(key=lambda r: (r.newest is not None, r.newest or date.min, r.published_at is not None,
+                             r.published_at or _EPOCH, r.id), reverse=True)  # fmt: skip
+    every = [row.id for row in rows if row.part == 0]
+    some = [row.id for row in rows if row.part == 1]
+    totals = {row.part: min(row.total, COUNT_CAP + 1) for row in rows if row.part >= 2}
+    return every, totals.get(2, 0), some, totals.get(3, 0)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _count(session: Session, query: Select[Any]) -> int:
