@@ -11,7 +11,6 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
-    CompoundSelect,
     Select,
     and_,
     func,
@@ -282,14 +281,17 @@ def _find_once(
 
     families = [family_ids(session, c.entities) if c.entities else set() for c in reading.concepts]
     conditions: list[ColumnElement[bool]] = []
-    hits: list[Select[Any] | CompoundSelect[Any]] = []  # (item id, concept number), by text or by tag
+    hits: list[Select[Any]] = []  # (item id, concept number), by text or by tag
     for number, (concept, family) in enumerate(zip(reading.concepts, families, strict=True)):
         found_by_text = matches_any(session, workspace_id, kind, concept.phrases)
         text_match = model.id.in_(select(found_by_text.c.item_id))
         conditions.append(or_(text_match, linked(family)) if family else text_match)
         by_text = select(found_by_text.c.item_id.label("item_id"), literal(number).label("concept"))
         by_tag = select(link_item, literal(number)).where(link.c.entity_id.in_(list(family)))
-        hits.append(union(by_text, by_tag) if family else by_text)  # an item once per concept it matches
+        if family:  # an item once per concept it matches (SQLite takes no bracketed union inside another)
+            both = union(by_text, by_tag).subquery()
+            by_text = select(both.c.item_id, both.c.concept)
+        hits.append(by_text)
 
     base = select(model.id).where(model.workspace_id == workspace_id, model.status.in_(statuses), *where)
     if reading.period is not None:
@@ -472,7 +474,7 @@ def _every_and_some(
     session: Session,
     model: type[Item],
     base: Select[Any],
-    hits: list[Select[Any] | CompoundSelect[Any]],
+    hits: list[Select[Any]],
     asked: int,
     newest: InstrumentedAttribute[Any],
     wanted: int,
