@@ -3,6 +3,7 @@ with the answer cache off, and the resident memory of the web workers once they 
 
     .venv/bin/python bench/questions_served.py [--figures 100000] [--requests 300] [--workers 2]
     .venv/bin/python bench/questions_served.py --code /tmp/statbot-main   # the same, serving another checkout
+    .venv/bin/python bench/questions_served.py --database bench_19lat   # seeded once, kept, reused
 
 Seeds a scratch PostgreSQL database with the bench library (bench/common.py) and a stored vector for every
 figure (bench/vector_index.py: random unit vectors; what a question costs does not depend on which rows are
@@ -23,16 +24,21 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import create_engine
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text as sql
 
 from bench import common
 from bench.vector_index import fill_vectors
 from bot.local_slack import SlackStandIn
-from storage.db import make_engine
+from storage import migrate
+from storage.db import make_engine, normalise_url
 
 SECRET = "bench-signing-secret"
 HERE = Path(__file__).resolve().parent
@@ -113,6 +119,31 @@ def memory(server: common.Server) -> list[tuple[float, float]]:
     return found
 
 
+@contextlib.contextmanager
+def library(postgres: str, folder: Path, database: str | None) -> Iterator[str]:
+    """A scratch database dropped afterwards, or the named one, created if missing and kept."""
+    if database is None:
+        with common.scratch_database("postgresql", folder, postgres) as url:
+            yield url
+        return
+    admin = create_engine(normalise_url(postgres), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(sql("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database}):
+            connection.execute(sql(f'CREATE DATABASE "{database}"'))
+    admin.dispose()
+    yield normalise_url(postgres).rsplit("/", 1)[0] + f"/{database}"
+
+
+def figures_held(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        if not sa_inspect(connection).has_table("statistics"):
+            return 0
+        held = connection.scalar(sql("SELECT count(*) FROM statistics")) or 0
+    engine.dispose()
+    return int(held)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -123,22 +154,34 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the Procfile's default)")
     parser.add_argument("--rounds", type=int, default=1, help="repeat the timed load, for a busy machine")
     parser.add_argument("--postgres", default=common.DEFAULT_POSTGRES)
+    parser.add_argument("--database", help="keep the library in this database across runs: seeded only if it "
+                        "holds no figures, else migrated to this checkout's head and reused")  # fmt: skip
     parser.add_argument("--code", type=Path, action="append", default=[],
                         help="serve this checkout's code instead (repeatable; 'here' for this one)")  # fmt: skip
     args = parser.parse_args()
     checkouts: list[Path | None] = [None if str(c) == "here" else c for c in args.code] or [None]
     with (
         tempfile.TemporaryDirectory() as tmp,
-        common.scratch_database("postgresql", Path(tmp), args.postgres) as url,
+        library(args.postgres, Path(tmp), args.database) as url,
         SlackStandIn(team_id=common.TEAM) as slack,
     ):
-        engine, workspace_id = common.prepare(url)
-        seeded = common.seed(engine, workspace_id, args.figures - 2)
-        engine.dispose()
-        vectors = fill_vectors(url)
+        held = figures_held(url)
+        if held:
+            started = time.perf_counter()
+            migrate.upgrade(make_engine(url))
+            print(f"{held:,} figures reused from {args.database}, migrated in "
+                  f"{time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
+        else:
+            engine, workspace_id = common.prepare(url)
+            seeded = common.seed(engine, workspace_id, args.figures - 2)
+            engine.dispose()
+            vectors = fill_vectors(url)
+            print(
+                f"{seeded.figures:,} figures seeded in {seeded.seconds:.0f} s, {vectors:,} vectors",
+                flush=True,
+            )
         with make_engine(url).connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(sql("VACUUM ANALYZE"))  # as autovacuum would after the vectors' updates
-        print(f"{seeded.figures:,} figures seeded in {seeded.seconds:.0f} s, {vectors:,} vectors", flush=True)
         print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
         for code in checkouts:
             server = start(url, Path(tmp), args.workers, slack.api_url, code)

@@ -1,8 +1,8 @@
 """Embedding the rows that have no vector from the current model yet: what `statbot migrate` will run.
 
 Rows are embedded in batches, one transaction each, so a stopped backfill loses at most a batch and
-the next run carries on from what is still missing (rows whose `embedding_model` is not the current
-model's name, which also re-embeds everything after a change of model). On PostgreSQL each batch moves
+the next run carries on from what is still missing (rows with no vector from the current model in
+`statistic_vectors` or `quote_vectors`, which also re-embeds everything after a change of model). On PostgreSQL each batch moves
 the library version once (migration 0009's trigger), so workers rebuild their vector indexes after it.
 `statbot migrate` runs it through storage.write.backfill_embeddings, with a progress bar.
 """
@@ -14,10 +14,11 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, sessionmaker, undefer
+from sqlalchemy.orm import Session, sessionmaker
 
-from storage.embeddings import Embedder, figure_text, quote_text
-from storage.models import Quote, Statistic
+from storage import write
+from storage.embeddings import Embedder, Vectors, figure_text, quote_text
+from storage.models import Quote, Statistic, vectors_of
 from storage.vectors import to_blob
 
 BATCH = 256
@@ -38,7 +39,8 @@ def quote_document(quote: Quote) -> str:
 
 
 def _missing(model: type[Statistic] | type[Quote], name: str) -> sa.ColumnElement[bool]:
-    return sa.or_(model.embedding_model.is_(None), model.embedding_model != name)
+    table, item = vectors_of(model)
+    return ~sa.select(item).where(item == model.id, table.c.model == name).exists()
 
 
 def backfill(
@@ -88,10 +90,7 @@ def embed_rows(session: Session, model: Any, ids: Iterable[int], embedder: Embed
         chunk = wanted[start : start + BATCH]
         rows = list(session.scalars(sa.select(model).where(model.id.in_(chunk))).unique())
         vectors = embedder.embed_documents([document(row) for row in rows])
-        for row, vector in zip(rows, vectors, strict=True):
-            row.embedding = to_blob(vector)
-            row.embedding_model = embedder.name
-    session.flush()
+        write.set_embeddings(session, model, _blobs(rows, vectors), embedder.name)
     return len(wanted)
 
 
@@ -104,10 +103,11 @@ def _embed(
     writing: Callable[[Session], AbstractContextManager[None]],
 ) -> int:
     with sessions.begin() as session, writing(session):
-        rows = list(session.scalars(sa.select(model).where(model.id.in_(list(ids))).options(undefer(model.embedding_model))))
+        rows = list(session.scalars(sa.select(model).where(model.id.in_(list(ids)))).unique())
         vectors = embedder.embed_documents([document(row) for row in rows])
-        for row, vector in zip(rows, vectors, strict=True):
-            row.embedding = to_blob(vector)
-            row.embedding_model = embedder.name
-        session.flush()  # while marked as the write path's: the commit comes after
+        write.set_embeddings(session, model, _blobs(rows, vectors), embedder.name)
         return len(rows)
+
+
+def _blobs(rows: list[Any], vectors: Vectors) -> dict[int, bytes]:
+    return {row.id: to_blob(vector) for row, vector in zip(rows, vectors, strict=True)}

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     false,
+    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -204,6 +205,26 @@ quote_topics = Table(
 )
 
 
+# Each figure's and quote's sentence vector (little-endian float16 bytes) and the model that made it, for
+# questions in plain words (storage/embeddings.py, storage/vectors.py): written by storage.write.set_embeddings,
+# filled in by `statbot migrate`. In tables of their own since migration 0020vec: inline in `statistics`, 770
+# bytes a row tripled the heap every ranking query reads, and answers never read them (bench/RESULTS.md).
+statistic_vectors = Table(
+    "statistic_vectors",
+    Base.metadata,
+    Column("statistic_id", ForeignKey("statistics.id", ondelete="CASCADE"), primary_key=True),
+    Column("model", String(60), nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+)
+quote_vectors = Table(
+    "quote_vectors",
+    Base.metadata,
+    Column("quote_id", ForeignKey("quotes.id", ondelete="CASCADE"), primary_key=True),
+    Column("model", String(60), nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+)
+
+
 class Statistic(Base):
     """One citable figure: a value, what was counted, when and where, and who produced and reported it."""
 
@@ -245,10 +266,6 @@ class Statistic(Base):
     # value"): answers say "changed on" for 30 days and digests list it under Corrections (storage.edits).
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     edited_fields: Mapped[str] = mapped_column(String(40), default="", server_default="")
-    # Sentence vector (float16 bytes) and the model that made it, for questions in plain words
-    # (storage/embeddings.py, storage/vectors.py); filled by `statbot migrate`. Deferred: answers never read it.
-    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    embedding_model: Mapped[str | None] = mapped_column(String(60), deferred=True)
 
     source: Mapped[Source] = relationship(foreign_keys=[source_id], lazy="joined")
     via_source: Mapped[Source | None] = relationship(foreign_keys=[via_source_id], lazy="joined")
@@ -289,10 +306,6 @@ class Quote(Base):
     status: Mapped[str] = mapped_column(String(12), default=Status.PUBLISHED.value)
     status_reason: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(32), default="")
-    # Sentence vector (float16 bytes) and the model that made it, for questions in plain words
-    # (storage/embeddings.py, storage/vectors.py); filled by `statbot migrate`. Deferred: answers never read it.
-    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    embedding_model: Mapped[str | None] = mapped_column(String(60), deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     # When `status` last changed after publication (retracted, superseded): digests list these as corrections.
@@ -316,6 +329,13 @@ class Quote(Base):
         return _partial(self.said_on, self.said_precision)
 
 
+def vectors_of(model: type[Statistic] | type[Quote]) -> tuple[Table, Column[int]]:
+    """The table holding the vectors of figures or quotes, and its column naming the item."""
+    if model is Statistic:
+        return statistic_vectors, statistic_vectors.c.statistic_id
+    return quote_vectors, quote_vectors.c.quote_id
+
+
 # Answers list the newest first (storage.queries): these indexes hold each workspace's items of one status
 # in exactly that order, so a question about a large family reads the first few rows instead of sorting
 # them all. PostgreSQL needs NULLS LAST spelt out; SQLite sorts NULLs last on DESC by itself and refuses
@@ -330,6 +350,8 @@ Index(
 )
 # A digest looks up the earlier points of each new figure's series (same measure, place and unit).
 Index("ix_statistics_measure", Statistic.workspace_id, Statistic.measure)
+# Series, freshness and conflicts compare measures case-folded: every answer looks up its figures' series so.
+Index("ix_statistics_measure_folded", Statistic.workspace_id, func.lower(Statistic.measure))
 # Conflicts look up the same value reported by other sources (storage.conflicts).
 Index("ix_statistics_value", Statistic.workspace_id, Statistic.value)
 # The write path finds a batch's figures already stored by their sources, and quotes by their speakers.

@@ -6,11 +6,22 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union,
+    union_all,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storage import embargo
 from storage.kinds import Kind
@@ -271,9 +282,17 @@ def _find_once(
 
     families = [family_ids(session, c.entities) if c.entities else set() for c in reading.concepts]
     conditions: list[ColumnElement[bool]] = []
-    for concept, family in zip(reading.concepts, families, strict=True):
-        text_match = model.id.in_(select(matches_any(session, workspace_id, kind, concept.phrases).c.item_id))
+    hits: list[Select[Any]] = []  # (item id, concept number), by text or by tag
+    for number, (concept, family) in enumerate(zip(reading.concepts, families, strict=True)):
+        found_by_text = matches_any(session, workspace_id, kind, concept.phrases)
+        text_match = model.id.in_(select(found_by_text.c.item_id))
         conditions.append(or_(text_match, linked(family)) if family else text_match)
+        by_text = select(found_by_text.c.item_id.label("item_id"), literal(number).label("concept"))
+        by_tag = select(link_item, literal(number)).where(link.c.entity_id.in_(list(family)))
+        if family:  # an item once per concept it matches (SQLite takes no bracketed union inside another)
+            both = union(by_text, by_tag).subquery()
+            by_text = select(both.c.item_id, both.c.concept)
+        hits.append(by_text)
 
     base = select(model.id).where(model.workspace_id == workspace_id, model.status.in_(statuses), *where)
     if reading.period is not None:
@@ -286,15 +305,16 @@ def _find_once(
         model.id.desc(),
     ]
     wanted = max(CANDIDATES, limit)
-    complete_ids = list(session.scalars(every.order_by(*recency).limit(wanted)))
-    complete_count = _count(session, every) if len(complete_ids) >= wanted else len(complete_ids)
     some_ids: list[int] = []
     some_count = 0
     if allow_partial and len(conditions) > 1:
         # Items matching only some of the words come after those matching every one, and the answer says so.
-        some_query = base.where(or_(*conditions), ~and_(*conditions))
-        some_ids = list(session.scalars(some_query.order_by(*recency).limit(wanted)))
-        some_count = _count(session, some_query) if len(some_ids) >= wanted else len(some_ids)
+        complete_ids, complete_count, some_ids, some_count = _every_and_some(
+            session, model, base, hits, len(conditions), newest, wanted
+        )
+    else:
+        complete_ids = list(session.scalars(every.order_by(*recency).limit(wanted)))
+        complete_count = _count(session, every) if len(complete_ids) >= wanted else len(complete_ids)
     loaded = {
         item.id: item
         for item in session.scalars(select(model).where(model.id.in_(complete_ids + some_ids))).unique()
@@ -449,6 +469,50 @@ def _in_period(model: type[Item], period: tuple[date, date]) -> list[ColumnEleme
         last = func.coalesce(Statistic.period_end, Statistic.period_start)
         return [first.is_not(None), first <= end, last >= start]
     return [Quote.said_on.is_not(None), Quote.said_on >= start, Quote.said_on <= end]
+
+
+def _every_and_some(
+    session: Session,
+    model: type[Item],
+    base: Select[Any],
+    hits: list[Select[Any]],
+    asked: int,
+    newest: InstrumentedAttribute[Any],
+    wanted: int,
+) -> tuple[list[int], int, list[int], int]:
+    """The newest `wanted` items matching every one of the `asked` concepts and how many do, then the same
+    for items matching only some, in one statement. Each concept's matches are read once and counted per
+    item, where one query for each list and one count for each made the database build every concept's
+    matches five times and test each of a workspace's items against all of them: a question of seven
+    words over 100,000 figures took seconds (bench/RESULTS.md). `hits` holds one select per concept, each
+    item at most once."""
+    found = union_all(*hits).subquery("hits")
+    # Joined before counting, so the database sees how many rows to expect (a hash join, not a probe per item).
+    matched = (
+        base.join(found, found.c.item_id == model.id)
+        .group_by(model.id)
+        .add_columns(func.count().label("concepts"), newest.label("newest"), model.published_at)
+        .cte("matched")
+    )
+    recency = [matched.c.newest.desc().nulls_last(), matched.c.published_at.desc().nulls_last(), matched.c.id.desc()]
+    parts = []
+    for part, complete in enumerate((matched.c.concepts == asked, matched.c.concepts < asked)):
+        top = select(matched).where(complete).order_by(*recency).limit(wanted).subquery()
+        parts.append(select(top.c.id, top.c.newest, top.c.published_at, literal(part).label("part"),
+                            literal(0).label("total")))  # fmt: skip
+        parts.append(select(null(), null(), null(), literal(part + 2), func.count()).select_from(matched).where(complete))
+    rows = list(session.execute(union_all(*parts)))
+    # A union keeps no order: newest first again, as `recency` (no date last; a placeholder for a missing date
+    # is only ever compared with another, since the tuples differ before it).
+    rows.sort(key=lambda r: (r.newest is not None, r.newest or date.min, r.published_at is not None,
+                             r.published_at or _EPOCH, r.id), reverse=True)  # fmt: skip
+    every = [row.id for row in rows if row.part == 0]
+    some = [row.id for row in rows if row.part == 1]
+    totals = {row.part: min(row.total, COUNT_CAP + 1) for row in rows if row.part >= 2}
+    return every, totals.get(2, 0), some, totals.get(3, 0)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _count(session: Session, query: Select[Any]) -> int:

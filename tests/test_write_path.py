@@ -17,7 +17,8 @@ from storage.models import AuditEntry, SearchDocument, Statistic, Status
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "commands", "storage", "intake", "digests", "ingest", "bench")
 MODELS = {"Statistic", "Quote", "SearchDocument", "AuditEntry"}
-TABLES = {"statistic_entities", "statistic_topics", "quote_entities", "quote_topics"}
+TABLES = {"statistic_entities", "statistic_topics", "quote_entities", "quote_topics", "statistic_vectors",
+          "quote_vectors"}  # fmt: skip
 # What storage.write offers: a new public writer must be added here on purpose, never by accident.
 WRITERS = {
     "add",
