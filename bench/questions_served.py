@@ -3,6 +3,8 @@ with the answer cache off, and the resident memory of the web workers once they 
 
     .venv/bin/python bench/questions_served.py [--figures 100000] [--requests 300] [--workers 2]
     .venv/bin/python bench/questions_served.py --code /tmp/statbot-main   # the same, serving another checkout
+    .venv/bin/python bench/questions_served.py --database bench_19lat   # seeded once, kept, reused
+    .venv/bin/python bench/questions_served.py --probe /tmp/probe [--trace]   # each worker's memory report
 
 Seeds a scratch PostgreSQL database with the bench library (bench/common.py) and a stored vector for every
 figure (bench/vector_index.py: random unit vectors; what a question costs does not depend on which rows are
@@ -11,7 +13,9 @@ close, only the model's quality does, and bench/question_retrieval.py measures t
 asked each text by bench/load.py over 127.0.0.1: warm-up requests first (they load the model and build the
 index in each worker), then sequential ones timed for p50/p99. After the load, each worker's VmRSS (resident
 now) and VmHWM (peak) are read from /proc. With --code DIR the server runs DIR's code (PYTHONPATH, with this
-virtualenv), so a checkout of main gives the "before" on the same database.
+virtualenv), so a checkout of main gives the "before" on the same database. With --probe DIR each worker
+writes a report of where its memory is (bench/probe/sitecustomize.py) after the load; --trace adds
+tracemalloc's view, at a large cost in time and some in memory.
 """
 
 from __future__ import annotations
@@ -23,16 +27,21 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import create_engine
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text as sql
 
 from bench import common
 from bench.vector_index import fill_vectors
 from bot.local_slack import SlackStandIn
-from storage.db import make_engine
+from storage import migrate
+from storage.db import make_engine, normalise_url
 
 SECRET = "bench-signing-secret"
 HERE = Path(__file__).resolve().parent
@@ -46,7 +55,9 @@ TEXTS = {
 }
 
 
-def start(url: str, folder: Path, workers: int, api_url: str, code: Path | None) -> common.Server:
+def start(
+    url: str, folder: Path, workers: int, api_url: str, code: Path | None, probe: Path | None, trace: bool
+) -> common.Server:
     port = common.free_port()
     env = {
         "DATABASE_URL": url,
@@ -57,8 +68,13 @@ def start(url: str, folder: Path, workers: int, api_url: str, code: Path | None)
         "STATBOT_ANSWER_CACHE_MB": "0",
         "STATBOT_RESPONSE_URL_ALLOW_LOOPBACK": "1",  # load.py's response URL is the stand-in's
     }
-    if code is not None:
-        env["PYTHONPATH"] = str(code)
+    path = [str(code)] if code is not None else []
+    if probe is not None:  # bench/probe/sitecustomize.py: a report from each worker on SIGRTMIN+1
+        path.insert(0, str(HERE / "probe"))
+        env["STATBOT_BENCH_PROBE"] = str(probe)
+        env["STATBOT_BENCH_TRACE"] = "1" if trace else ""
+    if path:
+        env["PYTHONPATH"] = os.pathsep.join(path)
     argv = [PYTHON, "-m", "bot.cli", "serve", "--port", str(port), "--workers", str(workers)]
     return common.start_server(argv, port, env, code or folder, workers)
 
@@ -113,6 +129,46 @@ def memory(server: common.Server) -> list[tuple[float, float]]:
     return found
 
 
+@contextlib.contextmanager
+def library(postgres: str, folder: Path, database: str | None) -> Iterator[str]:
+    """A scratch database dropped afterwards, or the named one, created if missing and kept."""
+    if database is None:
+        with common.scratch_database("postgresql", folder, postgres) as url:
+            yield url
+        return
+    admin = create_engine(normalise_url(postgres), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(sql("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database}):
+            connection.execute(sql(f'CREATE DATABASE "{database}"'))
+    admin.dispose()
+    yield normalise_url(postgres).rsplit("/", 1)[0] + f"/{database}"
+
+
+def figures_held(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        if not sa_inspect(connection).has_table("statistics"):
+            return 0
+        held = connection.scalar(sql("SELECT count(*) FROM statistics")) or 0
+    engine.dispose()
+    return int(held)
+
+
+def probe_workers(server: common.Server, folder: Path) -> None:
+    """Ask each worker for its report (bench/probe/sitecustomize.py) and print where each is."""
+    import signal
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for pid in server.worker_pids():
+        report = folder / f"worker-{pid}.txt"
+        report.unlink(missing_ok=True)
+        os.kill(pid, signal.SIGRTMIN + 1)
+        deadline = time.monotonic() + 120
+        while not report.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        print(f"worker {pid}: {report if report.exists() else 'no report'}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -123,25 +179,39 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the Procfile's default)")
     parser.add_argument("--rounds", type=int, default=1, help="repeat the timed load, for a busy machine")
     parser.add_argument("--postgres", default=common.DEFAULT_POSTGRES)
+    parser.add_argument("--database", help="keep the library in this database across runs: seeded only if it "
+                        "holds no figures, else migrated to this checkout's head and reused")  # fmt: skip
+    parser.add_argument("--probe", type=Path, help="folder for each worker's memory report (bench/probe)")
+    parser.add_argument("--trace", action="store_true", help="with --probe: tracemalloc in the workers too")
     parser.add_argument("--code", type=Path, action="append", default=[],
                         help="serve this checkout's code instead (repeatable; 'here' for this one)")  # fmt: skip
     args = parser.parse_args()
     checkouts: list[Path | None] = [None if str(c) == "here" else c for c in args.code] or [None]
     with (
         tempfile.TemporaryDirectory() as tmp,
-        common.scratch_database("postgresql", Path(tmp), args.postgres) as url,
+        library(args.postgres, Path(tmp), args.database) as url,
         SlackStandIn(team_id=common.TEAM) as slack,
     ):
-        engine, workspace_id = common.prepare(url)
-        seeded = common.seed(engine, workspace_id, args.figures - 2)
-        engine.dispose()
-        vectors = fill_vectors(url)
+        held = figures_held(url)
+        if held:
+            started = time.perf_counter()
+            migrate.upgrade(make_engine(url))
+            print(f"{held:,} figures reused from {args.database}, migrated in "
+                  f"{time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
+        else:
+            engine, workspace_id = common.prepare(url)
+            seeded = common.seed(engine, workspace_id, args.figures - 2)
+            engine.dispose()
+            vectors = fill_vectors(url)
+            print(
+                f"{seeded.figures:,} figures seeded in {seeded.seconds:.0f} s, {vectors:,} vectors",
+                flush=True,
+            )
         with make_engine(url).connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(sql("VACUUM ANALYZE"))  # as autovacuum would after the vectors' updates
-        print(f"{seeded.figures:,} figures seeded in {seeded.seconds:.0f} s, {vectors:,} vectors", flush=True)
         print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
         for code in checkouts:
-            server = start(url, Path(tmp), args.workers, slack.api_url, code)
+            server = start(url, Path(tmp), args.workers, slack.api_url, code, args.probe, args.trace)
             try:
                 print(f"\n## {code or 'this checkout'}: {args.workers} workers, cache off", flush=True)
                 print(
@@ -160,7 +230,9 @@ def main() -> None:
                             print(f"| {text} | {kind} | {round_} | {common.percentile(times, 0.5):.1f} | "
                                   f"{common.percentile(times, 0.99):.1f} | {max(times):.1f} | "
                                   f"{per[0]:.0f} / {per[1]:.0f} |", flush=True)  # fmt: skip
-                held = memory(server)
+                held = memory(server)  # before the probe, which trims the heap at its end
+                if args.probe is not None:
+                    probe_workers(server, args.probe)
                 print("worker VmRSS / VmHWM MB: " + ", ".join(f"{rss:.0f} / {hwm:.0f}" for rss, hwm in held))
                 print(f"load average after: {os.getloadavg()[0]:.2f}", flush=True)
             finally:

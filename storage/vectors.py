@@ -22,8 +22,9 @@ import ctypes
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -48,22 +49,32 @@ def to_blob(vector: Vectors) -> bytes:
     return np.asarray(vector, dtype="<f2").tobytes()
 
 
-def from_blobs(blobs: Sequence[bytes], dimensions: int) -> Vectors:
-    """Stored vectors back as one (n, dimensions) float16 array; a blob of the wrong size is refused."""
+def from_blobs(blobs: Sequence[bytes], dimensions: int, *, cast: bool = True) -> Vectors:
+    """Stored vectors back as one (n, dimensions) float16 array; a blob of the wrong size is refused.
+    With `cast` False, a read-only view of the joined bytes (little-endian float16), not a copy."""
     expected = dimensions * 2
     for blob in blobs:
         if len(blob) != expected:
             raise ValueError(f"a stored vector has {len(blob)} bytes, not {expected}: re-run statbot migrate")
-    joined = b"".join(blobs)
-    return np.frombuffer(joined, dtype="<f2").reshape(len(blobs), dimensions).astype(np.float16)
+    joined = np.frombuffer(b"".join(blobs), dtype="<f2").reshape(len(blobs), dimensions)
+    return joined.astype(np.float16) if cast else joined
 
 
 def quantise(vectors: Vectors) -> tuple[Quantised, npt.NDArray[np.float32]]:
     """int8 rows and the scale that turns each back: row ~= int8 row * scale."""
-    x = np.asarray(vectors, dtype=np.float32)
+    x = np.array(vectors, dtype=np.float32)  # a copy: quantised in place below
+    out = np.empty(x.shape, dtype=np.int8)
+    return out, _quantise_into(x, out)
+
+
+def _quantise_into(x: npt.NDArray[np.float32], out: Quantised) -> npt.NDArray[np.float32]:
+    """`quantise` of float32 rows `x`, overwritten as it goes, into `out`; returns the scales."""
     largest = np.abs(x).max(axis=1) if len(x) else np.zeros(0, dtype=np.float32)
     scale = np.where(largest > 0, largest / 127.0, 1.0).astype(np.float32)
-    return np.rint(x / scale[:, None]).astype(np.int8), scale
+    np.divide(x, scale[:, None], out=x)
+    np.rint(x, out=x)
+    out[...] = x
+    return scale
 
 
 def top_k(
@@ -112,41 +123,63 @@ class VectorIndex:
         return [(int(self.ids[p]), float(s)) for p, s in zip(positions, scores, strict=True)]
 
 
-def load_index(connection: sa.Connection | Session, workspace_id: int, kind: str, model: str, dimensions: int) -> VectorIndex:
-    """The answerable rows (published or superseded) of one workspace with a vector from `model`, in one query."""
+def vector_rows(kind: str, workspace_id: int, model: str) -> sa.Select[tuple[int, bytes | None]]:
+    """(row id, stored vector) of one workspace's answerable rows (published or superseded) with a vector
+    from `model`, by id: the one place that says where the vectors are stored."""
     table = _MODELS[kind].__table__
+    return (
+        sa.select(table.c.id, table.c.embedding)
+        .where(
+            table.c.workspace_id == workspace_id,
+            table.c.status.in_(ANSWERABLE),
+            table.c.embedding_model == model,
+        )
+        .order_by(table.c.id)
+    )
+
+
+def load_index(connection: sa.Connection | Session, workspace_id: int, kind: str, model: str, dimensions: int) -> VectorIndex:
+    """The index of `vector_rows`, streamed from one query into arrays allocated once."""
     if isinstance(connection, Session):
         connection = connection.connection()
-    wanted = sa.and_(
-        table.c.workspace_id == workspace_id,
-        table.c.status.in_(ANSWERABLE),
-        table.c.embedding_model == model,
-    )
-    # Counted first so the index is allocated once and filled in place: pages of temporaries then reuse
+    rows = vector_rows(kind, workspace_id, model)
+    # Counted first so the index is allocated once and filled in place: the pages' temporaries then reuse
     # the same memory instead of leaving the heap in pieces around a growing index.
-    count = connection.scalar(sa.select(sa.func.count()).select_from(table).where(wanted)) or 0
-    ids = np.zeros(count, dtype=np.int64)
-    vectors = np.zeros((count, dimensions), dtype=np.int8)
-    scales = np.ones(count, dtype=np.float32)
-    filled = 0
+    counting = rows.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None)
+    count = connection.scalar(counting) or 0
     # One query, read in pages (a server-side cursor on PostgreSQL): paging by id instead made the
-    # database scan and sort the workspace once per page (4 s against 1 s at 100,000 rows).
-    result = connection.execute(
-        sa.select(table.c.id, table.c.embedding)
-        .where(wanted)
-        .order_by(table.c.id)
-        .execution_options(stream_results=True, yield_per=CHUNK)
-    )
-    for rows in result.partitions(CHUNK):
-        rows = rows[: count - filled]  # rows added since the count wait for the next version
+    # database scan and sort the workspace once per page (4 s against 1 s at 100,000 rows). Core rows of
+    # two columns only: no ORM objects, and no row of the workspace is held beyond its page.
+    result = connection.execute(rows.execution_options(stream_results=True, yield_per=CHUNK))
+    try:
+        index = from_pages(result.partitions(CHUNK), count, dimensions)
+    finally:
+        result.close()
+    _trim_heap()
+    return index
+
+
+def from_pages(pages: Iterable[Sequence[Sequence[Any]]], count: int, dimensions: int) -> VectorIndex:
+    """An index of the first `count` (id, stored vector) rows of `pages` (rows beyond it, added since the
+    count, wait for the next version), quantised page by page straight into arrays of that size: what
+    `VectorIndex.of` gives for all the rows at once, without ever holding them all as float16 or float32."""
+    ids = np.empty(count, dtype=np.int64)
+    vectors = np.empty((count, dimensions), dtype=np.int8)
+    scales = np.empty(count, dtype=np.float32)
+    work = np.empty((0, dimensions), dtype=np.float32)  # one page as float32, reused by every page
+    filled = 0
+    for page in pages:
+        rows = page[: count - filled]
         if not rows:
             break
-        page = slice(filled, filled + len(rows))
-        ids[page] = [row[0] for row in rows]
-        vectors[page], scales[page] = quantise(from_blobs([bytes(row[1] or b"") for row in rows], dimensions))
-        filled += len(rows)
-    result.close()
-    _trim_heap()
+        n = len(rows)
+        if n > len(work):
+            work = np.empty((n, dimensions), dtype=np.float32)
+        x = work[:n]
+        x[...] = from_blobs([bytes(row[1] or b"") for row in rows], dimensions, cast=False)
+        ids[filled : filled + n] = [row[0] for row in rows]
+        scales[filled : filled + n] = _quantise_into(x, vectors[filled : filled + n])
+        filled += n
     return VectorIndex(ids[:filled], vectors[:filled], scales[:filled])
 
 
