@@ -36,7 +36,10 @@ from storage.models import ANSWERABLE, Quote, Statistic
 
 logger = logging.getLogger(__name__)
 
-BLOCK = 16_384  # rows turned to float32 at a time: 24 MB at 384 dimensions
+# Rows turned to float32 at a time, in one buffer reused: 3 MB at 384 dimensions. It was 16,384 rows, a new
+# 24 MB array per block: once glibc had freed one, it served the next ones from the thread's heap and kept
+# the 24 MB there after the search (bench/RESULTS.md, the memory of a served worker).
+BLOCK = 2_048
 CHUNK = 1_024  # rows read at a time while an index is built: 4,096 raised the peak by 27 MB, no faster
 
 Quantised = npt.NDArray[np.int8]
@@ -89,9 +92,11 @@ def top_k(
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     q = np.asarray(query, dtype=np.float32)
     scores = np.empty(len(vectors), dtype=np.float32)
+    work = np.empty((min(BLOCK, len(vectors)), vectors.shape[1]), dtype=np.float32)
     for start in range(0, len(vectors), BLOCK):
-        block = vectors[start : start + BLOCK].astype(np.float32)
-        scores[start : start + len(block)] = block @ q
+        block = work[: len(vectors[start : start + BLOCK])]
+        block[...] = vectors[start : start + BLOCK]
+        np.matmul(block, q, out=scores[start : start + len(block)])
     if scale is not None:
         scores *= scale
     k = min(k, len(scores))
