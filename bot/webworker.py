@@ -6,16 +6,36 @@ stall would hold every thread. Here every blocking read or write on a client con
 `client_timeout` seconds without progress, and a request (headers and body) must arrive in full within
 `request_timeout` seconds of its first byte, however steadily its client drips it (slowloris); the connection
 is then closed and a one-line warning logged.
+
+Each worker also fixes glibc's mmap threshold (`fixed_malloc_threshold`) before it builds its app.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import socket
 import time
 from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
+
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
+MMAP_THRESHOLD = 128 * 1024  # glibc's own starting value
+
+
+def fixed_malloc_threshold(threshold: int = MMAP_THRESHOLD) -> bool:
+    """Keep glibc's mmap threshold where it starts, so that every block of `threshold` bytes or more is a
+    mapping of its own, returned to the system when freed. By default glibc raises the threshold to the
+    size of the largest such block freed (up to 32 MB) and its trim threshold to twice that: a worker's
+    request threads then carve their large temporaries (a page of the vector index's build, numpy arrays of
+    a search) from their own heaps and keep them after the request, tens of MB per worker (bench/RESULTS.md,
+    the memory of a served worker). Costs a mapping per large block, a few per question. Returns whether
+    it was set: False where the C library is not glibc."""
+    with contextlib.suppress(OSError, AttributeError):
+        return bool(ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, threshold))
+    return False
 
 
 class RequestTooSlow(TimeoutError):
@@ -138,6 +158,7 @@ class ClientTimeoutWorker(ThreadWorker):  # type: ignore[misc]
         limits = {"client_timeout": self.client_timeout, "request_timeout": self.request_timeout}
         self._client_socket = type("ClientSocket", (_ClientSocket,), limits)
         self.log.error_log.addFilter(_SlowClientLog(self.client_timeout, self.request_timeout))
+        fixed_malloc_threshold()
         super().init_process()
 
     def accept(self, listener: Any) -> None:
