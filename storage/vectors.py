@@ -10,9 +10,11 @@ cache's: least recently used workspaces are dropped first.
 A worker holds the vectors as int8, each row scaled by its own largest component (a float32 scale per
 row): 100,000 figures at 384 dimensions are 39 MB, where float16 would be 77 MB and float32 154 MB, and
 a web worker must stay under 200 MB with the model loaded. On the question set the int8 ranking is the
-float16 ranking (bench/question_retrieval.py). The rows are read from the database in chunks, so the
-float16 bytes of a whole workspace are never held at once. numpy has no fast int8 or float16 product,
-so the search turns blocks of rows into float32 as it goes (a few MB at a time).
+float16 ranking (bench/question_retrieval.py). The rows are read from the database in pages through one
+server-side cursor and quantised into arrays allocated once at the size counted first (`from_pages`),
+so the float16 bytes of a whole workspace, or its rows as Python objects, are never held at once. numpy
+has no fast int8 or float16 product, so the search turns blocks of rows into float32 as it goes, in one
+3 MB buffer.
 """
 
 from __future__ import annotations
