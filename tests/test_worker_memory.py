@@ -5,6 +5,7 @@ imported `bot.cli` and build `bot.web`'s app, so both are imported here, in a fr
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -99,3 +100,23 @@ def test_a_worker_thread_gives_back_its_large_temporaries() -> None:
 
     assert retained_mb("fixed") < 8
     assert retained_mb("default") >= 15  # what the setting is for, on this glibc
+
+
+BLAS = """
+import ctypes, sys
+import numpy
+from bot.webworker import single_threaded_blas
+
+library = next(line.split()[-1] for line in open("/proc/self/maps") if "openblas" in line.rsplit("/", 1)[-1])
+threads = ctypes.CDLL(library).scipy_openblas_get_num_threads64_
+print(threads(), single_threaded_blas(), threads())
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="OpenBLAS runs one thread already")
+def test_a_worker_runs_numpy_s_blas_on_one_thread() -> None:
+    """Each web worker sets it (a thread per core made every vector search spin the cores: bench/RESULTS.md)."""
+    env = os.environ | {"OPENBLAS_NUM_THREADS": "", "OMP_NUM_THREADS": ""}  # OpenBLAS's default: a thread per core
+    out = subprocess.run([sys.executable, "-c", BLAS], capture_output=True, text=True, check=True, env=env)
+    before, was_set, after = out.stdout.split()
+    assert int(before) > 1 and was_set == "True" and after == "1"
