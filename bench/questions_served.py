@@ -4,6 +4,7 @@ with the answer cache off, and the resident memory of the web workers once they 
     .venv/bin/python bench/questions_served.py [--figures 100000] [--requests 300] [--workers 2]
     .venv/bin/python bench/questions_served.py --code /tmp/statbot-main   # the same, serving another checkout
     .venv/bin/python bench/questions_served.py --database bench_19lat   # seeded once, kept, reused
+    .venv/bin/python bench/questions_served.py --probe /tmp/probe [--trace]   # each worker's memory report
 
 Seeds a scratch PostgreSQL database with the bench library (bench/common.py) and a stored vector for every
 figure (bench/vector_index.py: random unit vectors; what a question costs does not depend on which rows are
@@ -12,7 +13,9 @@ close, only the model's quality does, and bench/question_retrieval.py measures t
 asked each text by bench/load.py over 127.0.0.1: warm-up requests first (they load the model and build the
 index in each worker), then sequential ones timed for p50/p99. After the load, each worker's VmRSS (resident
 now) and VmHWM (peak) are read from /proc. With --code DIR the server runs DIR's code (PYTHONPATH, with this
-virtualenv), so a checkout of main gives the "before" on the same database.
+virtualenv), so a checkout of main gives the "before" on the same database. With --probe DIR each worker
+writes a report of where its memory is (bench/probe/sitecustomize.py) after the load; --trace adds
+tracemalloc's view, at a large cost in time and some in memory.
 """
 
 from __future__ import annotations
@@ -52,7 +55,9 @@ TEXTS = {
 }
 
 
-def start(url: str, folder: Path, workers: int, api_url: str, code: Path | None) -> common.Server:
+def start(
+    url: str, folder: Path, workers: int, api_url: str, code: Path | None, probe: Path | None, trace: bool
+) -> common.Server:
     port = common.free_port()
     env = {
         "DATABASE_URL": url,
@@ -63,8 +68,13 @@ def start(url: str, folder: Path, workers: int, api_url: str, code: Path | None)
         "STATBOT_ANSWER_CACHE_MB": "0",
         "STATBOT_RESPONSE_URL_ALLOW_LOOPBACK": "1",  # load.py's response URL is the stand-in's
     }
-    if code is not None:
-        env["PYTHONPATH"] = str(code)
+    path = [str(code)] if code is not None else []
+    if probe is not None:  # bench/probe/sitecustomize.py: a report from each worker on SIGRTMIN+1
+        path.insert(0, str(HERE / "probe"))
+        env["STATBOT_BENCH_PROBE"] = str(probe)
+        env["STATBOT_BENCH_TRACE"] = "1" if trace else ""
+    if path:
+        env["PYTHONPATH"] = os.pathsep.join(path)
     argv = [PYTHON, "-m", "bot.cli", "serve", "--port", str(port), "--workers", str(workers)]
     return common.start_server(argv, port, env, code or folder, workers)
 
@@ -144,6 +154,21 @@ def figures_held(url: str) -> int:
     return int(held)
 
 
+def probe_workers(server: common.Server, folder: Path) -> None:
+    """Ask each worker for its report (bench/probe/sitecustomize.py) and print where each is."""
+    import signal
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for pid in server.worker_pids():
+        report = folder / f"worker-{pid}.txt"
+        report.unlink(missing_ok=True)
+        os.kill(pid, signal.SIGRTMIN + 1)
+        deadline = time.monotonic() + 120
+        while not report.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        print(f"worker {pid}: {report if report.exists() else 'no report'}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -156,6 +181,8 @@ def main() -> None:
     parser.add_argument("--postgres", default=common.DEFAULT_POSTGRES)
     parser.add_argument("--database", help="keep the library in this database across runs: seeded only if it "
                         "holds no figures, else migrated to this checkout's head and reused")  # fmt: skip
+    parser.add_argument("--probe", type=Path, help="folder for each worker's memory report (bench/probe)")
+    parser.add_argument("--trace", action="store_true", help="with --probe: tracemalloc in the workers too")
     parser.add_argument("--code", type=Path, action="append", default=[],
                         help="serve this checkout's code instead (repeatable; 'here' for this one)")  # fmt: skip
     args = parser.parse_args()
@@ -184,7 +211,7 @@ def main() -> None:
             connection.execute(sql("VACUUM ANALYZE"))  # as autovacuum would after the vectors' updates
         print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
         for code in checkouts:
-            server = start(url, Path(tmp), args.workers, slack.api_url, code)
+            server = start(url, Path(tmp), args.workers, slack.api_url, code, args.probe, args.trace)
             try:
                 print(f"\n## {code or 'this checkout'}: {args.workers} workers, cache off", flush=True)
                 print(
@@ -203,7 +230,9 @@ def main() -> None:
                             print(f"| {text} | {kind} | {round_} | {common.percentile(times, 0.5):.1f} | "
                                   f"{common.percentile(times, 0.99):.1f} | {max(times):.1f} | "
                                   f"{per[0]:.0f} / {per[1]:.0f} |", flush=True)  # fmt: skip
-                held = memory(server)
+                held = memory(server)  # before the probe, which trims the heap at its end
+                if args.probe is not None:
+                    probe_workers(server, args.probe)
                 print("worker VmRSS / VmHWM MB: " + ", ".join(f"{rss:.0f} / {hwm:.0f}" for rss, hwm in held))
                 print(f"load average after: {os.getloadavg()[0]:.2f}", flush=True)
             finally:

