@@ -49,7 +49,7 @@ def check_database(url: str, *, needs_tables: bool) -> None:
             revisions = migrate.current_revisions(engine)
         except DBAPIError as error:
             reason = str(error.orig or error).strip().splitlines()[0]
-            raise DatabaseProblem(f"statbot cannot reach the database at {shown}: {reason}") from None
+            raise DatabaseProblem(f"cannot reach the database at {shown}: {reason}") from None
     finally:
         engine.dispose()
     if needs_tables and not revisions:

@@ -57,6 +57,7 @@ def test_init_and_run_print_no_migration_log_lines(tmp_path: Path) -> None:
 def test_a_bad_or_unreachable_database_url_is_one_clear_line(tmp_path: Path, url: str, says: str) -> None:
     line = one_clear_line(run([STATBOT, "ask", "/stats facebook"], tmp_path, DATABASE_URL=url))
     assert says in line, line
+    assert not line.startswith("statbot: statbot "), line  # the prefix once
 
 
 def test_init_with_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
