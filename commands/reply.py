@@ -220,7 +220,8 @@ def found_reply(
     elif found.corrected_to:
         intro = f"No {noun} match *{shown}*; showing {count} for *{escape(found.corrected_to)}*"
     elif found.partial:
-        intro = f"Nothing matches every word of *{shown}*; {count} match some of them"
+        verb = "matches" if found.total == 1 and not found.more_than_total else "match"
+        intro = f"Nothing matches every word of *{shown}*; {count} {verb} some of them"
     elif found.some_words:
         every = plural(found.total - found.some_words, kind, noun)
         intro = (
