@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
@@ -37,7 +38,7 @@ from storage.models import (
     quote_entities,
     statistic_entities,
 )
-from storage.search import matches_any, phrase_key, search_terms, words
+from storage.search import WORD, matches_any, phrase_key, search_terms, words
 from storage.word_forms import root, variants
 
 Item = TypeVar("Item", Statistic, Quote)
@@ -60,6 +61,12 @@ class Concept:
     typed: str
     entities: list[Entity]
     phrases: list[list[str]]
+
+    @cached_property
+    def roots(self) -> list[frozenset[str]]:
+        """Each phrase as the set of its word roots, as `relevance` compares them with an item's parts: read
+        once per question, not once per candidate."""
+        return [frozenset(root(w) for w in phrase) for phrase in self.phrases if phrase]
 
     @property
     def shown(self) -> str:
@@ -409,7 +416,8 @@ def _fields(item: Statistic | Quote) -> dict[str, set[str]]:
             "reporter": list(reporter),
             "text": [item.context],
         }
-    return {name: {root(w) for text in texts if text for w in words(text)} for name, texts in parts.items()}
+    # root() folds case itself, so the words need not be folded first (the roots of `words(text)`).
+    return {name: {r for text in texts if text for r in map(root, WORD.findall(text))} for name, texts in parts.items()}
 
 
 def relevance(
@@ -425,10 +433,11 @@ def relevance(
     matched, score = 0, 0.0
     for concept, own, family in zip(reading.concepts, named, families, strict=True):
         best = 0.0
-        roots = [[root(w) for w in phrase] for phrase in concept.phrases]
+        wanted = concept.roots
         for name, held in fields.items():
-            if any(phrase and all(r in held for r in phrase) for phrase in roots):
-                best = max(best, WEIGHTS[name])
+            weight = WEIGHTS[name]
+            if weight > best and any(phrase <= held for phrase in wanted):
+                best = weight
         if own and _tagged(item, own):
             best = max(best, WEIGHTS["subject"])
         elif family and _tagged(item, family):
