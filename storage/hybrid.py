@@ -142,6 +142,7 @@ def find(
                 model.status.in_(ANSWERABLE),
                 embargo.visible(model, viewer),
             )
+            .options(*queries.by_source(model))
         ).unique()
         loaded.update({row.id: row for row in rows})
     scored = [(fused[i] * _boost(parsed, loaded[i]), loaded[i]) for i in fused if i in loaded]
