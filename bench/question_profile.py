@@ -17,6 +17,7 @@ import argparse
 import sys
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Engine, event, select
 
+from bot.app import DENSE_THREADS
 from bot.questions import answer
 from storage import embeddings
 from storage.db import make_engine, read_only
@@ -93,7 +95,9 @@ def main() -> None:
     with engine.connect() as connection:
         workspace_id = connection.scalar(select(Workspace.id).order_by(Workspace.id).limit(1))
     embedder = embeddings.shared()
-    dense = Dense(embedder, VectorIndexes(64 * 1024 * 1024)) if embedder is not None else None
+    # As a web worker holds it (bot.app._dense): the question's vector search beside its word search.
+    pool = ThreadPoolExecutor(DENSE_THREADS, thread_name_prefix="dense")
+    dense = Dense(embedder, VectorIndexes(64 * 1024 * 1024), pool) if embedder is not None else None
     recorder = Recorder()
     recorder.attach(reading)
     for text in args.texts or TEXTS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import Ack, App, BoltRequest, BoltResponse, Respond
@@ -176,12 +176,18 @@ def _authorizer(settings: Settings, home: Home) -> Any:
     return authorize
 
 
+DENSE_THREADS = 2  # questions' vector searches at once in a worker (of its 4 request threads)
+
+
 def _dense(settings: Settings) -> Dense | None:
-    """The model and this worker's vector indexes, or None where the model is missing (word search only)."""
+    """The model and this worker's vector indexes, or None where the model is missing (word search only).
+    Its pool runs questions' vector searches beside their word searches (threads start on first use, so
+    in each worker, never in gunicorn's arbiter); the model embeds one text at a time anyway."""
     embedder = embeddings.shared()
     if embedder is None:
         return None
-    return Dense(embedder, VectorIndexes(int(settings.vector_index_mb * 1024 * 1024)))
+    indexes = VectorIndexes(int(settings.vector_index_mb * 1024 * 1024))
+    return Dense(embedder, indexes, ThreadPoolExecutor(DENSE_THREADS, thread_name_prefix="dense"))
 
 
 def register(

@@ -15,6 +15,8 @@ search.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
@@ -58,14 +60,38 @@ def reads_as_question(text: str) -> bool:
 
 @dataclass
 class Dense:
-    """The model and a worker's vector indexes (one per workspace and kind, kept by the library version)."""
+    """The model and a worker's vector indexes (one per workspace and kind, kept by the library version).
+
+    With a `pool`, a question's embedding and vector search run in it while the asking thread waits on the
+    database for the word search: the engine (ctypes) and numpy release the GIL, so on a second core the
+    dense half costs the answer no wall time (bench/RESULTS.md, issue 19 round 3). Without one, they run in
+    the asking thread when their result is asked for."""
 
     embedder: Embedder
     indexes: VectorIndexes
+    pool: Executor | None = None
 
     def nearest(
         self, session: Session, workspace_id: int, kind: Kind, text: str, k: int
     ) -> list[tuple[int, float]]:
+        return self.nearest_later(session, workspace_id, kind, text, k)()
+
+    def nearest_later(
+        self, session: Session, workspace_id: int, kind: Kind, text: str, k: int
+    ) -> Callable[[], list[tuple[int, float]]]:
+        """`nearest`, started now (in the pool, if any) and waited for by calling the result, which raises
+        whatever the search raised. Only the index's lookup (and build) uses the database, so it is done
+        here, in the asking thread: the search in the pool touches neither `session` nor its connection."""
+        index = self._index(session, workspace_id, kind)
+
+        def search() -> list[tuple[int, float]]:
+            if not len(index.ids):
+                return []
+            return index.search(self.embedder.embed_query(text), k)
+
+        return search if self.pool is None else self.pool.submit(search).result
+
+    def _index(self, session: Session, workspace_id: int, kind: Kind) -> VectorIndex:
         version = library_version.current(session)
 
         def build() -> VectorIndex:
@@ -77,10 +103,7 @@ class Dense:
                 return load_index(own, workspace_id, kind, self.embedder.name, self.embedder.dimensions)
 
         # With no version to keep it by, the index is built for this question only.
-        index = build() if version is None else self.indexes.get(workspace_id, kind, version, build)
-        if not len(index.ids):
-            return []
-        return index.search(self.embedder.embed_query(text), k)
+        return build() if version is None else self.indexes.get(workspace_id, kind, version, build)
 
 
 def find(
@@ -98,9 +121,10 @@ def find(
     only what `viewer` may see (storage.embargo)."""
     if dense is None or not reads_as_question(text):
         return queries.find(session, workspace_id, model, text, limit=limit, viewer=viewer)
-    words = queries.find(session, workspace_id, model, text, limit=queries.CANDIDATES, viewer=viewer)
     kind: Kind = "figure" if model is Statistic else "quote"
-    near = dense.nearest(session, workspace_id, kind, text, NEAREST)
+    nearest = dense.nearest_later(session, workspace_id, kind, text, NEAREST)  # searched during the words'
+    words = queries.find(session, workspace_id, model, text, limit=queries.CANDIDATES, viewer=viewer)
+    near = nearest()
     parsed = question.parse(text, today)
     word_ids = [item.id for item in words.items]
     dense_ids = [i for i, score in near if score >= DENSE_FLOOR or i in set(word_ids)]
@@ -118,6 +142,7 @@ def find(
                 model.status.in_(ANSWERABLE),
                 embargo.visible(model, viewer),
             )
+            .options(*queries.by_source(model))
         ).unique()
         loaded.update({row.id: row for row in rows})
     scored = [(fused[i] * _boost(parsed, loaded[i]), loaded[i]) for i in fused if i in loaded]

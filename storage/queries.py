@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
@@ -21,7 +22,8 @@ from sqlalchemy import (
     union,
     union_all,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from storage import embargo
 from storage.kinds import Kind
@@ -37,7 +39,7 @@ from storage.models import (
     quote_entities,
     statistic_entities,
 )
-from storage.search import matches_any, phrase_key, search_terms, words
+from storage.search import WORD, matches_any, phrase_key, search_terms, words
 from storage.word_forms import root, variants
 
 Item = TypeVar("Item", Statistic, Quote)
@@ -60,6 +62,12 @@ class Concept:
     typed: str
     entities: list[Entity]
     phrases: list[list[str]]
+
+    @cached_property
+    def roots(self) -> list[frozenset[str]]:
+        """Each phrase as the set of its word roots, as `relevance` compares them with an item's parts: read
+        once per question, not once per candidate."""
+        return [frozenset(root(w) for w in phrase) for phrase in self.phrases if phrase]
 
     @property
     def shown(self) -> str:
@@ -116,16 +124,14 @@ def acronym(name: str) -> str:
 
 
 def organisation_names(session: Session, workspace_id: int) -> list[str]:
-    """Names of the producers, reporters, speakers' organisations and entities a workspace holds."""
-    names: set[str] = set()
-    names.update(
-        session.scalars(select(Source.publisher).where(Source.workspace_id == workspace_id).distinct())
+    """Names of the producers, reporters, speakers' organisations and entities a workspace holds (one
+    statement: a question with a short word reads them on every answer)."""
+    names = union(
+        select(Source.publisher).where(Source.workspace_id == workspace_id),
+        select(Entity.name).where(Entity.workspace_id == workspace_id),
+        select(Quote.speaker_org).where(Quote.workspace_id == workspace_id),
     )
-    names.update(session.scalars(select(Entity.name).where(Entity.workspace_id == workspace_id)))
-    names.update(
-        session.scalars(select(Quote.speaker_org).where(Quote.workspace_id == workspace_id).distinct())
-    )
-    return sorted(n for n in names if n)
+    return sorted(n for n in set(session.scalars(names)) if n)
 
 
 def read(session: Session, workspace_id: int, question: str) -> Reading:
@@ -256,6 +262,15 @@ def find(
     return found
 
 
+def by_source(model: type[Item]) -> list[LoaderOption]:
+    """Load options for many candidates at once: their sources (each with the chain it cites, joined four deep)
+    read once per distinct source, where the models' joined loading repeats every source's chain on every
+    candidate's row (three sources a figure: 15 joined copies of the sources table, ~60 ms of row handling
+    for 200 candidates; bench/RESULTS.md, issue 19 round 3). The same objects either way."""
+    sources = [model.source, model.via_source] + ([Statistic.producer] if model is Statistic else [])
+    return [selectinload(relation) for relation in sources]
+
+
 def _find_once(
     session: Session,
     workspace_id: int,
@@ -317,7 +332,9 @@ def _find_once(
         complete_count = _count(session, every) if len(complete_ids) >= wanted else len(complete_ids)
     loaded = {
         item.id: item
-        for item in session.scalars(select(model).where(model.id.in_(complete_ids + some_ids))).unique()
+        for item in session.scalars(
+            select(model).where(model.id.in_(complete_ids + some_ids)).options(*by_source(model))
+        ).unique()
     }
     complete, some = complete_count, some_count
     complete_set = set(complete_ids)
@@ -409,7 +426,8 @@ def _fields(item: Statistic | Quote) -> dict[str, set[str]]:
             "reporter": list(reporter),
             "text": [item.context],
         }
-    return {name: {root(w) for text in texts if text for w in words(text)} for name, texts in parts.items()}
+    # root() folds case itself, so the words need not be folded first (the roots of `words(text)`).
+    return {name: {r for text in texts if text for r in map(root, WORD.findall(text))} for name, texts in parts.items()}
 
 
 def relevance(
@@ -425,10 +443,11 @@ def relevance(
     matched, score = 0, 0.0
     for concept, own, family in zip(reading.concepts, named, families, strict=True):
         best = 0.0
-        roots = [[root(w) for w in phrase] for phrase in concept.phrases]
+        wanted = concept.roots
         for name, held in fields.items():
-            if any(phrase and all(r in held for r in phrase) for phrase in roots):
-                best = max(best, WEIGHTS[name])
+            weight = WEIGHTS[name]
+            if weight > best and any(phrase <= held for phrase in wanted):
+                best = weight
         if own and _tagged(item, own):
             best = max(best, WEIGHTS["subject"])
         elif family and _tagged(item, family):

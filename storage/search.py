@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from storage.kinds import Kind
 from storage.models import Entity, Quote, SearchDocument, Source, Statistic
 
-_WORD = re.compile(r"\w+")
+WORD = re.compile(r"\w+")  # a word as `words` reads it, before case folding
 MAX_TERMS = 12
 MAX_TERM_LENGTH = 40
 
@@ -82,7 +82,7 @@ STOPWORDS = frozenset(
 
 def words(text_: str) -> list[str]:
     """Lower-case words of the text, punctuation and query syntax dropped: `NEAR(` -> ["near"]."""
-    return [w.casefold() for w in _WORD.findall(text_)]
+    return [w.casefold() for w in WORD.findall(text_)]
 
 
 def search_terms(text_: str) -> list[str]:
@@ -100,7 +100,7 @@ def phrase_key(text_: str) -> str:
     """How aliases and query phrases are compared: "Meta Platforms, Inc." -> "meta platforms inc"."""
     # The same as " ".join(words(text_)): case folding goes character by character, so folding the
     # joined words folds each word.
-    return " ".join(_WORD.findall(text_)).casefold()
+    return " ".join(WORD.findall(text_)).casefold()
 
 
 EntityChain = list[tuple[str, list[str]]]  # an entity, then its owner, ...: (name, aliases) each

