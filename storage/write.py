@@ -549,12 +549,16 @@ class _Bulk:
                     line = "\t".join(["%d"] * len(columns)) + "\n"
                     copy.write("".join([line % row for row in rows]))
                     return
+                if not json_at:
+                    for row in rows:
+                        copy.write_row(row)
+                    return
                 for row in rows:
-                    if json_at:
-                        row = tuple(
-                            Json(v) if i in json_at and v is not None else v for i, v in enumerate(row)
-                        )
-                    copy.write_row(row)
+                    values = list(row)
+                    for i in json_at:
+                        if values[i] is not None:
+                            values[i] = Json(values[i])
+                    copy.write_row(values)
             return
         marks = ", ".join("?" * len(columns))
         converted = self._converted(table, columns, rows)
