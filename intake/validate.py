@@ -91,6 +91,7 @@ def validate_figure(raw: Mapping[str, str], *, today: date | None = None) -> Fig
     found = _source(read, "source_date", today or date.today())
     evidence, producer, notes = read.text("evidence"), read.text("producer"), read.text("notes")
     primary_source_url = read.field("primary_source_url", _url)
+    # Only a typed embargo is read: its context, the moment now, is new every row, so never remembered.
     embargoed = read.field("embargo", _embargo, utcnow()) if raw.get("embargo", "") != "" else None
     if value is not None and unit is not None:
         _check_range(read, value, unit, measure)
@@ -332,7 +333,7 @@ class _Reader:
         self.known = known
         self.errors: list[FieldError] = []
         known_names = _known(known)
-        if raw.keys() <= known_names:  # a sheet's columns, checked once per row
+        if raw.keys() <= known_names:  # every name known, as on every row of a good sheet
             return
         for name in raw:
             if name not in known_names:
