@@ -47,6 +47,8 @@ LIMITS = {
 ITEM_LIMIT = 100
 MAX_ITEMS = 30
 MULTILINE = frozenset({"evidence", "notes", "text"})
+_FIGURE_FIELDS = FIGURE_COLUMNS + FIGURE_OPTIONAL_COLUMNS + IMPORT_ONLY_COLUMNS
+_QUOTE_FIELDS = QUOTE_COLUMNS + IMPORT_ONLY_COLUMNS
 
 # Words that make a percent a change rather than a share, so it may go above 100 or below 0.
 _CHANGE_WORDS = re.compile(
@@ -73,7 +75,7 @@ def validate_figure(raw: Mapping[str, str], *, today: date | None = None) -> Fig
     may exceed 100 and go down to -100, since nothing falls by more than all of it.
     `today` (default: the real today) is the latest allowed `source_date`.
     """
-    read = _Reader(raw, FIGURE_COLUMNS + FIGURE_OPTIONAL_COLUMNS + IMPORT_ONLY_COLUMNS)
+    read = _Reader(raw, _FIGURE_FIELDS)
     unit = read.field("unit", _unit, required=True)
     # Read even when empty, so "", "n/a" and "-" all get the same "value is missing".
     value = read.field("value", parse_value, unit, empty_ok=False)
@@ -89,7 +91,8 @@ def validate_figure(raw: Mapping[str, str], *, today: date | None = None) -> Fig
     found = _source(read, "source_date", today or date.today())
     evidence, producer, notes = read.text("evidence"), read.text("producer"), read.text("notes")
     primary_source_url = read.field("primary_source_url", _url)
-    embargoed = read.field("embargo", _embargo, utcnow())
+    # Only a typed embargo is read: its context, the moment now, is new every row, so never remembered.
+    embargoed = read.field("embargo", _embargo, utcnow()) if raw.get("embargo", "") != "" else None
     if value is not None and unit is not None:
         _check_range(read, value, unit, measure)
     if read.errors or value is None or unit is None or measure is None:
@@ -120,13 +123,13 @@ def validate_quote(raw: Mapping[str, str], *, today: date | None = None) -> Quot
 
     Required: `text`, `speaker`, and `source_title` or `source_publisher`.
     """
-    read = _Reader(raw, QUOTE_COLUMNS + IMPORT_ONLY_COLUMNS)
+    read = _Reader(raw, _QUOTE_FIELDS)
     text = read.text("text", required=True)
     speaker = read.text("speaker", required=True)
     speaker_role, speaker_org = read.text("speaker_role"), read.text("speaker_org")
     topics = read.items("topics")
     found = _source(read, "said_on", today or date.today())
-    embargoed = read.field("embargo", _embargo, utcnow())
+    embargoed = read.field("embargo", _embargo, utcnow()) if raw.get("embargo", "") != "" else None
     if read.errors or text is None or speaker is None:
         return read.in_column_order()
     return QuoteInput(
@@ -289,6 +292,16 @@ def _parsed(
         return None, f"{field} {problem}"
 
 
+@lru_cache(maxsize=16_384)
+def _cleaned(field: str, typed: str) -> tuple[str, str | None]:
+    """A text field as `_Reader.text` reads it: (text, problem worded as shown). Places, publishers and
+    titles repeat row after row."""
+    try:
+        return clean_text(typed, limit=LIMITS[field], multiline=field in MULTILINE), None
+    except Invalid as problem:
+        return "", f"{field} {problem}"
+
+
 @lru_cache(maxsize=4_096)
 def _listed(field: str, typed: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A `;`-separated list as `_Reader.items` reads it: (items, problems)."""
@@ -320,6 +333,8 @@ class _Reader:
         self.known = known
         self.errors: list[FieldError] = []
         known_names = _known(known)
+        if raw.keys() <= known_names:  # every name known, as on every row of a good sheet
+            return
         for name in raw:
             if name not in known_names:
                 guess = suggest(name, known)
@@ -354,7 +369,8 @@ class _Reader:
         empty_ok: bool = True,
     ) -> _T | None:  # fmt: skip
         """`parse(text, context)` applied to the trimmed text, its Invalid turned into an error naming the field."""
-        typed = self.typed(field).strip()
+        typed = self.raw.get(field, "")
+        typed = (typed if type(typed) is str else self.typed(field)).strip()
         if not typed and empty_ok:
             if required:
                 self.fail(field, f"{field} is missing")
@@ -366,11 +382,12 @@ class _Reader:
 
     def text(self, field: str, *, required: bool = False) -> str | None:
         """A trimmed, checked text; None when empty."""
-        typed = self.typed(field)
-        try:
-            text = clean_text(typed, limit=LIMITS[field], multiline=field in MULTILINE)
-        except Invalid as problem:
-            self.fail(field, f"{field} {problem}")
+        typed = self.raw.get(field, "")
+        if type(typed) is not str:
+            typed = self.typed(field)
+        text, problem = _cleaned(field, typed) if typed else ("", None)
+        if problem is not None:
+            self.fail(field, problem)
             return None
         if not text and required:
             self.fail(field, f"{field} is missing")
@@ -378,7 +395,8 @@ class _Reader:
 
     def items(self, field: str) -> tuple[str, ...]:
         """A `;`-separated list: pieces trimmed, empty ones dropped, repeats (any case) kept once."""
-        kept, problems = _listed(field, self.typed(field))
+        typed = self.raw.get(field, "")
+        kept, problems = _listed(field, typed if type(typed) is str else self.typed(field))
         for problem in problems:
             self.fail(field, problem)
         return kept

@@ -23,7 +23,7 @@ def values(kind: str, fields: Mapping[str, Any], topics: list[str], entities: li
     """An item's fields (a row's columns) as the plain JSON values the audit log keeps."""
     own = QUOTE_FIELDS if kind == "quote" else FIGURE_FIELDS
     return {
-        **{name: _json(fields.get(name)) for name in own},
+        **{name: v if type(v := fields.get(name)) in _AS_IS else _json(v) for name in own},
         "status": fields["status"],
         "status_reason": fields["status_reason"],
         "source_id": fields["source_id"],
@@ -49,12 +49,24 @@ def snapshot(item: Item) -> dict[str, Any]:
     )  # fmt: skip
 
 
+_AS_IS = frozenset({str, int, type(None)})  # most fields: nothing to convert
+# An import's rows share a few periods and one time of publication: each written once. The key has the zone
+# too, since equal instants in two zones are equal datetimes but not the same text.
+_ISO: dict[tuple[Any, ...], str] = {}
+
+
 def _json(value: Any) -> Any:
     kind = type(value)
-    if value is None or kind is str or kind is int:  # most fields: nothing to convert
+    if kind in _AS_IS:
         return value
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
     if isinstance(value, date | datetime):
-        return value.isoformat()
+        key = (kind, value, getattr(value, "tzinfo", None))
+        found = _ISO.get(key)
+        if found is None:
+            if len(_ISO) > 4096:
+                _ISO.clear()
+            found = _ISO[key] = value.isoformat()
+        return found
     return value

@@ -54,19 +54,11 @@ class PartialDate:
     @property
     def last_day(self) -> date:
         """The last day of the span this date names (31 Dec for a year, month end for a month)."""
-        if self.precision is Precision.YEAR:
-            return date(self.day.year, 12, 31)
-        if self.precision is Precision.MONTH:
-            return date(self.day.year, self.day.month, calendar.monthrange(self.day.year, self.day.month)[1])
-        return self.day
+        return _last_day(self.day, self.precision)
 
     def iso(self) -> str:
         """The date written at its own precision, as the spreadsheet columns take it."""
-        if self.precision is Precision.YEAR:
-            return f"{self.day.year:04d}"
-        if self.precision is Precision.MONTH:
-            return f"{self.day.year:04d}-{self.day.month:02d}"
-        return self.day.isoformat()
+        return _iso(self.day, self.precision)
 
     def human(self) -> str:
         """How a person writes it: "2020", "Sep 2020", "30 Sep 2020"."""
@@ -75,6 +67,25 @@ class PartialDate:
         if self.precision is Precision.MONTH:
             return self.day.strftime("%b %Y")
         return f"{self.day.day} {self.day.strftime('%b %Y')}"
+
+
+# An import asks each row's dates for these (the period check, the duplicate key): its dates repeat.
+@lru_cache(maxsize=4096)
+def _last_day(day: date, precision: Precision) -> date:
+    if precision is Precision.YEAR:
+        return date(day.year, 12, 31)
+    if precision is Precision.MONTH:
+        return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+    return day
+
+
+@lru_cache(maxsize=4096)
+def _iso(day: date, precision: Precision) -> str:
+    if precision is Precision.YEAR:
+        return f"{day.year:04d}"
+    if precision is Precision.MONTH:
+        return f"{day.year:04d}-{day.month:02d}"
+    return day.isoformat()
 
 
 @lru_cache(maxsize=4096)  # a spreadsheet's dates repeat; PartialDate is immutable, so one may be shared

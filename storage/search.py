@@ -143,7 +143,7 @@ def body(
     own = ("measure", "value_text", "geography", "evidence", "notes") if kind == "figure" else (
         "text", "speaker", "speaker_role", "speaker_org", "context")  # fmt: skip
     parts = [fields[name] for name in own] + topics + entities + sources + [via_publisher]
-    return "\n".join(p for p in parts if p)
+    return "\n".join([p for p in parts if p])
 
 
 def item_body(item: Statistic | Quote) -> str:

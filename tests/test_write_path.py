@@ -246,6 +246,58 @@ def test_every_batch_of_a_bulk_add_is_found_by_search_and_the_triggers_come_back
         assert [i.value for i in queries.find(session, home_id, Statistic, "dromedaryish").items] == [6000]
 
 
+def _schema(session: Session) -> list[tuple[str, str, str]]:
+    return [
+        tuple(row)
+        for row in session.execute(text("SELECT type, name, sql FROM sqlite_master ORDER BY type, name"))
+    ]  # type: ignore[misc]
+
+
+@pytest.mark.slow
+def test_a_bulk_add_into_a_small_library_builds_the_item_indexes_at_its_end(
+    engine: Engine, home_id: int
+) -> None:
+    """On SQLite a bulk add that writes more figures than were stored drops the figures' deferrable indexes
+    inside its transaction and recreates them before it ends: afterwards (committed or rolled back) the
+    schema is as before, and the indexes hold the new rows (SQLite's integrity check agrees)."""
+    from storage.db import make_sessions
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL keeps its indexes")
+    sessions = make_sessions(engine)
+    with sessions() as session:
+        schema = _schema(session)
+    with sessions() as session:
+        present: list[str] = []  # after each batch, whether the index is there
+        connection = session.connection()
+
+        def seen(*_args: object) -> None:
+            present.extend(n for (n,) in connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE name = 'ix_statistics_measure'"))  # fmt: skip
+
+        rows = [figure(n, measure=f"indexcase {n} reports") for n in range(1200)]
+        write.add(session, home_id, rows, actor="cli", on_progress=seen)
+        assert present == ["ix_statistics_measure"]  # there after the first batch only
+        session.commit()
+    with sessions() as session:
+        assert _schema(session) == schema
+        assert session.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+        plan = " ".join(
+            str(row[-1])
+            for row in session.execute(
+                text("EXPLAIN QUERY PLAN SELECT id FROM statistics WHERE workspace_id = :w AND measure = 'x'"), {"w": home_id}
+            )
+        )
+        assert "ix_statistics_measure" in plan
+        with pytest.raises(write.Conflicts):  # 1,200 stored: this one drops them from its third batch on
+            more = [figure(n, measure=f"indexcase more {n}") for n in range(3000)]
+            bad = write.SourceSpec(publisher="Ofcom", title="Other", url="https://ofcom.example/0")
+            write.add(session, home_id, [*more, figure(9000, source=bad)], actor="cli")
+        session.rollback()
+    with sessions() as session:
+        assert _schema(session) == schema
+
+
 def _die_during_bulk_add(url: str, home_id: int) -> None:
     """In a child process: an `add` whose process ends in its third batch, its triggers dropped, nothing run after."""
     import os
