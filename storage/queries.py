@@ -14,8 +14,11 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    case,
+    false,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -32,6 +35,7 @@ from storage.models import (
     Entity,
     EntityAlias,
     Quote,
+    SearchDocument,
     Source,
     Statistic,
     Status,
@@ -39,7 +43,7 @@ from storage.models import (
     quote_entities,
     statistic_entities,
 )
-from storage.search import WORD, matches_any, phrase_key, search_terms, words
+from storage.search import WORD, matches_any, phrase_key, search_terms, ts_query, words
 from storage.word_forms import root, variants
 
 Item = TypeVar("Item", Statistic, Quote)
@@ -298,6 +302,7 @@ def _find_once(
     families = [family_ids(session, c.entities) if c.entities else set() for c in reading.concepts]
     conditions: list[ColumnElement[bool]] = []
     hits: list[Select[Any]] = []  # (item id, concept number), by text or by tag
+    tests: list[Test] = []  # each concept as a test of one item's search document and tags (PostgreSQL)
     for number, (concept, family) in enumerate(zip(reading.concepts, families, strict=True)):
         found_by_text = matches_any(session, workspace_id, kind, concept.phrases)
         text_match = model.id.in_(select(found_by_text.c.item_id))
@@ -308,6 +313,8 @@ def _find_once(
             both = union(by_text, by_tag).subquery()
             by_text = select(both.c.item_id, both.c.concept)
         hits.append(by_text)
+        held = _TSV.op("@@")(ts_query(concept.phrases))
+        tests.append(Test(held, linked(family) if family else None))
 
     base = select(model.id).where(model.workspace_id == workspace_id, model.status.in_(statuses), *where)
     if reading.period is not None:
@@ -324,7 +331,12 @@ def _find_once(
     some_count = 0
     if allow_partial and len(conditions) > 1:
         # Items matching only some of the words come after those matching every one, and the answer says so.
-        complete_ids, complete_count, some_ids, some_count = _every_and_some(
+        walked = (
+            _newest_first(session, model, workspace_id, base, tests, recency, wanted)
+            if session.get_bind().dialect.name == "postgresql"
+            else None
+        )
+        complete_ids, complete_count, some_ids, some_count = walked or _every_and_some(
             session, model, base, hits, len(conditions), newest, wanted
         )
     else:
@@ -488,6 +500,81 @@ def _in_period(model: type[Item], period: tuple[date, date]) -> list[ColumnEleme
         last = func.coalesce(Statistic.period_end, Statistic.period_start)
         return [first.is_not(None), first <= end, last >= start]
     return [Quote.said_on.is_not(None), Quote.said_on >= start, Quote.said_on <= end]
+
+
+_TSV: ColumnElement[Any] = literal_column("search_documents.tsv")
+# How many of the newest answerable items the walk below reads at most before giving up on it.
+WALK = 6000
+
+
+@dataclass(frozen=True)
+class Test:
+    """One concept as a test of an item joined to its search document: its words in the document, or
+    (with a family of entities) a tag of one of them."""
+
+    held: ColumnElement[bool]
+    tagged: ColumnElement[bool] | None
+
+    def of_document(self, *, outer: bool) -> ColumnElement[bool]:
+        """The test; `outer` for an item that may have no document (false, not NULL, then)."""
+        held = func.coalesce(self.held, false()) if outer else self.held
+        return or_(held, self.tagged) if self.tagged is not None else held
+
+
+def _newest_first(
+    session: Session,
+    model: type[Item],
+    workspace_id: int,
+    base: Select[Any],
+    tests: list[Test],
+    recency: list[ColumnElement[Any]],
+    wanted: int,
+) -> tuple[list[int], int, list[int], int] | None:
+    """What `_every_and_some` gives, without counting every match, where the question's words are common
+    (PostgreSQL only; None where this way does not apply). The answer shows at most COUNT_CAP+1 of each
+    total and the `wanted` newest of each list, so: the items matching only some of the words are read by
+    walking the answerable items newest first (ix_statistics_answerable_newest / ix_quotes_answerable_newest
+    give that order) and testing each one's document and tags, stopping once enough are found; those
+    matching every word by the full-text index's intersection of the words that name no entity. Where
+    fewer than enough match among the newest WALK items (rarer words), or every word names an entity, None:
+    counting all matches is then the cheaper way (bench/RESULTS.md, issue 19 round 4)."""
+    enough = max(COUNT_CAP + 1, wanted)
+    kind: Kind = "figure" if model is Statistic else "quote"
+    document = and_(
+        SearchDocument.kind == kind, SearchDocument.item_id == model.id, SearchDocument.workspace_id == workspace_id
+    )
+    plain = [test.held for test in tests if test.tagged is None]
+    if not plain:
+        return None
+    matched = sum((case((test.of_document(outer=True), 1), else_=0) for test in tests), literal(0))
+    walk = (
+        base.outerjoin(SearchDocument, document)
+        .add_columns(matched.label("concepts"))
+        .order_by(*recency)
+        .limit(WALK)
+        .subquery("walk")
+    )
+    only_some = and_(walk.c.concepts > 0, walk.c.concepts < len(tests))
+    some = list(session.scalars(select(walk.c.id).where(only_some).limit(enough)))
+    if len(some) < enough:
+        return None
+    # The index's intersection first, materialised: left to itself the planner walks the newest items here
+    # too, misjudging how few match every word (35,838 rows read for "grooming offences", 254 ms against 20).
+    intersection = (
+        select(SearchDocument.item_id)
+        .where(SearchDocument.workspace_id == workspace_id, SearchDocument.kind == kind, *plain)
+        .cte("every_word")
+        .prefix_with("MATERIALIZED")
+    )
+    every_query = (
+        base.join(SearchDocument, document)
+        .join(intersection, intersection.c.item_id == SearchDocument.item_id)
+        .where(*[test.of_document(outer=False) for test in tests])
+        .order_by(*recency)
+        .limit(enough)
+    )
+    every = list(session.scalars(every_query))
+    return every[:wanted], min(len(every), COUNT_CAP + 1), some[:wanted], min(len(some), COUNT_CAP + 1)
 
 
 def _every_and_some(
