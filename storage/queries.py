@@ -12,8 +12,12 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
+    Row,
     Select,
     and_,
+    any_,
+    bindparam,
     case,
     false,
     func,
@@ -25,6 +29,7 @@ from sqlalchemy import (
     union,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
@@ -302,7 +307,7 @@ def _find_once(
     families = [family_ids(session, c.entities) if c.entities else set() for c in reading.concepts]
     conditions: list[ColumnElement[bool]] = []
     hits: list[Select[Any]] = []  # (item id, concept number), by text or by tag
-    tests: list[Test] = []  # each concept as a test of one item's search document and tags (PostgreSQL)
+    tests: list[Test] = []  # each concept as a test of an item's search document or tags (PostgreSQL)
     for number, (concept, family) in enumerate(zip(reading.concepts, families, strict=True)):
         found_by_text = matches_any(session, workspace_id, kind, concept.phrases)
         text_match = model.id.in_(select(found_by_text.c.item_id))
@@ -313,8 +318,7 @@ def _find_once(
             both = union(by_text, by_tag).subquery()
             by_text = select(both.c.item_id, both.c.concept)
         hits.append(by_text)
-        held = _TSV.op("@@")(ts_query(concept.phrases))
-        tests.append(Test(held, linked(family) if family else None))
+        tests.append(Test(_TSV.op("@@")(ts_query(concept.phrases)), frozenset(family)))
 
     base = select(model.id).where(model.workspace_id == workspace_id, model.status.in_(statuses), *where)
     if reading.period is not None:
@@ -332,7 +336,7 @@ def _find_once(
     if allow_partial and len(conditions) > 1:
         # Items matching only some of the words come after those matching every one, and the answer says so.
         walked = (
-            _newest_first(session, model, workspace_id, base, tests, recency, wanted)
+            _newest_first(session, model, workspace_id, base, tests, newest, recency, wanted)
             if session.get_bind().dialect.name == "postgresql"
             else None
         )
@@ -503,22 +507,44 @@ def _in_period(model: type[Item], period: tuple[date, date]) -> list[ColumnEleme
 
 
 _TSV: ColumnElement[Any] = literal_column("search_documents.tsv")
-# How many of the newest answerable items the walk below reads at most before giving up on it.
+# The walk below looks at the newest PROBE answerable items first, and goes on (to WALK at most) only where
+# enough of them match some of the words to find COUNT_CAP+1 such items within WALK.
+PROBE = 500
 WALK = 6000
 
 
 @dataclass(frozen=True)
 class Test:
-    """One concept as a test of an item joined to its search document: its words in the document, or
-    (with a family of entities) a tag of one of them."""
+    """One concept as a test of an item's search document (its words) or, with a family of entities, of its
+    tags (one of them)."""
 
     held: ColumnElement[bool]
-    tagged: ColumnElement[bool] | None
+    family: frozenset[int]
 
-    def of_document(self, *, outer: bool) -> ColumnElement[bool]:
-        """The test; `outer` for an item that may have no document (false, not NULL, then)."""
-        held = func.coalesce(self.held, false()) if outer else self.held
-        return or_(held, self.tagged) if self.tagged is not None else held
+    def tagged(
+        self, model: type[Item], item: ColumnElement[int] | InstrumentedAttribute[int], *, per_item: bool
+    ) -> ColumnElement[bool]:
+        """`item` is tagged with one of the family. `per_item`: as a scalar subquery, one look-up of the
+        item's tags, where PostgreSQL turns the semi-join in a select list into a hash of every tagged item
+        (13,367 rows for Instagram's family, to test 2,341 items)."""
+        link = statistic_entities if model is Statistic else quote_entities
+        link_item = link.c.statistic_id if model is Statistic else link.c.quote_id
+        one_of = link.c.entity_id.in_(sorted(self.family))
+        if per_item:
+            tags = select(func.bool_or(one_of)).where(link_item == item).scalar_subquery()
+            return func.coalesce(tags, false())
+        return select(link_item).where(link_item == item, one_of).exists()
+
+    def walked(self, model: type[Item]) -> ColumnElement[bool]:
+        """The test of an item outer-joined to its document (false, not NULL, where it has none)."""
+        held = func.coalesce(self.held, false())
+        return or_(held, self.tagged(model, model.id, per_item=True)) if self.family else held
+
+    def of_document(self, model: type[Item]) -> ColumnElement[bool]:
+        """The test as a filter of search documents."""
+        if not self.family:
+            return self.held
+        return or_(self.held, self.tagged(model, SearchDocument.item_id, per_item=False))
 
 
 def _newest_first(
@@ -527,54 +553,89 @@ def _newest_first(
     workspace_id: int,
     base: Select[Any],
     tests: list[Test],
+    newest: InstrumentedAttribute[Any],
     recency: list[ColumnElement[Any]],
     wanted: int,
 ) -> tuple[list[int], int, list[int], int] | None:
     """What `_every_and_some` gives, without counting every match, where the question's words are common
     (PostgreSQL only; None where this way does not apply). The answer shows at most COUNT_CAP+1 of each
-    total and the `wanted` newest of each list, so: the items matching only some of the words are read by
-    walking the answerable items newest first (ix_statistics_answerable_newest / ix_quotes_answerable_newest
-    give that order) and testing each one's document and tags, stopping once enough are found; those
-    matching every word by the full-text index's intersection of the words that name no entity. Where
-    fewer than enough match among the newest WALK items (rarer words), or every word names an entity, None:
-    counting all matches is then the cheaper way (bench/RESULTS.md, issue 19 round 4)."""
+    total and the `wanted` newest of each list, so the answerable items are walked newest first
+    (ix_statistics_answerable_newest / ix_quotes_answerable_newest give that order), each tested against
+    its document and tags, until COUNT_CAP+1 matching only some words are found, and as many matching every
+    word if as many come by then. Fewer of those: the documents matching every word, from the full-text
+    index's intersection of the words that name no entity. Where few of the newest items match (rarer
+    words), or every word names an entity, None: counting all matches is then the cheaper way
+    (bench/RESULTS.md, issue 19 round 4)."""
     enough = max(COUNT_CAP + 1, wanted)
-    kind: Kind = "figure" if model is Statistic else "quote"
-    document = and_(
-        SearchDocument.kind == kind, SearchDocument.item_id == model.id, SearchDocument.workspace_id == workspace_id
-    )
-    plain = [test.held for test in tests if test.tagged is None]
+    plain = [test.held for test in tests if not test.family]
     if not plain:
         return None
-    matched = sum((case((test.of_document(outer=True), 1), else_=0) for test in tests), literal(0))
-    walk = (
-        base.outerjoin(SearchDocument, document)
-        .add_columns(matched.label("concepts"))
+    kind: Kind = "figure" if model is Statistic else "quote"
+    scope = [SearchDocument.workspace_id == workspace_id, SearchDocument.kind == kind]
+    concepts = sum((case((test.walked(model), 1), else_=0) for test in tests), literal(0)).label("concepts")
+    walking = (
+        base.outerjoin(SearchDocument, and_(SearchDocument.item_id == model.id, *scope))
+        .add_columns(concepts, newest.label("newest"), model.published_at)
         .order_by(*recency)
-        .limit(WALK)
-        .subquery("walk")
     )
-    only_some = and_(walk.c.concepts > 0, walk.c.concepts < len(tests))
-    some = list(session.scalars(select(walk.c.id).where(only_some).limit(enough)))
+    probe = walking.limit(PROBE).subquery("probe")
+    some_near = session.scalar(
+        select(func.count()).where(probe.c.concepts > 0, probe.c.concepts < len(tests)).select_from(probe)
+    )
+    if (some_near or 0) * WALK < enough * PROBE:
+        return None
+    # Each list reads the walk's rows as it needs them: the walk goes as far as the longer one needs.
+    walk = walking.limit(WALK).cte("walk")
+    parts = [
+        select(walk.c.id, walk.c.newest, walk.c.published_at, literal(part).label("part"))
+        .where(complete)
+        .limit(enough)
+        .subquery()
+        for part, complete in enumerate(
+            (walk.c.concepts == len(tests), and_(walk.c.concepts > 0, walk.c.concepts < len(tests)))
+        )
+    ]
+    rows = list(session.execute(union_all(*[select(part) for part in parts])))
+    some = [row.id for row in _newest_rows(rows) if row.part == 1]
     if len(some) < enough:
         return None
-    # The index's intersection first, materialised: left to itself the planner walks the newest items here
-    # too, misjudging how few match every word (35,838 rows read for "grooming offences", 254 ms against 20).
-    intersection = (
-        select(SearchDocument.item_id)
-        .where(SearchDocument.workspace_id == workspace_id, SearchDocument.kind == kind, *plain)
-        .cte("every_word")
-        .prefix_with("MATERIALIZED")
-    )
-    every_query = (
-        base.join(SearchDocument, document)
-        .join(intersection, intersection.c.item_id == SearchDocument.item_id)
-        .where(*[test.of_document(outer=False) for test in tests])
-        .order_by(*recency)
-        .limit(enough)
-    )
-    every = list(session.scalars(every_query))
+    every = [row.id for row in _newest_rows(rows) if row.part == 0]
+    if len(every) < enough:
+        every = _every_word(session, model, base, scope, tests, recency, enough)
     return every[:wanted], min(len(every), COUNT_CAP + 1), some[:wanted], min(len(some), COUNT_CAP + 1)
+
+
+def _every_word(
+    session: Session,
+    model: type[Item],
+    base: Select[Any],
+    scope: list[ColumnElement[bool]],
+    tests: list[Test],
+    recency: list[ColumnElement[Any]],
+    enough: int,
+) -> list[int]:
+    """The newest `enough` answerable items matching every concept, from the documents that do (the full-text
+    index intersects the words naming no entity). In two statements: in one, the planner expects far more
+    documents than match every word and hashes every answerable item to join them (190 ms for "instagram
+    grooming", 1,850 documents)."""
+    found = list(
+        session.scalars(select(SearchDocument.item_id).where(*scope, *[t.of_document(model) for t in tests]))
+    )
+    if not found:
+        return []
+    ids = bindparam("every_word", found, type_=ARRAY(Integer))
+    return list(session.scalars(base.where(model.id == any_(ids)).order_by(*recency).limit(enough)))
+
+
+def _newest_rows(rows: list[Row[Any]]) -> list[Row[Any]]:
+    """Rows of (id, newest, published_at, ...) newest first, as `recency` (a union keeps no order; no date
+    last; a placeholder for a missing date is only ever compared with another: the tuples differ before)."""
+    return sorted(
+        rows,
+        key=lambda r: (r.newest is not None, r.newest or date.min, r.published_at is not None,
+                       r.published_at or _EPOCH, r.id),
+        reverse=True,
+    )  # fmt: skip
 
 
 def _every_and_some(

@@ -208,7 +208,8 @@ def _bounded(phrases: list[list[str]]) -> list[list[str]]:
 
 def ts_query(phrases: list[list[str]]) -> ColumnElement[Any]:
     """PostgreSQL's query for documents holding any of the phrases (each a list of bare words)."""
-    return func.websearch_to_tsquery("english", " or ".join('"' + " ".join(p) + '"' for p in _bounded(phrases)))
+    either = " or ".join('"' + " ".join(phrase) + '"' for phrase in _bounded(phrases))
+    return func.websearch_to_tsquery("english", either)
 
 
 def matches_any(session: Session, workspace_id: int, kind: Kind, phrases: list[list[str]]) -> Subquery:
