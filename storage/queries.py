@@ -579,21 +579,21 @@ def _newest_first(
         .order_by(*recency)
     )
     probe = walking.limit(PROBE).subquery("probe")
-    some_near = session.scalar(
-        select(func.count()).where(probe.c.concepts > 0, probe.c.concepts < len(tests)).select_from(probe)
-    )
-    if (some_near or 0) * WALK < enough * PROBE:
+    kinds = (probe.c.concepts == len(tests), and_(probe.c.concepts > 0, probe.c.concepts < len(tests)))
+    near = session.execute(select(*[func.count().filter(k) for k in kinds]).select_from(probe)).one()
+    # Walked only where enough of the newest items match that COUNT_CAP+1 come within WALK, as the probe's
+    # share says: the walk goes as far as the longer list needs (each reads the walk's rows as it needs them).
+    walked = [part for part, found in enumerate(near) if found * WALK >= enough * PROBE]
+    if 1 not in walked:
         return None
-    # Each list reads the walk's rows as it needs them: the walk goes as far as the longer one needs.
     walk = walking.limit(WALK).cte("walk")
+    lists = (walk.c.concepts == len(tests), and_(walk.c.concepts > 0, walk.c.concepts < len(tests)))
     parts = [
         select(walk.c.id, walk.c.newest, walk.c.published_at, literal(part).label("part"))
-        .where(complete)
+        .where(lists[part])
         .limit(enough)
         .subquery()
-        for part, complete in enumerate(
-            (walk.c.concepts == len(tests), and_(walk.c.concepts > 0, walk.c.concepts < len(tests)))
-        )
+        for part in walked
     ]
     rows = list(session.execute(union_all(*[select(part) for part in parts])))
     some = [row.id for row in _newest_rows(rows) if row.part == 1]
