@@ -12,12 +12,10 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     Row,
     Select,
     and_,
     any_,
-    bindparam,
     case,
     false,
     func,
@@ -29,7 +27,6 @@ from sqlalchemy import (
     union,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
@@ -588,21 +585,23 @@ def _newest_first(
         return None
     walk = walking.limit(WALK).cte("walk")
     lists = (walk.c.concepts == len(tests), and_(walk.c.concepts > 0, walk.c.concepts < len(tests)))
-    parts = [
-        select(walk.c.id, walk.c.newest, walk.c.published_at, literal(part).label("part"))
-        .where(lists[part])
-        .limit(enough)
-        .subquery()
-        for part in walked
-    ]
-    rows = list(session.execute(union_all(*[select(part) for part in parts])))
-    some = [row.id for row in _newest_rows(rows) if row.part == 1]
-    if len(some) < enough:
+    parts = []
+    for part in walked:
+        # No ORDER BY here: it would read the whole walk; the walk's rows come newest first, and are sorted
+        # again below.
+        top = select(walk.c.id, walk.c.newest, walk.c.published_at).where(lists[part]).limit(wanted).subquery()
+        parts.append(select(top, literal(part).label("part"), literal(0).label("total")))
+        capped = select(walk.c.id).where(lists[part]).limit(enough).subquery()
+        parts.append(select(null(), null(), null(), literal(part + 2), func.count()).select_from(capped))
+    rows = _newest_rows(list(session.execute(union_all(*parts))))
+    totals = {row.part - 2: row.total for row in rows if row.part >= 2}
+    if totals[1] < enough:
         return None
-    every = [row.id for row in _newest_rows(rows) if row.part == 0]
-    if len(every) < enough:
-        every = _every_word(session, model, base, scope, tests, recency, enough)
-    return every[:wanted], min(len(every), COUNT_CAP + 1), some[:wanted], min(len(some), COUNT_CAP + 1)
+    some = [row.id for row in rows if row.part == 1]
+    every = [row.id for row in rows if row.part == 0]
+    if totals.get(0, 0) < enough:
+        every, totals[0] = _every_word(session, model, base, scope, tests, recency, wanted, enough)
+    return every, min(totals[0], COUNT_CAP + 1), some, min(totals[1], COUNT_CAP + 1)
 
 
 def _every_word(
@@ -612,19 +611,19 @@ def _every_word(
     scope: list[ColumnElement[bool]],
     tests: list[Test],
     recency: list[ColumnElement[Any]],
+    wanted: int,
     enough: int,
-) -> list[int]:
-    """The newest `enough` answerable items matching every concept, from the documents that do (the full-text
-    index intersects the words naming no entity). In two statements: in one, the planner expects far more
-    documents than match every word and hashes every answerable item to join them (190 ms for "instagram
-    grooming", 1,850 documents)."""
-    found = list(
-        session.scalars(select(SearchDocument.item_id).where(*scope, *[t.of_document(model) for t in tests]))
-    )
-    if not found:
-        return []
-    ids = bindparam("every_word", found, type_=ARRAY(Integer))
-    return list(session.scalars(base.where(model.id == any_(ids)).order_by(*recency).limit(enough)))
+) -> tuple[list[int], int]:
+    """The newest `wanted` answerable items matching every concept and how many do (up to `enough`), from the
+    documents that do (the full-text index intersects the words naming no entity), gathered into one array:
+    joined instead, the planner expects far more documents than match every word and hashes every
+    answerable item to join them (190 ms for "instagram grooming", 1,850 documents)."""
+    found = select(func.array_agg(SearchDocument.item_id)).where(*scope, *[t.of_document(model) for t in tests])
+    # An expression, not a subquery, after ANY: one array, read once, and looked up by primary key.
+    array = func.coalesce(found.scalar_subquery(), literal_column("'{}'::integer[]"))
+    every = base.where(model.id == any_(array)).order_by(*recency).limit(enough).subquery()
+    ids = list(session.scalars(select(every.c.id)))
+    return ids[:wanted], len(ids)
 
 
 def _newest_rows(rows: list[Row[Any]]) -> list[Row[Any]]:
