@@ -368,6 +368,26 @@ Index(
     Quote.published_at.desc().nulls_last(),
     Quote.id.desc(),
 )
+# The same order over only the answerable items (migration 0021): a question of common words walks it newest
+# first and stops once it has what the answer shows (storage.queries._newest_first).
+Index(
+    "ix_statistics_answerable_newest",
+    Statistic.workspace_id,
+    Statistic.period_end.desc().nulls_last(),
+    Statistic.published_at.desc().nulls_last(),
+    Statistic.id.desc(),
+    postgresql_where=Statistic.status.in_(ANSWERABLE),
+    sqlite_where=Statistic.status.in_(ANSWERABLE),
+)
+Index(
+    "ix_quotes_answerable_newest",
+    Quote.workspace_id,
+    Quote.said_on.desc().nulls_last(),
+    Quote.published_at.desc().nulls_last(),
+    Quote.id.desc(),
+    postgresql_where=Quote.status.in_(ANSWERABLE),
+    sqlite_where=Quote.status.in_(ANSWERABLE),
+)
 
 
 class SearchDocument(Base):

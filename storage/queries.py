@@ -12,10 +12,15 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    Row,
     Select,
     and_,
+    any_,
+    case,
+    false,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -32,6 +37,7 @@ from storage.models import (
     Entity,
     EntityAlias,
     Quote,
+    SearchDocument,
     Source,
     Statistic,
     Status,
@@ -39,7 +45,7 @@ from storage.models import (
     quote_entities,
     statistic_entities,
 )
-from storage.search import WORD, matches_any, phrase_key, search_terms, words
+from storage.search import WORD, matches_any, phrase_key, search_terms, ts_query, words
 from storage.word_forms import root, variants
 
 Item = TypeVar("Item", Statistic, Quote)
@@ -298,6 +304,7 @@ def _find_once(
     families = [family_ids(session, c.entities) if c.entities else set() for c in reading.concepts]
     conditions: list[ColumnElement[bool]] = []
     hits: list[Select[Any]] = []  # (item id, concept number), by text or by tag
+    tests: list[Test] = []  # each concept as a test of an item's search document or tags (PostgreSQL)
     for number, (concept, family) in enumerate(zip(reading.concepts, families, strict=True)):
         found_by_text = matches_any(session, workspace_id, kind, concept.phrases)
         text_match = model.id.in_(select(found_by_text.c.item_id))
@@ -308,6 +315,7 @@ def _find_once(
             both = union(by_text, by_tag).subquery()
             by_text = select(both.c.item_id, both.c.concept)
         hits.append(by_text)
+        tests.append(Test(_TSV.op("@@")(ts_query(concept.phrases)), frozenset(family)))
 
     base = select(model.id).where(model.workspace_id == workspace_id, model.status.in_(statuses), *where)
     if reading.period is not None:
@@ -324,7 +332,12 @@ def _find_once(
     some_count = 0
     if allow_partial and len(conditions) > 1:
         # Items matching only some of the words come after those matching every one, and the answer says so.
-        complete_ids, complete_count, some_ids, some_count = _every_and_some(
+        walked = (
+            _newest_first(session, model, workspace_id, base, tests, newest, recency, wanted)
+            if session.get_bind().dialect.name == "postgresql"
+            else None
+        )
+        complete_ids, complete_count, some_ids, some_count = walked or _every_and_some(
             session, model, base, hits, len(conditions), newest, wanted
         )
     else:
@@ -488,6 +501,140 @@ def _in_period(model: type[Item], period: tuple[date, date]) -> list[ColumnEleme
         last = func.coalesce(Statistic.period_end, Statistic.period_start)
         return [first.is_not(None), first <= end, last >= start]
     return [Quote.said_on.is_not(None), Quote.said_on >= start, Quote.said_on <= end]
+
+
+_TSV: ColumnElement[Any] = literal_column("search_documents.tsv")
+# The walk below looks at the newest PROBE answerable items first, and goes on (to WALK at most) only where
+# enough of them match some of the words to find COUNT_CAP+1 such items within WALK.
+PROBE = 500
+WALK = 6000
+
+
+@dataclass(frozen=True)
+class Test:
+    """One concept as a test of an item's search document (its words) or, with a family of entities, of its
+    tags (one of them)."""
+
+    held: ColumnElement[bool]
+    family: frozenset[int]
+
+    def tagged(
+        self, model: type[Item], item: ColumnElement[int] | InstrumentedAttribute[int], *, per_item: bool
+    ) -> ColumnElement[bool]:
+        """`item` is tagged with one of the family. `per_item`: as a scalar subquery, one look-up of the
+        item's tags, where PostgreSQL turns the semi-join in a select list into a hash of every tagged item
+        (13,367 rows for Instagram's family, to test 2,341 items)."""
+        link = statistic_entities if model is Statistic else quote_entities
+        link_item = link.c.statistic_id if model is Statistic else link.c.quote_id
+        one_of = link.c.entity_id.in_(sorted(self.family))
+        if per_item:
+            tags = select(func.bool_or(one_of)).where(link_item == item).scalar_subquery()
+            return func.coalesce(tags, false())
+        return select(link_item).where(link_item == item, one_of).exists()
+
+    def walked(self, model: type[Item]) -> ColumnElement[bool]:
+        """The test of an item outer-joined to its document (false, not NULL, where it has none)."""
+        held = func.coalesce(self.held, false())
+        return or_(held, self.tagged(model, model.id, per_item=True)) if self.family else held
+
+    def of_document(self, model: type[Item]) -> ColumnElement[bool]:
+        """The test as a filter of search documents."""
+        if not self.family:
+            return self.held
+        return or_(self.held, self.tagged(model, SearchDocument.item_id, per_item=False))
+
+
+def _newest_first(
+    session: Session,
+    model: type[Item],
+    workspace_id: int,
+    base: Select[Any],
+    tests: list[Test],
+    newest: InstrumentedAttribute[Any],
+    recency: list[ColumnElement[Any]],
+    wanted: int,
+) -> tuple[list[int], int, list[int], int] | None:
+    """What `_every_and_some` gives, without counting every match, where the question's words are common
+    (PostgreSQL only; None where this way does not apply). The answer shows at most COUNT_CAP+1 of each
+    total and the `wanted` newest of each list, so the answerable items are walked newest first
+    (ix_statistics_answerable_newest / ix_quotes_answerable_newest give that order), each tested against
+    its document and tags, until COUNT_CAP+1 matching only some words are found, and as many matching every
+    word if as many come by then. Fewer of those: the documents matching every word, from the full-text
+    index's intersection of the words that name no entity. Where few of the newest items match (rarer
+    words), or every word names an entity, None: counting all matches is then the cheaper way
+    (bench/RESULTS.md, issue 19 round 4)."""
+    enough = max(COUNT_CAP + 1, wanted)
+    plain = [test.held for test in tests if not test.family]
+    if not plain:
+        return None
+    kind: Kind = "figure" if model is Statistic else "quote"
+    scope = [SearchDocument.workspace_id == workspace_id, SearchDocument.kind == kind]
+    concepts = sum((case((test.walked(model), 1), else_=0) for test in tests), literal(0)).label("concepts")
+    walking = (
+        base.outerjoin(SearchDocument, and_(SearchDocument.item_id == model.id, *scope))
+        .add_columns(concepts, newest.label("newest"), model.published_at)
+        .order_by(*recency)
+    )
+    probe = walking.limit(PROBE).subquery("probe")
+    kinds = (probe.c.concepts == len(tests), and_(probe.c.concepts > 0, probe.c.concepts < len(tests)))
+    near = session.execute(select(*[func.count().filter(k) for k in kinds]).select_from(probe)).one()
+    # Walked only where enough of the newest items match that COUNT_CAP+1 come within WALK, as the probe's
+    # share says: the walk goes as far as the longer list needs (each reads the walk's rows as it needs them).
+    walked = [part for part, found in enumerate(near) if found * WALK >= enough * PROBE]
+    if 1 not in walked:
+        return None
+    walk = walking.limit(WALK).cte("walk")
+    lists = (walk.c.concepts == len(tests), and_(walk.c.concepts > 0, walk.c.concepts < len(tests)))
+    parts = []
+    for part in walked:
+        # No ORDER BY here: it would read the whole walk; the walk's rows come newest first, and are sorted
+        # again below.
+        top = select(walk.c.id, walk.c.newest, walk.c.published_at).where(lists[part]).limit(wanted).subquery()
+        parts.append(select(top, literal(part).label("part"), literal(0).label("total")))
+        capped = select(walk.c.id).where(lists[part]).limit(enough).subquery()
+        parts.append(select(null(), null(), null(), literal(part + 2), func.count()).select_from(capped))
+    rows = _newest_rows(list(session.execute(union_all(*parts))))
+    totals = {row.part - 2: row.total for row in rows if row.part >= 2}
+    if totals[1] < enough:
+        return None
+    some = [row.id for row in rows if row.part == 1]
+    every = [row.id for row in rows if row.part == 0]
+    if totals.get(0, 0) < enough:
+        every, totals[0] = _every_word(session, model, base, scope, tests, recency, wanted, enough)
+    return every, min(totals[0], COUNT_CAP + 1), some, min(totals[1], COUNT_CAP + 1)
+
+
+def _every_word(
+    session: Session,
+    model: type[Item],
+    base: Select[Any],
+    scope: list[ColumnElement[bool]],
+    tests: list[Test],
+    recency: list[ColumnElement[Any]],
+    wanted: int,
+    enough: int,
+) -> tuple[list[int], int]:
+    """The newest `wanted` answerable items matching every concept and how many do (up to `enough`), from the
+    documents that do (the full-text index intersects the words naming no entity), gathered into one array:
+    joined instead, the planner expects far more documents than match every word and hashes every
+    answerable item to join them (190 ms for "instagram grooming", 1,850 documents)."""
+    found = select(func.array_agg(SearchDocument.item_id)).where(*scope, *[t.of_document(model) for t in tests])
+    # An expression, not a subquery, after ANY: one array, read once, and looked up by primary key.
+    array = func.coalesce(found.scalar_subquery(), literal_column("'{}'::integer[]"))
+    every = base.where(model.id == any_(array)).order_by(*recency).limit(enough).subquery()
+    ids = list(session.scalars(select(every.c.id)))
+    return ids[:wanted], len(ids)
+
+
+def _newest_rows(rows: list[Row[Any]]) -> list[Row[Any]]:
+    """Rows of (id, newest, published_at, ...) newest first, as `recency` (a union keeps no order; no date
+    last; a placeholder for a missing date is only ever compared with another: the tuples differ before)."""
+    return sorted(
+        rows,
+        key=lambda r: (r.newest is not None, r.newest or date.min, r.published_at is not None,
+                       r.published_at or _EPOCH, r.id),
+        reverse=True,
+    )  # fmt: skip
 
 
 def _every_and_some(

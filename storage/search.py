@@ -202,16 +202,24 @@ def matches(
     )
 
 
+def _bounded(phrases: list[list[str]]) -> list[list[str]]:
+    return [[w for w in phrase if w][:MAX_TERMS] for phrase in phrases if phrase][: MAX_TERMS * 4]
+
+
+def ts_query(phrases: list[list[str]]) -> ColumnElement[Any]:
+    """PostgreSQL's query for documents holding any of the phrases (each a list of bare words)."""
+    either = " or ".join('"' + " ".join(phrase) + '"' for phrase in _bounded(phrases))
+    return func.websearch_to_tsquery("english", either)
+
+
 def matches_any(session: Session, workspace_id: int, kind: Kind, phrases: list[list[str]]) -> Subquery:
     """A subquery of (item_id, score) for documents holding any of the phrases (each a list of bare words).
 
     The words come from `words`, so they hold only letters, digits and underscores; each phrase is still
     quoted for FTS5 and passed as a bound parameter, so no user text is ever read as query syntax."""
-    phrases = [[w for w in phrase if w][:MAX_TERMS] for phrase in phrases if phrase][: MAX_TERMS * 4]
+    phrases = _bounded(phrases)
     if session.get_bind().dialect.name == "postgresql":
-        query = func.websearch_to_tsquery(
-            "english", " or ".join('"' + " ".join(phrase) + '"' for phrase in phrases)
-        )
+        query = ts_query(phrases)
         tsv: ColumnElement[Any] = literal_column("search_documents.tsv")
         return (
             select(SearchDocument.item_id.label("item_id"), func.ts_rank(tsv, query).label("score"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from storage import changes, queries, sample, workspaces
 from storage.models import Quote, SearchDocument, Statistic, Status, Workspace
+from storage.partial_date import PartialDate
 from storage.search import phrase_key
 from tests import items
 
@@ -248,3 +250,44 @@ def test_counting_stops_at_the_cap_and_says_more_than(
 
     text = str(render(parse("facebook"), found, today=date(2026, 1, 1)).as_slack())
     assert "more than 3 figures about Facebook" in text and "…and more than 1 more" in text
+
+
+@pytest.mark.parametrize("question", ["quokka wombat", "quokka facebook", "quokka wombat facebook numbat"])
+def test_common_words_walked_newest_first_give_the_answer_counting_every_match_gives(
+    db: Session, home_id: int, monkeypatch: pytest.MonkeyPatch, question: str
+) -> None:
+    """On PostgreSQL a question of common words walks the newest answerable items (storage.queries.
+    _newest_first) instead of counting every match: the same items, in the same order, and the same totals.
+    The bounds are shrunk so that this small library is "common words"; WALK = 0 counts every match."""
+    for name, value in {"COUNT_CAP": 4, "CANDIDATES": 3, "PROBE": 10, "WALK": 30}.items():
+        monkeypatch.setattr(queries, name, value)
+    source = items.source(db, home_id, publisher="Ofcom")
+    meta = items.entity(db, home_id, "Meta")
+    statuses = {11: Status.SUPERSEDED, 13: Status.RETRACTED, 17: Status.PENDING}
+    for n in range(1, 90):
+        words = [word for word, every in (("quokka", 2), ("wombat", 3)) if n % every == 0] or ["other"]
+        items.statistic(
+            db, home_id, value=Decimal(n), unit="count", measure=" ".join(words), source=source,
+            period_end=None if n % 7 == 0 else PartialDate.parse(f"2020-01-{1 + n % 28:02d}"), entities=[meta] if n % 5 == 0 else [],
+            status=next((s for every, s in statuses.items() if n % every == 0), Status.PUBLISHED),
+        )  # fmt: skip
+    db.commit()
+    walked: list[object] = []
+    walk = queries._newest_first
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        walked.append(walk(*args, **kwargs))
+        return walked[-1]
+
+    monkeypatch.setattr(queries, "_newest_first", recorded)
+
+    def answer() -> tuple[object, ...]:
+        found = queries.find(db, home_id, Statistic, question, limit=3)
+        return [i.id for i in found.items], found.total, found.more_than_total, found.some_words, found.partial
+
+    by_walking = answer()
+    monkeypatch.setattr(queries, "WALK", 0)
+    assert by_walking == answer()
+    assert by_walking[0] and by_walking[1] == 4  # at the cap
+    if db.get_bind().dialect.name == "postgresql":
+        assert walked[0] is not None  # the walk answered
