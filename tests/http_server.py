@@ -38,7 +38,7 @@ def static_site(pages: dict[str, tuple[str, bytes]]) -> WSGIApp:
 @contextmanager
 def serving(application: WSGIApp) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, application, server_class=_ThreadingServer, handler_class=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

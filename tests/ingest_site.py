@@ -232,7 +232,7 @@ def serving(tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> Itera
     server.closing = closing  # type: ignore[attr-defined]
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     site.url = f"{'https' if tls else 'http'}://{host}:{server.server_port}"
     try:
