@@ -60,14 +60,16 @@ def create_app(
     client: WebClient | None = None,
     home: Home | None = None,
     listener_executor: Executor | None = None,
+    ingest_executor: Executor | None = None,
 ) -> App:  # `client` is only used to learn the home team
     """Build the app: one workspace with SLACK_BOT_TOKEN, or any number installed through OAuth.
 
-    `home` may be given by callers that already resolved it (the console), and `listener_executor`
-    by callers that wait for the work listeners do after their ack (the console again)."""
+    `home` may be given by callers that already resolved it (the console); `listener_executor` (Bolt's work
+    after the ack) and `ingest_executor` (reading articles) by callers that wait for that work to finish (the
+    console, the web app when it stops)."""
     settings.check()
     if settings.multi_workspace:
-        return _multi_workspace_app(settings, sessions)
+        return _multi_workspace_app(settings, sessions, listener_executor, ingest_executor)
     home = home or resolve_home(settings, client or make_client(settings), sessions)
     app = App(
         # Tokens come per request from `authorize`, as they do per workspace when installs are many.
@@ -76,7 +78,7 @@ def create_app(
         listener_executor=listener_executor,
         **_app_options(settings),
     )
-    register(app, sessions, settings, listener_executor)
+    register(app, sessions, settings, ingest_executor)
     return app
 
 
@@ -91,7 +93,12 @@ def _app_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _multi_workspace_app(settings: Settings, sessions: sessionmaker[Session]) -> App:
+def _multi_workspace_app(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    listener_executor: Executor | None,
+    ingest_executor: Executor | None,
+) -> App:
     """Installs through Bolt's OAuth flow; each request is scoped to the workspace that sent it."""
     engine = sessions.kw["bind"]  # installations and OAuth states live in statbot's own database
     installation_store, state_store = stores(settings, engine)
@@ -102,11 +109,12 @@ def _multi_workspace_app(settings: Settings, sessions: sessionmaker[Session]) ->
         installation_store_bot_only=True,
         user_facing_authorize_error_message=oauth.NOT_INSTALLED,
         before_authorize=_before_authorize(installation_store),
+        listener_executor=listener_executor,
         **options,
     )
     app.use(_scope_to_workspace(sessions))
     oauth.register_uninstall(app, sessions, installation_store)
-    register(app, sessions, settings)
+    register(app, sessions, settings, ingest_executor)
     return app
 
 
@@ -191,7 +199,7 @@ def _dense(settings: Settings) -> Dense | None:
 
 
 def register(
-    app: App, sessions: sessionmaker[Session], settings: Settings, listener_executor: Executor | None = None
+    app: App, sessions: sessionmaker[Session], settings: Settings, ingest_executor: Executor | None = None
 ) -> None:
     wiring = Wiring(
         sessions=sessions,
@@ -199,7 +207,7 @@ def register(
         reading=read_only(sessions.kw["bind"]),
         cache=AnswerCache(int(settings.answer_cache_mb * 1024 * 1024)),
         installation_store=app.installation_store,
-        ingest_pool=IngestPool(settings.ingest_workers, settings.ingest_queue, listener_executor),
+        ingest_pool=IngestPool(settings.ingest_workers, settings.ingest_queue, ingest_executor),
         dense=_dense(settings),
     )
     app.use(refuse_others(settings))  # replies go to Slack's hooks only

@@ -16,10 +16,8 @@ import html
 import json
 import logging
 import re
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -30,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import CONSOLE_TEAM, create_app
 from bot.config import ConfigError, Settings
+from bot.listener_pool import ListenerPool
 from bot.local_slack import RESPONSE_URL, Call, SlackStandIn
 from bot.slack_client import Home
 from storage import workspaces
@@ -46,32 +45,6 @@ _DATE = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
 # Methods whose calls are bookkeeping, not something a person in Slack would see.
 _QUIET = frozenset({"auth.test", "users.info", "conversations.info", "conversations.open", "conversations.history",
                     "files.getUploadURLExternal", "upload", "chat.delete", "views.update"})  # fmt: skip
-
-
-class TrackingExecutor(ThreadPoolExecutor):
-    """Bolt's listener executor, counting work in flight so the console can wait until all of it is done."""
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=5, thread_name_prefix="console-listener")
-        self._busy = 0
-        self._idle = threading.Condition()
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        with self._idle:
-            self._busy += 1
-        future = super().submit(fn, *args, **kwargs)
-        future.add_done_callback(self._done)
-        return future
-
-    def _done(self, _: Future[Any]) -> None:
-        with self._idle:
-            self._busy -= 1
-            self._idle.notify_all()
-
-    def wait_idle(self, timeout: float) -> bool:
-        """True once nothing runs (or waits to); False if work is still going at the deadline."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
 
 def _sign(body: str, signing_secret: str, content_type: str) -> BoltRequest:
@@ -197,7 +170,7 @@ class Console:
 
     app: App
     slack: SlackStandIn
-    executor: TrackingExecutor
+    executor: ListenerPool
     team_id: str
     signing_secret: str
     out: TextIO
@@ -467,8 +440,8 @@ def open_console(
         settings, bot_token=CONSOLE_TOKEN, api_url=slack.api_url, app_token=None, signing_secret=signing_secret,
         client_id=None, client_secret=None, response_url_allow_loopback=True,
     )  # fmt: skip
-    executor = TrackingExecutor()
-    app = create_app(local, sessions, home=home, listener_executor=executor)
+    executor = ListenerPool("console-listener")
+    app = create_app(local, sessions, home=home, listener_executor=executor, ingest_executor=executor)
     # Bolt's advice for unhandled commands is for developers; the console answers those itself. (Bolt sets
     # its logger's level as it builds the app, so this comes after.)
     app.logger.setLevel(logging.ERROR)

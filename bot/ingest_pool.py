@@ -17,7 +17,7 @@ log = logging.getLogger("statbot.ingest")
 
 class IngestPool:
     def __init__(self, workers: int, waiting: int, executor: Executor | None = None) -> None:
-        # `executor` runs the work instead of a pool of our own (the console waits on its executor).
+        # `executor` runs the work instead of a pool of our own (the console and the web app wait on theirs).
         self._executor = executor or ThreadPoolExecutor(
             max_workers=max(workers, 1), thread_name_prefix="statbot-ingest"
         )

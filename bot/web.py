@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -18,6 +19,7 @@ from sqlalchemy import Engine, text
 from bot import logs
 from bot.app import create_app
 from bot.config import Settings
+from bot.listener_pool import ListenerPool
 from bot.verified import well_formed_timestamp
 from storage.db import make_engine, make_sessions
 
@@ -100,10 +102,29 @@ def database_reachable(engine: Engine) -> bool:
         return False
 
 
-def create_wsgi(settings: Settings) -> WSGIApp:
+@dataclass(frozen=True)
+class Web:
+    """The WSGI app, and the pools running the work it does after its acks (drained by whoever stops it)."""
+
+    handle: WSGIApp
+    pools: tuple[ListenerPool, ...]
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        return self.handle(environ, start_response)
+
+    def drain(self, timeout: float) -> bool:
+        """Let the work after the acks finish (up to `timeout` seconds in all); True if it all did."""
+        deadline = time.monotonic() + timeout
+        return all([pool.drain(max(deadline - time.monotonic(), 0)) for pool in self.pools])
+
+
+def create_wsgi(settings: Settings) -> Web:
     engine = make_engine(settings.database_url)
     logs.quiet_bolt_verification()
-    slack = SlackEvents(create_app(settings, make_sessions(engine)))
+    # Bolt's listeners and the article reads on pools apart, as they were (bot.ingest_pool says why).
+    listeners, ingests = ListenerPool(), ListenerPool("statbot-ingest", settings.ingest_workers)
+    app = create_app(settings, make_sessions(engine), listener_executor=listeners, ingest_executor=ingests)
+    slack = SlackEvents(app)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
@@ -152,7 +173,7 @@ def create_wsgi(settings: Settings) -> WSGIApp:
             )
         return result
 
-    return application
+    return Web(application, (listeners, ingests))
 
 
 def serve(

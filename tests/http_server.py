@@ -9,7 +9,10 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from bot.web import WSGIApp
+from bot.web import Web, WSGIApp
+
+# How long a test's app may take to finish the work it started after its acks, once the test is over.
+DRAIN_SECONDS = 60
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -45,6 +48,10 @@ def serving(application: WSGIApp) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+        # The app's work after its acks finishes here, while the Slack stand-in it talks to is still up:
+        # left running, it would post into the next test's stand-in or fail against a closed one.
+        if isinstance(application, Web) and not application.drain(DRAIN_SECONDS):
+            raise AssertionError(f"the app was still at work {DRAIN_SECONDS} s after its test ended")
 
 
 def rss(base: str, paths: list[str]) -> bytes:

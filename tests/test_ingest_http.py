@@ -189,7 +189,8 @@ def test_links_to_dripping_servers_do_not_hold_up_other_replies(
 ) -> None:
     # Bolt runs lazy replies on five threads; five slow sites must not take them all. The deadline is long
     # here (two minutes) so that only a separate pool for reading can keep the export below moving.
-    with ingest_site.serving() as dripping, slow_server(engine, standin, fetch_deadline=120.0) as server:
+    # The site inside the app: it hangs up when the test ends, so the app's readers finish before it stops.
+    with slow_server(engine, standin, fetch_deadline=120.0) as server, ingest_site.serving() as dripping:
         for _ in range(5):
             assert "Reading" in ingest(server, standin, f"ingest {dripping.url}/drip-headers")["text"]
         body = slash_command_body(
@@ -204,8 +205,8 @@ def test_when_every_reader_is_busy_the_person_is_told_to_try_again(
     engine: Engine, standin: SlackStandIn, home_id: int
 ) -> None:
     with (
-        ingest_site.serving() as dripping,
         slow_server(engine, standin, fetch_deadline=120.0, ingest_workers=1, ingest_queue=0) as server,
+        ingest_site.serving() as dripping,
     ):
         assert "Reading" in ingest(server, standin, f"ingest {dripping.url}/drip-headers")["text"]
         assert (
