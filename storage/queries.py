@@ -78,6 +78,13 @@ class Concept:
         once per question, not once per candidate."""
         return [frozenset(root(w) for w in phrase) for phrase in self.phrases if phrase]
 
+    @cached_property
+    def split_roots(self) -> tuple[frozenset[str], list[frozenset[str]]]:
+        """`roots` as the roots of its one-root phrases, together (one of them in a part is a match: a single
+        set test), and its longer phrases (each wholly in a part)."""
+        single = frozenset(r for phrase in self.roots if len(phrase) == 1 for r in phrase)
+        return single, [phrase for phrase in self.roots if len(phrase) > 1]
+
     @property
     def shown(self) -> str:
         """How an answer names it: the entity's own name when the typed words are one of its names."""
@@ -507,10 +514,10 @@ def relevance(
     matched, score = 0, 0.0
     for concept, own, family in zip(reading.concepts, named, families, strict=True):
         best = 0.0
-        wanted = concept.roots
+        single, longer = concept.split_roots
         for name, held in fields.items():
             weight = WEIGHTS[name]
-            if weight > best and any(phrase <= held for phrase in wanted):
+            if weight > best and (not single.isdisjoint(held) or any(phrase <= held for phrase in longer)):
                 best = weight
         if own and _tagged(item, own):
             best = max(best, WEIGHTS["subject"])
