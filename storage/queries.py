@@ -365,25 +365,28 @@ def _rank_once(
         return select(link_item).where(link_item == model.id, link.c.entity_id.in_(list(entity_ids))).exists()
 
     families = [family_ids(session, c.entities) if c.entities else set() for c in reading.concepts]
-    conditions: list[ColumnElement[bool]] = []
-    hits: list[Select[Any]] = []  # (item id, concept number), by text or by tag
-    tests: list[Test] = []  # each concept as a test of an item's search document or tags (PostgreSQL)
-    for number, (concept, family) in enumerate(zip(reading.concepts, families, strict=True)):
-        found_by_text = matches_any(session, workspace_id, kind, concept.phrases)
-        text_match = model.id.in_(select(found_by_text.c.item_id))
-        conditions.append(or_(text_match, linked(family)) if family else text_match)
-        by_text = select(found_by_text.c.item_id.label("item_id"), literal(number).label("concept"))
-        by_tag = select(link_item, literal(number)).where(link.c.entity_id.in_(list(family)))
-        if family:  # an item once per concept it matches (SQLite takes no bracketed union inside another)
-            both = union(by_text, by_tag).subquery()
-            by_text = select(both.c.item_id, both.c.concept)
-        hits.append(by_text)
-        tests.append(Test(_TSV.op("@@")(ts_query(concept.phrases)), frozenset(family)))
 
+    def by_words() -> tuple[list[ColumnElement[bool]], list[Select[Any]]]:
+        """Each concept as a condition on an item, and as its (item id, concept number) hits by text or by
+        tag: built only where a statement uses them (PostgreSQL's walk does not)."""
+        conditions: list[ColumnElement[bool]] = []
+        hits: list[Select[Any]] = []
+        for number, (concept, family) in enumerate(zip(reading.concepts, families, strict=True)):
+            found_by_text = matches_any(session, workspace_id, kind, concept.phrases)
+            text_match = model.id.in_(select(found_by_text.c.item_id))
+            conditions.append(or_(text_match, linked(family)) if family else text_match)
+            by_text = select(found_by_text.c.item_id.label("item_id"), literal(number).label("concept"))
+            by_tag = select(link_item, literal(number)).where(link.c.entity_id.in_(list(family)))
+            if family:  # an item once per concept it matches (SQLite takes no bracketed union inside another)
+                both = union(by_text, by_tag).subquery()
+                by_text = select(both.c.item_id, both.c.concept)
+            hits.append(by_text)
+        return conditions, hits
+
+    concepts = len(reading.concepts)
     base = select(model.id).where(model.workspace_id == workspace_id, model.status.in_(statuses), *where)
     if reading.period is not None:
         base = base.where(*_in_period(model, reading.period))
-    every = base.where(and_(*conditions)) if conditions else base
     newest = Statistic.period_end if model is Statistic else Quote.said_on
     recency: list[ColumnElement[Any]] = [
         newest.desc().nulls_last(),
@@ -393,17 +396,22 @@ def _rank_once(
     wanted = max(CANDIDATES, limit)
     some_ids: list[int] = []
     some_count = 0
-    if allow_partial and len(conditions) > 1:
+    if allow_partial and concepts > 1:
         # Items matching only some of the words come after those matching every one, and the answer says so.
-        walked = (
-            _newest_first(session, model, workspace_id, base, tests, newest, recency, wanted)
-            if session.get_bind().dialect.name == "postgresql"
-            else None
-        )
+        walked = None
+        if session.get_bind().dialect.name == "postgresql":
+            # Each concept as a test of an item's search document or tags.
+            tests = [
+                Test(_TSV.op("@@")(ts_query(concept.phrases)), frozenset(family))
+                for concept, family in zip(reading.concepts, families, strict=True)
+            ]
+            walked = _newest_first(session, model, workspace_id, base, tests, newest, recency, wanted)
         complete_ids, complete_count, some_ids, some_count = walked or _every_and_some(
-            session, model, base, hits, len(conditions), newest, wanted
+            session, model, base, by_words()[1], concepts, newest, wanted
         )
     else:
+        conditions = by_words()[0]
+        every = base.where(and_(*conditions)) if conditions else base
         complete_ids = list(session.scalars(every.order_by(*recency).limit(wanted)))
         complete_count = _count(session, every) if len(complete_ids) >= wanted else len(complete_ids)
     loaded = candidates.load(session, model, complete_ids + some_ids)
