@@ -19,12 +19,12 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage import embargo, library_version, queries, question
+from storage import candidates, embargo, library_version, queries, question
+from storage.candidates import Candidate
 from storage.embeddings import Embedder
 from storage.kinds import Kind
 from storage.models import ANSWERABLE, Quote, Statistic
@@ -123,7 +123,10 @@ def find(
         return queries.find(session, workspace_id, model, text, limit=limit, viewer=viewer)
     kind: Kind = "figure" if model is Statistic else "quote"
     nearest = dense.nearest_later(session, workspace_id, kind, text, NEAREST)  # searched during the words'
-    words = queries.find(session, workspace_id, model, text, limit=queries.CANDIDATES, viewer=viewer)
+    # Ranked as candidates (storage.candidates): only the items shown are loaded as objects, at the end.
+    words = queries.find_candidates(
+        session, workspace_id, model, text, limit=queries.CANDIDATES, viewer=viewer
+    )
     near = nearest()
     parsed = question.parse(text, today)
     word_ids = [item.id for item in words.items]
@@ -132,19 +135,15 @@ def find(
     for weight, ranking in ((WEIGHT_WORDS, word_ids), (WEIGHT_DENSE, dense_ids)):
         for rank, item_id in enumerate(ranking, start=1):
             fused[item_id] = fused.get(item_id, 0.0) + weight / (RRF_K + rank)
-    loaded: dict[int, Item] = {item.id: item for item in words.items}
+    loaded: dict[int, Candidate] = {item.id: item for item in words.items}
     extra = [i for i in fused if i not in loaded]
     if extra:
-        rows = session.scalars(
-            select(model).where(
-                model.id.in_(extra),
-                model.workspace_id == workspace_id,
-                model.status.in_(ANSWERABLE),
-                embargo.visible(model, viewer),
-            )
-            .options(*queries.by_source(model))
-        ).unique()
-        loaded.update({row.id: row for row in rows})
+        seen = [
+            model.workspace_id == workspace_id,
+            model.status.in_(ANSWERABLE),
+            embargo.visible(model, viewer),
+        ]
+        loaded.update(candidates.load(session, model, extra, where=seen))
     scored = [(fused[i] * _boost(parsed, loaded[i]), loaded[i]) for i in fused if i in loaded]
     scored.sort(key=lambda pair: -pair[0])
     best = near[0][1] if near else 0.0
@@ -158,15 +157,15 @@ def find(
         words.partial = False
         words.some_words = 0
         words.corrected_to = None
-    return words
+    return queries.load(session, model, words)
 
 
-def _words_complete(found: Found[Item]) -> bool:
+def _words_complete(found: Found[Any]) -> bool:
     """The word search found rows matching every word of the question."""
     return bool(found.reading and found.reading.concepts) and found.total > 0 and not found.partial
 
 
-def _boost(parsed: question.Parsed, item: Statistic | Quote) -> float:
-    if isinstance(item, Statistic):
+def _boost(parsed: question.Parsed, item: Candidate) -> float:
+    if item.is_figure:
         return question.boost(parsed, item.unit, item.geography or "", item.period_start, item.period_end)
     return 1.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any, Generic, TypeVar
@@ -30,7 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
-from storage import embargo
+from storage import candidates, embargo
+from storage.candidates import Candidate
 from storage.kinds import Kind
 from storage.models import (
     ANSWERABLE,
@@ -49,6 +50,8 @@ from storage.search import WORD, matches_any, phrase_key, search_terms, ts_query
 from storage.word_forms import root, variants
 
 Item = TypeVar("Item", Statistic, Quote)
+T = TypeVar("T")
+Other = TypeVar("Other")
 
 MAX_PHRASE_WORDS = 5
 # How alike a typed word must be to a known name before we search for the name instead.
@@ -74,6 +77,13 @@ class Concept:
         """Each phrase as the set of its word roots, as `relevance` compares them with an item's parts: read
         once per question, not once per candidate."""
         return [frozenset(root(w) for w in phrase) for phrase in self.phrases if phrase]
+
+    @cached_property
+    def split_roots(self) -> tuple[frozenset[str], list[frozenset[str]]]:
+        """`roots` as the roots of its one-root phrases, together (one of them in a part is a match: a single
+        set test), and its longer phrases (each wholly in a part)."""
+        single = frozenset(r for phrase in self.roots if len(phrase) == 1 for r in phrase)
+        return single, [phrase for phrase in self.roots if len(phrase) > 1]
 
     @property
     def shown(self) -> str:
@@ -156,9 +166,14 @@ def read(session: Session, workspace_id: int, question: str) -> Reading:
         concepts.append(Concept(" ".join(typed), entities, phrases))
     short = [term for term in leftover if len(term) <= MAX_ACRONYM]
     names = organisation_names(session, workspace_id) if short else []
+    # Each name's acronym once per question, not once per name and word.
+    by_acronym: dict[str, list[str]] = {}
+    for name in names:
+        by_acronym.setdefault(acronym(name), []).append(name)
     for term in leftover:
         phrases = [[form] for form in variants(term)]
-        phrases += [words(name) for name in names if acronym(name) == term and len(term) <= MAX_ACRONYM]
+        if len(term) <= MAX_ACRONYM:
+            phrases += [words(name) for name in by_acronym.get(term, [])]
         concepts.append(Concept(term, [], phrases))
     return Reading(concepts, period, period_text)
 
@@ -167,10 +182,11 @@ MAX_ACRONYM = 6
 
 
 @dataclass
-class Found(Generic[Item]):
-    """What a question found: the best `items` (up to the limit), how many in all, and how it was read."""
+class Found(Generic[T]):
+    """What a question found: the best `items` (up to the limit), how many in all, and how it was read.
+    Ranking finds them as `Candidate`s (storage.candidates); the answer shows them as the models' objects."""
 
-    items: list[Item]
+    items: list[T]
     total: int
     more_than_total: bool = False  # there are more than `total` (the count stops at COUNT_CAP)
     entities: list[Entity] = field(default_factory=list)
@@ -182,6 +198,11 @@ class Found(Generic[Item]):
     about: list[bool] = field(default_factory=list)  # per concept: every full match is tagged with it
     understood: str | None = None  # a question: what it was taken to ask (storage.question.Parsed.understood)
     low_confidence: bool = False  # a question nothing matched well: these are only the closest rows
+
+    def with_items(self, items: list[Other]) -> Found[Other]:
+        """The same finding, holding `items` instead."""
+        kept = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "items"}
+        return Found(items=items, **kept)
 
 
 def entity_phrases(session: Session, workspace_id: int, text: str) -> tuple[list[Entity], list[str]]:
@@ -254,18 +275,42 @@ def find(
 ) -> Found[Item]:
     """Answer a question with the most relevant, newest answerable items of this workspace only, that
     `viewer` may see (with none, what anyone may see: nothing under embargo)."""
+    return load(
+        session, model, find_candidates(session, workspace_id, model, question, limit=limit, viewer=viewer)
+    )
+
+
+def find_candidates(
+    session: Session,
+    workspace_id: int,
+    model: type[Item],
+    question: str,
+    *,
+    limit: int = 20,
+    viewer: embargo.Viewer | None = None,
+) -> Found[Candidate]:
+    """`find`, its items as ranking read them (storage.candidates): for a caller that ranks them again and
+    `load`s only those it shows."""
     seen = [embargo.visible(model, viewer)]
-    found = _find_once(session, workspace_id, model, question, limit, where=seen)
+    found = _rank_once(session, workspace_id, model, question, limit, where=seen)
     if found.total:
         return found
     corrected, suggestions = correct(session, workspace_id, model, question)
     if corrected:
-        retry = _find_once(session, workspace_id, model, corrected, limit, where=seen)
+        retry = _rank_once(session, workspace_id, model, corrected, limit, where=seen)
         if retry.total:
             retry.corrected_to = corrected
             return retry
     found.suggestions = suggestions
     return found
+
+
+def load(session: Session, model: type[Item], found: Found[Candidate]) -> Found[Item]:
+    """`found` with its items as the models' objects (with their sources, entities and topics), in its order."""
+    ids = [item.id for item in found.items]
+    chosen = select(model).where(model.id.in_(ids)).options(*by_source(model))
+    rows = {row.id: row for row in session.scalars(chosen).unique()} if ids else {}
+    return found.with_items([rows[i] for i in ids if i in rows])
 
 
 def by_source(model: type[Item]) -> list[LoaderOption]:
@@ -288,6 +333,24 @@ def _find_once(
     where: Sequence[ColumnElement[bool]] = (),
     allow_partial: bool = True,
 ) -> Found[Item]:
+    ranked = _rank_once(
+        session, workspace_id, model, question, limit, statuses=statuses, where=where, allow_partial=allow_partial
+    )
+    return load(session, model, ranked)
+
+
+def _rank_once(
+    session: Session,
+    workspace_id: int,
+    model: type[Item],
+    question: str,
+    limit: int,
+    *,
+    statuses: Sequence[str] = ANSWERABLE,
+    where: Sequence[ColumnElement[bool]] = (),
+    allow_partial: bool = True,
+) -> Found[Candidate]:
+    """The `limit` best items as candidates (storage.candidates), ranked on what they hold."""
     kind: Kind = "figure" if model is Statistic else "quote"
     reading = read(session, workspace_id, question)
     # An empty digest topic means every new item; an empty question (or only stop words) finds nothing.
@@ -302,25 +365,28 @@ def _find_once(
         return select(link_item).where(link_item == model.id, link.c.entity_id.in_(list(entity_ids))).exists()
 
     families = [family_ids(session, c.entities) if c.entities else set() for c in reading.concepts]
-    conditions: list[ColumnElement[bool]] = []
-    hits: list[Select[Any]] = []  # (item id, concept number), by text or by tag
-    tests: list[Test] = []  # each concept as a test of an item's search document or tags (PostgreSQL)
-    for number, (concept, family) in enumerate(zip(reading.concepts, families, strict=True)):
-        found_by_text = matches_any(session, workspace_id, kind, concept.phrases)
-        text_match = model.id.in_(select(found_by_text.c.item_id))
-        conditions.append(or_(text_match, linked(family)) if family else text_match)
-        by_text = select(found_by_text.c.item_id.label("item_id"), literal(number).label("concept"))
-        by_tag = select(link_item, literal(number)).where(link.c.entity_id.in_(list(family)))
-        if family:  # an item once per concept it matches (SQLite takes no bracketed union inside another)
-            both = union(by_text, by_tag).subquery()
-            by_text = select(both.c.item_id, both.c.concept)
-        hits.append(by_text)
-        tests.append(Test(_TSV.op("@@")(ts_query(concept.phrases)), frozenset(family)))
 
+    def by_words() -> tuple[list[ColumnElement[bool]], list[Select[Any]]]:
+        """Each concept as a condition on an item, and as its (item id, concept number) hits by text or by
+        tag: built only where a statement uses them (PostgreSQL's walk does not)."""
+        conditions: list[ColumnElement[bool]] = []
+        hits: list[Select[Any]] = []
+        for number, (concept, family) in enumerate(zip(reading.concepts, families, strict=True)):
+            found_by_text = matches_any(session, workspace_id, kind, concept.phrases)
+            text_match = model.id.in_(select(found_by_text.c.item_id))
+            conditions.append(or_(text_match, linked(family)) if family else text_match)
+            by_text = select(found_by_text.c.item_id.label("item_id"), literal(number).label("concept"))
+            by_tag = select(link_item, literal(number)).where(link.c.entity_id.in_(list(family)))
+            if family:  # an item once per concept it matches (SQLite takes no bracketed union inside another)
+                both = union(by_text, by_tag).subquery()
+                by_text = select(both.c.item_id, both.c.concept)
+            hits.append(by_text)
+        return conditions, hits
+
+    concepts = len(reading.concepts)
     base = select(model.id).where(model.workspace_id == workspace_id, model.status.in_(statuses), *where)
     if reading.period is not None:
         base = base.where(*_in_period(model, reading.period))
-    every = base.where(and_(*conditions)) if conditions else base
     newest = Statistic.period_end if model is Statistic else Quote.said_on
     recency: list[ColumnElement[Any]] = [
         newest.desc().nulls_last(),
@@ -330,25 +396,25 @@ def _find_once(
     wanted = max(CANDIDATES, limit)
     some_ids: list[int] = []
     some_count = 0
-    if allow_partial and len(conditions) > 1:
+    if allow_partial and concepts > 1:
         # Items matching only some of the words come after those matching every one, and the answer says so.
-        walked = (
-            _newest_first(session, model, workspace_id, base, tests, newest, recency, wanted)
-            if session.get_bind().dialect.name == "postgresql"
-            else None
-        )
+        walked = None
+        if session.get_bind().dialect.name == "postgresql":
+            # Each concept as a test of an item's search document or tags.
+            tests = [
+                Test(_TSV.op("@@")(ts_query(concept.phrases)), frozenset(family))
+                for concept, family in zip(reading.concepts, families, strict=True)
+            ]
+            walked = _newest_first(session, model, workspace_id, base, tests, newest, recency, wanted)
         complete_ids, complete_count, some_ids, some_count = walked or _every_and_some(
-            session, model, base, hits, len(conditions), newest, wanted
+            session, model, base, by_words()[1], concepts, newest, wanted
         )
     else:
+        conditions = by_words()[0]
+        every = base.where(and_(*conditions)) if conditions else base
         complete_ids = list(session.scalars(every.order_by(*recency).limit(wanted)))
         complete_count = _count(session, every) if len(complete_ids) >= wanted else len(complete_ids)
-    loaded = {
-        item.id: item
-        for item in session.scalars(
-            select(model).where(model.id.in_(complete_ids + some_ids)).options(*by_source(model))
-        ).unique()
-    }
+    loaded = candidates.load(session, model, complete_ids + some_ids)
     complete, some = complete_count, some_count
     complete_set = set(complete_ids)
     entity_families = [{e.id for e in c.entities} for c in reading.concepts]
@@ -408,16 +474,16 @@ WEIGHTS = {
 }
 
 
-def _tagged(item: Statistic | Quote, ids: set[int]) -> bool:
+def _tagged(item: Candidate, ids: set[int]) -> bool:
     return any(e.id in ids for e in item.entities)
 
 
-def _fields(item: Statistic | Quote) -> dict[str, set[str]]:
+def _fields(item: Candidate) -> dict[str, set[str]]:
     """Each part of an item as the set of its word roots."""
     parts: dict[str, list[str | None]]
     source = item.source
     reporter = [source.publisher, source.title] + ([item.via_source.publisher] if item.via_source else [])
-    if isinstance(item, Statistic):
+    if item.is_figure:
         # Its own producer; a figure stored before figures had one: what its reporter cites.
         chain = item.producer.chain() if item.producer is not None else source.chain()[1:]
         producers = [part for s in chain for part in (s.publisher, s.title)]
@@ -444,7 +510,7 @@ def _fields(item: Statistic | Quote) -> dict[str, set[str]]:
 
 
 def relevance(
-    item: Statistic | Quote,
+    item: Candidate,
     reading: Reading,
     named: list[set[int]],
     families: list[set[int]],
@@ -456,10 +522,10 @@ def relevance(
     matched, score = 0, 0.0
     for concept, own, family in zip(reading.concepts, named, families, strict=True):
         best = 0.0
-        wanted = concept.roots
+        single, longer = concept.split_roots
         for name, held in fields.items():
             weight = WEIGHTS[name]
-            if weight > best and any(phrase <= held for phrase in wanted):
+            if weight > best and (not single.isdisjoint(held) or any(phrase <= held for phrase in longer)):
                 best = weight
         if own and _tagged(item, own):
             best = max(best, WEIGHTS["subject"])
@@ -474,10 +540,10 @@ def relevance(
     return matched, score
 
 
-def _order(rank: tuple[int, float], item: Statistic | Quote) -> tuple[Any, ...]:
+def _order(rank: tuple[int, float], item: Candidate) -> tuple[Any, ...]:
     """Most words matched, best matched, current before superseded, citable (with a link) before not,
     newest period or saying, latest, highest id."""
-    newest = (item.period_end or item.period_start) if isinstance(item, Statistic) else item.said_on
+    newest = (item.period_end or item.period_start) if item.is_figure else item.said_on
     # An item with no period (or day said) is as new as the report it came from.
     newest = newest or item.source.published_on
     published = item.published_at.timestamp() if item.published_at else float("-inf")
