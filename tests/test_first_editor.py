@@ -95,13 +95,24 @@ def test_in_an_add_to_slack_install_the_installer_may_name_the_first_editor_and_
         assert workspace is not None and roles.editors(session, workspace.id) == [INSTALLER]
 
 
+@pytest.mark.parametrize(
+    ("given", "user_id"),
+    [
+        ("U0123ABCD", True), ("W0456EFGH", True),
+        ("alice", False), ("u0123abcd", False), ("<@U0123ABCD>", False), ("C0123ABCD", False), ("U", False),
+        ("U0123-ABC", False),
+    ],
+)  # fmt: skip
+def test_what_is_a_slack_user_id(given: str, user_id: bool) -> None:
+    assert roles.is_user_id(given) is user_id
+
+
 @pytest.mark.slow
 @pytest.mark.usefixtures("initialised")  # a copy of one `statbot init` in tmp_path
-@pytest.mark.parametrize("given", ["alice", "u0123abcd", "<@U0123ABCD>", "C0123ABCD", "U", "U0123-ABC"])
-def test_the_command_line_refuses_what_is_not_a_slack_user_id(tmp_path: Path, given: str) -> None:
-    result = run([STATBOT, "editors", "add", "U0FINE", given], tmp_path)
+def test_the_command_line_refuses_what_is_not_a_slack_user_id_and_adds_no_one(tmp_path: Path) -> None:
+    result = run([STATBOT, "editors", "add", "U0FINE", "alice", "<@U0123ABCD>"], tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "is not a Slack user id" in result.stderr and "U0123ABCD" in result.stderr
+    assert "'alice', '<@U0123ABCD>' is not a Slack user id" in result.stderr and "U0123ABCD" in result.stderr
     assert "Editors: none" in run([STATBOT, "editors", "list"], tmp_path).stdout
 
 

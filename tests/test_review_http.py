@@ -89,10 +89,8 @@ def test_reject_asks_nothing_marks_it_rejected_and_a_second_press_changes_nothin
     press(server, standin, review.APPROVE, item_id, message, EDITOR)
     assert "already rejected" in standin.wait_for("chat.postEphemeral")[0].params["text"]
     assert status_of(engine, item_id).status == Status.REJECTED
-    assert [e.action for e in changes.history(make_sessions(engine)(), home_id, "figure", item_id)] == [
-        "create",
-        "reject",
-    ]
+    with make_sessions(engine)() as session:
+        assert [e.action for e in changes.history(session, home_id, "figure", item_id)] == ["create", "reject"]
 
 
 def test_without_a_review_channel_the_item_waits_in_pending(
