@@ -23,14 +23,13 @@ run: $(STAMP)
 	$(BIN)/statbot run
 
 # The suite on one worker per CPU (pytest-xdist), each file on one worker so its module fixtures and the
-# embedding model's memo are shared by its tests; heaviest files first (tests/conftest.py orders them).
-# TEST_WORKERS=0 runs it in this process; PYTEST_ARGS='-m "not slow"'
+# embedding model's memo are shared by its tests. TEST_WORKERS=0 runs it in this process; PYTEST_ARGS='-m "not slow"'
 # skips the tests that start statbot processes or write hundreds of rows.
 TEST_WORKERS ?= auto
 test: $(STAMP)
 	./scripts/ensure-postgres
 	@$(COMPILE) >/dev/null
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

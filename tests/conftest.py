@@ -118,22 +118,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             metafunc.definition.add_marker(pytest.mark.parametrize("engine", ["postgresql"], indirect=True))
 
 
-# A slow test (it starts statbot processes or writes hundreds of rows) takes about ten times an ordinary one.
-SLOW_WEIGHT = 10
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Heaviest modules first, a slow test weighing ten: pytest-xdist hands each worker a whole file at a time
-    in this order (`make test` turns off its own order, by count of tests), so the last files to start are
-    short ones and the two workers finish together. By count alone, test_console (9 slow tests, ~45 s) came
-    near the end and one worker waited on it."""
-    weight: dict[str, int] = {}
-    for item in items:
-        module = item.nodeid.split("::", 1)[0]
-        weight[module] = weight.get(module, 0) + (SLOW_WEIGHT if item.get_closest_marker("slow") else 1)
-    items.sort(key=lambda item: -weight[item.nodeid.split("::", 1)[0]])  # stable: each module's own order kept
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, migrated_engines: dict[str, Engine]) -> Engine:
     """A migrated, empty database: each test runs once on SQLite and once on PostgreSQL."""
