@@ -115,6 +115,7 @@ class Web:
     def drain(self, timeout: float) -> bool:
         """Let the work after the acks finish (up to `timeout` seconds in all); True if it all did."""
         deadline = time.monotonic() + timeout
+        # A list, not a generator: every pool is drained and shut even when an earlier one ran out of time.
         return all([pool.drain(max(deadline - time.monotonic(), 0)) for pool in self.pools])
 
 
