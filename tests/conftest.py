@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -32,6 +34,26 @@ TEAM = "T0TEST"
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 EDITOR = "U0EDITOR"
+
+VECTORS = "STATBOT_EMBEDDING_CACHE"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One folder of embedded texts for the whole run: the main process makes it before its xdist workers start,
+    and they and every `statbot` process they run inherit it, so each sample or corpus row is embedded once."""
+    if VECTORS not in os.environ:
+        os.environ[VECTORS] = tempfile.mkdtemp(prefix="statbot-test-vectors-")
+        config.stash[_MADE_VECTORS] = os.environ[VECTORS]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    made = config.stash.get(_MADE_VECTORS, None)
+    if made is not None:
+        shutil.rmtree(made, ignore_errors=True)
+        os.environ.pop(VECTORS, None)
+
+
+_MADE_VECTORS = pytest.StashKey[str]()
 
 
 @pytest.fixture(scope="session")

