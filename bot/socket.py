@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -27,6 +28,7 @@ def run(settings: Settings) -> None:
         ) from None
     except OSError as error:
         raise SocketModeRefused(f"statbot cannot reach Slack's Web API: {error}") from None
+    gc.freeze()  # the app is built: as in each web worker (bot.webworker.load_wsgi), no full collection walks it
     handler = SocketModeHandler(app, settings.app_token)
     try:
         handler.connect()  # type: ignore[no-untyped-call]
