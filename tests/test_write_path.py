@@ -95,7 +95,12 @@ def test_storage_write_offers_one_function_per_kind_of_write() -> None:
 
 
 def test_orm_writes_from_elsewhere_are_refused(db: Session, home_id: int) -> None:
-    stat = db.scalars(select(Statistic)).first()
+    # A figure whose status the change really changes: with no order, PostgreSQL may hand back any row.
+    stat = db.scalars(
+        select(Statistic)
+        .where(Statistic.workspace_id == home_id, Statistic.status != Status.RETRACTED.value)
+        .order_by(Statistic.id)
+    ).first()
     assert stat is not None
     stat.status = Status.RETRACTED.value
     with pytest.raises(RuntimeError, match=r"only be written through storage\.write"):
