@@ -12,9 +12,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from intake import limits
+from intake import limits, validate_columns
 from intake.columns import all_columns, match_header
-from intake.errors import RowError, SheetError
+from intake.errors import FieldError, RowError, SheetError
 from intake.formulas import GUARD, guard, unguard
 from intake.sniff import decode_text, detect_format
 from intake.validate import natural_key, to_raw, validate_figure, validate_quote
@@ -111,12 +111,18 @@ class SheetStream:
 
     def rows(self) -> Iterator[tuple[int, Item]]:
         validate = validate_figure if self._kind == "figure" else validate_quote
+        check_columns = validate_columns.figures if self._kind == "figure" else validate_columns.quotes
         columns = [(index, name) for index, name in enumerate(self._names) if name]
         index = 0  # the data row's index in the whole sheet (the header is 0)
         any_rows = False
         for chunk in self._chunks:
             _check_unnamed_columns(self._header, self._names, [self._header, *chunk])
-            for cells in chunk:
+            # The chunk checked column by column first: a row proven valid there is what validate returns
+            # for it; any other row (None) is checked row by row, which words every problem.
+            proven: Sequence[Item | None] = check_columns(chunk, columns, self._today or date.today())
+            keys = iter(validate_columns.natural_keys([item for item in proven if item is not None]))
+            for cells, item in zip(chunk, proven, strict=True):
+                proven_key = next(keys) if item is not None else None
                 index += 1
                 if self._on_progress and index % PROGRESS_EVERY == 0:
                     self._on_progress(index, self.total)
@@ -124,8 +130,6 @@ class SheetStream:
                     continue
                 any_rows = True
                 row_number = index + 1
-                width = len(cells)
-                values = {name: cells[i] if i < width else "" for i, name in columns}
                 row_errors = (
                     [
                         RowError(row_number, name, f"{name} {self._problems[(index, i)]}")
@@ -136,7 +140,11 @@ class SheetStream:
                     else []
                 )
                 broken = {error.column for error in row_errors}
-                result = validate(values, today=self._today)
+                result: Item | list[FieldError] = (
+                    item
+                    if item is not None and not row_errors
+                    else validate(_values(cells, columns), today=self._today)
+                )
                 if isinstance(result, list):
                     # A refused cell reads as empty, so drop what that alone causes ("source_date is missing").
                     row_errors += [
@@ -145,7 +153,8 @@ class SheetStream:
                         if not _caused_by(e.field, e.message, broken)
                     ]
                 elif not row_errors:
-                    key = hashlib.blake2b(repr(natural_key(result)).encode(), digest_size=16).digest()
+                    parts = proven_key if result is item and proven_key is not None else natural_key(result)
+                    key = hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
                     value = result.value if isinstance(result, FigureInput) else None
                     if key in self._first_seen:
                         row_errors.append(_duplicate(row_number, result, *self._first_seen[key]))
@@ -154,7 +163,7 @@ class SheetStream:
                         yield row_number, result
                 if row_errors:
                     self.errors += row_errors
-                    self.bad.append(BadRow(row_number, values, tuple(row_errors)))
+                    self.bad.append(BadRow(row_number, _values(cells, columns), tuple(row_errors)))
         if not any_rows:
             raise SheetError(
                 f"no rows: {self._source_name} has the column names but no {plural(self._kind)} under them"
@@ -354,6 +363,12 @@ def _letter(index: int) -> str:
         index, remainder = divmod(index - 1, 26)
         letters = chr(ord("A") + remainder) + letters
     return letters
+
+
+def _values(cells: Sequence[str], columns: list[tuple[int, str]]) -> dict[str, str]:
+    """A row's cells by column name; a cell the row is too short for is empty."""
+    width = len(cells)
+    return {name: cells[i] if i < width else "" for i, name in columns}
 
 
 def _caused_by(field: str, message: str, broken: set[str]) -> bool:
