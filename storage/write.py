@@ -628,6 +628,23 @@ class _Bulk:
         return list(zip(*values, strict=True))
 
 
+def _chains(wanted: list[tuple[int | None, str, SourceSpec]]) -> list[tuple[int | None, str, SourceSpec]]:
+    """Each (row, column, spec) with the sources it cites, cited sources first, so a new source can point
+    at its citation's id."""
+    pending: list[tuple[int | None, str, SourceSpec]] = []
+    for row, column, spec in wanted:
+        if spec.cites is None:
+            pending.append((row, column, spec))
+            continue
+        chain: list[SourceSpec] = []
+        node: SourceSpec | None = spec
+        while node is not None and len(chain) < 8:
+            chain.append(node)
+            node = node.cites
+        pending += [(row, column, s) for s in reversed(chain)]
+    return pending
+
+
 def _json_to_dump(value: Any) -> bool:
     """Whether a JSON column's value still has to be written as JSON: not None, not already text."""
     return value is not None and type(value) is not audit.JsonText
@@ -684,15 +701,23 @@ class _Writer:
 
     def resolve_sources(self, wanted: list[tuple[int | None, str, SourceSpec]]) -> dict[tuple[Any, ...], int]:
         """(row, column, spec) -> ids by identity; conflicting details for a known link are recorded."""
-        # Cited sources first, so a new source can point at its citation's id.
-        pending: list[tuple[int | None, str, SourceSpec]] = []
-        for row, column, spec in wanted:
-            chain: list[SourceSpec] = []
-            node: SourceSpec | None = spec
-            while node is not None and len(chain) < 8:
-                chain.append(node)
-                node = node.cites
-            pending += [(row, column, s) for s in reversed(chain)]
+        # A sheet names each source on many rows (the same spec, changes.source_spec): each (column, spec) is
+        # resolved once, where first named. Only if that finds a conflict are the rows compared one by one,
+        # so that each row with one is named, in order.
+        first: dict[tuple[str, int], tuple[int | None, str, SourceSpec]] = {}
+        for entry in wanted:
+            first.setdefault((entry[1], id(entry[2])), entry)
+        before = len(self.conflicts)
+        self._resolve_sources(list(first.values()))
+        if len(self.conflicts) > before and len(first) < len(wanted):
+            del self.conflicts[before:]
+            for row, column, spec in _chains(wanted):
+                if spec.url:
+                    self._compare(row, column, self.source_details[self.source_ids[spec.identity]], spec)
+        return self.source_ids
+
+    def _resolve_sources(self, wanted: list[tuple[int | None, str, SourceSpec]]) -> None:
+        pending = _chains(wanted)
         unknown = [s for _, _, s in pending if s.identity not in self.source_ids]
         if unknown:
             self._load_sources(unknown)
@@ -708,7 +733,6 @@ class _Writer:
             else:
                 new[spec.identity] = spec
         self._create_sources(list(new.values()))
-        return self.source_ids
 
     def _load_sources(self, specs: list[SourceSpec]) -> None:
         urls = sorted({s.url for s in specs if s.url})

@@ -401,3 +401,24 @@ def test_a_bulk_add_stores_each_audit_entry_as_json_values_not_as_a_string(db: S
             k: v for k, v in snapshot.items() if k != "published_at"
         }
         assert entry.after["published_at"] is not None
+
+
+def test_every_row_naming_a_stored_link_with_other_details_is_a_conflict_in_row_order(
+    db: Session, home_id: int
+) -> None:
+    """A batch resolves each source once; when that finds a conflict, every row with it is still named."""
+    link = "https://ofcom.example/nation"
+    stored = write.SourceSpec(title="Online Nation", publisher="Ofcom", url=link)
+    write.add(db, home_id, [figure(0, source=stored)], actor="cli")
+    db.commit()
+    other = write.SourceSpec(title="Online Nation 2", publisher="Ofcom", url=link)
+    items = [figure(n, source=other if n % 2 else stored, row=n + 1) for n in range(1, 8)]
+    items.append(
+        figure(9, source=write.SourceSpec(title="Online Nation 2", publisher="Ofcom", url=link), row=10)
+    )
+    with pytest.raises(write.Conflicts) as raised:
+        write.add(db, home_id, items, actor="cli")
+    db.rollback()
+    assert [(c.row, c.column, c.stored, c.new) for c in raised.value.conflicts] == [
+        (row, "source_title", "Online Nation", "Online Nation 2") for row in (2, 4, 6, 8, 10)
+    ]
