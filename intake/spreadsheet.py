@@ -301,13 +301,33 @@ def _read_csv_chunks(path: Path) -> tuple[list[str], Iterator[Grid], int]:
 
 
 def _grid(frame: pd.DataFrame) -> Grid:
-    # The apostrophe an export put before formula-like text comes off (intake.formulas), nothing else.
-    rows: Grid = frame.fillna("").to_numpy(dtype=object).tolist()
-    for row in rows:
-        for i, cell in enumerate(row):
-            cell = cell.strip()
-            row[i] = unguard(cell) if cell[:1] == GUARD else cell
-    return rows
+    """The frame's rows, each cell trimmed and the apostrophe an export put before formula-like text taken
+    off (intake.formulas), nothing else; worked out a column at a time."""
+    columns = [_trimmed(cells) for cells in frame.fillna("").to_numpy(dtype=object).T.tolist()]
+    return [list(row) for row in zip(*columns, strict=True)]
+
+
+# What trimming or unguarding would change in an ASCII column joined by "\n": whitespace at either end of a
+# cell, other than the joining "\n", or the export's apostrophe starting one.
+_ASCII_SPACE = re.compile(r"[\t\r\x0b\x0c\x1c-\x1f]")
+_UNTRIMMED = (" \n", "\n ", "\n" + GUARD)
+
+
+def _trimmed(cells: list[str]) -> list[str]:
+    """The cells as `unguard(cell.strip())` leaves them: as they are when a few scans of the column joined
+    find nothing to do (most columns), else cell by cell."""
+    joined = "\n".join(cells)
+    if (
+        joined.isascii()
+        and joined.count("\n") == len(cells) - 1
+        and not joined.startswith((" ", GUARD))
+        and not joined.endswith(" ")
+        and not any(mark in joined for mark in _UNTRIMMED)
+        and not _ASCII_SPACE.search(joined)
+    ):
+        return cells
+    trimmed = [cell.strip() for cell in cells]
+    return [unguard(cell) if cell[:1] == GUARD else cell for cell in trimmed]
 
 
 def _check_csv_limits(path: Path, separator: str) -> None:

@@ -230,7 +230,7 @@ def _values(cells: Cells, units: list[str | None]) -> tuple[list[Decimal | None]
             problem = None
         else:
             value, problem = _read_field("value", typed, parse_value, unit, False, False)
-        if problem is None and unit is not None and not _in_range(value, unit):
+        if problem is None and unit is not None and value is not None and not _in_range(value, unit):
             problem = "outside what its unit holds"  # not shown: the row-by-row check words it
         return value, problem
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.search_eval import CORPUS, corpus_missing, read_rows
-from intake import validate_columns
+from intake import spreadsheet, validate_columns
 from intake.cleaning import clean_text
 from intake.columns import FIGURE_COLUMNS, FIGURE_OPTIONAL_COLUMNS, IMPORT_ONLY_COLUMNS, QUOTE_COLUMNS
 from intake.formulas import unguard
@@ -295,3 +295,13 @@ def test_a_sheet_of_odd_rows_reads_as_row_by_row_with_every_error_in_place(tmp_p
     for got, wanted in zip(sheet.errors, expected_errors, strict=True):
         assert wanted.message in got.message if wanted.message.startswith(" row") else got == wanted
     assert sum(isinstance(validate_figure(r, today=TODAY), list) for r in rows) > 100
+
+
+def test_a_csv_chunk_is_trimmed_a_column_at_a_time_as_cell_by_cell() -> None:
+    """Reading trims every cell and takes off an export's apostrophe; a column with nothing to do is kept."""
+    cells = [*ODD_TEXTS, "'=guarded", " '=guarded ", "'plain", "'+44", "\t'-1", "''=x", "x'=y", "'", "  "]
+    for cell in cells:
+        for column in ([cell], [cell, "plain"], ["plain", cell, ""], ["", cell]):
+            assert spreadsheet._trimmed(list(column)) == [unguard(c.strip()) for c in column], column
+    plain = ["plain", "", "a b", "x'y"]
+    assert spreadsheet._trimmed(plain) is plain
