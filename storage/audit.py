@@ -38,6 +38,8 @@ def values(kind: str, fields: Mapping[str, Any], topics: list[str], entities: li
 class JsonText(str):
     """A JSON value already written as text: the bulk writer (storage.write) stores it as it is."""
 
+    __slots__ = ()  # no room for a __dict__: an import makes one per entry
+
 
 def values_json(
     kind: str, rows: Sequence[Mapping[str, Any]], topics: Sequence[list[str]], entities: Sequence[list[str]]
