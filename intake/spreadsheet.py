@@ -12,9 +12,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from intake import limits
+from intake import limits, validate_columns
 from intake.columns import all_columns, match_header
-from intake.errors import RowError, SheetError
+from intake.errors import FieldError, RowError, SheetError
 from intake.formulas import GUARD, guard, unguard
 from intake.sniff import decode_text, detect_format
 from intake.validate import natural_key, to_raw, validate_figure, validate_quote
@@ -111,12 +111,18 @@ class SheetStream:
 
     def rows(self) -> Iterator[tuple[int, Item]]:
         validate = validate_figure if self._kind == "figure" else validate_quote
+        check_columns = validate_columns.figures if self._kind == "figure" else validate_columns.quotes
         columns = [(index, name) for index, name in enumerate(self._names) if name]
         index = 0  # the data row's index in the whole sheet (the header is 0)
         any_rows = False
         for chunk in self._chunks:
             _check_unnamed_columns(self._header, self._names, [self._header, *chunk])
-            for cells in chunk:
+            # The chunk checked column by column first: a row proven valid there is what validate returns
+            # for it; any other row (None) is checked row by row, which words every problem.
+            proven: Sequence[Item | None] = check_columns(chunk, columns, self._today or date.today())
+            keys = iter(validate_columns.natural_keys([item for item in proven if item is not None]))
+            for cells, item in zip(chunk, proven, strict=True):
+                proven_key = next(keys) if item is not None else None
                 index += 1
                 if self._on_progress and index % PROGRESS_EVERY == 0:
                     self._on_progress(index, self.total)
@@ -124,8 +130,6 @@ class SheetStream:
                     continue
                 any_rows = True
                 row_number = index + 1
-                width = len(cells)
-                values = {name: cells[i] if i < width else "" for i, name in columns}
                 row_errors = (
                     [
                         RowError(row_number, name, f"{name} {self._problems[(index, i)]}")
@@ -136,7 +140,11 @@ class SheetStream:
                     else []
                 )
                 broken = {error.column for error in row_errors}
-                result = validate(values, today=self._today)
+                result: Item | list[FieldError] = (
+                    item
+                    if item is not None and not row_errors
+                    else validate(_values(cells, columns), today=self._today)
+                )
                 if isinstance(result, list):
                     # A refused cell reads as empty, so drop what that alone causes ("source_date is missing").
                     row_errors += [
@@ -145,7 +153,8 @@ class SheetStream:
                         if not _caused_by(e.field, e.message, broken)
                     ]
                 elif not row_errors:
-                    key = hashlib.blake2b(repr(natural_key(result)).encode(), digest_size=16).digest()
+                    parts = proven_key if result is item and proven_key is not None else natural_key(result)
+                    key = hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
                     value = result.value if isinstance(result, FigureInput) else None
                     if key in self._first_seen:
                         row_errors.append(_duplicate(row_number, result, *self._first_seen[key]))
@@ -154,7 +163,7 @@ class SheetStream:
                         yield row_number, result
                 if row_errors:
                     self.errors += row_errors
-                    self.bad.append(BadRow(row_number, values, tuple(row_errors)))
+                    self.bad.append(BadRow(row_number, _values(cells, columns), tuple(row_errors)))
         if not any_rows:
             raise SheetError(
                 f"no rows: {self._source_name} has the column names but no {plural(self._kind)} under them"
@@ -292,13 +301,33 @@ def _read_csv_chunks(path: Path) -> tuple[list[str], Iterator[Grid], int]:
 
 
 def _grid(frame: pd.DataFrame) -> Grid:
-    # The apostrophe an export put before formula-like text comes off (intake.formulas), nothing else.
-    rows: Grid = frame.fillna("").to_numpy(dtype=object).tolist()
-    for row in rows:
-        for i, cell in enumerate(row):
-            cell = cell.strip()
-            row[i] = unguard(cell) if cell[:1] == GUARD else cell
-    return rows
+    """The frame's rows, each cell trimmed and the apostrophe an export put before formula-like text taken
+    off (intake.formulas), nothing else; worked out a column at a time."""
+    columns = [_trimmed(cells) for cells in frame.fillna("").to_numpy(dtype=object).T.tolist()]
+    return [list(row) for row in zip(*columns, strict=True)]
+
+
+# What trimming or unguarding would change in an ASCII column joined by "\n": whitespace at either end of a
+# cell, other than the joining "\n", or the export's apostrophe starting one.
+_ASCII_SPACE = re.compile(r"[\t\r\x0b\x0c\x1c-\x1f]")
+_UNTRIMMED = (" \n", "\n ", "\n" + GUARD)
+
+
+def _trimmed(cells: list[str]) -> list[str]:
+    """The cells as `unguard(cell.strip())` leaves them: as they are when a few scans of the column joined
+    find nothing to do (most columns), else cell by cell."""
+    joined = "\n".join(cells)
+    if (
+        joined.isascii()
+        and joined.count("\n") == len(cells) - 1
+        and not joined.startswith((" ", GUARD))
+        and not joined.endswith(" ")
+        and not any(mark in joined for mark in _UNTRIMMED)
+        and not _ASCII_SPACE.search(joined)
+    ):
+        return cells
+    trimmed = [cell.strip() for cell in cells]
+    return [unguard(cell) if cell[:1] == GUARD else cell for cell in trimmed]
 
 
 def _check_csv_limits(path: Path, separator: str) -> None:
@@ -354,6 +383,12 @@ def _letter(index: int) -> str:
         index, remainder = divmod(index - 1, 26)
         letters = chr(ord("A") + remainder) + letters
     return letters
+
+
+def _values(cells: Sequence[str], columns: list[tuple[int, str]]) -> dict[str, str]:
+    """A row's cells by column name; a cell the row is too short for is empty."""
+    width = len(cells)
+    return {name: cells[i] if i < width else "" for i, name in columns}
 
 
 def _caused_by(field: str, message: str, broken: set[str]) -> bool:

@@ -292,6 +292,22 @@ def _parsed(
         return None, f"{field} {problem}"
 
 
+def _read_field(
+    field: str,
+    typed: str,
+    parse: Callable[[str, Any], Any],
+    context: Hashable,
+    required: bool,
+    empty_ok: bool,
+) -> tuple[Any, str | None]:
+    """A typed field as `_Reader.field` reads it: (value or None, problem worded as shown). Shared with the
+    column-wise check (intake.validate_columns), so both read a cell the same way."""
+    typed = typed.strip()
+    if not typed and empty_ok:
+        return None, (f"{field} is missing" if required else None)
+    return _parsed(field, typed, parse, context)
+
+
 @lru_cache(maxsize=16_384)
 def _cleaned(field: str, typed: str) -> tuple[str, str | None]:
     """A text field as `_Reader.text` reads it: (text, problem worded as shown). Places, publishers and
@@ -370,12 +386,9 @@ class _Reader:
     ) -> _T | None:  # fmt: skip
         """`parse(text, context)` applied to the trimmed text, its Invalid turned into an error naming the field."""
         typed = self.raw.get(field, "")
-        typed = (typed if type(typed) is str else self.typed(field)).strip()
-        if not typed and empty_ok:
-            if required:
-                self.fail(field, f"{field} is missing")
-            return None
-        value, problem = _parsed(field, typed, parse, context)
+        value, problem = _read_field(
+            field, typed if type(typed) is str else self.typed(field), parse, context, required, empty_ok
+        )
         if problem is not None:
             self.fail(field, problem)
         return cast("_T | None", value)

@@ -549,6 +549,8 @@ class _Bulk:
                     line = "\t".join(["%d"] * len(columns)) + "\n"
                     copy.write("".join([line % row for row in rows]))
                     return
+                # JSON already written as text (audit.JsonText) goes as it is, like any text.
+                json_at = [i for i in json_at if any(_json_to_dump(row[i]) for row in rows)]
                 if not json_at:
                     for row in rows:
                         copy.write_row(row)
@@ -556,7 +558,7 @@ class _Bulk:
                 for row in rows:
                     values = list(row)
                     for i in json_at:
-                        if values[i] is not None:
+                        if _json_to_dump(values[i]):
                             values[i] = Json(values[i])
                     copy.write_row(values)
             return
@@ -619,11 +621,33 @@ class _Bulk:
         for i, process in active:
             column = values[i]
             if isinstance(table.c[columns[i]].type, JSON):
-                values[i] = tuple([None if v is None else process(v) for v in column])
+                values[i] = tuple([process(v) if _json_to_dump(v) else v for v in column])
             else:
                 distinct = {v: process(v) for v in set(column) if v is not None}
                 values[i] = tuple(map(distinct.get, column))
         return list(zip(*values, strict=True))
+
+
+def _chains(wanted: list[tuple[int | None, str, SourceSpec]]) -> list[tuple[int | None, str, SourceSpec]]:
+    """Each (row, column, spec) with the sources it cites, cited sources first, so a new source can point
+    at its citation's id."""
+    pending: list[tuple[int | None, str, SourceSpec]] = []
+    for row, column, spec in wanted:
+        if spec.cites is None:
+            pending.append((row, column, spec))
+            continue
+        chain: list[SourceSpec] = []
+        node: SourceSpec | None = spec
+        while node is not None and len(chain) < 8:
+            chain.append(node)
+            node = node.cites
+        pending += [(row, column, s) for s in reversed(chain)]
+    return pending
+
+
+def _json_to_dump(value: Any) -> bool:
+    """Whether a JSON column's value still has to be written as JSON: not None, not already text."""
+    return value is not None and type(value) is not audit.JsonText
 
 
 SOURCE_COLUMNS = (
@@ -677,15 +701,23 @@ class _Writer:
 
     def resolve_sources(self, wanted: list[tuple[int | None, str, SourceSpec]]) -> dict[tuple[Any, ...], int]:
         """(row, column, spec) -> ids by identity; conflicting details for a known link are recorded."""
-        # Cited sources first, so a new source can point at its citation's id.
-        pending: list[tuple[int | None, str, SourceSpec]] = []
-        for row, column, spec in wanted:
-            chain: list[SourceSpec] = []
-            node: SourceSpec | None = spec
-            while node is not None and len(chain) < 8:
-                chain.append(node)
-                node = node.cites
-            pending += [(row, column, s) for s in reversed(chain)]
+        # A sheet names each source on many rows (the same spec, changes.source_spec): each (column, spec) is
+        # resolved once, where first named. Only if that finds a conflict are the rows compared one by one,
+        # so that each row with one is named, in order.
+        first: dict[tuple[str, int], tuple[int | None, str, SourceSpec]] = {}
+        for entry in wanted:
+            first.setdefault((entry[1], id(entry[2])), entry)
+        before = len(self.conflicts)
+        self._resolve_sources(list(first.values()))
+        if len(self.conflicts) > before and len(first) < len(wanted):
+            del self.conflicts[before:]
+            for row, column, spec in _chains(wanted):
+                if spec.url:
+                    self._compare(row, column, self.source_details[self.source_ids[spec.identity]], spec)
+        return self.source_ids
+
+    def _resolve_sources(self, wanted: list[tuple[int | None, str, SourceSpec]]) -> None:
+        pending = _chains(wanted)
         unknown = [s for _, _, s in pending if s.identity not in self.source_ids]
         if unknown:
             self._load_sources(unknown)
@@ -701,7 +733,6 @@ class _Writer:
             else:
                 new[spec.identity] = spec
         self._create_sources(list(new.values()))
-        return self.source_ids
 
     def _load_sources(self, specs: list[SourceSpec]) -> None:
         urls = sorted({s.url for s in specs if s.url})
@@ -1061,7 +1092,8 @@ class _Writer:
         entity_links: list[tuple[Any, ...]] = []
         topic_links: list[tuple[Any, ...]] = []
         documents: list[tuple[Any, ...]] = []
-        entries: list[tuple[Any, ...]] = []
+        topic_lists: list[list[str]] = []
+        entity_lists: list[list[str]] = []
         for item, row in written:
             entity_ids, entity_search, entity_display = self._entity_words(item.entities)
             topic_ids, topic_names = self._topic_words(item.topics)
@@ -1075,8 +1107,14 @@ class _Writer:
             via = self.source_details.get(row["via_source_id"]) if row.get("via_source_id") else None
             body = search.body(kind, row, topic_names, entity_search, sources, via.publisher if via else "")
             documents.append((self.workspace_id, kind, row["id"], body))
-            after = audit.values(kind, row, topic_names, entity_display)
-            entries.append((self.workspace_id, kind, row["id"], "create", self.actor, self.now, None, after))
+            topic_lists.append(topic_names)
+            entity_lists.append(entity_display)
+        # Each entry's values as JSON text, written a column at a time (audit.values_json).
+        afters = audit.values_json(kind, [row for _, row in written], topic_lists, entity_lists)
+        entries = [
+            (self.workspace_id, kind, row["id"], "create", self.actor, self.now, None, after)
+            for (_, row), after in zip(written, afters, strict=True)
+        ]
         self.bulk.insert(entity_table, (key, "entity_id", "position"), entity_links)
         self.bulk.insert(topic_table, (key, "topic_id", "position"), topic_links)
         self.bulk.insert(_DOCUMENTS, DOCUMENT_COLUMNS, documents)

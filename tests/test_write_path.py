@@ -4,6 +4,8 @@ entries; single items and batches go through the same function; a batch is all o
 from __future__ import annotations
 
 import ast
+import json
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from storage import changes, library_version, write
+from storage import audit, changes, library_version, write
 from storage.models import AuditEntry, SearchDocument, Statistic, Status
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -290,7 +292,10 @@ def test_a_bulk_add_into_a_small_library_builds_the_item_indexes_at_its_end(
         plan = " ".join(
             str(row[-1])
             for row in session.execute(
-                text("EXPLAIN QUERY PLAN SELECT id FROM statistics WHERE workspace_id = :w AND measure = 'x'"), {"w": home_id}
+                text(
+                    "EXPLAIN QUERY PLAN SELECT id FROM statistics WHERE workspace_id = :w AND measure = 'x'"
+                ),
+                {"w": home_id},
             )
         )
         assert "ix_statistics_measure" in plan
@@ -347,3 +352,78 @@ def test_a_process_dying_in_a_bulk_add_leaves_the_triggers_and_nothing_else(
         from storage import queries
 
         assert [i.value for i in queries.find(session, home_id, Statistic, "emuish").items] == [7000]
+
+
+AUDIT_ROWS = [
+    {"value": Decimal("52"), "unit": "percent", "measure": "plain", "period_start": date(2019, 10, 1),
+     "period_end": date(2020, 9, 30), "geography": "UK", "evidence": "", "superseded_by_id": None,
+     "producer_id": 7, "status": "published", "status_reason": "", "source_id": 3,
+     "published_at": datetime(2026, 12, 2, 9, 30, tzinfo=UTC)},
+    {"value": Decimal("-0"), "unit": "count", "measure": 'quotes " and \\ back\nslash\t«ü» 😀 %s %(x)s',
+     "period_start": None, "period_end": None, "geography": None, "evidence": "\x01", "superseded_by_id": 12,
+     "producer_id": None, "status": "pending", "status_reason": "why", "source_id": 4, "published_at": None},
+    {"value": Decimal("0"), "unit": "count", "measure": "zero", "period_start": date(2019, 10, 1),
+     "period_end": date(2020, 9, 30), "geography": "UK", "evidence": "", "superseded_by_id": None,
+     "producer_id": 7, "status": "published", "status_reason": "", "source_id": 3,
+     "published_at": datetime(2026, 12, 2, 10, 30, tzinfo=timezone(timedelta(hours=1)))},
+    {"value": Decimal("52.000000"), "unit": "gbp", "measure": "scaled", "period_start": date(2019, 10, 1),
+     "period_end": date(2020, 9, 30), "geography": "UK", "evidence": "", "superseded_by_id": None,
+     "producer_id": 7, "status": "published", "status_reason": "", "source_id": 3,
+     "published_at": datetime(2026, 12, 2, 9, 30)},
+    {"value": Decimal("1E+3"), "unit": "usd", "measure": "exponent", "period_start": datetime(2020, 1, 1, 5),
+     "period_end": date(2020, 9, 30), "geography": "", "evidence": "", "superseded_by_id": None,
+     "producer_id": True, "status": "published", "status_reason": "", "source_id": 1.5,
+     "published_at": datetime(2026, 12, 2, 9, 30, tzinfo=UTC)},
+]  # fmt: skip
+AUDIT_QUOTE = {"text": "words", "speaker": "Ann", "speaker_role": None, "speaker_org": "NSPCC",
+               "said_on": date(2021, 3, 26), "status": "published", "status_reason": "", "source_id": 9,
+               "published_at": None}  # fmt: skip
+
+
+def test_audit_values_written_as_json_text_a_column_at_a_time_are_json_dumps_of_each_rows_values() -> None:
+    topics = [["grooming", "encryption"], [], ["zéro", "Zebra", "apple"], ["grooming", "encryption"], ["x"]]
+    entities = [["Meta"], ["Roblox", "Meta"], [], ["Meta"], ["ü"]]
+    texts = audit.values_json("figure", AUDIT_ROWS, topics, entities)
+    assert texts == [
+        json.dumps(audit.values("figure", row, t, e))
+        for row, t, e in zip(AUDIT_ROWS, topics, entities, strict=True)
+    ]
+    assert texts[1] != texts[2]  # -0 and 0 are equal numbers, but not the same text
+    assert audit.values_json("quote", [AUDIT_QUOTE], [["encryption"]], [[]]) == [
+        json.dumps(audit.values("quote", AUDIT_QUOTE, ["encryption"], []))
+    ]
+
+
+def test_a_bulk_add_stores_each_audit_entry_as_json_values_not_as_a_string(db: Session, home_id: int) -> None:
+    outcome = write.add(db, home_id, [figure(n) for n in range(3)], actor="cli", keep=True)
+    db.commit()
+    for written in outcome.written:
+        stat = db.get_one(Statistic, written.id)
+        (entry,) = changes.history(db, home_id, "figure", stat.id)
+        assert isinstance(entry.after, dict)
+        snapshot = audit.snapshot(stat)
+        assert {k: v for k, v in entry.after.items() if k != "published_at"} == {
+            k: v for k, v in snapshot.items() if k != "published_at"
+        }
+        assert entry.after["published_at"] is not None
+
+
+def test_every_row_naming_a_stored_link_with_other_details_is_a_conflict_in_row_order(
+    db: Session, home_id: int
+) -> None:
+    """A batch resolves each source once; when that finds a conflict, every row with it is still named."""
+    link = "https://ofcom.example/nation"
+    stored = write.SourceSpec(title="Online Nation", publisher="Ofcom", url=link)
+    write.add(db, home_id, [figure(0, source=stored)], actor="cli")
+    db.commit()
+    other = write.SourceSpec(title="Online Nation 2", publisher="Ofcom", url=link)
+    items = [figure(n, source=other if n % 2 else stored, row=n + 1) for n in range(1, 8)]
+    items.append(
+        figure(9, source=write.SourceSpec(title="Online Nation 2", publisher="Ofcom", url=link), row=10)
+    )
+    with pytest.raises(write.Conflicts) as raised:
+        write.add(db, home_id, items, actor="cli")
+    db.rollback()
+    assert [(c.row, c.column, c.stored, c.new) for c in raised.value.conflicts] == [
+        (row, "source_title", "Online Nation", "Online Nation 2") for row in (2, 4, 6, 8, 10)
+    ]
