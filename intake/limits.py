@@ -26,9 +26,7 @@ def too_many_columns(name: str) -> SheetError:
 
 
 def cell_too_long(where: str) -> SheetError:
-    return SheetError(
-        f"{where} holds more than {MAX_CELL_CHARACTERS:,} characters, more than any field takes"
-    )
+    return SheetError(f"{where} holds more than {MAX_CELL_CHARACTERS:,} characters, more than any field takes")
 
 
 def too_big_unpacked(name: str, size: int) -> SheetError:

@@ -12,7 +12,7 @@ order and the field it names come from the row-by-row check, as before.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import TypeVar, cast
@@ -39,6 +39,7 @@ __all__ = ["figures", "natural_keys", "quotes"]
 Cells = Sequence[str]
 _T = TypeVar("_T")
 _K = TypeVar("_K", bound=Hashable)
+_I = TypeVar("_I", FigureInput, QuoteInput)
 
 # Anything that clean_text would change or refuse in a cell: whitespace other than single spaces between
 # words, the invisible and odd-space characters it removes or replaces, control and direction characters,
@@ -62,88 +63,82 @@ def figures(
 
     `rows` are a chunk's cells and `columns` the (position, field) of each named column; a field the sheet
     has no column for reads as empty, as in validate_figure."""
-    cells = _transposed(rows, columns)
-    if cells is None:
+    chunk = _Chunk.of(rows, columns)
+    if chunk is None:
         return [None] * len(rows)
-    size = len(rows)
-    failed: set[int] = set()
-
-    def column(field: str) -> Cells:
-        return cells.get(field) or ("",) * size
-
-    units, bad = _per_distinct(
-        column("unit"), lambda typed: _read_field("unit", typed, _unit, None, True, True)
+    units = chunk.read(
+        _per_distinct(chunk["unit"], lambda typed: _read_field("unit", typed, _unit, None, True, True))
     )
-    failed |= bad
-    values, bad = _values(column("value"), units)
-    failed |= bad
-    measures, bad = _texts("measure", column("measure"), required=True)
-    failed |= bad
-    starts, bad = _dates("period_start", column("period_start"), None)
-    failed |= bad
-    ends, bad = _dates("period_end", column("period_end"), None)
-    failed |= bad
-    failed |= _periods_out_of_order(starts, ends)
-    geographies, bad = _texts("geography", column("geography"))
-    failed |= bad
-    entities, bad = _lists("entities", column("entities"))
-    failed |= bad
-    topics, bad = _lists("topics", column("topics"))
-    failed |= bad
-    titles, publishers, urls, dated, bad = _sources(column, "source_date", today)
-    failed |= bad
-    evidence, bad = _texts("evidence", column("evidence"))
-    failed |= bad
-    producers, bad = _texts("producer", column("producer"))
-    failed |= bad
-    primary_urls, bad = _urls("primary_source_url", column("primary_source_url"))
-    failed |= bad
-    notes, bad = _texts("notes", column("notes"))
-    failed |= bad
-    failed |= _typed(column("embargo"))  # an embargo is read against the moment now: row by row
-    found: list[FigureInput | None] = list(
+    values = chunk.read(_values(chunk["value"], units))
+    measures = chunk.read(_texts("measure", chunk["measure"], required=True))
+    starts = chunk.read(_dates("period_start", chunk["period_start"], None))
+    ends = chunk.read(_dates("period_end", chunk["period_end"], None))
+    chunk.failed |= _periods_out_of_order(starts, ends)
+    geographies = chunk.read(_texts("geography", chunk["geography"]))
+    entities = chunk.read(_lists("entities", chunk["entities"]))
+    topics = chunk.read(_lists("topics", chunk["topics"]))
+    titles, publishers, urls, dated = _sources(chunk, "source_date", today)
+    evidence = chunk.read(_texts("evidence", chunk["evidence"]))
+    producers = chunk.read(_texts("producer", chunk["producer"]))
+    primary_urls = chunk.read(_urls("primary_source_url", chunk["primary_source_url"]))
+    notes = chunk.read(_texts("notes", chunk["notes"]))
+    return chunk.proven(
         map(
             FigureInput, values, units, measures, starts, ends, geographies, entities, topics, titles,
             publishers, urls, dated, evidence, producers, primary_urls, notes,
         )
     )  # fmt: skip
-    for index in failed:
-        found[index] = None
-    return found
 
 
 def quotes(
     rows: Sequence[Sequence[str]], columns: Sequence[tuple[int, str]], today: date
 ) -> list[QuoteInput | None]:
     """Each row's QuoteInput where the whole row is proven valid column by column, else None."""
-    cells = _transposed(rows, columns)
-    if cells is None:
+    chunk = _Chunk.of(rows, columns)
+    if chunk is None:
         return [None] * len(rows)
-    size = len(rows)
-    failed: set[int] = set()
-
-    def column(field: str) -> Cells:
-        return cells.get(field) or ("",) * size
-
-    texts, bad = _texts("text", column("text"), required=True)
-    failed |= bad
-    speakers, bad = _texts("speaker", column("speaker"), required=True)
-    failed |= bad
-    roles, bad = _texts("speaker_role", column("speaker_role"))
-    failed |= bad
-    organisations, bad = _texts("speaker_org", column("speaker_org"))
-    failed |= bad
-    topics, bad = _lists("topics", column("topics"))
-    failed |= bad
-    titles, publishers, urls, said, bad = _sources(column, "said_on", today)
-    failed |= bad
-    failed |= _typed(column("embargo"))
-    found: list[QuoteInput | None] = list(
+    texts = chunk.read(_texts("text", chunk["text"], required=True))
+    speakers = chunk.read(_texts("speaker", chunk["speaker"], required=True))
+    roles = chunk.read(_texts("speaker_role", chunk["speaker_role"]))
+    organisations = chunk.read(_texts("speaker_org", chunk["speaker_org"]))
+    topics = chunk.read(_lists("topics", chunk["topics"]))
+    titles, publishers, urls, said = _sources(chunk, "said_on", today)
+    return chunk.proven(
         map(QuoteInput, texts, speakers, roles, organisations, said, topics, titles, publishers, urls)
     )
-    for index in failed:
-        found[index] = None
-    return found
+
+
+class _Chunk:
+    """A chunk's cells by field, and the rows found to fail so far (any check of any column)."""
+
+    def __init__(self, cells: dict[str, Cells], size: int) -> None:
+        self._cells = cells
+        self._size = size
+        self.failed: set[int] = set()
+
+    @classmethod
+    def of(cls, rows: Sequence[Sequence[str]], columns: Sequence[tuple[int, str]]) -> _Chunk | None:
+        """None if any cell is not text (the row-by-row check says what it is)."""
+        cells = _transposed(rows, columns)
+        return None if cells is None else cls(cells, len(rows))
+
+    def __getitem__(self, field: str) -> Cells:
+        """A field's cells; all empty where the sheet has no column for it, as in validate."""
+        return self._cells.get(field) or ("",) * self._size
+
+    def read(self, found: tuple[list[_T], set[int]]) -> list[_T]:
+        """A column's values, its failed rows noted."""
+        values, bad = found
+        self.failed |= bad
+        return values
+
+    def proven(self, items: Iterable[_I]) -> list[_I | None]:
+        """The items of the rows nothing failed, None for the others. An embargo is read against the moment
+        now, row by row, so a row with one is left to validate too."""
+        found: list[_I | None] = list(items)
+        for index in self.failed | _typed(self["embargo"]):
+            found[index] = None
+        return found
 
 
 def _transposed(rows: Sequence[Sequence[str]], columns: Sequence[tuple[int, str]]) -> dict[str, Cells] | None:
@@ -257,24 +252,21 @@ def _periods_out_of_order(starts: list[PartialDate | None], ends: list[PartialDa
 
 
 def _sources(
-    column: Callable[[str], Cells], date_field: str, today: date
-) -> tuple[list[str | None], list[str | None], list[str | None], list[PartialDate | None], set[int]]:
+    chunk: _Chunk, date_field: str, today: date
+) -> tuple[list[str | None], list[str | None], list[str | None], list[PartialDate | None]]:
     """Title, publisher, link and date, as validate's `_source` reads them; a row naming neither title nor
     publisher failed."""
-    titles, bad = _texts("source_title", column("source_title"))
-    publishers, more = _texts("source_publisher", column("source_publisher"))
-    bad |= more
-    urls, more = _urls("source_url", column("source_url"))
-    bad |= more
-    dated, more = _dates(date_field, column(date_field), today)
-    bad |= more
+    titles = chunk.read(_texts("source_title", chunk["source_title"]))
+    publishers = chunk.read(_texts("source_publisher", chunk["source_publisher"]))
+    urls = chunk.read(_urls("source_url", chunk["source_url"]))
+    dated = chunk.read(_dates(date_field, chunk[date_field], today))
     if None in titles and None in publishers:
-        bad |= {
+        chunk.failed |= {
             i
             for i, (title, publisher) in enumerate(zip(titles, publishers, strict=True))
             if not (title or publisher)
         }
-    return titles, publishers, urls, dated, bad
+    return titles, publishers, urls, dated
 
 
 def _typed(cells: Cells) -> set[int]:

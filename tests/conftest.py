@@ -36,6 +36,7 @@ BOT_TOKEN = "xoxb-test-token"
 EDITOR = "U0EDITOR"
 
 VECTORS = "STATBOT_EMBEDDING_CACHE"
+_MADE_VECTORS = pytest.StashKey[str]()  # the folder this process made, to remove at the end
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,9 +52,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if made is not None:
         shutil.rmtree(made, ignore_errors=True)
         os.environ.pop(VECTORS, None)
-
-
-_MADE_VECTORS = pytest.StashKey[str]()
 
 
 @pytest.fixture(scope="session")
