@@ -24,6 +24,9 @@ _SPOKESPERSON = re.compile(
     rf"(?P<word>{_SPOKES})\b(?:\s+(?:for|from|at|of)\s+(?P<post>(?:the\s+)?(?:[a-z][\w-]*\s+){{0,2}}[\w’'&.-]+(?:\s+(?:(?:for|of|and|&)\s+)*[A-Z][\w’'&.-]*)*))?"
 )
 _PRONOUNS = {"he", "she"}
+_NAME_FROM_ORG = re.compile(
+    r"\s+(?:from|of|at)\s+(?:the\s+)?([A-Z][\w’'&.-]*(?:\s+(?:of|for|and|&)?\s*[A-Z][\w’'&.-]*)*)"
+)
 _PREPOSITION_ORG = re.compile(
     r"(?:^|\s+)(?:for|at|of|with)\s+(?:the\s+)?"
     r"(?:(?:charity|organisation|organization|group|nonprofit|non-profit|campaign group)\s+)?(?=[A-Z])"
@@ -171,6 +174,20 @@ def _descriptor_around(
         role, org = parse_descriptor(appositive.group(1), discourse)
         if role or org:
             return role, org
+    role, org = _descriptor_before(phrase, start, role_prefix, discourse)
+    # "Peter Wanless from the NSPCC said": an organisation right after the name, never a place ("of Leeds").
+    belongs = _NAME_FROM_ORG.match(after)
+    if org is None and belongs:
+        named = tidy_org(belongs.group(1))
+        if is_org_like(named):  # not any capitalised word: the discourse takes "Leeds" for an organisation
+            org = discourse.canonical_org(named)
+    return role, org
+
+
+def _descriptor_before(
+    phrase: str, start: int, role_prefix: list[str], discourse: Discourse
+) -> tuple[str | None, str | None]:
+    """Role and organisation from the words before the name."""
     if len(role_prefix) > 0:
         # "National Crime Agency Director Rob Jones": org words then a title, all capitalised.
         title_words = [w for w in role_prefix if _bare_word(w) in ROLE_WORDS]

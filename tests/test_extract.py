@@ -241,6 +241,27 @@ QuoteRow = tuple[str, str | None, str | None, str | None, str | None]
             'Sarah Bell, 34, a mother of three from Gateshead, said: "I never thought I\'d be here."',
             [("I never thought I'd be here.", "Sarah Bell", None, None, None)],
         ),
+        (  # the real Daily Mail article on Childline (2016): the organisation right after the name
+            "Peter Wanless from the NSPCC said: ‘The web can be a fantastic place.\n\n"
+            "'But every parent buying an internet device should be aware.’",
+            [
+                ("The web can be a fantastic place.", "Peter Wanless", None, "NSPCC", None),
+                (
+                    "But every parent buying an internet device should be aware.",
+                    "Peter Wanless",
+                    None,
+                    "NSPCC",
+                    None,
+                ),
+            ],
+        ),
+        (
+            'Sam Cole from the Youth Trust said: "We waited for hours." Tom Reed from Leeds said: "So did we."',
+            [
+                ("We waited for hours.", "Sam Cole", None, "Youth Trust", None),
+                ("So did we.", "Tom Reed", None, None, None),
+            ],
+        ),
         ('The so-called "experts" disagreed.', []),
     ],
 )
