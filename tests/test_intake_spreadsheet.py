@@ -14,6 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from intake import limits
 from intake.columns import FIGURE_COLUMNS, QUOTE_COLUMNS, all_columns
 from intake.spreadsheet import (
     RowError,
@@ -257,6 +258,25 @@ def test_a_row_with_an_unquoted_comma_is_reported_with_its_line(tmp_path: Path) 
     good = ",".join(figure_row().values())
     path.write_text(",".join(FIGURE_COLUMNS) + f"\n{good}\n{good},extra\n", encoding="utf-8")
     assert "line 3 has 14 cells but the header has 13" in sheet_error(path)
+
+
+def test_a_cell_too_long_deep_in_a_file_is_refused_naming_its_line(tmp_path: Path) -> None:
+    # Past the first chunk of rows pandas reads, where only the chunk's own check sees it.
+    rows = [figure_row(measure=f"offences {n}") for n in range(1600)]
+    rows[1499] = figure_row(evidence="x" * (limits.MAX_CELL_CHARACTERS + 1))
+    message = sheet_error(write_csv(tmp_path / "long.csv", rows))
+    assert (
+        message
+        == f"a cell on line 1501 holds more than {limits.MAX_CELL_CHARACTERS:,} characters, more than any field takes"
+    )
+
+
+def test_a_row_wider_than_the_header_deep_in_a_file_is_refused_naming_its_line(tmp_path: Path) -> None:
+    good = ",".join(figure_row().values())
+    lines = [",".join(FIGURE_COLUMNS), *(f"{good}" for _ in range(1500)), good + ",x" * 200]
+    path = tmp_path / "wide.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert "line 1502 has 213 cells but the header has 13" in sheet_error(path)
 
 
 def test_mixed_date_formats_are_reported_per_row_and_column(tmp_path: Path) -> None:

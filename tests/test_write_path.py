@@ -123,6 +123,34 @@ def figure(n: int, **changed: object) -> write.NewFigure:
     return write.NewFigure(**(fields | changed))  # type: ignore[arg-type]
 
 
+def test_the_cyclic_collector_is_off_while_an_add_writes_and_as_it_was_after(
+    db: Session, home_id: int
+) -> None:
+    import gc
+
+    seen: list[bool] = []
+
+    def note(_done: int) -> None:
+        seen.append(gc.isenabled())
+
+    assert gc.isenabled()
+    write.add(
+        db, home_id, [figure(n, measure=f"collector {n}") for n in range(3)], actor="cli", on_progress=note
+    )
+    assert seen == [False] and gc.isenabled()
+    bad = write.SourceSpec(publisher="Ofcom", title="Other", url="https://ofcom.example/0")
+    with pytest.raises(write.Conflicts):  # a failed add turns it back on too
+        write.add(db, home_id, [figure(7, measure="collector 7", source=bad)], actor="cli", on_progress=note)
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()  # someone else's choice is left as it was
+    try:
+        write.add(db, home_id, [figure(8, measure="collector 8")], actor="cli", on_progress=note)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    db.rollback()
+
+
 def test_a_single_item_and_a_batch_write_the_same_rows(db: Session, home_id: int) -> None:
     one, created = write.add_one(db, home_id, figure(1), actor="U0ONE")
     batch = write.add(db, home_id, [figure(2), figure(3)], actor="U0MANY", keep=True)
