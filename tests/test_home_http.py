@@ -3,7 +3,6 @@ stand-in (which refuses views over Slack's limits) recording what statbot publis
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
@@ -54,7 +53,7 @@ def pending_figures(sessions: sessionmaker[Session], home_id: int, how_many: int
     ids = []
     with sessions() as session:
         for n in range(how_many):
-            figure = dataclasses.replace(a_figure(), measure=f"share of grooming offences, sample {n}")
+            figure = a_figure()._replace(measure=f"share of grooming offences, sample {n}")
             item, created = changes.submit_for_review(session, home_id, figure, WRITER)
             assert created
             ids.append(item.id)
