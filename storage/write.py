@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import audit, embedding_backfill, embeddings, search
+from storage import audit, embedding_backfill, embeddings, postgres_bulk, search
 from storage.kinds import Kind
 from storage.models import (
     ANSWERABLE,
@@ -361,8 +361,17 @@ _DEFERRED_INDEX_TABLES = (
 _KEPT_INDEXES = ("ix_statistics_source_id", "ix_quotes_speaker")
 
 
+# What a bulk `add` writes, whose row triggers PostgreSQL's bulk mode turns off and whose foreign keys it checks.
+_BULK_TABLES = (
+    _SOURCES, _ENTITIES, _ALIASES, _TOPICS, _STATISTICS, _QUOTES, statistic_entities, statistic_topics,
+    quote_entities, quote_topics, _DOCUMENTS, _AUDIT,
+)  # fmt: skip
+
+
 class _Triggers:
-    """SQLite's row triggers, dropped for the rest of an `add` once it has a second batch, and put back;
+    """Row triggers off for the rest of an `add` once it has a second batch, and back on at its end. On
+    PostgreSQL, through its bulk-load mode where the role may (storage.postgres_bulk). On SQLite the
+    triggers are dropped and put back;
     with them, once the `add` has written as many items as the tables held before it, the item and link
     tables' deferrable indexes (`_DEFERRED_INDEX_TABLES`), recreated at the end.
 
@@ -383,9 +392,16 @@ class _Triggers:
         self.indexes: list[tuple[str, str]] = []
         self.documents_before = 0
         self.items_before: int | None = None
+        self.bulk_mode: postgres_bulk.BulkMode | None = None
+        self.tried_bulk_mode = False
 
     def suspend(self, added: int) -> None:
         """From a bulk `add`'s second batch on, before each batch: `added` items written so far."""
+        if self.connection.dialect.name == "postgresql":
+            if not self.tried_bulk_mode:
+                self.tried_bulk_mode = True
+                self.bulk_mode = postgres_bulk.BulkMode.begin(self.connection, _BULK_TABLES)
+            return
         if self.connection.dialect.name != "sqlite":
             return
         if not self.dropped:
@@ -427,7 +443,11 @@ class _Triggers:
         for name, _ in self.indexes:
             self.connection.exec_driver_sql(f"DROP INDEX {name}")
 
-    def restore(self) -> None:
+    def restore(self, *, failed: bool = False) -> None:
+        """Triggers and indexes back; `failed`: the `add` raised, and its transaction will be rolled back."""
+        if self.bulk_mode is not None:
+            mode, self.bulk_mode = self.bulk_mode, None
+            mode.end(check=not failed)
         for _, sql in self.indexes:
             self.connection.exec_driver_sql(sql)
         self.indexes = []
@@ -447,7 +467,7 @@ def _suspended_triggers(connection: Connection) -> Iterator[_Triggers]:
         yield triggers
     except BaseException:
         with suppress(DBAPIError):  # the caller rolls back, which restores them anyway
-            triggers.restore()
+            triggers.restore(failed=True)
         raise
     triggers.restore()
 

@@ -208,7 +208,8 @@ def test_a_batch_failing_part_way_leaves_nothing(engine: Engine, home_id: int) -
 def test_an_import_moves_the_library_version_once_and_other_writers_still_move_it(
     engine: Engine, home_id: int
 ) -> None:
-    """PostgreSQL: a deferred trigger, once per transaction (migration 0009). SQLite: the row triggers skip
+    """PostgreSQL: a deferred trigger, once per transaction (migration 0009), and from the second batch on
+    row triggers off (storage.postgres_bulk), which moves it itself, once. SQLite: the row triggers skip
     while the write path has marked its bulk load (migration 0018), are dropped in its transaction from the
     second batch on (storage.write._Triggers), and it moves the version itself, once."""
     from storage.db import make_sessions
