@@ -18,12 +18,14 @@ source, entity and topic), so memory stays flat as files grow.
 from __future__ import annotations
 
 import gc
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, partial
 from itertools import islice
 from operator import itemgetter
 from typing import Any, Literal, NamedTuple, cast
@@ -256,7 +258,11 @@ def add(
     iterator = iter(items)
     with _writing(session), _collector_paused():
         session.flush()
-        with _version_moves_once(writer.connection), _suspended_triggers(writer.connection) as triggers:
+        with (
+            _copies_in_background(writer.bulk),
+            _version_moves_once(writer.connection),
+            _suspended_triggers(writer.connection) as triggers,
+        ):
             while chunk := list(islice(iterator, batch)):
                 if done:  # a bulk load: a second batch
                     triggers.suspend(outcome.added)
@@ -564,6 +570,70 @@ def entity(
     return found
 
 
+class _Sender:
+    """PostgreSQL's COPYs sent from a thread of their own, in the order given, so that the server works on one
+    batch's rows while Python builds the next (the driver waits for the server without holding the GIL).
+    A failed COPY is raised by the next `drain`, and every later one is skipped: the transaction is lost."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self.pending = 0
+        self.idle = threading.Condition()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="statbot-copy", daemon=True)
+        self.thread.start()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self.idle:
+            self.pending += 1
+        self.jobs.put(job)
+
+    def drain(self) -> None:
+        """Wait until every COPY given so far is done; raise the first that failed."""
+        with self.idle:
+            self.idle.wait_for(lambda: self.pending == 0)
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        self.jobs.put(None)
+        self.thread.join()
+
+    def _run(self) -> None:
+        while (job := self.jobs.get()) is not None:
+            try:
+                if self.error is None:
+                    job()
+            except BaseException as error:  # handed to the thread that waits for it
+                self.error = error
+            finally:
+                with self.idle:
+                    self.pending -= 1
+                    self.idle.notify_all()
+
+
+@contextmanager
+def _copies_in_background(bulk: _Bulk) -> Iterator[None]:
+    """On PostgreSQL, an `add`'s COPYs go through a `_Sender`; any other statement on its connection (through
+    SQLAlchemy, as every other query here is) first waits for them, so everything runs in the order written."""
+    if not bulk.postgres:
+        yield
+        return
+    sender = bulk.sender = _Sender()
+
+    def wait_for_copies(*_args: Any) -> None:
+        sender.drain()
+
+    event.listen(bulk.connection, "before_cursor_execute", wait_for_copies)
+    try:
+        yield
+        sender.drain()
+    finally:
+        event.remove(bulk.connection, "before_cursor_execute", wait_for_copies)
+        bulk.sender = None
+        sender.close()
+
+
 class _Bulk:
     """Many rows into one table in one go: COPY on PostgreSQL, the driver's executemany on SQLite.
 
@@ -580,36 +650,47 @@ class _Bulk:
         assert driver is not None
         self.driver: Any = driver
         self.processors: dict[tuple[str, tuple[str, ...]], list[tuple[int, Any]]] = {}
+        self.sender: _Sender | None = None  # an `add`'s, on PostgreSQL
 
     def insert(self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
-        names = ", ".join(columns)
-        if self.postgres:
-            from psycopg.types.json import Json  # only with PostgreSQL, whose driver it is
-
-            json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
-            statement = f"COPY {table.name} ({names}) FROM STDIN"
-            with self._as_sqlalchemy_errors(statement), self.driver.cursor().copy(statement) as copy:
-                if all(isinstance(table.c[c].type, Integer) and not table.c[c].nullable for c in columns):
-                    # Links are whole numbers only: COPY's text format needs no escaping, so one write
-                    # for the batch instead of one adapted row at a time.
-                    line = "\t".join(["%d"] * len(columns)) + "\n"
-                    copy.write("".join([line % row for row in rows]))
-                    return
-                # JSON already written as text (audit.JsonText) goes as it is, like any text.
-                json_at = [i for i in json_at if any(_json_to_dump(row[i]) for row in rows)]
-                if not json_at:
-                    for row in rows:
-                        copy.write_row(row)
-                    return
-                for row in rows:
-                    values = list(row)
-                    for i in json_at:
-                        if _json_to_dump(values[i]):
-                            values[i] = Json(values[i])
-                    copy.write_row(values)
+        if self.sender is not None:
+            self.sender.submit(partial(self._copy, table, columns, rows))
             return
+        if self.postgres:
+            self._copy(table, columns, rows)
+            return
+        self._executemany(table, columns, rows)
+
+    def _copy(self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        names = ", ".join(columns)
+        from psycopg.types.json import Json  # only with PostgreSQL, whose driver it is
+
+        json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+        statement = f"COPY {table.name} ({names}) FROM STDIN"
+        with self._as_sqlalchemy_errors(statement), self.driver.cursor().copy(statement) as copy:
+            if all(isinstance(table.c[c].type, Integer) and not table.c[c].nullable for c in columns):
+                # Links are whole numbers only: COPY's text format needs no escaping, so one write
+                # for the batch instead of one adapted row at a time.
+                line = "\t".join(["%d"] * len(columns)) + "\n"
+                copy.write("".join([line % row for row in rows]))
+                return
+            # JSON already written as text (audit.JsonText) goes as it is, like any text.
+            json_at = [i for i in json_at if any(_json_to_dump(row[i]) for row in rows)]
+            if not json_at:
+                for row in rows:
+                    copy.write_row(row)
+                return
+            for row in rows:
+                values = list(row)
+                for i in json_at:
+                    if _json_to_dump(values[i]):
+                        values[i] = Json(values[i])
+                copy.write_row(values)
+
+    def _executemany(self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        names = ", ".join(columns)
         marks = ", ".join("?" * len(columns))
         converted = self._converted(table, columns, rows)
         # Table and column names come from the models, values are bound: no outside text in the SQL.

@@ -4,6 +4,7 @@ checks and the same rows."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -135,3 +136,46 @@ def test_a_role_that_may_not_turn_triggers_off_gets_the_row_checks_and_the_same_
             assert library_version.current(session) == (version or 0) + 1
     finally:
         plain.dispose()
+
+
+def test_a_copy_failing_in_the_background_fails_the_add_and_leaves_nothing(
+    engine: Engine, home_id: int
+) -> None:
+    """An add's COPYs run on a thread of their own (storage.write._Sender): one that fails there (here a
+    search document already stored for a figure id the add is about to take) is raised by the add as the
+    driver's error, nothing of it is stored, the session works after its rollback and no thread is left."""
+    sessions = make_sessions(engine)
+    with sessions() as session:
+        before = session.scalar(select(func.count()).select_from(Statistic))
+        next_id = session.execute(text("SELECT last_value + 1 FROM statistics_id_seq")).scalar_one()
+        session.execute(
+            text(
+                "INSERT INTO search_documents (workspace_id, kind, item_id, body)"
+                f" VALUES ({home_id}, 'figure', {next_id + 6}, 'in the way')"
+            )
+        )
+        session.commit()
+    with sessions() as session:
+        with pytest.raises(IntegrityError, match="uq_search_documents_item"):
+            write.add(session, home_id, [figure(n) for n in range(9)], actor="cli", batch=2)
+        session.rollback()
+        assert session.scalar(select(func.count()).select_from(Statistic)) == before
+        assert not [t for t in threading.enumerate() if t.name == "statbot-copy"]
+
+
+def test_a_figure_repeated_in_a_later_batch_is_found_among_the_rows_still_being_copied(
+    engine: Engine, home_id: int
+) -> None:
+    """The duplicate check reads what earlier batches wrote, which their COPYs may still be sending: every
+    other statement on the connection waits for them first."""
+    sessions = make_sessions(engine)
+    with sessions() as session:
+        rows = [figure(n) for n in range(40)] + [figure(n) for n in range(0, 40, 3)]
+        outcome = write.add(session, home_id, rows, actor="cli", batch=4)
+        session.commit()
+        assert (outcome.added, outcome.already_stored) == (40, 14)
+        measures = session.scalars(
+            select(Statistic.measure).where(Statistic.measure.like("bulk mode%"))
+        ).all()
+        assert len(measures) == len(set(measures)) == 40
+        assert not [t for t in threading.enumerate() if t.name == "statbot-copy"]
