@@ -32,22 +32,12 @@ _ALLOWED = (
 _BUMPED = "current_setting('statbot.library_bumped_in', true) IS NOT DISTINCT FROM txid_current()::text"
 _MARK_BUMPED = "SELECT set_config('statbot.library_bumped_in', txid_current()::text, true)"
 _BUMP = "UPDATE library_version SET version = version + 1 WHERE id = 1"
-# One foreign key over the rows written since `begin` (`new`, a condition on c): how many distinct parents
-# they name, and how many of those exist, locked FOR KEY SHARE unless written since (above `mark`). Names
-# come from the models and marks are integers: no outside text goes into these.
-_WANTED = (
-    "WITH wanted AS MATERIALIZED (SELECT DISTINCT c.{column} AS key FROM {child} c"
-    " WHERE {new} AND c.{column} IS NOT NULL)"
-)
-_CHECK_ALL = (
-    _WANTED + ", locked AS (SELECT p.{referred} FROM {parent} p JOIN wanted w ON p.{referred} = w.key"  # noqa: S608
-    " FOR KEY SHARE OF p) SELECT (SELECT count(*) FROM wanted), (SELECT count(*) FROM locked)"
-)
-_CHECK_OLDER_AND_NEWER = (
-    _WANTED + ", locked AS (SELECT p.{referred} FROM {parent} p JOIN wanted w ON p.{referred} = w.key"  # noqa: S608
-    " WHERE p.{referred} <= {mark:d} FOR KEY SHARE OF p)"
-    " SELECT (SELECT count(*) FROM wanted), (SELECT count(*) FROM locked)"
-    " + (SELECT count(*) FROM {parent} p JOIN wanted w ON p.{referred} = w.key WHERE p.{referred} > {mark:d})"
+# One foreign key over the rows written since `begin` (`new`, a condition on c): their parents locked FOR KEY
+# SHARE (`older`: only those stored before it), then one row naming a parent that is not there, if any.
+# Names come from the models and marks are integers: no outside text goes into these.
+_LOCK = (
+    "SELECT count(*) FROM (SELECT 1 FROM {parent} p WHERE p.{referred} IN"
+    " (SELECT c.{column} FROM {child} c WHERE {new}){older} FOR KEY SHARE OF p) locked"
 )
 _MISSING = (
     "SELECT c.{column} FROM {child} c WHERE {new} AND c.{column} IS NOT NULL"
@@ -94,41 +84,43 @@ class BulkMode:
                 self._check(table, key)
         self._bump()
 
-    def _new_rows(self, table: Table) -> str | None:
-        """The SQL condition on `c` for the rows written since `begin`; None if it cannot tell (no such table)."""
+    def _new_rows(self, table: Table) -> tuple[str, str] | None:
+        """The SQL condition on `c` for the rows written since `begin`, and the column it is on; None if it
+        cannot tell."""
         if table.name in self.marks:
-            return f"c.id > {self.marks[table.name]:d}"
+            return f"c.id > {self.marks[table.name]:d}", "id"
         # A link table (statistic_topics): its rows of new items, the item being its key's first column.
         owner = next(iter(table.primary_key.columns))
         for key in owner.foreign_keys:
             parent = key.column.table.name
             if key.column.name == "id" and parent in self.marks:
-                return f"c.{owner.name} > {self.marks[parent]:d}"
+                return f"c.{owner.name} > {self.marks[parent]:d}", owner.name
         return None
 
     def _check(self, table: Table, key: ForeignKey) -> None:
-        new = self._new_rows(table)
-        if new is None:
+        found = self._new_rows(table)
+        if found is None:
             return
+        new, new_by = found
         names = {
             "child": table.name, "column": key.parent.name, "parent": key.column.table.name,
             "referred": key.column.name, "new": new,
         }  # fmt: skip
-        # Parents stored before `begin` are locked as the row checks lock them; those written since are
-        # this transaction's own, which no one else can see, so need no lock.
+        # First the parents stored before `begin`, locked as the row checks lock them (those written since
+        # are this transaction's own, which no one else can see); then whether any parent is missing. A
+        # link's item is new by definition (its new rows are those of new items): nothing to lock.
         mark = self.marks.get(names["parent"]) if names["referred"] == "id" else None
         if mark is None:
-            statement = _CHECK_ALL.format(**names)
-        else:
-            statement = _CHECK_OLDER_AND_NEWER.format(**names, mark=mark)
-        wanted, found = self.connection.exec_driver_sql(statement).one()
-        if found != wanted:
-            missing = self.connection.exec_driver_sql(_MISSING.format(**names)).scalar()
+            self.connection.exec_driver_sql(_LOCK.format(**names, older=""))
+        elif key.parent.name != new_by:
+            self.connection.exec_driver_sql(_LOCK.format(**names, older=f" AND p.id <= {mark:d}"))
+        missing = self.connection.exec_driver_sql(_MISSING.format(**names)).first()
+        if missing is not None:
             constraint = key.constraint.name if key.constraint is not None else names["column"]
             raise _violation(
-                statement,
+                _MISSING.format(**names),
                 f'insert or update on table "{table.name}" violates foreign key constraint "{constraint}": '
-                f'Key ({names["column"]})=({missing}) is not present in table "{names["parent"]}".',
+                f'Key ({names["column"]})=({missing[0]}) is not present in table "{names["parent"]}".',
             )
 
     def _bump(self) -> None:
