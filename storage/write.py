@@ -65,7 +65,16 @@ from storage.models import (
 )
 from storage.partial_date import PartialDate
 
-BATCH = 500
+# Items per batch after the first. On PostgreSQL an `add`'s COPYs run beside Python (`_Sender`) and every
+# query between batches waits for them: with 500-item batches a 200,000-figure import took 27-28 s, with
+# 2,000 22-24 s, with 5,000 19-21 s (SQLite 13.4-14.8 -> 12.9-13.3 s). What is held is one batch: memory
+# stays flat as files grow.
+BATCH = 5000
+# An `add`'s first batch: one of up to this many items (a form, a review, an article, a small sheet) is
+# written with the databases' row triggers; a bigger one turns them off from its second batch (`_Triggers`).
+FIRST_BATCH = 500
+# Names per IN (...) list when looking up what a batch refers to: within old SQLite builds' 999 parameters.
+_IN_LIST = 500
 # The tables as Core sees them: rows as tuples, no ORM objects per row.
 _SOURCES = cast(Table, Source.__table__)
 _ENTITIES = cast(Table, Entity.__table__)
@@ -263,7 +272,7 @@ def add(
             _version_moves_once(writer.connection),
             _suspended_triggers(writer.connection) as triggers,
         ):
-            while chunk := list(islice(iterator, batch)):
+            while chunk := list(islice(iterator, batch if done else min(batch, FIRST_BATCH))):
                 if done:  # a bulk load: a second batch
                     triggers.suspend(outcome.added)
                 for written in writer.write(chunk):
@@ -482,7 +491,7 @@ def _suspended_triggers(connection: Connection) -> Iterator[_Triggers]:
 # article's figures, a small sheet. A bigger import embeds none of them (30 ms a row would be most of its
 # time and hold its transaction for minutes) and leaves them all to `statbot migrate`; until then the word
 # half of a question's search finds them (storage.hybrid), as it finds everything.
-EMBED_INLINE = BATCH
+EMBED_INLINE = FIRST_BATCH
 
 
 def _embed_written(session: Session, ids: dict[str, list[int]]) -> None:
@@ -757,6 +766,12 @@ class _Bulk:
         return list(zip(*values, strict=True))
 
 
+def _parts(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """`values` a slice of `_IN_LIST` at a time, for IN (...) lists."""
+    for start in range(0, len(values), _IN_LIST):
+        yield values[start : start + _IN_LIST]
+
+
 def _chains(wanted: list[tuple[int | None, str, SourceSpec]]) -> list[tuple[int | None, str, SourceSpec]]:
     """Each (row, column, spec) with the sources it cites, cited sources first, so a new source can point
     at its citation's id."""
@@ -868,21 +883,21 @@ class _Writer:
         names = sorted({s.publisher for s in specs if not s.url})
         table = _SOURCES
         found: list[Any] = []
-        for start in range(0, len(urls), BATCH):
+        for part in _parts(urls):
             found += self.connection.execute(
                 # `url <> ''` lets SQLite use the partial unique index on links.
                 select(table).where(
                     table.c.workspace_id == self.workspace_id,
                     table.c.url != "",
-                    table.c.url.in_(urls[start : start + BATCH]),
+                    table.c.url.in_(part),
                 )
             ).all()
-        for start in range(0, len(names), BATCH):
+        for part in _parts(names):
             found += self.connection.execute(
                 select(table).where(
                     table.c.workspace_id == self.workspace_id,
                     table.c.url == "",
-                    table.c.publisher.in_(names[start : start + BATCH]),
+                    table.c.publisher.in_(part),
                 )
             ).all()
         cited = {row.cites_id for row in found if row.cites_id and row.cites_id not in self.source_names}
@@ -902,11 +917,15 @@ class _Writer:
         rows: dict[int, Any] = {}
         frontier = set(ids)
         while frontier:
-            fetched = self.connection.execute(
-                select(table.c.id, table.c.title, table.c.publisher, table.c.cites_id).where(
-                    table.c.id.in_(frontier)
+            fetched = [
+                row
+                for part in _parts(sorted(frontier))
+                for row in self.connection.execute(
+                    select(table.c.id, table.c.title, table.c.publisher, table.c.cites_id).where(
+                        table.c.id.in_(part)
+                    )
                 )
-            ).all()
+            ]
             rows |= {r.id: r for r in fetched}
             frontier = {r.cites_id for r in fetched if r.cites_id and r.cites_id not in rows}
         for source_id in ids:
@@ -983,13 +1002,13 @@ class _Writer:
         keys = sorted(wanted)
         found: dict[str, int] = {}
         owners: dict[str, int] = {}  # an alias's first holder: an entity without an owner, the oldest first
-        for start in range(0, len(keys), BATCH):
+        for part in _parts(keys):
             rows = self.connection.execute(
                 select(EntityAlias.alias, EntityAlias.entity_id, Entity.name)
                 .join(Entity, Entity.id == EntityAlias.entity_id)
                 .where(
                     EntityAlias.workspace_id == self.workspace_id,
-                    EntityAlias.alias.in_(keys[start : start + BATCH]),
+                    EntityAlias.alias.in_(part),
                 )
                 .order_by(Entity.owner_id.is_not(None), Entity.id)
             ).all()
@@ -1060,11 +1079,11 @@ class _Writer:
         if not wanted:
             return
         table = _TOPICS
-        for start in range(0, len(wanted), BATCH):
+        for part in _parts(wanted):
             rows = self.connection.execute(
                 select(table.c.name, table.c.id).where(
                     table.c.workspace_id == self.workspace_id,
-                    table.c.name.in_(wanted[start : start + BATCH]),
+                    table.c.name.in_(part),
                 )
             )
             self.topic_ids |= {name: topic_id for name, topic_id in rows}
@@ -1147,17 +1166,18 @@ class _Writer:
 
     def _stored_figure_keys(self, source_ids: set[int]) -> dict[tuple[Any, ...], int]:
         table = _STATISTICS
-        rows = self.connection.execute(
-            select(table.c.id, table.c.measure, table.c.unit, table.c.period_start, table.c.period_end,
-                   table.c.geography, table.c.source_id)
-            # The sources are this workspace's, so are their figures: source_id alone keeps the planner
-            # (SQLite's, without statistics) on its index rather than scanning the workspace's figures.
-            .where(table.c.source_id.in_(sorted(source_ids)))
-            .order_by(table.c.id)
-        )  # fmt: skip
         keys: dict[tuple[Any, ...], int] = {}
-        for row in rows:
-            keys.setdefault(figure_key(*row[1:]), row[0])
+        for part in _parts(sorted(source_ids)):  # a key names its source: no key spans two parts
+            rows = self.connection.execute(
+                select(table.c.id, table.c.measure, table.c.unit, table.c.period_start, table.c.period_end,
+                       table.c.geography, table.c.source_id)
+                # The sources are this workspace's, so are their figures: source_id alone keeps the planner
+                # (SQLite's, without statistics) on its index rather than scanning the workspace's figures.
+                .where(table.c.source_id.in_(part))
+                .order_by(table.c.id)
+            )  # fmt: skip
+            for row in rows:
+                keys.setdefault(figure_key(*row[1:]), row[0])
         return keys
 
     def _quotes(self, quotes: list[tuple[int, NewQuote]]) -> list[tuple[int, Written]]:
@@ -1168,24 +1188,27 @@ class _Writer:
         speakers = sorted({q.speaker for _, q in quotes})
         texts = {q.text for _, q in quotes}
         stored: dict[tuple[str, str], int] = {}
-        for found in self.connection.execute(
-            select(table.c.id, table.c.text, table.c.speaker)
-            .where(table.c.workspace_id == self.workspace_id, table.c.speaker.in_(speakers))
-            .order_by(table.c.id)
-        ):
-            if found.text in texts:
-                stored.setdefault((found.text, found.speaker), found.id)
+        for part in _parts(speakers):  # a key names its speaker: no key spans two parts
+            for found in self.connection.execute(
+                select(table.c.id, table.c.text, table.c.speaker)
+                .where(table.c.workspace_id == self.workspace_id, table.c.speaker.in_(part))
+                .order_by(table.c.id)
+            ):
+                if found.text in texts:
+                    stored.setdefault((found.text, found.speaker), found.id)
         out: list[tuple[int, Written]] = []
         new: list[tuple[int, NewQuote, dict[str, Any]]] = []
         repeats: list[tuple[int, tuple[str, str]]] = []
+        pending: set[tuple[str, str]] = set()
         for i, quote in quotes:
             key = (quote.text, quote.speaker)
             if key in stored:
                 out.append((i, Written("quote", stored[key], False)))
                 continue
-            if any(key == (q.text, q.speaker) for _, q, _ in new):
+            if key in pending:
                 repeats.append((i, key))
                 continue
+            pending.add(key)
             row = quote_row(
                 quote,
                 self.workspace_id,

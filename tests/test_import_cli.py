@@ -152,8 +152,8 @@ def test_a_database_failure_halfway_leaves_the_database_as_it_was(
 ) -> None:
     # The refused row comes after a whole batch has been written; a file this size is also left to
     # `statbot migrate` to embed, so the test does not wait on the model.
-    rows = [figure_row(n) for n in range(write.BATCH + 100)]
-    rows[write.BATCH + 50] = figure_row(write.BATCH + 50, measure="poison")
+    rows = [figure_row(n) for n in range(write.FIRST_BATCH + 100)]
+    rows[write.FIRST_BATCH + 50] = figure_row(write.FIRST_BATCH + 50, measure="poison")
     path = write_csv(tmp_path / "big.csv", rows)
     before = counts(engine)
     with make_sessions(engine)() as session:

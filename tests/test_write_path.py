@@ -114,6 +114,10 @@ def test_orm_writes_from_elsewhere_are_refused(db: Session, home_id: int) -> Non
     db.rollback()
 
 
+# Batches of 500 in the bulk-add tests below, so their 1,200 rows make three (the default is larger).
+BATCH = 500
+
+
 def figure(n: int, **changed: object) -> write.NewFigure:
     fields: dict[str, object] = {
         "value": Decimal(n), "unit": "count", "measure": f"reports number {n}", "geography": "UK",
@@ -198,7 +202,7 @@ def test_a_batch_failing_part_way_leaves_nothing(engine: Engine, home_id: int) -
                 source=write.SourceSpec(publisher="Ofcom", title="Other", url="https://ofcom.example/0"),
             )
         )
-        write.add(session, home_id, rows, actor="cli")
+        write.add(session, home_id, rows, actor="cli", batch=BATCH)
         session.commit()
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(AuditEntry)) == before
@@ -222,11 +226,15 @@ def test_an_import_moves_the_library_version_once_and_other_writers_still_move_i
 
     before = version()
     with sessions() as session:
-        write.add(session, home_id, [figure(n) for n in range(1200)], actor="cli")  # three batches
+        write.add(
+            session, home_id, [figure(n) for n in range(1200)], actor="cli", batch=BATCH
+        )  # three batches
         session.commit()
     assert version() == before + 1
     with sessions() as session:  # nothing new: nothing moves
-        assert write.add(session, home_id, [figure(n) for n in range(1200)], actor="cli").added == 0
+        assert (
+            write.add(session, home_id, [figure(n) for n in range(1200)], actor="cli", batch=BATCH).added == 0
+        )
         session.commit()
     assert version() == before + 1
     with engine.begin() as connection:  # the mark is gone: any other write moves it as before
@@ -264,7 +272,7 @@ def test_every_batch_of_a_bulk_add_is_found_by_search_and_the_triggers_come_back
     words = {0: "aardvarkish", 650: "bandicootish", 1199: "capybarish"}
     with sessions() as session:
         rows = [figure(n, measure=f"{words.get(n, 'plain')} reports {n} bulkcase") for n in range(1200)]
-        write.add(session, home_id, rows, actor="cli")
+        write.add(session, home_id, rows, actor="cli", batch=BATCH)
         session.commit()
     with sessions() as session:
         assert _triggers(session) == triggers
@@ -273,7 +281,7 @@ def test_every_batch_of_a_bulk_add_is_found_by_search_and_the_triggers_come_back
             assert [item.value for item in found.items] == [Decimal(n)], word
         with pytest.raises(write.Conflicts):  # rolled back after its triggers were dropped
             bad = write.SourceSpec(publisher="Ofcom", title="Other", url="https://ofcom.example/0")
-            write.add(session, home_id, [*rows[:700], figure(5000, source=bad)], actor="cli")
+            write.add(session, home_id, [*rows[:700], figure(5000, source=bad)], actor="cli", batch=BATCH)
         session.rollback()
     with sessions() as session:
         assert _triggers(session) == triggers
@@ -312,7 +320,7 @@ def test_a_bulk_add_into_a_small_library_builds_the_item_indexes_at_its_end(
                 "SELECT name FROM sqlite_master WHERE name = 'ix_statistics_measure'"))  # fmt: skip
 
         rows = [figure(n, measure=f"indexcase {n} reports") for n in range(1200)]
-        write.add(session, home_id, rows, actor="cli", on_progress=seen)
+        write.add(session, home_id, rows, actor="cli", batch=BATCH, on_progress=seen)
         assert present == ["ix_statistics_measure"]  # there after the first batch only
         session.commit()
     with sessions() as session:
@@ -331,7 +339,7 @@ def test_a_bulk_add_into_a_small_library_builds_the_item_indexes_at_its_end(
         with pytest.raises(write.Conflicts):  # 1,200 stored: this one drops them from its third batch on
             more = [figure(n, measure=f"indexcase more {n}") for n in range(3000)]
             bad = write.SourceSpec(publisher="Ofcom", title="Other", url="https://ofcom.example/0")
-            write.add(session, home_id, [*more, figure(9000, source=bad)], actor="cli")
+            write.add(session, home_id, [*more, figure(9000, source=bad)], actor="cli", batch=BATCH)
         session.rollback()
     with sessions() as session:
         assert _schema(session) == schema
@@ -350,7 +358,7 @@ def _die_during_bulk_add(url: str, home_id: int) -> None:
             yield figure(n, measure=f"crashcase reports {n}")
 
     with make_sessions(make_engine(url))() as session:
-        write.add(session, home_id, rows(), actor="cli")
+        write.add(session, home_id, rows(), actor="cli", batch=BATCH)
 
 
 @pytest.mark.slow
