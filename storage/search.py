@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -101,6 +101,18 @@ def phrase_key(text_: str) -> str:
     # The same as " ".join(words(text_)): case folding goes character by character, so folding the
     # joined words folds each word.
     return " ".join(WORD.findall(text_)).casefold()
+
+
+# Runs of what `phrase_key` drops, the "\n" between texts kept (ASCII: \w is [A-Za-z0-9_] there).
+_NON_WORD = re.compile(r"[^\w\n]+")
+
+
+def phrase_keys(texts: Sequence[str]) -> list[str]:
+    """`phrase_key` of each text; ASCII texts (case folding is lowering there) in one pass over them joined."""
+    joined = "\n".join(texts)
+    if not joined.isascii() or joined.count("\n") != len(texts) - 1:
+        return list(map(phrase_key, texts))
+    return [line.strip(" ") for line in _NON_WORD.sub(" ", joined).lower().split("\n")]
 
 
 EntityChain = list[tuple[str, list[str]]]  # an entity, then its owner, ...: (name, aliases) each

@@ -1138,15 +1138,22 @@ class _Writer:
         new: list[tuple[NewFigure, dict[str, Any]]] = []
         repeats: list[tuple[int, int]] = []  # (index in chunk, index in new): the same figure twice
         first: dict[tuple[Any, ...], int] = {}
-        for i, figure in figures:
-            row = figure_row(figure, self.workspace_id, source_of[i], self.status, self.actor, self.now)
+        rows = [
+            figure_row(f, self.workspace_id, source_of[i], self.status, self.actor, self.now)
+            for i, f in figures
+        ]
+        keys = figure_keys(
+            [f.measure for _, f in figures], [r["unit"] for r in rows], [r["period_start"] for r in rows],
+            [r["period_end"] for r in rows], [f.geography for _, f in figures], [r["source_id"] for r in rows],
+        )  # fmt: skip
+        for (i, figure), row, figure_key_ in zip(figures, rows, keys, strict=True):
             if figure.producer is not None:
                 producer_id = self.source_ids[figure.producer.identity]
                 row["producer_id"] = producer_id if producer_id != source_of[i] else None
             if figure.via is not None:
                 row["via_source_id"] = self.source_ids[figure.via.identity]
             # An extracted candidate without a measure cannot be matched, so is always new.
-            key = _row_key(row) if figure.measure else None
+            key = figure_key_ if figure.measure else None
             if key is not None and key in stored:
                 out.append((i, Written("figure", stored[key], False)))
             elif key is not None and key in first:
@@ -1176,8 +1183,12 @@ class _Writer:
                 .where(table.c.source_id.in_(part))
                 .order_by(table.c.id)
             )  # fmt: skip
-            for row in rows:
-                keys.setdefault(figure_key(*row[1:]), row[0])
+            found = rows.all()
+            if not found:
+                continue
+            columns: list[Any] = list(zip(*[row[1:] for row in found], strict=True))
+            for key, row in zip(figure_keys(*columns), found, strict=True):
+                keys.setdefault(key, row.id)
         return keys
 
     def _quotes(self, quotes: list[tuple[int, NewQuote]]) -> list[tuple[int, Written]]:
@@ -1302,17 +1313,6 @@ class _Writer:
         return self.topic_names[topic_id]
 
 
-def _row_key(row: dict[str, Any]) -> tuple[Any, ...]:
-    return figure_key(
-        row["measure"],
-        row["unit"],
-        row["period_start"],
-        row["period_end"],
-        row["geography"],
-        row["source_id"],
-    )
-
-
 def _days(figure: NewFigure) -> tuple[date | None, date | None]:
     return (
         figure.period_start.day if figure.period_start else None,
@@ -1385,6 +1385,28 @@ def figure_key(
         period_end,
         search.phrase_key(geography),
         source_id,
+    )
+
+
+def figure_keys(
+    measures: Sequence[str],
+    units: Iterable[str],
+    starts: Iterable[date | None],
+    ends: Iterable[date | None],
+    places: Sequence[str],
+    source_ids: Iterable[int],
+) -> list[tuple[Any, ...]]:
+    """`figure_key` of each figure, a column at a time: the words of every measure and place at once."""
+    return list(
+        zip(
+            search.phrase_keys(measures),
+            units,
+            starts,
+            ends,
+            search.phrase_keys(places),
+            source_ids,
+            strict=True,
+        )
     )
 
 
@@ -1570,5 +1592,5 @@ def _replace(session: Session, item: Statistic | Quote, new: New) -> None:
 
 __all__ = [
     "WRITTEN_TABLES", "Conflict", "Conflicts", "NewFigure", "NewQuote", "Outcome", "SourceSpec", "Written",
-    "add", "add_one", "entity", "figure_key", "guard", "period_precision", "sources", "update",
+    "add", "add_one", "entity", "figure_key", "figure_keys", "guard", "period_precision", "sources", "update",
 ]  # fmt: skip

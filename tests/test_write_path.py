@@ -92,7 +92,7 @@ def test_storage_write_offers_one_function_per_kind_of_write() -> None:
         if callable(value) and not name.startswith("_") and getattr(value, "__module__", "") == write.__name__
         and not isinstance(value, type)
     }  # fmt: skip
-    helpers = {"figure_key", "period_precision", "figure_row", "quote_row"}  # pure: they build rows only
+    helpers = {"figure_key", "figure_keys", "period_precision", "figure_row", "quote_row"}  # pure: they build rows only
     assert public - helpers == WRITERS
 
 
@@ -464,3 +464,25 @@ def test_every_row_naming_a_stored_link_with_other_details_is_a_conflict_in_row_
     assert [(c.row, c.column, c.stored, c.new) for c in raised.value.conflicts] == [
         (row, "source_title", "Online Nation", "Online Nation 2") for row in (2, 4, 6, 8, 10)
     ]
+
+
+ODD_WORDS = [
+    "", " ", "Grooming crimes.", "grooming  crimes", "  Sexual/illicit image offences (2020) ", "snake_case and-dash",
+    "£5m on 'Facebook-owned' apps", "Ärzte in Köln", "ﬁnance ＵＫ", "İstanbul", "ß STRASSE", "tab\there", "line\nbreak",
+    "\r\n", "%", "50% of $5", "…", "a\u200bb", "Meta Platforms, Inc.", "x" * 300,
+]  # fmt: skip
+
+
+def test_phrase_keys_a_column_at_a_time_are_phrase_key_of_each() -> None:
+    from storage import search
+
+    ascii_only = [t for t in ODD_WORDS if t.isascii() and "\n" not in t]
+    for texts in (ODD_WORDS, ascii_only, ascii_only[:1], [], ["Grooming crimes.", "UK"] * 3):
+        assert search.phrase_keys(texts) == [search.phrase_key(t) for t in texts], texts
+
+
+def test_figure_keys_a_column_at_a_time_are_figure_key_of_each() -> None:
+    day = date(2020, 9, 30)
+    rows = [(m, "count", None if n % 2 else day, day, ODD_WORDS[-n - 1], n) for n, m in enumerate(ODD_WORDS)]
+    columns = [list(c) for c in zip(*rows, strict=True)]
+    assert write.figure_keys(*columns) == [write.figure_key(*row) for row in rows]  # type: ignore[arg-type]
