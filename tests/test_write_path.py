@@ -92,7 +92,8 @@ def test_storage_write_offers_one_function_per_kind_of_write() -> None:
         if callable(value) and not name.startswith("_") and getattr(value, "__module__", "") == write.__name__
         and not isinstance(value, type)
     }  # fmt: skip
-    helpers = {"figure_key", "figure_keys", "period_precision", "figure_row", "quote_row"}  # pure: they build rows only
+    # Pure: they build rows and keys only.
+    helpers = {"figure_key", "figure_keys", "period_precision", "figure_row", "quote_row"}
     assert public - helpers == WRITERS
 
 
