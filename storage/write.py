@@ -10,9 +10,11 @@ source stored under the same link (`Conflicts`), and an item already stored is n
 `add` takes any iterable and works through it in batches: per batch, one query resolves its sources,
 one its entities, one its topics and one finds the items already stored; then the rows, their entity
 and topic links (in the order typed), their search documents and their audit entries are written in
-bulk (COPY on PostgreSQL, the driver's executemany on SQLite, ids taken up front). Only one batch of
-the input is held at a time; what grows is the map of names already resolved (one entry per distinct
-source, entity and topic), so memory stays flat as files grow.
+bulk (COPY on PostgreSQL, from a thread of its own so the server works while Python builds the next
+batch; the driver's executemany on SQLite; ids taken up front). From a big add's second batch on, row
+triggers are off and their work is done once at the end (`_Triggers`). Only one batch of the input is
+held at a time; what grows is the map of names already resolved (one entry per distinct source, entity
+and topic), so memory stays flat as files grow.
 """
 
 from __future__ import annotations
@@ -386,9 +388,9 @@ _BULK_TABLES = (
 class _Triggers:
     """Row triggers off for the rest of an `add` once it has a second batch, and back on at its end. On
     PostgreSQL, through its bulk-load mode where the role may (storage.postgres_bulk). On SQLite the
-    triggers are dropped and put back;
-    with them, once the `add` has written as many items as the tables held before it, the item and link
-    tables' deferrable indexes (`_DEFERRED_INDEX_TABLES`), recreated at the end.
+    triggers are dropped and put back; with them, once the `add` has written as many items as the tables
+    held before it, the item and link tables' deferrable indexes (`_DEFERRED_INDEX_TABLES`), recreated at
+    the end.
 
     A trigger per row was about half of a 20,000-row import's time on SQLite (even those that skip: their
     WHEN clause is a query per row). SQLite's DDL is transactional and this transaction holds SQLite's one
@@ -673,9 +675,9 @@ class _Bulk:
         self._executemany(table, columns, rows)
 
     def _copy(self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        names = ", ".join(columns)
         from psycopg.types.json import Json  # only with PostgreSQL, whose driver it is
 
+        names = ", ".join(columns)
         json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
         statement = f"COPY {table.name} ({names}) FROM STDIN"
         with self._as_sqlalchemy_errors(statement), self.driver.cursor().copy(statement) as copy:
