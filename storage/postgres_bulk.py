@@ -124,8 +124,9 @@ class BulkMode:
             )
 
     def _bump(self) -> None:
-        """The library version moves once, as the row triggers would have moved it (unless this transaction
-        already moved it, or queued a trigger that will), if any table got rows since `begin`."""
+        """The library version moves once, as the row triggers would have moved it, if any table got rows
+        since `begin` and this transaction has not moved it yet; the triggers its first batch queued (deferred
+        to the commit) then find it moved and skip."""
         grown = " OR ".join(
             f"EXISTS (SELECT 1 FROM {name} WHERE id > {mark:d})"  # noqa: S608
             for name, mark in self.marks.items()
