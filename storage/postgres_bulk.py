@@ -24,10 +24,8 @@ from typing import Any
 from sqlalchemy import Connection, ForeignKey, Table
 from sqlalchemy.exc import DBAPIError
 
-_ALLOWED = (
-    "SELECT current_setting('is_superuser') = 'on'"
-    " OR has_parameter_privilege('session_replication_role', 'SET')"
-)
+_SUPERUSER = "current_setting('is_superuser') = 'on'"
+_MAY_SET = "has_parameter_privilege('session_replication_role', 'SET')"  # PostgreSQL 15 and later
 # Migration 0009's trigger function moves the version once a transaction, marking it in this setting.
 _BUMPED = "current_setting('statbot.library_bumped_in', true) IS NOT DISTINCT FROM txid_current()::text"
 _MARK_BUMPED = "SELECT set_config('statbot.library_bumped_in', txid_current()::text, true)"
@@ -48,9 +46,8 @@ _MISSING = (
 def allowed(connection: Connection) -> bool:
     """Whether this session may turn row triggers off (PostgreSQL 15's parameter privileges, or superuser)."""
     version = connection.dialect.server_version_info or (0,)
-    if version < (15,):
-        return bool(connection.exec_driver_sql("SELECT current_setting('is_superuser') = 'on'").scalar())
-    return bool(connection.exec_driver_sql(_ALLOWED).scalar())
+    test = _SUPERUSER if version < (15,) else f"{_SUPERUSER} OR {_MAY_SET}"
+    return bool(connection.exec_driver_sql(f"SELECT {test}").scalar())
 
 
 @dataclass

@@ -587,22 +587,17 @@ class _Sender:
     A failed COPY is raised by the next `drain`, and every later one is skipped: the transaction is lost."""
 
     def __init__(self) -> None:
-        self.jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self.pending = 0
-        self.idle = threading.Condition()
+        self.jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="statbot-copy", daemon=True)
         self.thread.start()
 
     def submit(self, job: Callable[[], None]) -> None:
-        with self.idle:
-            self.pending += 1
         self.jobs.put(job)
 
     def drain(self) -> None:
         """Wait until every COPY given so far is done; raise the first that failed."""
-        with self.idle:
-            self.idle.wait_for(lambda: self.pending == 0)
+        self.jobs.join()
         if self.error is not None:
             raise self.error
 
@@ -618,9 +613,7 @@ class _Sender:
             except BaseException as error:  # handed to the thread that waits for it
                 self.error = error
             finally:
-                with self.idle:
-                    self.pending -= 1
-                    self.idle.notify_all()
+                self.jobs.task_done()
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, func, make_url, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from storage import library_version, migrate, postgres_bulk, workspaces, write
@@ -102,8 +102,7 @@ def plain_role_url(postgres_url: str) -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE ROLE "{name}" LOGIN NOSUPERUSER'))
         connection.execute(text(f'CREATE DATABASE "{name}" OWNER "{name}"'))
-    server = postgres_url.rsplit("/", 1)[0]
-    yield server.replace("://postgres@", f"://{name}@", 1) + f"/{name}"
+    yield make_url(postgres_url).set(username=name, database=name).render_as_string(hide_password=False)
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
