@@ -1,6 +1,6 @@
 """What the bench scripts share: scratch databases, a realistic seeded library, servers under gunicorn.
 
-Seeding goes through the one write path (storage.write: Core executemany in batches), so seeded
+Seeding goes through the one write path (storage.write: bulk inserts in batches), so seeded
 figures are exactly what the app writes, links, search documents and audit entries included.
 """
 

@@ -346,6 +346,52 @@ def test_a_bulk_add_into_a_small_library_builds_the_item_indexes_at_its_end(
         assert _schema(session) == schema
 
 
+@pytest.mark.slow
+def test_a_bulk_add_within_sqlites_limit_on_bound_values_writes_every_row(
+    engine: Engine, home_id: int
+) -> None:
+    """SQLite rows go many to an INSERT, as many as the build lets one statement bind (999 before 3.32):
+    under a limit of 30 values (one figure, ten links, seven documents a statement) every row, link,
+    search document and audit entry of a 1,234-figure add is written, each slice's short remainder too."""
+    import sqlite3
+
+    from storage import queries
+    from storage.db import make_sessions
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL COPYs")
+    with make_sessions(engine)() as session:
+        driver = session.connection().connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        before = driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 30)
+        try:
+            rows = [figure(n, measure=f"limitcase {n} reports") for n in range(1233)]
+            rows.append(figure(1233, measure="limitcase okapiish reports"))
+            outcome = write.add(session, home_id, rows, actor="cli", batch=BATCH, keep=True)
+        finally:
+            driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, before)
+        session.commit()
+        assert outcome.added == 1234
+        ids = [w.id for w in outcome.written]
+        for name, where, each in (
+            ("statistic_entities", "statistic_id", 2),
+            ("statistic_topics", "statistic_id", 2),
+            ("search_documents", "kind = 'figure' AND item_id", 1),
+        ):
+            counted = session.execute(
+                text(f"SELECT count(*) FROM {name} WHERE {where} BETWEEN :a AND :b"),
+                {"a": min(ids), "b": max(ids)},
+            ).scalar_one()
+            assert counted == 1234 * each, name
+        logged = session.scalar(
+            select(func.count()).where(AuditEntry.item_kind == "figure", AuditEntry.item_id.in_(ids))
+        )
+        assert logged == 1234
+        last = session.get_one(Statistic, ids[-1])
+        assert [e.name for e in last.entities] == ["Roblox", "Meta"] and last.value == 1233
+        assert [i.value for i in queries.find(session, home_id, Statistic, "okapiish").items] == [1233]
+
+
 def _die_during_bulk_add(url: str, home_id: int) -> None:
     """In a child process: an `add` whose process ends in its third batch, its triggers dropped, nothing run after."""
     import os
