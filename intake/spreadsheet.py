@@ -24,7 +24,7 @@ from storage.kinds import KINDS, Kind, plural
 if TYPE_CHECKING:
     import pandas as pd
 
-    from intake.xlsx_cells import CellProblems, Grid
+    from intake.xlsx_cells import CellProblems
 
 # pandas and openpyxl (through intake.xlsx_cells' reader) are imported where a sheet is read or written, not
 # with this module: a web worker that is sent no spreadsheet does without them (tests/test_worker_memory.py).
@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 Item = FigureInput | QuoteInput
+Rows = Sequence[Sequence[str]]  # a chunk of a sheet: a workbook's rows are lists, a CSV's tuples
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 1000
 
@@ -91,7 +92,7 @@ class SheetStream:
     import that writes rows as they come holds one chunk of the file's rows, not all of them."""
 
     def __init__(
-        self, chunks: Iterator[Grid], header: list[str], names: list[str | None], problems: CellProblems,
+        self, chunks: Iterator[Rows], header: list[str], names: list[str | None], problems: CellProblems,
         kind: Kind, total: int, on_progress: Progress | None, today: date | None, source_name: str,
     ) -> None:  # fmt: skip
         self._chunks = chunks
@@ -139,7 +140,6 @@ class SheetStream:
                     if self._problems  # a workbook's refused cells; a CSV has none
                     else []
                 )
-                broken = {error.column for error in row_errors}
                 result: Item | list[FieldError] = (
                     item
                     if item is not None and not row_errors
@@ -147,6 +147,7 @@ class SheetStream:
                 )
                 if isinstance(result, list):
                     # A refused cell reads as empty, so drop what that alone causes ("source_date is missing").
+                    broken = {error.column for error in row_errors}
                     row_errors += [
                         RowError(row_number, e.field, e.message)
                         for e in result
@@ -188,7 +189,8 @@ def stream_sheet(
             grid.pop()
         if not grid:
             raise SheetError(f"{path.name} is empty")
-        header, chunks, total = grid[0], iter([grid[1:]]), len(grid) - 1
+        chunks: Iterator[Rows] = iter([grid[1:]])
+        header, total = grid[0], len(grid) - 1
     else:
         problems = {}
         header, chunks, total = _read_csv_chunks(path)
@@ -262,7 +264,7 @@ def _kind_of(items: Sequence[Item]) -> Kind:
     return "quote" if isinstance(items[0], QuoteInput) else "figure"
 
 
-def _read_csv_chunks(path: Path) -> tuple[list[str], Iterator[Grid], int]:
+def _read_csv_chunks(path: Path) -> tuple[list[str], Iterator[Rows], int]:
     """The header, the data rows a chunk at a time (cells trimmed), and how many lines there are."""
     data = path.read_bytes()
     decode_text(data, path.name)  # refuses anything but UTF-8 before a row is read
@@ -290,7 +292,7 @@ def _read_csv_chunks(path: Path) -> tuple[list[str], Iterator[Grid], int]:
     if not any(any(row) for row in head):
         raise SheetError(f"{path.name} is empty")
 
-    def chunks() -> Iterator[Grid]:
+    def chunks() -> Iterator[Rows]:
         yield head[1:]
         try:
             for frame in reader:
@@ -298,10 +300,10 @@ def _read_csv_chunks(path: Path) -> tuple[list[str], Iterator[Grid], int]:
         except pd.errors.ParserError as error:
             raise SheetError(_explain_parser_error(str(error), separator)) from None
 
-    return head[0], chunks(), total
+    return list(head[0]), chunks(), total
 
 
-def _grid(frame: pd.DataFrame) -> Grid:
+def _grid(frame: pd.DataFrame) -> list[tuple[str, ...]]:
     """The frame's rows, each cell trimmed and the apostrophe an export put before formula-like text taken
     off (intake.formulas), nothing else; worked out a column at a time. SheetError for a cell longer than
     any field takes, naming its line (the frame's index counts records from the header's 0)."""
@@ -310,7 +312,7 @@ def _grid(frame: pd.DataFrame) -> Grid:
         at = min(i for cells in raw for i, cell in enumerate(cells) if len(cell) > limits.MAX_CELL_CHARACTERS)
         raise limits.cell_too_long(f"a cell on line {int(frame.index[at]) + 1}")
     columns = [_trimmed(cells) for cells in raw]
-    return [list(row) for row in zip(*columns, strict=True)]
+    return list(zip(*columns, strict=True))  # rows as tuples: made in C, where lists were made one by one
 
 
 # What trimming or unguarding would change in an ASCII column joined by "\n": whitespace at either end of a
@@ -376,7 +378,7 @@ def _explain_parser_error(message: str, separator: str) -> str:
     return f"the file can't be read as CSV ({message})"
 
 
-def _check_unnamed_columns(header: list[str], names: list[str | None], grid: Grid) -> None:
+def _check_unnamed_columns(header: list[str], names: list[str | None], grid: Rows) -> None:
     """A column with values but no name is refused rather than silently dropped."""
     width = max(len(row) for row in grid)
     for index in range(width):

@@ -69,7 +69,9 @@ def _encoded(column: list[Any]) -> list[str]:
         if kind is Decimal:  # nearly all distinct, and 0 and -0 are equal keys but not the same text
             encoded.append(encode_basestring_ascii(f"{value.normalize():f}"))
             continue
-        key = (kind, value, getattr(value, "tzinfo", None))  # equal instants in two zones are two texts
+        # Equal instants in two zones are two texts. Only a datetime has a zone (getattr with a default on
+        # the rest made an AttributeError per value).
+        key = (kind, value, value.tzinfo if isinstance(value, datetime) else None)
         text = seen.get(key)
         if text is None:
             text = seen[key] = json.dumps(_json(value))
@@ -119,7 +121,7 @@ def _json(value: Any) -> Any:
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
     if isinstance(value, date | datetime):
-        key = (kind, value, getattr(value, "tzinfo", None))
+        key = (kind, value, value.tzinfo if isinstance(value, datetime) else None)
         found = _ISO.get(key)
         if found is None:
             if len(_ISO) > 4096:

@@ -392,6 +392,35 @@ def test_a_bulk_add_within_sqlites_limit_on_bound_values_writes_every_row(
         assert [i.value for i in queries.find(session, home_id, Statistic, "okapiish").items] == [1233]
 
 
+@pytest.mark.slow
+def test_a_bulk_add_stores_null_and_non_null_cells_of_one_column_as_given(
+    engine: Engine, home_id: int
+) -> None:
+    """Where every row of a slice has nothing in a column, SQLite's INSERT says NULL instead of binding each
+    None; a column with a value in some rows binds them all: each figure keeps its own producer and via."""
+    from storage.db import make_sessions
+
+    producer = write.SourceSpec(publisher="Ofcom research", title="Online Nation data")
+    via = write.SourceSpec(publisher="A blog", url="https://blog.example/via")
+    rows = [
+        figure(
+            n, measure=f"nullcase {n} reports", **({"producer": producer, "via": via} if n % 3 == 0 else {})
+        )
+        for n in range(1200)
+    ]
+    with make_sessions(engine)() as session:
+        outcome = write.add(session, home_id, rows, actor="cli", batch=BATCH, keep=True)
+        session.commit()
+        stored = {
+            s.id: s for s in session.scalars(select(Statistic).where(Statistic.measure.like("nullcase %")))
+        }
+        for n, written in enumerate(outcome.written):
+            stat = stored[written.id]
+            assert stat.value == n
+            assert (stat.producer is not None, stat.via_source is not None) == (n % 3 == 0, n % 3 == 0), n
+            assert stat.base_id is None and stat.superseded_by_id is None and stat.embargo_until is None
+
+
 def _die_during_bulk_add(url: str, home_id: int) -> None:
     """In a child process: an `add` whose process ends in its third batch, its triggers dropped, nothing run after."""
     import os
