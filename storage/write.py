@@ -712,8 +712,8 @@ class _Bulk:
             # A column that is None in every row of the slice is NULL in the statement's text instead of a
             # value bound per row: the driver looks for an adapter for each None it binds (two failed
             # attribute lookups, each making an exception), 3% of an import's instructions.
-            cells = enumerate(zip(*part, strict=True))
-            nulls = frozenset(i for i, column in cells if column.count(None) == len(column))
+            nothing = (None,) * len(part)  # a tuple compare stops at a column's first value that is not None
+            nulls = frozenset(i for i, cells in enumerate(zip(*part, strict=True)) if cells == nothing)
             statement = self._values_statement(table, columns, len(part), nulls)
             kept = [i for i in range(len(columns)) if i not in nulls]
             if len(kept) > 1:  # itemgetter of one index gives the value, not a tuple of it
@@ -796,9 +796,7 @@ class _Bulk:
         for i, process in active:
             column = values[i]
             if isinstance(table.c[columns[i]].type, JSON):
-                # JSON already written (audit.JsonText) goes as a plain str: the driver would look for an
-                # adapter for a subclass of str, as it does for None.
-                values[i] = tuple([str(v) if type(v) is audit.JsonText else process(v) for v in column])
+                values[i] = tuple([_json_bound(v, process) for v in column])
             else:
                 distinct = {v: process(v) for v in set(column) if v is not None}
                 values[i] = tuple(map(distinct.get, column))
@@ -826,6 +824,17 @@ def _chains(wanted: list[tuple[int | None, str, SourceSpec]]) -> list[tuple[int 
             node = node.cites
         pending += [(row, column, s) for s in reversed(chain)]
     return pending
+
+
+def _json_bound(value: Any, process: Callable[[Any], Any]) -> Any:
+    """A JSON column's value as SQLite is given it: None as NULL (not JSON's null), JSON already written
+    (audit.JsonText) as a plain str (the driver looks for an adapter for a subclass of str, making two
+    exceptions, as it does for None), anything else dumped."""
+    if value is None:
+        return None
+    if type(value) is audit.JsonText:
+        return str.__str__(value)
+    return process(value)
 
 
 def _json_to_dump(value: Any) -> bool:

@@ -419,6 +419,11 @@ def test_a_bulk_add_stores_null_and_non_null_cells_of_one_column_as_given(
             assert stat.value == n
             assert (stat.producer is not None, stat.via_source is not None) == (n % 3 == 0, n % 3 == 0), n
             assert stat.base_id is None and stat.superseded_by_id is None and stat.embargo_until is None
+        # A create has no "before": SQL's NULL, not JSON's null written as text.
+        with_before = session.execute(
+            text("SELECT count(*) FROM audit_entries WHERE action = 'create' AND before IS NOT NULL")
+        ).scalar_one()
+        assert with_before == 0
 
 
 def _die_during_bulk_add(url: str, home_id: int) -> None:
