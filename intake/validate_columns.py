@@ -31,6 +31,7 @@ from intake.validate import (
     _url,
     natural_key,
 )
+from storage import ascii_words
 from storage.inputs import FigureInput, QuoteInput
 from storage.partial_date import PartialDate
 
@@ -308,8 +309,8 @@ def _source_key(
     return ("publisher", _loose(publisher or ""), _iso(dated))
 
 
-# Runs of what `_loose` drops, in ASCII text, the "\n" between cells kept.
-_ASCII_NON_WORD = re.compile(r"[^\w%$\n]+")
+# What `_loose` drops from ASCII text, the "\n" between cells kept.
+_ASCII_NON_WORD = ascii_words.blanking(keep="%$")
 
 
 def _loose_all(texts: list[str]) -> list[str]:
@@ -317,4 +318,4 @@ def _loose_all(texts: list[str]) -> list[str]:
     joined = "\n".join(texts)
     if not joined.isascii() or joined.count("\n") != len(texts) - 1:
         return list(map(_loose, texts))
-    return [line.strip(" ") for line in _ASCII_NON_WORD.sub(" ", joined.lower()).split("\n")]
+    return [line.strip(" ") for line in ascii_words.spaced(joined.lower(), _ASCII_NON_WORD).split("\n")]

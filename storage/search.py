@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from storage import ascii_words
 from storage.kinds import Kind
 from storage.models import Entity, Quote, SearchDocument, Source, Statistic
 
@@ -103,8 +104,8 @@ def phrase_key(text_: str) -> str:
     return " ".join(WORD.findall(text_)).casefold()
 
 
-# Runs of what `phrase_key` drops, the "\n" between texts kept (ASCII: \w is [A-Za-z0-9_] there).
-_NON_WORD = re.compile(r"[^\w\n]+")
+# What `phrase_key` drops from ASCII text (\w is [A-Za-z0-9_] there), the "\n" between texts kept.
+_NON_WORD = ascii_words.blanking()
 
 
 def phrase_keys(texts: Sequence[str]) -> list[str]:
@@ -112,7 +113,7 @@ def phrase_keys(texts: Sequence[str]) -> list[str]:
     joined = "\n".join(texts)
     if not joined.isascii() or joined.count("\n") != len(texts) - 1:
         return list(map(phrase_key, texts))
-    return [line.strip(" ") for line in _NON_WORD.sub(" ", joined).lower().split("\n")]
+    return [line.strip(" ") for line in ascii_words.spaced(joined, _NON_WORD).lower().split("\n")]
 
 
 EntityChain = list[tuple[str, list[str]]]  # an entity, then its owner, ...: (name, aliases) each

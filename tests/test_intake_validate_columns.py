@@ -241,6 +241,15 @@ def test_natural_keys_worked_out_by_column_are_natural_key_of_each_item() -> Non
     ]
 
 
+def test_loose_of_a_column_is_loose_of_each_text_whatever_ascii_it_holds() -> None:
+    from intake.validate import _loose
+
+    every_ascii = [f"{c}A{c}{c}b {c} 5{c}" for c in map(chr, range(128)) if c != "\n"]
+    every_ascii.append("".join(c for c in map(chr, range(128)) if c != "\n"))
+    for texts in (every_ascii, ["50% of $5", "  Sexual/illicit   image (2020) ", "", "snake_case"], []):
+        assert validate_columns._loose_all(texts) == [_loose(t) for t in texts], texts
+
+
 @pytest.mark.skipif(corpus_missing() is not None, reason=f"real corpus absent: {corpus_missing()}")
 @pytest.mark.parametrize("kind", ["figure", "quote"])
 def test_the_real_corpus_reads_the_same_by_column_as_row_by_row(kind: str) -> None:

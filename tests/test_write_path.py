@@ -558,7 +558,9 @@ def test_phrase_keys_a_column_at_a_time_are_phrase_key_of_each() -> None:
     from storage import search
 
     ascii_only = [t for t in ODD_WORDS if t.isascii() and "\n" not in t]
-    for texts in (ODD_WORDS, ascii_only, ascii_only[:1], [], ["Grooming crimes.", "UK"] * 3):
+    every_ascii = [f"{c}a{c}{c}b {c} c{c}" for c in map(chr, range(128)) if c != "\n"]
+    every_ascii.append("".join(c for c in map(chr, range(128)) if c != "\n"))
+    for texts in (ODD_WORDS, ascii_only, ascii_only[:1], [], ["Grooming crimes.", "UK"] * 3, every_ascii):
         assert search.phrase_keys(texts) == [search.phrase_key(t) for t in texts], texts
 
 
