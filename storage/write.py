@@ -380,6 +380,8 @@ _DEFERRED_INDEX_TABLES = (
     "quote_topics",
 )
 _KEPT_INDEXES = ("ix_statistics_source_id", "ix_quotes_speaker")
+# SQLite's page cache while a bulk `add` puts its indexes back (negative: in KiB, so 64 MiB).
+_RESTORING_CACHE = -65536
 
 
 # What a bulk `add` writes, whose row triggers PostgreSQL's bulk mode turns off and whose foreign keys it checks.
@@ -469,16 +471,30 @@ class _Triggers:
         if self.bulk_mode is not None:
             mode, self.bulk_mode = self.bulk_mode, None
             mode.end(check=not failed)
-        for _, sql in self.indexes:
-            self.connection.exec_driver_sql(sql)
-        self.indexes = []
-        if not self.dropped:
+        if not (self.indexes or self.dropped):  # SQLite's only
             return
-        if any(name == "search_documents_ai" for name, _ in self.dropped):
-            self.connection.exec_driver_sql(_INDEX_NEW_DOCUMENTS, (self.documents_before,))
-        for _, sql in self.dropped:
-            self.connection.exec_driver_sql(sql)
-        self.dropped = []
+        with self._bigger_cache():
+            for _, sql in self.indexes:
+                self.connection.exec_driver_sql(sql)
+            self.indexes = []
+            if any(name == "search_documents_ai" for name, _ in self.dropped):
+                self.connection.exec_driver_sql(_INDEX_NEW_DOCUMENTS, (self.documents_before,))
+            for _, sql in self.dropped:
+                self.connection.exec_driver_sql(sql)
+            self.dropped = []
+
+    @contextmanager
+    def _bigger_cache(self) -> Iterator[None]:
+        """SQLite's page cache at `_RESTORING_CACHE` while indexes are built and new documents indexed, then
+        as it was. Each CREATE INDEX reads the whole table, from the cache instead of the log the `add`
+        wrote it to, and sorts in memory up to the cache's size instead of in temporary files: with the
+        default 2 MB, building a 200,000-figure import's indexes and search index took 15% longer."""
+        before = int(self.connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
+        self.connection.exec_driver_sql(f"PRAGMA cache_size = {_RESTORING_CACHE:d}")
+        try:
+            yield
+        finally:
+            self.connection.exec_driver_sql(f"PRAGMA cache_size = {before:d}")
 
 
 @contextmanager

@@ -312,6 +312,7 @@ def test_a_bulk_add_into_a_small_library_builds_the_item_indexes_at_its_end(
     sessions = make_sessions(engine)
     with sessions() as session:
         schema = _schema(session)
+        cache = session.execute(text("PRAGMA cache_size")).scalar_one()
     with sessions() as session:
         present: list[str] = []  # after each batch, whether the index is there
         connection = session.connection()
@@ -323,6 +324,8 @@ def test_a_bulk_add_into_a_small_library_builds_the_item_indexes_at_its_end(
         rows = [figure(n, measure=f"indexcase {n} reports") for n in range(1200)]
         write.add(session, home_id, rows, actor="cli", batch=BATCH, on_progress=seen)
         assert present == ["ix_statistics_measure"]  # there after the first batch only
+        # Built with a bigger page cache, which is as it was after.
+        assert session.execute(text("PRAGMA cache_size")).scalar_one() == cache
         session.commit()
     with sessions() as session:
         assert _schema(session) == schema
@@ -341,6 +344,7 @@ def test_a_bulk_add_into_a_small_library_builds_the_item_indexes_at_its_end(
             more = [figure(n, measure=f"indexcase more {n}") for n in range(3000)]
             bad = write.SourceSpec(publisher="Ofcom", title="Other", url="https://ofcom.example/0")
             write.add(session, home_id, [*more, figure(9000, source=bad)], actor="cli", batch=BATCH)
+        assert session.execute(text("PRAGMA cache_size")).scalar_one() == cache
         session.rollback()
     with sessions() as session:
         assert _schema(session) == schema
