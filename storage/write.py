@@ -732,9 +732,10 @@ class _Bulk:
             nulls = frozenset(i for i, cells in enumerate(zip(*part, strict=True)) if cells == nothing)
             statement = self._values_statement(table, columns, len(part), nulls)
             kept = [i for i in range(len(columns)) if i not in nulls]
+            values: list[Any] = []  # none when every column is NULL
             if len(kept) > 1:  # itemgetter of one index gives the value, not a tuple of it
                 values = list(chain.from_iterable(map(itemgetter(*kept), part) if nulls else part))
-            else:
+            elif kept:
                 values = [row[kept[0]] for row in part]
             with self._as_sqlalchemy_errors(statement):
                 cursor.execute(statement, values)
