@@ -314,8 +314,5 @@ _ASCII_NON_WORD = ascii_words.blanking(keep="%$")
 
 
 def _loose_all(texts: list[str]) -> list[str]:
-    """`_loose` of each text; ASCII texts (NFKC leaves them as they are) in one pass over them joined."""
-    joined = "\n".join(texts)
-    if not joined.isascii() or joined.count("\n") != len(texts) - 1:
-        return list(map(_loose, texts))
-    return [line.strip(" ") for line in ascii_words.spaced(joined.lower(), _ASCII_NON_WORD).split("\n")]
+    """`_loose` of each text, a column at a time (storage.ascii_words)."""
+    return ascii_words.keys(texts, _ASCII_NON_WORD, _loose)

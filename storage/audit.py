@@ -69,9 +69,7 @@ def _encoded(column: list[Any]) -> list[str]:
         if kind is Decimal:  # nearly all distinct, and 0 and -0 are equal keys but not the same text
             encoded.append(encode_basestring_ascii(f"{value.normalize():f}"))
             continue
-        # Equal instants in two zones are two texts. Only a datetime has a zone (getattr with a default on
-        # the rest made an AttributeError per value).
-        key = (kind, value, value.tzinfo if isinstance(value, datetime) else None)
+        key = (kind, value, _zone(value))
         text = seen.get(key)
         if text is None:
             text = seen[key] = json.dumps(_json(value))
@@ -114,6 +112,12 @@ _AS_IS = frozenset({str, int, type(None)})  # most fields: nothing to convert
 _ISO: dict[tuple[Any, ...], str] = {}
 
 
+def _zone(value: Any) -> Any:
+    """A datetime's zone, for keys of values already written: equal instants in two zones are two texts.
+    Only a datetime has one (getattr with a default raised and caught an AttributeError per other value)."""
+    return value.tzinfo if isinstance(value, datetime) else None
+
+
 def _json(value: Any) -> Any:
     kind = type(value)
     if kind in _AS_IS:
@@ -121,7 +125,7 @@ def _json(value: Any) -> Any:
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
     if isinstance(value, date | datetime):
-        key = (kind, value, value.tzinfo if isinstance(value, datetime) else None)
+        key = (kind, value, _zone(value))
         found = _ISO.get(key)
         if found is None:
             if len(_ISO) > 4096:

@@ -109,11 +109,8 @@ _NON_WORD = ascii_words.blanking()
 
 
 def phrase_keys(texts: Sequence[str]) -> list[str]:
-    """`phrase_key` of each text; ASCII texts (case folding is lowering there) in one pass over them joined."""
-    joined = "\n".join(texts)
-    if not joined.isascii() or joined.count("\n") != len(texts) - 1:
-        return list(map(phrase_key, texts))
-    return [line.strip(" ") for line in ascii_words.spaced(joined, _NON_WORD).lower().split("\n")]
+    """`phrase_key` of each text, a column at a time (storage.ascii_words)."""
+    return ascii_words.keys(texts, _NON_WORD, phrase_key)
 
 
 EntityChain = list[tuple[str, list[str]]]  # an entity, then its owner, ...: (name, aliases) each

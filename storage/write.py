@@ -31,7 +31,7 @@ from decimal import Decimal
 from functools import cached_property, partial
 from itertools import chain, islice, repeat
 from operator import itemgetter
-from typing import Any, Literal, NamedTuple, cast
+from typing import Any, Literal, NamedTuple, TypeVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -98,6 +98,7 @@ WRITTEN_TABLES = frozenset(
     }
 )  # fmt: skip
 OnConflict = Literal["report", "use_stored"]
+_V = TypeVar("_V")
 
 
 # ----- what to write -------------------------------------------------------------------------------
@@ -723,8 +724,7 @@ class _Bulk:
         converted = self._converted(table, columns, rows)
         per = max(1, min(_ROWS_PER_INSERT, self._variable_limit() // len(columns)))
         cursor = self.driver.cursor()
-        for start in range(0, len(converted), per):
-            part = converted[start : start + per]
+        for part in _parts(converted, per):
             # A column that is None in every row of the slice is NULL in the statement's text instead of a
             # value bound per row: the driver looks for an adapter for each None it binds (two failed
             # attribute lookups, each making an exception), 3% of an import's instructions.
@@ -820,10 +820,10 @@ class _Bulk:
         return list(zip(*values, strict=True))
 
 
-def _parts(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    """`values` a slice of `_IN_LIST` at a time, for IN (...) lists."""
-    for start in range(0, len(values), _IN_LIST):
-        yield values[start : start + _IN_LIST]
+def _parts(values: Sequence[_V], size: int = _IN_LIST) -> Iterator[Sequence[_V]]:
+    """`values` a slice of `size` at a time (by default `_IN_LIST`, for IN (...) lists)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _chains(wanted: list[tuple[int | None, str, SourceSpec]]) -> list[tuple[int | None, str, SourceSpec]]:
