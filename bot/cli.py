@@ -32,6 +32,7 @@ from commands.text import plural
 from digests import deliver, weekly_note
 from ingest import cli as ingest_cli
 from ingest import xml_safety
+from intake.checked_ahead import CheckingStopped, stream_checked
 from intake.spreadsheet import SheetError, stream_sheet, write_bad_rows, write_sheet
 from storage import changes, conflicts, embeddings, kinds, migrate, roles, sample, sheets, workspaces, write
 from storage.db import make_engine, make_sessions
@@ -268,17 +269,19 @@ def import_sheet(
         print(f"Nothing imported: {error.message}", file=sys.stderr)
         return 1
     engine = make_engine(settings.database_url)
+
+    def read(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
     try:
         with (
-            make_sessions(engine)() as session,
+            # The sheet is checked in a second process (forked first: before the bar's thread or any
+            # connection) while this one writes.
+            stream_checked(path, kind, read) as stream,
             _bar(f"importing {path.name}", show=path.stat().st_size > BAR_FROM_BYTES) as bar,
+            make_sessions(engine)() as session,
         ):
-
-            def read(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
-
-            stream = stream_sheet(path, kind, read)
 
             def wanted() -> Iterator[tuple[int, FigureInput | QuoteInput]]:
                 for row in stream.rows():
@@ -301,6 +304,9 @@ def import_sheet(
             disagreeing = conflicts.involving_after(session, workspace.id, before) if kind != "quote" else []
     except SheetError as error:
         print(f"Nothing imported: {error.message}", file=sys.stderr)
+        return 1
+    except CheckingStopped as stopped:
+        print(f"Nothing imported: {stopped}", file=sys.stderr)
         return 1
     except write.Conflicts as found:
         for conflict in found.conflicts:

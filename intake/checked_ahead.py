@@ -1,0 +1,179 @@
+"""A sheet read and checked in a second process while this one writes what it has already checked.
+
+Checking a row costs about as much as writing it (bench/RESULTS.md, issue 15), and one Python thread does
+both in turn; a forked child that reads and checks the file while the parent writes takes the checking off
+the writer's thread. The child sends the checked rows in batches through a pipe, each batch with the
+problems found since the last, so the parent sees `bad` grow at the same points as it would in process.
+The pipe's buffer is all that lies between the two, so the child runs at most a batch or so ahead and
+memory stays flat however long the file is.
+
+Forking is safe only from a process with one thread and no open database connections (the CLI before it
+connects, or the bench): `stream_checked` falls back to checking in this process anywhere else.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, Protocol
+
+from intake.errors import RowError, SheetError
+from intake.spreadsheet import BadRow, Item, Progress, stream_sheet
+from storage.kinds import Kind
+
+BATCH = 5_000  # rows per message: big enough that pickling is cheap per row, small enough to keep both busy
+
+
+class CheckingStopped(Exception):
+    """The process checking the sheet ended without finishing it (killed, or a fault in the checker)."""
+
+
+class CheckedRows(Protocol):
+    """What SheetStream and CheckedAhead both offer a writer."""
+
+    total: int
+    errors: list[RowError]
+    bad: list[BadRow]
+
+    def rows(self) -> Iterator[tuple[int, Item]]: ...
+
+
+def can_fork() -> bool:
+    """Whether a child may be forked here: the platform has fork, this process is not a daemon (which may
+    not have children) and it runs one thread (a lock held by another thread would stay held in the child)."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+        and threading.active_count() == 1
+    )
+
+
+@contextmanager
+def stream_checked(
+    path: Path, kind: Kind, on_progress: Progress | None = None, *, today: date | None = None
+) -> Iterator[CheckedRows]:
+    """The sheet checked in a second process where that is safe (see `can_fork`), else as stream_sheet reads
+    it; either way SheetError on entering if its header is unusable. Leaving the block stops a child that is
+    still reading (the writer gave up early)."""
+    if not can_fork():
+        yield stream_sheet(path, kind, on_progress, today=today)
+        return
+    ahead = CheckedAhead(path, kind, on_progress, today=today)
+    try:
+        yield ahead
+    finally:
+        ahead.close()
+
+
+class CheckedAhead:
+    """stream_sheet's SheetStream, read and checked by a forked child: the same rows, problems and progress."""
+
+    def __init__(
+        self, path: Path, kind: Kind, on_progress: Progress | None = None, *, today: date | None = None
+    ) -> None:
+        self._on_progress = on_progress
+        self.errors: list[RowError] = []
+        self.bad: list[BadRow] = []
+        context = multiprocessing.get_context("fork")
+        self._reader, writer = context.Pipe(duplex=False)
+        self._child = context.Process(
+            target=_check, args=(writer, path, kind, today), name=f"checking {path.name}", daemon=True
+        )
+        self._child.start()
+        writer.close()  # the child's end: once the child is gone, reading meets the end of the pipe
+        # The header is checked before any row is read: refuse a bad one here, as stream_sheet does.
+        _, self.total = self._receive()
+
+    def rows(self) -> Iterator[tuple[int, Item]]:
+        while True:
+            match self._receive():
+                case ("progress", done, total):
+                    if self._on_progress:
+                        self._on_progress(done, total)
+                case ("rows", rows, errors, bad):
+                    self.errors += errors
+                    self.bad += bad
+                    yield from rows
+                case ("done", errors, bad):
+                    self.errors += errors
+                    self.bad += bad
+                    self._child.join()  # it only has to exit now
+                    self.close()
+                    return
+
+    def _receive(self) -> tuple[Any, ...]:
+        """The child's next message; what ends the sheet early (a refusal, a fault, the child gone) raised."""
+        try:
+            message: tuple[Any, ...] = self._reader.recv()
+        except EOFError:
+            self.close()
+            raise CheckingStopped(
+                f"the process checking the sheet ended before it finished (exit code {self._child.exitcode})"
+            ) from None
+        match message:
+            case ("refused", reason):
+                self.close()
+                raise SheetError(reason)
+            case ("failed", trace):
+                self.close()
+                raise CheckingStopped(f"checking the sheet failed in its process:\n{trace}")
+        return message
+
+    def close(self) -> None:
+        """Stop the child if it is still reading (the writer gave up), and release the pipe."""
+        if self._child.is_alive():
+            self._child.terminate()
+        self._child.join()
+        self._reader.close()
+
+
+def _check(out: Connection, path: Path, kind: Kind, today: date | None) -> None:
+    """The child: stream_sheet's rows, sent BATCH at a time with the problems found since the last batch."""
+    # Ctrl-C reaches the whole process group: the parent stops this child itself, without a second traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        try:
+            stream = stream_sheet(path, kind, _sender(out), today=today)
+        except SheetError as refused:
+            out.send(("refused", refused.message))
+            return
+        out.send(("total", stream.total))
+        sent_errors = sent_bad = 0
+        batch: list[tuple[int, Item]] = []
+
+        def news() -> tuple[list[RowError], list[BadRow]]:
+            nonlocal sent_errors, sent_bad
+            errors, bad = stream.errors[sent_errors:], stream.bad[sent_bad:]
+            sent_errors, sent_bad = len(stream.errors), len(stream.bad)
+            return errors, bad
+
+        try:
+            for row in stream.rows():
+                batch.append(row)
+                if len(batch) == BATCH:
+                    out.send(("rows", batch, *news()))
+                    batch = []
+        except SheetError as refused:
+            out.send(("refused", refused.message))
+            return
+        if batch:
+            out.send(("rows", batch, *news()))
+        out.send(("done", *news()))
+    except Exception:
+        out.send(("failed", traceback.format_exc()))
+    finally:
+        out.close()
+
+
+def _sender(out: Connection) -> Callable[[int, int], None]:
+    def progress(done: int, total: int) -> None:
+        out.send(("progress", done, total))
+
+    return progress
