@@ -9,7 +9,8 @@ with its sources, entities, topics, search documents and audit entries in batche
 through pandas into a plain table of the same database. Both rates are end to end (reading the file
 included); the ratio is statbot's over pandas'. "Checking alone" is a separate pass that reads and checks
 the file and writes nothing. The import runs in a child process, so its peak memory is its own: the writing
-process's peak plus that of the process checking the sheet ahead of it. "CPU s" is each side's own
+process's peak, then that of the process checking the sheet ahead of it (forked from the writer, so the
+pages they share count in both). "CPU s" is each side's own
 processes' CPU time (on SQLite the database's work is in it, on PostgreSQL the server's is not): on a busy
 machine it shows what wall-clock rates cannot. The file has realistic variety: a source
 (article) per ten rows, so thousands of sources, some cited without a link (publisher and date), several
@@ -148,7 +149,7 @@ def _statbot_in_child(out: Connection, url: str, path: Path) -> None:
     out.send(
         (
             Measured(added, checked, imported, cpu),
-            (_peak(resource.RUSAGE_SELF) + _peak(resource.RUSAGE_CHILDREN)) / 1024,
+            (_peak(resource.RUSAGE_SELF) / 1024, _peak(resource.RUSAGE_CHILDREN) / 1024),
         )
     )
 
@@ -157,7 +158,7 @@ def run(backend: str, path: Path, rows: int, folder: Path, postgres: str, repeat
     """One line of the table: the best of `repeat` rounds of each side (a round is statbot's import, then
     pandas', each into a fresh database), so that a round slowed by something else on the machine does not
     decide the ratio."""
-    rounds: list[tuple[Measured, float, Measured]] = []
+    rounds: list[tuple[Measured, tuple[float, float], Measured]] = []
     for _ in range(repeat):
         with scratch_database(backend, folder, postgres) as url:
             # statbot's import runs in a child process of its own, so its peak memory is its own; not a
@@ -177,7 +178,7 @@ def run(backend: str, path: Path, rows: int, folder: Path, postgres: str, repeat
     peak = rounds[0][1]
     print(
         f"| {backend} | {rows:,} | {ours.rate:,.0f} | {rows / ours.checked:,.0f} | {plain.rate:,.0f} | "
-        f"{ours.rate / plain.rate:.1%} | {peak:,.0f} | {ours.cpu:.2f} / {plain.cpu:.2f} | "
+        f"{ours.rate / plain.rate:.1%} | {peak[0]:,.0f} / {peak[1]:,.0f} | {ours.cpu:.2f} / {plain.cpu:.2f} | "
         f"{plain.cpu / ours.cpu:.1%} |",
         flush=True,
     )
@@ -193,7 +194,7 @@ def main() -> None:
     backends = [b for b in ("sqlite", "postgresql") if args.only in (None, b)]
     print(
         "| database | rows | statbot import rows/s | checking alone rows/s | pandas read_csv + to_sql rows/s "
-        "| ratio | import peak RSS MB | CPU s statbot / pandas | CPU ratio |"
+        "| ratio | import peak RSS MB writer / checker | CPU s statbot / pandas | CPU ratio |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
