@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import multiprocessing
 import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -51,6 +53,7 @@ ENTITIES = [f"{name}{suffix}" for name in ("Meta", "Instagram", "Snapchat", "Tik
 TOPICS = ["grooming", "sextortion", "online child sexual abuse", "encryption", "age verification",
           "self-harm", "bullying", "child poverty", "exploitation", "moderation", "reporting", "police data"]  # fmt: skip
 ROWS_PER_SOURCE = 10
+_T = TypeVar("_T")
 
 
 def generate(path: Path, rows: int) -> None:
@@ -94,20 +97,25 @@ class Measured:
         return self.rows / self.total
 
 
-def import_rate(url: str, path: Path) -> tuple[int, float, float, float]:
-    """statbot's import of `path` into the database at `url`, as `statbot import` does it (the file read,
-    checked and written in one streaming pass, one transaction): (added, seconds checking, seconds in all,
-    CPU seconds in all).
-
-    Checking alone is timed in a pass of its own that writes nothing; the import's own time includes it."""
-    engine = make_engine(url)
-    migrate.upgrade(engine)
+def checking_time(path: Path) -> float:
+    """Seconds to read and check `path` as the import does, writing nothing."""
     started = time.perf_counter()
     checking = stream_sheet(path, "figure")
     for _ in checking.rows():
         pass
-    checked = time.perf_counter() - started
     assert not checking.bad, checking.errors[:3]
+    return time.perf_counter() - started
+
+
+def import_rate(url: str, path: Path) -> tuple[int, float, float]:
+    """statbot's import of `path` into the database at `url`, as `statbot import` does it (the file read,
+    checked and written in one streaming pass, one transaction): (added, seconds in all, CPU seconds in all,
+    the checking process's included)."""
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with make_sessions(engine)() as session:  # as `statbot init` or a first import leaves it
+        workspaces.home(session)
+        session.commit()
     engine.dispose()  # as `statbot import` does, the checking process is forked before any connection
     started, cpu, child_cpu = time.perf_counter(), time.process_time(), _children_cpu()
     with stream_checked(path, "figure") as stream, make_sessions(engine)() as session:
@@ -117,7 +125,7 @@ def import_rate(url: str, path: Path) -> tuple[int, float, float, float]:
     imported = time.perf_counter() - started
     cpu = time.process_time() - cpu + _children_cpu() - child_cpu
     engine.dispose()
-    return result.added, checked, imported, cpu
+    return result.added, imported, cpu
 
 
 def _peak(who: int) -> float:
@@ -144,14 +152,27 @@ def pandas_rate(url: str, path: Path) -> Measured:
     return Measured(len(frame), read, read + stored, time.process_time() - cpu)
 
 
-def _statbot_in_child(out: Connection, url: str, path: Path) -> None:
-    added, checked, imported, cpu = import_rate(url, path)
-    out.send(
-        (
-            Measured(added, checked, imported, cpu),
-            (_peak(resource.RUSAGE_SELF) / 1024, _peak(resource.RUSAGE_CHILDREN) / 1024),
-        )
-    )
+def _statbot_import(url: str, path: Path) -> tuple[Measured, tuple[float, float]]:
+    added, imported, cpu = import_rate(url, path)
+    peaks = (_peak(resource.RUSAGE_SELF) / 1024, _peak(resource.RUSAGE_CHILDREN) / 1024)
+    return Measured(added, 0.0, imported, cpu), peaks
+
+
+def _in_child(function: Callable[..., _T], *args: Any) -> _T:
+    """`function(*args)` in a forked child of its own, so that its peak memory is its own (not a Pool's
+    worker, which as a daemon could not fork the import's checking process)."""
+    context = multiprocessing.get_context("fork")
+    results, sender = context.Pipe(duplex=False)
+
+    def child() -> None:
+        sender.send(function(*args))
+
+    process = context.Process(target=child)
+    process.start()
+    sender.close()
+    result: _T = results.recv()
+    process.join()
+    return result
 
 
 def run(backend: str, path: Path, rows: int, folder: Path, postgres: str, repeat: int = 1) -> None:
@@ -161,15 +182,9 @@ def run(backend: str, path: Path, rows: int, folder: Path, postgres: str, repeat
     rounds: list[tuple[Measured, tuple[float, float], Measured]] = []
     for _ in range(repeat):
         with scratch_database(backend, folder, postgres) as url:
-            # statbot's import runs in a child process of its own, so its peak memory is its own; not a
-            # Pool's worker, which as a daemon could not fork the import's checking process.
-            context = multiprocessing.get_context("fork")
-            results, sender = context.Pipe(duplex=False)
-            child = context.Process(target=_statbot_in_child, args=(sender, url, path))
-            child.start()
-            sender.close()
-            measured, peak = results.recv()
-            child.join()
+            checked = _in_child(checking_time, path)
+            imported, peak = _in_child(_statbot_import, url, path)
+            measured = dataclasses.replace(imported, checked=checked)
             assert measured.rows == rows, f"imported {measured.rows} of {rows}"
             rounds.append((measured, peak, pandas_rate(url, path)))
     ours = min((r[0] for r in rounds), key=lambda m: m.total)

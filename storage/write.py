@@ -24,7 +24,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -81,6 +81,9 @@ _IN_LIST = 500
 # Rows per INSERT on SQLite (fewer where the build binds fewer values). Anything from 50 to 3,000 rows a
 # statement was as fast as any other: links went in 2.5 times as fast as through executemany, figures 1.3.
 _ROWS_PER_INSERT = 500
+# COPYs an `add` may have waiting at once on PostgreSQL: a batch makes up to six (sources, items, two link
+# tables, search documents, audit entries).
+_QUEUED_COPIES = 12
 # The tables as Core sees them: rows as tuples, no ORM objects per row.
 _SOURCES = cast(Table, Source.__table__)
 _ENTITIES = cast(Table, Entity.__table__)
@@ -275,13 +278,17 @@ def add(
     with _writing(session), _collector_paused():
         session.flush()
         with (
+            closing(writer),
             _copies_in_background(writer.bulk),
             _version_moves_once(writer.connection),
             _suspended_triggers(writer.connection) as triggers,
         ):
-            while chunk := list(islice(iterator, batch if done else min(batch, FIRST_BATCH))):
+            while chunk := list(islice(iterator, first := batch if done else min(batch, FIRST_BATCH))):
                 if done:  # a bulk load: a second batch
                     triggers.suspend(outcome.added)
+                    writer.look_apart()
+                elif len(chunk) == first:  # perhaps a bulk load: asked before the first batch is written
+                    writer.note_fresh()
                 for written in writer.write(chunk):
                     outcome.added += written.created
                     outcome.already_stored += not written.created
@@ -608,7 +615,9 @@ class _Sender:
     A failed COPY is raised by the next `drain`, and every later one is skipped: the transaction is lost."""
 
     def __init__(self) -> None:
-        self.jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        # Bounded: a writer that need not wait for the COPYs (`_Writer.look_apart`) is held to about two
+        # batches ahead of them, so memory stays flat.
+        self.jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=_QUEUED_COPIES)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="statbot-copy", daemon=True)
         self.thread.start()
@@ -676,6 +685,7 @@ class _Bulk:
         self.driver: Any = driver
         self.processors: dict[tuple[str, tuple[str, ...]], list[tuple[int, Any]]] = {}
         self.sender: _Sender | None = None  # an `add`'s, on PostgreSQL
+        self.sequences = connection  # where new ids are taken (a sequence is outside any transaction)
         # SQLite's INSERTs, by table, columns, row count and the columns written NULL.
         self.statements: dict[tuple[str, tuple[str, ...], int, frozenset[int]], str] = {}
         self.variable_limit: int | None = None
@@ -766,7 +776,7 @@ class _Bulk:
         if not rows:
             return []
         if self.postgres:
-            taken = self.connection.exec_driver_sql(
+            taken = self.sequences.exec_driver_sql(
                 f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id'))"  # noqa: S608
                 f" FROM generate_series(1, {len(rows):d})"
             )
@@ -887,6 +897,12 @@ class _Writer:
         self.session = session
         self.connection: Connection = session.connection()
         self.bulk = _Bulk(self.connection)
+        # Where lookups that cannot depend on this add's own rows are made: the add's own connection, or from
+        # its second batch on PostgreSQL another (`look_apart`), so they need not wait for its COPYs.
+        self.lookups: Connection = self.connection
+        self.may_look_apart = False
+        self.figure_sources: set[int] = set()  # sources this add has written figures under
+        self.created_sources: set[int] = set()
         self.keys: dict[str, str] = {}  # name -> search.phrase_key(name): names repeat row after row
         self.workspace_id = workspace_id
         self.actor = actor
@@ -905,6 +921,31 @@ class _Writer:
         self.lists: dict[tuple[str, tuple[str, ...]], list[int]] = {}  # names as typed -> ids, in order
         self.entity_words: dict[tuple[str, ...], tuple[list[int], list[str], list[str]]] = {}
         self.topic_words: dict[tuple[str, ...], tuple[list[int], list[str]]] = {}
+
+    def note_fresh(self) -> None:
+        """Whether the lookups may later be made apart (`look_apart`): on PostgreSQL, where this transaction
+        has written nothing before this add and reads committed rows. Another connection then sees all it
+        would, but this add's own rows, which it has in hand (sources and figures) or asks of its own."""
+        self.may_look_apart = self.bulk.postgres and bool(
+            self.connection.exec_driver_sql(
+                "SELECT txid_current_if_assigned() IS NULL"
+                " AND current_setting('transaction_isolation') = 'read committed'"
+            ).scalar()
+        )
+
+    def look_apart(self) -> None:
+        """From an add's second batch: lookups of stored sources, their figures and new ids on a connection
+        of their own, so that Python works on the next batch while the server takes this one's COPYs
+        (on its own connection each such query would wait for them). No-op unless `note_fresh` allowed it."""
+        if self.may_look_apart and self.lookups is self.connection:
+            self.lookups = self.connection.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self.bulk.sequences = self.lookups
+
+    def close(self) -> None:
+        """The lookups' own connection back to the pool, if `look_apart` took one."""
+        if self.lookups is not self.connection:
+            self.lookups.close()
+            self.lookups = self.bulk.sequences = self.connection
 
     # -- resolving what items refer to, one query per kind per batch --
 
@@ -949,7 +990,7 @@ class _Writer:
         table = _SOURCES
         found: list[Any] = []
         for part in _parts(urls):
-            found += self.connection.execute(
+            found += self.lookups.execute(
                 # `url <> ''` lets SQLite use the partial unique index on links.
                 select(table).where(
                     table.c.workspace_id == self.workspace_id,
@@ -958,7 +999,7 @@ class _Writer:
                 )
             ).all()
         for part in _parts(names):
-            found += self.connection.execute(
+            found += self.lookups.execute(
                 select(table).where(
                     table.c.workspace_id == self.workspace_id,
                     table.c.url == "",
@@ -985,7 +1026,7 @@ class _Writer:
             fetched = [
                 row
                 for part in _parts(sorted(frontier))
-                for row in self.connection.execute(
+                for row in self.lookups.execute(
                     select(table.c.id, table.c.title, table.c.publisher, table.c.cites_id).where(
                         table.c.id.in_(part)
                     )
@@ -1024,6 +1065,7 @@ class _Writer:
                      day.precision.value if day else None, spec.notes, cites_id)
                 )  # fmt: skip
             ids = self.bulk.insert_new(_SOURCES, SOURCE_COLUMNS, rows)
+            self.created_sources.update(ids)
             for spec, new_id, row in zip(ready, ids, rows, strict=True):
                 cites_id = row[-1]
                 self.source_ids[spec.identity] = new_id
@@ -1237,10 +1279,21 @@ class _Writer:
         return out
 
     def _stored_figure_keys(self, source_ids: set[int]) -> dict[tuple[Any, ...], int]:
+        """The figures stored under these sources, by key. A source this add created holds only the figures
+        it wrote under it (none, until it has); the others' figures stored before the add are looked up apart
+        (`look_apart`), and only those the add has written under are asked of its own connection."""
+        own = source_ids & self.figure_sources
+        others = source_ids - self.figure_sources - self.created_sources
+        self.figure_sources |= source_ids
+        if self.lookups is self.connection:
+            return self._figure_keys(self.connection, own | others)
+        return self._figure_keys(self.connection, own) | self._figure_keys(self.lookups, others)
+
+    def _figure_keys(self, connection: Connection, source_ids: set[int]) -> dict[tuple[Any, ...], int]:
         table = _STATISTICS
         keys: dict[tuple[Any, ...], int] = {}
         for part in _parts(sorted(source_ids)):  # a key names its source: no key spans two parts
-            rows = self.connection.execute(
+            rows = connection.execute(
                 select(table.c.id, table.c.measure, table.c.unit, table.c.period_start, table.c.period_end,
                        table.c.geography, table.c.source_id)
                 # The sources are this workspace's, so are their figures: source_id alone keeps the planner
