@@ -29,6 +29,9 @@ from intake.spreadsheet import BadRow, Item, Progress, stream_sheet
 from storage.kinds import Kind
 
 BATCH = 5_000  # rows per message: big enough that pickling is cheap per row, small enough to keep both busy
+# The first message's rows, doubled message by message up to BATCH: the writer starts on the first rows
+# checked instead of waiting for a whole BATCH (a fifth of a 20,000-row import's time).
+FIRST = 500
 
 
 class CheckingStopped(Exception):
@@ -154,12 +157,13 @@ def _check(out: Connection, path: Path, kind: Kind, today: date | None) -> None:
             sent_errors, sent_bad = len(stream.errors), len(stream.bad)
             return errors, bad
 
+        size = min(FIRST, BATCH)
         try:
             for row in stream.rows():
                 batch.append(row)
-                if len(batch) == BATCH:
+                if len(batch) == size:
                     out.send(("rows", batch, *news()))
-                    batch = []
+                    batch, size = [], min(size * 2, BATCH)
         except SheetError as refused:
             out.send(("refused", refused.message))
             return
