@@ -3,6 +3,7 @@ process gives, and a checker that fails, dies or is abandoned never passes for a
 
 from __future__ import annotations
 
+import csv
 import os
 import signal
 import sqlite3
@@ -17,7 +18,7 @@ import pytest
 from intake import checked_ahead
 from intake.checked_ahead import CheckedAhead, CheckingStopped, can_fork, stream_checked
 from intake.spreadsheet import SheetError, SheetStream, read_sheet, stream_sheet
-from tests.commandline import STATBOT, environment
+from tests.commandline import STATBOT, environment, run
 from tests.spreadsheets import figure_row, write_csv
 
 TODAY = date(2025, 6, 1)
@@ -181,3 +182,26 @@ def test_statbot_import_checks_in_a_second_process_and_imports_nothing_if_it_die
 def _figures(folder: Path) -> int:
     with sqlite3.connect(folder / "statbot.db") as database:
         return int(database.execute("SELECT count(*) FROM statistics").fetchone()[0])
+
+
+def test_statbot_import_lists_the_checkers_bad_rows_and_sets_them_aside_with_skip_bad(
+    initialised: Path, tmp_path: Path
+) -> None:
+    rows = [figure_row(n) for n in range(1200)]
+    rows[3] = figure_row(3, value="lots")
+    rows[1100] = figure_row(1100, source_publisher="", source_date="")
+    path = write_csv(tmp_path / "some-bad.csv", rows)
+    before = _figures(initialised)
+
+    refused = run([STATBOT, "import", str(path)], tmp_path)
+    assert refused.returncode == 1, refused.stderr
+    assert "row 5, column value:" in refused.stdout and "row 1102, column source_" in refused.stdout
+    assert "Nothing imported: 2 rows need fixing" in refused.stderr
+    assert _figures(initialised) == before
+
+    kept = run([STATBOT, "import", "--skip-bad", str(path)], tmp_path)
+    assert kept.returncode == 0, kept.stderr
+    assert "Imported 1,198 figures" in kept.stdout
+    assert _figures(initialised) == before + 1198
+    with (tmp_path / "some-bad.rejected.csv").open(encoding="utf-8-sig", newline="") as handle:
+        assert [row["error"].split(":")[0] for row in csv.DictReader(handle)] == ["row 5", "row 1102"]
