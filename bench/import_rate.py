@@ -129,9 +129,20 @@ def import_rate(url: str, path: Path) -> tuple[int, float, float]:
     return result.added, imported, cpu
 
 
-def _peak(who: int) -> float:
-    """Peak resident KB of this process, or of its largest finished child (the checking process)."""
-    return float(resource.getrusage(who).ru_maxrss)
+def _own_peak() -> float:
+    """This process's peak resident KB since it was exec'd: Linux's VmHWM. (getrusage's ru_maxrss outlives
+    exec, so a spawned child's would be at least what its parent held when it was forked.)"""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1])
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def _checker_peak() -> float:
+    """The largest finished child's peak resident KB: the checking process's."""
+    return float(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
 def _children_cpu() -> float:
@@ -155,7 +166,7 @@ def pandas_rate(url: str, path: Path) -> Measured:
 
 def _statbot_import(url: str, path: Path) -> tuple[Measured, tuple[float, float]]:
     added, imported, cpu = import_rate(url, path)
-    peaks = (_peak(resource.RUSAGE_SELF) / 1024, _peak(resource.RUSAGE_CHILDREN) / 1024)
+    peaks = (_own_peak() / 1024, _checker_peak() / 1024)
     return Measured(added, 0.0, imported, cpu), peaks
 
 
