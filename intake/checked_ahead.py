@@ -1,11 +1,11 @@
 """A sheet read and checked in a second process while this one writes what it has already checked.
 
-Checking a row costs about as much as writing it (bench/RESULTS.md, issue 15), and one Python thread does
-both in turn; a forked child that reads and checks the file while the parent writes takes the checking off
-the writer's thread. The child sends the checked rows in batches through a pipe, each batch with the
-problems found since the last, so the parent sees `bad` grow at the same points as it would in process.
-The pipe's buffer is all that lies between the two, so the child runs at most a batch or so ahead and
-memory stays flat however long the file is.
+Reading and checking a sheet takes about a third of the time writing it does (bench/RESULTS.md, issue 15),
+and one Python thread did both in turn; a forked child that reads and checks the file while the parent
+writes takes the checking off the writer's thread. The child sends the checked rows in batches through a
+pipe, each with the problems found since the last, so the parent sees `bad` grow no later than it would in
+process. The pipe's buffer is all that lies between the two, so the child runs at most a batch or so ahead
+and memory stays flat however long the file is.
 
 Forking is safe only from a process with one thread and no open database connections (the CLI before it
 connects, or the bench): `stream_checked` falls back to checking in this process anywhere else.
@@ -87,7 +87,10 @@ class CheckedAhead:
         context = multiprocessing.get_context("fork")
         self._reader, writer = context.Pipe(duplex=False)
         self._child = context.Process(
-            target=_check, args=(writer, path, kind, today), name=f"checking {path.name}", daemon=True
+            target=_check,
+            args=(self._reader, writer, path, kind, today),
+            name=f"checking {path.name}",
+            daemon=True,
         )
         self._child.start()
         writer.close()  # the child's end: once the child is gone, reading meets the end of the pipe
@@ -137,10 +140,14 @@ class CheckedAhead:
         self._reader.close()
 
 
-def _check(out: Connection, path: Path, kind: Kind, today: date | None) -> None:
-    """The child: stream_sheet's rows, sent BATCH at a time with the problems found since the last batch."""
+def _check(parents_end: Connection, out: Connection, path: Path, kind: Kind, today: date | None) -> None:
+    """The child: stream_sheet's rows, FIRST in the first message and twice as many in each next up to BATCH,
+    each message with the problems found since the last."""
     # Ctrl-C reaches the whole process group: the parent stops this child itself, without a second traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The fork copied the parent's end of the pipe: closed here, so that if the parent dies the next send
+    # meets a broken pipe instead of waiting forever for a reader that is this process itself.
+    parents_end.close()
     try:
         try:
             stream = stream_sheet(path, kind, _sender(out), today=today)
@@ -170,6 +177,8 @@ def _check(out: Connection, path: Path, kind: Kind, today: date | None) -> None:
         if batch:
             out.send(("rows", batch, *news()))
         out.send(("done", *news()))
+    except (BrokenPipeError, ConnectionResetError):
+        return  # the parent is gone: nobody is left to tell
     except Exception:
         out.send(("failed", traceback.format_exc()))
     finally:

@@ -283,11 +283,14 @@ def add(
             _version_moves_once(writer.connection),
             _suspended_triggers(writer.connection) as triggers,
         ):
-            while chunk := list(islice(iterator, first := batch if done else min(batch, FIRST_BATCH))):
+            while True:
+                size = batch if done else min(batch, FIRST_BATCH)
+                if not (chunk := list(islice(iterator, size))):
+                    break
                 if done:  # a bulk load: a second batch
                     triggers.suspend(outcome.added)
                     writer.look_apart()
-                elif len(chunk) == first:  # perhaps a bulk load: asked before the first batch is written
+                elif len(chunk) == size:  # perhaps a bulk load: asked before the first batch is written
                     writer.note_fresh()
                 for written in writer.write(chunk):
                     outcome.added += written.created

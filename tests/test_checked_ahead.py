@@ -123,6 +123,18 @@ def test_a_writer_that_gives_up_stops_the_checker(tmp_path: Path, monkeypatch: p
     assert not ahead._child.is_alive() and ahead._child.exitcode == -signal.SIGTERM
 
 
+def test_a_checker_whose_writer_is_gone_exits_quietly_instead_of_waiting_forever(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(checked_ahead, "BATCH", 100)
+    ahead = _ahead(_mixed(tmp_path))
+    next(ahead.rows())
+    ahead._reader.close()  # as if the writer had been killed: the child's next send meets a broken pipe
+    ahead._child.join(timeout=60)
+    assert ahead._child.exitcode == 0
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_with_a_second_thread_running_the_sheet_is_checked_in_process(tmp_path: Path) -> None:
     release = threading.Event()
     other = threading.Thread(target=release.wait)
