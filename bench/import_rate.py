@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
 import multiprocessing
 import resource
 import sys
@@ -164,10 +163,9 @@ def pandas_rate(url: str, path: Path) -> Measured:
     return Measured(len(frame), read, read + stored, time.process_time() - cpu)
 
 
-def _statbot_import(url: str, path: Path) -> tuple[Measured, tuple[float, float]]:
-    added, imported, cpu = import_rate(url, path)
-    peaks = (_own_peak() / 1024, _checker_peak() / 1024)
-    return Measured(added, 0.0, imported, cpu), peaks
+def _statbot_import(url: str, path: Path) -> tuple[tuple[int, float, float], tuple[float, float]]:
+    """`import_rate`'s answer, with the writer's and the checker's peak MB."""
+    return import_rate(url, path), (_own_peak() / 1024, _checker_peak() / 1024)
 
 
 def _in_child(function: Callable[..., _T], *args: Any) -> _T:
@@ -196,8 +194,8 @@ def run(backend: str, path: Path, rows: int, folder: Path, postgres: str, repeat
     for _ in range(repeat):
         with scratch_database(backend, folder, postgres) as url:
             checked = _in_child(checking_time, path)
-            imported, peak = _in_child(_statbot_import, url, path)
-            measured = dataclasses.replace(imported, checked=checked)
+            (added, imported, cpu), peak = _in_child(_statbot_import, url, path)
+            measured = Measured(added, checked, imported, cpu)
             assert measured.rows == rows, f"imported {measured.rows} of {rows}"
             rounds.append((measured, peak, pandas_rate(url, path)))
     ours = min((r[0] for r in rounds), key=lambda m: m.total)

@@ -688,7 +688,6 @@ class _Bulk:
         self.driver: Any = driver
         self.processors: dict[tuple[str, tuple[str, ...]], list[tuple[int, Any]]] = {}
         self.sender: _Sender | None = None  # an `add`'s, on PostgreSQL
-        self.sequences = connection  # where new ids are taken (a sequence is outside any transaction)
         # SQLite's INSERTs, by table, columns, row count and the columns written NULL.
         self.statements: dict[tuple[str, tuple[str, ...], int, frozenset[int]], str] = {}
         self.variable_limit: int | None = None
@@ -774,12 +773,15 @@ class _Bulk:
             )
         return statement
 
-    def insert_new(self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[int]:
-        """Insert rows that need new ids (`columns` without `id`); their ids, in order."""
+    def insert_new(
+        self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]], ids_from: Connection
+    ) -> list[int]:
+        """Insert rows that need new ids (`columns` without `id`); their ids, in order. On PostgreSQL they are
+        taken from the sequence on `ids_from` (a sequence is outside any transaction, so any connection)."""
         if not rows:
             return []
         if self.postgres:
-            taken = self.sequences.exec_driver_sql(
+            taken = ids_from.exec_driver_sql(
                 f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id'))"  # noqa: S608
                 f" FROM generate_series(1, {len(rows):d})"
             )
@@ -942,13 +944,12 @@ class _Writer:
         (on its own connection each such query would wait for them). No-op unless `note_fresh` allowed it."""
         if self.may_look_apart and self.lookups is self.connection:
             self.lookups = self.connection.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            self.bulk.sequences = self.lookups
 
     def close(self) -> None:
         """The lookups' own connection back to the pool, if `look_apart` took one."""
         if self.lookups is not self.connection:
             self.lookups.close()
-            self.lookups = self.bulk.sequences = self.connection
+            self.lookups = self.connection
 
     # -- resolving what items refer to, one query per kind per batch --
 
@@ -1067,7 +1068,7 @@ class _Writer:
                     (self.workspace_id, spec.title, spec.publisher, spec.url, day.day if day else None,
                      day.precision.value if day else None, spec.notes, cites_id)
                 )  # fmt: skip
-            ids = self.bulk.insert_new(_SOURCES, SOURCE_COLUMNS, rows)
+            ids = self.bulk.insert_new(_SOURCES, SOURCE_COLUMNS, rows, self.lookups)
             self.created_sources.update(ids)
             for spec, new_id, row in zip(ready, ids, rows, strict=True):
                 cites_id = row[-1]
@@ -1288,8 +1289,6 @@ class _Writer:
         own = source_ids & self.figure_sources
         others = source_ids - self.figure_sources - self.created_sources
         self.figure_sources |= source_ids
-        if self.lookups is self.connection:
-            return self._figure_keys(self.connection, own | others)
         return self._figure_keys(self.connection, own) | self._figure_keys(self.lookups, others)
 
     def _figure_keys(self, connection: Connection, source_ids: set[int]) -> dict[tuple[Any, ...], int]:
@@ -1365,7 +1364,7 @@ class _Writer:
     def _insert(self, model: type[Statistic] | type[Quote], rows: list[dict[str, Any]]) -> list[int]:
         table, columns = (_STATISTICS, FIGURE_COLUMNS) if model is Statistic else (_QUOTES, QUOTE_COLUMNS)
         values = itemgetter(*columns)
-        return self.bulk.insert_new(table, columns, [values(row) for row in rows])
+        return self.bulk.insert_new(table, columns, [values(row) for row in rows], self.lookups)
 
     def _links_documents_audit(self, kind: Kind, written: Sequence[tuple[New, dict[str, Any]]]) -> None:
         if not written:

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -36,6 +37,16 @@ def _mixed(tmp_path: Path, rows: int = 2500) -> Path:
 def _ahead(path: Path, **kwargs: object) -> CheckedAhead:
     # Straight to the class: pytest-xdist's worker runs threads of its own, so can_fork() says no here.
     return CheckedAhead(path, "figure", today=TODAY, **kwargs)  # type: ignore[arg-type]
+
+
+def _blocked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[CheckedAhead, Iterator[object]]:
+    """A checker whose writer has taken one row: the child is now blocked sending batches the pipe cannot
+    hold (100 rows each, the rest of the sheet)."""
+    monkeypatch.setattr(checked_ahead, "BATCH", 100)
+    ahead = _ahead(_mixed(tmp_path))
+    rows = ahead.rows()
+    next(rows)
+    return ahead, rows
 
 
 def test_the_rows_problems_and_progress_are_those_of_checking_in_process(
@@ -105,20 +116,15 @@ def test_a_fault_in_the_checker_stops_the_sheet_with_the_childs_traceback(
 def test_a_checker_killed_midway_stops_the_sheet_loudly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(checked_ahead, "BATCH", 100)
-    ahead = _ahead(_mixed(tmp_path))
-    rows = ahead.rows()
-    next(rows)  # the child is now blocked sending batches the pipe cannot hold
+    ahead, rows = _blocked(tmp_path, monkeypatch)
     os.kill(ahead._child.pid or 0, signal.SIGKILL)
     with pytest.raises(CheckingStopped, match=r"ended before it finished \(exit code -9\)"):
         list(rows)
 
 
 def test_a_writer_that_gives_up_stops_the_checker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(checked_ahead, "BATCH", 100)
-    ahead = _ahead(_mixed(tmp_path))
-    next(ahead.rows())
-    assert ahead._child.is_alive()  # blocked: the rest of the sheet does not fit in the pipe
+    ahead, _ = _blocked(tmp_path, monkeypatch)
+    assert ahead._child.is_alive()
     ahead.close()
     assert not ahead._child.is_alive() and ahead._child.exitcode == -signal.SIGTERM
 
@@ -126,9 +132,7 @@ def test_a_writer_that_gives_up_stops_the_checker(tmp_path: Path, monkeypatch: p
 def test_a_checker_whose_writer_is_gone_exits_quietly_instead_of_waiting_forever(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(checked_ahead, "BATCH", 100)
-    ahead = _ahead(_mixed(tmp_path))
-    next(ahead.rows())
+    ahead, _ = _blocked(tmp_path, monkeypatch)
     ahead._reader.close()  # as if the writer had been killed: the child's next send meets a broken pipe
     ahead._child.join(timeout=60)
     assert ahead._child.exitcode == 0
