@@ -178,6 +178,7 @@ statistic_entities = Table(
     Column("entity_id", ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True, index=True),
     # The order the item's list was typed in: exports and answers give it back that way on every database.
     Column("position", Integer, nullable=False, default=0, server_default="0"),
+    sqlite_with_rowid=False,  # each link stored once, in its key's B-tree (migration 0022)
 )
 statistic_topics = Table(
     "statistic_topics",
@@ -186,6 +187,7 @@ statistic_topics = Table(
     Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True),
     # The order the item's list was typed in: exports and answers give it back that way on every database.
     Column("position", Integer, nullable=False, default=0, server_default="0"),
+    sqlite_with_rowid=False,  # each link stored once, in its key's B-tree (migration 0022)
 )
 quote_entities = Table(
     "quote_entities",
@@ -194,6 +196,7 @@ quote_entities = Table(
     Column("entity_id", ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True, index=True),
     # The order the item's list was typed in: exports and answers give it back that way on every database.
     Column("position", Integer, nullable=False, default=0, server_default="0"),
+    sqlite_with_rowid=False,  # each link stored once, in its key's B-tree (migration 0022)
 )
 quote_topics = Table(
     "quote_topics",
@@ -202,6 +205,7 @@ quote_topics = Table(
     Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True),
     # The order the item's list was typed in: exports and answers give it back that way on every database.
     Column("position", Integer, nullable=False, default=0, server_default="0"),
+    sqlite_with_rowid=False,  # each link stored once, in its key's B-tree (migration 0022)
 )
 
 

@@ -291,3 +291,69 @@ def test_0020vec_moves_the_stored_vectors_into_their_own_tables_and_back(tmp_pat
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+LINK_TABLES = ("statistic_entities", "statistic_topics", "quote_entities", "quote_topics")
+
+
+def _schema_of(connection: object, table: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """A SQLite table's CREATE statement, and its indexes' and triggers' (type, name, sql)."""
+    from sqlalchemy import Connection
+
+    assert isinstance(connection, Connection)
+    created = connection.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ).scalar_one()
+    extras = connection.exec_driver_sql(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? AND type != 'table' ORDER BY type, name",
+        (table,),
+    ).all()
+    return created, [tuple(row) for row in extras]
+
+
+def test_0022_keeps_sqlite_link_tables_without_rowid_links_triggers_and_indexes_kept(tmp_path: object) -> None:
+    """Each link is stored once (in its primary key's B-tree), not in a rowid table and again in the key's
+    index; the links, their triggers and their other index survive the rebuild, and downgrading undoes it."""
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path}/links.db")
+    migrate.upgrade(engine, "0021")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO workspaces (id, name, is_home, created_at) VALUES (1, '', true, CURRENT_TIMESTAMP)"))
+        connection.execute(text(
+            "INSERT INTO sources (id, workspace_id, title, publisher, url, notes) VALUES (1, 1, 'A', 'P', '', '')"))
+        connection.execute(text(
+            "INSERT INTO statistics (id, workspace_id, value, unit, value_text, measure, geography, evidence,"
+            " notes, source_id, status, status_reason, created_by, created_at) VALUES"
+            " (1, 1, 36, 'percent', '', 'm', 'UK', '', '', 1, 'published', '', '', CURRENT_TIMESTAMP)"))
+        connection.execute(text("INSERT INTO topics (id, workspace_id, name) VALUES (1, 1, 'a'), (2, 1, 'b')"))
+        connection.execute(text("INSERT INTO statistic_topics VALUES (1, 2, 0), (1, 1, 1)"))
+        before = {table: _schema_of(connection, table) for table in LINK_TABLES}
+    assert all("WITHOUT ROWID" not in created for created, _ in before.values())
+
+    migrate.upgrade(engine)
+    with engine.begin() as connection:
+        after = {table: _schema_of(connection, table) for table in LINK_TABLES}
+        for table in LINK_TABLES:
+            created, extras = after[table]
+            assert created.rstrip().endswith("WITHOUT ROWID"), table
+            # The primary key's own index is gone (the table is that B-tree); every other index and trigger is back.
+            assert extras == [e for e in before[table][1] if not e[1].startswith("sqlite_autoindex")], table
+        assert connection.execute(
+            text("SELECT topic_id, position FROM statistic_topics ORDER BY position")).all() == [(2, 0), (1, 1)]
+        version = connection.execute(text("SELECT version FROM library_version WHERE id = 1")).scalar_one()
+        connection.execute(text("DELETE FROM statistic_topics WHERE topic_id = 2"))  # the triggers still fire
+        assert connection.execute(text("SELECT version FROM library_version WHERE id = 1")).scalar_one() > version
+        connection.execute(text("DELETE FROM topics WHERE id = 1"))  # and the keys still cascade
+        assert connection.execute(text("SELECT count(*) FROM statistic_topics")).scalar_one() == 0
+
+    migrate.downgrade(engine, "0021")
+    with engine.connect() as connection:
+        assert {table: _schema_of(connection, table)[1] for table in LINK_TABLES} == {
+            table: extras for table, (_, extras) in before.items()
+        }
+        assert all("WITHOUT ROWID" not in _schema_of(connection, table)[0] for table in LINK_TABLES)
+    engine.dispose()
