@@ -18,7 +18,7 @@ import signal
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -32,6 +32,11 @@ BATCH = 5_000  # rows per message: big enough that pickling is cheap per row, sm
 # The first message's rows, doubled message by message up to BATCH: the writer starts on the first rows
 # checked instead of waiting for a whole BATCH (a fifth of a 20,000-row import's time).
 FIRST = 500
+# The pipe's capacity: a message of BATCH rows pickled is about 640 KB. With Linux's default 64 KB the child
+# handed each over a buffer at a time, the writer waiting on every one: 1.4-1.7 s of a 200,000-row import
+# spent in receiving, 0.5-0.7 s with room for a whole message (bench/RESULTS.md, issue 15's tenth round).
+# 1 MiB is the most an unprivileged process may ask for by default (/proc/sys/fs/pipe-max-size).
+PIPE_BYTES = 1 << 20
 
 
 class CheckingStopped(Exception):
@@ -86,6 +91,7 @@ class CheckedAhead:
         self.bad: list[BadRow] = []
         context = multiprocessing.get_context("fork")
         self._reader, writer = context.Pipe(duplex=False)
+        _widen(writer)
         self._child = context.Process(
             target=_check,
             args=(self._reader, writer, path, kind, today),
@@ -138,6 +144,18 @@ class CheckedAhead:
             self._child.terminate()
         self._child.join()
         self._reader.close()
+
+
+def _widen(pipe: Connection) -> None:
+    """Room in the pipe for a whole message, where the system allows it (Linux); as it was elsewhere."""
+    try:
+        import fcntl  # Unix only; where it is missing, so is fork, and nothing forks the checker
+    except ImportError:
+        return
+    setting = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if setting is not None:
+        with suppress(OSError):  # a lowered pipe-max-size: the default buffer still works, only slower
+            fcntl.fcntl(pipe.fileno(), setting, PIPE_BYTES)
 
 
 def _check(parents_end: Connection, out: Connection, path: Path, kind: Kind, today: date | None) -> None:

@@ -4,6 +4,7 @@ process gives, and a checker that fails, dies or is abandoned never passes for a
 from __future__ import annotations
 
 import csv
+import fcntl
 import os
 import signal
 import sqlite3
@@ -41,8 +42,9 @@ def _ahead(path: Path, **kwargs: object) -> CheckedAhead:
 
 def _blocked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[CheckedAhead, Iterator[object]]:
     """A checker whose writer has taken one row: the child is now blocked sending batches the pipe cannot
-    hold (100 rows each, the rest of the sheet)."""
+    hold (100 rows each, the rest of the sheet: about 300 KB into a pipe kept at Linux's default 64 KB)."""
     monkeypatch.setattr(checked_ahead, "BATCH", 100)
+    monkeypatch.setattr(checked_ahead, "PIPE_BYTES", 1 << 16)
     ahead = _ahead(_mixed(tmp_path))
     rows = ahead.rows()
     next(rows)
@@ -137,6 +139,18 @@ def test_a_checker_whose_writer_is_gone_exits_quietly_instead_of_waiting_forever
     ahead._child.join(timeout=60)
     assert ahead._child.exitcode == 0
     assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="Linux's pipe sizes only")
+def test_the_pipe_holds_a_whole_batch_so_the_checker_need_not_wait_for_the_writer_to_read_it(
+    tmp_path: Path,
+) -> None:
+    ahead = _ahead(write_csv(tmp_path / "few.csv", [figure_row(n) for n in range(20)]))
+    try:
+        assert fcntl.fcntl(ahead._reader.fileno(), fcntl.F_GETPIPE_SZ) == checked_ahead.PIPE_BYTES == 1 << 20
+        assert len(list(ahead.rows())) == 20
+    finally:
+        ahead.close()
 
 
 def test_with_a_second_thread_running_the_sheet_is_checked_in_process(tmp_path: Path) -> None:
