@@ -68,10 +68,10 @@ from storage.models import (
 )
 from storage.partial_date import PartialDate
 
-# Items per batch once the first few have grown to it (FIRST_BATCH). On PostgreSQL an `add`'s COPYs run beside Python (`_Sender`) and every
-# query between batches waits for them: with 500-item batches a 200,000-figure import took 27-28 s, with
-# 2,000 22-24 s, with 5,000 19-21 s (SQLite 13.4-14.8 -> 12.9-13.3 s). What is held is one batch: memory
-# stays flat as files grow.
+# Items per batch once the first few have grown to it (FIRST_BATCH). On PostgreSQL an `add`'s COPYs run
+# beside Python (`_Sender`) and every query between batches waits for them: with 500-item batches a
+# 200,000-figure import took 27-28 s, with 2,000 22-24 s, with 5,000 19-21 s (SQLite 13.4-14.8 -> 12.9-13.3
+# s). What is held is one batch: memory stays flat as files grow.
 BATCH = 5000
 # An `add`'s first batch: one of up to this many items (a form, a review, an article, a small sheet) is
 # written with the databases' row triggers; a bigger one turns them off from its second batch (`_Triggers`).
