@@ -6,13 +6,14 @@ Create Date: 2026-12-03 16:00:00
 
 A link table's primary key is its two ids. In an ordinary SQLite table each link was stored twice: in the
 table (under a hidden rowid nobody reads) and in the primary key's own index. WITHOUT ROWID makes the table
-that index: a 200,000-figure import's file is 295 MB instead of 309, and each link goes into one B-tree
-instead of two (bench/RESULTS.md, issue 15's tenth round; the time it saves was within this machine's noise);
-an item's links are read by the same key as before. SQLite cannot change this in place: each table is
-rebuilt by its own recipe (a new table, the rows copied, the old one dropped, the new one renamed), and its
-other index and the library version's triggers, dropped with the old table, are made again from the text
-SQLite kept of them.
-PostgreSQL has no rowid: nothing changes there.
+that index: a 200,000-figure import's file is 295 MB instead of 309, and each link goes into two B-trees (the
+table and its entity or topic index) instead of three (bench/RESULTS.md, issue 15's tenth round; the time it
+saves was within that machine's noise). An item's links are read by the same key as before.
+
+SQLite cannot change this in place: each table is rebuilt by its own recipe (a new table, the rows copied,
+the old one dropped, the new one renamed), and its other index and the library version's triggers, dropped
+with the old table, are made again from the text SQLite kept of them. PostgreSQL has no rowid: nothing
+changes there.
 """
 
 from __future__ import annotations
