@@ -119,10 +119,7 @@ def test_0018a_fills_in_when_published_figures_changed_from_the_audit_log(tmp_pa
             migrate.upgrade(engine, "0016")
             as_json = "CAST(:{} AS JSON)" if engine.dialect.name == "postgresql" else ":{}"
             with engine.begin() as connection:
-                connection.execute(text(
-                    "INSERT INTO workspaces (id, name, is_home, created_at) VALUES (1, '', true, CURRENT_TIMESTAMP)"))
-                connection.execute(text(
-                    "INSERT INTO sources (id, workspace_id, title, publisher, url, notes) VALUES (1, 1, 'A', 'P', '', '')"))
+                _workspace_and_source(connection)
                 for figure in (1, 2, 3):
                     connection.execute(text(
                         "INSERT INTO statistics (id, workspace_id, value, unit, value_text, measure, geography, evidence,"
@@ -250,10 +247,7 @@ def test_0020vec_moves_the_stored_vectors_into_their_own_tables_and_back(tmp_pat
             engine = make_engine(url)
             migrate.upgrade(engine, "0019c")
             with engine.begin() as connection:
-                connection.execute(text(
-                    "INSERT INTO workspaces (id, name, is_home, created_at) VALUES (1, '', true, CURRENT_TIMESTAMP)"))
-                connection.execute(text(
-                    "INSERT INTO sources (id, workspace_id, title, publisher, url, notes) VALUES (1, 1, 'A', 'P', '', '')"))
+                _workspace_and_source(connection)
                 for figure, vector, model in ((1, b"\x01\x02", "m1"), (2, None, None), (3, b"\x03\x04", "m2")):
                     connection.execute(text(
                         "INSERT INTO statistics (id, workspace_id, value, unit, value_text, measure, geography, evidence,"
@@ -321,10 +315,7 @@ def test_0022_keeps_sqlite_link_tables_without_rowid_links_triggers_and_indexes_
     engine = make_engine(f"sqlite:///{tmp_path}/links.db")
     migrate.upgrade(engine, "0021")
     with engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO workspaces (id, name, is_home, created_at) VALUES (1, '', true, CURRENT_TIMESTAMP)"))
-        connection.execute(text(
-            "INSERT INTO sources (id, workspace_id, title, publisher, url, notes) VALUES (1, 1, 'A', 'P', '', '')"))
+        _workspace_and_source(connection)
         connection.execute(text(
             "INSERT INTO statistics (id, workspace_id, value, unit, value_text, measure, geography, evidence,"
             " notes, source_id, status, status_reason, created_by, created_at) VALUES"
@@ -357,3 +348,16 @@ def test_0022_keeps_sqlite_link_tables_without_rowid_links_triggers_and_indexes_
         }
         assert all("WITHOUT ROWID" not in _schema_of(connection, table)[0] for table in LINK_TABLES)
     engine.dispose()
+
+
+def _workspace_and_source(connection: object) -> None:
+    """Workspace 1 and its source 1, which the migration tests' figures are stored under."""
+    from sqlalchemy import Connection, text
+
+    assert isinstance(connection, Connection)
+    connection.execute(
+        text("INSERT INTO workspaces (id, name, is_home, created_at) VALUES (1, '', true, CURRENT_TIMESTAMP)")
+    )
+    connection.execute(
+        text("INSERT INTO sources (id, workspace_id, title, publisher, url, notes) VALUES (1, 1, 'A', 'P', '', '')")
+    )
