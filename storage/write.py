@@ -287,9 +287,7 @@ def add(
             _suspended_triggers(writer.connection) as triggers,
         ):
             size = min(batch, FIRST_BATCH)
-            while True:
-                if not (chunk := list(islice(iterator, size))):
-                    break
+            while chunk := list(islice(iterator, size)):
                 if done:  # a bulk load: a second batch
                     triggers.suspend(outcome.added)
                     writer.look_apart()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect
 
 from storage import migrate
 from storage.migrate import include_object
@@ -290,11 +290,8 @@ def test_0020vec_moves_the_stored_vectors_into_their_own_tables_and_back(tmp_pat
 LINK_TABLES = ("statistic_entities", "statistic_topics", "quote_entities", "quote_topics")
 
 
-def _schema_of(connection: object, table: str) -> tuple[str, list[tuple[str, str, str]]]:
+def _schema_of(connection: Connection, table: str) -> tuple[str, list[tuple[str, str, str]]]:
     """A SQLite table's CREATE statement, and its indexes' and triggers' (type, name, sql)."""
-    from sqlalchemy import Connection
-
-    assert isinstance(connection, Connection)
     created = connection.exec_driver_sql(
         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
     ).scalar_one()
@@ -350,11 +347,10 @@ def test_0022_keeps_sqlite_link_tables_without_rowid_links_triggers_and_indexes_
     engine.dispose()
 
 
-def _workspace_and_source(connection: object) -> None:
+def _workspace_and_source(connection: Connection) -> None:
     """Workspace 1 and its source 1, which the migration tests' figures are stored under."""
-    from sqlalchemy import Connection, text
+    from sqlalchemy import text
 
-    assert isinstance(connection, Connection)
     connection.execute(
         text("INSERT INTO workspaces (id, name, is_home, created_at) VALUES (1, '', true, CURRENT_TIMESTAMP)")
     )

@@ -179,6 +179,18 @@ def test_a_single_item_and_a_batch_write_the_same_rows(db: Session, home_id: int
     ]
 
 
+def test_an_adds_batches_double_from_the_first_up_to_the_largest(
+    db: Session, home_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # So that an import checked in a second process starts its second batch without waiting for a whole one.
+    monkeypatch.setattr(write, "FIRST_BATCH", 2)
+    done: list[int] = []
+    outcome = write.add(db, home_id, [figure(n) for n in range(20)], actor="cli", batch=8, on_progress=done.append)
+    assert outcome.added == 20
+    assert done == [2, 6, 14, 20]  # batches of 2, 4, 8 and the last 6
+    db.rollback()
+
+
 def test_the_same_item_twice_in_one_batch_is_stored_once(db: Session, home_id: int) -> None:
     outcome = write.add(db, home_id, [figure(5), figure(5, value=Decimal(6))], actor="cli", keep=True)
     assert (outcome.added, outcome.already_stored) == (1, 1)
